@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set up everything on a fresh machine, then run the checks and the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+ruff format --check .
+ruff check .
+lint-imports
+pytest -q -p no:cacheprovider "$@"

@@ -1,0 +1,42 @@
+"""What the controller observed since the last decision, as operate() receives it.
+
+The controller builds this from the runtime's pod observations and the store's
+TaskResults; the engine never talks to either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from workflow_engine.spec.models import Outputs
+
+PodPhase = Literal["Pending", "Running", "Succeeded", "Failed", "Unknown"]
+
+
+@dataclass(frozen=True)
+class PodState:
+    name: str
+    phase: PodPhase
+    exit_code: int | None = None  # of the main container, once terminated
+    reason: str = ""  # e.g. "OOMKilled", "DeadlineExceeded", "ContainerCannotRun"
+    message: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """Outputs reported by the executor of one node (Argo's WorkflowTaskResult)."""
+
+    node_id: str
+    outputs: Outputs
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Observed:
+    pods: Mapping[str, PodState] = field(default_factory=dict)  # by pod name
+    results: Mapping[str, TaskResult] = field(default_factory=dict)  # by node id

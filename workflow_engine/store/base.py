@@ -1,0 +1,72 @@
+"""The Store port: where API objects (Workflow, WorkflowTemplate, ...) live.
+
+Objects are plain dicts in Kubernetes shape (`apiVersion`, `kind`, `metadata`,
+`spec`, `status`). Implementations: `sqlite` (embedded) and, later,
+`kubernetes` (custom resources). Both pass `tests/contract/store_contract.py`.
+
+Semantics, as the Kubernetes API server has them:
+- `create` fills `metadata.uid`, `metadata.creationTimestamp` (RFC 3339, UTC,
+  second precision with a `Z`), `metadata.resourceVersion` (a string), and a name
+  from `metadata.generateName` (5 random lowercase alphanumerics appended) when
+  `name` is absent. A taken name raises AlreadyExists.
+- `update` replaces metadata (labels, annotations), spec and everything but
+  `status`; `update_status` replaces only `status`. Both require the caller's
+  `metadata.resourceVersion` to equal the stored one, else Conflict. Both bump
+  the resourceVersion and return the stored object.
+- `get`/`delete` of a missing object raise NotFound.
+- `watch` yields every change after `resource_version` (or from now when None),
+  in order, until `timeout` seconds pass without a change.
+- resourceVersions increase across the whole store (not per object), so a list
+  followed by a watch from the list's version misses nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+Obj = dict[str, Any]
+
+WatchEventType = Literal["ADDED", "MODIFIED", "DELETED"]
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    type: WatchEventType
+    object: Obj
+
+
+@dataclass(frozen=True)
+class ObjectList:
+    items: list[Obj]
+    resource_version: str
+
+
+class Store(Protocol):
+    def create(self, obj: Obj) -> Obj: ...
+
+    def get(self, kind: str, name: str, namespace: str = "default") -> Obj: ...
+
+    def list(
+        self,
+        kind: str,
+        namespace: str | None = "default",
+        label_selector: Mapping[str, str] | None = None,
+    ) -> ObjectList: ...
+
+    def update(self, obj: Obj) -> Obj: ...
+
+    def update_status(self, obj: Obj) -> Obj: ...
+
+    def delete(self, kind: str, name: str, namespace: str = "default") -> None: ...
+
+    def watch(
+        self,
+        kind: str,
+        namespace: str | None = "default",
+        resource_version: str | None = None,
+        timeout: float = 30.0,
+    ) -> Iterator[WatchEvent]: ...
+
+    def close(self) -> None: ...
