@@ -9,6 +9,7 @@ errors of the libraries they wrap into them, and exactly one layer retries.
      ├── NotFound                      the object does not exist
      ├── AlreadyExists                 create of a name that is taken
      ├── Conflict                      update against a stale resourceVersion
+     ├── Expired                       watch from a resourceVersion the store has compacted
      ├── TransientError                may work if retried (409/429/5xx, timeouts)
      └── PermanentError                will not work if retried (403, bad credentials)
 """
@@ -54,6 +55,14 @@ class AlreadyExists(WorkflowEngineError):
 
 class Conflict(WorkflowEngineError):
     """An update carried a stale resourceVersion: re-read and try again."""
+
+
+class Expired(WorkflowEngineError):
+    """A watch asked for changes after a resourceVersion older than the store keeps.
+
+    Kubernetes answers 410 Gone. The caller lists again and watches from the
+    list's resourceVersion.
+    """
 
 
 class TransientError(WorkflowEngineError):

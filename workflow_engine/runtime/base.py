@@ -36,7 +36,9 @@ class ContainerObservation:
     name: str
     state: Literal["waiting", "running", "terminated"]
     exit_code: int | None = None
-    reason: str = ""  # e.g. "Completed", "Error", "OOMKilled", "ContainerCannotRun", "DeadlineExceeded"
+    reason: str = (
+        ""  # e.g. "Completed", "Error", "OOMKilled", "ContainerCannotRun", "DeadlineExceeded"
+    )
     message: str = ""
     started_at: datetime | None = None
     finished_at: datetime | None = None

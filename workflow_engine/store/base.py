@@ -12,10 +12,18 @@ Semantics, as the Kubernetes API server has them:
 - `update` replaces metadata (labels, annotations), spec and everything but
   `status`; `update_status` replaces only `status`. Both require the caller's
   `metadata.resourceVersion` to equal the stored one, else Conflict. Both bump
-  the resourceVersion and return the stored object.
+  the resourceVersion and return the stored object. `metadata.generation` is 1
+  after create and `update` bumps it when anything outside metadata and status
+  changes; `uid`, `creationTimestamp`, `name` and `namespace` never change.
 - `get`/`delete` of a missing object raise NotFound.
+- `list` returns items sorted by (namespace, name); `namespace=None` lists every
+  namespace. `label_selector` maps a label key to the value it must equal, or to
+  None for "the key is present" (Kubernetes' `a=b,c`).
 - `watch` yields every change after `resource_version` (or from now when None),
-  in order, until `timeout` seconds pass without a change.
+  in order, until `timeout` seconds pass without a change. A DELETED event
+  carries the object as it was, with the resourceVersion of the deletion. A
+  watch from a version the store no longer keeps raises `errors.Expired`
+  (Kubernetes: 410 Gone): list again and watch from the list's version.
 - resourceVersions increase across the whole store (not per object), so a list
   followed by a watch from the list's version misses nothing.
 """
@@ -52,7 +60,7 @@ class Store(Protocol):
         self,
         kind: str,
         namespace: str | None = "default",
-        label_selector: Mapping[str, str] | None = None,
+        label_selector: Mapping[str, str | None] | None = None,
     ) -> ObjectList: ...
 
     def update(self, obj: Obj) -> Obj: ...
