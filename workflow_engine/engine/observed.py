@@ -34,6 +34,9 @@ class TaskResult:
     node_id: str
     outputs: Outputs
     message: str = ""
+    # The executor's own verdict when it differs from the pod's exit code: "Error" when
+    # it could not fetch inputs or collect/save outputs (Argo's NodeResult.phase).
+    phase: str | None = None
 
 
 @dataclass(frozen=True)
