@@ -1,0 +1,29 @@
+"""Runs the Store contract against every Store implementation.
+
+What is real here: the in-memory store, and a real SQLite file in a temporary
+directory per test. To add an implementation (the Kubernetes store), add one
+param to the `store` fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.contract.store_contract import StoreContract
+from workflow_engine.store import MemoryStore, SqliteStore, Store
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    opened: Store = MemoryStore() if request.param == "memory" else SqliteStore(tmp_path / "s.db")
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+class TestStoreContract(StoreContract):
+    pass

@@ -1,0 +1,221 @@
+"""Object bookkeeping shared by the store implementations (no I/O).
+
+Sits under every Store: the API-server rules of `store/base.py` (what create
+fills in, what update and update_status may change, label selection) written
+once, so the in-memory, SQLite and Kubernetes stores cannot drift apart.
+Objects travel as JSON text between these helpers and the stores, which keeps
+returned dicts independent of the stored copy.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from workflow_engine.errors import Conflict, SpecError
+from workflow_engine.store.base import Obj
+
+DEFAULT_NAMESPACE = "default"
+
+# Kubernetes' generateName alphabet: no vowels (no accidental words), no 0/1/3.
+_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+_SUFFIX_LENGTH = 5
+_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+_MAX_NAME = 253
+_LABEL_KEY_RE = re.compile(
+    r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+)
+
+Key = tuple[str, str, str]
+LabelSelector = Mapping[str, str | None]
+
+
+def utc_now() -> datetime:
+    """The default clock of the stores."""
+    return datetime.now(UTC)
+
+
+def timestamp(moment: datetime) -> str:
+    """RFC 3339, UTC, second precision, with a `Z` (as the API server writes it)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def dumps(obj: Obj) -> str:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def loads(text: str) -> Obj:
+    obj: Obj = json.loads(text)
+    return obj
+
+
+def kind_and_namespace(obj: Obj) -> tuple[str, str]:
+    kind = obj.get("kind")
+    if not isinstance(kind, str) or not kind:
+        raise SpecError("kind", "is required")
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict):
+        raise SpecError("metadata", "is required")
+    return kind, namespace_of(meta)
+
+
+def key_of(obj: Obj) -> Key:
+    """(kind, namespace, name) of an object that must already carry a name."""
+    kind, namespace = kind_and_namespace(obj)
+    name = obj["metadata"].get("name")
+    if not isinstance(name, str) or not name:
+        raise SpecError("metadata.name", "is required")
+    return kind, namespace, name
+
+
+def namespace_of(meta: Mapping[str, Any]) -> str:
+    namespace = meta.get("namespace") or DEFAULT_NAMESPACE
+    if not isinstance(namespace, str) or not _NAME_RE.match(namespace):
+        raise SpecError("metadata.namespace", f"invalid namespace {namespace!r}")
+    return namespace
+
+
+def check_name(name: str) -> None:
+    if len(name) > _MAX_NAME or not _NAME_RE.match(name):
+        raise SpecError(
+            "metadata.name",
+            f"invalid name {name!r}: lowercase letters, digits, '-' and '.', "
+            f"starting and ending with a letter or digit, at most {_MAX_NAME} characters",
+        )
+
+
+def candidate_name(obj: Obj, rng: random.Random) -> str:
+    """The name to create under: `metadata.name`, or `generateName` plus a random suffix."""
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict):
+        raise SpecError("metadata", "is required")
+    name = meta.get("name")
+    if not name:
+        prefix = meta.get("generateName")
+        if not isinstance(prefix, str) or not prefix:
+            raise SpecError("metadata.name", "name or generateName is required")
+        name = prefix + "".join(rng.choice(_SUFFIX_ALPHABET) for _ in range(_SUFFIX_LENGTH))
+    if not isinstance(name, str):
+        raise SpecError("metadata.name", "must be a string")
+    check_name(name)
+    return name
+
+
+def is_generated(obj: Obj) -> bool:
+    meta = obj.get("metadata") or {}
+    return not meta.get("name") and bool(meta.get("generateName"))
+
+
+def new_object(obj: Obj, *, name: str, resource_version: int, created: datetime) -> Obj:
+    """A copy of `obj` as create stores it: identity and bookkeeping filled in."""
+    stored = loads(dumps(obj))
+    meta = stored["metadata"]
+    meta["name"] = name
+    meta["namespace"] = namespace_of(meta)
+    meta["uid"] = str(uuid.uuid4())
+    meta["creationTimestamp"] = timestamp(created)
+    meta["resourceVersion"] = str(resource_version)
+    meta["generation"] = 1
+    key_of(stored)
+    return stored
+
+
+def check_version(stored: Obj, obj: Obj) -> None:
+    """Optimistic concurrency: the caller must have read the latest version."""
+    given = (obj.get("metadata") or {}).get("resourceVersion")
+    current = stored["metadata"]["resourceVersion"]
+    if given != current:
+        kind, namespace, name = key_of(stored)
+        raise Conflict(
+            f"{kind} {namespace}/{name}: resourceVersion {given!r} is stale "
+            f"(stored: {current!r}); read it again"
+        )
+
+
+_IMMUTABLE_META = ("name", "namespace", "uid", "creationTimestamp")
+
+
+def updated_object(stored: Obj, obj: Obj, resource_version: int) -> Obj:
+    """What `update` stores: the caller's object, the stored status and identity."""
+    new = loads(dumps(obj))
+    new.pop("status", None)
+    if "status" in stored:
+        new["status"] = stored["status"]
+    meta = new.setdefault("metadata", {})
+    old_meta = stored["metadata"]
+    for field in _IMMUTABLE_META:
+        if field in old_meta:
+            meta[field] = old_meta[field]
+    generation = int(old_meta.get("generation", 1))
+    if _body(new) != _body(stored):
+        generation += 1
+    meta["generation"] = generation
+    meta["resourceVersion"] = str(resource_version)
+    return new
+
+
+def status_updated_object(stored: Obj, obj: Obj, resource_version: int) -> Obj:
+    """What `update_status` stores: the stored object with the caller's status."""
+    new = loads(dumps(stored))
+    if "status" in obj:
+        new["status"] = loads(dumps({"s": obj["status"]}))["s"]
+    else:
+        new.pop("status", None)
+    new["metadata"]["resourceVersion"] = str(resource_version)
+    return new
+
+
+def deleted_object(stored: Obj, resource_version: int) -> Obj:
+    gone = loads(dumps(stored))
+    gone["metadata"]["resourceVersion"] = str(resource_version)
+    return gone
+
+
+def _body(obj: Obj) -> Obj:
+    return {k: v for k, v in obj.items() if k not in ("metadata", "status")}
+
+
+def labels_of(obj: Obj) -> dict[str, str]:
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    if not isinstance(labels, dict):
+        raise SpecError("metadata.labels", "must be a mapping")
+    return labels
+
+
+def check_selector(selector: LabelSelector | None) -> None:
+    for key, value in (selector or {}).items():
+        if not _LABEL_KEY_RE.match(key):
+            raise SpecError("labelSelector", f"invalid label key {key!r}")
+        if value is not None and not isinstance(value, str):
+            raise SpecError("labelSelector", f"value of {key!r} must be a string or None")
+
+
+def matches(labels: Mapping[str, str], selector: LabelSelector | None) -> bool:
+    """Equality per key; a None value only asks that the key be present."""
+    for key, value in (selector or {}).items():
+        if key not in labels:
+            return False
+        if value is not None and labels[key] != value:
+            return False
+    return True
+
+
+def parse_version(resource_version: str) -> int:
+    """Our resourceVersions are decimal integers inside; callers treat them as opaque."""
+    try:
+        number = int(resource_version)
+    except (TypeError, ValueError):
+        raise ValueError(f"not a resourceVersion of this store: {resource_version!r}") from None
+    if number < 0:
+        raise ValueError(f"not a resourceVersion of this store: {resource_version!r}")
+    return number
+
+
+Clock = Callable[[], datetime]

@@ -1,0 +1,109 @@
+"""The SQLite store's file: schema, connection settings and error translation.
+
+Sits under `sqlite/store.py`. One database file holds every object (`objects`),
+the change log that watches read (`changes`) and two counters (`meta`: the
+store-wide resourceVersion and how far the change log has been compacted). The
+schema version lives in `PRAGMA user_version`; a newer file than this program
+knows is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from workflow_engine.errors import PermanentError, TransientError, WorkflowEngineError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA_V1 = (
+    """CREATE TABLE objects (
+        kind TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        resource_version INTEGER NOT NULL,
+        labels TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (kind, namespace, name)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE changes (
+        resource_version INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        body TEXT NOT NULL
+    )""",
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+    "INSERT INTO meta (key, value) VALUES ('resource_version', 0), ('compacted_through', 0)",
+)
+
+_INIT_DEADLINE = 30.0
+
+
+def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    """A connection in autocommit mode: every transaction is an explicit BEGIN."""
+    try:
+        conn = sqlite3.connect(
+            path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        # WAL makes commits append-only, so NORMAL loses at most the last commits on power
+        # loss, never consistency, and skips an fsync per write.
+        conn.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.Error as exc:
+        raise translate(exc, path) from exc
+    return conn
+
+
+def initialize(conn: sqlite3.Connection, path: Path) -> None:
+    """Switch the file to WAL and create or check the schema; safe from many processes."""
+    deadline = time.monotonic() + _INIT_DEADLINE
+    while True:
+        try:
+            _initialize_once(conn)
+            return
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            # Switching the journal mode does not always wait on the busy handler.
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                raise translate(exc, path) from exc
+            time.sleep(0.01)
+        except sqlite3.DatabaseError as exc:
+            raise translate(exc, path) from exc
+
+
+def _initialize_once(conn: sqlite3.Connection) -> None:
+    (mode,) = conn.execute("PRAGMA journal_mode=WAL").fetchone()
+    if str(mode).lower() != "wal":
+        raise PermanentError(f"cannot switch the store to WAL mode (journal mode is {mode})")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        (version,) = conn.execute("PRAGMA user_version").fetchone()
+        if version > SCHEMA_VERSION:
+            raise PermanentError(
+                f"the store's schema version {version} is newer than this program "
+                f"understands ({SCHEMA_VERSION}); upgrade wf"
+            )
+        if version == 0:
+            for statement in _SCHEMA_V1:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def translate(exc: sqlite3.Error, path: Path) -> WorkflowEngineError:
+    """Map sqlite3's errors onto the project's taxonomy."""
+    if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
+        return TransientError(f"store {path} is busy: {exc}")
+    return PermanentError(f"store {path}: {exc}")

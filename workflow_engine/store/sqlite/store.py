@@ -1,0 +1,327 @@
+"""SqliteStore: the embedded mode's Store, one SQLite file shared by processes.
+
+The CLI, the controller and every local pod's executor open the same file. It
+runs in WAL mode (readers never wait for the writer), every write is one short
+`BEGIN IMMEDIATE` transaction that bumps the store-wide resourceVersion and
+appends to the change log, and `watch` reads that log: polling it every
+`poll_interval` seconds to see other processes' writes, and woken at once by a
+condition for writes made through this store object.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+from workflow_engine.errors import AlreadyExists, Expired, NotFound, WorkflowEngineError
+from workflow_engine.store import _objects as o
+from workflow_engine.store.base import Obj, ObjectList, WatchEvent, WatchEventType
+from workflow_engine.store.sqlite import schema
+from workflow_engine.store.sqlite.pool import Pool
+
+T = TypeVar("T")
+
+_GENERATE_ATTEMPTS = 8
+_WATCH_BATCH = 512
+
+
+class SqliteStore:
+    """Store in one SQLite file. `history`: how many changes a watch can reach back."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        now: o.Clock = o.utc_now,
+        history: int = 10_000,
+        poll_interval: float = 0.05,
+        busy_timeout: float = 30.0,
+    ) -> None:
+        if history < 1:
+            raise ValueError("history must be at least 1")
+        self.path = Path(path)
+        self._now = now
+        self._history = history
+        # Compact in batches: a DELETE per write would double the writes.
+        self._compact_every = max(1, min(256, history // 4))
+        self._poll = poll_interval
+        self._rng = random.Random()
+        self._changed = threading.Condition(threading.Lock())
+        self._writes = 0
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._pool = Pool(lambda: schema.connect(self.path, busy_timeout), str(self.path))
+        with self._pool.connection() as conn:
+            schema.initialize(conn, self.path)
+
+    # -- the Store port ------------------------------------------------------------
+
+    def create(self, obj: Obj) -> Obj:
+        kind, namespace = o.kind_and_namespace(obj)
+
+        def insert(conn: sqlite3.Connection) -> Obj:
+            for _ in range(_GENERATE_ATTEMPTS):
+                name = o.candidate_name(obj, self._rng)
+                if self._select(conn, (kind, namespace, name)) is None:
+                    break
+                if not o.is_generated(obj):
+                    raise AlreadyExists(f"{kind} {namespace}/{name} already exists")
+            else:
+                raise AlreadyExists(f"{kind}: no free name for generateName after retries")
+            version = self._bump(conn)
+            stored = o.new_object(obj, name=name, resource_version=version, created=self._now())
+            body = o.dumps(stored)
+            conn.execute(
+                "INSERT INTO objects (kind, namespace, name, uid, resource_version, labels, body)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    kind,
+                    namespace,
+                    name,
+                    stored["metadata"]["uid"],
+                    version,
+                    o.dumps(o.labels_of(stored)),
+                    body,
+                ),
+            )
+            self._log(conn, version, (kind, namespace, name), "ADDED", body)
+            return stored
+
+        return self._write(insert)
+
+    def get(self, kind: str, name: str, namespace: str = "default") -> Obj:
+        body = self._read(lambda conn: self._select(conn, (kind, namespace, name)))
+        if body is None:
+            raise NotFound(f"{kind} {namespace}/{name} not found")
+        return o.loads(body)
+
+    def list(
+        self,
+        kind: str,
+        namespace: str | None = "default",
+        label_selector: o.LabelSelector | None = None,
+    ) -> ObjectList:
+        o.check_selector(label_selector)
+        where, params = ["kind = ?"], [kind]
+        if namespace is not None:
+            where.append("namespace = ?")
+            params.append(namespace)
+        for key, value in (label_selector or {}).items():
+            # Keys are checked against the label-key grammar, which has no quote.
+            if value is None:
+                where.append("json_type(labels, ?) IS NOT NULL")
+                params.append(f'$."{key}"')
+            else:
+                where.append("json_extract(labels, ?) = ?")
+                params += [f'$."{key}"', value]
+        query = f"SELECT body FROM objects WHERE {' AND '.join(where)} ORDER BY namespace, name"
+
+        def snapshot(conn: sqlite3.Connection) -> tuple[int, list[str]]:
+            version = self._meta(conn, "resource_version")
+            return version, [body for (body,) in conn.execute(query, params)]
+
+        version, bodies = self._read(snapshot, transaction=True)
+        return ObjectList(items=[o.loads(b) for b in bodies], resource_version=str(version))
+
+    def update(self, obj: Obj) -> Obj:
+        return self._replace(obj, o.updated_object)
+
+    def update_status(self, obj: Obj) -> Obj:
+        return self._replace(obj, o.status_updated_object)
+
+    def delete(self, kind: str, name: str, namespace: str = "default") -> None:
+        key = (kind, namespace, name)
+
+        def remove(conn: sqlite3.Connection) -> None:
+            stored = self._select(conn, key)
+            if stored is None:
+                raise NotFound(f"{kind} {namespace}/{name} not found")
+            version = self._bump(conn)
+            gone = o.deleted_object(o.loads(stored), version)
+            conn.execute("DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?", key)
+            self._log(conn, version, key, "DELETED", o.dumps(gone))
+
+        self._write(remove)
+
+    def watch(
+        self,
+        kind: str,
+        namespace: str | None = "default",
+        resource_version: str | None = None,
+        timeout: float = 30.0,
+    ) -> Iterator[WatchEvent]:
+        # Resolved now, not at the first next(): "from now" means from this call.
+        if resource_version is None:
+            start = self._read(lambda conn: self._meta(conn, "resource_version"))
+        else:
+            start = o.parse_version(resource_version)
+            self._read(lambda conn: self._check_reachable(conn, start))
+        return self._follow(kind, namespace, start, timeout)
+
+    def close(self) -> None:
+        self._pool.close()
+        with self._changed:
+            self._changed.notify_all()
+
+    # -- writes --------------------------------------------------------------------
+
+    def _replace(self, obj: Obj, change: Callable[[Obj, Obj, int], Obj]) -> Obj:
+        key = o.key_of(obj)
+
+        def replace(conn: sqlite3.Connection) -> Obj:
+            body = self._select(conn, key)
+            if body is None:
+                raise NotFound(f"{key[0]} {key[1]}/{key[2]} not found")
+            stored = o.loads(body)
+            o.check_version(stored, obj)
+            version = self._bump(conn)
+            new = change(stored, obj, version)
+            new_body = o.dumps(new)
+            conn.execute(
+                "UPDATE objects SET resource_version = ?, labels = ?, body = ?"
+                " WHERE kind = ? AND namespace = ? AND name = ?",
+                (version, o.dumps(o.labels_of(new)), new_body, *key),
+            )
+            self._log(conn, version, key, "MODIFIED", new_body)
+            return new
+
+        return self._write(replace)
+
+    def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` in one BEGIN IMMEDIATE transaction, then wake local watchers."""
+        with self._pool.connection() as conn:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = work(conn)
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise schema.translate(exc, self.path) from exc
+        with self._changed:
+            self._writes += 1
+            self._changed.notify_all()
+        return result
+
+    def _bump(self, conn: sqlite3.Connection) -> int:
+        rows = conn.execute(
+            "UPDATE meta SET value = value + 1 WHERE key = 'resource_version' RETURNING value"
+        ).fetchall()
+        version: int = rows[0][0]
+        return version
+
+    def _log(
+        self, conn: sqlite3.Connection, version: int, key: o.Key, type_: str, body: str
+    ) -> None:
+        conn.execute(
+            "INSERT INTO changes (resource_version, kind, namespace, name, type, body)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (version, *key, type_, body),
+        )
+        if version % self._compact_every == 0 and version > self._history:
+            floor = version - self._history
+            conn.execute("DELETE FROM changes WHERE resource_version <= ?", (floor,))
+            conn.execute(
+                "UPDATE meta SET value = max(value, ?) WHERE key = 'compacted_through'", (floor,)
+            )
+
+    # -- reads ---------------------------------------------------------------------
+
+    def _read(self, work: Callable[[sqlite3.Connection], T], *, transaction: bool = False) -> T:
+        """Run `work`; in one read transaction (a consistent snapshot) when asked."""
+        with self._pool.connection() as conn:
+            try:
+                if not transaction:
+                    return work(conn)
+                conn.execute("BEGIN")
+                try:
+                    return work(conn)
+                finally:
+                    conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise schema.translate(exc, self.path) from exc
+
+    @staticmethod
+    def _select(conn: sqlite3.Connection, key: o.Key) -> str | None:
+        row = conn.execute(
+            "SELECT body FROM objects WHERE kind = ? AND namespace = ? AND name = ?", key
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    @staticmethod
+    def _meta(conn: sqlite3.Connection, key: str) -> int:
+        (value,) = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return int(value)
+
+    def _check_reachable(self, conn: sqlite3.Connection, after: int) -> None:
+        compacted = self._meta(conn, "compacted_through")
+        if after < compacted:
+            raise Expired(
+                f"resourceVersion {after} is too old: changes up to {compacted} were "
+                "compacted; list again and watch from the list's resourceVersion"
+            )
+
+    # -- watch ---------------------------------------------------------------------
+
+    def _changes_after(
+        self, kind: str, namespace: str | None, after: int
+    ) -> tuple[list[tuple[int, str, str]], int]:
+        """Matching changes after `after`, and the version the cursor may move to."""
+        query = (
+            "SELECT resource_version, type, body FROM changes WHERE resource_version > ?"
+            " AND kind = ?" + ("" if namespace is None else " AND namespace = ?")
+        )
+        params: tuple[object, ...] = (
+            (after, kind) if namespace is None else (after, kind, namespace)
+        )
+
+        def poll(conn: sqlite3.Connection) -> tuple[list[tuple[int, str, str]], int]:
+            self._check_reachable(conn, after)
+            head = self._meta(conn, "resource_version")
+            rows = conn.execute(
+                query + " ORDER BY resource_version LIMIT ?", (*params, _WATCH_BATCH)
+            ).fetchall()
+            # A full batch may have more behind it: move only as far as what was read.
+            return rows, (rows[-1][0] if len(rows) == _WATCH_BATCH else head)
+
+        return self._read(poll, transaction=True)
+
+    def _follow(
+        self, kind: str, namespace: str | None, after: int, timeout: float
+    ) -> Iterator[WatchEvent]:
+        deadline = time.monotonic() + timeout
+        while not self._pool.closed:
+            with self._changed:
+                seen = self._writes
+            try:
+                rows, after = self._changes_after(kind, namespace, after)
+            except WorkflowEngineError:
+                if self._pool.closed:
+                    return
+                raise
+            if rows:
+                for _, type_, body in rows:
+                    yield WatchEvent(type=_event_type(type_), object=o.loads(body))
+                deadline = time.monotonic() + timeout
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            with self._changed:
+                if self._writes == seen:
+                    self._changed.wait(min(self._poll, remaining))
+
+
+def _event_type(value: str) -> WatchEventType:
+    if value == "ADDED":
+        return "ADDED"
+    if value == "MODIFIED":
+        return "MODIFIED"
+    return "DELETED"
