@@ -20,6 +20,8 @@ from workflow_engine.spec.models import (
 DATA = Path(__file__).parents[2] / "data" / "spec"
 EXAMPLES = Path(__file__).parents[3] / "examples"
 
+WF_HEAD = "kind: Workflow\napiVersion: argoproj.io/v1alpha1\n"
+
 HELLO = """
 apiVersion: {api}
 kind: Workflow
@@ -84,13 +86,14 @@ def _normalised(value: object) -> object:
     ("text", "expected"),
     [
         pytest.param(
-            "kind: Workflow\napiVersion: argoproj.io/v1alpha1\nspec: {templates: [{name: a, bogus: 1}]}",
+            WF_HEAD + "spec: {templates: [{name: a, bogus: 1}]}",
             [("spec.templates[0].bogus", "unknown field")],
             id="unknown-field",
         ),
         pytest.param(
-            "kind: Workflow\napiVersion: argoproj.io/v1alpha1\nspec:\n  templates:\n"
-            "    - {name: a, dag: {tasks: [{template: x}]}}\n    - {name: b, retryStrategy: {limit: true}}",
+            WF_HEAD + "spec:\n  templates:\n"
+            "    - {name: a, dag: {tasks: [{template: x}]}}\n"
+            "    - {name: b, retryStrategy: {limit: true}}",
             [
                 ("spec.templates[0].dag.tasks[0].name", "required field is missing"),
                 ("spec.templates[1].retryStrategy.limit", "boolean"),
