@@ -113,18 +113,21 @@ def is_generated(obj: Obj) -> bool:
     return not meta.get("name") and bool(meta.get("generateName"))
 
 
+# The builders below return new top-level dicts that may share deeper parts with
+# their inputs: the stores serialise the result at once and hand callers a fresh
+# parse, so nothing shared ever escapes (and a deep copy would double the cost).
+
+
 def new_object(obj: Obj, *, name: str, resource_version: int, created: datetime) -> Obj:
-    """A copy of `obj` as create stores it: identity and bookkeeping filled in."""
-    stored = loads(dumps(obj))
-    meta = stored["metadata"]
+    """`obj` as create stores it: identity and bookkeeping filled in."""
+    meta = dict(obj["metadata"])
     meta["name"] = name
     meta["namespace"] = namespace_of(meta)
     meta["uid"] = str(uuid.uuid4())
     meta["creationTimestamp"] = timestamp(created)
     meta["resourceVersion"] = str(resource_version)
     meta["generation"] = 1
-    key_of(stored)
-    return stored
+    return {**obj, "metadata": meta}
 
 
 def check_version(stored: Obj, obj: Obj) -> None:
@@ -144,11 +147,10 @@ _IMMUTABLE_META = ("name", "namespace", "uid", "creationTimestamp")
 
 def updated_object(stored: Obj, obj: Obj, resource_version: int) -> Obj:
     """What `update` stores: the caller's object, the stored status and identity."""
-    new = loads(dumps(obj))
-    new.pop("status", None)
+    new = {k: v for k, v in obj.items() if k != "status"}
     if "status" in stored:
         new["status"] = stored["status"]
-    meta = new.setdefault("metadata", {})
+    meta = dict(new.get("metadata") or {})
     old_meta = stored["metadata"]
     for field in _IMMUTABLE_META:
         if field in old_meta:
@@ -158,24 +160,21 @@ def updated_object(stored: Obj, obj: Obj, resource_version: int) -> Obj:
         generation += 1
     meta["generation"] = generation
     meta["resourceVersion"] = str(resource_version)
+    new["metadata"] = meta
     return new
 
 
 def status_updated_object(stored: Obj, obj: Obj, resource_version: int) -> Obj:
     """What `update_status` stores: the stored object with the caller's status."""
-    new = loads(dumps(stored))
+    new = {k: v for k, v in stored.items() if k != "status"}
     if "status" in obj:
-        new["status"] = loads(dumps({"s": obj["status"]}))["s"]
-    else:
-        new.pop("status", None)
-    new["metadata"]["resourceVersion"] = str(resource_version)
+        new["status"] = obj["status"]
+    new["metadata"] = {**stored["metadata"], "resourceVersion": str(resource_version)}
     return new
 
 
 def deleted_object(stored: Obj, resource_version: int) -> Obj:
-    gone = loads(dumps(stored))
-    gone["metadata"]["resourceVersion"] = str(resource_version)
-    return gone
+    return {**stored, "metadata": {**stored["metadata"], "resourceVersion": str(resource_version)}}
 
 
 def _body(obj: Obj) -> Obj:

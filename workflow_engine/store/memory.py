@@ -41,6 +41,8 @@ class MemoryStore:
         self._now = now
         self._history = history
         self._objects: dict[o.Key, str] = {}
+        # Labels kept parsed beside each body, so a selector need not parse every object.
+        self._labels: dict[o.Key, dict[str, str]] = {}
         self._changes: deque[_Change] = deque()
         self._version = 0
         # Highest resourceVersion whose change was dropped: watches must start at or after it.
@@ -77,15 +79,15 @@ class MemoryStore:
     ) -> ObjectList:
         o.check_selector(label_selector)
         with self._changed:
-            keys = sorted(
-                key
-                for key in self._objects
-                if key[0] == kind and (namespace is None or key[1] == namespace)
-            )
-            items = [o.loads(self._objects[key]) for key in keys]
+            bodies = [
+                self._objects[key]
+                for key in sorted(self._objects)
+                if key[0] == kind
+                and (namespace is None or key[1] == namespace)
+                and o.matches(self._labels[key], label_selector)
+            ]
             version = self._version
-        items = [it for it in items if o.matches(o.labels_of(it), label_selector)]
-        return ObjectList(items=items, resource_version=str(version))
+        return ObjectList(items=[o.loads(b) for b in bodies], resource_version=str(version))
 
     def update(self, obj: Obj) -> Obj:
         key = o.key_of(obj)
@@ -141,8 +143,10 @@ class MemoryStore:
         self._version += 1
         if type_ == "DELETED":
             del self._objects[key]
+            del self._labels[key]
         else:
             self._objects[key] = body
+            self._labels[key] = dict(o.labels_of(obj))
         self._changes.append(_Change(self._version, key[0], key[1], type_, body))
         while len(self._changes) > self._history:
             self._compacted = self._changes.popleft().resource_version

@@ -89,7 +89,7 @@ class SqliteStore:
                 ),
             )
             self._log(conn, version, (kind, namespace, name), "ADDED", body)
-            return stored
+            return o.loads(body)
 
         return self._write(insert)
 
@@ -187,7 +187,7 @@ class SqliteStore:
                 (version, o.dumps(o.labels_of(new)), new_body, *key),
             )
             self._log(conn, version, key, "MODIFIED", new_body)
-            return new
+            return o.loads(new_body)
 
         return self._write(replace)
 
