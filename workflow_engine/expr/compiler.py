@@ -1,0 +1,348 @@
+"""Turns a parsed expression (`parser.parse`) into a Python closure and runs it
+(`workflow_engine.expr`): the evaluator behind `evaluate()` and `{{=...}}`.
+
+Compiling once per source string (cached) makes repeated evaluation cheap: each AST
+node becomes one closure `fn(ctx) -> value`, with no tree walk or dispatch per call.
+Semantics follow expr-lang: strict types (`"1" + 1` is an error), `/` gives a float,
+missing map keys read as nil, `&&`/`||` need booleans.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from workflow_engine.expr import builtins, sprig
+from workflow_engine.expr import values as v
+from workflow_engine.expr.context import Ctx, Fn
+from workflow_engine.expr.errors import ExprEvalError, ExprSyntaxError, UnresolvedError
+from workflow_engine.expr.parser import Node, parse
+
+
+def _type_error(op: str, a: Any, b: Any) -> ExprEvalError:
+    hint = ""
+    if isinstance(a, str) != isinstance(b, str):
+        hint = " (hint: convert with asInt(), asFloat() or string())"
+    return ExprEvalError(f"invalid operation: {v.type_name(a)} {op} {v.type_name(b)}{hint}")
+
+
+def _arith(op: str, a: Any, b: Any) -> Any:
+    if not (v.is_number(a) and v.is_number(b)):
+        if op == "+" and isinstance(a, str) and isinstance(b, str):
+            return v.check_str(a + b)
+        if op == "+" and isinstance(a, list) and isinstance(b, list):
+            v.check_list(len(a) + len(b))
+            return a + b
+        raise _type_error(op, a, b)
+    both_int = isinstance(a, int) and isinstance(b, int)
+    if op in ("+", "-", "*"):
+        r = a + b if op == "+" else a - b if op == "-" else a * b
+        return v.check_int(r) if both_int else r
+    if op == "/":
+        if b == 0:
+            raise ExprEvalError("division by zero")
+        return a / b
+    if op == "%":
+        if not both_int:
+            raise _type_error(op, a, b)
+        if b == 0:
+            raise ExprEvalError("division by zero (modulo)")
+        r = abs(a) % abs(b)
+        return r if a >= 0 else -r
+    try:
+        return math.pow(a, b)
+    except OverflowError:
+        raise ExprEvalError(f"numeric overflow in {a} {op} {b}") from None
+    except ValueError:
+        return math.nan
+
+
+def _compare(op: str, a: Any, b: Any) -> bool:
+    if op == "==":
+        return v.values_equal(a, b)
+    if op == "!=":
+        return not v.values_equal(a, b)
+    if not ((v.is_number(a) and v.is_number(b)) or (isinstance(a, str) and isinstance(b, str))):
+        raise _type_error(op, a, b)
+    if op == "<":
+        return a < b
+    if op == ">":
+        return a > b
+    return a <= b if op == "<=" else a >= b
+
+
+@functools.lru_cache(maxsize=512)
+def _regex(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as e:
+        raise ExprEvalError(f"invalid regular expression {pattern!r}: {e}") from None
+
+
+def _word_op(op: str, a: Any, b: Any) -> Any:
+    if op == "in":
+        if isinstance(b, list | tuple):
+            return any(v.values_equal(a, e) for e in b)
+        if isinstance(b, dict):
+            return a in b
+        raise ExprEvalError(f"invalid operation: {v.type_name(a)} in {v.type_name(b)}")
+    if not (isinstance(a, str) and isinstance(b, str)):
+        raise _type_error(op, a, b)
+    if op == "matches":
+        return _regex(b).search(a) is not None
+    if op == "contains":
+        return b in a
+    return a.startswith(b) if op == "startsWith" else a.endswith(b)
+
+
+def _range(a: Any, b: Any) -> list[int]:
+    if not (v.is_int(a) and v.is_int(b)):
+        raise _type_error("..", a, b)
+    v.check_list(max(0, b - a + 1))
+    return list(range(a, b + 1))
+
+
+def _binary(op: str) -> Callable[[Any, Any], Any]:
+    if op in ("+", "-", "*", "/", "%", "**", "^"):
+        return functools.partial(_arith, "**" if op == "^" else op)
+    if op in ("==", "!=", "<", ">", "<=", ">="):
+        return functools.partial(_compare, op)
+    if op == "..":
+        return _range
+    return functools.partial(_word_op, op)
+
+
+def read_member(obj: Any, key: Any, optional: bool) -> Any:
+    """`obj.key` / `obj[key]`: map keys (nil when missing), array and string indexes."""
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    if obj is None:
+        if optional:
+            return None
+        raise ExprEvalError(f"cannot read {key!r} of nil")
+    if isinstance(obj, list | tuple | str) and v.is_int(key):
+        n = len(obj)
+        if -n <= key < n:
+            return obj[key]
+        raise ExprEvalError(f"index out of range: {key} (length {n})")
+    raise ExprEvalError(f"cannot read {key!r} of {v.type_name(obj)}")
+
+
+def _slice(obj: Any, lo: Any, hi: Any) -> Any:
+    if not isinstance(obj, list | tuple | str):
+        raise ExprEvalError(f"cannot slice {v.type_name(obj)}")
+    for bound in (lo, hi):
+        if bound is not None and not v.is_int(bound):
+            raise ExprEvalError(f"slice bounds must be integers, got {v.type_name(bound)}")
+    return obj[lo:hi]
+
+
+def _bool_of(what: str, x: Any) -> bool:
+    if isinstance(x, bool):
+        return x
+    raise ExprEvalError(f"{what} needs a bool, got {v.type_name(x)} {v.go_str(x)!r}")
+
+
+class _Compiler:
+    """One compilation: tracks `let` names in scope to tell them from env names."""
+
+    def __init__(self) -> None:
+        self.bound: list[str] = []
+
+    def fn(self, node: Node) -> Fn:
+        return getattr(self, "c_" + node[0])(node)
+
+    def c_lit(self, node: Node) -> Fn:
+        value = node[1]
+        return lambda ctx: value
+
+    def c_name(self, node: Node) -> Fn:
+        name = node[1]
+        if name in self.bound:
+            return lambda ctx: ctx.vars[name]
+
+        def lookup(ctx: Ctx) -> Any:
+            try:
+                return ctx.env[name]
+            except KeyError:
+                raise UnresolvedError(name, f"unknown name {name!r}") from None
+
+        return lookup
+
+    def c_ptr(self, node: Node) -> Fn:
+        slot = {"": 0, "index": 1, "acc": 2}.get(node[1])
+        if slot is None:
+            raise ExprSyntaxError(f"unknown closure variable #{node[1]}", 0)
+
+        def ptr(ctx: Ctx) -> Any:
+            if not ctx.frames:
+                raise ExprEvalError("# can only be used inside a predicate such as filter()")
+            return ctx.frames[-1][slot]
+
+        return ptr
+
+    def c_member(self, node: Node) -> Fn:
+        obj, key, optional = self.fn(node[1]), node[2][1], node[3] or _has_optional(node[1])
+        return lambda ctx: read_member(obj(ctx), key, optional)
+
+    def c_index(self, node: Node) -> Fn:
+        obj, key, optional = self.fn(node[1]), self.fn(node[2]), _has_optional(node[1])
+        return lambda ctx: read_member(obj(ctx), key(ctx), optional)
+
+    def c_slice(self, node: Node) -> Fn:
+        obj = self.fn(node[1])
+        lo = self.fn(node[2]) if node[2] else (lambda ctx: None)
+        hi = self.fn(node[3]) if node[3] else (lambda ctx: None)
+        return lambda ctx: _slice(obj(ctx), lo(ctx), hi(ctx))
+
+    def c_bin(self, node: Node) -> Fn:
+        op, left, right = _binary(node[1]), self.fn(node[2]), self.fn(node[3])
+        if node[1] not in ("+", ".."):
+            return lambda ctx: op(left(ctx), right(ctx))
+
+        def growing(ctx: Ctx) -> Any:
+            # Charge big results to the step budget: repeated concatenation is quadratic.
+            out = op(left(ctx), right(ctx))
+            if isinstance(out, str | list) and len(out) > 1024:
+                ctx.tick(len(out) >> 10)
+            return out
+
+        return growing
+
+    def c_and(self, node: Node) -> Fn:
+        left, right = self.fn(node[1]), self.fn(node[2])
+        return lambda ctx: _bool_of("&&", left(ctx)) and _bool_of("&&", right(ctx))
+
+    def c_or(self, node: Node) -> Fn:
+        left, right = self.fn(node[1]), self.fn(node[2])
+        return lambda ctx: _bool_of("||", left(ctx)) or _bool_of("||", right(ctx))
+
+    def c_not(self, node: Node) -> Fn:
+        x = self.fn(node[1])
+        return lambda ctx: not _bool_of("!", x(ctx))
+
+    def c_neg(self, node: Node) -> Fn:
+        x = self.fn(node[1])
+
+        def neg(ctx: Ctx) -> Any:
+            val = x(ctx)
+            if not v.is_number(val):
+                raise ExprEvalError(f"invalid operation: -{v.type_name(val)}")
+            return -val
+
+        return neg
+
+    def c_cond(self, node: Node) -> Fn:
+        c, a, b = self.fn(node[1]), self.fn(node[2]), self.fn(node[3])
+        return lambda ctx: a(ctx) if _bool_of("?:", c(ctx)) else b(ctx)
+
+    def c_coalesce(self, node: Node) -> Fn:
+        left, right = self.fn(node[1]), self.fn(node[2])
+
+        def coalesce(ctx: Ctx) -> Any:
+            try:
+                val = left(ctx)
+            except UnresolvedError:
+                val = None
+            return right(ctx) if val is None else val
+
+        return coalesce
+
+    def c_array(self, node: Node) -> Fn:
+        items = [self.fn(n) for n in node[1]]
+        return lambda ctx: [f(ctx) for f in items]
+
+    def c_map(self, node: Node) -> Fn:
+        pairs = [(self.fn(k), self.fn(x)) for k, x in node[1]]
+        return lambda ctx: {k(ctx): x(ctx) for k, x in pairs}
+
+    def c_closure(self, node: Node) -> Fn:
+        raise ExprSyntaxError("a {...} predicate is only allowed as a function argument", 0)
+
+    def c_let(self, node: Node) -> Fn:
+        name, value = node[1], self.fn(node[2])
+        self.bound.append(name)
+        body = self.fn(node[3])
+        self.bound.pop()
+
+        def let(ctx: Ctx) -> Any:
+            saved = ctx.vars.get(name, _MISSING)
+            ctx.vars[name] = value(ctx)
+            try:
+                return body(ctx)
+            finally:
+                if saved is _MISSING:
+                    del ctx.vars[name]
+                else:
+                    ctx.vars[name] = saved
+
+        return let
+
+    def c_call(self, node: Node) -> Fn:
+        callee, args = node[1], node[2]
+        if callee[0] == "member" and callee[1] == ("name", "sprig"):
+            return self._sprig_call(callee[2][1], args)
+        if callee[0] != "name" or callee[1] in self.bound:
+            raise ExprSyntaxError("only builtin and sprig.* functions can be called", 0)
+        entry = builtins.table().get(callee[1])
+        if entry is None:
+            raise ExprSyntaxError(f"unknown function {callee[1]}()", 0)
+        impl, preds = entry
+        fns = [self._arg(a, i in preds) for i, a in enumerate(args)]
+        name = callee[1]
+
+        def call(ctx: Ctx) -> Any:
+            evaluated = [f if i in preds else f(ctx) for i, f in enumerate(fns)]
+            try:
+                return impl(ctx, *evaluated)
+            except TypeError as e:
+                raise ExprEvalError(f"{name}(): wrong arguments ({e})") from None
+
+        return call
+
+    def _arg(self, node: Node, is_pred: bool) -> Fn:
+        if is_pred:
+            return self.fn(node[1] if node[0] == "closure" else node)
+        return self.fn(node)
+
+    def _sprig_call(self, name: str, args: tuple[Node, ...]) -> Fn:
+        impl = sprig.table().get(name)
+        if impl is None:
+            raise ExprSyntaxError(f"unknown function sprig.{name}()", 0)
+        fns = [self.fn(a) for a in args]
+
+        def call(ctx: Ctx) -> Any:
+            try:
+                return impl(*(f(ctx) for f in fns))
+            except (TypeError, AttributeError, IndexError) as e:
+                raise ExprEvalError(f"sprig.{name}(): wrong arguments ({e})") from None
+
+        return call
+
+
+_MISSING = object()
+
+
+def _has_optional(node: Node) -> bool:
+    while node[0] in ("member", "index", "slice"):
+        if node[0] == "member" and node[3]:
+            return True
+        node = node[1]
+    return False
+
+
+@functools.lru_cache(maxsize=4096)
+def compile_source(source: str) -> Fn:
+    """Parse and compile one expression (cached per source string)."""
+    return _Compiler().fn(parse(source))
+
+
+def run(source: str, env: Mapping[str, Any]) -> Any:
+    fn = compile_source(source)
+    try:
+        return fn(Ctx(env))
+    except RecursionError:
+        raise ExprEvalError("expression nested too deeply") from None

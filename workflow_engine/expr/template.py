@@ -1,0 +1,261 @@
+"""Argo's `{{...}}` template tags (`workflow_engine.expr`): `substitute` fills them in
+from a flat scope such as {"inputs.parameters.msg": "hi", "item": {"a": 1}}, and
+`references` lists them for lint. The engine calls `substitute` for every string field
+of every node, so text without `{{` returns at once and parsed expressions are cached.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from workflow_engine.expr import values
+from workflow_engine.expr.compiler import compile_source
+from workflow_engine.expr.context import Ctx
+from workflow_engine.expr.errors import (
+    ExprEvalError,
+    ExprSyntaxError,
+    UnresolvedError,
+)
+from workflow_engine.expr.parser import Node, parse
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One `{{...}}` tag: where it is, what kind, and the dotted names it reads.
+
+    `start`/`end` are offsets of `{{` and just past `}}`; `name` is the trimmed dotted
+    name of a simple tag or the source of an expression tag; `reads` lists the dotted
+    variable paths read (`steps.my-step.outputs.result` for `steps["my-step"]...`)."""
+
+    start: int
+    end: int
+    kind: Literal["simple", "expression"]
+    name: str
+    reads: tuple[str, ...]
+
+
+def _expression_end(text: str, pos: int) -> int:
+    """Offset of the `}}` closing an expression tag, skipping braces and strings."""
+    depth, quote, i, n = 0, "", pos, len(text)
+    while i < n:
+        c = text[i]
+        if quote:
+            if c == "\\" and quote != "`":
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "'\"`":
+            quote = c
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            if depth == 0 and text.startswith("}}", i):
+                return i
+            depth -= 1
+        i += 1
+    return text.find("}}", pos)  # unbalanced: fall back to Argo's first `}}`
+
+
+def _tags(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, inside) for every tag; raises on an unclosed `{{`."""
+    i = 0
+    while (start := text.find("{{", i)) >= 0:
+        if text.startswith("{{=", start):
+            close = _expression_end(text, start + 3)
+        else:
+            close = text.find("}}", start + 2)
+        if close < 0:
+            raise ExprSyntaxError(
+                f"unclosed '{{{{' in {text!r}: add the closing '}}}}' for this tag", start
+            )
+        yield start, close + 2, text[start + 2 : close]
+        i = close + 2
+
+
+def _read_path(scope: Mapping[str, Any], name: str) -> Any:
+    """A simple tag's value: the exact key, else a field of a dict/list value
+    (`item.a.b` reads scope["item"]["a"]["b"])."""
+    value = scope.get(name, _MISSING)
+    if value is not _MISSING or "." not in name:
+        return value
+    parts = name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        base = scope.get(".".join(parts[:cut]), _MISSING)
+        if base is _MISSING:
+            continue
+        for part in parts[cut:]:
+            if isinstance(base, Mapping):
+                base = base.get(part, _MISSING)
+            elif isinstance(base, list) and part.lstrip("-").isdigit():
+                idx = int(part)
+                base = base[idx] if -len(base) <= idx < len(base) else _MISSING
+            else:
+                return _MISSING
+            if base is _MISSING:
+                return _MISSING
+        return base
+    return _MISSING
+
+
+def build_env(scope: Mapping[str, Any], roots: frozenset[str] | None = None) -> dict[str, Any]:
+    """Nest a flat scope by its dots for expressions: {"a.b": 1} -> {"a": {"b": 1}}.
+
+    When both "a" and "a.b" exist the more specific key wins (as Argo's expand does);
+    a dict value at "a" is copied and merged. Only keys under `roots` are taken."""
+    keys = [k for k in scope if roots is None or k.partition(".")[0] in roots]
+    keys.sort(key=lambda k: k.count("."))
+    env: dict[str, Any] = {}
+    own: set[int] = {id(env)}
+    for key in keys:
+        node = env
+        *path, leaf = key.split(".")
+        for part in path:
+            nxt = node.get(part)
+            if not isinstance(nxt, dict) or id(nxt) not in own:
+                nxt = dict(nxt) if isinstance(nxt, Mapping) else {}
+                own.add(id(nxt))
+                node[part] = nxt
+            node = nxt
+        node[leaf] = scope[key]
+    return env
+
+
+def _walk_reads(node: Node, bound: frozenset[str], out: list[str]) -> None:
+    kind = node[0]
+    if kind in ("member", "index"):
+        path = _member_path(node, bound)
+        if path is not None:
+            out.append(path)
+            return
+    if kind == "name":
+        if node[1] not in bound:
+            out.append(node[1])
+        return
+    if kind == "let":
+        _walk_reads(node[2], bound, out)
+        _walk_reads(node[3], bound | {node[1]}, out)
+        return
+    if kind == "call":
+        callee = node[1]
+        if not (callee[0] == "name" or callee == ("member", ("name", "sprig"), callee[2], False)):
+            _walk_reads(callee, bound, out)
+        for arg in node[2]:
+            _walk_reads(arg, bound, out)
+        return
+    for child in node[1:]:
+        if isinstance(child, tuple) and child and isinstance(child[0], str):
+            _walk_reads(child, bound, out)
+        elif isinstance(child, tuple):
+            for item in child:
+                if isinstance(item, tuple) and item and isinstance(item[0], tuple):
+                    for sub in item:
+                        _walk_reads(sub, bound, out)
+                elif isinstance(item, tuple) and item:
+                    _walk_reads(item, bound, out)
+
+
+def _member_path(node: Node, bound: frozenset[str]) -> str | None:
+    """`a.b["c"].d` -> "a.b.c.d"; the readable prefix when an index is computed."""
+    parts: list[str] = []
+    cur = node
+    while cur[0] in ("member", "index"):
+        key = cur[2]
+        if key[0] == "lit" and isinstance(key[1], str | int):
+            parts.append(str(key[1]))
+        else:
+            parts.clear()  # a computed key: only the prefix before it is known
+        cur = cur[1]
+    if cur[0] != "name" or cur[1] in bound:
+        return None
+    return ".".join([cur[1], *reversed(parts)])
+
+
+@functools.lru_cache(maxsize=4096)
+def expression_reads(source: str) -> tuple[str, ...]:
+    """Dotted variable paths an expression reads (parsed and compiled, so errors raise)."""
+    compile_source(source)
+    out: list[str] = []
+    _walk_reads(parse(source), frozenset(), out)
+    return tuple(dict.fromkeys(out))
+
+
+@functools.lru_cache(maxsize=4096)
+def _roots(source: str) -> frozenset[str]:
+    return frozenset(p.partition(".")[0] for p in expression_reads(source))
+
+
+def references(text: str) -> list[Reference]:
+    """Every tag in `text`, in order. Raises ExprSyntaxError for an unclosed `{{` or an
+    expression that does not parse (position: offset in `text`)."""
+    if "{{" not in text:
+        return []
+    out: list[Reference] = []
+    for start, end, inner in _tags(text):
+        if inner.startswith("="):
+            source = inner[1:]
+            try:
+                reads = expression_reads(source)
+            except ExprSyntaxError as e:
+                raise ExprSyntaxError(
+                    f"in tag {{{{{inner}}}}}: {e.message}", start + 3 + e.position
+                ) from None
+            out.append(Reference(start, end, "expression", source, reads))
+        else:
+            name = inner.strip()
+            out.append(Reference(start, end, "simple", name, (name,)))
+    return out
+
+
+def _expression_value(source: str, scope: Mapping[str, Any], strict: bool) -> str | None:
+    try:
+        fn = compile_source(source)
+        result = fn(Ctx(build_env(scope, _roots(source))))
+    except UnresolvedError as e:
+        if strict:
+            raise UnresolvedError(e.name, f"{{{{={source}}}}}: {e}") from None
+        return None
+    except ExprSyntaxError as e:
+        if strict:
+            raise ExprSyntaxError(f"in tag {{{{={source}}}}}: {e.message}", e.position) from None
+        return None
+    except ExprEvalError as e:
+        if strict:
+            raise ExprEvalError(f"{{{{={source}}}}}: {e}") from None
+        return None
+    if result is None:
+        if strict:
+            raise UnresolvedError(source, f"{{{{={source}}}}} evaluated to nil")
+        return None
+    return values.render(result)
+
+
+def substitute(text: str, scope: Mapping[str, Any], *, strict: bool = True) -> str:
+    """Replace every `{{name}}` and `{{=expression}}` in `text` from `scope`.
+
+    strict: an unresolved tag raises UnresolvedError (expression errors raise
+    ExprEvalError); otherwise the tag is left as it was, as Argo does in early passes."""
+    if "{{" not in text:
+        return text
+    parts: list[str] = []
+    last = 0
+    for start, end, inner in _tags(text):
+        parts.append(text[last:start])
+        last = end
+        if inner.startswith("="):
+            value = _expression_value(inner[1:], scope, strict)
+        else:
+            found = _read_path(scope, inner.strip())
+            if found is _MISSING:
+                if strict:
+                    raise UnresolvedError(inner.strip(), f"unresolved tag {{{{{inner}}}}}")
+                value = None
+            else:
+                value = values.render(found)
+        parts.append(text[start:end] if value is None else value)
+    parts.append(text[last:])
+    return "".join(parts)
