@@ -114,8 +114,15 @@ class StoreContract:
 
     @pytest.mark.parametrize(
         "metadata",
-        [{}, {"name": "Upper"}, {"name": "bad_name"}, {"name": "-dash"}, {"name": "x" * 254}],
-        ids=["no-name", "uppercase", "underscore", "leading-dash", "too-long"],
+        [
+            {},
+            {"name": "Upper"},
+            {"name": "bad_name"},
+            {"name": "-dash"},
+            {"name": "x" * 254},
+            {"name": "ok", "labels": {"count": 1}},
+        ],
+        ids=["no-name", "uppercase", "underscore", "leading-dash", "too-long", "label-not-string"],
     )
     def test_create_rejects_bad_names(self, store: Store, metadata: dict[str, Any]) -> None:
         with pytest.raises(SpecError):
@@ -251,6 +258,14 @@ class StoreContract:
         with pytest.raises(Conflict):
             getattr(store, verb)(attempt)
         assert store.get("Workflow", "wf", ns) == latest
+
+    def test_a_refused_update_changes_nothing(self, store: Store) -> None:
+        ns = unique()
+        created = store.create(workflow("wf", ns, keep="me"))
+        bad = {**created, "metadata": {**created["metadata"], "labels": {"n": 1}}}
+        with pytest.raises(SpecError):
+            store.update(bad)
+        assert store.get("Workflow", "wf", ns) == created
 
     @pytest.mark.parametrize("verb", ["update", "update_status"])
     def test_update_of_missing_object_raises_not_found(self, store: Store, verb: str) -> None:

@@ -185,6 +185,9 @@ def labels_of(obj: Obj) -> dict[str, str]:
     labels = (obj.get("metadata") or {}).get("labels") or {}
     if not isinstance(labels, dict):
         raise SpecError("metadata.labels", "must be a mapping")
+    for key, value in labels.items():
+        if not isinstance(value, str):
+            raise SpecError(f"metadata.labels.{key}", "must be a string")
     return labels
 
 

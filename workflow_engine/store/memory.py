@@ -139,6 +139,8 @@ class MemoryStore:
 
     def _write(self, key: o.Key, type_: WatchEventType, obj: Obj) -> Obj:
         """Store (or drop) one object and log the change; the caller holds the lock."""
+        # Everything that can fail comes before the first change to the store's state.
+        labels = dict(o.labels_of(obj))
         body = o.dumps(obj)
         self._version += 1
         if type_ == "DELETED":
@@ -146,7 +148,7 @@ class MemoryStore:
             del self._labels[key]
         else:
             self._objects[key] = body
-            self._labels[key] = dict(o.labels_of(obj))
+            self._labels[key] = labels
         self._changes.append(_Change(self._version, key[0], key[1], type_, body))
         while len(self._changes) > self._history:
             self._compacted = self._changes.popleft().resource_version
