@@ -1,0 +1,152 @@
+"""Lint's entry points: text or files in, every error at once out.
+
+Above spec and expr, below the CLI and `wf submit`. Documents are parsed one by one so
+one broken document does not hide the errors of the others; a document whose only
+structural errors are unknown fields is also checked without those fields, so its
+semantic errors show up in the same run. WorkflowTemplates found in the linted text
+(or file set) are visible to the templateRefs of every document.
+
+Paths of a text with several documents start with the document's index:
+`[1].spec.templates[0].name` (the convention of `spec.load_objects`).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from workflow_engine.errors import SpecError, SpecErrors
+from workflow_engine.lint.context import ChainResolver
+from workflow_engine.lint.objects import LintedObject, lint_parsed
+from workflow_engine.spec import load_documents, parse_object
+from workflow_engine.spec.models import ClusterWorkflowTemplate, WorkflowTemplate
+from workflow_engine.spec.objects import KINDS
+from workflow_engine.spec.resolver import MappingResolver, TemplateResolver
+
+
+def lint_object(obj: LintedObject, resolver: TemplateResolver | None = None) -> list[SpecError]:
+    """Semantic errors of one parsed object. Without a resolver, templateRefs are skipped."""
+    return list(lint_parsed(obj, resolver, authoritative=resolver is not None))
+
+
+def lint_text(
+    text: str, source: str = "<input>", resolver: TemplateResolver | None = None
+) -> list[SpecError]:
+    """Every error of a YAML or JSON text (one or several documents); [] when valid."""
+    parsed = _parse_text(text, source)
+    if isinstance(parsed, SpecError):
+        return [parsed]
+    return _lint_parsed_set([parsed], resolver)[0]
+
+
+def lint_files(
+    paths: Sequence[Path], resolver: TemplateResolver | None = None
+) -> dict[Path, list[SpecError]]:
+    """Every error of every file, the WorkflowTemplates of all files visible to all."""
+    parsed: list[_Parsed | SpecError] = []
+    for path in paths:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            parsed.append(SpecError(str(path), f"cannot read: {exc}"))
+            continue
+        parsed.append(_parse_text(text, str(path)))
+    good = [p for p in parsed if not isinstance(p, SpecError)]
+    results = iter(_lint_parsed_set(good, resolver))
+    return {
+        Path(path): [p] if isinstance(p, SpecError) else next(results)
+        for path, p in zip(paths, parsed, strict=True)
+    }
+
+
+class _Parsed:
+    """The documents of one text: (path prefix, object or None, structural errors)."""
+
+    def __init__(self) -> None:
+        self.documents: list[tuple[str, LintedObject | None, list[SpecError]]] = []
+
+
+def _parse_text(text: str, source: str) -> _Parsed | SpecError:
+    try:
+        docs = load_documents(text, source)
+    except SpecError as exc:
+        return exc
+    parsed = _Parsed()
+    for index, doc in enumerate(docs):
+        prefix = f"[{index}]" if len(docs) > 1 else ""
+        parsed.documents.append((prefix, *_parse_document(doc, prefix)))
+    return parsed
+
+
+def _parse_document(
+    doc: dict[str, Any], prefix: str
+) -> tuple[LintedObject | None, list[SpecError]]:
+    try:
+        return parse_object(doc, prefix), []  # type: ignore[return-value]
+    except SpecErrors as exc:
+        errors = exc.errors
+    return _without_unknown_fields(doc), errors
+
+
+def _without_unknown_fields(doc: dict[str, Any]) -> LintedObject | None:
+    """The object once its unknown fields are dropped, if that is all that was wrong."""
+    model = KINDS.get(doc.get("kind", ""))  # type: ignore[arg-type]
+    if model is None:
+        return None
+    try:
+        model.model_validate(doc)
+    except ValidationError as exc:
+        raw = exc.errors()
+    else:
+        return None
+    if any(error["type"] != "extra_forbidden" for error in raw):
+        return None
+    pruned = copy.deepcopy(doc)
+    for error in raw:
+        if not _drop(pruned, error["loc"]):
+            return None
+    try:
+        return model.model_validate(pruned)  # type: ignore[return-value]
+    except ValidationError:
+        return None
+
+
+def _drop(tree: Any, loc: tuple[int | str, ...]) -> bool:
+    for part in loc[:-1]:
+        if (isinstance(tree, dict) and part in tree) or (
+            isinstance(tree, list) and isinstance(part, int) and part < len(tree)
+        ):
+            tree = tree[part]
+        else:
+            return False
+    if isinstance(tree, dict) and loc[-1] in tree:
+        del tree[loc[-1]]
+        return True
+    return False
+
+
+def _lint_parsed_set(
+    texts: list[_Parsed], resolver: TemplateResolver | None
+) -> list[list[SpecError]]:
+    local = MappingResolver(
+        obj
+        for parsed in texts
+        for _, obj, _ in parsed.documents
+        if isinstance(obj, WorkflowTemplate | ClusterWorkflowTemplate)
+    )
+    chain = ChainResolver(local, resolver)
+    results: list[list[SpecError]] = []
+    for parsed in texts:
+        errors: list[SpecError] = []
+        for prefix, obj, structural in parsed.documents:
+            errors.extend(structural)
+            if obj is not None:
+                for error in lint_parsed(obj, chain, authoritative=resolver is not None):
+                    path = f"{prefix}.{error.path}" if prefix else error.path
+                    errors.append(SpecError(path, error.reason))
+        results.append(errors)
+    return results
