@@ -55,8 +55,12 @@ class SqliteStore:
         self._writes = 0
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._pool = Pool(lambda: schema.connect(self.path, busy_timeout), str(self.path))
-        with self._pool.connection() as conn:
-            schema.initialize(conn, self.path)
+        try:
+            with self._pool.connection() as conn:
+                schema.initialize(conn, self.path)
+        except BaseException:
+            self._pool.close()
+            raise
 
     # -- the Store port ------------------------------------------------------------
 
