@@ -1,10 +1,11 @@
 """Object bookkeeping shared by the store implementations (no I/O).
 
-Sits under every Store: the API-server rules of `store/base.py` (what create
-fills in, what update and update_status may change, label selection) written
-once, so the in-memory, SQLite and Kubernetes stores cannot drift apart.
-Objects travel as JSON text between these helpers and the stores, which keeps
-returned dicts independent of the stored copy.
+Sits under the memory and SQLite stores: the API-server rules of
+`store/base.py` (what create fills in, what update and update_status may
+change, names, label selection) written once, so the two cannot drift apart.
+(The Kubernetes store gets these rules from the API server itself.) The stores
+keep objects as JSON text and parse a fresh copy for every caller, so a
+returned dict never aliases the stored one.
 """
 
 from __future__ import annotations
