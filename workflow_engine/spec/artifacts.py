@@ -61,6 +61,13 @@ class RawArtifact(ArgoModel):
     data: str
 
 
+class LocalArtifact(ArgoModel):
+    """An object in the embedded local-directory artifact repository (our extension of
+    Argo's locations): `key` is relative to the repository's directory."""
+
+    key: str
+
+
 class TarStrategy(ArgoModel):
     compression_level: int | None = None
 
@@ -84,6 +91,7 @@ class ArtifactLocation(ArgoModel):
     git: GitArtifact | None = None
     http: HTTPArtifact | None = None
     raw: RawArtifact | None = None
+    local: LocalArtifact | None = None
     artifactory: KubeObject | None = None
     hdfs: KubeObject | None = None
     oss: KubeObject | None = None

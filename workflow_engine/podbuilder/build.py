@@ -1,0 +1,227 @@
+"""Node -> pod manifest: the one place the shape of a workflow pod is decided.
+
+The controller calls `build_pod` for every leaf node it starts (container and script
+templates; the other template types do not run as pods here). The result is a plain
+Kubernetes Pod dict that both runtimes accept. Scheduling and pod-level fields follow
+Argo: the template's value wins over the workflow's (host aliases add up), then the
+workflow's and the template's `podSpecPatch` are applied, in that order, last.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from workflow_engine.errors import PermanentError, SpecError
+from workflow_engine.podbuilder.containers import (
+    STAGING_VOLUME,
+    main_container,
+    user_containers,
+)
+from workflow_engine.podbuilder.patch import strategic_merge
+from workflow_engine.spec import load_documents
+from workflow_engine.spec.models import Template, Workflow, format_time
+
+WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
+COMPLETED_LABEL = "workflows.argoproj.io/completed"
+NODE_ID_ANNOTATION = "workflows.argoproj.io/node-id"
+NODE_NAME_ANNOTATION = "workflows.argoproj.io/node-name"
+POD_TEMPLATE_KINDS = ("container", "script")
+
+# Pod fields where the template's value replaces the workflow's (Argo's order).
+_TEMPLATE_OVER_WORKFLOW = (
+    ("serviceAccountName", "serviceAccountName"),
+    ("automountServiceAccountToken", "automountServiceAccountToken"),
+    ("nodeSelector", "nodeSelector"),
+    ("affinity", "affinity"),
+    ("tolerations", "tolerations"),
+    ("schedulerName", "schedulerName"),
+    ("priorityClassName", "podPriorityClassName"),
+    ("priority", "podPriority"),
+    ("securityContext", "securityContext"),
+)
+# Pod fields only the workflow sets.
+_WORKFLOW_ONLY = ("imagePullSecrets", "dnsPolicy", "dnsConfig", "hostNetwork")
+
+
+@dataclass(frozen=True)
+class PodConfig:
+    """What the controller knows that the workflow does not say."""
+
+    store_url: str = ""  # WF_STORE; empty when the executor is handed its store in-process
+    artifact_repository: str = ""  # WF_ARTIFACT_REPOSITORY: JSON of the repository config
+    executor_command: tuple[str, ...] = ("wf-exec",)
+    executor_image: str = ""  # the image holding wf-exec (Kubernetes); recorded, see docs
+
+
+def build_pod(
+    workflow: Workflow,
+    template: Template,
+    *,
+    node_id: str,
+    node_name: str,
+    pod_name: str,
+    now: datetime,
+    deadline: datetime | None,
+    config: PodConfig,
+) -> dict[str, Any]:
+    """The Pod manifest that runs `template` (already substituted) for one node."""
+    kind = template.kind
+    if kind not in POD_TEMPLATE_KINDS:
+        raise PermanentError(
+            f"template {template.name!r} is a {kind or 'typeless'} template: only container "
+            "and script templates run as pods"
+        )
+    wf = workflow.spec.to_dict()
+    tmpl = template.to_dict()
+    namespace = workflow.metadata.namespace or "default"
+    main = main_container(
+        tmpl, config.executor_command, _wf_env(workflow, tmpl, node_id, node_name, pod_name, config)
+    )
+    name = template.name or "<inline>"
+    init = user_containers(tmpl.get("initContainers"), main, "initContainers", name)
+    sidecars = user_containers(tmpl.get("sidecars"), main, "sidecars", name)
+    spec: dict[str, Any] = {"restartPolicy": "Never"}
+    if init:
+        spec["initContainers"] = init
+    spec["containers"] = [main, *sidecars]
+    volumes = _volumes(workflow, wf, tmpl, [*init, main, *sidecars])
+    if volumes:
+        spec["volumes"] = volumes
+    spec.update(_pod_fields(wf, tmpl))
+    if deadline is not None:
+        spec["activeDeadlineSeconds"] = max(1, math.ceil((deadline - now).total_seconds()))
+    for where, patch in (("spec.podSpecPatch", wf), (f"template {name!r} podSpecPatch", tmpl)):
+        if patch.get("podSpecPatch"):
+            spec = strategic_merge(spec, _parse_patch(patch["podSpecPatch"], where))
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": _metadata(workflow, wf, tmpl, namespace, node_id, node_name, pod_name),
+        "spec": spec,
+    }
+
+
+def _wf_env(
+    workflow: Workflow,
+    tmpl: dict[str, Any],
+    node_id: str,
+    node_name: str,
+    pod_name: str,
+    config: PodConfig,
+) -> dict[str, str]:
+    meta = workflow.metadata
+    env = {
+        "WF_TEMPLATE": json.dumps(tmpl, separators=(",", ":")),
+        "WF_NODE_ID": node_id,
+        "WF_NODE_NAME": node_name,
+        "WF_POD_NAME": pod_name,
+        "WF_WORKFLOW_NAME": meta.name or "",
+        "WF_WORKFLOW_UID": meta.uid or "",
+        "WF_NAMESPACE": meta.namespace or "default",
+    }
+    if meta.creation_timestamp is not None:
+        env["WF_WORKFLOW_CREATION_TIMESTAMP"] = format_time(meta.creation_timestamp)
+    if config.store_url:
+        env["WF_STORE"] = config.store_url
+    if config.artifact_repository:
+        env["WF_ARTIFACT_REPOSITORY"] = config.artifact_repository
+    return env
+
+
+def _metadata(
+    workflow: Workflow,
+    wf: dict[str, Any],
+    tmpl: dict[str, Any],
+    namespace: str,
+    node_id: str,
+    node_name: str,
+    pod_name: str,
+) -> dict[str, Any]:
+    pod_meta = wf.get("podMetadata") or {}
+    tmpl_meta = tmpl.get("metadata") or {}
+    labels = {
+        **(pod_meta.get("labels") or {}),
+        **(tmpl_meta.get("labels") or {}),
+        WORKFLOW_LABEL: workflow.metadata.name or "",
+        COMPLETED_LABEL: "false",
+    }
+    annotations = {
+        **(pod_meta.get("annotations") or {}),
+        **(tmpl_meta.get("annotations") or {}),
+        NODE_NAME_ANNOTATION: node_name,
+        NODE_ID_ANNOTATION: node_id,
+    }
+    meta: dict[str, Any] = {
+        "name": pod_name,
+        "namespace": namespace,
+        "labels": labels,
+        "annotations": annotations,
+    }
+    if workflow.metadata.uid:
+        meta["ownerReferences"] = [
+            {
+                "apiVersion": workflow.api_version,
+                "kind": "Workflow",
+                "name": workflow.metadata.name,
+                "uid": workflow.metadata.uid,
+                "controller": True,
+                "blockOwnerDeletion": True,
+            }
+        ]
+    return meta
+
+
+def _pod_fields(wf: dict[str, Any], tmpl: dict[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for pod_key, wf_key in _TEMPLATE_OVER_WORKFLOW:
+        value = tmpl.get(pod_key) if tmpl.get(pod_key) not in (None, "", [], {}) else None
+        if value is None:
+            value = wf.get(wf_key) if wf.get(wf_key) not in (None, "", [], {}) else None
+        if value is not None:
+            fields[pod_key] = value
+    aliases = [*(wf.get("hostAliases") or ()), *(tmpl.get("hostAliases") or ())]
+    if aliases:
+        fields["hostAliases"] = aliases
+    for key in _WORKFLOW_ONLY:
+        if wf.get(key) is not None:
+            fields[key] = wf[key]
+    return fields
+
+
+def _volumes(
+    workflow: Workflow,
+    wf: dict[str, Any],
+    tmpl: dict[str, Any],
+    containers: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Template volumes, plus the workflow's volumes and volume claims that a container
+    mounts (as Argo adds them), plus the script staging volume."""
+    used = {m.get("name") for c in containers for m in c.get("volumeMounts") or ()}
+    by_name: dict[str, dict[str, Any]] = {}
+    for vol in wf.get("volumes") or ():
+        if vol.get("name") in used:
+            by_name[vol["name"]] = vol
+    for claim in wf.get("volumeClaimTemplates") or ():
+        cname = (claim.get("metadata") or {}).get("name")
+        if cname in used and cname not in by_name:
+            claim_name = f"{workflow.metadata.name}-{cname}"
+            by_name[cname] = {"name": cname, "persistentVolumeClaim": {"claimName": claim_name}}
+    for vol in tmpl.get("volumes") or ():
+        by_name[vol.get("name")] = vol
+    if STAGING_VOLUME in used:
+        by_name[STAGING_VOLUME] = {"name": STAGING_VOLUME, "emptyDir": {}}
+    return list(by_name.values())
+
+
+def _parse_patch(text: str, where: str) -> dict[str, Any]:
+    try:
+        docs = load_documents(text, source=where)
+    except SpecError as exc:
+        raise SpecError(where, f"not valid JSON or YAML: {exc.reason}") from None
+    if len(docs) != 1:
+        raise SpecError(where, "must be one mapping (a partial pod spec)")
+    return docs[0]
