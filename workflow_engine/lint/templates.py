@@ -186,7 +186,7 @@ def enum_problem(param: Parameter, value: str | None) -> str | None:
         return "enum must list at least one value"
     if value is None or is_variable(value) or value in param.enum:
         return None
-    return f"value {q(value)} is not one of the enum values {param.enum}"
+    return f"value {q(value)} is not one of the enum values {q(param.enum)}"
 
 
 def check_inputs(template: Template, path: str) -> Iterator[SpecError]:
