@@ -41,13 +41,16 @@ class TaskOutcome:
     child_phases: phases of the children of a loop (withItems/withParam) task group,
     for `.AnySucceeded` / `.AllFailed`.
     continue_on_failed / continue_on_error: the task's `continueOn` settings, which
-    widen what a bare reference to it accepts."""
+    widen what a bare reference to it accepts.
+    any_succeeded / all_failed: set them to override what child_phases would give."""
 
     phase: str
     daemoned: bool = False
     child_phases: tuple[str, ...] = ()
     continue_on_failed: bool = False
     continue_on_error: bool = False
+    any_succeeded: bool | None = None
+    all_failed: bool | None = None
 
     def result(self, name: str | None) -> bool:
         """The truth of `task.<name>`; None is a bare `task`."""
@@ -61,8 +64,12 @@ class TaskOutcome:
         if name == "Daemoned":
             return self.daemoned and self.phase != "Pending"
         if name == "AnySucceeded":
+            if self.any_succeeded is not None:
+                return self.any_succeeded
             return any(p == "Succeeded" for p in self.child_phases)
         if name == "AllFailed":
+            if self.all_failed is not None:
+                return self.all_failed
             return bool(self.child_phases) and all(p == "Failed" for p in self.child_phases)
         return self.phase == ("Error" if name == "Errored" else name)
 

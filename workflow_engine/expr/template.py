@@ -127,14 +127,14 @@ def build_env(scope: Mapping[str, Any], roots: frozenset[str] | None = None) -> 
 
 def _walk_reads(node: Node, bound: frozenset[str], out: list[str]) -> None:
     kind = node[0]
-    if kind in ("member", "index"):
-        path = _member_path(node, bound)
-        if path is not None:
-            out.append(path)
-            return
+    if kind in ("lit", "ptr"):
+        return
     if kind == "name":
         if node[1] not in bound:
             out.append(node[1])
+        return
+    if kind in ("member", "index"):
+        _walk_chain(node, bound, out)
         return
     if kind == "let":
         _walk_reads(node[2], bound, out)
@@ -142,21 +142,35 @@ def _walk_reads(node: Node, bound: frozenset[str], out: list[str]) -> None:
         return
     if kind == "call":
         callee = node[1]
-        if not (callee[0] == "name" or callee == ("member", ("name", "sprig"), callee[2], False)):
+        is_sprig = callee[0] == "member" and callee[1] == ("name", "sprig")
+        if callee[0] != "name" and not is_sprig:
             _walk_reads(callee, bound, out)
-        for arg in node[2]:
-            _walk_reads(arg, bound, out)
-        return
-    for child in node[1:]:
-        if isinstance(child, tuple) and child and isinstance(child[0], str):
+        children: tuple[Any, ...] = node[2]
+    elif kind == "array":
+        children = node[1]
+    elif kind == "map":
+        children = tuple(part for pair in node[1] for part in pair)
+    else:
+        children = node[1:]
+    for child in children:
+        if isinstance(child, tuple):
             _walk_reads(child, bound, out)
-        elif isinstance(child, tuple):
-            for item in child:
-                if isinstance(item, tuple) and item and isinstance(item[0], tuple):
-                    for sub in item:
-                        _walk_reads(sub, bound, out)
-                elif isinstance(item, tuple) and item:
-                    _walk_reads(item, bound, out)
+
+
+def _walk_chain(node: Node, bound: frozenset[str], out: list[str]) -> None:
+    """`a.b[x].c`: the readable path, plus whatever computed keys and bases read."""
+    base, keys = node, []
+    while base[0] in ("member", "index"):
+        keys.append(base[2])
+        base = base[1]
+    path = _member_path(node, bound)
+    if path is not None:
+        out.append(path)
+    elif base[0] != "name":
+        _walk_reads(base, bound, out)
+    for key in reversed(keys):
+        if key[0] != "lit":
+            _walk_reads(key, bound, out)
 
 
 def _member_path(node: Node, bound: frozenset[str]) -> str | None:
@@ -231,6 +245,8 @@ def _expression_value(source: str, scope: Mapping[str, Any], strict: bool) -> st
         if strict:
             raise UnresolvedError(source, f"{{{{={source}}}}} evaluated to nil")
         return None
+    if isinstance(result, float):
+        return values.go_float(result)  # Argo writes expression results with Go's %v
     return values.render(result)
 
 
