@@ -1,0 +1,138 @@
+"""Artifact repository configuration in Argo's shape, and where an output goes in it.
+
+The controller passes the repository to every pod as JSON (`WF_ARTIFACT_REPOSITORY`):
+
+    {"archiveLogs": false,
+     "local": {"path": "/home/me/.local/state/wf/artifacts",
+               "keyFormat": "{{workflow.name}}/{{pod.name}}"}}
+
+or, as Argo's `artifact-repositories` ConfigMap entries, an `s3` section (bucket,
+endpoint, credentials secrets, `keyFormat`). An output artifact without a location gets
+`<rendered keyFormat>/<artifact name>.tgz` (`<base name of path>` when not archived) in
+the repository's kind; the default keyFormat is `{{workflow.name}}/{{pod.name}}`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from workflow_engine.artifacts.base import RetryingDriver
+from workflow_engine.artifacts.local import LocalDriver
+from workflow_engine.artifacts.raw import RawDriver
+from workflow_engine.errors import PermanentError, SpecError, SpecErrors
+from workflow_engine.spec.artifacts import LocalArtifact
+from workflow_engine.spec.loader import validation_errors
+from workflow_engine.spec.models import ArgoModel, Artifact, S3Artifact
+
+DEFAULT_KEY_FORMAT = "{{workflow.name}}/{{pod.name}}"
+KEY_VARIABLES = (
+    "workflow.name",
+    "workflow.namespace",
+    "workflow.uid",
+    "pod.name",
+    "node.id",
+    "workflow.creationTimestamp.Y",
+    "workflow.creationTimestamp.m",
+    "workflow.creationTimestamp.d",
+    "workflow.creationTimestamp.H",
+    "workflow.creationTimestamp.M",
+    "workflow.creationTimestamp.S",
+)
+_TAG = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+
+
+class LocalArtifactRepository(ArgoModel):
+    path: str
+    key_format: str | None = None
+
+
+class S3ArtifactRepository(S3Artifact):
+    key_format: str | None = None
+    key_prefix: str | None = None
+
+
+class ArtifactRepository(ArgoModel):
+    archive_logs: bool | None = None
+    local: LocalArtifactRepository | None = None
+    s3: S3ArtifactRepository | None = None
+
+    @property
+    def kind(self) -> str | None:
+        if self.local is not None:
+            return "local"
+        if self.s3 is not None:
+            return "s3"
+        return None
+
+    @property
+    def key_format(self) -> str:
+        section = self.local or self.s3
+        fmt = section.key_format if section is not None else None
+        if fmt:
+            return fmt
+        prefix = self.s3.key_prefix if self.s3 is not None else None
+        return f"{prefix.strip('/')}/{DEFAULT_KEY_FORMAT}" if prefix else DEFAULT_KEY_FORMAT
+
+
+def parse_repository(text: str) -> ArtifactRepository:
+    """The repository from its JSON; SpecErrors with field paths when it is malformed."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SpecError("artifactRepository", f"not valid JSON: {exc.msg}") from None
+    try:
+        repo = ArtifactRepository.model_validate(data)
+    except ValidationError as exc:
+        raise SpecErrors(validation_errors(exc, "artifactRepository")) from None
+    if repo.local is not None and repo.s3 is not None:
+        raise SpecError("artifactRepository", "set one of `local` and `s3`, not both")
+    return repo
+
+
+def render_key_format(key_format: str, variables: Mapping[str, str]) -> str:
+    """Substitute `{{workflow.name}}`-style tags; an unknown tag is a PermanentError."""
+
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in variables:
+            raise PermanentError(
+                f"artifact repository keyFormat {key_format!r}: unknown variable {name!r} "
+                f"(known: {', '.join(KEY_VARIABLES)})"
+            )
+        return variables[name]
+
+    return _TAG.sub(sub, key_format).strip("/")
+
+
+def output_key(prefix: str, artifact: Artifact, archived: bool) -> str:
+    """`<prefix>/<name>.tgz`, or `<prefix>/<base name of path>` for unarchived outputs."""
+    name = f"{artifact.name}.tgz" if archived else Path(artifact.path or artifact.name).name
+    return f"{prefix}/{name}" if prefix else name
+
+
+def locate(artifact: Artifact, repo: ArtifactRepository, key: str) -> Artifact:
+    """The artifact placed at `key` in the repository's kind of storage."""
+    if repo.local is not None:
+        return artifact.model_copy(update={"local": LocalArtifact(key=key)})
+    if repo.s3 is not None:
+        return artifact.model_copy(update={"s3": S3Artifact(key=key)})
+    raise PermanentError(
+        f"artifact {artifact.name!r} has no location and no artifact repository is configured"
+    )
+
+
+def default_drivers(repo: ArtifactRepository | None) -> dict[str, RetryingDriver]:
+    """The drivers a pod needs for this repository, each wrapped in retries.
+
+    S3, git and http drivers come later through the same port; until then an artifact
+    in such a location fails with a PermanentError naming its kind.
+    """
+    drivers = {"raw": RetryingDriver(RawDriver())}
+    if repo is not None and repo.local is not None:
+        drivers["local"] = RetryingDriver(LocalDriver(Path(repo.local.path)))
+    return drivers
