@@ -1,0 +1,96 @@
+"""The Sandbox of `wf-exec` as a program: the container's own filesystem and processes.
+
+Used when the executor runs inside a real container (or any plain process): paths are
+what they say, the user's command is a child process whose stdout is copied to ours
+(the container's log) while its tail is kept for `outputs.result`; stderr is shared.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from workflow_engine.runtime.base import RunResult
+
+_CHUNK = 65536
+
+
+class LocalSandbox:
+    def __init__(
+        self,
+        base_env: Mapping[str, str],
+        stdout: BinaryIO | None = None,
+        log: TextIO | None = None,
+    ) -> None:
+        self._base_env = dict(base_env)
+        self._stdout = stdout if stdout is not None else sys.stdout.buffer
+        self._log = log if log is not None else sys.stderr
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+
+    def host_path(self, path: str) -> Path:
+        return Path(path)
+
+    def log(self, line: str) -> None:
+        self._log.write(line + "\n")
+        self._log.flush()
+
+    def run(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        cwd: str | None = None,
+        stdout_limit: int = 0,
+    ) -> RunResult:
+        try:
+            proc = subprocess.Popen(
+                list(argv), env={**self._base_env, **env}, cwd=cwd, stdout=subprocess.PIPE
+            )
+        except FileNotFoundError:
+            self.log(f"wf-exec: {argv[0]}: command not found")
+            return RunResult(exit_code=127, stdout=b"")
+        except PermissionError:
+            self.log(f"wf-exec: {argv[0]}: permission denied")
+            return RunResult(exit_code=126, stdout=b"")
+        with self._lock:
+            self._proc = proc
+        tail, truncated = self._pump(proc, stdout_limit)
+        code = proc.wait()
+        with self._lock:
+            self._proc = None
+        return RunResult(
+            exit_code=128 - code if code < 0 else code,
+            stdout=bytes(tail),
+            stdout_truncated=truncated,
+        )
+
+    def forward(self, signum: int) -> None:
+        """Pass a signal we received (SIGTERM at pod deletion) on to the user's process."""
+        with self._lock:
+            if self._proc is not None and self._proc.poll() is None:
+                self._proc.send_signal(signum)
+
+    def _pump(self, proc: subprocess.Popen[bytes], limit: int) -> tuple[bytearray, bool]:
+        assert proc.stdout is not None
+        tail = bytearray()
+        truncated = False
+        fd = proc.stdout.fileno()
+        while data := os.read(fd, _CHUNK):
+            self._stdout.write(data)
+            self._stdout.flush()
+            if limit > 0:
+                tail += data
+                if len(tail) > limit:
+                    del tail[:-limit]
+                    truncated = True
+        proc.stdout.close()
+        return tail, truncated
+
+
+FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)

@@ -1,0 +1,120 @@
+"""The executor's work for one pod, the same function in both places it runs:
+`wf-exec run -- cmd...` in a container, and the embedded runtime's in-process handler.
+
+    fetch input artifacts -> stage the script -> run the user's command in the sandbox
+    -> collect result, exit code, output parameters and artifacts -> one TaskResult
+    -> return the user's exit code (1 if the executor failed and the user's was 0)
+
+A failure of the executor itself (an input that cannot be fetched, an output that
+cannot be collected or saved) makes the TaskResult's phase `Error` with the cause as
+its message. When the user's command failed, missing outputs are expected and only
+logged, so the node stays `Failed` rather than `Error` (as Argo reports it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from executor.config import ExecutorConfig
+from executor.inputs import fetch_inputs, stage_script
+from executor.outputs import (
+    RESULT_LIMIT,
+    Collected,
+    collect_artifacts,
+    collect_parameters,
+    result_text,
+)
+from executor.report import task_result, write_task_result
+from workflow_engine.artifacts import Drivers
+from workflow_engine.errors import WorkflowEngineError
+from workflow_engine.runtime.base import RunResult, Sandbox
+from workflow_engine.store.base import Store
+
+EXECUTOR_FAILED = 1
+
+
+def execute(
+    config: ExecutorConfig,
+    argv: Sequence[str],
+    sandbox: Sandbox,
+    store: Store,
+    drivers: Drivers,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """Run one pod's main command with its inputs and outputs; returns its exit code."""
+    template = config.template
+    try:
+        for note in fetch_inputs(template, sandbox, drivers):
+            sandbox.log(f"wf-exec: {note}")
+        stage_script(template, sandbox)
+    except (WorkflowEngineError, OSError) as exc:
+        message = f"failed to prepare inputs: {_reason(exc)}"
+        sandbox.log(f"wf-exec: {message}")
+        _report(config, store, sandbox, {}, message, error=True)
+        return EXECUTOR_FAILED
+    run = sandbox.run(argv, env or {}, None, stdout_limit=RESULT_LIMIT)
+    collected = _collect(config, sandbox, drivers, run)
+    for line in collected.notes:
+        sandbox.log(f"wf-exec: {line}")
+    user_failed = run.exit_code != 0
+    error = bool(collected.errors) and not user_failed
+    message = "; ".join(collected.errors)
+    if message:
+        sandbox.log(f"wf-exec: {message}")
+    reported = _report(config, store, sandbox, collected.outputs, message if error else "", error)
+    if run.exit_code == 0 and (error or not reported):
+        return EXECUTOR_FAILED
+    return run.exit_code
+
+
+def _collect(
+    config: ExecutorConfig, sandbox: Sandbox, drivers: Drivers, run: RunResult
+) -> Collected:
+    collected = Collected()
+    if config.include_script_output:
+        result, note = result_text(run)
+        collected.outputs["result"] = result
+        if note:
+            collected.notes.append(note)
+    collected.outputs["exitCode"] = str(run.exit_code)
+    collect_parameters(config.template, sandbox, collected)
+    collect_artifacts(
+        config.template,
+        sandbox,
+        drivers,
+        config.repository,
+        config.key_variables(),
+        collected,
+    )
+    return collected
+
+
+def _report(
+    config: ExecutorConfig,
+    store: Store,
+    sandbox: Sandbox,
+    outputs: dict[str, object],
+    message: str,
+    error: bool,
+) -> bool:
+    obj = task_result(
+        node_id=config.node_id,
+        namespace=config.namespace,
+        workflow_name=config.workflow_name,
+        outputs=outputs,
+        message=message,
+        error=error,
+    )
+    try:
+        write_task_result(store, obj)
+    except WorkflowEngineError as exc:
+        sandbox.log(f"wf-exec: cannot write the task result: {exc}")
+        return False
+    return True
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        name = f" {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{name}"
+    return str(exc)
