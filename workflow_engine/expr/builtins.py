@@ -12,7 +12,7 @@ import functools
 import math
 import re
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jsonpath_ng.ext
@@ -21,6 +21,23 @@ from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 from workflow_engine.expr import values as v
 from workflow_engine.expr.context import Ctx, Fn
 from workflow_engine.expr.errors import ExprEvalError
+from workflow_engine.expr.predicates import (
+    all_of,
+    any_of,
+    count_of,
+    filter_of,
+    find_index,
+    find_last,
+    find_of,
+    group_by,
+    map_of,
+    none_of,
+    one_of,
+    reduce_of,
+    sort_by,
+    sort_key,
+    sort_order,
+)
 
 Builtin = Callable[..., Any]
 _INT_RE = re.compile(r"[+-]?\d+")
@@ -36,12 +53,6 @@ def _str(name: str, x: Any) -> str:
     if isinstance(x, str):
         return x
     raise ExprEvalError(f"{name}() expects a string, got {v.type_name(x)}")
-
-
-def _bool(name: str, x: Any) -> bool:
-    if isinstance(x, bool):
-        return x
-    raise ExprEvalError(f"{name}() predicate must return a bool, got {v.type_name(x)}")
 
 
 def to_int(x: Any) -> int:
@@ -76,79 +87,9 @@ def to_float(x: Any) -> float:
 
 
 def _len(ctx: Ctx, x: Any) -> int:
-    if isinstance(x, str | list | tuple | dict):
+    if isinstance(x, str | list | tuple | Mapping):
         return len(x)
     raise ExprEvalError(f"len() expects a string, array or map, got {v.type_name(x)}")
-
-
-def _each(ctx: Ctx, name: str, arr: Any, body: Fn) -> Any:
-    for i, e in enumerate(_arr(name, arr)):
-        yield e, ctx.call(body, e, i)
-
-
-def _all(ctx: Ctx, arr: Any, body: Fn) -> bool:
-    return all(_bool("all", r) for _, r in _each(ctx, "all", arr, body))
-
-
-def _any(ctx: Ctx, arr: Any, body: Fn) -> bool:
-    return any(_bool("any", r) for _, r in _each(ctx, "any", arr, body))
-
-
-def _none(ctx: Ctx, arr: Any, body: Fn) -> bool:
-    return not any(_bool("none", r) for _, r in _each(ctx, "none", arr, body))
-
-
-def _one(ctx: Ctx, arr: Any, body: Fn) -> bool:
-    return sum(1 for _, r in _each(ctx, "one", arr, body) if _bool("one", r)) == 1
-
-
-def _filter(ctx: Ctx, arr: Any, body: Fn) -> list[Any]:
-    return [e for e, r in _each(ctx, "filter", arr, body) if _bool("filter", r)]
-
-
-def _map(ctx: Ctx, arr: Any, body: Fn) -> list[Any]:
-    return [r for _, r in _each(ctx, "map", arr, body)]
-
-
-def _count(ctx: Ctx, arr: Any, body: Fn | None = None) -> int:
-    if body is None:
-        return sum(1 for e in _arr("count", arr) if _bool("count", e))
-    return sum(1 for _, r in _each(ctx, "count", arr, body) if _bool("count", r))
-
-
-def _find_index(ctx: Ctx, arr: Any, body: Fn, last: bool = False) -> int:
-    items = list(enumerate(_arr("findIndex", arr)))
-    for i, e in reversed(items) if last else items:
-        if _bool("find", ctx.call(body, e, i)):
-            return i
-    return -1
-
-
-def _find(ctx: Ctx, arr: Any, body: Fn) -> Any:
-    i = _find_index(ctx, arr, body)
-    return arr[i] if i >= 0 else None
-
-
-def _find_last(ctx: Ctx, arr: Any, body: Fn) -> Any:
-    i = _find_index(ctx, arr, body, last=True)
-    return arr[i] if i >= 0 else None
-
-
-def _group_by(ctx: Ctx, arr: Any, body: Fn) -> dict[Any, list[Any]]:
-    out: dict[Any, list[Any]] = {}
-    for e, key in _each(ctx, "groupBy", arr, body):
-        out.setdefault(v.go_str(key) if isinstance(key, list | dict) else key, []).append(e)
-    return out
-
-
-def _reduce(ctx: Ctx, arr: Any, body: Fn, *init: Any) -> Any:
-    items = _arr("reduce", arr)
-    if not init and not items:
-        raise ExprEvalError("reduce() of an empty array with no initial value")
-    acc, start = (init[0], 0) if init else (items[0], 1)
-    for i in range(start, len(items)):
-        acc = ctx.call(body, items[i], i, acc)
-    return acc
 
 
 def _numbers(name: str, xs: Any) -> list[int | float]:
@@ -164,7 +105,7 @@ def _numbers(name: str, xs: Any) -> list[int | float]:
 
 
 def _sum(ctx: Ctx, arr: Any, body: Fn | None = None) -> int | float:
-    items = _map(ctx, arr, body) if body else _arr("sum", arr)
+    items = map_of(ctx, arr, body) if body else _arr("sum", arr)
     total = sum(_numbers("sum", items))
     return v.check_int(total) if isinstance(total, int) else total
 
@@ -193,29 +134,9 @@ def _median(ctx: Ctx, *xs: Any) -> float:
     return float(statistics.median(nums)) if nums else 0.0
 
 
-def _sort_key(name: str, items: list[Any]) -> Callable[[Any], Any]:
-    if all(v.is_number(x) for x in items) or all(isinstance(x, str) for x in items):
-        return lambda x: x
-    raise ExprEvalError(f"{name}() can only sort numbers or strings")
-
-
-def _order(name: str, order: str) -> bool:
-    if order not in ("asc", "desc"):
-        raise ExprEvalError(f'{name}() order must be "asc" or "desc", got {order!r}')
-    return order == "desc"
-
-
 def _sort(ctx: Ctx, arr: Any, order: str = "asc") -> list[Any]:
     items = _arr("sort", arr)
-    return sorted(items, key=_sort_key("sort", items), reverse=_order("sort", order))
-
-
-def _sort_by(ctx: Ctx, arr: Any, body: Fn, order: str = "asc") -> list[Any]:
-    pairs = list(_each(ctx, "sortBy", arr, body))
-    keys = [k for _, k in pairs]
-    _sort_key("sortBy", keys)
-    pairs.sort(key=lambda p: p[1], reverse=_order("sortBy", order))
-    return [e for e, _ in pairs]
+    return sorted(items, key=sort_key("sort", items), reverse=sort_order("sort", order))
 
 
 def _uniq(ctx: Ctx, arr: Any) -> list[Any]:
@@ -404,21 +325,21 @@ def table() -> dict[str, tuple[Builtin, frozenset[int]]]:
         "get": _get,
     }
     with_pred: dict[str, Builtin] = {
-        "all": _all,
-        "any": _any,
-        "one": _one,
-        "none": _none,
-        "filter": _filter,
-        "map": _map,
-        "find": _find,
-        "findIndex": _find_index,
-        "findLast": _find_last,
-        "findLastIndex": lambda ctx, a, b: _find_index(ctx, a, b, last=True),
-        "count": _count,
+        "all": all_of,
+        "any": any_of,
+        "one": one_of,
+        "none": none_of,
+        "filter": filter_of,
+        "map": map_of,
+        "find": find_of,
+        "findIndex": find_index,
+        "findLast": find_last,
+        "findLastIndex": lambda ctx, a, b: find_index(ctx, a, b, last=True),
+        "count": count_of,
         "sum": _sum,
-        "groupBy": _group_by,
-        "sortBy": _sort_by,
-        "reduce": _reduce,
+        "groupBy": group_by,
+        "sortBy": sort_by,
+        "reduce": reduce_of,
     }
     out = {k: (f, frozenset[int]()) for k, f in plain.items()}
     out.update({k: (f, pred) for k, f in with_pred.items()})

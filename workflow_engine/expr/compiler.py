@@ -86,7 +86,7 @@ def _word_op(op: str, a: Any, b: Any) -> Any:
     if op == "in":
         if isinstance(b, list | tuple):
             return any(v.values_equal(a, e) for e in b)
-        if isinstance(b, dict):
+        if isinstance(b, Mapping):
             return a in b
         raise ExprEvalError(f"invalid operation: {v.type_name(a)} in {v.type_name(b)}")
     if not (isinstance(a, str) and isinstance(b, str)):

@@ -7,6 +7,7 @@ of every node, so text without `{{` returns at once and parsed expressions are c
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -102,12 +103,19 @@ def _read_path(scope: Mapping[str, Any], name: str) -> Any:
     return _MISSING
 
 
+@functools.lru_cache(maxsize=1024)
+def _root_pattern(roots: frozenset[str]) -> re.Pattern[str]:
+    """Matches keys under any of `roots`; a C-level filter is ~2x a Python loop."""
+    alternatives = "|".join(re.escape(r) for r in sorted(roots)) or "(?!)"
+    return re.compile(rf"(?:{alternatives})(?:\.|$)")
+
+
 def build_env(scope: Mapping[str, Any], roots: frozenset[str] | None = None) -> dict[str, Any]:
     """Nest a flat scope by its dots for expressions: {"a.b": 1} -> {"a": {"b": 1}}.
 
     When both "a" and "a.b" exist the more specific key wins (as Argo's expand does);
     a dict value at "a" is copied and merged. Only keys under `roots` are taken."""
-    keys = [k for k in scope if roots is None or k.partition(".")[0] in roots]
+    keys = list(scope) if roots is None else list(filter(_root_pattern(roots).match, scope))
     keys.sort(key=lambda k: k.count("."))
     env: dict[str, Any] = {}
     own: set[int] = {id(env)}
@@ -225,10 +233,34 @@ def references(text: str) -> list[Reference]:
     return out
 
 
-def _expression_value(source: str, scope: Mapping[str, Any], strict: bool) -> str | None:
+def _has_path(env: Mapping[str, Any], path: str) -> bool:
+    node: Any = env
+    for part in path.split("."):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.lstrip("-").isdigit():
+            if not -len(node) <= int(part) < len(node):
+                return False
+            node = node[int(part)]
+        else:
+            return False
+    return True
+
+
+def _expression_value(
+    source: str, scope: Mapping[str, Any], strict: bool, envs: dict[frozenset[str], Any]
+) -> str | None:
     try:
         fn = compile_source(source)
-        result = fn(Ctx(build_env(scope, _roots(source))))
+        roots = _roots(source)
+        env = envs.get(roots)
+        if env is None:
+            env = envs[roots] = build_env(scope, roots)
+        if not strict and not all(_has_path(env, p) for p in expression_reads(source)):
+            # A later pass may know it (workflow.status, retries, ...): `a.x == 'y'` must
+            # not become "false" just because `a.x` is not in the scope yet.
+            return None
+        result = fn(Ctx(env))
     except UnresolvedError as e:
         if strict:
             raise UnresolvedError(e.name, f"{{{{={source}}}}}: {e}") from None
@@ -258,12 +290,13 @@ def substitute(text: str, scope: Mapping[str, Any], *, strict: bool = True) -> s
     if "{{" not in text:
         return text
     parts: list[str] = []
+    envs: dict[frozenset[str], Any] = {}  # nested envs built for this call, by roots
     last = 0
     for start, end, inner in _tags(text):
         parts.append(text[last:start])
         last = end
         if inner.startswith("="):
-            value = _expression_value(inner[1:], scope, strict)
+            value = _expression_value(inner[1:], scope, strict, envs)
         else:
             found = _read_path(scope, inner.strip())
             if found is _MISSING:

@@ -149,3 +149,19 @@ def test_build_env_merges_dict_value_without_mutating_scope() -> None:
 
 def test_build_env_takes_only_requested_roots() -> None:
     assert set(build_env(SCOPE, frozenset({"workflow"}))) == {"workflow"}
+
+
+@pytest.mark.parametrize(
+    ("text", "strict_result"),
+    [
+        ("{{=workflow.status == 'Succeeded'}}", "false"),
+        ("{{=inputs.parameters.zzz ?? 'd'}}", "d"),
+        ("{{=item?.zzz ?? 'none'}}", "none"),
+    ],
+    ids=["workflow-status-later", "coalesce-missing", "optional-missing"],
+)
+def test_non_strict_leaves_expressions_reading_missing_variables(
+    text: str, strict_result: str
+) -> None:
+    assert substitute(text, SCOPE, strict=False) == text
+    assert substitute(text, SCOPE) == strict_result
