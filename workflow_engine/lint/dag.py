@@ -117,10 +117,13 @@ def _check_cycles(graph: nx.DiGraph, tasks: list[DAGTask], where: str) -> Iterat
     for component in nx.strongly_connected_components(graph):
         if len(component) == 1 and not graph.has_edge(*(2 * tuple(component))):
             continue
-        edges = nx.find_cycle(graph.subgraph(component))
-        cycle = [edges[0][0], *(successor for _, successor in edges)]
-        first = min(order.get(name, 0) for name in cycle[:-1])
-        yield SpecError(f"{where}[{first}]", "dependency cycle: " + " -> ".join(cycle))
+        start = min(component, key=lambda name: order.get(name, 0))
+        ring = [edge[0] for edge in nx.find_cycle(graph.subgraph(component), source=start)]
+        # Start the cycle at its task declared first, so the report is stable.
+        first = min(range(len(ring)), key=lambda i: order.get(ring[i], 0))
+        ring = ring[first:] + ring[:first]
+        cycle = " -> ".join([*ring, ring[0]])
+        yield SpecError(f"{where}[{order.get(ring[0], 0)}]", f"dependency cycle: {cycle}")
 
 
 def _check_refs(

@@ -181,7 +181,7 @@ def _attribute_problem(node: Node, name: str, attribute: str) -> str | None:
     parts = attribute.split(".")
     if parts[0] != "outputs" or len(parts) == 1:
         return f"unknown variable {{{{{name}}}}}"
-    if parts[1] == "result" or node.template is None:
+    if parts[1] in ("result", "exitCode") or node.template is None:
         return None
     outputs = node.template.outputs
     if parts[1] == "parameters":

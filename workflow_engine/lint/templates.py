@@ -11,7 +11,6 @@ from workflow_engine.lint.context import SpecContext
 from workflow_engine.lint.exprs import expression_errors
 from workflow_engine.lint.names import (
     duration_problem,
-    field_name_problem,
     int_value,
     is_variable,
     number_value,
@@ -165,13 +164,11 @@ def _check_container_set(template: Template, path: str) -> Iterator[SpecError]:
         yield SpecError(where, 'a container named "main" is needed for inputs and outputs')
 
 
-def check_names(
-    items: Sequence[Parameter | Artifact], path: str, *, params: bool = True
-) -> Iterator[SpecError]:
+def check_names(items: Sequence[Parameter | Artifact], path: str) -> Iterator[SpecError]:
     """Names of a list of parameters or artifacts: valid and unique."""
     seen: set[str] = set()
     for index, item in enumerate(items):
-        problem = param_name_problem(item.name) if params else field_name_problem(item.name)
+        problem = param_name_problem(item.name)
         if problem:
             yield SpecError(f"{path}[{index}].name", problem)
         elif item.name in seen:

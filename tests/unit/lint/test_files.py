@@ -68,7 +68,7 @@ DAG = [
     ("spec.templates[0].dag.tasks[2].continueOn", "not allowed with depends"),
     ("spec.templates[0].dag.tasks[2].depends", 'A.AnySucceeded needs task "A" to loop'),
     ("spec.templates[0].dag.tasks[2].depends", 'unknown task "Z"'),
-    ("spec.templates[0].dag.tasks[3]", "dependency cycle: E -> D -> E"),
+    ("spec.templates[0].dag.tasks[3]", "dependency cycle: D -> E -> D"),
     (
         "spec.templates[0].dag.tasks[3].arguments.parameters[0].value",
         'task "A" is not a dependency',
