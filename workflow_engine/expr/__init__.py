@@ -7,6 +7,7 @@ Pure (no I/O, no clock); imports only the stdlib, lark, jsonpath-ng and
     substitute(text, scope, strict=True) -> str      fill `{{...}}` tags from a flat scope
     references(text) -> list[Reference]              the tags in a text, for lint
     evaluate(source, env) -> Any                     one expr-lang expression
+    evaluate_bool(source, env) -> bool               one that must give a boolean
     evaluate_when(text) -> bool                      a `when:` condition (govaluate rules)
     parse_depends(text) -> DependsExpr               a `depends:` condition
 """
@@ -36,6 +37,15 @@ def evaluate(source: str, env: Mapping[str, Any]) -> Any:
     return run(source, env)
 
 
+def evaluate_bool(source: str, env: Mapping[str, Any]) -> bool:
+    """Evaluate a condition (retryStrategy.expression, hooks, depends-like fields) as
+    Argo's EvalBool does: a result that is not a boolean is an ExprEvalError."""
+    result = run(source, env)
+    if not isinstance(result, bool):
+        raise ExprEvalError(f"expression {source!r} gave {result!r}, not a boolean")
+    return result
+
+
 __all__ = [
     "DependsExpr",
     "ExprError",
@@ -47,6 +57,7 @@ __all__ = [
     "build_env",
     "depends_from_dependencies",
     "evaluate",
+    "evaluate_bool",
     "evaluate_when",
     "parse_depends",
     "references",

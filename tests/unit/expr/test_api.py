@@ -24,6 +24,7 @@ def test_all_is_sorted_and_pinned() -> None:
         "build_env",
         "depends_from_dependencies",
         "evaluate",
+        "evaluate_bool",
         "evaluate_when",
         "parse_depends",
         "references",

@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from workflow_engine.expr import ExprEvalError, ExprSyntaxError, UnresolvedError, evaluate
+from workflow_engine.expr import (
+    ExprEvalError,
+    ExprSyntaxError,
+    UnresolvedError,
+    evaluate,
+    evaluate_bool,
+)
 
 ENV: dict[str, Any] = {
     "inputs": {"parameters": {"msg": "hi", "n": "3", "f": "2.5", "my-param": "dash"}},
@@ -249,3 +255,20 @@ def test_env_is_not_mutated_by_let() -> None:
     env = {"y": 5}
     assert evaluate("(let y = 1; y) + y", env) == 6
     assert env == {"y": 5}
+
+
+@pytest.mark.parametrize(
+    ("source", "env", "expected"),
+    [
+        ("asInt(lastRetry.exitCode) >= 2", {"lastRetry": {"exitCode": "3"}}, True),
+        ("lastRetry.status == 'Error'", {"lastRetry": {"status": "Failed"}}, False),
+    ],
+    ids=["retry-exit-code", "retry-status"],
+)
+def test_evaluate_bool(source: str, env: dict[str, Any], expected: bool) -> None:
+    assert evaluate_bool(source, env) is expected
+
+
+def test_evaluate_bool_rejects_non_boolean() -> None:
+    with pytest.raises(ExprEvalError, match="not a boolean"):
+        evaluate_bool("'false'", {})
