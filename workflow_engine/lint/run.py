@@ -13,7 +13,7 @@ Paths of a text with several documents start with the document's index:
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -129,10 +129,27 @@ def _drop(tree: Any, loc: tuple[int | str, ...]) -> bool:
     return False
 
 
+class _LocalTemplates(MappingResolver):
+    """Templates of the linted files. One without a namespace is found from any
+    namespace: applied together, it would land where the workflow does."""
+
+    def __init__(self, templates: Iterable[WorkflowTemplate | ClusterWorkflowTemplate]) -> None:
+        kept = list(templates)
+        super().__init__(kept)
+        self._anywhere = {
+            t.metadata.name or "": t
+            for t in kept
+            if isinstance(t, WorkflowTemplate) and not t.metadata.namespace
+        }
+
+    def workflow_template(self, name: str, namespace: str) -> WorkflowTemplate | None:
+        return super().workflow_template(name, namespace) or self._anywhere.get(name)
+
+
 def _lint_parsed_set(
     texts: list[_Parsed], resolver: TemplateResolver | None
 ) -> list[list[SpecError]]:
-    local = MappingResolver(
+    local = _LocalTemplates(
         obj
         for parsed in texts
         for _, obj, _ in parsed.documents

@@ -159,3 +159,19 @@ def test_workflow_template_ref_takes_the_templates_entrypoint() -> None:
     assert [(e.path, e.reason) for e in errors] == [
         ("[1].spec.arguments", 'missing parameter "what" required by entrypoint "say"')
     ]
+
+
+def test_template_without_namespace_serves_any_namespace() -> None:
+    caller = CALLER.replace("generateName: caller-", "generateName: caller-, namespace: argo")
+    assert lint_text(TEMPLATE + "---" + caller, resolver=MappingResolver()) == []
+
+
+def test_every_error_of_every_document_at_once() -> None:
+    broken = HELLO.format(entry="bye").replace("image: busybox, ", "")
+    errors = lint_text(broken + "---" + broken)
+    assert sorted(e.path for e in errors) == [
+        "[0].spec.entrypoint",
+        "[0].spec.templates[0].container.image",
+        "[1].spec.entrypoint",
+        "[1].spec.templates[0].container.image",
+    ]
