@@ -337,7 +337,10 @@ def _has_optional(node: Node) -> bool:
 @functools.lru_cache(maxsize=4096)
 def compile_source(source: str) -> Fn:
     """Parse and compile one expression (cached per source string)."""
-    return _Compiler().fn(parse(source))
+    try:
+        return _Compiler().fn(parse(source))
+    except RecursionError:
+        raise ExprSyntaxError("expression is nested too deeply", 0) from None
 
 
 def run(source: str, env: Mapping[str, Any]) -> Any:

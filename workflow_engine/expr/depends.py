@@ -201,8 +201,11 @@ def parse_depends(text: str) -> DependsExpr:
     """Parse a `depends` condition (cached per text); raises ExprSyntaxError."""
     if not text.strip():
         raise ExprSyntaxError("depends is empty", 0)
-    tree = _Parser(text).parse()
-    return DependsExpr(text, tree, frozenset(_names(tree)))
+    try:
+        tree = _Parser(text).parse()
+        return DependsExpr(text, tree, frozenset(_names(tree)))
+    except RecursionError:
+        raise ExprSyntaxError(f"depends is nested too deeply: {text[:80]!r}...", 0) from None
 
 
 def depends_from_dependencies(names: Sequence[str]) -> str:

@@ -295,3 +295,5 @@ def parse(source: str) -> Node:
         return _lark().parse(source)
     except UnexpectedInput as e:
         raise _describe(e, source) from None
+    except RecursionError:
+        raise ExprSyntaxError("expression is nested too deeply", 0) from None

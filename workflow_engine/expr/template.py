@@ -202,7 +202,10 @@ def expression_reads(source: str) -> tuple[str, ...]:
     """Dotted variable paths an expression reads (parsed and compiled, so errors raise)."""
     compile_source(source)
     out: list[str] = []
-    _walk_reads(parse(source), frozenset(), out)
+    try:
+        _walk_reads(parse(source), frozenset(), out)
+    except RecursionError:
+        raise ExprSyntaxError("expression is nested too deeply", 0) from None
     return tuple(dict.fromkeys(out))
 
 

@@ -179,7 +179,10 @@ class _Parser:
 
 @functools.lru_cache(maxsize=8192)
 def parse_when(text: str) -> Node:
-    return _Parser(text).parse()
+    try:
+        return _Parser(text).parse()
+    except RecursionError:
+        raise ExprSyntaxError(f"condition is nested too deeply: {text[:80]!r}...", 0) from None
 
 
 def _show(x: Any) -> str:

@@ -149,3 +149,11 @@ def test_depends_from_dependencies(names: list[str], expected: str) -> None:
     text = depends_from_dependencies(names)
     assert text == expected
     assert parse_depends(text).task_names == frozenset(names)
+
+
+@pytest.mark.parametrize(
+    "text", ["!" * 3000 + "A", "(" * 3000 + "A" + ")" * 3000], ids=["nots", "parens"]
+)
+def test_deep_nesting_is_a_syntax_error(text: str) -> None:
+    with pytest.raises(ExprSyntaxError, match="nested too deeply"):
+        parse_depends(text)

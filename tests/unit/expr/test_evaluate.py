@@ -272,3 +272,13 @@ def test_evaluate_bool(source: str, env: dict[str, Any], expected: bool) -> None
 def test_evaluate_bool_rejects_non_boolean() -> None:
     with pytest.raises(ExprEvalError, match="not a boolean"):
         evaluate_bool("'false'", {})
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["-" * 3000 + "1", "+".join(["1"] * 3000)],
+    ids=["deep-unary", "long-chain"],
+)
+def test_deep_nesting_is_a_syntax_error(source: str) -> None:
+    with pytest.raises(ExprSyntaxError, match="nested too deeply"):
+        evaluate(source, {})

@@ -100,3 +100,8 @@ def test_when_eval_errors(text: str, message: str) -> None:
 def test_short_circuit_skips_bad_right_side() -> None:
     assert evaluate_when("false && (a > 5)") is False
     assert evaluate_when("true || (a > 5)") is True
+
+
+def test_deep_nesting_is_a_syntax_error() -> None:
+    with pytest.raises(ExprSyntaxError, match="nested too deeply"):
+        evaluate_when("(" * 3000 + "true" + ")" * 3000)
