@@ -1,0 +1,181 @@
+"""Container handlers of the process runtime: the `Sandbox` given to them, and the
+daemon worker threads they run in.
+
+Part of the process runtime: a container whose `command[0]` names a handler (e.g.
+`wf-exec`) is not started; its handler runs in a worker thread with a
+`ContainerSandbox`, through which it writes files the container will see, starts the
+user's process (in the container's sandbox, killable by delete and deadline, output to
+the container's log) and reads back what that process wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import queue
+import selectors
+import signal
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from workflow_engine.runtime.base import RunResult
+from workflow_engine.runtime.process.containers import ContainerPlan
+from workflow_engine.runtime.process.logs import LogWriter
+from workflow_engine.runtime.process.records import ContainerRecord
+from workflow_engine.runtime.process.sandbox import LaunchError, Layout, kill_group, start_process
+
+
+class ContainerSandbox:
+    """The `Sandbox` of one handler container (see workflow_engine.runtime.base)."""
+
+    def __init__(
+        self,
+        layout: Layout,
+        plan: ContainerPlan,
+        record: ContainerRecord,
+        lock: threading.Lock,
+        now: Callable[[], datetime],
+    ) -> None:
+        self._layout = layout
+        self._plan = plan
+        self._record = record
+        self._lock = lock
+        self._out = LogWriter(record.log_path, now)
+        self._err = LogWriter(record.log_path, now)
+        self._started = False
+
+    def host_path(self, path: str) -> Path:
+        p = posixpath.normpath(path)
+        for m in sorted(self._layout.mounts, key=lambda m: len(m.path), reverse=True):
+            root = m.path.rstrip("/")
+            if p == root or p.startswith(root + "/"):
+                return Path(m.host, p[len(root) :].lstrip("/"))
+        if self._layout.kind == "plain":
+            return Path(p)
+        upper = self._layout.upper / p.lstrip("/")
+        if os.path.lexists(upper) or not self._started or not os.path.lexists(p):
+            return upper
+        return Path(p)
+
+    def log(self, line: str) -> None:
+        self._out.line(line)
+
+    def close(self) -> None:
+        self._out.close()
+        self._err.close()
+
+    def run(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        cwd: str | None = None,
+        stdout_limit: int = 0,
+    ) -> RunResult:
+        """`env` is laid over the container's own environment (PATH from its image)."""
+        with self._lock:
+            if self._record.kill_requested:
+                return RunResult(exit_code=128 + signal.SIGKILL, stdout=b"")
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        try:
+            proc = start_process(
+                self._layout, argv, {**self._plan.env, **env}, cwd or self._plan.cwd, out_w, err_w
+            )
+        except LaunchError as e:
+            os.close(out_r)
+            os.close(err_r)
+            self.log(e.message)
+            return RunResult(exit_code=e.exit_code, stdout=b"")
+        finally:
+            os.close(out_w)
+            os.close(err_w)
+        self._started = True
+        with self._lock:
+            self._record.pids.add(proc.pid)
+            if self._record.kill_requested:
+                kill_group(proc.pid, signal.SIGKILL)
+        try:
+            tail, truncated = self._pump(proc.pid, out_r, err_r, stdout_limit)
+            code = proc.wait()
+        finally:
+            kill_group(proc.pid, signal.SIGKILL)
+            with self._lock:
+                self._record.pids.discard(proc.pid)
+        return RunResult(
+            exit_code=128 - code if code < 0 else code,
+            stdout=bytes(tail),
+            stdout_truncated=truncated,
+        )
+
+    def _pump(self, pid: int, out_r: int, err_r: int, limit: int) -> tuple[bytearray, bool]:
+        """Copy both pipes to the log until the process exits and the pipes are drained."""
+        tail = bytearray()
+        truncated = False
+        pidfd = os.pidfd_open(pid)
+        writers = {out_r: self._out, err_r: self._err}
+        with selectors.DefaultSelector() as sel:
+            for fd in (out_r, err_r, pidfd):
+                sel.register(fd, selectors.EVENT_READ)
+            exited, budget = False, 64
+            while writers and budget > 0:
+                events = sel.select(0 if exited else None)
+                if exited:
+                    budget -= 1
+                    if not events:
+                        break
+                for key, _ in events:
+                    if key.fd == pidfd:
+                        exited = True
+                        sel.unregister(pidfd)
+                        continue
+                    data = os.read(key.fd, 65536)
+                    if not data:
+                        sel.unregister(key.fd)
+                        writers.pop(key.fd)
+                        continue
+                    writers[key.fd].write(data)
+                    if key.fd == out_r and limit > 0:
+                        tail += data
+                        if len(tail) > limit:
+                            del tail[:-limit]
+                            truncated = True
+        for fd in (out_r, err_r, pidfd):
+            os.close(fd)
+        return tail, truncated
+
+
+class Workers:
+    """Daemon worker threads: one more is started whenever none is idle (up to `limit`),
+    so a slow handler never delays another pod's; idle ones are reused."""
+
+    def __init__(self, name: str = "process-runtime-worker", limit: int = 1 << 30) -> None:
+        self._limit = limit
+        self._threads = 0
+        self._queue: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0
+        self._pending = 0
+        self._name = name
+
+    def submit(self, fn: Callable[[], None]) -> None:
+        with self._lock:
+            self._pending += 1
+            if self._pending > self._idle and self._threads < self._limit:
+                self._threads += 1
+                self._idle += 1
+                threading.Thread(target=self._work, name=self._name, daemon=True).start()
+        self._queue.put(fn)
+
+    def _work(self) -> None:
+        while True:
+            fn = self._queue.get()
+            with self._lock:
+                self._pending -= 1
+                self._idle -= 1
+            try:
+                fn()
+            finally:
+                with self._lock:
+                    self._idle += 1

@@ -1,0 +1,162 @@
+"""Per-pod set-up and process start for the process runtime.
+
+Part of the process runtime: makes a pod's directories, turns its containers into
+`ContainerPlan`s (with the image's PATH profile), starts a container's process in its
+sandbox, hands handler containers to worker threads, and removes what a pod left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from workflow_engine.runtime.base import ContainerHandler
+from workflow_engine.runtime.process.containers import (
+    ContainerPlan,
+    PodContext,
+    plan_container,
+    pod_volumes,
+    sidecar_names,
+)
+from workflow_engine.runtime.process.handlers import ContainerSandbox, Workers
+from workflow_engine.runtime.process.profiles import Profiles
+from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
+from workflow_engine.runtime.process.sandbox import Layout, SandboxKind, start_process
+
+
+class Launcher:
+    def __init__(
+        self,
+        *,
+        kind: SandboxKind,
+        profiles: Profiles,
+        handlers: Mapping[str, ContainerHandler],
+        workers: Workers,
+        spawners: Workers,
+        home: str,
+        extra_binds: tuple[str, ...],
+        root: Path,
+        lock: threading.Lock,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.kind = kind
+        self.profiles = profiles
+        self.handlers = dict(handlers)
+        self.workers = workers  # handler calls (may take long)
+        self.spawners = spawners  # directory set-up and process starts (short)
+        self.home = home
+        self.extra_binds = extra_binds
+        self.root = root
+        self.lock = lock  # the runtime's: a handler's processes are tracked under it
+        self.now = now
+
+    def prepare_pod(self, pod: PodRecord) -> None:
+        """Directories and plans of a pod; runs in a worker thread (file system calls are
+        slow on some disks and must not hold up the supervisor)."""
+        try:
+            pod.directory.mkdir()
+        except FileNotFoundError:
+            pod.directory.mkdir(parents=True)
+        except FileExistsError:
+            pass
+        volumes, errors = pod_volumes(pod.spec, pod.directory / "volumes")
+        ctx = PodContext(pod.name, pod.namespace, pod.labels, pod.annotations, volumes, errors)
+        for host in volumes.values():
+            if not os.path.isdir(host):  # emptyDir, or a hostPath not made yet
+                os.makedirs(host, exist_ok=True)
+        main_specs = list(pod.spec.get("containers") or ())
+        sidecars = sidecar_names(pod.annotations, [str(c.get("name", "")) for c in main_specs])
+        for records, specs in (
+            (pod.init, pod.spec.get("initContainers") or ()),
+            (pod.main, main_specs),
+        ):
+            for record, spec in zip(records, specs, strict=True):
+                image = str(spec.get("image", ""))
+                base = {
+                    "PATH": self.profiles.path_for(image),
+                    "HOME": self.home,
+                    "HOSTNAME": pod.name,
+                }
+                record.plan = plan_container(spec, ctx, base, sidecar=record.name in sidecars)
+        if self.kind == "plain":
+            self._plain_links(pod)
+
+    def _plain_links(self, pod: PodRecord) -> None:
+        """Without mount namespaces a volume can only appear at its mountPath through a
+        symlink on the host; done when the path is free, noted in the log otherwise."""
+        for c in pod.containers():
+            assert c.plan is not None
+            for m in c.plan.mounts:
+                os.makedirs(m.host, exist_ok=True)
+                path = Path(m.path)
+                if os.path.realpath(path) == os.path.realpath(m.host):
+                    continue
+                try:
+                    if path.is_symlink():
+                        path.unlink()
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.symlink_to(m.host)
+                    pod.plain_links.append(str(path))
+                except OSError as e:
+                    c.plan = _with_note(c.plan, f"volume at {m.path} not linked: {e}")
+
+    def layout(self, pod: PodRecord, plan: ContainerPlan) -> Layout:
+        return Layout(self.kind, pod.directory, plan.name, self.root, plan.mounts, self.extra_binds)
+
+    def is_handler(self, plan: ContainerPlan) -> bool:
+        return bool(plan.argv) and plan.argv[0] in self.handlers
+
+    def start(self, pod: PodRecord, plan: ContainerPlan) -> tuple[subprocess.Popen[bytes], int]:
+        """Start a container's process; returns it and the read end of its output pipe
+        (stdout and stderr share one pipe so the log keeps their order)."""
+        layout = self.layout(pod, plan)
+        layout.prepare()
+        read_end, write_end = os.pipe()
+        try:
+            proc = start_process(layout, plan.argv, plan.env, plan.cwd, write_end, write_end)
+        except BaseException:
+            os.close(read_end)
+            raise
+        finally:
+            os.close(write_end)
+        return proc, read_end
+
+    def run_handler(
+        self, pod: PodRecord, c: ContainerRecord, done: Callable[[int, str], None]
+    ) -> None:
+        plan = c.plan
+        assert plan is not None
+        layout = self.layout(pod, plan)
+        handler = self.handlers[plan.argv[0]]
+
+        def work() -> None:
+            sandbox = ContainerSandbox(layout, plan, c, self.lock, self.now)
+            try:
+                layout.prepare()
+                for note in plan.notes:
+                    sandbox.log(note)
+                code, message = int(handler(plan.spec, sandbox)), ""
+            except Exception as e:  # a handler bug fails its container, not the runtime
+                sandbox.log(f"handler {plan.argv[0]!r} failed: {e!r}")
+                code, message = 1, f"handler {plan.argv[0]!r} failed: {e}"
+            finally:
+                sandbox.close()
+            done(code, message)
+
+        self.workers.submit(work)
+
+    def cleanup(self, pod: PodRecord) -> None:
+        for link in pod.plain_links:
+            if os.path.islink(link):
+                os.unlink(link)
+        shutil.rmtree(pod.directory, ignore_errors=True)
+
+
+def _with_note(plan: ContainerPlan, note: str) -> ContainerPlan:
+    return replace(plan, notes=(*plan.notes, note))

@@ -1,0 +1,225 @@
+"""`ProcessRuntime`: the embedded Runtime, pods as local processes in a sandbox.
+
+Part of the runtime layer (see workflow_engine.runtime.base for the contract): the
+controller hands it pod manifests; it queues them for a slot, runs their containers as
+processes (overlay sandbox when root and the kernel allow it, a plain per-pod directory
+otherwise), records phases, exit codes and logs, and wakes listeners on every change.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pwd
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from workflow_engine.errors import NotFound, PermanentError, SpecError
+from workflow_engine.runtime.base import ContainerHandler, PodObservation
+from workflow_engine.runtime.process.handlers import Workers
+from workflow_engine.runtime.process.launcher import Launcher
+from workflow_engine.runtime.process.logs import read_log
+from workflow_engine.runtime.process.loop import Callback, EventLoop
+from workflow_engine.runtime.process.profiles import Profiles
+from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
+from workflow_engine.runtime.process.sandbox import SandboxKind, probe_overlay
+from workflow_engine.runtime.process.supervisor import PodTable, Supervisor
+
+log = logging.getLogger(__name__)
+_NAME = re.compile(r"[a-z0-9A-Z]([-a-z0-9A-Z_.]{0,251}[a-z0-9A-Z])?")
+DEFAULT_GRACE = 30.0
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _resolve_kind(choice: str, scratch: Path) -> SandboxKind:
+    if choice == "plain":
+        return "plain"
+    ok = probe_overlay(scratch)
+    shutil.rmtree(scratch, ignore_errors=True)
+    if ok:
+        return "overlay"
+    if choice == "overlay":
+        raise PermanentError("the overlay sandbox needs root and overlayfs; use sandbox='plain'")
+    return "plain"
+
+
+class ProcessRuntime:
+    """The embedded Runtime (see workflow_engine.runtime.base.Runtime)."""
+
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        slots: int | None = None,
+        handlers: Mapping[str, ContainerHandler] | None = None,
+        now: Callable[[], datetime] = _utcnow,
+        sandbox: Literal["overlay", "plain", "auto"] = "auto",
+        host_path: str | None = None,
+    ) -> None:
+        self._state_dir = Path(state_dir)
+        self._pods_dir = self._state_dir / "pods"
+        self._pods_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._listeners: list[Callable[[], None]] = []
+        self._table = PodTable(slots=slots or (os.cpu_count() or 1) * 4)
+        self._kind = _resolve_kind(sandbox, self._state_dir / f".probe-{os.getpid()}")
+        profiles_root = self._state_dir / "profiles"
+        profiles_root.mkdir(exist_ok=True)
+        (self._state_dir / "root").mkdir(exist_ok=True)
+        # The overlay's lower layer is the root filesystem only: link dirs on another
+        # filesystem must be bound in explicitly.
+        off_root = os.stat(profiles_root).st_dev != os.stat("/").st_dev
+        self._launcher = Launcher(
+            kind=self._kind,
+            # the program edge: the host PATH is read once, here, unless given
+            profiles=Profiles(profiles_root, host_path or os.environ.get("PATH", os.defpath)),
+            handlers=handlers or {},
+            workers=Workers("process-runtime-handler"),
+            spawners=Workers("process-runtime-spawner", limit=os.cpu_count() or 1),
+            home=pwd.getpwuid(os.geteuid()).pw_dir,
+            extra_binds=(str(profiles_root),) if off_root else (),
+            root=self._state_dir / "root",
+            lock=self._lock,
+            now=now,
+        )
+        self._loop = EventLoop(self._dispatch)
+        self._supervisor = Supervisor(self._table, self._loop, self._launcher, now)
+        self._closed = False
+
+    @property
+    def sandbox_kind(self) -> SandboxKind:
+        return self._kind
+
+    @property
+    def slots(self) -> int:
+        return self._table.slots
+
+    def _dispatch(self, fn: Callback) -> None:
+        with self._lock:
+            fn()
+            changed, self._table.changed = self._table.changed, False
+            self._cond.notify_all()
+        if changed:
+            for callback in list(self._listeners):
+                try:
+                    callback()
+                except Exception:  # a listener's bug must not stop the runtime
+                    log.exception("runtime listener failed")
+
+    def create_pod(self, manifest: Mapping[str, Any]) -> None:
+        meta = manifest.get("metadata") or {}
+        name, namespace = str(meta.get("name") or ""), str(meta.get("namespace") or "default")
+        for field, value in (("metadata.name", name), ("metadata.namespace", namespace)):
+            if not _NAME.fullmatch(value):
+                raise SpecError(field, f"{value!r} is not a valid name")
+        spec = manifest.get("spec") or {}
+        if not spec.get("containers"):
+            raise SpecError("spec.containers", "a pod needs at least one container")
+        if self._closed:
+            raise PermanentError("the runtime is closed")
+        directory = self._pods_dir / namespace / name
+        with self._lock:
+            if (namespace, name) in self._table.pods:
+                return
+            grace = spec.get("terminationGracePeriodSeconds")
+            pod = PodRecord(
+                name=name,
+                namespace=namespace,
+                spec=spec,
+                labels=dict(meta.get("labels") or {}),
+                annotations=dict(meta.get("annotations") or {}),
+                directory=directory,
+                init=_records(spec.get("initContainers"), directory),
+                main=_records(spec.get("containers"), directory),
+                grace=DEFAULT_GRACE if grace is None else float(grace),
+            )
+            self._table.pods[pod.key] = pod
+            self._table.unfinished += 1
+        self._loop.call_soon(lambda: self._supervisor.enqueue(pod))
+
+    def delete_pod(
+        self, name: str, namespace: str = "default", grace_seconds: float | None = None
+    ) -> None:
+        with self._lock:
+            pod = self._table.pods.get((namespace, name))
+        if pod is not None:
+            grace = pod.grace if grace_seconds is None else grace_seconds
+            self._loop.call_soon(lambda: self._supervisor.delete(pod, grace))
+
+    def unfinished(self) -> int:
+        """How many pods are Pending or Running (cheap: no observation is built)."""
+        with self._lock:
+            return self._table.unfinished
+
+    def observe(self) -> list[PodObservation]:
+        with self._lock:
+            return [pod.observation() for pod in self._table.pods.values()]
+
+    def logs(
+        self,
+        name: str,
+        namespace: str = "default",
+        container: str = "main",
+        follow: bool = False,
+        timestamps: bool = False,
+        since: datetime | None = None,
+    ) -> Iterator[bytes]:
+        with self._lock:
+            pod = self._table.pods.get((namespace, name))
+            if pod is None:
+                raise NotFound(f"pod {namespace}/{name} not found")
+            record = pod.find(container)
+            if record is None:
+                raise NotFound(f"pod {namespace}/{name} has no container {container!r}")
+        return read_log(
+            record.log_path,
+            timestamps=timestamps,
+            since=since,
+            follow=follow,
+            finished=lambda: self._ended(pod, record),
+            wait=self._wait,
+        )
+
+    def _ended(self, pod: PodRecord, record: ContainerRecord) -> bool:
+        with self._lock:
+            return record.ended or pod.stage == "done" or self._table.pods.get(pod.key) is not pod
+
+    def _wait(self, seconds: float) -> None:
+        with self._cond:
+            self._cond.wait(seconds)
+
+    def add_listener(self, callback: Callable[[], None]) -> None:
+        self._listeners.append(callback)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Kill every process this runtime started and stop its thread."""
+        if self._closed:
+            return
+        self._closed = True
+        self._loop.call_soon(self._supervisor.kill_all)
+        with self._cond:
+            self._cond.wait_for(self._quiet, timeout)
+        self._loop.stop(timeout)
+
+    def _quiet(self) -> bool:
+        return all(c.state != "running" for p in self._table.pods.values() for c in p.containers())
+
+    def __enter__(self) -> ProcessRuntime:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _records(specs: Any, directory: Path) -> list[ContainerRecord]:
+    names = [str(c.get("name", "")) for c in specs or ()]
+    return [ContainerRecord(n, directory / "logs" / f"{n}.log") for n in names]

@@ -1,0 +1,196 @@
+"""Starting a container's process in its sandbox (overlay or plain).
+
+Part of the process runtime: `start_process` is the one place a pod process is
+spawned. "overlay" (root, overlayfs available): the child enters a private mount
+namespace, mounts an overlay with lowerdir=/ and the container's own upper/work
+directories, binds /proc, /dev and the pod's volumes into it, and chroots there, so
+writes anywhere land in the container's upper directory. "plain": the process runs on
+the host with a per-pod working directory and TMPDIR. The system calls are made with
+ctypes in the forked child (Python 3.11 has no os.unshare).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import functools
+import os
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from workflow_engine.runtime.process.containers import Mount
+
+SandboxKind = Literal["overlay", "plain"]
+
+CLONE_NEWNS = 0x00020000
+MS_RDONLY = 0x1
+MS_REMOUNT = 0x20
+MS_BIND = 0x1000
+MS_REC = 0x4000
+MS_PRIVATE = 1 << 18
+
+
+class LaunchError(Exception):
+    """The process could not be started; `exit_code` is what the container reports."""
+
+    def __init__(self, exit_code: int, message: str) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where one container's sandbox lives on the host. Every overlay is mounted on the
+    same `root` directory, each in its own mount namespace, so the host never sees it."""
+
+    kind: SandboxKind
+    pod_dir: Path  # plain: the working directory and TMPDIR of its processes
+    container: str
+    root: Path
+    mounts: tuple[Mount, ...] = ()
+    extra_binds: tuple[str, ...] = ()  # host directories bound at the same path
+
+    @property
+    def upper(self) -> Path:
+        return self.pod_dir / f"{self.container}.upper"
+
+    @property
+    def work(self) -> Path:
+        return self.pod_dir / f"{self.container}.work"
+
+    def prepare(self) -> None:
+        """Directories of this container (the pod's own are made by the launcher)."""
+        if self.kind == "overlay":
+            for d in (self.upper, self.work):
+                if not d.is_dir():
+                    d.mkdir()
+
+
+@functools.lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _overlay_child(layout: Layout, cwd: str | None) -> Callable[[], None]:
+    """Build the preexec function; everything is computed here, in the parent, so the
+    forked child only makes system calls."""
+    libc = _libc()
+    merged = str(layout.root)
+    options = f"lowerdir=/,upperdir={layout.upper},workdir={layout.work}".encode()
+    binds: list[tuple[bytes, str, bool, bool]] = [
+        (b"/proc", merged + "/proc", True, False),
+        (b"/dev", merged + "/dev", True, False),
+    ]
+    binds += [(d.encode(), merged + d, True, False) for d in layout.extra_binds]
+    binds += [
+        (m.host.encode(), merged + m.path, os.path.isdir(m.host), m.read_only)
+        for m in layout.mounts
+    ]
+    workdir = cwd or "/"
+
+    def check(result: int, what: str) -> None:
+        if result != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, f"{what}: {os.strerror(code)}")
+
+    def child() -> None:
+        try:
+            enter()
+        except OSError as e:  # stderr is already the container's log
+            os.write(2, f"sandbox: {e}\n".encode())
+            raise
+
+    def enter() -> None:
+        check(libc.unshare(CLONE_NEWNS), "unshare")
+        check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+        check(libc.mount(b"overlay", merged.encode(), b"overlay", 0, options), "mount overlay")
+        for source, target, is_dir, read_only in binds:
+            if is_dir:
+                os.makedirs(target, exist_ok=True)
+            elif not os.path.exists(target):
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                open(target, "ab").close()
+            check(libc.mount(source, target.encode(), None, MS_BIND | MS_REC, None), target)
+            if read_only:
+                flags = MS_BIND | MS_REMOUNT | MS_RDONLY
+                check(libc.mount(None, target.encode(), None, flags, None), target)
+        os.chroot(merged)
+        os.makedirs(workdir, exist_ok=True)
+        os.chdir(workdir)
+
+    return child
+
+
+def plain_env(layout: Layout, env: Mapping[str, str]) -> dict[str, str]:
+    tmp = str(layout.pod_dir)
+    return {"TMPDIR": tmp, **env} if layout.kind == "plain" else dict(env)
+
+
+def start_process(
+    layout: Layout,
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    cwd: str | None,
+    stdout: int,
+    stderr: int,
+) -> subprocess.Popen[bytes]:
+    """Spawn argv in its own session (so a signal to -pid reaches the whole group)."""
+    if not argv:
+        raise LaunchError(128, "no command to run")
+    try:
+        if layout.kind == "overlay":
+            return subprocess.Popen(
+                list(argv),
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+                start_new_session=True,
+                preexec_fn=_overlay_child(layout, cwd),
+            )
+        if cwd:
+            os.makedirs(cwd, exist_ok=True)
+        return subprocess.Popen(
+            list(argv),
+            env=plain_env(layout, env),
+            cwd=cwd or str(layout.pod_dir),
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
+    except FileNotFoundError as e:
+        raise LaunchError(127, f'exec: "{argv[0]}": executable file not found in $PATH') from e
+    except PermissionError as e:
+        raise LaunchError(126, f'exec: "{argv[0]}": permission denied') from e
+    except (OSError, subprocess.SubprocessError) as e:
+        raise LaunchError(128, f"cannot start {argv[0]!r}: {e}") from e
+
+
+def probe_overlay(scratch: Path) -> bool:
+    """Can this process build an overlay sandbox? Tries once with `true`."""
+    if os.geteuid() != 0:
+        return False
+    try:
+        with open("/proc/filesystems") as f:
+            if "overlay" not in f.read():
+                return False
+        layout = Layout("overlay", scratch, "probe", scratch / "root")
+        layout.root.mkdir(parents=True, exist_ok=True)
+        layout.prepare()
+        proc = start_process(layout, ["true"], {"PATH": "/usr/bin:/bin"}, None, -3, -3)
+        return proc.wait(timeout=10) == 0
+    except (OSError, LaunchError, subprocess.SubprocessError):
+        return False
+
+
+def kill_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except OSError as e:
+        if e.errno not in (errno.ESRCH, errno.EPERM):
+            raise

@@ -1,0 +1,321 @@
+"""The pod lifecycle of the process runtime: slots, stages, exits, deadlines, kills.
+
+Part of the process runtime: every method here runs on the event loop's thread with the
+runtime's lock held (see `ProcessRuntime._dispatch`). A pod waits in a FIFO queue for a
+slot (Pending), runs its init containers one by one (still Pending, as Kubernetes
+reports it), then all its containers at once (Running), and ends Succeeded or Failed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from workflow_engine.runtime.process.containers import ContainerPlan
+from workflow_engine.runtime.process.launcher import Launcher
+from workflow_engine.runtime.process.logs import LogWriter
+from workflow_engine.runtime.process.loop import EventLoop
+from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
+from workflow_engine.runtime.process.sandbox import LaunchError, kill_group
+
+DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
+
+
+@dataclass
+class PodTable:
+    """Everything the runtime knows; guarded by the runtime's lock."""
+
+    slots: int
+    pods: dict[tuple[str, str], PodRecord] = field(default_factory=dict)
+    queue: deque[PodRecord] = field(default_factory=deque)
+    running: int = 0
+    unfinished: int = 0  # pods created and not yet Succeeded/Failed
+    changed: bool = False  # a phase changed: listeners are due
+
+
+class Supervisor:
+    def __init__(
+        self,
+        table: PodTable,
+        loop: EventLoop,
+        launcher: Launcher,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.table = table
+        self.loop = loop
+        self.launcher = launcher
+        self.now = now
+
+    # -- admission ---------------------------------------------------------------
+    def enqueue(self, pod: PodRecord) -> None:
+        self.table.queue.append(pod)
+        self.admit()
+
+    def admit(self) -> None:
+        table = self.table
+        while table.running < table.slots and table.queue:
+            pod = table.queue.popleft()
+            if pod.deleting or pod.stage != "queued":
+                continue
+            table.running += 1
+            self._start_pod(pod)
+
+    def _start_pod(self, pod: PodRecord) -> None:
+        pod.started_at = self.now()
+        pod.stage = "init"
+        deadline = pod.spec.get("activeDeadlineSeconds")
+        if deadline is not None:
+            self.loop.call_later(float(deadline), lambda: self._deadline(pod))
+        self.launcher.spawners.submit(lambda: self._prepare(pod))
+
+    def _prepare(self, pod: PodRecord) -> None:
+        """Worker thread: directories and plans, then back to the loop."""
+        try:
+            self.launcher.prepare_pod(pod)
+            error = ""
+        except (OSError, LaunchError) as e:
+            error = f"cannot prepare the pod: {e}"
+        self.loop.call_soon(lambda: self._prepared(pod, error))
+
+    def _prepared(self, pod: PodRecord, error: str) -> None:
+        if error:
+            pod.message = error
+            self._finish(pod)
+        else:
+            self._next(pod)
+
+    # -- stages --------------------------------------------------------------------
+    def _next(self, pod: PodRecord) -> None:
+        if pod.deleting or pod.deadline_hit:
+            self._finish(pod)
+        elif pod.stage == "init" and pod.init_index < len(pod.init):
+            self._start(pod, pod.init[pod.init_index])
+        elif pod.stage == "init":
+            pod.stage = "main"
+            pod.phase = "Running"
+            self.table.changed = True
+            for c in pod.main:
+                self._start(pod, c)
+
+    def _start(self, pod: PodRecord, c: ContainerRecord) -> None:
+        c.started_at = self.now()
+        c.state = "running"
+        plan = c.plan
+        assert plan is not None
+        if plan.error:
+            self.exited(pod, c, 128, "ContainerCannotRun", plan.error)
+        elif self.launcher.is_handler(plan):
+            c.handler_busy = True
+            self.launcher.run_handler(pod, c, self._handler_done(pod, c))
+        else:
+            self._spawn(pod, c, plan)
+
+    def _spawn(self, pod: PodRecord, c: ContainerRecord, plan: ContainerPlan) -> None:
+        """Start the process in a worker thread: the parent waits in fork/exec (long with
+        an overlay sandbox), and the loop must keep serving other pods meanwhile."""
+
+        def job() -> None:
+            try:
+                proc, read_end = self.launcher.start(pod, plan)
+            except LaunchError as e:
+                error = e
+                self.loop.call_soon(lambda: self._start_failed(pod, c, plan, error))
+                return
+            self.loop.call_soon(lambda: self._started(pod, c, plan, proc, read_end))
+
+        self.launcher.spawners.submit(job)
+
+    def _start_failed(
+        self, pod: PodRecord, c: ContainerRecord, plan: ContainerPlan, error: LaunchError
+    ) -> None:
+        writer = LogWriter(c.log_path, self.now)
+        for note in (*plan.notes, error.message):
+            writer.line(note)
+        writer.close()
+        self.exited(pod, c, error.exit_code, "ContainerCannotRun", error.message)
+
+    def _started(
+        self,
+        pod: PodRecord,
+        c: ContainerRecord,
+        plan: ContainerPlan,
+        proc: subprocess.Popen[bytes],
+        read_end: int,
+    ) -> None:
+        c.pids.add(proc.pid)
+        if c.kill_requested:  # deleted or past its deadline while starting
+            kill_group(proc.pid, signal.SIGKILL)
+        writer = LogWriter(c.log_path, self.now)
+        for note in plan.notes:
+            writer.line(note)
+        self._watch(pod, c, proc, read_end, writer)
+
+    def _watch(
+        self,
+        pod: PodRecord,
+        c: ContainerRecord,
+        proc: subprocess.Popen[bytes],
+        read_end: int,
+        writer: LogWriter,
+    ) -> None:
+        os.set_blocking(read_end, False)
+        pidfd = os.pidfd_open(proc.pid)
+        pipe_open = [True]
+
+        def pump() -> None:
+            if not pipe_open[0]:
+                return
+            try:
+                data = os.read(read_end, 65536)
+            except BlockingIOError:
+                return
+            if data:
+                writer.write(data)
+            else:
+                self.loop.remove_reader(read_end)
+                os.close(read_end)
+                pipe_open[0] = False
+
+        def reap() -> None:
+            self.loop.remove_reader(pidfd)
+            os.close(pidfd)
+            code = proc.wait()
+            kill_group(proc.pid, signal.SIGKILL)  # the container ends with its first process
+            budget = 64  # a detached grandchild may hold the pipe and never stop writing
+            while pipe_open[0]:
+                budget -= 1
+                try:
+                    data = os.read(read_end, 65536)
+                except BlockingIOError:
+                    data = b""
+                if not data or budget <= 0:
+                    self.loop.remove_reader(read_end)
+                    os.close(read_end)
+                    pipe_open[0] = False
+                if data:
+                    writer.write(data)
+            writer.close()
+            c.pids.discard(proc.pid)
+            self.exited(pod, c, 128 - code if code < 0 else code)
+
+        self.loop.add_reader(read_end, pump)
+        self.loop.add_reader(pidfd, reap)
+
+    def _handler_done(self, pod: PodRecord, c: ContainerRecord) -> Callable[[int, str], None]:
+        def done(code: int, message: str) -> None:
+            def on_loop() -> None:
+                c.handler_busy = False
+                self.exited(pod, c, code, "", message)
+
+            self.loop.call_soon(on_loop)
+
+        return done
+
+    def exited(
+        self, pod: PodRecord, c: ContainerRecord, code: int, reason: str = "", message: str = ""
+    ) -> None:
+        c.state = "terminated"
+        c.exit_code = code
+        c.finished_at = self.now()
+        c.message = message
+        if pod.deadline_hit and code != 0:
+            c.reason = "DeadlineExceeded"
+        else:
+            c.reason = reason or ("Completed" if code == 0 else "Error")
+        if pod.stage == "init":
+            if code != 0:
+                self._finish(pod)
+            else:
+                pod.init_index += 1
+                self._next(pod)
+            return
+        ended = {x.name for x in pod.main if x.ended}
+        if all(x.ended for x in pod.main):
+            self._finish(pod)
+        elif not pod.sidecars_killed and all(
+            x.ended or (x.plan is not None and x.plan.sidecar) for x in pod.main
+        ):
+            pod.sidecars_killed = True
+            self.kill(pod, pod.grace, [x for x in pod.main if x.name not in ended])
+
+    # -- ending ----------------------------------------------------------------------
+    def _finish(self, pod: PodRecord) -> None:
+        if any(c.state == "running" for c in pod.containers()):
+            return  # the last exit finishes it
+        first_failure = next(
+            (
+                c
+                for c in pod.containers()
+                if c.ended and c.exit_code != 0 and not (c.plan and c.plan.sidecar)
+            ),
+            None,
+        )
+        if pod.deadline_hit:
+            pod.phase, pod.reason, pod.message = "Failed", "DeadlineExceeded", DEADLINE_MESSAGE
+        elif first_failure is not None or pod.stage != "main":
+            pod.phase = "Failed"
+            if first_failure is not None and not pod.message:
+                pod.message = first_failure.message or (
+                    f"container {first_failure.name!r} exited with code {first_failure.exit_code}"
+                )
+        else:
+            pod.phase = "Succeeded"
+        pod.stage = "done"
+        pod.finished_at = self.now()
+        self.table.running -= 1
+        self.table.unfinished -= 1
+        self.table.changed = True
+        if pod.deleting:
+            self.remove(pod)
+        self.admit()
+
+    def remove(self, pod: PodRecord) -> None:
+        if self.table.pods.get(pod.key) is pod:
+            del self.table.pods[pod.key]
+        self.table.changed = True
+        self.launcher.cleanup(pod)
+
+    def delete(self, pod: PodRecord, grace: float) -> None:
+        if pod.stage == "queued" or pod.stage == "done":
+            if pod.stage == "queued":
+                self.table.unfinished -= 1
+            pod.stage = "done"
+            pod.deleting = True
+            self.remove(pod)
+        elif not pod.deleting:
+            pod.deleting = True
+            self.kill(pod, grace, pod.containers())
+
+    def _deadline(self, pod: PodRecord) -> None:
+        if pod.stage in ("init", "main") and not pod.deadline_hit:
+            pod.deadline_hit = True
+            self.kill(pod, pod.grace, pod.containers())
+
+    def kill(self, pod: PodRecord, grace: float, targets: list[ContainerRecord]) -> None:
+        """SIGTERM to each running container's process groups, SIGKILL after `grace`."""
+        victims = [c for c in targets if c.state == "running"]
+        for c in victims:
+            c.kill_requested = True
+            for pid in list(c.pids):
+                kill_group(pid, signal.SIGTERM)
+
+        def force() -> None:
+            for c in victims:
+                for pid in list(c.pids):
+                    kill_group(pid, signal.SIGKILL)
+
+        if victims:
+            self.loop.call_later(max(0.0, grace), force)
+
+    def kill_all(self) -> None:
+        for pod in list(self.table.pods.values()):
+            pod.deleting = True
+            for c in pod.containers():
+                c.kill_requested = True
+                for pid in list(c.pids):
+                    kill_group(pid, signal.SIGKILL)
