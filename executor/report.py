@@ -47,6 +47,11 @@ def task_result(
 
 def write_task_result(store: Store, obj: Obj) -> None:
     """Create, or replace the existing one; store hiccups are retried briefly."""
+    try:
+        _upsert(store, obj)
+        return
+    except (TransientError, Conflict):
+        pass  # tenacity's set-up costs more than a write: only pay it when needed
     for attempt in Retrying(
         stop=stop_after_attempt(5),
         wait=wait_exponential(multiplier=0.05, max=1.0),

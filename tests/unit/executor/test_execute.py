@@ -10,7 +10,7 @@ import pytest
 from executor.work import execute
 from tests.unit.executor.conftest import FakeSandbox, drivers_for, make_config
 from workflow_engine.artifacts import pack, parse_repository
-from workflow_engine.errors import PermanentError
+from workflow_engine.errors import Conflict, PermanentError, TransientError
 from workflow_engine.spec.models import API_VERSION
 from workflow_engine.store import MemoryStore
 
@@ -320,3 +320,30 @@ def test_unwritable_report_fails_a_succeeding_pod(
     got = execute(cfg, ["sh", "-c", script], sandbox, BrokenStore(), drivers_for(cfg))
     assert got == code
     assert any("cannot write the task result: store refused" in line for line in sandbox.lines)
+
+
+class HiccupStore(MemoryStore):
+    """Refuses the first `failures` creates with a retryable error."""
+
+    def __init__(self, failures: int, error: Exception) -> None:
+        super().__init__()
+        self.failures = failures
+        self.error = error
+
+    def create(self, obj: dict[str, Any]) -> dict[str, Any]:
+        if self.failures > 0:
+            self.failures -= 1
+            raise self.error
+        return super().create(obj)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [TransientError("database is locked"), Conflict("stale")],
+    ids=["transient", "conflict"],
+)
+def test_report_write_is_retried(sandbox: FakeSandbox, repo_dir: Path, error: Exception) -> None:
+    store = HiccupStore(2, error)
+    cfg = make_config(_container("echo ok"), repo_dir)
+    assert execute(cfg, ["sh", "-c", "echo ok"], sandbox, store, drivers_for(cfg)) == 0
+    assert store.get("WorkflowTaskResult", "wf-1234")["outputs"]["result"] == "ok"
