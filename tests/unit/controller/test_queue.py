@@ -1,0 +1,85 @@
+"""The work queue: dedup, one worker per key, re-adds while processing, timers."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from workflow_engine.controller.clock import ManualClock
+from workflow_engine.controller.queue import ShutDown, WorkQueue
+
+
+def test_a_key_added_many_times_is_handed_out_once() -> None:
+    queue: WorkQueue[str] = WorkQueue(ManualClock())
+    for key in ["a", "b", "a", "a", "b"]:
+        queue.add(key)
+    assert [queue.get(0), queue.get(0), queue.get(0)] == ["a", "b", None]
+
+
+def test_a_key_being_processed_is_not_handed_to_a_second_worker() -> None:
+    queue: WorkQueue[str] = WorkQueue(ManualClock())
+    queue.add("a")
+    assert queue.get(0) == "a"
+    queue.add("a")  # an event while the first worker runs
+    assert queue.get(0) is None
+    queue.done("a")
+    assert queue.get(0) == "a"
+
+
+def test_done_without_re_add_does_not_requeue() -> None:
+    queue: WorkQueue[str] = WorkQueue(ManualClock())
+    queue.add("a")
+    queue.get(0)
+    queue.done("a")
+    assert queue.get(0) is None
+    assert not queue.busy()
+
+
+@pytest.mark.parametrize(
+    ("delays", "advance", "expected"),
+    [
+        pytest.param([5.0], 4.9, None, id="not-yet-due"),
+        pytest.param([5.0], 5.0, "a", id="due"),
+        pytest.param([5.0, 1.0], 1.0, "a", id="earlier-timer-wins"),
+        pytest.param([1.0, 5.0], 1.0, "a", id="later-timer-ignored"),
+    ],
+)
+def test_add_after_fires_on_the_injected_clock(
+    delays: list[float], advance: float, expected: str | None
+) -> None:
+    clock = ManualClock()
+    queue: WorkQueue[str] = WorkQueue(clock)
+    for delay in delays:
+        queue.add_after("a", delay)
+    clock.advance(advance)
+    assert queue.get(0) == expected
+
+
+def test_a_waiting_worker_wakes_when_the_clock_jumps() -> None:
+    clock = ManualClock()
+    queue: WorkQueue[str] = WorkQueue(clock)
+    queue.add_after("a", 60)
+    got: list[str | None] = []
+    worker = threading.Thread(target=lambda: got.append(queue.get(30)))
+    worker.start()
+    clock.advance(60)
+    worker.join(10)
+    assert got == ["a"]
+
+
+def test_shut_down_releases_waiting_workers() -> None:
+    queue: WorkQueue[str] = WorkQueue(ManualClock())
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            queue.get()
+        except ShutDown as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    queue.shut_down()
+    worker.join(10)
+    assert len(errors) == 1

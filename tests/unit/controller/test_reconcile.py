@@ -1,0 +1,157 @@
+"""One reconcile: Decision applied once, Conflict redone, deletions cleaned up."""
+
+from __future__ import annotations
+
+import json
+
+from tests.unit.controller.fakes import FakeRuntime, workflow
+from workflow_engine.controller.clock import ManualClock
+from workflow_engine.controller.observe import PODS_TO_DELETE
+from workflow_engine.controller.reconcile import Reconciler
+from workflow_engine.store import MemoryStore
+
+KEY = ("default", "wf")
+LABELS = "workflows.argoproj.io"
+
+
+def step(reconciler: Reconciler, runtime: FakeRuntime) -> dict:
+    reconciler.pods.refresh(runtime.observe())
+    reconciler.reconcile(KEY)
+    return reconciler.store.get("Workflow", "wf")
+
+
+def task_result(node_id: str, result: str) -> dict:
+    return {
+        "apiVersion": "wfengine.io/v1alpha1",
+        "kind": "WorkflowTaskResult",
+        "metadata": {"name": node_id, "labels": {f"{LABELS}/workflow": "wf"}},
+        "outputs": {"result": result, "exitCode": 0},
+    }
+
+
+def test_runs_steps_in_order_and_labels_the_outcome(
+    store: MemoryStore, runtime: FakeRuntime, reconciler: Reconciler
+) -> None:
+    store.create(workflow("wf", "a", "b"))
+    obj = step(reconciler, runtime)
+    assert obj["status"]["phase"] == "Running"
+    assert obj["metadata"]["labels"][f"{LABELS}/phase"] == "Running"
+    assert obj["metadata"]["labels"][f"{LABELS}/completed"] == "false"
+    assert runtime.created == ["wf-0"]
+    runtime.finish("wf-0", 0)
+    step(reconciler, runtime)
+    assert runtime.created == ["wf-0", "wf-1"]
+    runtime.finish("wf-1", 0)
+    obj = step(reconciler, runtime)
+    assert obj["status"]["phase"] == "Succeeded"
+    assert obj["metadata"]["labels"][f"{LABELS}/completed"] == "true"
+    assert [e.reason for e in reconciler.events.list("default", "wf")] == [
+        "WorkflowRunning",
+        "WorkflowSucceeded",
+    ]
+
+
+def test_a_reconcile_with_nothing_new_writes_nothing(
+    store: MemoryStore, runtime: FakeRuntime, reconciler: Reconciler
+) -> None:
+    store.create(workflow("wf", "a"))
+    first = step(reconciler, runtime)
+    result = reconciler.reconcile(KEY)
+    assert result.skipped
+    assert (
+        store.get("Workflow", "wf")["metadata"]["resourceVersion"]
+        == (first["metadata"]["resourceVersion"])
+    )
+
+
+def test_a_conflicting_write_is_redone_on_the_fresh_copy(
+    store: MemoryStore, runtime: FakeRuntime, reconciler: Reconciler
+) -> None:
+    store.create(workflow("wf", "a", "b"))
+    step(reconciler, runtime)  # the reconciler now holds the workflow in memory
+    # Someone else changes the workflow (as `wf suspend` would) behind the cache's back.
+    current = store.get("Workflow", "wf")
+    store.update({**current, "spec": {**current["spec"], "suspend": True}})
+    runtime.finish("wf-0", 0)
+    obj = step(reconciler, runtime)
+    assert obj["spec"]["suspend"] is True
+    assert obj["status"]["nodes"]["wf-0"]["phase"] == "Succeeded"
+    assert runtime.created == ["wf-0"]  # suspended: the fake engine starts nothing new
+
+
+def test_outputs_come_from_task_results_even_before_the_watch_delivers_them(
+    store: MemoryStore, runtime: FakeRuntime, reconciler: Reconciler
+) -> None:
+    store.create(workflow("wf", "a"))
+    step(reconciler, runtime)
+    store.create(task_result("wf-0", "hello"))  # not fed to the ResultIndex
+    runtime.finish("wf-0", 0)
+    obj = step(reconciler, runtime)
+    assert obj["status"]["nodes"]["wf-0"]["outputs"]["result"] == "hello"
+
+
+def test_a_failed_pod_fails_the_workflow(
+    store: MemoryStore, runtime: FakeRuntime, reconciler: Reconciler
+) -> None:
+    store.create(workflow("wf", "a", "b"))
+    step(reconciler, runtime)
+    runtime.finish("wf-0", 3)
+    obj = step(reconciler, runtime)
+    assert obj["status"]["phase"] == "Failed"
+    assert obj["status"]["nodes"]["wf-0"]["message"] == "exit code 3"
+    assert runtime.created == ["wf-0"]
+
+
+def test_a_deleted_workflow_loses_its_pods_and_results(
+    store: MemoryStore, runtime: FakeRuntime, reconciler: Reconciler
+) -> None:
+    store.create(workflow("wf", "a"))
+    step(reconciler, runtime)
+    store.create(task_result("wf-0", "x"))
+    store.delete("Workflow", "wf")
+    reconciler.cache.drop(KEY)  # what the loop does when the watch reports DELETED
+    result = reconciler.reconcile(KEY)
+    assert result.deleted
+    assert runtime.deleted == ["wf-0"]
+    assert store.list("WorkflowTaskResult").items == []
+    assert reconciler.events.list("default", "wf") == []
+
+
+def test_pods_named_by_retry_are_deleted_before_deciding(
+    store: MemoryStore, runtime: FakeRuntime, reconciler: Reconciler
+) -> None:
+    store.create(workflow("wf", "a"))
+    step(reconciler, runtime)
+    runtime.finish("wf-0", 1)
+    step(reconciler, runtime)
+    # What `wf retry` writes: the pod to delete, and a status without the failed node.
+    current = store.get("Workflow", "wf")
+    annotations = {PODS_TO_DELETE: json.dumps(["wf-0"])}
+    meta = {**current["metadata"], "annotations": annotations}
+    current = store.update({**current, "metadata": meta})
+    current = store.update_status({**current, "status": {"phase": "Running"}})
+    reconciler.cache.offer(current)  # what the loop does when the watch reports it
+    obj = step(reconciler, runtime)
+    assert runtime.deleted == ["wf-0"]
+    assert runtime.created == ["wf-0", "wf-0"]
+    assert PODS_TO_DELETE not in (obj["metadata"].get("annotations") or {})
+    assert obj["status"]["nodes"]["wf-0"].get("phase", "Pending") == "Pending"
+
+
+def test_requeue_after_is_returned_and_honoured_on_the_clock(
+    store: MemoryStore, runtime: FakeRuntime, reconciler: Reconciler, clock: ManualClock
+) -> None:
+    store.create(workflow("wf", "sleep:30"))
+    assert reconciler.reconcile(KEY).requeue_after == 30
+    clock.advance(10)
+    assert reconciler.reconcile(KEY).skipped  # nothing observed, timer not due
+    clock.advance(20)
+    reconciler.reconcile(KEY)
+    assert store.get("Workflow", "wf")["status"]["phase"] == "Succeeded"
+
+
+def test_a_workflow_that_vanished_before_the_first_reconcile_is_fine(
+    reconciler: Reconciler, runtime: FakeRuntime
+) -> None:
+    assert reconciler.reconcile(KEY).deleted
+    assert runtime.created == []

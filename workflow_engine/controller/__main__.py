@@ -1,0 +1,41 @@
+"""`python -m workflow_engine.controller`: the embedded controller as a program.
+
+The program edge of the on-demand controller that `wf` commands start: it reads its
+arguments (never the environment beyond them), sets up logging and calls
+`embedded.run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from workflow_engine.controller.embedded import (
+    ControllerRunning,
+    EmbeddedOptions,
+    StatePaths,
+    run,
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m workflow_engine.controller")
+    parser.add_argument("--state-dir", required=True, type=Path)
+    parser.add_argument("--idle-exit", type=float, default=None)
+    parser.add_argument("--workers", type=int, default=3)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    options = EmbeddedOptions(idle_exit=args.idle_exit, workers=args.workers)
+    try:
+        return run(StatePaths(args.state_dir), options)
+    except ControllerRunning as exc:
+        logging.getLogger(__name__).info("%s; exiting", exc)
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

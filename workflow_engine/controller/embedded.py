@@ -1,0 +1,336 @@
+"""Embedded mode: everything on one machine under one state directory.
+
+Sits at the top of the controller room, wiring the real pieces together:
+    <state>/store.db        SqliteStore (the CLI, the controller and executors share it)
+    <state>/runtime/        ProcessRuntime (pods as local processes, their logs)
+    <state>/artifacts/      the local artifact repository
+    <state>/events/         the events operate() emitted, one file per workflow
+    <state>/controller.lock one controller per state directory (fcntl lock, holds a pid)
+    <state>/controller.log  the on-demand controller's output
+
+`run()` is `wf controller` (foreground); `ensure_controller()` is what mutating `wf`
+commands call: it starts a detached controller when none holds the lock, and that one
+exits by itself after `idle_exit` idle seconds (no unfinished workflow, no live pod).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import IO, Any
+
+from executor.handler import make_container_handler
+from workflow_engine.controller.clock import Clock, SystemClock
+from workflow_engine.controller.events import FileEventLog
+from workflow_engine.controller.indexes import PodIndex, ResultIndex
+from workflow_engine.controller.loop import Controller, LoopOptions
+from workflow_engine.controller.reconcile import Engine, Reconciler
+from workflow_engine.engine import operate
+from workflow_engine.engine.decision import CreatePod
+from workflow_engine.errors import WorkflowEngineError
+from workflow_engine.podbuilder import PodConfig, build_pod
+from workflow_engine.runtime.process import ProcessRuntime
+from workflow_engine.runtime.process.sandbox import probe_overlay
+from workflow_engine.spec.models import Workflow
+from workflow_engine.spec.status_codec import status_from_dict, status_to_dict
+from workflow_engine.store import DATABASE_FILE, SqliteStore
+from workflow_engine.store.base import Store
+
+log = logging.getLogger(__name__)
+EXECUTOR_COMMAND = "wf-exec"
+DEFAULT_IDLE_EXIT = 5.0
+
+
+class ControllerRunning(WorkflowEngineError):
+    """Another controller holds this state directory's lock."""
+
+
+@dataclass(frozen=True)
+class StatePaths:
+    root: Path
+
+    @property
+    def db(self) -> Path:
+        return self.root / DATABASE_FILE
+
+    @property
+    def store_url(self) -> str:
+        return f"sqlite://{self.db.absolute()}"
+
+    @property
+    def runtime(self) -> Path:
+        return self.root / "runtime"
+
+    @property
+    def artifacts(self) -> Path:
+        return self.root / "artifacts"
+
+    @property
+    def events(self) -> Path:
+        return self.root / "events"
+
+    @property
+    def lock(self) -> Path:
+        return self.root / "controller.lock"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "controller.log"
+
+
+@dataclass(frozen=True)
+class EmbeddedOptions:
+    idle_exit: float | None = None  # seconds; None: run until stopped
+    workers: int = 3
+    slots: int | None = None  # pods running at once; the runtime's default when None
+    sandbox: str = "auto"
+
+
+def open_store(paths: StatePaths) -> SqliteStore:
+    return SqliteStore(paths.db)
+
+
+def artifact_repository(paths: StatePaths) -> dict[str, Any]:
+    return {"archiveLogs": False, "local": {"path": str(paths.artifacts.absolute())}}
+
+
+# -- the lock ----------------------------------------------------------------------------
+
+
+class ControllerLock:
+    """An exclusive fcntl lock on `<state>/controller.lock`, released when the holder
+    exits however it exits (kill -9 included)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle = self.path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._file = handle
+        return True
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+    def holder(self) -> int | None:
+        try:
+            text = self.path.read_text().strip()
+        except OSError:
+            return None
+        return int(text) if text.isdigit() else None
+
+    def is_free(self) -> bool:
+        if self.acquire():
+            self.release()
+            return True
+        return False
+
+
+# -- building and running ------------------------------------------------------------------
+
+
+def make_engine(paths: StatePaths) -> Engine:
+    config = PodConfig(
+        artifact_repository=json.dumps(artifact_repository(paths), separators=(",", ":")),
+        executor_command=(EXECUTOR_COMMAND,),
+    )
+
+    def pod(wf: Workflow, action: CreatePod, now: datetime) -> dict[str, Any]:
+        return build_pod(
+            wf,
+            action.template,
+            node_id=action.node_id,
+            node_name=action.node_name,
+            pod_name=action.pod_name,
+            now=now,
+            deadline=action.deadline,
+            config=config,
+        )
+
+    return Engine(
+        operate=operate,
+        status_to_dict=status_to_dict,
+        status_from_dict=status_from_dict,
+        build_pod=pod,
+    )
+
+
+def build_controller(
+    paths: StatePaths,
+    options: EmbeddedOptions,
+    clock: Clock | None = None,
+    store: Store | None = None,
+) -> tuple[Controller, list[Any]]:
+    """A controller over the state directory; the second value lists what to close."""
+    store = store or open_store(paths)
+    runtime = ProcessRuntime(
+        paths.runtime,
+        slots=options.slots,
+        handlers={EXECUTOR_COMMAND: make_container_handler(store)},
+        sandbox=options.sandbox,  # type: ignore[arg-type]
+    )
+    clock = clock or SystemClock()
+    reconciler = Reconciler(
+        store,
+        runtime,
+        make_engine(paths),
+        clock,
+        FileEventLog(paths.events),
+        PodIndex(),
+        ResultIndex(),
+    )
+    controller = Controller(reconciler, clock, LoopOptions(workers=options.workers))
+    return controller, [runtime, store]
+
+
+def run(paths: StatePaths, options: EmbeddedOptions, stop: threading.Event | None = None) -> int:
+    """Run the controller until stopped (SIGTERM/SIGINT, `stop`) or idle for
+    `options.idle_exit` seconds. Raises ControllerRunning when another one runs."""
+    lock = ControllerLock(paths.lock)
+    if not lock.acquire():
+        raise ControllerRunning(f"a controller (pid {lock.holder()}) already runs for {paths.root}")
+    stop = stop or threading.Event()
+    _stop_on_signals(stop)
+    try:
+        while True:
+            _serve(paths, options, stop)
+            if stop.is_set():
+                return 0
+            # Idle exit: release first, then look once more, so a workflow submitted in
+            # between is either seen here or finds the lock free and starts a controller.
+            lock.release()
+            if not _unfinished_work(paths) or not lock.acquire():
+                return 0
+    finally:
+        lock.release()
+
+
+def _serve(paths: StatePaths, options: EmbeddedOptions, stop: threading.Event) -> None:
+    controller, closers = build_controller(paths, options)
+    clock = controller.clock
+    idle_since: list[float | None] = [None]
+
+    def done() -> bool:
+        if stop.is_set():
+            return True
+        if options.idle_exit is None:
+            return False
+        if not controller.is_idle():
+            idle_since[0] = None
+            return False
+        idle_since[0] = idle_since[0] or clock.monotonic()
+        return clock.monotonic() - idle_since[0] >= options.idle_exit
+
+    log.info("controller started (pid %d) for %s", os.getpid(), paths.root)
+    try:
+        controller.start()
+        controller.run_until(done)
+    finally:
+        controller.stop()
+        for item in closers:
+            item.close()
+    log.info("controller stopped after %d reconciles", controller.reconciles)
+
+
+def _unfinished_work(paths: StatePaths) -> bool:
+    store = open_store(paths)
+    try:
+        return any(
+            (w.get("status") or {}).get("phase") not in ("Succeeded", "Failed", "Error")
+            and not (w.get("spec") or {}).get("suspend")
+            for w in store.list("Workflow", None).items
+        )
+    finally:
+        store.close()
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+
+
+def ensure_controller(
+    paths: StatePaths, idle_exit: float = DEFAULT_IDLE_EXIT, python: str = sys.executable
+) -> int | None:
+    """Start a detached controller unless one holds the lock; returns its pid."""
+    if not ControllerLock(paths.lock).is_free():
+        return None
+    paths.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with paths.log.open("ab") as out:
+        process = subprocess.Popen(
+            [
+                python,
+                "-m",
+                "workflow_engine.controller",
+                "--state-dir",
+                str(paths.root),
+                "--idle-exit",
+                str(idle_exit),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+        )
+    return process.pid
+
+
+def describe(paths: StatePaths) -> dict[str, str]:
+    """What `wf version` prints."""
+    scratch = paths.root / f".probe-{os.getpid()}"
+    try:
+        sandbox = (
+            "overlay (private mount namespace, overlayfs over /)"
+            if probe_overlay(scratch)
+            else "plain (per-pod directory on the host)"
+        )
+    except OSError as exc:
+        sandbox = f"plain ({exc})"
+    lock = ControllerLock(paths.lock)
+    running = "no" if lock.is_free() else f"yes (pid {lock.holder()})"
+    return {
+        "wf": _version("wf-engine"),
+        "python": sys.version.split()[0],
+        "sqlite": sqlite3.sqlite_version,
+        "pydantic": _version("pydantic"),
+        "click": _version("click"),
+        "sandbox": sandbox,
+        "state dir": str(paths.root),
+        "store": paths.store_url,
+        "controller running": running,
+    }
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "unknown"

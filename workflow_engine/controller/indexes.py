@@ -1,0 +1,176 @@
+"""The controller's in-memory view of pods and TaskResults, grouped by workflow.
+
+Fed by the runtime (`PodIndex.refresh` with each `observe()`) and by the store's
+TaskResult watch (`ResultIndex.apply`); read by the reconciler to build `Observed`
+without asking the runtime or the store again. Each workflow's entry carries a version
+that moves when anything in it changes, so a reconcile can tell when nothing did.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from workflow_engine.controller.observe import (
+    NODE_ID_ANNOTATION,
+    WORKFLOW_LABEL,
+    pod_state,
+    task_result,
+)
+from workflow_engine.engine.observed import PodState, TaskResult
+from workflow_engine.runtime.base import PodObservation
+
+WorkflowKey = tuple[str, str]  # (namespace, name)
+ACTIVE_POD_PHASES = frozenset({"Pending", "Running", "Unknown"})
+
+
+class PodIndex:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._raw: dict[tuple[str, str], PodObservation] = {}
+        self._owner: dict[tuple[str, str], WorkflowKey] = {}
+        self._by_wf: dict[WorkflowKey, dict[str, PodState]] = {}
+        self._versions: dict[WorkflowKey, int] = {}
+        self._node_ids: dict[tuple[str, str], str] = {}  # (namespace, pod) -> node id
+
+    def refresh(self, pods: Iterable[PodObservation]) -> set[WorkflowKey]:
+        """Take a full observation; return the workflows whose pods changed."""
+        changed: set[WorkflowKey] = set()
+        with self._lock:
+            seen: set[tuple[str, str]] = set()
+            for pod in pods:
+                key = (pod.namespace, pod.name)
+                seen.add(key)
+                old = self._raw.get(key)
+                if old is pod or old == pod:
+                    continue
+                self._raw[key] = pod
+                owner = pod.labels.get(WORKFLOW_LABEL)
+                if owner is None:
+                    continue
+                wf = (pod.namespace, owner)
+                self._owner[key] = wf
+                node_id = pod.annotations.get(NODE_ID_ANNOTATION)
+                if node_id:
+                    self._node_ids[key] = node_id
+                self._by_wf.setdefault(wf, {})[pod.name] = pod_state(pod)
+                changed.add(wf)
+            for key in [k for k in self._raw if k not in seen]:
+                del self._raw[key]
+                self._node_ids.pop(key, None)
+                wf_key = self._owner.pop(key, None)
+                if wf_key is not None:
+                    self._by_wf.get(wf_key, {}).pop(key[1], None)
+                    changed.add(wf_key)
+            for wf in changed:
+                self._versions[wf] = self._versions.get(wf, 0) + 1
+        return changed
+
+    def note_created(self, wf: WorkflowKey, pod_name: str, node_id: str) -> bool:
+        """A pod was just created: until the runtime reports it, show it Pending.
+        Returns True when that moved the workflow's version."""
+        with self._lock:
+            self._node_ids.setdefault((wf[0], pod_name), node_id)
+            pods = self._by_wf.setdefault(wf, {})
+            if pod_name in pods:
+                return False
+            pods[pod_name] = PodState(name=pod_name, phase="Pending")
+            self._versions[wf] = self._versions.get(wf, 0) + 1
+            return True
+
+    def remove(self, wf: WorkflowKey, pod_name: str) -> None:
+        """A pod was deleted on purpose: forget it now, not at the next observation."""
+        with self._lock:
+            self._raw.pop((wf[0], pod_name), None)
+            self._owner.pop((wf[0], pod_name), None)
+            self._node_ids.pop((wf[0], pod_name), None)
+            if self._by_wf.get(wf, {}).pop(pod_name, None) is not None:
+                self._versions[wf] = self._versions.get(wf, 0) + 1
+
+    def node_id(self, namespace: str, pod_name: str) -> str | None:
+        with self._lock:
+            return self._node_ids.get((namespace, pod_name))
+
+    def pods(self, wf: WorkflowKey) -> dict[str, PodState]:
+        with self._lock:
+            return dict(self._by_wf.get(wf, {}))
+
+    def version(self, wf: WorkflowKey) -> int:
+        with self._lock:
+            return self._versions.get(wf, 0)
+
+    def workflows(self) -> set[WorkflowKey]:
+        with self._lock:
+            return {wf for wf, pods in self._by_wf.items() if pods}
+
+    def active_count(self) -> int:
+        with self._lock:
+            return sum(
+                1
+                for pods in self._by_wf.values()
+                for pod in pods.values()
+                if pod.phase in ACTIVE_POD_PHASES
+            )
+
+    def forget(self, wf: WorkflowKey) -> None:
+        with self._lock:
+            for pod_name in self._by_wf.pop(wf, {}):
+                self._node_ids.pop((wf[0], pod_name), None)
+            self._versions[wf] = self._versions.get(wf, 0) + 1
+
+
+class ResultIndex:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_wf: dict[WorkflowKey, dict[str, TaskResult]] = {}
+        self._owner: dict[tuple[str, str], WorkflowKey] = {}
+        self._versions: dict[WorkflowKey, int] = {}
+
+    def apply(self, event_type: str, obj: Mapping[str, Any]) -> WorkflowKey | None:
+        """One store change of a TaskResult; returns the workflow it belongs to."""
+        meta = obj.get("metadata") or {}
+        namespace, name = str(meta.get("namespace") or "default"), str(meta.get("name") or "")
+        owner = (meta.get("labels") or {}).get(WORKFLOW_LABEL)
+        if not owner:
+            return None
+        wf = (namespace, str(owner))
+        with self._lock:
+            if event_type == "DELETED":
+                self._by_wf.get(wf, {}).pop(name, None)
+                self._owner.pop((namespace, name), None)
+            else:
+                self._by_wf.setdefault(wf, {})[name] = task_result(obj)
+                self._owner[(namespace, name)] = wf
+            self._versions[wf] = self._versions.get(wf, 0) + 1
+        return wf
+
+    def reset(self, objs: Iterable[Mapping[str, Any]]) -> set[WorkflowKey]:
+        """Replace everything with a fresh list (after a re-list); returns all workflows."""
+        with self._lock:
+            before = set(self._by_wf)
+            self._by_wf.clear()
+            self._owner.clear()
+        touched = set(before)
+        for obj in objs:
+            wf = self.apply("ADDED", obj)
+            if wf is not None:
+                touched.add(wf)
+        with self._lock:
+            for wf in touched:
+                self._versions[wf] = self._versions.get(wf, 0) + 1
+        return touched
+
+    def results(self, wf: WorkflowKey) -> dict[str, TaskResult]:
+        with self._lock:
+            return dict(self._by_wf.get(wf, {}))
+
+    def version(self, wf: WorkflowKey) -> int:
+        with self._lock:
+            return self._versions.get(wf, 0)
+
+    def forget(self, wf: WorkflowKey) -> None:
+        with self._lock:
+            for node_id in self._by_wf.pop(wf, {}):
+                self._owner.pop((wf[0], node_id), None)
+            self._versions[wf] = self._versions.get(wf, 0) + 1

@@ -1,0 +1,226 @@
+"""`wf logs`: the lines of a workflow's pods, one stream, each line prefixed with its
+node's display name.
+
+Sits between the CLI and the runtime's log files. The controller process owns the pods,
+but their logs are files under the runtime's state directory, so any process can read
+them (`FileLogs`); tests may pass any object with the Runtime port's `logs` signature.
+With `follow`, pods that start later join the stream, which ends when the workflow is
+completed and every pod's log is drained.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from workflow_engine.controller.operations import get_workflow
+from workflow_engine.controller.reconcile import WORKFLOW_KIND, is_completed
+from workflow_engine.engine.naming import pod_name
+from workflow_engine.errors import NotFound
+from workflow_engine.runtime.process.logs import read_log
+from workflow_engine.store.base import Obj, Store
+
+
+class LogSource(Protocol):
+    def logs(
+        self,
+        name: str,
+        namespace: str = "default",
+        container: str = "main",
+        follow: bool = False,
+        timestamps: bool = False,
+        since: datetime | None = None,
+    ) -> Iterator[bytes]: ...
+
+
+@dataclass(frozen=True)
+class LogLine:
+    prefix: str  # the node's display name
+    pod: str
+    text: str  # without the newline
+
+
+@dataclass(frozen=True)
+class PodRef:
+    pod: str
+    node_id: str
+    display_name: str
+    started_at: str
+    fulfilled: bool
+
+
+class FileLogs:
+    """Reads the process runtime's log files (`<runtime>/pods/<ns>/<pod>/logs/<c>.log`)
+    from any process; `finished(pod)` says when following can stop."""
+
+    def __init__(self, runtime_dir: Path, finished: Callable[[str], bool]) -> None:
+        self._dir = runtime_dir
+        self._finished = finished
+
+    def logs(
+        self,
+        name: str,
+        namespace: str = "default",
+        container: str = "main",
+        follow: bool = False,
+        timestamps: bool = False,
+        since: datetime | None = None,
+    ) -> Iterator[bytes]:
+        pod_dir = self._dir / "pods" / namespace / name
+        if not pod_dir.exists() and not follow:
+            raise NotFound(f"no logs for pod {name!r}")
+        return read_log(
+            pod_dir / "logs" / f"{container}.log",
+            timestamps=timestamps,
+            since=since,
+            follow=follow,
+            finished=lambda: self._finished(name),
+            wait=time.sleep,
+        )
+
+
+def pod_refs(obj: Obj, selector: str | None = None) -> list[PodRef]:
+    """The workflow's pod nodes (those `selector` names: node id, name, display name or
+    pod name), in start order."""
+    wf_name = obj["metadata"]["name"]
+    refs = []
+    for node_id, node in ((obj.get("status") or {}).get("nodes") or {}).items():
+        if node.get("type") != "Pod":
+            continue
+        template = node.get("templateName") or (node.get("templateRef") or {}).get("template")
+        pod = pod_name(wf_name, node["name"], template)
+        names = {node_id, node["name"], node.get("displayName"), pod}
+        if selector and selector not in names:
+            continue
+        refs.append(
+            PodRef(
+                pod=pod,
+                node_id=node_id,
+                display_name=node.get("displayName") or node["name"],
+                started_at=node.get("startedAt") or "",
+                fulfilled=node.get("phase")
+                in ("Succeeded", "Failed", "Error", "Skipped", "Omitted"),
+            )
+        )
+    return sorted(refs, key=lambda r: (r.started_at, r.display_name))
+
+
+def finished_pods(store: Store, name: str, namespace: str) -> Callable[[str], bool]:
+    """A `finished(pod)` for FileLogs: true once the pod's node is fulfilled (or gone)."""
+
+    def finished(pod: str) -> bool:
+        try:
+            obj = store.get(WORKFLOW_KIND, name, namespace)
+        except NotFound:
+            return True
+        refs = {r.pod: r for r in pod_refs(obj)}
+        return pod not in refs or refs[pod].fulfilled or is_completed(obj)
+
+    return finished
+
+
+def _lines(
+    source: LogSource,
+    ref: PodRef,
+    namespace: str,
+    container: str,
+    follow: bool,
+    timestamps: bool,
+    since: datetime | None,
+) -> Iterator[LogLine]:
+    try:
+        for raw in source.logs(ref.pod, namespace, container, follow, timestamps, since):
+            text = raw.decode("utf-8", errors="replace").rstrip("\n")
+            yield LogLine(ref.display_name, ref.pod, text)
+    except NotFound:
+        return
+
+
+def workflow_logs(
+    store: Store,
+    source: LogSource,
+    name: str,
+    namespace: str = "default",
+    *,
+    selector: str | None = None,
+    container: str = "main",
+    follow: bool = False,
+    since: datetime | None = None,
+    grep: str | None = None,
+    timestamps: bool = False,
+    poll: float = 0.5,
+) -> Iterator[LogLine]:
+    obj = get_workflow(store, name, namespace)
+    name = obj["metadata"]["name"]
+    pattern = re.compile(grep) if grep else None
+    stream = (
+        _follow_all(store, source, obj, namespace, selector, container, timestamps, since, poll)
+        if follow
+        else (
+            line
+            for ref in pod_refs(obj, selector)
+            for line in _lines(source, ref, namespace, container, False, timestamps, since)
+        )
+    )
+    for line in stream:
+        if pattern is None or pattern.search(line.text):
+            yield line
+
+
+def _follow_all(
+    store: Store,
+    source: LogSource,
+    obj: Obj,
+    namespace: str,
+    selector: str | None,
+    container: str,
+    timestamps: bool,
+    since: datetime | None,
+    poll: float,
+) -> Iterator[LogLine]:
+    lines: queue.Queue[LogLine | None] = queue.Queue()
+    started: set[str] = set()
+    running = [0]
+    lock = threading.Lock()
+
+    def pump(ref: PodRef) -> None:
+        try:
+            for line in _lines(source, ref, namespace, container, True, timestamps, since):
+                lines.put(line)
+        finally:
+            with lock:
+                running[0] -= 1
+            lines.put(None)
+
+    name = obj["metadata"]["name"]
+    while True:
+        for ref in pod_refs(obj, selector):
+            if ref.pod not in started:
+                started.add(ref.pod)
+                with lock:
+                    running[0] += 1
+                threading.Thread(target=pump, args=(ref,), daemon=True).start()
+        done = is_completed(obj)
+        deadline = time.monotonic() + poll
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                item = lines.get(timeout=remaining)
+            except queue.Empty:
+                break
+            if item is not None:
+                yield item
+        with lock:
+            idle = running[0] == 0
+        if done and idle and lines.empty():
+            return
+        try:
+            obj = store.get(WORKFLOW_KIND, name, namespace)
+        except NotFound:
+            return

@@ -1,0 +1,216 @@
+"""The controller loop: event sources -> work queue -> reconcile workers.
+
+Sits at the top of the controller room. Three kinds of sources mark workflows dirty:
+the store's watch of Workflows (from a resourceVersion; on `Expired` it lists again),
+the store's watch of TaskResults, and the runtime's listener (one `observe()` per
+wake-up, diffed against the last one, so a burst of pod changes costs one observation
+and one reconcile per affected workflow). Requeue timers run on the injected clock.
+
+Restart-safe: `start()` lists every workflow, TaskResult and pod before the first
+reconcile, and every unfinished workflow is reconciled once, which rebuilds all state
+from the store and the runtime.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from workflow_engine.controller.clock import Clock
+from workflow_engine.controller.indexes import PodIndex, ResultIndex, WorkflowKey
+from workflow_engine.controller.observe import TASK_RESULT_KIND, WORKFLOW_LABEL
+from workflow_engine.controller.queue import ShutDown, WorkQueue
+from workflow_engine.controller.reconcile import (
+    WORKFLOW_KIND,
+    Reconciler,
+    is_completed,
+    key_of,
+)
+from workflow_engine.errors import Expired
+from workflow_engine.store.base import ObjectList, WatchEvent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoopOptions:
+    workers: int = 3
+    namespace: str | None = None  # None: every namespace
+    watch_timeout: float = 5.0
+    resync_seconds: float = 10.0  # observe pods at least this often, listener or not
+    error_backoff: float = 1.0
+
+
+class Controller:
+    def __init__(
+        self, reconciler: Reconciler, clock: Clock, options: LoopOptions | None = None
+    ) -> None:
+        self.reconciler = reconciler
+        self.clock = clock
+        self.options = options or LoopOptions()
+        self.queue: WorkQueue[WorkflowKey] = WorkQueue(clock)
+        self._stop = threading.Event()
+        self._pods_dirty = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._started = threading.Event()
+        self.reconciles = 0
+
+    @property
+    def pods(self) -> PodIndex:
+        return self.reconciler.pods
+
+    @property
+    def results(self) -> ResultIndex:
+        return self.reconciler.results
+
+    # -- life cycle --------------------------------------------------------------------
+
+    def start(self) -> None:
+        """List everything, queue unfinished workflows, then start the threads."""
+        store = self.reconciler.store
+        ns = self.options.namespace
+        results = store.list(TASK_RESULT_KIND, ns)
+        self.results.reset(results.items)
+        self.pods.refresh(self.reconciler.runtime.observe())
+        workflows = store.list(WORKFLOW_KIND, ns)
+        self._adopt(workflows)
+        self.reconciler.runtime.add_listener(self._pods_dirty.set)
+        self._spawn("wf-watch", lambda: self._watch_workflows(workflows.resource_version))
+        self._spawn("wf-results", lambda: self._watch_results(results.resource_version))
+        self._spawn("wf-pods", self._sync_pods)
+        for index in range(self.options.workers):
+            self._spawn(f"wf-worker-{index}", self._work)
+        self._started.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._pods_dirty.set()
+        self.queue.shut_down()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def is_idle(self) -> bool:
+        """Nothing to do: no queued work, no timer, no live pod, no workflow that can
+        move without a person (suspended ones wait for `wf resume`)."""
+        if self.queue.busy() or self.queue.pending_timers() or self.pods.active_count():
+            return False
+        return all(
+            is_completed(obj) or _waits_for_user(obj) for obj in self.reconciler.cache.objects()
+        )
+
+    def run_until(self, done: Callable[[], bool], poll: float = 0.2) -> None:
+        """Block until `done()` or stop(); used by `wf controller` and the idle exit."""
+        while not self._stop.is_set() and not done():
+            self._stop.wait(poll)
+
+    # -- sources -----------------------------------------------------------------------
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=self._guard(target), name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _guard(self, target: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            while not self._stop.is_set():
+                try:
+                    target()
+                    return
+                except ShutDown:
+                    return
+                except Exception:
+                    log.exception("controller thread failed; restarting it")
+                    self._stop.wait(self.options.error_backoff)
+
+        return run
+
+    def _adopt(self, listing: ObjectList) -> None:
+        keys = []
+        for obj in listing.items:
+            self.reconciler.cache.offer(obj)
+            keys.append(key_of(obj))
+        known = set(keys)
+        for entry in self.reconciler.cache.snapshot():
+            key = key_of(entry.obj)
+            if key not in known:
+                keys.append(key)  # deleted while we were not watching
+        for key in self.pods.workflows():
+            if key not in known:
+                keys.append(key)  # orphaned pods
+        self.queue.add_many(keys)
+
+    def _watch_workflows(self, version: str) -> None:
+        store, ns = self.reconciler.store, self.options.namespace
+        while not self._stop.is_set():
+            try:
+                for event in store.watch(WORKFLOW_KIND, ns, version, self.options.watch_timeout):
+                    version = event.object["metadata"]["resourceVersion"]
+                    self._on_workflow(event)
+                    if self._stop.is_set():
+                        return
+            except Expired:
+                listing = store.list(WORKFLOW_KIND, ns)
+                self._adopt(listing)
+                version = listing.resource_version
+
+    def _on_workflow(self, event: WatchEvent) -> None:
+        key = key_of(event.object)
+        if event.type == "DELETED":
+            self.reconciler.cache.drop(key)
+            self.queue.add(key)
+        elif self.reconciler.cache.offer(event.object):
+            self.queue.add(key)
+
+    def _watch_results(self, version: str) -> None:
+        store, ns = self.reconciler.store, self.options.namespace
+        while not self._stop.is_set():
+            try:
+                for event in store.watch(TASK_RESULT_KIND, ns, version, self.options.watch_timeout):
+                    version = event.object["metadata"]["resourceVersion"]
+                    key = self.results.apply(event.type, event.object)
+                    if key is not None and event.type != "DELETED":
+                        self.queue.add(key)
+                    if self._stop.is_set():
+                        return
+            except Expired:
+                listing = store.list(TASK_RESULT_KIND, ns)
+                self.queue.add_many(sorted(self.results.reset(listing.items)))
+                version = listing.resource_version
+
+    def _sync_pods(self) -> None:
+        runtime = self.reconciler.runtime
+        while not self._stop.is_set():
+            self._pods_dirty.wait(self.options.resync_seconds)
+            self._pods_dirty.clear()
+            if self._stop.is_set():
+                return
+            changed = self.pods.refresh(runtime.observe())
+            self.queue.add_many(list(changed))
+
+    def _work(self) -> None:
+        while True:
+            key = self.queue.get()
+            if key is None:
+                continue
+            try:
+                result = self.reconciler.reconcile(key)
+                self.reconciles += 1
+                if result.requeue_after is not None:
+                    self.queue.add_after(key, result.requeue_after)
+            except Exception:
+                log.exception("reconcile of %s/%s failed; retrying", *key)
+                self.queue.add_after(key, self.options.error_backoff)
+            finally:
+                self.queue.done(key)
+
+
+def _waits_for_user(obj: dict) -> bool:
+    if (obj.get("spec") or {}).get("suspend"):
+        return True
+    nodes = ((obj.get("status") or {}).get("nodes") or {}).values()
+    return any(n.get("type") == "Suspend" and n.get("phase") == "Running" for n in nodes)
+
+
+__all__ = ["WORKFLOW_LABEL", "Controller", "LoopOptions"]

@@ -1,0 +1,136 @@
+"""The controller's work queue: workflow keys waiting to be reconciled.
+
+Sits between the event sources (store watch, runtime listener, requeue timers) and
+the reconcile workers, with client-go's workqueue rules: a key is queued at most once
+however many events arrive for it (so a burst of pod completions costs one reconcile),
+a key being reconciled is never handed to a second worker, and a key re-added while it
+is processed runs again once the first worker is done. Delayed adds (`add_after`) are
+timed on the injected clock.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from collections import deque
+from collections.abc import Hashable
+from typing import Generic, TypeVar
+
+from workflow_engine.controller.clock import Clock
+
+K = TypeVar("K", bound=Hashable)
+
+
+class ShutDown(Exception):
+    """The queue was shut down: the worker should exit."""
+
+
+class WorkQueue(Generic[K]):
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._cond = threading.Condition(threading.Lock())
+        self._queue: deque[K] = deque()
+        self._dirty: set[K] = set()
+        self._processing: set[K] = set()
+        self._timers: list[tuple[float, int, K]] = []
+        self._due: dict[K, float] = {}  # earliest pending timer per key
+        self._seq = 0
+        self._shutdown = False
+        clock.on_jump(self.kick)
+
+    def add(self, key: K) -> None:
+        with self._cond:
+            self._add_locked(key)
+
+    def add_many(self, keys: list[K]) -> None:
+        with self._cond:
+            for key in keys:
+                self._add_locked(key)
+
+    def add_after(self, key: K, seconds: float) -> None:
+        if seconds <= 0:
+            self.add(key)
+            return
+        with self._cond:
+            due = self._clock.monotonic() + seconds
+            if self._due.get(key, float("inf")) <= due:
+                return  # an earlier timer will wake it anyway
+            self._due[key] = due
+            self._seq += 1
+            heapq.heappush(self._timers, (due, self._seq, key))
+            self._cond.notify_all()
+
+    def get(self, timeout: float | None = None) -> K | None:
+        """The next key to reconcile; None when `timeout` passes first. Raises ShutDown."""
+        with self._cond:
+            waited = False
+            while True:
+                if self._shutdown:
+                    raise ShutDown
+                self._fire_timers()
+                if self._queue:
+                    key = self._queue.popleft()
+                    self._dirty.discard(key)
+                    self._processing.add(key)
+                    return key
+                if waited and timeout is not None:
+                    return None
+                wait = self._next_timer_in()
+                if timeout is not None:
+                    wait = timeout if wait is None else min(wait, timeout)
+                    waited = wait == timeout
+                self._cond.wait(wait)
+
+    def done(self, key: K) -> None:
+        with self._cond:
+            self._processing.discard(key)
+            if key in self._dirty:
+                self._queue.append(key)
+                self._cond.notify()
+
+    def forget_timers(self, key: K) -> None:
+        with self._cond:
+            self._due.pop(key, None)
+
+    def pending_timers(self) -> int:
+        with self._cond:
+            return len(self._due)
+
+    def busy(self) -> bool:
+        """True while any key is queued or being processed."""
+        with self._cond:
+            return bool(self._queue or self._processing)
+
+    def kick(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    def shut_down(self) -> None:
+        with self._cond:
+            self._shutdown = True
+            self._cond.notify_all()
+
+    # -- internals (lock held) -----------------------------------------------------
+
+    def _add_locked(self, key: K) -> None:
+        if self._shutdown or key in self._dirty:
+            return
+        self._dirty.add(key)
+        if key not in self._processing:
+            self._queue.append(key)
+            self._cond.notify()
+
+    def _fire_timers(self) -> None:
+        now = self._clock.monotonic()
+        while self._timers and self._timers[0][0] <= now:
+            due, _, key = heapq.heappop(self._timers)
+            if self._due.get(key) == due:
+                del self._due[key]
+                self._add_locked(key)
+
+    def _next_timer_in(self) -> float | None:
+        while self._timers and self._due.get(self._timers[0][2]) != self._timers[0][0]:
+            heapq.heappop(self._timers)  # superseded or forgotten
+        if not self._timers:
+            return None
+        return max(0.0, self._timers[0][0] - self._clock.monotonic())

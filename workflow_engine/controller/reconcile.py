@@ -1,0 +1,368 @@
+"""One reconcile of one workflow: read it, observe, `operate()`, apply the Decision once.
+
+Sits in the controller between the work queue and the pure engine. The Decision is
+applied in the order that makes a crash harmless: first the one status write (with the
+phase/completed labels), so the store records what is about to happen; then the runtime
+calls (creating a pod that exists is a no-op, so a re-run after a crash repeats nothing);
+then timers and events. A Conflict on the write means someone else (the CLI: suspend,
+stop, retry) changed the workflow: re-read it and decide again, nothing was applied yet.
+
+The last written workflow stays in memory (`WorkflowCache`) so the hot path re-reads
+nothing: the store watch replaces the cached copy only when a newer version appears.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from workflow_engine.controller.clock import Clock
+from workflow_engine.controller.events import Event, EventLog
+from workflow_engine.controller.indexes import PodIndex, ResultIndex, WorkflowKey
+from workflow_engine.controller.observe import (
+    COMPLETED_LABEL,
+    PHASE_LABEL,
+    PODS_TO_DELETE,
+    TASK_RESULT_KIND,
+    WORKFLOW_LABEL,
+    task_result,
+)
+from workflow_engine.controller.resolver import StoreResolver
+from workflow_engine.engine.decision import (
+    CreatePod,
+    Decision,
+    DeletePod,
+    EmitEvent,
+    RequeueAfter,
+)
+from workflow_engine.engine.observed import Observed, TaskResult
+from workflow_engine.errors import Conflict, NotFound, SpecError
+from workflow_engine.runtime.base import Runtime
+from workflow_engine.spec.models import Workflow, WorkflowStatus, format_time
+from workflow_engine.spec.resolver import TemplateResolver
+from workflow_engine.store.base import Obj, Store
+
+log = logging.getLogger(__name__)
+
+WORKFLOW_KIND = "Workflow"
+COMPLETED_PHASES = frozenset({"Succeeded", "Failed", "Error"})
+_CONFLICT_ATTEMPTS = 8
+
+Operate = Callable[[Workflow, Observed, datetime, TemplateResolver], Decision]
+PodFactory = Callable[[Workflow, CreatePod, datetime], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Engine:
+    """The pure functions the controller drives (the real ones, or a test's)."""
+
+    operate: Operate
+    status_to_dict: Callable[[WorkflowStatus], dict[str, Any]]
+    status_from_dict: Callable[[dict[str, Any]], WorkflowStatus]
+    build_pod: PodFactory
+
+
+@dataclass
+class Cached:
+    obj: Obj  # the stored dict as last written or seen (status included)
+    model: Workflow  # spec parsed once per generation, status as last decided
+    generation: Any
+
+
+@dataclass
+class ReconcileResult:
+    requeue_after: float | None = None
+    deleted: bool = False
+    skipped: bool = False
+    completed: bool = False
+
+
+@dataclass
+class _Seen:
+    rv: str
+    pods: int
+    results: int
+    requeue_at: float | None = None
+
+
+@dataclass
+class WorkflowCache:
+    """The last known stored copy of every workflow (newest resourceVersion wins)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    entries: dict[WorkflowKey, Cached] = field(default_factory=dict)
+    incoming: dict[WorkflowKey, Obj] = field(default_factory=dict)
+
+    def offer(self, obj: Obj) -> bool:
+        """A copy seen on the watch; True when it is newer than what we hold."""
+        key = key_of(obj)
+        rv = int(obj["metadata"]["resourceVersion"])
+        with self.lock:
+            held = self.entries.get(key)
+            pending = self.incoming.get(key)
+            if held is not None and int(held.obj["metadata"]["resourceVersion"]) >= rv:
+                return False
+            if pending is not None and int(pending["metadata"]["resourceVersion"]) >= rv:
+                return False
+            self.incoming[key] = obj
+            return True
+
+    def take(self, key: WorkflowKey) -> tuple[Cached | None, Obj | None]:
+        with self.lock:
+            return self.entries.get(key), self.incoming.pop(key, None)
+
+    def put(self, key: WorkflowKey, entry: Cached) -> None:
+        with self.lock:
+            self.entries[key] = entry
+
+    def drop(self, key: WorkflowKey) -> None:
+        with self.lock:
+            self.entries.pop(key, None)
+            self.incoming.pop(key, None)
+
+    def snapshot(self) -> list[Cached]:
+        with self.lock:
+            return list(self.entries.values())
+
+    def objects(self) -> list[Obj]:
+        """Every workflow we know, newest copy first: pending watch copies included."""
+        with self.lock:
+            merged = {key: entry.obj for key, entry in self.entries.items()}
+            merged.update(self.incoming)
+            return list(merged.values())
+
+
+def key_of(obj: Obj) -> WorkflowKey:
+    meta = obj["metadata"]
+    return (str(meta.get("namespace") or "default"), str(meta["name"]))
+
+
+def is_completed(obj: Obj) -> bool:
+    return (obj.get("status") or {}).get("phase") in COMPLETED_PHASES
+
+
+class Reconciler:
+    def __init__(
+        self,
+        store: Store,
+        runtime: Runtime,
+        engine: Engine,
+        clock: Clock,
+        events: EventLog,
+        pods: PodIndex,
+        results: ResultIndex,
+        cache: WorkflowCache | None = None,
+    ) -> None:
+        self.store = store
+        self.runtime = runtime
+        self.engine = engine
+        self.clock = clock
+        self.events = events
+        self.pods = pods
+        self.results = results
+        self.cache = cache or WorkflowCache()
+        self._seen: dict[WorkflowKey, _Seen] = {}
+        self._missing_results: set[tuple[str, str]] = set()
+
+    # -- entry point -----------------------------------------------------------------
+
+    def reconcile(self, key: WorkflowKey) -> ReconcileResult:
+        entry = self._current(key)
+        if entry is None:
+            self.cleanup(key)
+            return ReconcileResult(deleted=True)
+        for _ in range(_CONFLICT_ATTEMPTS):
+            try:
+                if PODS_TO_DELETE in (entry.obj["metadata"].get("annotations") or {}):
+                    entry = self._delete_requested_pods(key, entry)
+                if self._nothing_new(key, entry):
+                    return ReconcileResult(skipped=True, completed=is_completed(entry.obj))
+                return self._reconcile_entry(key, entry)
+            except Conflict:
+                try:
+                    entry = self._load(self.store.get(WORKFLOW_KIND, key[1], key[0]), None)
+                except NotFound:
+                    self.cleanup(key)
+                    return ReconcileResult(deleted=True)
+                self.cache.put(key, entry)
+        return ReconcileResult(requeue_after=0.1)
+
+    def cleanup(self, key: WorkflowKey) -> None:
+        """The workflow is gone: delete its pods, TaskResults, events and caches."""
+        for pod in self.pods.pods(key):
+            self.runtime.delete_pod(pod, key[0])
+        for obj in self.store.list(TASK_RESULT_KIND, key[0], {WORKFLOW_LABEL: key[1]}).items:
+            with contextlib.suppress(NotFound):
+                self.store.delete(TASK_RESULT_KIND, obj["metadata"]["name"], key[0])
+        self.events.forget(key[0], key[1])
+        self.cache.drop(key)
+        self.pods.forget(key)
+        self.results.forget(key)
+        self._seen.pop(key, None)
+
+    def _delete_requested_pods(self, key: WorkflowKey, entry: Cached) -> Cached:
+        """`wf retry` asked for these pods to go before their nodes run again."""
+        annotations = dict(entry.obj["metadata"].get("annotations") or {})
+        try:
+            names = json.loads(annotations.pop(PODS_TO_DELETE))
+        except ValueError:
+            names = []
+        for name in names:
+            node_id = self.pods.node_id(key[0], name)
+            self.runtime.delete_pod(name, key[0], 0)
+            self.pods.remove(key, name)
+            if node_id is not None:
+                self._missing_results.discard((key[0], node_id))
+        obj = self.store.update(
+            {**entry.obj, "metadata": {**entry.obj["metadata"], "annotations": annotations}}
+        )
+        written = Cached(obj=obj, model=entry.model, generation=entry.generation)
+        self.cache.put(key, written)
+        return written
+
+    # -- reading -----------------------------------------------------------------------
+
+    def _current(self, key: WorkflowKey) -> Cached | None:
+        held, incoming = self.cache.take(key)
+        if incoming is not None:
+            held = self._load(incoming, held)
+            self.cache.put(key, held)
+        if held is None:
+            try:
+                held = self._load(self.store.get(WORKFLOW_KIND, key[1], key[0]), None)
+            except NotFound:
+                return None
+            self.cache.put(key, held)
+        return held
+
+    def _load(self, obj: Obj, previous: Cached | None) -> Cached:
+        generation = (obj["metadata"].get("uid"), obj["metadata"].get("generation"))
+        status = self.engine.status_from_dict(obj.get("status") or {})
+        if previous is not None and previous.generation == generation:
+            model = previous.model.model_copy(update={"status": status})
+        else:
+            spec_only = {k: v for k, v in obj.items() if k != "status"}
+            model = Workflow.model_validate(spec_only).model_copy(update={"status": status})
+        return Cached(obj=obj, model=model, generation=generation)
+
+    def _nothing_new(self, key: WorkflowKey, entry: Cached) -> bool:
+        seen = self._seen.get(key)
+        if seen is None or seen.rv != entry.obj["metadata"]["resourceVersion"]:
+            return False
+        if seen.requeue_at is not None and self.clock.monotonic() >= seen.requeue_at:
+            return False
+        return seen.pods == self.pods.version(key) and seen.results == self.results.version(key)
+
+    def _observed(self, key: WorkflowKey) -> Observed:
+        pods = self.pods.pods(key)
+        results = self.results.results(key)
+        for pod in pods.values():
+            if pod.phase in ("Succeeded", "Failed"):
+                self._fetch_missing_result(key, pod.name, results)
+        return Observed(pods=pods, results=results)
+
+    def _fetch_missing_result(
+        self, key: WorkflowKey, pod_name: str, results: dict[str, TaskResult]
+    ) -> None:
+        # The watch may lag behind the pod's end; the executor wrote its result first.
+        node_id = self.pods.node_id(key[0], pod_name)
+        if node_id is None or node_id in results or (key[0], node_id) in self._missing_results:
+            return
+        try:
+            obj = self.store.get(TASK_RESULT_KIND, node_id, key[0])
+        except NotFound:
+            self._missing_results.add((key[0], node_id))
+            return
+        results[node_id] = task_result(obj)
+        self.results.apply("ADDED", obj)
+
+    # -- deciding and applying -----------------------------------------------------------
+
+    def _reconcile_entry(self, key: WorkflowKey, entry: Cached) -> ReconcileResult:
+        pods_version, results_version = self.pods.version(key), self.results.version(key)
+        now = self.clock.now()
+        try:
+            decision = self.engine.operate(
+                entry.model, self._observed(key), now, StoreResolver(self.store)
+            )
+        except SpecError as exc:
+            decision = _error_decision(entry.model, now, str(exc))
+        written = self._write(key, entry, decision)
+        own = self._apply_actions(key, written.model, decision, now)
+        if self.pods.version(key) == pods_version + own:
+            pods_version += own  # only our own notes moved it: nothing new to see
+        requeue = decision.requeue_after
+        self._seen[key] = _Seen(
+            rv=written.obj["metadata"]["resourceVersion"],
+            pods=pods_version,
+            results=results_version,
+            requeue_at=None if requeue is None else self.clock.monotonic() + requeue,
+        )
+        return ReconcileResult(requeue_after=requeue, completed=is_completed(written.obj))
+
+    def _write(self, key: WorkflowKey, entry: Cached, decision: Decision) -> Cached:
+        obj = entry.obj
+        status = self.engine.status_to_dict(decision.status)
+        if status != (obj.get("status") or {}):
+            obj = self.store.update_status(
+                {
+                    "apiVersion": obj["apiVersion"],
+                    "kind": obj["kind"],
+                    "metadata": obj["metadata"],
+                    "status": status,
+                }
+            )
+        labels = _labels(obj, decision)
+        if labels != (obj["metadata"].get("labels") or {}):
+            obj = self.store.update({**obj, "metadata": {**obj["metadata"], "labels": labels}})
+        if obj is entry.obj:
+            return entry
+        model = entry.model.model_copy(update={"status": decision.status})
+        written = Cached(obj=obj, model=model, generation=entry.generation)
+        self.cache.put(key, written)
+        return written
+
+    def _apply_actions(
+        self, key: WorkflowKey, wf: Workflow, decision: Decision, now: datetime
+    ) -> int:
+        """Run the runtime actions and record events; returns how many pods were noted
+        in the index (each moved its version)."""
+        events: list[Event] = []
+        noted = 0
+        for action in decision.actions:
+            if isinstance(action, CreatePod):
+                self.runtime.create_pod(self.engine.build_pod(wf, action, now))
+                noted += self.pods.note_created(key, action.pod_name, action.node_id)
+            elif isinstance(action, DeletePod):
+                self.runtime.delete_pod(action.pod_name, key[0], action.grace_seconds)
+            elif isinstance(action, EmitEvent):
+                events.append(Event(format_time(now), action.type, action.reason, action.message))
+            elif not isinstance(action, RequeueAfter):
+                raise TypeError(f"unknown action {action!r}")
+        if events:
+            self.events.record(key[0], key[1], events)
+        return noted
+
+
+def _labels(obj: Obj, decision: Decision) -> dict[str, str]:
+    labels = dict(obj["metadata"].get("labels") or {})
+    labels.update(dict(decision.labels))
+    phase = decision.status.phase
+    if phase:
+        labels[PHASE_LABEL] = phase
+    labels[COMPLETED_LABEL] = "true" if phase in COMPLETED_PHASES else "false"
+    return labels
+
+
+def _error_decision(wf: Workflow, now: datetime, message: str) -> Decision:
+    status = wf.status or WorkflowStatus()
+    update: dict[str, Any] = {"phase": "Error", "message": message, "finished_at": now}
+    if status.started_at is None:
+        update["started_at"] = now
+    return Decision(status=status.model_copy(update=update))
