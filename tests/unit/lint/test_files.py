@@ -74,6 +74,7 @@ DAG = [
         'task "A" is not a dependency',
     ),
     ("spec.templates[0].dag.target", 'unknown task "ghost"'),
+    ("spec.templates[0].dag.tasks[4].when", "bad condition: unexpected end of condition"),
     ("spec.templates[1].dag.tasks[1].dependencies[1]", 'unknown task "three"'),
     (
         "spec.templates[1].dag.tasks[1].arguments.parameters[0].value",
@@ -85,6 +86,12 @@ RETRY = [
     ("metadata.name", "not a valid DNS-1123 name"),
     ("spec.parallelism", "at least 1"),
     ("spec.podGC.strategy", 'unknown strategy "Sometimes"'),
+    ("spec.onExit", 'unknown template "ghost"'),
+    (
+        "spec.templates[0].steps[0][1].hooks.failed.expression",
+        'required for hooks other than "exit"',
+    ),
+    ("spec.templates[0].steps[0][1].hooks.exit.template", 'unknown template "missing"'),
     ("spec.templates[0].timeout", "not supported by steps templates"),
     ("spec.templates[0].activeDeadlineSeconds", "only valid for leaf templates"),
     ("spec.templates[1].timeout", '"30" needs a unit'),
