@@ -143,7 +143,9 @@ def _slice(obj: Any, lo: Any, hi: Any) -> Any:
 def _bool_of(what: str, x: Any) -> bool:
     if isinstance(x, bool):
         return x
-    raise ExprEvalError(f"{what} needs a bool, got {v.type_name(x)} {v.go_str(x)!r}")
+    shown = v.go_str(x)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    raise ExprEvalError(f"{what} needs a bool, got {v.type_name(x)} {shown!r}")
 
 
 class _Compiler:

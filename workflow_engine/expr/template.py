@@ -71,8 +71,9 @@ def _tags(text: str) -> Iterator[tuple[int, int, str]]:
         else:
             close = text.find("}}", start + 2)
         if close < 0:
+            snippet = text[start : start + 40] + ("..." if len(text) > start + 40 else "")
             raise ExprSyntaxError(
-                f"unclosed '{{{{' in {text!r}: add the closing '}}}}' for this tag", start
+                f"unclosed '{{{{' at {snippet!r}: add the closing '}}}}' for this tag", start
             )
         yield start, close + 2, text[start + 2 : close]
         i = close + 2
