@@ -94,7 +94,8 @@ def _parse_document(
 
 def _without_unknown_fields(doc: dict[str, Any]) -> LintedObject | None:
     """The object once its unknown fields are dropped, if that is all that was wrong."""
-    model = KINDS.get(doc.get("kind", ""))  # type: ignore[arg-type]
+    kind = doc.get("kind")
+    model = KINDS.get(kind) if isinstance(kind, str) else None
     if model is None:
         return None
     try:
