@@ -1,0 +1,426 @@
+"""DAG templates (Argo's dag.go): tasks start when their `dependencies` / `depends`
+are met, loops become TaskGroup nodes, failFast (default on) stops new tasks after a
+failure, and the DAG's phase comes from its target tasks (the leaves by default).
+
+One pass over the tasks in topological order per call: a task is looked at once, and
+only tasks not yet started evaluate their dependencies.
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from workflow_engine.engine.context import Boundary, Ctx, Opts
+from workflow_engine.engine.execute import execute_template
+from workflow_engine.engine.exprs import (
+    ExprError,
+    Outcome,
+    depends_names,
+    evaluate_depends,
+    evaluate_when,
+)
+from workflow_engine.engine.hooks import exit_hook, run_exit_hook
+from workflow_engine.engine.loops import expand, has_loop, resolve_holder
+from workflow_engine.engine.params import (
+    InputError,
+    publish_globals,
+    resolve_argument_artifacts,
+    template_outputs,
+)
+from workflow_engine.engine.scope import OutputsScope
+from workflow_engine.engine.steps import continues_on, outbound
+from workflow_engine.engine.templates import Scope
+from workflow_engine.spec.models import DAGTask, NodeStatus, Template
+from workflow_engine.spec.status import FULFILLED_PHASES
+
+_FAILED = frozenset({"Failed", "Error"})
+_COMPLETED = frozenset({"Succeeded", "Failed", "Error"})
+
+
+@dataclass(frozen=True)
+class DagPlan:
+    """What a DAG template's shape implies, computed once per template and call."""
+
+    order: list[DAGTask]
+    deps: dict[str, list[str]]
+    depends: dict[str, str | None]  # None: plain `dependencies`
+    targets: list[str]
+
+
+def plan(template: Template) -> DagPlan:
+    assert template.dag is not None
+    tasks = {t.name: t for t in template.dag.tasks}
+    deps: dict[str, list[str]] = {}
+    depends: dict[str, str | None] = {}
+    for task in template.dag.tasks:
+        if task.depends:
+            deps[task.name] = depends_names(task.depends)
+            depends[task.name] = task.depends
+        else:
+            deps[task.name] = list(task.dependencies or ())
+            depends[task.name] = None
+        for dep in deps[task.name]:
+            if dep not in tasks:
+                raise InputError(f"task '{task.name}' depends on unknown task '{dep}'")
+    order = _topological(template.dag.tasks, deps)
+    has_dependants = {d for names in deps.values() for d in names}
+    targets = (
+        template.dag.target.split()
+        if template.dag.target
+        else [t.name for t in template.dag.tasks if t.name not in has_dependants]
+    )
+    for target in targets:
+        if target not in tasks:
+            raise InputError(f"target '{target}' is not a task of the dag")
+    return DagPlan(order, deps, depends, targets)
+
+
+def _topological(tasks: list[DAGTask], deps: dict[str, list[str]]) -> list[DAGTask]:
+    by_name = {t.name: t for t in tasks}
+    waiting = {t.name: len(set(deps[t.name])) for t in tasks}
+    dependants: dict[str, list[str]] = {t.name: [] for t in tasks}
+    for name, names in deps.items():
+        for dep in set(names):
+            dependants[dep].append(name)
+    ready = [t.name for t in tasks if waiting[t.name] == 0]
+    order: list[DAGTask] = []
+    while ready:
+        name = ready.pop(0) if len(ready) < 64 else ready.pop()
+        order.append(by_name[name])
+        for nxt in dependants[name]:
+            waiting[nxt] -= 1
+            if waiting[nxt] == 0:
+                ready.append(nxt)
+    if len(order) != len(tasks):
+        raise InputError("dependency cycle detected among the dag's tasks")
+    return order
+
+
+def _ancestors(p: DagPlan) -> set[str]:
+    seen: set[str] = set()
+    stack = list(p.targets)
+    while stack:
+        name = stack.pop()
+        if name not in seen:
+            seen.add(name)
+            stack.extend(p.deps[name])
+    return seen
+
+
+class _Dag:
+    def __init__(
+        self,
+        ctx: Ctx,
+        node: NodeStatus,
+        tscope: Scope,
+        template: Template,
+        scope: Mapping[str, Any],
+        opts: Opts,
+    ) -> None:
+        self.ctx, self.run, self.node, self.tscope, self.opts = ctx, ctx.run, node, tscope, opts
+        self.template = template
+        self.plan = plan(template)
+        self.tasks = {t.name: t for t in self.plan.order}
+        self.scope = ChainMap(OutputsScope("tasks", lambda: list(self.tasks), self._lookup), scope)  # type: ignore[arg-type]
+        self.hooks_done: dict[str, bool] = {}
+
+    def task_node(self, name: str) -> NodeStatus | None:
+        return self.run.by_name(f"{self.node.name}.{name}")
+
+    def _lookup(self, name: str) -> tuple[NodeStatus | None, list[NodeStatus] | None]:
+        node = self.task_node(name) if name in self.tasks else None
+        if node is None:
+            return None, None
+        if node.type == "TaskGroup":
+            return node, list(self.run.child_nodes(node))
+        return node, None
+
+    def failed(self) -> bool:
+        for task in self.plan.order:
+            node = self.task_node(task.name)
+            if node is not None and node.phase in _FAILED and not continues_on(task, node.phase):
+                return True
+        return self.run.failed_children[self.node.id] > 0 and not any(
+            t.continue_on for t in self.plan.order
+        )
+
+    def connect(self, task: DAGTask, node_name: str) -> None:
+        deps = self.plan.deps[task.name]
+        if not deps:
+            self.run.add_child(self.node.name, node_name)
+            return
+        for dep in deps:
+            dep_node = self.task_node(dep)
+            if dep_node is None:
+                continue
+            for out in outbound(self.ctx, dep_node.id):
+                self.run.add_child(self.run.nodes[out].name, node_name)
+
+    def init(
+        self, task: DAGTask, name: str, node_type: str, phase: str, message: str | None = None
+    ) -> NodeStatus:
+        return self.run.init_node(
+            name,
+            node_type,
+            self.node.id,
+            phase,
+            template_name=task.template,  # type: ignore[arg-type]
+            template_ref=task.template_ref,
+            template_scope=self.tscope.label,
+            message=message,
+        )
+
+    # -- dependencies ---------------------------------------------------------
+    def outcome(self, name: str) -> Outcome | None:
+        """The dependency's result once it and its exit handler are done, else None."""
+        node = self.task_node(name)
+        if node is None or node.phase not in FULFILLED_PHASES:
+            return None
+        if not self.hooks_done.get(name, True):
+            return None
+        if node.type != "TaskGroup":
+            return Outcome(phase=node.phase)
+        phases = [c.phase for c in self.run.child_nodes(node)]
+        return Outcome(
+            phase=node.phase,
+            any_succeeded="Succeeded" in phases,
+            all_failed=bool(phases) and all(p == "Failed" for p in phases),
+        )
+
+    def decide(self, task: DAGTask) -> bool | None:
+        """Argo's evaluateDependsLogic: None while waiting, else whether to run."""
+        outcomes: dict[str, Outcome] = {}
+        for dep in self.plan.deps[task.name]:
+            found = self.outcome(dep)
+            if found is None:
+                return None
+            outcomes[dep] = found
+        text = self.plan.depends[task.name]
+        if text is not None:
+            return evaluate_depends(text, outcomes)
+        for dep, found in outcomes.items():
+            allowed = found.phase in ("Succeeded", "Skipped") or found.daemoned
+            if not allowed and not continues_on(self.tasks[dep], found.phase):
+                return False
+        return True
+
+    # -- tasks ----------------------------------------------------------------
+    def execute_task(self, task: DAGTask) -> None:
+        name = f"{self.node.name}.{task.name}"
+        node = self.run.by_name(name)
+        if node is not None and node.phase in FULFILLED_PHASES:
+            self._after(task, node)
+            return
+        if node is None:
+            try:
+                go = self.decide(task)
+            except ExprError as err:
+                self.connect(task, name)
+                self.init(task, name, "Skipped", "Error", str(err))
+                return
+            if go is None:
+                return
+            if not go:
+                self.init(task, name, "Skipped", "Omitted", "omitted: depends condition not met")
+                self.connect(task, name)
+                return
+        try:
+            resolved = self._resolve(task)
+        except (InputError, ExprError) as err:
+            if node is None:
+                self.init(task, name, "Skipped", "Error", str(err))
+                self.connect(task, name)
+            else:
+                self.run.mark(node.id, "Error", str(err))
+            return
+        if isinstance(resolved, list):
+            self._execute_loop(task, name, node, resolved)
+        else:
+            self._execute_single(task, name, node, resolved)
+        done = self.task_node(task.name)
+        if done is not None and done.phase in FULFILLED_PHASES:
+            self._after(task, done)
+
+    def _resolve(self, task: DAGTask) -> DAGTask | list[tuple[str, DAGTask]]:
+        if has_loop(task):
+            return [
+                (
+                    n,
+                    t.model_copy(
+                        update={"arguments": resolve_argument_artifacts(t.arguments, self.scope)}
+                    ),
+                )
+                for n, t in expand(task, self.scope)
+            ]
+        resolved = resolve_holder(task, self.scope)
+        return resolved.model_copy(
+            update={"arguments": resolve_argument_artifacts(resolved.arguments, self.scope)}
+        )
+
+    def _when(self, task: DAGTask, name: str, group: str | None) -> bool:
+        try:
+            proceed = evaluate_when(task.when) if task.when else True
+        except ExprError as err:
+            self.init(task, name, "Skipped", "Error", str(err))
+            return False
+        if not proceed:
+            self.init(task, name, "Skipped", "Skipped", f"when '{task.when}' evaluated false")
+        return proceed
+
+    def _execute_single(
+        self, task: DAGTask, name: str, node: NodeStatus | None, resolved: DAGTask
+    ) -> None:
+        if node is None and not self._when(resolved, name, None):
+            self.connect(task, name)
+            return
+        child = execute_template(
+            self.ctx,
+            name,
+            resolved,
+            self.tscope,
+            resolved.arguments,
+            Opts(boundary_id=self.node.id, on_exit=self.opts.on_exit),
+        )
+        if node is None and child is not None:
+            self.connect(task, name)
+
+    def _execute_loop(
+        self, task: DAGTask, name: str, group: NodeStatus | None, items: list[tuple[str, DAGTask]]
+    ) -> None:
+        if not items:
+            self.init(task, name, "Skipped", "Skipped", "Skipped, empty params")
+            self.connect(task, name)
+            return
+        if group is None:
+            group = self.init(task, name, "TaskGroup", "Running")
+            self.connect(task, name)
+        for item_name, item in items:
+            child_name = f"{self.node.name}.{item_name}"
+            child = self.run.by_name(child_name)
+            if child is None:
+                if not self._when(item, child_name, name):
+                    self.run.add_child(name, child_name)
+                    continue
+                child = execute_template(
+                    self.ctx,
+                    child_name,
+                    item,
+                    self.tscope,
+                    item.arguments,
+                    Opts(boundary_id=self.node.id, on_exit=self.opts.on_exit),
+                )
+                if child is not None:
+                    self.run.add_child(name, child_name)
+            elif child.phase not in FULFILLED_PHASES:
+                execute_template(
+                    self.ctx,
+                    child_name,
+                    item,
+                    self.tscope,
+                    item.arguments,
+                    Opts(boundary_id=self.node.id, on_exit=self.opts.on_exit),
+                )
+        kids = list(self.run.child_nodes(self.run.nodes[group.id]))
+        if len(kids) < len(items) or any(k.phase not in FULFILLED_PHASES for k in kids):
+            return
+        phase = "Succeeded"
+        for kid in kids:
+            if kid.phase in _FAILED:
+                phase = kid.phase
+        self.run.mark(group.id, phase)  # type: ignore[arg-type]
+
+    def _after(self, task: DAGTask, node: NodeStatus) -> None:
+        hook = exit_hook(self.ctx, task)
+        if hook is None:
+            return
+        self.hooks_done[task.name] = run_exit_hook(
+            self.ctx, hook, node, self.node.id, self.tscope, f"tasks.{task.name}", self.scope
+        )
+
+    # -- the DAG's own phase --------------------------------------------------
+    def assess(self, considered: set[str]) -> str:
+        """Argo's assessDAGPhase over the target tasks' branch phases."""
+        branch: dict[str, str] = {}
+        for task in self.plan.order:
+            if task.name not in considered:
+                continue
+            node = self.task_node(task.name)
+            if node is None:
+                continue
+            if node.phase not in FULFILLED_PHASES or not self.hooks_done.get(task.name, True):
+                return "Running"
+            if node.phase in _COMPLETED:
+                branch[task.name] = node.phase
+            else:
+                inherited = [branch[d] for d in self.plan.deps[task.name] if d in branch]
+                failed = [p for p in inherited if p in _FAILED]
+                branch[task.name] = failed[0] if failed else "Succeeded"
+        fail_fast = self.template.dag is None or self.template.dag.fail_fast is not False
+        result = "Succeeded"
+        for target in self.plan.targets:
+            phase = branch.get(target, "")
+            if phase == "":
+                result = "Running"
+                if not fail_fast:
+                    break
+            elif phase in _FAILED:
+                if continues_on(self.tasks[target], phase):
+                    continue
+                result = phase
+                if fail_fast:
+                    break
+        return result
+
+
+def execute_dag(
+    ctx: Ctx,
+    node: NodeStatus,
+    tscope: Scope,
+    template: Template,
+    scope: Mapping[str, Any],
+    opts: Opts,
+) -> NodeStatus:
+    run = ctx.run
+    try:
+        dag = _Dag(ctx, node, tscope, template, scope, opts)
+    except (InputError, ExprError) as err:
+        return run.mark(node.id, "Error", str(err))
+    fail_fast = template.dag is None or template.dag.fail_fast is not False
+    ctx.boundaries[node.id] = Boundary(
+        parallelism=template.parallelism, blocked=fail_fast and dag.failed()
+    )
+    considered = _ancestors(dag.plan)
+    for task in dag.plan.order:
+        if task.name in considered:
+            dag.execute_task(task)
+            if fail_fast and not ctx.boundaries[node.id].blocked:
+                current = dag.task_node(task.name)
+                if (
+                    current is not None
+                    and current.phase in _FAILED
+                    and not continues_on(task, current.phase)
+                ):
+                    ctx.boundaries[node.id].blocked = True
+    phase = dag.assess(considered)
+    if phase == "Running":
+        return run.nodes[node.id]
+    out = [
+        o
+        for t in dag.plan.targets
+        if (n := dag.task_node(t)) is not None
+        for o in outbound(ctx, n.id)
+    ]
+    run.update(node.id, outbound_nodes=out or None)
+    if phase in _FAILED:
+        return run.mark(node.id, phase)  # type: ignore[arg-type]
+    try:
+        outputs = template_outputs(template, dag.scope)
+    except (InputError, ExprError) as err:
+        return run.mark(node.id, "Error", str(err))
+    if outputs is not None:
+        run.update(node.id, outputs=outputs)
+        publish_globals(ctx, outputs)
+    return run.mark(node.id, "Succeeded")

@@ -1,0 +1,156 @@
+"""Argo's executeTemplate: find or create the node for a step, task or hook, bind its
+inputs, wrap it in a retry node when it has a retryStrategy, and hand it to the
+executor of its template type (pod, steps, dag, suspend)."""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from datetime import timedelta
+from typing import Any
+
+from workflow_engine.engine import leaf
+from workflow_engine.engine.context import Ctx, Opts
+from workflow_engine.engine.exprs import ExprError
+from workflow_engine.engine.params import InputError, bind_inputs
+from workflow_engine.engine.retry import execute_retry, strategy_for
+from workflow_engine.engine.templates import Holder, Scope, TemplateNotFound
+from workflow_engine.spec.models import Arguments, Inputs, NodeStatus, Template
+from workflow_engine.spec.status import FULFILLED_PHASES
+
+_POD_KINDS = frozenset({"container", "script", "resource", "data", "containerSet"})
+_NODE_TYPES = {
+    "steps": "Steps",
+    "dag": "DAG",
+    "suspend": "Suspend",
+    "http": "HTTP",
+    "plugin": "Plugin",
+}
+
+
+def node_type(template: Template) -> str:
+    return "Pod" if template.kind in _POD_KINDS else _NODE_TYPES.get(template.kind, "Skipped")
+
+
+def template_fields(holder: Holder) -> dict[str, Any]:
+    return {"template_name": holder.template, "template_ref": holder.template_ref}
+
+
+def execute_template(
+    ctx: Ctx, node_name: str, holder: Holder, scope: Scope, args: Arguments | None, opts: Opts
+) -> NodeStatus | None:
+    """The node for `holder` under `node_name`, advanced as far as it can go now; None
+    when it may not start yet (parallelism, failFast)."""
+    run = ctx.run
+    node = run.by_name(node_name)
+    if node is not None and node.phase in FULFILLED_PHASES:
+        return node
+    try:
+        tscope, template = ctx.templates.resolve(scope, holder)
+    except TemplateNotFound as err:
+        return error_node(ctx, node, node_name, holder, scope, opts, str(err))
+    if node is None:
+        stopped = ctx.stop_message(opts.on_exit)
+        if stopped is not None:
+            return run.init_node(
+                node_name,
+                node_type(template),
+                opts.boundary_id,
+                "Failed",  # type: ignore[arg-type]
+                template_scope=tscope.label,
+                message=stopped,
+                flag=opts.flag,
+                **template_fields(holder),
+            )
+        if not ctx.may_start(opts.boundary_id):
+            return None
+    try:
+        inputs, input_scope = bind_inputs(ctx, template, args)
+    except (InputError, ExprError) as err:
+        return error_node(ctx, node, node_name, holder, tscope, opts, str(err))
+    strategy = strategy_for(ctx, template, input_scope)
+    if strategy is not None:
+        return execute_retry(
+            ctx, node_name, holder, tscope, template, inputs, input_scope, opts, strategy
+        )
+    return execute_kind(ctx, node_name, holder, tscope, template, inputs, input_scope, opts)
+
+
+def execute_kind(
+    ctx: Ctx,
+    node_name: str,
+    holder: Holder,
+    tscope: Scope,
+    template: Template,
+    inputs: Inputs | None,
+    input_scope: dict[str, Any],
+    opts: Opts,
+) -> NodeStatus | None:
+    from workflow_engine.engine import dag, steps  # they call back into this module
+
+    kind = template.kind
+    if kind in _POD_KINDS:
+        return leaf.execute_pod(ctx, node_name, holder, tscope, template, inputs, input_scope, opts)
+    if kind == "suspend":
+        return leaf.execute_suspend(
+            ctx, node_name, holder, tscope, template, inputs, input_scope, opts
+        )
+    if kind in ("steps", "dag"):
+        node = ctx.run.by_name(node_name)
+        if node is None:
+            node = ctx.run.init_node(
+                node_name,
+                "Steps" if kind == "steps" else "DAG",
+                opts.boundary_id,
+                "Running",
+                template_scope=tscope.label,
+                flag=opts.flag,
+                **template_fields(holder),
+            )
+            if inputs is not None:
+                node = ctx.run.update(node.id, inputs=inputs)
+        if enforce_timeout(ctx, node, template):
+            return ctx.run.nodes[node.id]
+        scope = ChainMap(input_scope, ctx.globals)
+        if kind == "steps":
+            return steps.execute_steps(ctx, node, tscope, template, scope, opts)
+        return dag.execute_dag(ctx, node, tscope, template, scope, opts)
+    message = f"{kind} templates are not supported" if kind else "template has no type"
+    return error_node(ctx, ctx.run.by_name(node_name), node_name, holder, tscope, opts, message)
+
+
+def enforce_timeout(ctx: Ctx, node: NodeStatus, template: Template) -> bool:
+    """A steps/dag template's `timeout`: fail everything under it when it passes."""
+    seconds = leaf.template_deadline_seconds(template, include_ads=False)
+    if seconds is None or node.started_at is None:
+        return False
+    deadline = node.started_at + timedelta(seconds=seconds)
+    if ctx.now < deadline:
+        ctx.run.requeue((deadline - ctx.now).total_seconds())
+        return False
+    leaf.fail_subtree(ctx, node, "Step exceeded its deadline")
+    ctx.run.mark(node.id, "Failed", "Step exceeded its deadline")
+    return True
+
+
+def error_node(
+    ctx: Ctx,
+    node: NodeStatus | None,
+    node_name: str,
+    holder: Holder,
+    scope: Scope,
+    opts: Opts,
+    message: str,
+) -> NodeStatus:
+    """Argo's initializeNodeOrMarkError: the node ends in Error with `message`."""
+    if node is None:
+        return ctx.run.init_node(
+            node_name,
+            "Skipped",
+            opts.boundary_id,
+            "Error",
+            template_scope=scope.label,
+            message=message,
+            flag=opts.flag,
+            **template_fields(holder),
+        )
+    return ctx.run.mark(node.id, "Error", message)

@@ -1,0 +1,72 @@
+"""Exit handlers of steps and tasks (`onExit` and `hooks.exit`): once a step or task
+has completed, its exit handler runs as `<node name>.onExit`, a child of that node,
+and the step group or DAG waits for it."""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from collections.abc import Mapping
+from typing import Any
+
+from workflow_engine.engine.context import Ctx, Opts
+from workflow_engine.engine.exprs import ExprError, evaluate
+from workflow_engine.engine.naming import on_exit_name
+from workflow_engine.engine.params import InputError, nested, resolve_argument_artifacts
+from workflow_engine.engine.scope import node_vars, substitute_model
+from workflow_engine.engine.templates import Scope
+from workflow_engine.spec.models import DAGTask, LifecycleHook, NodeStatus, WorkflowStep
+from workflow_engine.spec.status import FULFILLED_PHASES, NodeFlag
+
+_COMPLETED = frozenset({"Succeeded", "Failed", "Error"})
+
+
+def exit_hook(ctx: Ctx, holder: WorkflowStep | DAGTask) -> LifecycleHook | None:
+    """Argo's GetExitHook: `onExit: name` (with the workflow's arguments) or hooks.exit."""
+    if holder.on_exit:
+        return LifecycleHook(template=holder.on_exit, arguments=ctx.spec.arguments)
+    if holder.hooks and "exit" in holder.hooks:
+        return holder.hooks["exit"]
+    return None
+
+
+def run_exit_hook(
+    ctx: Ctx,
+    hook: LifecycleHook | None,
+    parent: NodeStatus,
+    boundary_id: str | None,
+    tscope: Scope,
+    prefix: str,
+    scope: Mapping[str, Any],
+) -> bool:
+    """Run the exit handler of a completed node; True when there is none or it is done."""
+    if hook is None or parent.phase not in _COMPLETED or ctx.shutdown == "Terminate":
+        return True
+    outputs_node = parent
+    if parent.type == "Retry":
+        children = ctx.run.children(parent)
+        if children and children[-1] in ctx.run.nodes:
+            outputs_node = ctx.run.nodes[children[-1]]
+    local = ChainMap(node_vars(prefix, outputs_node), {f"{prefix}.status": parent.phase}, scope)
+    try:
+        if hook.expression and not bool(evaluate(hook.expression, nested(local))):
+            return True
+        args = hook.arguments
+        if args is not None:
+            args = resolve_argument_artifacts(substitute_model(args, local, strict=True), local)
+    except (ExprError, InputError) as err:
+        ctx.run.mark(parent.id, "Error", str(err)) if parent.phase not in FULFILLED_PHASES else None
+        return True
+    from workflow_engine.engine.execute import execute_template
+
+    name = on_exit_name(parent.name)
+    node = execute_template(
+        ctx,
+        name,
+        hook,
+        tscope,
+        args,
+        Opts(boundary_id=boundary_id, on_exit=True, flag=NodeFlag(hooked=True)),
+    )
+    if node is not None:
+        ctx.run.add_child(parent.name, name)
+    return node is not None and node.phase in FULFILLED_PHASES

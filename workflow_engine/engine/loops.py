@@ -1,0 +1,110 @@
+"""Loops: `withItems`, `withParam` and `withSequence` expand one step or task into one
+node per item, named `name(index:item)`, with `{{item}}` / `{{item.key}}` substituted."""
+
+from __future__ import annotations
+
+import json
+from collections import ChainMap
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from workflow_engine.engine.exprs import substitute
+from workflow_engine.engine.naming import go_format, loop_node_name
+from workflow_engine.engine.params import InputError
+from workflow_engine.engine.scope import substitute_value
+from workflow_engine.spec.models import DAGTask, Sequence, WorkflowStep
+
+H = TypeVar("H", WorkflowStep, DAGTask)
+_LOOP_KEYS = ("withItems", "withParam", "withSequence")
+
+
+def has_loop(holder: WorkflowStep | DAGTask) -> bool:
+    return (
+        holder.with_items is not None
+        or holder.with_param is not None
+        or holder.with_sequence is not None
+    )
+
+
+def items_of(holder: WorkflowStep | DAGTask, scope: Mapping[str, Any]) -> list[Any]:
+    if holder.with_items is not None:
+        return [substitute_value(item, scope, strict=True) for item in holder.with_items]
+    if holder.with_param is not None:
+        text = substitute(holder.with_param, scope, strict=True)
+        try:
+            value = json.loads(text)
+        except ValueError as err:
+            raise InputError(
+                f"withParam value could not be parsed as a JSON list: {text.strip()}"
+            ) from err
+        if not isinstance(value, list):
+            raise InputError(f"withParam value could not be parsed as a JSON list: {text.strip()}")
+        return value
+    assert holder.with_sequence is not None
+    return sequence_items(holder.with_sequence, scope)
+
+
+def sequence_items(seq: Sequence, scope: Mapping[str, Any]) -> list[str]:
+    """Argo's expandSequence: strings from start to end (or count), formatted."""
+
+    def number(value: Any) -> int:
+        return int(substitute(str(value), scope, strict=True))
+
+    start = number(seq.start) if seq.start is not None else 0
+    if seq.end is not None:
+        end = number(seq.end)
+    elif seq.count is not None:
+        count = number(seq.count)
+        if count == 0:
+            return []
+        end = start + count - 1
+    else:
+        raise InputError("neither end nor count was specified in withSequence")
+    fmt = (seq.format or "%d").replace("%v", "%s")
+    step = 1 if start <= end else -1
+    return [fmt % i for i in range(start, end + step, step)]
+
+
+def item_vars(item: Any) -> dict[str, Any]:
+    """`item` and `item.<key>` as Argo's processItem sets them."""
+    if isinstance(item, dict):
+        out: dict[str, Any] = {"item": json.dumps(item, separators=(",", ":"))}
+        for key, value in item.items():
+            out[f"item.{key}"] = value if isinstance(value, str) else _json(value)
+        return out
+    if isinstance(item, list):
+        return {"item": _json(item)}
+    return {"item": go_format(item)}
+
+
+def _json(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"))
+
+
+def resolve_holder(holder: H, scope: Mapping[str, Any]) -> H:
+    """Substitute a step or task's own fields (arguments, when...) except its loop."""
+    data = holder.to_dict()
+    kept = {k: data.pop(k) for k in _LOOP_KEYS if k in data}
+    for key in ("inline", "hooks", "onExit"):
+        if key in data:
+            kept[key] = data.pop(key)
+    new = substitute_value(data, scope, strict=True)
+    if new is data:
+        return holder
+    new.update(kept)
+    return type(holder).model_validate(new)
+
+
+def expand(holder: H, scope: Mapping[str, Any]) -> list[tuple[str, H]]:
+    """The iterations of a looping step or task: (name, resolved holder) in order."""
+    out = []
+    for index, item in enumerate(items_of(holder, scope)):
+        name = loop_node_name(holder.name or "", index, item)
+        resolved = resolve_holder(holder, ChainMap(item_vars(item), scope))
+        resolved = resolved.model_copy(
+            update={"name": name, "with_items": None, "with_param": None, "with_sequence": None}
+        )
+        out.append((name, resolved))
+    return out

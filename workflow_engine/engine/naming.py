@@ -1,0 +1,90 @@
+"""Deterministic node ids, node names and pod names, exactly as Argo v3.4+ makes them.
+
+The engine derives every identifier from the workflow name and a node's name, so
+replaying `operate` after a crash names the same nodes and pods again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_FNV_OFFSET = 0x811C9DC5
+_FNV_PRIME = 0x01000193
+# Argo: maxK8sResourceNameLength (253) minus k8sNamingHashLength (10).
+_MAX_POD_PREFIX = 253 - 10
+_SEPARATOR = re.compile(r"^(\[\d+\])?\.")
+
+
+def fnv32a(text: str) -> int:
+    """The 32-bit FNV-1a hash of the UTF-8 bytes of `text` (Go's hash/fnv New32a)."""
+    value = _FNV_OFFSET
+    for byte in text.encode():
+        value ^= byte
+        value = (value * _FNV_PRIME) & 0xFFFFFFFF
+    return value
+
+
+def node_id(workflow_name: str, node_name: str) -> str:
+    """Argo's Workflow.NodeID: the root node's id is the workflow name."""
+    if node_name == workflow_name:
+        return workflow_name
+    return f"{workflow_name}-{fnv32a(node_name)}"
+
+
+def pod_name(workflow_name: str, node_name: str, template_name: str | None) -> str:
+    """Argo's GeneratePodName (POD_NAMES=v2): `<wf>-<template>-<fnv32a(node name)>`."""
+    if node_name == workflow_name:
+        return workflow_name
+    prefix = workflow_name
+    if template_name and ".inline" not in node_name:
+        prefix = f"{workflow_name}-{template_name}"
+    if len(prefix) > _MAX_POD_PREFIX - 1:
+        prefix = prefix[: _MAX_POD_PREFIX - 1]
+    return f"{prefix}-{fnv32a(node_name)}"
+
+
+def display_name(node_name: str, boundary_name: str | None) -> str:
+    """Argo's initializeNode: the name relative to its boundary, without `[i].` or `.`."""
+    if boundary_name is None:
+        return node_name
+    rest = node_name.removeprefix(boundary_name)
+    return _SEPARATOR.sub("", rest, count=1)
+
+
+def go_format(value: Any) -> str:
+    """Go's `%v` of a JSON value, as Argo prints loop items into node names."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "<nil>"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + " ".join(go_format(v) for v in value) + "]"
+    if isinstance(value, dict):
+        inner = " ".join(f"{k}:{go_format(v)}" for k, v in sorted(value.items()))
+        return f"map[{inner}]"
+    return str(value)
+
+
+def item_description(item: Any) -> str:
+    """How a loop item appears in `name(index:description)`."""
+    if isinstance(item, dict):
+        return ",".join(sorted(f"{k}:{go_format(v)}" for k, v in item.items()))
+    return go_format(item)
+
+
+def loop_node_name(name: str, index: int, item: Any) -> str:
+    return f"{name}({index}:{item_description(item)})"
+
+
+def retry_child_name(retry_node_name: str, attempt: int) -> str:
+    return f"{retry_node_name}({attempt})"
+
+
+def on_exit_name(parent_name: str) -> str:
+    return f"{parent_name}.onExit"

@@ -1,0 +1,247 @@
+"""`operate(workflow, observed, now)`: the pure core's entry point. It resolves what
+the workflow runs, folds observed pods into the nodes, walks the template tree from
+the entrypoint creating and advancing nodes, runs the workflow's exit handler after
+the main tree, and settles the workflow's phase. No I/O: the result is a Decision."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from workflow_engine.engine.context import Ctx, Opts
+from workflow_engine.engine.decision import Decision, RequeueAfter
+from workflow_engine.engine.execute import execute_template
+from workflow_engine.engine.leaf import node_pod_name
+from workflow_engine.engine.observed import Observed
+from workflow_engine.engine.reconcile import reconcile
+from workflow_engine.engine.run import Run
+from workflow_engine.engine.scope import add_global_outputs, global_scope
+from workflow_engine.engine.templates import (
+    Scope,
+    TemplateNotFound,
+    Templates,
+    exec_spec,
+    resolve_workflow_template_spec,
+)
+from workflow_engine.spec.models import (
+    LifecycleHook,
+    NodeStatus,
+    Outputs,
+    Workflow,
+    WorkflowSpec,
+    WorkflowStatus,
+    WorkflowStep,
+)
+from workflow_engine.spec.resolver import TemplateResolver
+from workflow_engine.spec.status import FULFILLED_PHASES
+from workflow_engine.spec.status_codec import nodes_of
+
+LABEL_PHASE = "workflows.argoproj.io/phase"
+LABEL_COMPLETED = "workflows.argoproj.io/completed"
+_DONE = frozenset({"Succeeded", "Failed", "Error"})
+_WORKFLOW_PHASE = {
+    "Pending": "Pending",
+    "Running": "Running",
+    "Succeeded": "Succeeded",
+    "Skipped": "Succeeded",
+    "Omitted": "Succeeded",
+    "Failed": "Failed",
+    "Error": "Error",
+}
+
+
+def labels_for(phase: str) -> tuple[tuple[str, str], ...]:
+    return (
+        (LABEL_PHASE, phase or "Pending"),
+        (LABEL_COMPLETED, "true" if phase in _DONE else "false"),
+    )
+
+
+def operate(
+    wf: Workflow, observed: Observed, now: datetime, resolver: TemplateResolver | None = None
+) -> Decision:
+    status = wf.status or WorkflowStatus()
+    if status.phase in _DONE:
+        return Decision(status=status, labels=labels_for(status.phase))
+    name = wf.metadata.name or ""
+    run = Run(name, nodes_of(status), now)
+    update: dict[str, Any] = {"compressed_nodes": None}
+    try:
+        template_spec = resolve_workflow_template_spec(
+            wf, status.stored_workflow_template_spec, resolver
+        )
+        spec = exec_spec(wf, template_spec)
+    except TemplateNotFound as err:
+        return _finish_early(status, run, "Error", str(err), update)
+    if template_spec is not None:
+        update["stored_workflow_template_spec"] = template_spec
+    if not status.phase:
+        update.update(phase="Running", started_at=now)
+        run.event("WorkflowRunning", "Workflow Running")
+    started = update.get("started_at", status.started_at) or now
+    ctx = _context(wf, spec, status, run, observed, started, resolver)
+    problem = _check_arguments(spec)
+    if problem is not None:
+        return _finish_early(status, run, "Error", problem, update)
+    if ctx.deadline is not None and now < ctx.deadline:
+        run.requeue((ctx.deadline - now).total_seconds())
+    reconcile(ctx)
+    if not (wf.spec.suspend and not ctx.shutdown):
+        _walk(ctx, spec, status, update, started)
+    return _decision(ctx, status, update)
+
+
+def _context(
+    wf: Workflow,
+    spec: WorkflowSpec,
+    status: WorkflowStatus,
+    run: Run,
+    observed: Observed,
+    started: datetime,
+    resolver: TemplateResolver | None,
+) -> Ctx:
+    created = wf.metadata.creation_timestamp or started
+    globals_ = global_scope(wf, spec, created)
+    add_global_outputs(globals_, status.outputs)
+    namespace = wf.metadata.namespace or "default"
+    ctx = Ctx(
+        run=run,
+        wf=wf,
+        spec=spec,
+        observed=observed,
+        globals=globals_,
+        templates=Templates(spec, namespace, status.stored_templates, resolver),
+        shutdown=wf.spec.shutdown,
+    )
+    if spec.active_deadline_seconds is not None:
+        ctx.deadline = started.replace(microsecond=0) + timedelta(
+            seconds=spec.active_deadline_seconds
+        )
+    for param in (status.outputs.parameters if status.outputs else None) or ():
+        ctx.global_params[param.name] = param
+    for art in (status.outputs.artifacts if status.outputs else None) or ():
+        ctx.global_artifacts[art.name] = art
+    return ctx
+
+
+def _check_arguments(spec: WorkflowSpec) -> str | None:
+    if not spec.entrypoint:
+        return "spec.entrypoint is required"
+    for param in (spec.arguments.parameters if spec.arguments else None) or ():
+        if param.value is None and param.value_from is None:
+            return f"spec.arguments.{param.name}.value is required"
+    return None
+
+
+def _walk(
+    ctx: Ctx, spec: WorkflowSpec, status: WorkflowStatus, update: dict[str, Any], started: datetime
+) -> None:
+    name = ctx.name
+    root = execute_template(
+        ctx, name, WorkflowStep(template=spec.entrypoint), Scope(), spec.arguments, Opts()
+    )
+    if root is None or root.phase not in FULFILLED_PHASES:
+        return
+    phase = _WORKFLOW_PHASE[root.phase]
+    ctx.globals["workflow.status"] = phase
+    ctx.globals["workflow.failures"] = failures_json(ctx)
+    ctx.globals["workflow.duration"] = f"{(ctx.now - started).total_seconds():f}"
+    exit_node = _run_exit_handler(ctx, spec)
+    if exit_node is not None and exit_node.phase not in FULFILLED_PHASES:
+        return
+    message = root.message
+    if root.phase in ("Failed", "Error") and ctx.shutdown:
+        message = f"Stopped with strategy '{ctx.shutdown}'"
+    if phase == "Succeeded" and exit_node is not None and exit_node.phase in ("Failed", "Error"):
+        phase, message = exit_node.phase, exit_node.message
+    _complete(ctx, update, phase, message)
+
+
+def _run_exit_handler(ctx: Ctx, spec: WorkflowSpec) -> NodeStatus | None:
+    hook: LifecycleHook | None = None
+    if spec.on_exit:
+        hook = LifecycleHook(template=spec.on_exit, arguments=spec.arguments)
+    elif spec.hooks and "exit" in spec.hooks:
+        hook = spec.hooks["exit"]
+    if hook is None:
+        return None
+    node_name = f"{ctx.name}.onExit"
+    existing = ctx.run.by_name(node_name)
+    if existing is None and ctx.shutdown == "Terminate":
+        return None
+    return execute_template(
+        ctx, node_name, hook, Scope(), hook.arguments, Opts(on_exit=True, flag=_hooked())
+    )
+
+
+def _hooked() -> Any:
+    from workflow_engine.spec.status import NodeFlag
+
+    return NodeFlag(hooked=True)
+
+
+def failures_json(ctx: Ctx) -> str:
+    """`{{workflow.failures}}`: the failed and errored nodes, as Argo lists them."""
+    failed = [n for n in ctx.run.nodes.values() if n.phase in ("Failed", "Error")]
+    failed.sort(key=lambda n: (n.finished_at or ctx.now, n.name))
+    return json.dumps(
+        [
+            {
+                "displayName": n.display_name,
+                "message": n.message or "",
+                "templateName": (n.template_ref.template if n.template_ref else n.template_name)
+                or "",
+                "phase": n.phase,
+                "podName": node_pod_name(ctx.name, n),
+                "finishedAt": n.finished_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+                if n.finished_at
+                else None,
+            }
+            for n in failed
+        ],
+        separators=(",", ":"),
+    )
+
+
+def _complete(ctx: Ctx, update: dict[str, Any], phase: str, message: str | None) -> None:
+    update.update(phase=phase, finished_at=ctx.now, message=message or None)
+    if phase == "Succeeded":
+        ctx.run.event("WorkflowSucceeded", "Workflow completed")
+    else:
+        ctx.run.event("WorkflowFailed", message or phase, warning=True)
+
+
+def _progress(nodes: dict[str, NodeStatus]) -> str:
+    pods = [n for n in nodes.values() if n.type == "Pod"]
+    return f"{sum(1 for n in pods if n.phase in FULFILLED_PHASES)}/{len(pods)}"
+
+
+def _decision(ctx: Ctx, status: WorkflowStatus, update: dict[str, Any]) -> Decision:
+    nodes = ctx.run.finish()
+    update["nodes"] = nodes or None
+    update["progress"] = _progress(nodes)
+    if ctx.templates.stored_changed:
+        update["stored_templates"] = ctx.templates.stored
+    if ctx.global_params or ctx.global_artifacts:
+        update["outputs"] = Outputs(
+            parameters=list(ctx.global_params.values()) or None,
+            artifacts=list(ctx.global_artifacts.values()) or None,
+        )
+    new_status = status.model_copy(update=update)
+    actions = list(ctx.run.actions)
+    if ctx.run.requeues and new_status.phase not in _DONE:
+        actions.append(RequeueAfter(seconds=min(ctx.run.requeues)))
+    return Decision(status=new_status, actions=tuple(actions), labels=labels_for(new_status.phase))
+
+
+def _finish_early(
+    status: WorkflowStatus, run: Run, phase: str, message: str, update: dict[str, Any]
+) -> Decision:
+    update.update(phase=phase, message=message, finished_at=run.now)
+    if not status.started_at:
+        update["started_at"] = run.now
+    run.event("WorkflowFailed", message, warning=True)
+    update["nodes"] = run.finish() or None
+    new_status = status.model_copy(update=update)
+    return Decision(status=new_status, actions=tuple(run.actions), labels=labels_for(phase))

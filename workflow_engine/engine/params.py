@@ -1,0 +1,226 @@
+"""Inputs and outputs: binding arguments to a template's inputs (Argo's ProcessArgs),
+resolving input artifacts `from` other nodes, turning a pod's TaskResult into node
+outputs, computing a steps/dag template's outputs, and publishing `globalName`s."""
+
+from __future__ import annotations
+
+import json
+from collections import ChainMap
+from collections.abc import Mapping
+from typing import Any
+
+from workflow_engine.engine.context import Ctx
+from workflow_engine.engine.exprs import ExprError, evaluate, substitute
+from workflow_engine.errors import WorkflowEngineError
+from workflow_engine.spec.models import (
+    Arguments,
+    Artifact,
+    Inputs,
+    Outputs,
+    Parameter,
+    Template,
+)
+
+_LOCATION_KEYS = ("s3", "git", "http", "raw", "artifactory", "hdfs", "oss", "gcs", "azure")
+
+
+class InputError(WorkflowEngineError):
+    """Arguments do not satisfy a template's inputs."""
+
+
+def nested(scope: Mapping[str, Any]) -> dict[str, Any]:
+    """The flat dotted scope as nested maps, the environment expr-lang sees."""
+    out: dict[str, Any] = {}
+    for key in scope:
+        value = scope[key]
+        parts = key.split(".")
+        cur = out
+        for part in parts[:-1]:
+            nxt = cur.get(part)
+            if not isinstance(nxt, dict):
+                nxt = cur[part] = {}
+            cur = nxt
+        if not isinstance(cur.get(parts[-1]), dict):
+            cur[parts[-1]] = value.to_dict() if isinstance(value, Artifact) else value
+    return out
+
+
+def has_location(art: Artifact) -> bool:
+    return any(getattr(art, key) is not None for key in _LOCATION_KEYS)
+
+
+def bind_inputs(
+    ctx: Ctx, template: Template, args: Arguments | None
+) -> tuple[Inputs | None, dict[str, Any]]:
+    """The template's inputs with values filled in, and the `inputs.*` variables."""
+    if template.inputs is None:
+        return None, {}
+    scope: dict[str, Any] = {}
+    arg_params = {p.name: p for p in (args.parameters if args else None) or ()}
+    params: list[Parameter] = []
+    for param in template.inputs.parameters or ():
+        value = param.value if param.value is not None else param.default
+        supplied = arg_params.get(param.name)
+        if supplied is not None and supplied.value is not None:
+            value = supplied.value
+        if value is None:
+            raise InputError(f"inputs.parameters.{param.name} was not supplied")
+        value = substitute(value, ctx.globals, strict=False)
+        if param.enum and value not in param.enum:
+            raise InputError(
+                f"value '{value}' for input parameter '{param.name}' is not in enum {param.enum}"
+            )
+        params.append(param.model_copy(update={"value": value}))
+        scope[f"inputs.parameters.{param.name}"] = value
+    if params:
+        scope["inputs.parameters"] = json.dumps(
+            [p.to_dict() for p in params], separators=(",", ":")
+        )
+    arg_arts = {a.name: a for a in (args.artifacts if args else None) or ()}
+    artifacts = [
+        _bind_artifact(art, arg_arts.get(art.name), scope)
+        for art in template.inputs.artifacts or ()
+    ]
+    inputs = template.inputs.model_copy(
+        update={"parameters": params or None, "artifacts": artifacts or None}
+    )
+    return inputs, scope
+
+
+def _bind_artifact(art: Artifact, supplied: Artifact | None, scope: dict[str, Any]) -> Artifact:
+    if supplied is not None and (has_location(supplied) or supplied.from_ is None):
+        located = {k: getattr(supplied, k) for k in _LOCATION_KEYS if getattr(supplied, k)}
+        if located:
+            art = art.model_copy(update=located)
+    elif not has_location(art) and not art.optional and art.from_ is None:
+        raise InputError(f"inputs.artifacts.{art.name} was not supplied")
+    if art.path:
+        scope[f"inputs.artifacts.{art.name}.path"] = art.path
+    scope[f"inputs.artifacts.{art.name}"] = art
+    return art
+
+
+def resolve_argument_artifacts(
+    args: Arguments | None, scope: Mapping[str, Any]
+) -> Arguments | None:
+    """Replace `from: "{{steps.x.outputs.artifacts.y}}"` by that artifact's location."""
+    if args is None or not args.artifacts:
+        return args
+    resolved = []
+    for art in args.artifacts:
+        if art.from_:
+            key = art.from_.strip().removeprefix("{{").removesuffix("}}").strip()
+            source = scope.get(key)
+            if not isinstance(source, Artifact):
+                raise InputError(f"Unable to resolve: {art.from_}")
+            located = {k: getattr(source, k) for k in _LOCATION_KEYS if getattr(source, k)}
+            art = art.model_copy(update={**located, "from_": None})
+        resolved.append(art)
+    return args.model_copy(update={"artifacts": resolved})
+
+
+def pod_outputs(
+    template: Template, reported: Outputs | None, exit_code: int | None
+) -> Outputs | None:
+    """Node outputs from the executor's TaskResult, with declared defaults filled in."""
+    declared = template.outputs
+    got = {p.name: p for p in (reported.parameters if reported else None) or ()}
+    params = []
+    for param in (declared.parameters if declared else None) or ():
+        value = got[param.name].value if param.name in got else None
+        if value is None and param.value_from is not None and param.value_from.default is not None:
+            value = param.value_from.default
+        if value is None:
+            raise InputError(f"output parameter '{param.name}' was not reported by the executor")
+        params.append(Parameter(name=param.name, value=value, global_name=param.global_name))
+    names = {p.name for p in params}
+    params.extend(p for p in got.values() if p.name not in names and declared is None)
+    update: dict[str, Any] = {}
+    if params:
+        update["parameters"] = params
+    if reported is not None and reported.artifacts:
+        update["artifacts"] = _with_global_names(reported.artifacts, declared)
+    if reported is not None and reported.result is not None:
+        update["result"] = reported.result
+    code = reported.exit_code if reported is not None else None
+    if code is None and exit_code is not None:
+        code = str(exit_code)
+    if code is not None:
+        update["exit_code"] = code
+    return Outputs(**update) if update else None
+
+
+def _with_global_names(artifacts: list[Artifact], declared: Outputs | None) -> list[Artifact]:
+    names = {a.name: a.global_name for a in (declared.artifacts if declared else None) or ()}
+    return [
+        a.model_copy(update={"global_name": names[a.name]}) if names.get(a.name) else a
+        for a in artifacts
+    ]
+
+
+def template_outputs(template: Template, scope: Mapping[str, Any]) -> Outputs | None:
+    """Argo's getTemplateOutputsFromScope for steps and dag templates."""
+    declared = template.outputs
+    if declared is None:
+        return None
+    params = []
+    for param in declared.parameters or ():
+        params.append(
+            Parameter(
+                name=param.name, value=_output_value(param, scope), global_name=param.global_name
+            )
+        )
+    artifacts = []
+    for art in declared.artifacts or ():
+        source = None
+        if art.from_:
+            key = art.from_.strip().removeprefix("{{").removesuffix("}}").strip()
+            source = scope.get(key)
+        if not isinstance(source, Artifact):
+            if art.optional:
+                continue
+            raise InputError(f"unable to resolve outputs from scope: {art.from_}")
+        artifacts.append(
+            source.model_copy(update={"name": art.name, "global_name": art.global_name})
+        )
+    if not params and not artifacts:
+        return None
+    return Outputs(parameters=params or None, artifacts=artifacts or None)
+
+
+def _output_value(param: Parameter, scope: Mapping[str, Any]) -> str:
+    source = param.value_from
+    if source is None:
+        if param.value is None:
+            raise InputError(f"output parameter '{param.name}' has no value or valueFrom")
+        return substitute(param.value, scope, strict=True)
+    try:
+        if source.parameter:
+            return substitute(source.parameter, scope, strict=True)
+        if source.expression:
+            value = evaluate(source.expression, nested(ChainMap({}, scope)))
+            return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+        if source.supplied is not None and param.value is not None:
+            return param.value
+    except ExprError:
+        if source.default is None:
+            raise
+    if source.default is not None:
+        return source.default
+    raise InputError(f"output parameter '{param.name}' has no value")
+
+
+def publish_globals(ctx: Ctx, outputs: Outputs | None) -> None:
+    """Argo's addOutputsToGlobalScope: `globalName` outputs become workflow outputs."""
+    if outputs is None:
+        return
+    for param in outputs.parameters or ():
+        if param.global_name and param.value is not None:
+            ctx.global_params[param.global_name] = Parameter(
+                name=param.global_name, value=param.value
+            )
+            ctx.globals[f"workflow.outputs.parameters.{param.global_name}"] = param.value
+    for art in outputs.artifacts or ():
+        if art.global_name:
+            ctx.global_artifacts[art.global_name] = art.model_copy(update={"name": art.global_name})
+            ctx.globals[f"workflow.outputs.artifacts.{art.global_name}"] = art

@@ -1,0 +1,119 @@
+"""Argo's podReconciliation and execution control: fold the observed pods into their
+nodes (phases, messages, outputs from TaskResults), and stop pods that must not keep
+running (shutdown, the workflow's or a template's deadline)."""
+
+from __future__ import annotations
+
+from workflow_engine.engine.context import (
+    POD_DEADLINE_MESSAGE,
+    Ctx,
+    is_exit_node,
+    scope_of,
+)
+from workflow_engine.engine.leaf import node_pod_name, pod_deadline
+from workflow_engine.engine.observed import PodState
+from workflow_engine.engine.params import InputError, pod_outputs, publish_globals
+from workflow_engine.engine.templates import TemplateNotFound
+from workflow_engine.spec.models import NodeStatus, Outputs, Template, WorkflowStep
+from workflow_engine.spec.status import FULFILLED_PHASES
+
+
+def node_template(ctx: Ctx, node: NodeStatus) -> Template | None:
+    if node.template_ref is None and not node.template_name:
+        return None
+    holder = WorkflowStep(template=node.template_name, template_ref=node.template_ref)
+    try:
+        return ctx.templates.resolve(scope_of(node), holder)[1]
+    except TemplateNotFound:
+        return None
+
+
+def reconcile(ctx: Ctx) -> None:
+    for node in list(ctx.run.nodes.values()):
+        if node.phase in FULFILLED_PHASES or node.type not in ("Pod", "Suspend"):
+            continue
+        stop = ctx.stop_message(is_exit_node(node))
+        if node.type == "Suspend":
+            if stop is not None:
+                ctx.run.mark(node.id, "Failed", stop)
+            continue
+        pod = node_pod_name(ctx.name, node)
+        state = ctx.observed.pods.get(pod)
+        if state is not None and state.phase in ("Succeeded", "Failed"):
+            finish_pod(ctx, node, state)
+            continue
+        if stop is not None:
+            ctx.run.delete_pod(pod, stop)
+            ctx.run.mark(node.id, "Failed", stop)
+            continue
+        if state is None:
+            if node.phase == "Running":
+                ctx.run.mark(node.id, "Error", "pod deleted")
+            continue
+        if state.phase == "Running":
+            ctx.run.mark(node.id, "Running")
+            if ctx.run.nodes[node.id].message:
+                ctx.run.update(node.id, message=None)
+        elif state.phase == "Pending" and (state.message or state.reason):
+            ctx.run.update(node.id, message=state.message or state.reason)
+        _enforce_deadline(ctx, ctx.run.nodes[node.id], pod)
+
+
+def _enforce_deadline(ctx: Ctx, node: NodeStatus, pod: str) -> None:
+    template = node_template(ctx, node)
+    if template is None:
+        return
+    deadline = pod_deadline(ctx, node, template)
+    if deadline is None:
+        return
+    if ctx.now < deadline:
+        ctx.run.requeue((deadline - ctx.now).total_seconds())
+        return
+    ctx.run.delete_pod(pod, POD_DEADLINE_MESSAGE)
+    ctx.run.mark(node.id, "Failed", POD_DEADLINE_MESSAGE)
+
+
+def failure_message(state: PodState) -> str:
+    """Argo's inferFailedReason for a failed pod."""
+    if state.reason == "DeadlineExceeded":
+        return state.message or POD_DEADLINE_MESSAGE
+    if state.exit_code is not None and state.exit_code != 0:
+        message = f"{state.reason or 'Error'} (exit code {state.exit_code})"
+        return f"{message}: {state.message}" if state.message else message
+    return state.message or state.reason or "pod failed"
+
+
+def finish_pod(ctx: Ctx, node: NodeStatus, state: PodState) -> None:
+    run = ctx.run
+    result = ctx.observed.results.get(node.id)
+    reported = result.outputs if result is not None else None
+    if result is not None and result.phase == "Error":
+        run.update(node.id, outputs=_raw_outputs(reported, state))
+        run.mark(node.id, "Error", result.message or "executor failed")
+        return
+    if state.phase == "Failed":
+        run.update(node.id, outputs=_raw_outputs(reported, state))
+        run.mark(node.id, "Failed", failure_message(state))
+        return
+    template = node_template(ctx, node)
+    try:
+        outputs = (
+            pod_outputs(template, reported, state.exit_code)
+            if template is not None
+            else _raw_outputs(reported, state)
+        )
+    except InputError as err:
+        run.update(node.id, outputs=_raw_outputs(reported, state))
+        run.mark(node.id, "Error", str(err))
+        return
+    run.update(node.id, outputs=outputs)
+    publish_globals(ctx, outputs)
+    run.mark(node.id, "Succeeded")
+
+
+def _raw_outputs(reported: Outputs | None, state: PodState) -> Outputs | None:
+    if reported is None:
+        return Outputs(exit_code=str(state.exit_code)) if state.exit_code is not None else None
+    if reported.exit_code is None and state.exit_code is not None:
+        return reported.model_copy(update={"exit_code": str(state.exit_code)})
+    return reported

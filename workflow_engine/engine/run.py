@@ -1,0 +1,187 @@
+"""The working state of one `operate` call: the node map being rewritten, the actions
+decided so far, and counters kept up to date on every change (active pods, active and
+failed children per boundary) so no decision needs a pass over all nodes.
+
+A `Run` lives for one call only; `operate` builds it from the saved status and turns it
+back into a `Decision`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from workflow_engine.engine.decision import Action, DeletePod, EmitEvent
+from workflow_engine.engine.naming import display_name, node_id
+from workflow_engine.spec.models import NodePhase, NodeStatus, NodeType, TemplateRef
+from workflow_engine.spec.status import FULFILLED_PHASES, NodeFlag
+
+_COUNTED_TYPES = frozenset({"Pod", "Steps", "DAG"})
+
+
+class Run:
+    def __init__(self, workflow_name: str, nodes: dict[str, NodeStatus], now: datetime) -> None:
+        self.workflow_name = workflow_name
+        self.now = now
+        self.nodes = nodes
+        self.actions: list[Action] = []
+        self.requeues: list[float] = []
+        self.active_pods = 0
+        self.active_children: defaultdict[str, int] = defaultdict(int)
+        self.failed_children: defaultdict[str, int] = defaultdict(int)
+        self._extra_children: dict[str, list[str]] = {}
+        self._extra_sets: dict[str, set[str]] = {}
+        self._ids: dict[str, str] = {}
+        self.changed = False
+        for node in nodes.values():
+            self._count(node, 1)
+
+    # -- lookups --------------------------------------------------------------
+    def id_of(self, name: str) -> str:
+        found = self._ids.get(name)
+        if found is None:
+            found = self._ids[name] = node_id(self.workflow_name, name)
+        return found
+
+    def by_name(self, name: str) -> NodeStatus | None:
+        return self.nodes.get(self.id_of(name))
+
+    def children(self, node: NodeStatus) -> list[str]:
+        extra = self._extra_children.get(node.id)
+        if not extra:
+            return node.children or []
+        return [*(node.children or ()), *extra]
+
+    def child_nodes(self, node: NodeStatus) -> Iterator[NodeStatus]:
+        for child in self.children(node):
+            found = self.nodes.get(child)
+            if found is not None:
+                yield found
+
+    # -- changes --------------------------------------------------------------
+    def _count(self, node: NodeStatus, sign: int) -> None:
+        if node.phase in FULFILLED_PHASES:
+            if (
+                node.phase in ("Failed", "Error")
+                and node.type in _COUNTED_TYPES
+                and node.boundary_id
+                and not (node.node_flag and node.node_flag.retried)
+            ):
+                self.failed_children[node.boundary_id] += sign
+            return
+        if node.type == "Pod":
+            self.active_pods += sign
+        if node.type in _COUNTED_TYPES and node.boundary_id:
+            self.active_children[node.boundary_id] += sign
+
+    def put(self, node: NodeStatus) -> NodeStatus:
+        old = self.nodes.get(node.id)
+        if old is node:
+            return node
+        if old is not None:
+            self._count(old, -1)
+        self._count(node, 1)
+        self.nodes[node.id] = node
+        self.changed = True
+        return node
+
+    def init_node(
+        self,
+        name: str,
+        node_type: NodeType,
+        boundary_id: str | None,
+        phase: NodePhase,
+        template_name: str | None = None,
+        template_ref: TemplateRef | None = None,
+        template_scope: str | None = None,
+        message: str | None = None,
+        flag: NodeFlag | None = None,
+    ) -> NodeStatus:
+        boundary = self.nodes.get(boundary_id) if boundary_id else None
+        fields: dict[str, Any] = {
+            "id": self.id_of(name),
+            "name": name,
+            "display_name": display_name(name, boundary.name if boundary else None),
+            "type": node_type,
+            "phase": phase,
+            "template_name": template_name,
+            "template_ref": template_ref,
+            "template_scope": template_scope,
+            "boundary_id": boundary_id or None,
+            "started_at": self.now,
+            "message": message or None,
+            "node_flag": flag,
+        }
+        if phase in FULFILLED_PHASES:
+            fields["finished_at"] = self.now
+        node = NodeStatus.model_construct(
+            _fields_set={k for k, v in fields.items() if v is not None}, **fields
+        )
+        return self.put(node)
+
+    def mark(self, node_id_: str, phase: NodePhase, message: str | None = None) -> NodeStatus:
+        """Argo's markNodePhase: a legal move (or a message change), times stamped."""
+        node = self.nodes[node_id_]
+        if node.phase == phase and (message is None or message == node.message):
+            return node
+        updated = node.with_phase(phase, self.now, message)
+        if phase != node.phase and phase in FULFILLED_PHASES:
+            self.event_for(updated)
+        return self.put(updated)
+
+    def update(self, node_id_: str, **fields: Any) -> NodeStatus:
+        node = self.nodes[node_id_]
+        if all(getattr(node, k) == v for k, v in fields.items()):
+            return node
+        return self.put(node.model_copy(update=fields))
+
+    def add_child(self, parent_name: str, child_name: str) -> None:
+        parent_id, child_id = self.id_of(parent_name), self.id_of(child_name)
+        parent = self.nodes.get(parent_id)
+        if parent is None:
+            return
+        seen = self._extra_sets.get(parent_id)
+        if seen is None:
+            seen = self._extra_sets[parent_id] = set(parent.children or ())
+        if child_id in seen:
+            return
+        seen.add(child_id)
+        self._extra_children.setdefault(parent_id, []).append(child_id)
+        self.changed = True
+
+    def finish(self) -> dict[str, NodeStatus]:
+        """Fold the pending child links into the nodes; the map to store."""
+        for parent_id, extra in self._extra_children.items():
+            node = self.nodes[parent_id]
+            self.nodes[parent_id] = node.model_copy(
+                update={"children": [*(node.children or ()), *extra]}
+            )
+        self._extra_children.clear()
+        self._extra_sets.clear()
+        return self.nodes
+
+    # -- actions --------------------------------------------------------------
+    def requeue(self, seconds: float) -> None:
+        self.requeues.append(max(seconds, 0.0))
+
+    def delete_pod(self, pod_name: str, reason: str) -> None:
+        self.actions.append(DeletePod(pod_name=pod_name, reason=reason))
+
+    def event(self, reason: str, message: str, warning: bool = False) -> None:
+        self.actions.append(
+            EmitEvent(reason=reason, message=message, type="Warning" if warning else "Normal")
+        )
+
+    def event_for(self, node: NodeStatus) -> None:
+        """Argo's WorkflowNode<Phase> event: `<Phase> node <name>[: <message>]`."""
+        if node.type not in ("Pod", "Suspend") or node.phase not in _EVENT_PHASES:
+            return
+        text = f"{node.phase} node {node.name}"
+        if node.message:
+            text += f": {node.message}"
+        self.event(f"WorkflowNode{node.phase}", text, warning=node.phase != "Succeeded")
+
+
+_EVENT_PHASES = frozenset({"Succeeded", "Failed", "Error"})

@@ -1,0 +1,244 @@
+"""Steps templates (Argo's steps.go): groups run one after another, the steps of a
+group in parallel; a group fails when a child fails unless the step `continueOn` says
+otherwise. Nodes: the Steps node `x`, groups `x[i]`, steps `x[i].name`."""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from collections.abc import Mapping
+from typing import Any
+
+from workflow_engine.engine.context import Boundary, Ctx, Opts
+from workflow_engine.engine.execute import execute_template
+from workflow_engine.engine.exprs import ExprError, evaluate_when
+from workflow_engine.engine.hooks import exit_hook, run_exit_hook
+from workflow_engine.engine.loops import expand, has_loop, resolve_holder
+from workflow_engine.engine.params import (
+    InputError,
+    publish_globals,
+    resolve_argument_artifacts,
+    template_outputs,
+)
+from workflow_engine.engine.scope import OutputsScope
+from workflow_engine.engine.templates import Scope
+from workflow_engine.spec.models import NodeStatus, Template, WorkflowStep
+from workflow_engine.spec.status import FULFILLED_PHASES
+
+_FAILED = frozenset({"Failed", "Error"})
+
+
+def continues_on(step: Any, phase: str) -> bool:
+    cont = step.continue_on
+    if cont is None:
+        return False
+    return (
+        bool(cont.failed) if phase == "Failed" else bool(cont.error) if phase == "Error" else False
+    )
+
+
+def outbound(ctx: Ctx, node_id: str) -> list[str]:
+    """Argo's getOutboundNodes: the nodes a successor connects to."""
+    node = ctx.run.nodes.get(node_id)
+    if node is None:
+        return []
+    if node.type in ("Pod", "Skipped", "Suspend", "HTTP", "Plugin"):
+        return [node.id]
+    if node.type == "TaskGroup":
+        children = ctx.run.children(node)
+        if not children:
+            return [node.id]
+        return [o for child in children for o in outbound(ctx, child)]
+    if node.type == "Retry":
+        children = ctx.run.children(node)
+        if children:
+            return [children[-1]]
+    return [o for child in node.outbound_nodes or () for o in outbound(ctx, child)]
+
+
+def _steps_scope(ctx: Ctx, node: NodeStatus, template: Template) -> OutputsScope:
+    where: dict[str, tuple[int, bool]] = {}
+    for i, group in enumerate(template.steps or ()):
+        for step in group:
+            if step.name:
+                where[step.name] = (i, has_loop(step))
+
+    def lookup(name: str) -> tuple[NodeStatus | None, list[NodeStatus] | None]:
+        if name not in where:
+            return None, None
+        index, loop = where[name]
+        group_name = f"{node.name}[{index}]"
+        single = ctx.run.by_name(f"{group_name}.{name}")
+        if not loop:
+            return single, None
+        group = ctx.run.by_name(group_name)
+        start = f"{group_name}.{name}("
+        iterations = (
+            [c for c in ctx.run.child_nodes(group) if c.name.startswith(start)] if group else []
+        )
+        return single, iterations
+
+    return OutputsScope("steps", lambda: list(where), lookup)
+
+
+def execute_steps(
+    ctx: Ctx,
+    node: NodeStatus,
+    tscope: Scope,
+    template: Template,
+    scope: Mapping[str, Any],
+    opts: Opts,
+) -> NodeStatus:
+    run = ctx.run
+    blocked = bool(template.fail_fast) and run.failed_children[node.id] > 0
+    ctx.boundaries[node.id] = Boundary(parallelism=template.parallelism, blocked=blocked)
+    full = ChainMap(_steps_scope(ctx, node, template), scope)  # type: ignore[arg-type]
+    groups = template.steps or []
+    for i, group in enumerate(groups):
+        sg_name = f"{node.name}[{i}]"
+        sg = run.by_name(sg_name)
+        if sg is None:
+            sg = run.init_node(
+                sg_name, "StepGroup", node.id, "Running", template_scope=tscope.label
+            )
+            if i == 0:
+                run.add_child(node.name, sg_name)
+            else:
+                _connect(ctx, f"{node.name}[{i - 1}]", sg_name)
+        sg = _execute_group(ctx, group, sg, node, tscope, full, opts)
+        if sg.phase not in FULFILLED_PHASES:
+            return run.nodes[node.id]
+        if sg.phase in _FAILED:
+            _set_outbound(ctx, node, sg)
+            return run.mark(node.id, "Failed", sg.message)
+    if groups:
+        _set_outbound(ctx, node, run.by_name(f"{node.name}[{len(groups) - 1}]"))
+    try:
+        outputs = template_outputs(template, full)
+    except (InputError, ExprError) as err:
+        return run.mark(node.id, "Error", str(err))
+    if outputs is not None:
+        run.update(node.id, outputs=outputs)
+        publish_globals(ctx, outputs)
+    return run.mark(node.id, "Succeeded")
+
+
+def _connect(ctx: Ctx, previous_group: str, group_name: str) -> None:
+    prev = ctx.run.by_name(previous_group)
+    if prev is None:
+        return
+    for child in ctx.run.children(prev):
+        for out in outbound(ctx, child):
+            ctx.run.add_child(ctx.run.nodes[out].name, group_name)
+
+
+def _set_outbound(ctx: Ctx, node: NodeStatus, last_group: NodeStatus | None) -> None:
+    if last_group is None:
+        return
+    found = [o for child in ctx.run.children(last_group) for o in outbound(ctx, child)]
+    ctx.run.update(node.id, outbound_nodes=found or None)
+
+
+def _execute_group(
+    ctx: Ctx,
+    group: list[WorkflowStep],
+    sg: NodeStatus,
+    steps_node: NodeStatus,
+    tscope: Scope,
+    scope: Mapping[str, Any],
+    opts: Opts,
+) -> NodeStatus:
+    run = ctx.run
+    if sg.phase in FULFILLED_PHASES:
+        return sg
+    owner: dict[str, WorkflowStep] = {}
+    hooks_done = True
+    for step in group:
+        try:
+            children = _expand_step(step, scope)
+        except (InputError, ExprError) as err:
+            return run.mark(sg.id, "Error", str(err))
+        if children is None:
+            owner[run.id_of(f"{sg.name}.{step.name}")] = step
+            _skip(ctx, f"{sg.name}.{step.name}", step, steps_node, tscope, "Skipped, empty params")
+            run.add_child(sg.name, f"{sg.name}.{step.name}")
+            continue
+        for name, resolved in children:
+            child_name = f"{sg.name}.{name}"
+            owner[run.id_of(child_name)] = step
+            child = run.by_name(child_name)
+            if child is None:
+                try:
+                    proceed = evaluate_when(resolved.when) if resolved.when else True
+                except ExprError as err:
+                    return run.mark(sg.id, "Error", str(err))
+                if not proceed:
+                    _skip(
+                        ctx,
+                        child_name,
+                        resolved,
+                        steps_node,
+                        tscope,
+                        f"when '{resolved.when}' evaluated false",
+                    )
+                    run.add_child(sg.name, child_name)
+                    continue
+            child = execute_template(
+                ctx,
+                child_name,
+                resolved,
+                tscope,
+                resolved.arguments,
+                Opts(boundary_id=steps_node.id, on_exit=opts.on_exit),
+            )
+            if child is None:
+                continue
+            run.add_child(sg.name, child_name)
+            if child.phase in FULFILLED_PHASES:
+                hook = exit_hook(ctx, step)
+                done = run_exit_hook(
+                    ctx, hook, child, steps_node.id, tscope, f"steps.{step.name}", scope
+                )
+                hooks_done = hooks_done and done
+    sg = run.nodes[sg.id]
+    kids = list(run.child_nodes(sg))
+    if not hooks_done or any(k.phase not in FULFILLED_PHASES for k in kids):
+        return sg
+    if len(kids) < sum(1 for _ in owner):
+        return sg
+    for kid in kids:
+        step = owner.get(kid.id)
+        if kid.phase in _FAILED and not (step is not None and continues_on(step, kid.phase)):
+            return run.mark(sg.id, "Failed", f"child '{kid.id}' failed")
+    return run.mark(sg.id, "Succeeded")
+
+
+def _expand_step(
+    step: WorkflowStep, scope: Mapping[str, Any]
+) -> list[tuple[str, WorkflowStep]] | None:
+    if has_loop(step):
+        expanded = expand(step, scope)
+        resolved = [
+            (n, s.model_copy(update={"arguments": resolve_argument_artifacts(s.arguments, scope)}))
+            for n, s in expanded
+        ]
+        return resolved or None
+    resolved_step = resolve_holder(step, scope)
+    args = resolve_argument_artifacts(resolved_step.arguments, scope)
+    return [(step.name or "", resolved_step.model_copy(update={"arguments": args}))]
+
+
+def _skip(
+    ctx: Ctx, name: str, step: WorkflowStep, steps_node: NodeStatus, tscope: Scope, message: str
+) -> None:
+    if ctx.run.by_name(name) is not None:
+        return
+    ctx.run.init_node(
+        name,
+        "Skipped",
+        steps_node.id,
+        "Skipped",
+        template_name=step.template,
+        template_ref=step.template_ref,
+        template_scope=tscope.label,
+        message=message,
+    )

@@ -1,0 +1,194 @@
+"""Which templates a run executes: the workflow's own, a referenced WorkflowTemplate's
+spec merged under it (`workflowTemplateRef`), templates reached by `templateRef`, and
+`templateDefaults` merged into each.
+
+Whatever is fetched through the resolver is recorded (`status.storedTemplates`,
+`status.storedWorkflowTemplateSpec`) and preferred on later calls, so a running
+workflow never changes when a WorkflowTemplate is edited and needs no resolver again.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from workflow_engine.errors import WorkflowEngineError
+from workflow_engine.spec.models import (
+    DAGTask,
+    LifecycleHook,
+    Template,
+    TemplateRef,
+    Workflow,
+    WorkflowSpec,
+    WorkflowStep,
+)
+from workflow_engine.spec.resolver import TemplateResolver
+
+Holder = WorkflowStep | DAGTask | LifecycleHook
+_KIND_KEYS = (
+    "container",
+    "containerSet",
+    "script",
+    "resource",
+    "dag",
+    "steps",
+    "suspend",
+    "data",
+    "http",
+    "plugin",
+)
+
+
+class TemplateNotFound(WorkflowEngineError):
+    """A template (or the WorkflowTemplate holding it) cannot be found."""
+
+
+def merge_dicts(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """A JSON merge of `patch` over `base`; lists of named objects merge by name."""
+    out = dict(base)
+    for key, value in patch.items():
+        old = out.get(key)
+        if isinstance(old, dict) and isinstance(value, dict):
+            out[key] = merge_dicts(old, value)
+        elif isinstance(old, list) and isinstance(value, list) and _named(old) and _named(value):
+            merged = {item["name"]: item for item in old}
+            for item in value:
+                prev = merged.get(item["name"])
+                merged[item["name"]] = merge_dicts(prev, item) if prev else item
+            out[key] = list(merged.values())
+        else:
+            out[key] = value
+    return out
+
+
+def _named(items: list[Any]) -> bool:
+    return bool(items) and all(isinstance(i, dict) and "name" in i for i in items)
+
+
+def resolve_workflow_template_spec(
+    wf: Workflow, stored: dict[str, Any] | None, resolver: TemplateResolver | None
+) -> dict[str, Any] | None:
+    """The referenced WorkflowTemplate's spec (from the status if stored earlier)."""
+    ref = wf.spec.workflow_template_ref
+    if ref is None:
+        return None
+    if stored is not None:
+        return stored
+    namespace = wf.metadata.namespace or "default"
+    obj = None
+    if resolver is not None:
+        obj = (
+            resolver.cluster_workflow_template(ref.name)
+            if ref.cluster_scope
+            else resolver.workflow_template(ref.name, namespace)
+        )
+    if obj is None:
+        kind = "clusterworkflowtemplates" if ref.cluster_scope else "workflowtemplates"
+        raise TemplateNotFound(f'{kind}.argoproj.io "{ref.name}" not found')
+    return obj.spec.to_dict()
+
+
+def exec_spec(wf: Workflow, template_spec: dict[str, Any] | None) -> WorkflowSpec:
+    """Argo's JoinWorkflowSpec: the workflow's own fields win, templates and arguments
+    merge by name."""
+    if template_spec is None:
+        return wf.spec
+    own = wf.spec.to_dict()
+    own.pop("workflowTemplateRef", None)
+    return WorkflowSpec.model_validate(merge_dicts(template_spec, own))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a template's sibling names resolve: the workflow ("") or a
+    WorkflowTemplate ("namespaced/<name>", "cluster/<name>")."""
+
+    key: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.key or "local/"
+
+
+class Templates:
+    def __init__(
+        self,
+        spec: WorkflowSpec,
+        namespace: str,
+        stored: dict[str, Any] | None,
+        resolver: TemplateResolver | None,
+    ) -> None:
+        self._local = {t.name: t for t in spec.templates or () if t.name}
+        self._defaults = spec.template_defaults.to_dict() if spec.template_defaults else None
+        self._namespace = namespace
+        self._resolver = resolver
+        self.stored: dict[str, Any] = dict(stored or {})
+        self.stored_changed = False
+        self._cache: dict[tuple[str, str], Template] = {}
+
+    def resolve(self, scope: Scope, holder: Holder) -> tuple[Scope, Template]:
+        """The template a step, task or hook runs, and the scope its names live in."""
+        if holder.template_ref is not None:
+            return self._by_ref(holder.template_ref)
+        inline = getattr(holder, "inline", None)
+        if inline is not None:
+            return scope, self._with_defaults(inline)
+        if not holder.template:
+            raise TemplateNotFound("template name cannot be empty")
+        return scope, self.named(scope, holder.template)
+
+    def named(self, scope: Scope, name: str) -> Template:
+        cached = self._cache.get((scope.key, name))
+        if cached is not None:
+            return cached
+        if not scope.key:
+            raw = self._local.get(name)
+            if raw is None:
+                raise TemplateNotFound(f"template {name} not found")
+        else:
+            raw = self._stored_or_fetch(scope.key, name)
+        template = self._with_defaults(raw)
+        self._cache[(scope.key, name)] = template
+        return template
+
+    def _by_ref(self, ref: TemplateRef) -> tuple[Scope, Template]:
+        scope = Scope(f"{'cluster' if ref.cluster_scope else 'namespaced'}/{ref.name}")
+        return scope, self.named(scope, ref.template)
+
+    def _stored_or_fetch(self, scope_key: str, name: str) -> Template:
+        key = f"{scope_key}/{name}"
+        if key in self.stored:
+            return Template.model_validate(self.stored[key])
+        kind, _, resource = scope_key.partition("/")
+        obj = None
+        if self._resolver is not None:
+            obj = (
+                self._resolver.cluster_workflow_template(resource)
+                if kind == "cluster"
+                else self._resolver.workflow_template(resource, self._namespace)
+            )
+        if obj is None:
+            plural = "clusterworkflowtemplates" if kind == "cluster" else "workflowtemplates"
+            raise TemplateNotFound(f'{plural}.argoproj.io "{resource}" not found')
+        for template in obj.spec.templates or ():
+            if template.name == name:
+                self.stored[key] = template.to_dict()
+                self.stored_changed = True
+                return template
+        raise TemplateNotFound(f"template {name} not found in workflow template {resource}")
+
+    def _with_defaults(self, template: Template) -> Template:
+        if not self._defaults:
+            return template
+        kind = template.kind
+        own = template.to_dict()
+        merged = merge_dicts(copy.deepcopy(self._defaults), own)
+        for key in _KIND_KEYS:
+            if key != _wire_kind(kind):
+                merged.pop(key, None)
+        return Template.model_validate(merged)
+
+
+def _wire_kind(kind: str) -> str:
+    return kind
