@@ -75,6 +75,8 @@ def _parse_text(text: str, source: str) -> _Parsed | SpecError:
         docs = load_documents(text, source)
     except SpecError as exc:
         return exc
+    if not docs:
+        return SpecError(source, "no documents found")
     parsed = _Parsed()
     for index, doc in enumerate(docs):
         prefix = f"[{index}]" if len(docs) > 1 else ""

@@ -175,3 +175,12 @@ def test_every_error_of_every_document_at_once() -> None:
         "[1].spec.entrypoint",
         "[1].spec.templates[0].container.image",
     ]
+
+
+@pytest.mark.parametrize(
+    "text", ["", "---\n", "# only a comment\n"], ids=["empty", "dashes", "comment"]
+)
+def test_nothing_to_lint_is_an_error(text: str) -> None:
+    assert [(e.path, e.reason) for e in lint_text(text, source="x.yaml")] == [
+        ("x.yaml", "no documents found")
+    ]
