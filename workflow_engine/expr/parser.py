@@ -152,8 +152,10 @@ def unquote(raw: str) -> str:
             width = {"x": 2, "u": 4, "U": 8}[e]
             digits = body[i + 2 : i + 2 + width]
             try:
+                if len(digits) != width:
+                    raise ValueError(digits)
                 out.append(chr(int(digits, 16)))
-            except ValueError:
+            except (ValueError, OverflowError):
                 raise ExprSyntaxError(f"invalid escape \\{e}{digits} in string", 0) from None
             i += 2 + width
         else:
@@ -166,13 +168,22 @@ class _ToAst(Transformer):
     """Builds the tuple AST while the LALR parser runs (no intermediate tree)."""
 
     def int_(self, tok: Token) -> Node:
-        return ("lit", int(str(tok).replace("_", ""), 0))
+        text = str(tok).replace("_", "")
+        try:
+            if len(text) > 1 and text[0] == "0" and text[1].isdigit():
+                return ("lit", int(text, 8))  # Go reads a leading 0 as octal
+            return ("lit", int(text, 0))
+        except ValueError:
+            raise ExprSyntaxError(f"invalid number {str(tok)!r}", tok.start_pos or 0) from None
 
     def float_(self, tok: Token) -> Node:
         return ("lit", float(str(tok).replace("_", "")))
 
     def string(self, tok: Token) -> Node:
-        return ("lit", unquote(str(tok)))
+        try:
+            return ("lit", unquote(str(tok)))
+        except ExprSyntaxError as e:
+            raise ExprSyntaxError(e.message, tok.start_pos or 0) from None
 
     def true(self) -> Node:
         return ("lit", True)

@@ -282,3 +282,23 @@ def test_evaluate_bool_rejects_non_boolean() -> None:
 def test_deep_nesting_is_a_syntax_error(source: str) -> None:
     with pytest.raises(ExprSyntaxError, match="nested too deeply"):
         evaluate(source, {})
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [("010", 8), ('"\\x41\\u00e9"', "Aé"), ('"\\U0001F600"', "\U0001f600")],
+    ids=["octal-like-go", "hex-and-unicode-escapes", "long-unicode-escape"],
+)
+def test_go_literals(source: str, expected: Any) -> None:
+    assert evaluate(source, {}) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "position"),
+    [("09", 0), ('1 + "\\x4"', 4), ('"\\UFFFFFFFF"', 0), ('"\\q"', 0)],
+    ids=["bad-octal", "short-hex-escape", "escape-out-of-range", "unknown-escape"],
+)
+def test_bad_literals(source: str, position: int) -> None:
+    with pytest.raises(ExprSyntaxError) as info:
+        evaluate(source, {})
+    assert info.value.position == position
