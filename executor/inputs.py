@@ -17,6 +17,7 @@ from workflow_engine.artifacts import (
     is_tarball,
     location_kind,
     unpack_into,
+    unzip_into,
 )
 from workflow_engine.errors import NotFound, PermanentError
 from workflow_engine.runtime.base import Sandbox
@@ -61,10 +62,12 @@ def _load(artifact: Artifact, dest: Path, drivers: Drivers) -> bool:
             return False
         raise
     archive = artifact.archive
-    unpack = not (archive is not None and archive.none is not None) and (
+    if archive is not None and archive.zip is not None:
+        unzip_into(fetched, dest)
+        _remove(fetched)
+    elif (archive is None or archive.none is None) and (
         (archive is not None and archive.tar is not None) or is_tarball(fetched)
-    )
-    if unpack:
+    ):
         unpack_into(fetched, dest)
         _remove(fetched)
     else:

@@ -22,8 +22,10 @@ from workflow_engine.artifacts import (
     location_kind,
     output_key,
     pack,
+    pack_zip,
     render_key_format,
 )
+from workflow_engine.artifacts.archive import DEFAULT_COMPRESSION_LEVEL
 from workflow_engine.errors import PermanentError, WorkflowEngineError
 from workflow_engine.runtime.base import RunResult, Sandbox
 from workflow_engine.spec.models import Artifact, Template
@@ -113,21 +115,29 @@ def _save(
         if artifact.optional:
             return None
         raise PermanentError(f"path {artifact.path} does not exist")
-    archive = artifact.archive
-    if archive is not None and archive.zip is not None:
-        raise PermanentError("zip archives are not supported; use tar or none")
-    archived = archive is None or archive.none is None
-    if archived:
-        level = archive.tar.compression_level if archive and archive.tar else None
-        packed = tmp / f"{artifact.name}.tgz"
-        pack(src, packed, **({} if level is None else {"compression_level": level}))
-        src = packed
+    src, extension = _stage(artifact, src, tmp)
     if location_kind(artifact) is None:
         if repo is None:
             raise PermanentError("no location given and no artifact repository configured")
         prefix = _archive_key(template) or render_key_format(repo.key_format, key_variables)
-        artifact = locate(artifact, repo, output_key(prefix, artifact, archived))
+        artifact = locate(artifact, repo, output_key(prefix, artifact, extension))
     return driver_for(drivers, artifact).save(src, artifact)
+
+
+def _stage(artifact: Artifact, src: Path, tmp: Path) -> tuple[Path, str]:
+    """The file to upload and its key's extension, per the archive strategy (tar by
+    default; `none` uploads the path as it is, with no extension)."""
+    archive = artifact.archive
+    if archive is not None and archive.none is not None:
+        return src, ""
+    if archive is not None and archive.zip is not None:
+        packed = tmp / f"{artifact.name}.zip"
+        pack_zip(src, packed)
+        return packed, ".zip"
+    level = archive.tar.compression_level if archive and archive.tar else None
+    packed = tmp / f"{artifact.name}.tgz"
+    pack(src, packed, compression_level=DEFAULT_COMPRESSION_LEVEL if level is None else level)
+    return packed, ".tgz"
 
 
 def _archive_key(template: Template) -> str:

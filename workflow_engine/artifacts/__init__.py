@@ -5,7 +5,7 @@ location kind: `raw`, `local`; s3, git and http later), configured by an
 `ArtifactRepository` in Argo's shape. `archive` packs and safely unpacks tarballs.
 """
 
-from workflow_engine.artifacts.archive import is_tarball, pack, unpack_into
+from workflow_engine.artifacts.archive import is_tarball, pack, pack_zip, unpack_into, unzip_into
 from workflow_engine.artifacts.base import (
     LOCATION_KINDS,
     ArtifactDriver,
@@ -50,7 +50,9 @@ __all__ = [
     "location_kind",
     "output_key",
     "pack",
+    "pack_zip",
     "parse_repository",
     "render_key_format",
     "unpack_into",
+    "unzip_into",
 ]

@@ -1,4 +1,5 @@
-"""Packing and unpacking artifacts: tar+gzip of a file or a directory, and a SAFE unpack.
+"""Packing and unpacking artifacts: tar+gzip (or zip) of a file or a directory, and a
+SAFE unpack.
 
 Sits between the executor and the drivers: the executor packs an output path into one
 file (`pack`), a driver stores that file; on the way in a driver fetches the file and
@@ -16,6 +17,8 @@ import gzip
 import os
 import shutil
 import tarfile
+import zipfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from workflow_engine.errors import PermanentError
@@ -39,6 +42,24 @@ def pack(src: Path, dest: Path, *, compression_level: int = DEFAULT_COMPRESSION_
         tar.add(str(src), arcname=src.name or "artifact", recursive=True)
 
 
+def pack_zip(src: Path, dest: Path) -> None:
+    """Write `src` (a file or a directory) to `dest` as a zip whose top entry is `src`'s
+    base name; symbolic links are stored as the files they point to."""
+    if not src.exists():
+        raise FileNotFoundError(f"{src}: no such file or directory")
+    top = src.name or "artifact"
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        if not src.is_dir():
+            zf.write(src, top)
+            return
+        for root, dirs, files in os.walk(src):
+            rel = Path(top, os.path.relpath(root, src))
+            zf.write(root, str(rel.as_posix()) + "/")
+            for name in sorted(files):
+                zf.write(os.path.join(root, name), (rel / name).as_posix())
+            dirs.sort()
+
+
 def is_tarball(path: Path) -> bool:
     """A gzip-compressed tar (what `pack` writes), told by its magic and first header."""
     if not path.is_file():
@@ -54,17 +75,26 @@ def is_tarball(path: Path) -> bool:
 
 
 def unpack_into(archive: Path, dest: Path) -> None:
-    """Extract `archive` so that its single top entry becomes `dest` (or, when it has
-    several, a directory `dest` holding them), as Argo's executor does.
+    """Extract the tarball `archive` so that its single top entry becomes `dest` (or,
+    when it has several, a directory `dest` holding them), as Argo's executor does.
 
     Refuses unsafe members (see the module docstring) with PermanentError; nothing is
     left at `dest` then.
     """
+    _unpack(archive, dest, _extract_safely)
+
+
+def unzip_into(archive: Path, dest: Path) -> None:
+    """As `unpack_into`, for a zip archive (`archive: {zip: {}}`)."""
+    _unpack(archive, dest, _unzip_safely)
+
+
+def _unpack(archive: Path, dest: Path, extract: Callable[[Path, Path], None]) -> None:
     staging = dest.with_name(dest.name + ".unpack")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        _extract_safely(archive, staging)
+        extract(archive, staging)
         entries = list(staging.iterdir())
         if dest.is_dir() and not dest.is_symlink():
             shutil.rmtree(dest)
@@ -87,6 +117,22 @@ def _extract_safely(archive: Path, root: Path) -> None:
                 tar.extract(member, path=root, set_attrs=True, filter=_keep_member)
     except tarfile.TarError as exc:
         raise PermanentError(f"artifact archive is not a readable tar: {exc}") from None
+    except OSError as exc:
+        raise PermanentError(f"cannot unpack artifact archive: {exc.strerror or exc}") from None
+
+
+def _unzip_safely(archive: Path, root: Path) -> None:
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            for info in zf.infolist():
+                parts = PurePosixPath(info.filename).parts
+                if info.filename.startswith("/") or (parts and ":" in parts[0]):
+                    raise PermanentError(f"unsafe zip member {info.filename!r}: absolute path")
+                if ".." in parts:
+                    raise PermanentError(f"unsafe zip member {info.filename!r}: '..' component")
+                zf.extract(info, root)
+    except zipfile.BadZipFile as exc:
+        raise PermanentError(f"artifact archive is not a readable zip: {exc}") from None
     except OSError as exc:
         raise PermanentError(f"cannot unpack artifact archive: {exc.strerror or exc}") from None
 

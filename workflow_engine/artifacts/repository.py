@@ -109,9 +109,10 @@ def render_key_format(key_format: str, variables: Mapping[str, str]) -> str:
     return _TAG.sub(sub, key_format).strip("/")
 
 
-def output_key(prefix: str, artifact: Artifact, archived: bool) -> str:
-    """`<prefix>/<name>.tgz`, or `<prefix>/<base name of path>` for unarchived outputs."""
-    name = f"{artifact.name}.tgz" if archived else Path(artifact.path or artifact.name).name
+def output_key(prefix: str, artifact: Artifact, extension: str = ".tgz") -> str:
+    """`<prefix>/<name><extension>` (`.tgz`, `.zip`), or `<prefix>/<base name of path>`
+    for an unarchived output (`extension=""`)."""
+    name = f"{artifact.name}{extension}" if extension else Path(artifact.path or artifact.name).name
     return f"{prefix}/{name}" if prefix else name
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import tarfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from workflow_engine.artifacts import is_tarball, pack, unpack_into
+from workflow_engine.artifacts import is_tarball, pack, pack_zip, unpack_into, unzip_into
 from workflow_engine.errors import PermanentError
 
 
@@ -152,3 +153,36 @@ def test_not_a_tar(tmp_path: Path) -> None:
     (tmp_path / "junk").write_bytes(b"junk" * 100)
     with pytest.raises(PermanentError, match="not a readable tar"):
         unpack_into(tmp_path / "junk", tmp_path / "d")
+
+
+def test_zip_round_trip_file_and_directory(tmp_path: Path) -> None:
+    (tmp_path / "f.txt").write_text("one")
+    (tmp_path / "tree" / "sub").mkdir(parents=True)
+    (tmp_path / "tree" / "sub" / "g").write_text("two")
+    pack_zip(tmp_path / "f.txt", tmp_path / "f.zip")
+    pack_zip(tmp_path / "tree", tmp_path / "t.zip")
+    unzip_into(tmp_path / "f.zip", tmp_path / "f-out")
+    unzip_into(tmp_path / "t.zip", tmp_path / "t-out")
+    assert (tmp_path / "f-out").read_text() == "one"
+    assert (tmp_path / "t-out" / "sub" / "g").read_text() == "two"
+
+
+@pytest.mark.parametrize(
+    ("member", "reason"),
+    [("/etc/evil", "absolute"), ("top/../../evil", "'..'")],
+    ids=["absolute", "dotdot"],
+)
+def test_unsafe_zip_members_are_refused(tmp_path: Path, member: str, reason: str) -> None:
+    with zipfile.ZipFile(tmp_path / "bad.zip", "w") as zf:
+        zf.writestr(zipfile.ZipInfo(member), b"x")
+    target = tmp_path / "jail" / "dest"
+    target.parent.mkdir()
+    with pytest.raises(PermanentError, match=reason):
+        unzip_into(tmp_path / "bad.zip", target)
+    assert list(target.parent.iterdir()) == []
+
+
+def test_not_a_zip(tmp_path: Path) -> None:
+    (tmp_path / "junk").write_bytes(b"junk")
+    with pytest.raises(PermanentError, match="not a readable zip"):
+        unzip_into(tmp_path / "junk", tmp_path / "d")

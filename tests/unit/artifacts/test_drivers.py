@@ -204,8 +204,8 @@ def test_render_key_format_unknown_variable() -> None:
 
 def test_output_key_and_locate() -> None:
     art = Artifact.model_validate({"name": "out", "path": "/tmp/data.csv"})
-    assert output_key("wf/pod", art, archived=True) == "wf/pod/out.tgz"
-    assert output_key("wf/pod", art, archived=False) == "wf/pod/data.csv"
+    assert output_key("wf/pod", art) == "wf/pod/out.tgz"
+    assert output_key("wf/pod", art, extension="") == "wf/pod/data.csv"
     local = locate(art, parse_repository('{"local": {"path": "/r"}}'), "k")
     assert local.to_dict()["local"] == {"key": "k"}
     s3 = locate(art, parse_repository('{"s3": {"bucket": "b"}}'), "k")

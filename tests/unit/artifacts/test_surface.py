@@ -26,9 +26,11 @@ def test_all_is_complete() -> None:
         "location_kind",
         "output_key",
         "pack",
+        "pack_zip",
         "parse_repository",
         "render_key_format",
         "unpack_into",
+        "unzip_into",
     }
     for name in artifacts.__all__:
         assert getattr(artifacts, name) is not None

@@ -9,7 +9,7 @@ import pytest
 
 from executor.work import execute
 from tests.unit.executor.conftest import FakeSandbox, drivers_for, make_config
-from workflow_engine.artifacts import pack, parse_repository
+from workflow_engine.artifacts import pack, pack_zip, parse_repository
 from workflow_engine.errors import Conflict, PermanentError, TransientError
 from workflow_engine.spec.models import API_VERSION
 from workflow_engine.store import MemoryStore
@@ -174,8 +174,13 @@ def test_script_is_staged_and_run(sandbox: FakeSandbox, store: MemoryStore, repo
             "my/own/key.tgz",
             "file",
         ),
+        (
+            {"name": "zipped", "path": "/tmp/tree", "archive": {"zip": {}}},
+            "wf/wf-step-1234/zipped.zip",
+            "dir",
+        ),
     ],
-    ids=["file", "directory", "archive-none", "compression-level", "explicit-key"],
+    ids=["file", "directory", "archive-none", "compression-level", "explicit-key", "zip"],
 )
 def test_output_artifacts_are_saved_to_the_repository(
     sandbox: FakeSandbox,
@@ -259,6 +264,19 @@ def test_input_artifacts_raw_and_from_the_repository(
     assert report["outputs"]["result"] == "inline;from repo-rw-------"
     assert not sandbox.host_path("/in/opt").exists()
     assert not sandbox.host_path("/in/raw.txt.tmp").exists()
+
+
+def test_input_zip_is_unzipped(
+    sandbox: FakeSandbox, store: MemoryStore, repo_dir: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "f").write_text("zipped")
+    repo_dir.mkdir()
+    pack_zip(tmp_path / "d", repo_dir / "d.zip")
+    art = {"name": "a", "path": "/in/d", "local": {"key": "d.zip"}, "archive": {"zip": {}}}
+    template = {**_container("cat $ROOT/in/d/f"), "inputs": {"artifacts": [art]}}
+    code, report = _run(template, sandbox, store, repo_dir)
+    assert code == 0 and report["outputs"]["result"] == "zipped"
 
 
 def test_input_archive_none_is_not_unpacked(
