@@ -13,7 +13,7 @@ logged, so the node stays `Failed` rather than `Error` (as Argo reports it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from executor.config import ExecutorConfig
 from executor.inputs import fetch_inputs, stage_script
@@ -39,7 +39,6 @@ def execute(
     sandbox: Sandbox,
     store: Store,
     drivers: Drivers,
-    env: Mapping[str, str] | None = None,
 ) -> int:
     """Run one pod's main command with its inputs and outputs; returns its exit code."""
     template = config.template
@@ -52,7 +51,8 @@ def execute(
         sandbox.log(f"wf-exec: {message}")
         _report(config, store, sandbox, {}, message, error=True)
         return EXECUTOR_FAILED
-    run = sandbox.run(argv, env or {}, None, stdout_limit=RESULT_LIMIT)
+    # The container's own environment is the sandbox's; nothing is added to it.
+    run = sandbox.run(argv, {}, None, stdout_limit=RESULT_LIMIT)
     collected = _collect(config, sandbox, drivers, run)
     for line in collected.notes:
         sandbox.log(f"wf-exec: {line}")
