@@ -4,7 +4,10 @@ parallelism, inputs and outputs (the bodies of steps and DAGs are `lint.steps` a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
+
+import yaml
 
 from workflow_engine.errors import SpecError
 from workflow_engine.lint.context import SpecContext
@@ -28,6 +31,7 @@ from workflow_engine.spec.models import (
 LEAF_KINDS = frozenset(TEMPLATE_KINDS) - {"steps", "dag"}
 RETRY_POLICIES = ("Always", "OnFailure", "OnError", "OnTransientError")
 RESOURCE_ACTIONS = ("get", "create", "apply", "delete", "replace", "patch")
+_TAG = re.compile(r"\{\{.*?\}\}", re.S)
 
 
 def is_leaf(template: Template) -> bool:
@@ -128,12 +132,30 @@ def _check_resource(template: Template, path: str) -> Iterator[SpecError]:
     where = f"{path}.resource"
     if not is_variable(resource.action) and resource.action not in RESOURCE_ACTIONS:
         yield SpecError(f"{where}.action", "must be one of " + ", ".join(RESOURCE_ACTIONS))
+    if resource.manifest:
+        # Tags stand for plain words, as they will once substituted.
+        try:
+            yaml.safe_load(_TAG.sub("placeholder", resource.manifest))
+        except yaml.YAMLError as exc:
+            yield SpecError(f"{where}.manifest", _yaml_problem(exc))
+    if resource.manifest_from is not None:
+        artifact = resource.manifest_from.artifact
+        name = artifact.get("name") if isinstance(artifact, dict) else None
+        declared = {a.name for a in (template.inputs.artifacts if template.inputs else None) or []}
+        if name not in declared:
+            yield SpecError(f"{where}.manifestFrom.artifact", f"unknown input artifact {q(name)}")
     if resource.action in ("get", "delete"):
         return
     if not resource.manifest and resource.manifest_from is None:
         yield SpecError(where, "set manifest or manifestFrom")
     if resource.manifest and resource.manifest_from is not None:
         yield SpecError(where, "set only one of manifest and manifestFrom")
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        return f"not valid YAML: {exc.problem} (line {exc.problem_mark.line + 1})"
+    return "not valid YAML"
 
 
 def _check_container_set(template: Template, path: str) -> Iterator[SpecError]:

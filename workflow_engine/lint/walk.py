@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from workflow_engine.errors import SpecError
-from workflow_engine.lint.calls import check_hooks, check_supplied
+from workflow_engine.lint.calls import check_hooks, check_supplied, has_location
 from workflow_engine.lint.context import SpecContext
 from workflow_engine.lint.dag import check_dag
 from workflow_engine.lint.names import field_name_problem, q
@@ -70,6 +70,12 @@ def _check_spec_fields(ctx: SpecContext, path: str) -> Iterator[SpecError]:
             problem = enum_problem(param, param.value)
             if problem:
                 yield SpecError(f"{path}.arguments.parameters[{index}]", problem)
+        for index, artifact in enumerate(arguments.artifacts or []):
+            sourced = artifact.from_ or artifact.from_expression or has_location(artifact)
+            if not (sourced or artifact.optional or ctx.is_template):
+                yield SpecError(
+                    f"{path}.arguments.artifacts[{index}]", "set from or an artifact location"
+                )
     if spec.parallelism is not None and spec.parallelism < 1:
         yield SpecError(f"{path}.parallelism", "must be at least 1")
     if spec.retry_strategy is not None:

@@ -102,6 +102,8 @@ RETRY = [
     ("spec.templates[1].retryStrategy.backoff.factor", "at least 1"),
     ("spec.templates[1].retryStrategy.expression", "bad expression: unexpected end"),
     ("spec.templates[2].suspend.duration", '"forever" is not a duration'),
+    ("spec.templates[3].resource.manifest", "not valid YAML"),
+    ("spec.templates[4].resource.manifestFrom.artifact", 'unknown input artifact "manifest"'),
 ]
 MULTI = [
     ("[0].spec.templates[0].imagePullPolicy", "unknown field"),
@@ -128,6 +130,7 @@ MULTI = [
     ("[4].spec.templates[0].steps[0][0].arguments", 'parameter "mode": value "fast"'),
     ("[4].spec.templates[0].steps[0][0].arguments", 'missing artifact "data"'),
     ("[4].spec.templates[1].outputs.parameters[0]", "set value or valueFrom"),
+    ("[5].spec.arguments.artifacts[0]", "set from or an artifact location"),
 ]
 YAML = [(str(BAD / "yaml-syntax.yaml") + ":8:1", "YAML syntax error")]
 TABLE = {"steps": STEPS, "dag": DAG, "retry": RETRY, "multi": MULTI, "yaml-syntax": YAML}
