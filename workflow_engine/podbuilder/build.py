@@ -67,8 +67,13 @@ def build_pod(
     now: datetime,
     deadline: datetime | None,
     config: PodConfig,
+    include_script_output: bool = True,
 ) -> dict[str, Any]:
-    """The Pod manifest that runs `template` (already substituted) for one node."""
+    """The Pod manifest that runs `template` (already substituted) for one node.
+
+    `include_script_output=False` (when nothing refers to the node's `outputs.result`,
+    as Argo decides) keeps stdout out of the node's report and status.
+    """
     kind = template.kind
     if kind not in POD_TEMPLATE_KINDS:
         raise PermanentError(
@@ -78,9 +83,10 @@ def build_pod(
     wf = workflow.spec.to_dict()
     tmpl = template.to_dict()
     namespace = workflow.metadata.namespace or "default"
-    main = main_container(
-        tmpl, config.executor_command, _wf_env(workflow, tmpl, node_id, node_name, pod_name, config)
-    )
+    wf_env = _wf_env(workflow, tmpl, node_id, node_name, pod_name, config)
+    if not include_script_output:
+        wf_env["WF_INCLUDE_SCRIPT_OUTPUT"] = "false"
+    main = main_container(tmpl, config.executor_command, wf_env)
     name = template.name or "<inline>"
     init = user_containers(tmpl.get("initContainers"), main, "initContainers", name)
     sidecars = user_containers(tmpl.get("sidecars"), main, "sidecars", name)

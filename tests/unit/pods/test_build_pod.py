@@ -198,6 +198,23 @@ def test_dollars_in_the_template_survive_kubernetes_env_expansion() -> None:
     assert json.loads(raw.replace("$$", "$"))["script"]["source"] == 'print("hi $$ $(X)")\n'
 
 
+def test_script_output_can_be_left_out() -> None:
+    wf = _workflow()
+    assert "WF_INCLUDE_SCRIPT_OUTPUT" not in _env(_main(_pod("plain")))
+    pod = build_pod(
+        wf,
+        _template(wf, "plain"),
+        node_id="n",
+        node_name="n",
+        pod_name="p",
+        now=NOW,
+        deadline=None,
+        config=CONFIG,
+        include_script_output=False,
+    )
+    assert _env(_main(pod))["WF_INCLUDE_SCRIPT_OUTPUT"] == "false"
+
+
 def test_store_and_repository_env_left_out_when_not_configured() -> None:
     env = _env(_main(_pod("plain", config=PodConfig())))
     assert "WF_STORE" not in env
