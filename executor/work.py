@@ -53,7 +53,11 @@ def execute(
         return EXECUTOR_FAILED
     # The container's own environment is the sandbox's; nothing is added to it.
     run = sandbox.run(argv, {}, None, stdout_limit=RESULT_LIMIT)
-    collected = _collect(config, sandbox, drivers, run)
+    try:
+        collected = _collect(config, sandbox, drivers, run)
+    except Exception as exc:  # any collection failure must still become a report
+        collected = Collected(outputs={"exitCode": str(run.exit_code)})
+        collected.errors.append(f"failed to collect outputs: {exc!r}")
     for line in collected.notes:
         sandbox.log(f"wf-exec: {line}")
     user_failed = run.exit_code != 0

@@ -365,3 +365,22 @@ def test_report_write_is_retried(sandbox: FakeSandbox, repo_dir: Path, error: Ex
     cfg = make_config(_container("echo ok"), repo_dir)
     assert execute(cfg, ["sh", "-c", "echo ok"], sandbox, store, drivers_for(cfg)) == 0
     assert store.get("WorkflowTaskResult", "wf-1234")["outputs"]["result"] == "ok"
+
+
+class ExplodingSandbox(FakeSandbox):
+    def host_path(self, path: str) -> Path:
+        if path == "/tmp/x":
+            raise RuntimeError("sandbox bug")
+        return super().host_path(path)
+
+
+def test_an_unexpected_collection_failure_is_still_reported(
+    tmp_path: Path, store: MemoryStore, repo_dir: Path
+) -> None:
+    sandbox = ExplodingSandbox(tmp_path)
+    template = _container("true", {"parameters": [{"name": "n", "valueFrom": {"path": "/tmp/x"}}]})
+    code, report = _run(template, sandbox, store, repo_dir)
+    assert code == 1
+    assert report["phase"] == "Error"
+    assert "failed to collect outputs: RuntimeError('sandbox bug')" in report["message"]
+    assert report["outputs"] == {"exitCode": "0"}
