@@ -11,7 +11,7 @@ from executor.work import execute
 from tests.unit.executor.conftest import FakeSandbox, drivers_for, make_config
 from workflow_engine.artifacts import pack, pack_zip, parse_repository
 from workflow_engine.errors import Conflict, PermanentError, TransientError
-from workflow_engine.spec.models import API_VERSION
+from workflow_engine.spec.models import API_VERSION, Outputs
 from workflow_engine.store import MemoryStore
 
 
@@ -201,6 +201,8 @@ def test_output_artifacts_are_saved_to_the_repository(
     assert saved["name"] == artifact["name"] and saved["path"] == artifact["path"]
     assert saved["local"] == {"key": stored_key}
     assert (repo_dir / stored_key).exists()
+    # The controller reads the report back into the spec's Outputs model.
+    assert Outputs.model_validate(report["outputs"]).to_dict() == report["outputs"]
 
 
 def test_key_format_and_archive_location(
