@@ -10,6 +10,7 @@ nothing is stored.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -68,9 +69,12 @@ def parameter_file_values(text: str, source: str) -> dict[str, Any]:
 
 
 def _value(value: Any) -> str:
+    """A parameter file's value as Argo's AnyString reads it: JSON for non-strings."""
     if isinstance(value, str):
         return value
-    return yaml.safe_dump(value, default_flow_style=True).strip() if value is not None else ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else json.dumps(value, separators=(",", ":"))
 
 
 def apply_overrides(doc: Obj, options: SubmitOptions, now: datetime) -> Obj:
@@ -111,9 +115,43 @@ def apply_overrides(doc: Obj, options: SubmitOptions, now: datetime) -> Obj:
     return doc
 
 
-def _lint(store: Store, docs: list[Obj], source: str) -> None:
+def missing_values(
+    doc: Obj, inherited: list[Any] | None = None, prefix: str = ""
+) -> list[SpecError]:
+    """Workflow arguments that nothing gives a value (Argo refuses these at submit)."""
+    given = {
+        p.get("name")
+        for p in ((doc.get("spec") or {}).get("arguments") or {}).get("parameters") or []
+        if isinstance(p, dict) and ("value" in p or "valueFrom" in p)
+    }
+    errors = []
+    own = ((doc.get("spec") or {}).get("arguments") or {}).get("parameters") or []
+    for index, param in enumerate(own):
+        if isinstance(param, dict) and param.get("name") not in given:
+            errors.append(
+                SpecError(
+                    f"{prefix}spec.arguments.parameters[{index}].value",
+                    f"parameter {param.get('name')!r} has no value: "
+                    f"pass -p {param.get('name')}=VALUE",
+                )
+            )
+    for param in inherited or []:
+        name = param.get("name") if isinstance(param, dict) else None
+        if name and name not in given and "value" not in param and "valueFrom" not in param:
+            errors.append(
+                SpecError(
+                    f"{prefix}spec.arguments.parameters",
+                    f"parameter {name!r} of the template has no value: pass -p {name}=VALUE",
+                )
+            )
+    return errors
+
+
+def _lint(store: Store, docs: list[Obj], source: str, inherited: list[Any] | None = None) -> None:
     text = yaml.safe_dump_all(docs, sort_keys=False)
-    errors = lint_text(text, source, StoreResolver(store))
+    errors = list(lint_text(text, source, StoreResolver(store)))
+    for index, doc in enumerate(docs):
+        errors += missing_values(doc, inherited, f"[{index}]." if len(docs) > 1 else "")
     if errors:
         raise SpecErrors(errors)
 
@@ -188,7 +226,8 @@ def submit_from(store: Store, reference: str, options: SubmitOptions, now: datet
         "spec": {"workflowTemplateRef": ref},
     }
     doc = apply_overrides(doc, options, now)
-    _lint(store, [doc], reference)
+    inherited = ((template.get("spec") or {}).get("arguments") or {}).get("parameters") or []
+    _lint(store, [doc], reference, inherited)
     return store.create(doc)
 
 

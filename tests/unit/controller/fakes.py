@@ -3,7 +3,8 @@ says when they end) and a tiny engine that runs a workflow's templates one after
 other, so the controller's wiring can be tested without the real engine.
 
 The fake engine: every template in `spec.templates` is one step, run in order. A
-container template becomes a pod `<wf>-<index>`; a `suspend: {duration: N}` template
+container template becomes a pod `<wf>-<index>` (exit code 1 in auto mode when the
+template's name starts with "fail"); a `suspend: {duration: N}` template
 waits N seconds of the clock (RequeueAfter). A failed pod fails the workflow.
 """
 
@@ -23,6 +24,7 @@ from workflow_engine.spec.models import NodeStatus, Outputs, Workflow, WorkflowS
 from workflow_engine.spec.resolver import TemplateResolver
 
 WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
+EXIT_CODE_ANNOTATION = "test/exit-code"  # what an `auto` FakeRuntime pod exits with
 
 
 class FakeRuntime:
@@ -54,7 +56,8 @@ class FakeRuntime:
                 annotations=dict(meta.get("annotations") or {}),
             )
         if self.auto:
-            self.finish(meta["name"], 0, namespace=key[0])
+            code = int((meta.get("annotations") or {}).get(EXIT_CODE_ANNOTATION, "0"))
+            self.finish(meta["name"], code, namespace=key[0])
         else:
             self._notify()
 
@@ -194,7 +197,13 @@ def fake_pod(wf: Workflow, action: CreatePod, now: datetime) -> dict[str, Any]:
             "name": action.pod_name,
             "namespace": wf.metadata.namespace or "default",
             "labels": {WORKFLOW_LABEL: wf.metadata.name},
-            "annotations": {"workflows.argoproj.io/node-id": action.node_id},
+            "annotations": {
+                "workflows.argoproj.io/node-id": action.node_id,
+                # A template whose name starts with "fail" fails (FakeRuntime auto mode).
+                EXIT_CODE_ANNOTATION: "1"
+                if (action.template.name or "").startswith("fail")
+                else "0",
+            },
         },
         "spec": {"containers": [{"name": "main", "command": ["true"]}]},
     }

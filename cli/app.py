@@ -1,0 +1,48 @@
+"""What every `wf` command shares: the store, the namespace, the clock, and how to get
+a controller running. Built once per invocation from the environment (the program
+edge, `cli.main`), or handed in by tests (`CliRunner.invoke(..., obj=App(...))`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from workflow_engine.controller.events import EventLog, MemoryEventLog
+from workflow_engine.controller.logs import LogSource
+from workflow_engine.store.base import Store
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    """`open_store` is called at most once, on first use; `ensure_controller` is called
+    by commands that need a controller to act (submit, retry, resume, delete ...)."""
+
+    open_store: Callable[[], Store]
+    ensure_controller: Callable[[], None] = lambda: None
+    log_source: Callable[[Store, str, str], LogSource] | None = None
+    state_dir: Path | None = None
+    namespace: str = "default"
+    debug: bool = False
+    now: Callable[[], datetime] = _utcnow
+    run_controller: Callable[[float | None], int] | None = None
+    describe: Callable[[], dict[str, str]] = dict
+    events: EventLog = field(default_factory=MemoryEventLog)
+    _store: Store | None = field(default=None, repr=False)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = self.open_store()
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None

@@ -1,0 +1,247 @@
+"""Formatting for `wf`: objects -> strings and rich renderables. Nothing here prints.
+
+Tables (`wf list`, `wf template list`), the node tree of `wf get`/`wf watch` (like
+`argo get`: step, template, pod name, duration, message, with phase symbols and
+colours), and JSON/YAML dumps.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import yaml
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from workflow_engine.controller.events import Event
+from workflow_engine.engine.naming import pod_name
+from workflow_engine.spec.models import parse_time
+
+SYMBOLS = {
+    "Succeeded": ("✔", "green"),
+    "Failed": ("✖", "red"),
+    "Error": ("⚠", "red"),
+    "Running": ("●", "cyan"),
+    "Pending": ("◷", "yellow"),
+    "Skipped": ("○", "dim"),
+    "Omitted": ("○", "dim"),
+}
+HIDDEN_NODE_TYPES = ("StepGroup", "TaskGroup")
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=False)
+
+
+def to_yaml(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+
+
+def render(renderable: RenderableType, width: int = 160, color: bool = False) -> str:
+    """A renderable as text (tests, and output piped to a file)."""
+    console = Console(width=width, record=True, force_terminal=color, color_system=None)
+    with console.capture() as capture:
+        console.print(renderable)
+    return "\n".join(line.rstrip() for line in capture.get().split("\n"))
+
+
+def _time(value: str | None) -> datetime | None:
+    return parse_time(value) if value else None
+
+
+def human_duration(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds}s" if seconds else f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes}m" if minutes else f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours}h" if hours else f"{days}d"
+
+
+def span(start: str | None, end: str | None, now: datetime) -> str:
+    began = _time(start)
+    if began is None:
+        return ""
+    return human_duration(((_time(end) or now) - began).total_seconds())
+
+
+def phase_text(phase: str | None) -> Text:
+    phase = phase or "Pending"
+    symbol, style = SYMBOLS.get(phase, ("?", ""))
+    return Text(f"{symbol} {phase}", style=style)
+
+
+def _phase(obj: dict[str, Any]) -> str:
+    return (obj.get("status") or {}).get("phase") or "Pending"
+
+
+def workflow_table(items: Iterable[dict[str, Any]], now: datetime, wide: bool = False) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    columns = ["NAME", "STATUS", "AGE", "DURATION", "PROGRESS", "MESSAGE"]
+    if wide:
+        columns[1:1] = ["NAMESPACE"]
+        columns.append("LABELS")
+    for column in columns:
+        table.add_column(column, no_wrap=column != "MESSAGE")
+    for obj in items:
+        meta, status = obj["metadata"], obj.get("status") or {}
+        row: list[str | Text] = [
+            meta["name"],
+            phase_text(_phase(obj)),
+            span(meta.get("creationTimestamp"), None, now),
+            span(status.get("startedAt"), status.get("finishedAt"), now),
+            status.get("progress") or "",
+            status.get("message") or "",
+        ]
+        if wide:
+            row[1:1] = [meta.get("namespace") or "default"]
+            labels = meta.get("labels") or {}
+            row.append(",".join(f"{k}={v}" for k, v in sorted(labels.items())))
+        table.add_row(*row)
+    return table
+
+
+def template_table(items: Iterable[dict[str, Any]], now: datetime) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for column in ("NAME", "KIND", "AGE", "ENTRYPOINT"):
+        table.add_column(column, no_wrap=True)
+    for obj in items:
+        meta = obj["metadata"]
+        table.add_row(
+            meta["name"],
+            obj["kind"],
+            span(meta.get("creationTimestamp"), None, now),
+            (obj.get("spec") or {}).get("entrypoint") or "",
+        )
+    return table
+
+
+def _header(obj: dict[str, Any], now: datetime) -> Table:
+    meta, status = obj["metadata"], obj.get("status") or {}
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    rows: list[tuple[str, str | Text]] = [
+        ("Name:", meta["name"]),
+        ("Namespace:", meta.get("namespace") or "default"),
+        ("Status:", phase_text(_phase(obj))),
+    ]
+    if status.get("message"):
+        rows.append(("Message:", status["message"]))
+    rows.append(("Created:", meta.get("creationTimestamp") or ""))
+    if status.get("startedAt"):
+        rows.append(("Started:", status["startedAt"]))
+    if status.get("finishedAt"):
+        rows.append(("Finished:", status["finishedAt"]))
+    if status.get("startedAt"):
+        rows.append(("Duration:", span(status.get("startedAt"), status.get("finishedAt"), now)))
+    if status.get("progress"):
+        rows.append(("Progress:", status["progress"]))
+    for row in rows:
+        table.add_row(*row)
+    params = ((obj.get("spec") or {}).get("arguments") or {}).get("parameters") or []
+    if params:
+        table.add_row("Parameters:", "")
+        for param in params:
+            table.add_row(f"  {param.get('name')}:", str(param.get("value", "")))
+    outputs = (status.get("outputs") or {}).get("parameters") or []
+    if outputs:
+        table.add_row("Outputs:", "")
+        for param in outputs:
+            table.add_row(f"  {param.get('name')}:", str(param.get("value", "")))
+    return table
+
+
+def _visible_children(nodes: dict[str, Any], node_id: str) -> list[str]:
+    """Children with step/task groups collapsed into their own children."""
+    out: list[str] = []
+    for child in (nodes.get(node_id) or {}).get("children") or []:
+        node = nodes.get(child)
+        if node is None:
+            continue
+        if node.get("type") in HIDDEN_NODE_TYPES:
+            out.extend(_visible_children(nodes, child))
+        else:
+            out.append(child)
+    return out
+
+
+def _roots(obj: dict[str, Any], nodes: dict[str, Any]) -> list[str]:
+    name = obj["metadata"]["name"]
+    if name in nodes:
+        roots = [name]
+    else:
+        children = {c for n in nodes.values() for c in n.get("children") or ()}
+        roots = [i for i in nodes if i not in children]
+    on_exit = [i for i, n in nodes.items() if n.get("name") == f"{name}.onExit"]
+    return roots + [i for i in on_exit if i not in roots]
+
+
+def node_tree(obj: dict[str, Any], now: datetime) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for column in ("STEP", "TEMPLATE", "PODNAME", "DURATION", "MESSAGE"):
+        table.add_column(column, no_wrap=column != "MESSAGE")
+    nodes: dict[str, Any] = (obj.get("status") or {}).get("nodes") or {}
+    wf_name = obj["metadata"]["name"]
+    seen: set[str] = set()
+
+    def add(node_id: str, prefix: str, last: bool, depth: int) -> None:
+        if node_id in seen:
+            return
+        seen.add(node_id)
+        node = nodes[node_id]
+        branch = "" if depth == 0 else ("└─" if last else "├─")
+        symbol, style = SYMBOLS.get(node.get("phase") or "Pending", ("?", ""))
+        step = Text(f"{prefix}{branch}")
+        step.append(symbol, style=style)
+        step.append(f" {node.get('displayName') or node.get('name')}")
+        template = node.get("templateName") or (node.get("templateRef") or {}).get("template")
+        pod = pod_name(wf_name, node["name"], template) if node.get("type") == "Pod" else ""
+        table.add_row(
+            step,
+            template or "",
+            pod,
+            span(node.get("startedAt"), node.get("finishedAt"), now),
+            node.get("message") or "",
+        )
+        children = _visible_children(nodes, node_id)
+        child_prefix = prefix + ("" if depth == 0 else ("  " if last else "│ "))
+        for index, child in enumerate(children):
+            add(child, child_prefix, index == len(children) - 1, depth + 1)
+
+    for root in _roots(obj, nodes):
+        add(root, "", True, 0)
+    return table
+
+
+def events_table(events: list[Event]) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for column in ("TIME", "TYPE", "REASON", "MESSAGE"):
+        table.add_column(column, no_wrap=column != "MESSAGE")
+    for event in events:
+        table.add_row(event.time, event.type, event.reason, event.message)
+    return table
+
+
+def workflow_details(
+    obj: dict[str, Any], now: datetime, events: list[Event] | None = None
+) -> RenderableType:
+    parts: list[RenderableType] = [_header(obj, now)]
+    if (obj.get("status") or {}).get("nodes"):
+        parts += [Text(""), node_tree(obj, now)]
+    if events:
+        parts += [Text(""), Text("Events:", style="bold"), events_table(events)]
+    return Group(*parts)
+
+
+def workflow_name_line(obj: dict[str, Any]) -> str:
+    return obj["metadata"]["name"]

@@ -1,0 +1,443 @@
+"""`wf` commands about workflows: submit, list, get, watch, wait, logs, delete, retry,
+resubmit, stop, terminate, suspend, resume, lint. Each parses its options, calls one
+library function of `workflow_engine.controller`, and formats the result."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.live import Live
+
+from cli.app import App
+from cli.errors import EXIT_FAILED, EXIT_USAGE
+from cli.format import render, workflow_details, workflow_table
+from cli.output import show, show_data
+from workflow_engine.controller import operations as ops
+from workflow_engine.controller.logs import workflow_logs
+from workflow_engine.controller.names import parse_duration, parse_labels, parse_selector
+from workflow_engine.controller.resolver import StoreResolver
+from workflow_engine.controller.submit import (
+    SubmitOptions,
+    parameter_file_values,
+    parse_parameter,
+    submit_from,
+    submit_text,
+)
+from workflow_engine.errors import SpecError, SpecErrors
+from workflow_engine.lint import lint_files
+
+COMPLETED = ("Succeeded", "Failed", "Error")
+
+
+def app_of(ctx: click.Context) -> App:
+    return ctx.find_root().obj
+
+
+def _read(path: str) -> tuple[str, str]:
+    if path == "-":
+        return sys.stdin.read(), "<stdin>"
+    try:
+        return Path(path).read_text(encoding="utf-8"), path
+    except OSError as exc:
+        raise SpecError(path, f"cannot read: {exc.strerror or exc}") from None
+
+
+def _finish(app: App, obj: dict, watch: bool, output: str | None) -> None:
+    """--wait / --watch: follow to the end; exit 1 unless it Succeeded."""
+    name, ns = obj["metadata"]["name"], obj["metadata"].get("namespace") or app.namespace
+    obj = _live(app, name, ns) if watch else ops.wait(app.store, name, ns)
+    phase = obj["status"]["phase"]
+    if output in ("json", "yaml"):
+        show_data(obj, output)
+    elif output == "name":
+        show(name)
+    elif not watch:
+        message = obj["status"].get("message")
+        show(f"{name} {phase}" + (f": {message}" if message and phase != "Succeeded" else ""))
+    if phase != "Succeeded":
+        sys.exit(EXIT_FAILED)
+
+
+def _live(app: App, name: str, namespace: str) -> dict:
+    last: dict = {}
+    if sys.stdout.isatty():
+        with Live(auto_refresh=False) as live:
+            for last in ops.follow(app.store, name, namespace):
+                live.update(workflow_details(last, app.now()), refresh=True)
+    else:
+        for last in ops.follow(app.store, name, namespace):  # noqa: B007 - the last one
+            pass
+        show(workflow_details(last, app.now(), app.events.list(namespace, name)))
+    return last
+
+
+@click.command()
+@click.argument("file", required=False)
+@click.option("--from", "from_ref", help="workflowtemplate/NAME or clusterworkflowtemplate/NAME")
+@click.option("-p", "--parameter", "parameters", multiple=True, help="NAME=VALUE (repeatable)")
+@click.option("-f", "--parameter-file", type=click.Path(dir_okay=False), help="YAML/JSON file")
+@click.option("-e", "--entrypoint")
+@click.option("--name", help="the workflow's name")
+@click.option("--generate-name", help="a name prefix; a random suffix is added")
+@click.option("-l", "--labels", help="k=v,... added to the workflow's labels")
+@click.option(
+    "-w", "--wait", is_flag=True, help="wait until it finishes; exit 1 unless it succeeded"
+)
+@click.option("--watch", is_flag=True, help="show the live tree until it finishes")
+@click.option("-o", "--output", type=click.Choice(["name", "json", "yaml"]))
+@click.pass_context
+def submit(
+    ctx: click.Context,
+    file: str | None,
+    from_ref: str | None,
+    parameters: tuple[str, ...],
+    parameter_file: str | None,
+    entrypoint: str | None,
+    name: str | None,
+    generate_name: str | None,
+    labels: str | None,
+    wait: bool,
+    watch: bool,
+    output: str | None,
+) -> None:
+    """Submit a workflow from FILE (or - for stdin), or --from a stored template."""
+    app = app_of(ctx)
+    if bool(file) == bool(from_ref):
+        raise click.UsageError("give either FILE or --from workflowtemplate/NAME")
+    if name and generate_name:
+        raise click.UsageError("--name and --generate-name exclude each other")
+    options = SubmitOptions(
+        parameters=[parse_parameter(p) for p in parameters],
+        parameter_file=parameter_file_values(*_read(parameter_file)) if parameter_file else {},
+        entrypoint=entrypoint,
+        name=name,
+        generate_name=generate_name,
+        labels=parse_labels(labels) if labels else {},
+        namespace=app.namespace,
+    )
+    if from_ref:
+        created = [submit_from(app.store, from_ref, options, app.now())]
+    else:
+        text, source = _read(file or "-")
+        created = submit_text(app.store, text, source, options, app.now())
+    app.ensure_controller()
+    if wait or watch:
+        for obj in created:
+            _finish(app, obj, watch, output)
+        return
+    for obj in created:
+        if output in ("json", "yaml"):
+            show_data(obj, output)
+        elif output == "name":
+            show(obj["metadata"]["name"])
+        else:
+            show(f"workflow {obj['metadata']['name']} submitted")
+
+
+@click.command("list")
+@click.option("--running", is_flag=True, help="only unfinished (Pending or Running)")
+@click.option("--completed", is_flag=True, help="only finished")
+@click.option("--phase", "phases", multiple=True, help="only this phase (repeatable)")
+@click.option("-l", "--selector", help="label selector, e.g. app=x,team")
+@click.option("--since", help="only created within this long, e.g. 1h")
+@click.option("-A", "--all-namespaces", is_flag=True)
+@click.option("-o", "--output", type=click.Choice(["wide", "json", "yaml", "name"]))
+@click.pass_context
+def list_(
+    ctx: click.Context,
+    running: bool,
+    completed: bool,
+    phases: tuple[str, ...],
+    selector: str | None,
+    since: str | None,
+    all_namespaces: bool,
+    output: str | None,
+) -> None:
+    """List workflows, newest first."""
+    app = app_of(ctx)
+    wanted = {p: True for p in phases}
+    if running:
+        wanted.update(Pending=True, Running=True)
+    if completed:
+        wanted.update({p: True for p in COMPLETED})
+    items = ops.list_workflows(
+        app.store,
+        None if all_namespaces else app.namespace,
+        phases=wanted or None,
+        selector=parse_selector(selector) if selector else None,
+        since=parse_duration(since, "--since") if since else None,
+        now=app.now(),
+    )
+    if output in ("json", "yaml"):
+        show_data(items, output)
+    elif output == "name":
+        for obj in items:
+            show(obj["metadata"]["name"])
+    elif not items:
+        show("No workflows found")
+    else:
+        show(workflow_table(items, app.now(), wide=output == "wide"))
+
+
+@click.command()
+@click.argument("name")
+@click.option("-o", "--output", type=click.Choice(["json", "yaml", "tree", "name"]))
+@click.pass_context
+def get(ctx: click.Context, name: str, output: str | None) -> None:
+    """Show a workflow (NAME or @latest): its status and node tree."""
+    app = app_of(ctx)
+    obj = ops.get_workflow(app.store, name, app.namespace)
+    if output in ("json", "yaml"):
+        show_data(obj, output)
+    elif output == "name":
+        show(obj["metadata"]["name"])
+    else:
+        events = [] if output == "tree" else app.events.list(app.namespace, obj["metadata"]["name"])
+        show(workflow_details(obj, app.now(), events))
+
+
+@click.command()
+@click.argument("name")
+@click.pass_context
+def watch(ctx: click.Context, name: str) -> None:
+    """Show a workflow's live tree until it finishes (exit 1 unless it succeeded)."""
+    app = app_of(ctx)
+    app.ensure_controller()
+    obj = ops.get_workflow(app.store, name, app.namespace)
+    _finish(app, obj, True, None)
+
+
+@click.command("wait")
+@click.argument("names", nargs=-1, required=True)
+@click.pass_context
+def wait_(ctx: click.Context, names: tuple[str, ...]) -> None:
+    """Wait for workflows to finish; exit 1 unless all succeeded."""
+    app = app_of(ctx)
+    app.ensure_controller()
+    failed = False
+    for name in names:
+        obj = ops.wait(app.store, name, app.namespace)
+        phase = obj["status"]["phase"]
+        show(f"{obj['metadata']['name']} {phase}")
+        failed = failed or phase != "Succeeded"
+    if failed:
+        sys.exit(EXIT_FAILED)
+
+
+@click.command()
+@click.argument("name")
+@click.argument("node", required=False)
+@click.option("-f", "--follow", is_flag=True)
+@click.option("-c", "--container", default="main", show_default=True)
+@click.option("--since", help="only lines newer than this, e.g. 10m")
+@click.option("--grep", help="only lines matching this regular expression")
+@click.option("--timestamps", is_flag=True)
+@click.option("--no-prefix", is_flag=True, help="do not prefix lines with the node name")
+@click.pass_context
+def logs(
+    ctx: click.Context,
+    name: str,
+    node: str | None,
+    follow: bool,
+    container: str,
+    since: str | None,
+    grep: str | None,
+    timestamps: bool,
+    no_prefix: bool,
+) -> None:
+    """Print the logs of a workflow's pods (NODE: a node or pod name)."""
+    app = app_of(ctx)
+    if app.log_source is None:
+        raise click.UsageError("logs are not available here")
+    obj = ops.get_workflow(app.store, name, app.namespace)
+    real = obj["metadata"]["name"]
+    source = app.log_source(app.store, real, app.namespace)
+    floor = app.now() - parse_duration(since, "--since") if since else None
+    for line in workflow_logs(
+        app.store,
+        source,
+        real,
+        app.namespace,
+        selector=node,
+        container=container,
+        follow=follow,
+        since=floor,
+        grep=grep,
+        timestamps=timestamps,
+    ):
+        click.echo(line.text if no_prefix else f"{line.prefix}: {line.text}")
+
+
+@click.command()
+@click.argument("names", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="every workflow of the namespace")
+@click.option("--completed", is_flag=True, help="every finished workflow")
+@click.option("--older", help="finished (or created) more than this long ago, e.g. 7d")
+@click.pass_context
+def delete(
+    ctx: click.Context, names: tuple[str, ...], everything: bool, completed: bool, older: str | None
+) -> None:
+    """Delete workflows with their pods and results."""
+    app = app_of(ctx)
+    if not names and not (everything or completed or older):
+        raise click.UsageError("name a workflow, or use --all, --completed or --older")
+    if names and (everything or completed or older):
+        raise click.UsageError("give names or a filter, not both")
+    deleted = ops.delete(
+        app.store,
+        list(names),
+        app.namespace,
+        everything=everything,
+        completed=completed,
+        older=parse_duration(older, "--older") if older else None,
+        now=app.now(),
+    )
+    app.ensure_controller()
+    for name in deleted:
+        show(f"workflow {name} deleted")
+    if not deleted:
+        show("No workflows deleted")
+
+
+@click.command()
+@click.argument("name")
+@click.option("--node-field-selector", help="e.g. displayName=build or id=wf-123")
+@click.option("--restart-successful", is_flag=True, help="re-run selected succeeded nodes too")
+@click.option("-w", "--wait", is_flag=True)
+@click.pass_context
+def retry(
+    ctx: click.Context,
+    name: str,
+    node_field_selector: str | None,
+    restart_successful: bool,
+    wait: bool,
+) -> None:
+    """Re-run a failed workflow's failed nodes."""
+    app = app_of(ctx)
+    obj = ops.retry(
+        app.store,
+        name,
+        app.namespace,
+        now=app.now(),
+        node_field_selector=node_field_selector,
+        restart_successful=restart_successful,
+    )
+    app.ensure_controller()
+    show(f"workflow {obj['metadata']['name']} retried")
+    if wait:
+        _finish(app, obj, False, None)
+
+
+@click.command()
+@click.argument("name")
+@click.option("-w", "--wait", is_flag=True)
+@click.option("-o", "--output", type=click.Choice(["name", "json", "yaml"]))
+@click.pass_context
+def resubmit(ctx: click.Context, name: str, wait: bool, output: str | None) -> None:
+    """Submit a new workflow with the spec of NAME."""
+    app = app_of(ctx)
+    obj = ops.resubmit(app.store, name, app.namespace, now=app.now())
+    app.ensure_controller()
+    if wait:
+        _finish(app, obj, False, output)
+    elif output in ("json", "yaml"):
+        show_data(obj, output)
+    else:
+        show(
+            obj["metadata"]["name"]
+            if output == "name"
+            else f"workflow {obj['metadata']['name']} submitted"
+        )
+
+
+def _simple(verb: str, action, doc: str) -> click.Command:  # type: ignore[no-untyped-def]
+    @click.command(verb, help=doc)
+    @click.argument("names", nargs=-1, required=True)
+    @click.pass_context
+    def command(ctx: click.Context, names: tuple[str, ...]) -> None:
+        app = app_of(ctx)
+        for name in names:
+            obj = action(app, name)
+            show(f"workflow {obj['metadata']['name']} {verb_past(verb)}")
+        app.ensure_controller()
+
+    return command
+
+
+def verb_past(verb: str) -> str:
+    return {
+        "stop": "stopped",
+        "terminate": "terminated",
+        "suspend": "suspended",
+        "resume": "resumed",
+    }[verb]
+
+
+stop = _simple(
+    "stop",
+    lambda app, n: ops.stop(app.store, n, app.namespace),
+    "Stop workflows: no new steps; exit handlers still run.",
+)
+terminate = _simple(
+    "terminate",
+    lambda app, n: ops.terminate(app.store, n, app.namespace),
+    "Terminate workflows at once; exit handlers do not run.",
+)
+suspend = _simple(
+    "suspend",
+    lambda app, n: ops.suspend(app.store, n, app.namespace),
+    "Suspend workflows: no new steps until resumed.",
+)
+
+
+@click.command()
+@click.argument("names", nargs=-1, required=True)
+@click.option("--node-field-selector", help="resume only suspend nodes named so (displayName=NAME)")
+@click.pass_context
+def resume(ctx: click.Context, names: tuple[str, ...], node_field_selector: str | None) -> None:
+    """Resume suspended workflows (and their suspend steps)."""
+    app = app_of(ctx)
+    for name in names:
+        obj = ops.resume(
+            app.store, name, app.namespace, now=app.now(), node_name_selector=node_field_selector
+        )
+        show(f"workflow {obj['metadata']['name']} resumed")
+    app.ensure_controller()
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.pass_context
+def lint(ctx: click.Context, files: tuple[str, ...]) -> None:
+    """Check workflow and template files; list every error (exit 2 when any)."""
+    app = app_of(ctx)
+    results = lint_files([Path(f) for f in files], StoreResolver(app.store))
+    errors = [
+        e if e.path.startswith(str(path)) else SpecError(f"{path}: {e.path}", e.reason)
+        for path, errs in results.items()
+        for e in errs
+    ]
+    if errors:
+        raise SpecErrors(errors)
+    show(f"no errors found in {len(files)} file(s)")
+
+
+COMMANDS = [
+    submit,
+    list_,
+    get,
+    watch,
+    wait_,
+    logs,
+    delete,
+    retry,
+    resubmit,
+    stop,
+    terminate,
+    suspend,
+    resume,
+    lint,
+]
+__all__ = ["COMMANDS", "EXIT_USAGE", "render"]

@@ -1,0 +1,82 @@
+"""`wf template ...`, `wf lint`, `wf version`, `wf completion`."""
+
+from __future__ import annotations
+
+import json
+
+from tests.unit.cli.conftest import Wf, data
+
+
+def test_template_create_list_get_delete(wf: Wf) -> None:
+    created = wf("template", "create", data("template.yaml"), data("cluster-template.yaml"))
+    assert created.exit_code == 0, created.output
+    assert created.output == (
+        "WorkflowTemplate greeter created\nClusterWorkflowTemplate cluster-greeter created\n"
+    )
+    listed = wf("template", "list", "-o", "name").output.split()
+    assert sorted(listed) == ["cluster-greeter", "greeter"]
+    assert "ENTRYPOINT" in wf("template", "list").output
+    got = json.loads(wf("template", "get", "greeter", "-o", "json").output)
+    assert got["spec"]["entrypoint"] == "main"
+    got = json.loads(
+        wf("template", "get", "clusterworkflowtemplate/cluster-greeter", "-o", "json").output
+    )
+    assert got["kind"] == "ClusterWorkflowTemplate"
+    assert wf("template", "delete", "greeter").output == "template greeter deleted\n"
+    assert wf("template", "list", "-o", "name").output.split() == ["cluster-greeter"]
+
+
+def test_template_create_twice_fails_unless_upsert(wf: Wf) -> None:
+    assert wf("template", "create", data("template.yaml")).exit_code == 0
+    again = wf("template", "create", data("template.yaml"))
+    assert again.exit_code == 1
+    assert again.output.startswith("error: WorkflowTemplate default/greeter already exists")
+    assert wf("template", "create", "--upsert", data("template.yaml")).exit_code == 0
+
+
+def test_template_create_lints_first(wf: Wf) -> None:
+    result = wf("template", "create", data("hello.yaml"))
+    assert result.exit_code == 2
+    assert result.output == (
+        "kind: expected WorkflowTemplate or ClusterWorkflowTemplate, not 'Workflow'\n"
+    )
+    assert wf.store.list("WorkflowTemplate").items == []
+
+
+def test_template_lint_and_unknown_delete(wf: Wf) -> None:
+    assert wf("template", "lint", data("template.yaml")).exit_code == 0
+    result = wf("template", "delete", "nope")
+    assert result.exit_code == 1
+    assert result.output == "error: WorkflowTemplate 'nope' not found\n"
+
+
+def test_lint_lists_every_error_of_every_file_with_its_path(wf: Wf) -> None:
+    result = wf("lint", data("hello.yaml"), data("unknown-template.yaml"), data("bad-yaml.yaml"))
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert len(lines) == 3
+    assert any('unknown template "does-not-exist"' in line for line in lines)
+    assert any("YAML syntax error" in line for line in lines)
+    assert all(line.startswith(str(data(""))) for line in lines)
+
+
+def test_lint_of_good_files(wf: Wf) -> None:
+    result = wf("lint", data("hello.yaml"), data("template.yaml"))
+    assert result.exit_code == 0
+    assert result.output == "no errors found in 2 file(s)\n"
+
+
+def test_version_lists_what_describe_says(wf: Wf) -> None:
+    wf.app.describe = lambda: {"wf": "0.1.0", "sandbox": "plain"}
+    assert wf("version").output == "wf:      0.1.0\nsandbox: plain\n"
+    assert json.loads(wf("version", "-o", "json").output) == {"wf": "0.1.0", "sandbox": "plain"}
+
+
+def test_completion_script(wf: Wf) -> None:
+    result = wf("completion", "bash")
+    assert result.exit_code == 0
+    assert "_WF_COMPLETE=bash_complete" in result.output
+
+
+def test_unknown_command_is_a_usage_error(wf: Wf) -> None:
+    assert wf("frobnicate").exit_code == 2
