@@ -53,9 +53,12 @@ class EventLoop:
         return self._thread
 
     def call_soon(self, fn: Callback) -> None:
-        """Thread-safe: run fn on the loop thread."""
+        """Thread-safe: run fn on the loop thread (dropped once the loop has stopped)."""
+        if self._stop:
+            return
         self._calls.append(fn)
-        os.eventfd_write(self._wake, 1)
+        with contextlib.suppress(OSError):  # closed by a concurrent stop()
+            os.eventfd_write(self._wake, 1)
 
     def call_later(self, delay: float, fn: Callback) -> Timer:
         """Loop thread only."""

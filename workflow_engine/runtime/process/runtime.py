@@ -211,7 +211,9 @@ class ProcessRuntime:
         self._loop.stop(timeout)
 
     def _quiet(self) -> bool:
-        return all(c.state != "running" for p in self._table.pods.values() for c in p.containers())
+        return self._table.starting == 0 and all(
+            c.state != "running" for p in self._table.pods.values() for c in p.containers()
+        )
 
     def __enter__(self) -> ProcessRuntime:
         return self

@@ -35,6 +35,7 @@ class PodTable:
     queue: deque[PodRecord] = field(default_factory=deque)
     running: int = 0
     unfinished: int = 0  # pods created and not yet Succeeded/Failed
+    starting: int = 0  # jobs handed to spawner threads whose result the loop has not seen
     changed: bool = False  # a phase changed: listeners are due
 
 
@@ -71,6 +72,7 @@ class Supervisor:
         deadline = pod.spec.get("activeDeadlineSeconds")
         if deadline is not None:
             self.loop.call_later(float(deadline), lambda: self._deadline(pod))
+        self.table.starting += 1
         self.launcher.spawners.submit(lambda: self._prepare(pod))
 
     def _prepare(self, pod: PodRecord) -> None:
@@ -83,6 +85,7 @@ class Supervisor:
         self.loop.call_soon(lambda: self._prepared(pod, error))
 
     def _prepared(self, pod: PodRecord, error: str) -> None:
+        self.table.starting -= 1
         if error:
             pod.message = error
             self._finish(pod)
@@ -128,11 +131,13 @@ class Supervisor:
                 return
             self.loop.call_soon(lambda: self._started(pod, c, plan, proc, read_end))
 
+        self.table.starting += 1
         self.launcher.spawners.submit(job)
 
     def _start_failed(
         self, pod: PodRecord, c: ContainerRecord, plan: ContainerPlan, error: LaunchError
     ) -> None:
+        self.table.starting -= 1
         writer = LogWriter(c.log_path, self.now)
         for note in (*plan.notes, error.message):
             writer.line(note)
@@ -147,6 +152,7 @@ class Supervisor:
         proc: subprocess.Popen[bytes],
         read_end: int,
     ) -> None:
+        self.table.starting -= 1
         c.pids.add(proc.pid)
         if c.kill_requested:  # deleted or past its deadline while starting
             kill_group(proc.pid, signal.SIGKILL)

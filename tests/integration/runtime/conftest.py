@@ -1,0 +1,62 @@
+"""Fixtures for the process runtime's integration tests.
+
+What is real here: a `ProcessRuntime` per test on a temporary state directory, running
+real processes; parametrized over the plain sandbox and (when root and overlayfs allow
+it) the overlay sandbox. The host PATH given to the runtime leaves out the virtualenv.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from workflow_engine.runtime.process import ProcessRuntime
+from workflow_engine.runtime.process.sandbox import probe_overlay
+
+pytest.register_assert_rewrite("tests.contract.runtime_contract")
+
+HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+@pytest.fixture(scope="session")
+def overlay_available(tmp_path_factory: pytest.TempPathFactory) -> bool:
+    return probe_overlay(tmp_path_factory.mktemp("probe"))
+
+
+@pytest.fixture(params=["plain", "overlay"])
+def sandbox_kind(request: pytest.FixtureRequest, overlay_available: bool) -> str:
+    if request.param == "overlay" and not overlay_available:
+        pytest.skip("the overlay sandbox needs root and overlayfs")
+    return str(request.param)
+
+
+@pytest.fixture
+def runtime_factory(tmp_path: Path, sandbox_kind: str) -> Iterator[Callable[..., ProcessRuntime]]:
+    made: list[ProcessRuntime] = []
+
+    def make(slots: int | None = None, handlers: Mapping[str, Any] | None = None) -> ProcessRuntime:
+        runtime = ProcessRuntime(
+            tmp_path / f"state{len(made)}",
+            slots=slots,
+            handlers=handlers or {},
+            sandbox=sandbox_kind,  # type: ignore[arg-type]
+            host_path=HOST_PATH,
+        )
+        made.append(runtime)
+        return runtime
+
+    yield make
+    for runtime in made:
+        runtime.close()
+
+
+@pytest.fixture
+def host_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "host"
+    d.mkdir()
+    os.chmod(d, 0o777)
+    return d
