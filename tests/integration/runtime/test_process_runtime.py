@@ -1,0 +1,180 @@
+"""ProcessRuntime behaviour beyond the shared contract: manifest details (env, args,
+workingDir, volumes, sidecars), handler failures, clean-up and close.
+
+Real here: ProcessRuntime with real processes, plain and overlay sandboxes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.contract.runtime_contract import find, log_text, pod, poll, sh, unique, wait_phase
+from workflow_engine.runtime.base import Sandbox
+from workflow_engine.runtime.process import SIDECARS_ANNOTATION, ProcessRuntime
+
+Factory = Callable[..., ProcessRuntime]
+
+
+def test_sandbox_kind_is_reported(runtime_factory: Factory, sandbox_kind: str) -> None:
+    assert runtime_factory().sandbox_kind == sandbox_kind
+
+
+@pytest.mark.parametrize(
+    ("container", "reason", "words"),
+    [
+        ({"name": "main", "image": "x", "args": ["echo", "hi"]}, "ContainerCannotRun", "command"),
+        ({"name": "main", "image": "x"}, "ContainerCannotRun", "command"),
+        (
+            {
+                "name": "main",
+                "image": "x",
+                "command": ["true"],
+                "volumeMounts": [{"name": "cm", "mountPath": "/c"}],
+            },
+            "ContainerCannotRun",
+            "not supported",
+        ),
+    ],
+    ids=["args-without-command", "no-command", "configmap-volume"],
+)
+def test_containers_that_cannot_run(
+    runtime_factory: Factory, container: dict[str, Any], reason: str, words: str
+) -> None:
+    runtime, name = runtime_factory(), unique()
+    runtime.create_pod(pod(name, container, volumes=[{"name": "cm", "configMap": {"name": "x"}}]))
+    seen = wait_phase(runtime, name)
+    assert (seen.phase, seen.containers[0].reason) == ("Failed", reason)
+    assert words in seen.containers[0].message
+
+
+def test_env_expansion_field_refs_and_ignored_sources(runtime_factory: Factory) -> None:
+    runtime, name = runtime_factory(), unique()
+    container = sh(
+        "main",
+        """echo "$B|$(A)|$POD|${S:-unset}"; echo '$$(A)'""",
+        env=[
+            {"name": "A", "value": "a"},
+            {"name": "B", "value": "$(A)-b-$(MISSING)"},
+            {"name": "POD", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+            {"name": "S", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}},
+        ],
+        envFrom=[{"configMapRef": {"name": "cm"}}],
+    )
+    runtime.create_pod(pod(name, container))
+    assert wait_phase(runtime, name).phase == "Succeeded"
+    lines = log_text(runtime, name).splitlines()
+    assert lines[-2:] == [f"a-b-$(MISSING)|a|{name}|unset", "$(A)"]
+    assert any("envFrom" in line for line in lines[:-2])
+    assert any("env S ignored" in line for line in lines[:-2])
+
+
+def test_working_dir_and_host_path_volume(runtime_factory: Factory, host_dir: Path) -> None:
+    runtime, name = runtime_factory(), unique()
+    workdir = host_dir / "wd"
+    runtime.create_pod(
+        pod(name, sh("main", "pwd > out", workingDir=str(workdir)), host_dir=host_dir)
+    )
+    assert wait_phase(runtime, name).phase == "Succeeded"
+    assert (workdir / "out").read_text() == f"{workdir}\n"
+
+
+@pytest.mark.parametrize(
+    ("names", "annotation"),
+    [(["main", "proxy"], None), (["a", "b"], "b")],
+    ids=["not-main-is-sidecar", "annotation-lists-sidecars"],
+)
+def test_sidecars_are_killed_once_the_others_end(
+    runtime_factory: Factory, names: list[str], annotation: str | None
+) -> None:
+    runtime, name = runtime_factory(), unique()
+    first, second = names
+    manifest = pod(name, sh(first, "true"), sh(second, "sleep 60"), terminationGracePeriodSeconds=1)
+    if annotation:
+        manifest["metadata"]["annotations"] = {SIDECARS_ANNOTATION: annotation}
+    runtime.create_pod(manifest)
+    seen = wait_phase(runtime, name, timeout=10)
+    assert seen.phase == "Succeeded"
+    assert [c.state for c in seen.containers] == ["terminated", "terminated"]
+
+
+def test_delete_of_a_finished_pod_removes_its_directory(
+    runtime_factory: Factory, tmp_path: Path
+) -> None:
+    runtime, name = runtime_factory(), unique()
+    runtime.create_pod(pod(name, sh("main", "echo hi")))
+    wait_phase(runtime, name)
+    directory = tmp_path / "state0" / "pods" / "default" / name
+    assert (directory / "logs" / "main.log").exists()
+    runtime.delete_pod(name)
+    poll(lambda: not directory.exists(), what="the pod directory to go")
+    assert find(runtime, name) is None
+
+
+def test_close_kills_what_it_started(runtime_factory: Factory, host_dir: Path) -> None:
+    runtime, name = runtime_factory(), unique()
+    pidfile = host_dir / "pid"
+    runtime.create_pod(
+        pod(name, sh("main", f"echo $$$$ > {pidfile}; exec sleep 60"), host_dir=host_dir)
+    )
+    pid = int(poll(lambda: pidfile.exists() and pidfile.read_text().strip(), what="the pid"))
+    runtime.close()
+
+    def gone() -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    poll(gone, what="the process to be killed")
+
+
+def test_a_failing_handler_fails_its_container(runtime_factory: Factory) -> None:
+    def handler(container: Mapping[str, Any], sandbox: Sandbox) -> int:
+        raise RuntimeError("boom")
+
+    runtime, name = runtime_factory(handlers={"wf-exec": handler}), unique()
+    runtime.create_pod(pod(name, {"name": "main", "image": "x", "command": ["wf-exec"]}))
+    seen = wait_phase(runtime, name)
+    assert (seen.phase, seen.containers[0].exit_code) == ("Failed", 1)
+    assert "boom" in seen.containers[0].message
+    assert "boom" in log_text(runtime, name)
+
+
+def test_deadline_kills_a_handlers_process(runtime_factory: Factory) -> None:
+    codes: list[int] = []
+
+    def handler(container: Mapping[str, Any], sandbox: Sandbox) -> int:
+        codes.append(sandbox.run(["sleep", "60"], {}).exit_code)
+        return codes[-1]
+
+    runtime, name = runtime_factory(handlers={"wf-exec": handler}), unique()
+    manifest = pod(name, {"name": "main", "image": "x", "command": ["wf-exec"]})
+    manifest["spec"].update(activeDeadlineSeconds=0.5, terminationGracePeriodSeconds=0.5)
+    runtime.create_pod(manifest)
+    seen = wait_phase(runtime, name, timeout=10)
+    assert (seen.phase, seen.reason, seen.containers[0].reason) == (
+        "Failed",
+        "DeadlineExceeded",
+        "DeadlineExceeded",
+    )
+    assert codes == [143]
+
+
+def test_a_missing_program_through_a_handler_gives_127(runtime_factory: Factory) -> None:
+    codes: list[int] = []
+
+    def handler(container: Mapping[str, Any], sandbox: Sandbox) -> int:
+        codes.append(sandbox.run(["no-such-program-xyz"], {}).exit_code)
+        return codes[-1]
+
+    runtime, name = runtime_factory(handlers={"wf-exec": handler}), unique()
+    runtime.create_pod(pod(name, {"name": "main", "image": "x", "command": ["wf-exec"]}))
+    assert wait_phase(runtime, name).phase == "Failed"
+    assert codes == [127]
+    assert "no-such-program-xyz" in log_text(runtime, name)
