@@ -11,14 +11,18 @@ from workflow_engine.engine.decision import (
 )
 from workflow_engine.engine.naming import fnv32a, node_id, pod_name
 from workflow_engine.engine.observed import Observed, PodState, TaskResult
-from workflow_engine.engine.operate import operate
+from workflow_engine.engine.operate import LABEL_COMPLETED, LABEL_PHASE, operate
+from workflow_engine.engine.ops import NotRetryable, resume_workflow, retry_workflow
 
 __all__ = [
+    "LABEL_COMPLETED",
+    "LABEL_PHASE",
     "Action",
     "CreatePod",
     "Decision",
     "DeletePod",
     "EmitEvent",
+    "NotRetryable",
     "Observed",
     "PodState",
     "RequeueAfter",
@@ -27,4 +31,6 @@ __all__ = [
     "node_id",
     "operate",
     "pod_name",
+    "resume_workflow",
+    "retry_workflow",
 ]

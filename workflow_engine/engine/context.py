@@ -15,6 +15,7 @@ from workflow_engine.spec.models import (
     Artifact,
     NodeStatus,
     Parameter,
+    Template,
     Workflow,
     WorkflowSpec,
 )
@@ -102,3 +103,19 @@ def is_exit_node(node: NodeStatus) -> bool:
 def scope_of(node: NodeStatus) -> Scope:
     scope = node.template_scope or ""
     return Scope("" if scope in ("", "local/") else scope)
+
+
+FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
+
+
+def template_boundary(ctx: Ctx, node: NodeStatus, template: Template) -> Boundary | None:
+    """Register a steps/dag node's limits for its children (Argo's checkParallelism).
+    With the template's `failFast`, a failed child stops new children, and the node
+    fails once nothing under it runs; None then."""
+    blocked = bool(template.fail_fast) and ctx.run.failed_children[node.id] > 0
+    if blocked and ctx.run.active_children[node.id] == 0:
+        ctx.run.mark(node.id, "Failed", FAIL_FAST_MESSAGE)
+        return None
+    boundary = Boundary(parallelism=template.parallelism, blocked=blocked)
+    ctx.boundaries[node.id] = boundary
+    return boundary

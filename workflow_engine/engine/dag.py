@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from workflow_engine.engine.context import Boundary, Ctx, Opts
+from workflow_engine.engine.context import Ctx, Opts, template_boundary
 from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import (
     ExprError,
@@ -126,6 +126,7 @@ class _Dag:
         self.tasks = {t.name: t for t in self.plan.order}
         self.scope = ChainMap(OutputsScope("tasks", lambda: list(self.tasks), self._lookup), scope)  # type: ignore[arg-type]
         self.hooks_done: dict[str, bool] = {}
+        self.busy = False  # some task node is still unfinished
 
     def task_node(self, name: str) -> NodeStatus | None:
         return self.run.by_name(f"{self.node.name}.{name}")
@@ -138,14 +139,12 @@ class _Dag:
             return node, list(self.run.child_nodes(node))
         return node, None
 
-    def failed(self) -> bool:
+    def first_failure(self) -> str:
         for task in self.plan.order:
             node = self.task_node(task.name)
             if node is not None and node.phase in _FAILED and not continues_on(task, node.phase):
-                return True
-        return self.run.failed_children[self.node.id] > 0 and not any(
-            t.continue_on for t in self.plan.order
-        )
+                return node.phase
+        return "Failed"
 
     def connect(self, task: DAGTask, node_name: str) -> None:
         deps = self.plan.deps[task.name]
@@ -351,6 +350,7 @@ class _Dag:
             if node is None:
                 continue
             if node.phase not in FULFILLED_PHASES or not self.hooks_done.get(task.name, True):
+                self.busy = True
                 return "Running"
             if node.phase in _COMPLETED:
                 branch[task.name] = node.phase
@@ -388,23 +388,17 @@ def execute_dag(
         dag = _Dag(ctx, node, tscope, template, scope, opts)
     except (InputError, ExprError) as err:
         return run.mark(node.id, "Error", str(err))
-    fail_fast = template.dag is None or template.dag.fail_fast is not False
-    ctx.boundaries[node.id] = Boundary(
-        parallelism=template.parallelism, blocked=fail_fast and dag.failed()
-    )
+    boundary = template_boundary(ctx, node, template)
+    if boundary is None:
+        return run.nodes[node.id]
     considered = _ancestors(dag.plan)
     for task in dag.plan.order:
         if task.name in considered:
             dag.execute_task(task)
-            if fail_fast and not ctx.boundaries[node.id].blocked:
-                current = dag.task_node(task.name)
-                if (
-                    current is not None
-                    and current.phase in _FAILED
-                    and not continues_on(task, current.phase)
-                ):
-                    ctx.boundaries[node.id].blocked = True
     phase = dag.assess(considered)
+    if phase == "Running" and boundary.blocked and not dag.busy:
+        # the template's failFast stopped the remaining tasks and nothing runs any more
+        phase = dag.first_failure()
     if phase == "Running":
         return run.nodes[node.id]
     out = [

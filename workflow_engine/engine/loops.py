@@ -90,11 +90,21 @@ def resolve_holder(holder: H, scope: Mapping[str, Any]) -> H:
     for key in ("inline", "hooks", "onExit"):
         if key in data:
             kept[key] = data.pop(key)
+    froms = _pop_artifact_sources(data)
     new = substitute_value(data, scope, strict=True)
-    if new is data:
+    if new is data and not froms:
         return holder
     new.update(kept)
+    for art, source in zip(new.get("arguments", {}).get("artifacts", []), froms, strict=False):
+        if source is not None:
+            art["from"] = source
     return type(holder).model_validate(new)
+
+
+def _pop_artifact_sources(data: dict[str, Any]) -> list[str | None]:
+    """`from` tags name artifacts, not strings: they are resolved separately."""
+    arts = data.get("arguments", {}).get("artifacts") or []
+    return [art.pop("from", None) for art in arts]
 
 
 def expand(holder: H, scope: Mapping[str, Any]) -> list[tuple[str, H]]:

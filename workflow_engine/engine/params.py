@@ -15,13 +15,16 @@ from workflow_engine.errors import WorkflowEngineError
 from workflow_engine.spec.models import (
     Arguments,
     Artifact,
+    ArtifactLocation,
     Inputs,
     Outputs,
     Parameter,
     Template,
 )
 
-_LOCATION_KEYS = ("s3", "git", "http", "raw", "artifactory", "hdfs", "oss", "gcs", "azure")
+_LOCATION_KEYS = tuple(
+    name for name in ArtifactLocation.model_fields if name != "archive_logs"
+)
 
 
 class InputError(WorkflowEngineError):

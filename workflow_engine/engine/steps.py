@@ -8,7 +8,7 @@ from collections import ChainMap
 from collections.abc import Mapping
 from typing import Any
 
-from workflow_engine.engine.context import Boundary, Ctx, Opts
+from workflow_engine.engine.context import Ctx, Opts, template_boundary
 from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import ExprError, evaluate_when
 from workflow_engine.engine.hooks import exit_hook, run_exit_hook
@@ -89,8 +89,8 @@ def execute_steps(
     opts: Opts,
 ) -> NodeStatus:
     run = ctx.run
-    blocked = bool(template.fail_fast) and run.failed_children[node.id] > 0
-    ctx.boundaries[node.id] = Boundary(parallelism=template.parallelism, blocked=blocked)
+    if template_boundary(ctx, node, template) is None:
+        return run.nodes[node.id]
     full = ChainMap(_steps_scope(ctx, node, template), scope)  # type: ignore[arg-type]
     groups = template.steps or []
     for i, group in enumerate(groups):
