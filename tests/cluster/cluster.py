@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from tests.cluster.pki import CertPair, Pki, make_pki
+from tests.cluster.pki import CertPair, Pki, issue_client_cert, make_pki
 from tests.cluster.procs import (
     ClusterError,
     Proc,
@@ -161,6 +161,16 @@ class ControlPlane:
                 url_ok(proc, f"https://127.0.0.1:{port}/healthz", insecure),
                 deadline - time.monotonic(),
             )
+        # Pods are refused until the controller-manager has made this account.
+        wait_until(
+            "the default ServiceAccount",
+            lambda: self._exists(kcm, "/api/v1/namespaces/default/serviceaccounts/default"),
+            deadline - time.monotonic(),
+        )
+
+    def _exists(self, proc: Proc, path: str) -> bool:
+        proc.check_alive()
+        return self.request("GET", path)[0] == 200
 
     def stop(self) -> None:
         """Stop the processes this object started (last started first)."""
@@ -229,6 +239,9 @@ class ControlPlane:
             # A loopback address may not be an Endpoints address, so the
             # `kubernetes` Service endpoint reconciler would only log errors.
             "--endpoint-reconciler-type=none",
+            # Node agents (`wf node`) register 127.0.0.1 as InternalIP and no resolvable
+            # host name; logs and exec go there.
+            "--kubelet-preferred-address-types=InternalIP",
             "--profiling=false",
             "--v=1",
         ]
@@ -275,6 +288,18 @@ class ControlPlane:
         if self._pki is None:
             raise ClusterError("the control plane has not been started")
         return self._pki.ca.cert
+
+    def node_kubeconfig(self, node: str) -> Path:
+        """A kubeconfig for a node agent: user `system:node:<node>` in `system:nodes`,
+        as the Node authorizer and NodeRestriction expect."""
+        if self._pki is None:
+            raise ClusterError("the control plane has not been started")
+        pair = issue_client_cert(
+            self._pki, self.work_dir / "pki", f"node-{node}", f"system:node:{node}", "system:nodes"
+        )
+        path = self.work_dir / f"node-{node}.kubeconfig"
+        path.write_text(yaml.safe_dump(_kubeconfig(self.server, self._pki.ca.cert, pair, node)))
+        return path
 
     def ssl_context(self) -> ssl.SSLContext:
         """A TLS context that trusts the cluster CA and presents the admin cert."""

@@ -187,3 +187,13 @@ def make_pki(directory: Path, service_ip: str) -> Pki:
             directory, "front-proxy-client", client("front-proxy-client", issuer=front_ca)
         ),
     )
+
+
+def issue_client_cert(pki: Pki, directory: Path, stem: str, cn: str, org: str | None) -> CertPair:
+    """Issue one more client certificate from the cluster CA of `pki` (e.g. a node's
+    `system:node:NAME` in `system:nodes`) and write it as `directory/stem.{crt,key}`."""
+    ca_key = serialization.load_pem_private_key(pki.ca.key.read_bytes(), password=None)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise TypeError("the cluster CA key is not an EC key")
+    ca = _Issued(x509.load_pem_x509_certificate(pki.ca.cert.read_bytes()), ca_key)
+    return _write(directory, stem, _issue(ca, _name(cn, org), server=False))

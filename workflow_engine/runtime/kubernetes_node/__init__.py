@@ -1,0 +1,8 @@
+"""`wf node`: a Kubernetes node agent that runs the pods scheduled to it with
+ProcessRuntime (see agent.NodeAgent), for a real control plane without containers."""
+
+from workflow_engine.runtime.kubernetes_node.agent import NodeAgent, NodeConfig
+from workflow_engine.runtime.kubernetes_node.api import Api, Connection
+from workflow_engine.runtime.kubernetes_node.main import run_node
+
+__all__ = ["Api", "Connection", "NodeAgent", "NodeConfig", "run_node"]
