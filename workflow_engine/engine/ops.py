@@ -39,8 +39,12 @@ def matches(node: NodeStatus, selector: str | None) -> bool:
         key, op, value = found.groups()
         key = key.removeprefix("status.")
         actual = {
-            "displayName": node.display_name, "name": node.name, "id": node.id,
-            "phase": node.phase, "type": node.type, "templateName": node.template_name or "",
+            "displayName": node.display_name,
+            "name": node.name,
+            "id": node.id,
+            "phase": node.phase,
+            "type": node.type,
+            "templateName": node.template_name or "",
         }.get(key)
         if actual is None and key not in ("templateName",):
             raise NotRetryable(f"unknown node field {key!r}")
@@ -49,7 +53,9 @@ def matches(node: NodeStatus, selector: str | None) -> bool:
     return True
 
 
-def resume_workflow(wf: Workflow, now: datetime, node_name_selector: str | None = None) -> WorkflowStatus:
+def resume_workflow(
+    wf: Workflow, now: datetime, node_name_selector: str | None = None
+) -> WorkflowStatus:
     """Mark running suspend nodes (those matching the selector) Succeeded, with their
     declared outputs' defaults. The caller also clears `spec.suspend`."""
     status = wf.status or WorkflowStatus()
@@ -81,7 +87,9 @@ def retry_workflow(
     Running, succeeded work is kept. Returns the new status and the pods to delete."""
     status = wf.status or WorkflowStatus()
     if status.phase not in ("Failed", "Error"):
-        raise NotRetryable(f"workflow must be Failed/Error to retry (it is {status.phase or 'new'})")
+        raise NotRetryable(
+            f"workflow must be Failed/Error to retry (it is {status.phase or 'new'})"
+        )
     nodes = nodes_of(status)
     name = wf.metadata.name or ""
     doomed = {
@@ -99,18 +107,28 @@ def retry_workflow(
     for node_id_, node in nodes.items():
         if node_id_ in doomed:
             continue
-        if node.type in _CONTAINERS or node_id_ == name:
-            if node.phase in ("Failed", "Error") or any(_under(d, node.name) for d in doomed_names):
-                node = node.model_copy(
-                    update={"phase": "Running", "message": None, "finished_at": None, "outputs": None}
-                )
+        container = node.type in _CONTAINERS or node_id_ == name
+        if container and (
+            node.phase in ("Failed", "Error") or any(_under(d, node.name) for d in doomed_names)
+        ):
+            node = node.model_copy(
+                update={
+                    "phase": "Running",
+                    "message": None,
+                    "finished_at": None,
+                    "outputs": None,
+                }
+            )
         if node.children:
             children = [c for c in node.children if c not in doomed]
             node = node.model_copy(update={"children": children or None})
         kept[node_id_] = node
     new = status.model_copy(
         update={
-            "phase": "Running", "message": None, "finished_at": None, "nodes": kept,
+            "phase": "Running",
+            "message": None,
+            "finished_at": None,
+            "nodes": kept,
             "compressed_nodes": None,
         }
     )
@@ -122,7 +140,12 @@ def _restarts(node: NodeStatus, selector: str | None, restart_successful: bool) 
         return True
     if node.phase in ("Failed", "Error") and node.type not in _CONTAINERS - {"Retry"}:
         return True
-    return restart_successful and node.phase == "Succeeded" and node.type == "Pod" and matches(node, selector)
+    return (
+        restart_successful
+        and node.phase == "Succeeded"
+        and node.type == "Pod"
+        and matches(node, selector)
+    )
 
 
 def _under(name: str, prefix: str) -> bool:

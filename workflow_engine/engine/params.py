@@ -22,9 +22,7 @@ from workflow_engine.spec.models import (
     Template,
 )
 
-_LOCATION_KEYS = tuple(
-    name for name in ArtifactLocation.model_fields if name != "archive_logs"
-)
+_LOCATION_KEYS = tuple(name for name in ArtifactLocation.model_fields if name != "archive_logs")
 
 
 class InputError(WorkflowEngineError):

@@ -42,7 +42,9 @@ def test_node_ids(wf: str, node: str, expected: str) -> None:
     [
         pytest.param("hello", "hello", "whalesay", "hello", id="root-pod-is-workflow-name"),
         pytest.param("wf", "a", "echo", f"wf-echo-{0xE40C292C}", id="v2-with-template"),
-        pytest.param("wf", "wf.inline", "x", f"wf-{fnv32a('wf.inline')}", id="inline-has-no-template"),
+        pytest.param(
+            "wf", "wf.inline", "x", f"wf-{fnv32a('wf.inline')}", id="inline-has-no-template"
+        ),
         pytest.param("w" * 300, "a", "t", "w" * 242 + f"-{0xE40C292C}", id="prefix-truncated"),
     ],
 )

@@ -11,7 +11,9 @@ from workflow_engine.spec.models import Workflow
 
 
 def wf_of(spec: dict, name: str = "wf") -> Workflow:
-    return Workflow.model_validate({"metadata": {"name": name, "namespace": "default"}, "spec": spec})
+    return Workflow.model_validate(
+        {"metadata": {"name": name, "namespace": "default"}, "spec": spec}
+    )
 
 
 def test_steps_run_groups_in_sequence_and_steps_in_parallel() -> None:
@@ -42,7 +44,9 @@ def test_steps_node_tree_is_shaped_like_argo() -> None:
 @pytest.mark.parametrize("side", ["heads", "tails"])
 def test_coinflip_runs_only_the_matching_branch(side: str) -> None:
     other = "tails" if side == "heads" else "heads"
-    sim = Simulator(load(str(DATA / "coinflip.yaml")), scripts={"flip-coin": Script(stdout=side)}).run()
+    sim = Simulator(
+        load(str(DATA / "coinflip.yaml")), scripts={"flip-coin": Script(stdout=side)}
+    ).run()
     assert sim.status.phase == "Succeeded"
     assert sim.node(f"coinflip[1].{side}").phase == "Succeeded"
     skipped = sim.node(f"coinflip[1].{other}")
@@ -65,7 +69,9 @@ def test_dag_diamond_order_and_edges() -> None:
 
 
 def test_step_failure_fails_group_and_workflow_with_argo_messages() -> None:
-    sim = Simulator(load(str(DATA / "steps-hello.yaml")), scripts={"hello1": Script(exit_code=1)}).run()
+    sim = Simulator(
+        load(str(DATA / "steps-hello.yaml")), scripts={"hello1": Script(exit_code=1)}
+    ).run()
     hello1 = sim.node("steps[0].hello1")
     assert (hello1.phase, hello1.message) == ("Failed", "Error (exit code 1)")
     assert sim.node("steps[0]").message == f"child '{hello1.id}' failed"
@@ -86,10 +92,15 @@ def test_steps_continue_on(continue_on: dict | None, exit_code: int, phase: str)
     step = {"name": "a", "template": "c"}
     if continue_on:
         step["continueOn"] = continue_on
-    wf = wf_of({"entrypoint": "main", "templates": [
-        {"name": "main", "steps": [[step], [{"name": "b", "template": "c"}]]},
-        {"name": "c", "container": {"image": "x"}},
-    ]})
+    wf = wf_of(
+        {
+            "entrypoint": "main",
+            "templates": [
+                {"name": "main", "steps": [[step], [{"name": "b", "template": "c"}]]},
+                {"name": "c", "container": {"image": "x"}},
+            ],
+        }
+    )
     sim = Simulator(wf, scripts={"a": Script(exit_code=exit_code)}).run()
     assert sim.status.phase == phase
     assert ("wf[1].b" in sim.started_order()) == (phase == "Succeeded")
@@ -99,31 +110,61 @@ def _dag(tasks: list[dict], fail_fast: bool | None = None) -> Workflow:
     dag: dict = {"tasks": tasks}
     if fail_fast is not None:
         dag["failFast"] = fail_fast
-    return wf_of({"entrypoint": "main", "templates": [
-        {"name": "main", "dag": dag},
-        {"name": "c", "container": {"image": "x"}},
-    ]})
+    return wf_of(
+        {
+            "entrypoint": "main",
+            "templates": [
+                {"name": "main", "dag": dag},
+                {"name": "c", "container": {"image": "x"}},
+            ],
+        }
+    )
 
 
 @pytest.mark.parametrize(
     ("fail_fast", "started", "message"),
     [
-        pytest.param(True, 2, "template has failed or errored children and failFast enabled", id="on"),
+        pytest.param(
+            True, 2, "template has failed or errored children and failFast enabled", id="on"
+        ),
         pytest.param(None, 4, None, id="off-by-default-for-steps"),
     ],
 )
-def test_template_fail_fast_stops_new_children(fail_fast: bool | None, started: int, message: str | None) -> None:
-    main: dict = {"name": "main", "parallelism": 2, "steps": [[
-        {"name": "s", "template": "c", "withItems": ["bad", "b", "c", "d"],
-         "arguments": {"parameters": [{"name": "x", "value": "{{item}}"}]}},
-    ]]}
+def test_template_fail_fast_stops_new_children(
+    fail_fast: bool | None, started: int, message: str | None
+) -> None:
+    main: dict = {
+        "name": "main",
+        "parallelism": 2,
+        "steps": [
+            [
+                {
+                    "name": "s",
+                    "template": "c",
+                    "withItems": ["bad", "b", "c", "d"],
+                    "arguments": {"parameters": [{"name": "x", "value": "{{item}}"}]},
+                },
+            ]
+        ],
+    }
     if fail_fast is not None:
         main["failFast"] = fail_fast
-    wf = wf_of({"entrypoint": "main", "templates": [
-        main,
-        {"name": "c", "inputs": {"parameters": [{"name": "x"}]}, "container": {"image": "x"}},
-    ]})
-    sim = Simulator(wf, scripts={"wf[0].s(0:bad)": Script(exit_code=1, seconds=1), "c": Script(seconds=3)}).run()
+    wf = wf_of(
+        {
+            "entrypoint": "main",
+            "templates": [
+                main,
+                {
+                    "name": "c",
+                    "inputs": {"parameters": [{"name": "x"}]},
+                    "container": {"image": "x"},
+                },
+            ],
+        }
+    )
+    sim = Simulator(
+        wf, scripts={"wf[0].s(0:bad)": Script(exit_code=1, seconds=1), "c": Script(seconds=3)}
+    ).run()
     assert sim.status.phase == "Failed"
     assert len(sim.started_order()) == started
     if message:
@@ -142,10 +183,12 @@ def test_template_fail_fast_stops_new_children(fail_fast: bool | None, started: 
     ],
 )
 def test_dag_depends(depends: str, a_exit: int, runs: bool) -> None:
-    wf = _dag([
-        {"name": "a", "template": "c"},
-        {"name": "b", "template": "c", "depends": depends},
-    ])
+    wf = _dag(
+        [
+            {"name": "a", "template": "c"},
+            {"name": "b", "template": "c", "depends": depends},
+        ]
+    )
     sim = Simulator(wf, scripts={"a": Script(exit_code=a_exit)}).run()
     b = sim.node("wf.b")
     if runs:
@@ -155,51 +198,97 @@ def test_dag_depends(depends: str, a_exit: int, runs: bool) -> None:
 
 
 def test_dag_continue_on_lets_dependants_run_and_dag_succeed() -> None:
-    wf = _dag([
-        {"name": "a", "template": "c", "continueOn": {"failed": True}},
-        {"name": "b", "template": "c", "dependencies": ["a"]},
-    ])
+    wf = _dag(
+        [
+            {"name": "a", "template": "c", "continueOn": {"failed": True}},
+            {"name": "b", "template": "c", "dependencies": ["a"]},
+        ]
+    )
     sim = Simulator(wf, scripts={"a": Script(exit_code=1)}).run()
     assert sim.node("wf.b").phase == "Succeeded"
     assert sim.status.phase == "Succeeded"
 
 
 def test_dag_target_runs_only_the_targets_ancestry() -> None:
-    wf = wf_of({"entrypoint": "main", "templates": [
-        {"name": "main", "dag": {"target": "b", "tasks": [
-            {"name": "a", "template": "c"},
-            {"name": "b", "template": "c", "dependencies": ["a"]},
-            {"name": "other", "template": "c"},
-        ]}},
-        {"name": "c", "container": {"image": "x"}},
-    ]})
+    wf = wf_of(
+        {
+            "entrypoint": "main",
+            "templates": [
+                {
+                    "name": "main",
+                    "dag": {
+                        "target": "b",
+                        "tasks": [
+                            {"name": "a", "template": "c"},
+                            {"name": "b", "template": "c", "dependencies": ["a"]},
+                            {"name": "other", "template": "c"},
+                        ],
+                    },
+                },
+                {"name": "c", "container": {"image": "x"}},
+            ],
+        }
+    )
     sim = Simulator(wf).run()
     assert sim.status.phase == "Succeeded"
     assert sim.started_order() == ["wf.a", "wf.b"]
 
 
 def test_dag_when_false_skips_and_dependants_still_run() -> None:
-    wf = _dag([
-        {"name": "a", "template": "c", "when": "1 == 2"},
-        {"name": "b", "template": "c", "dependencies": ["a"]},
-    ])
+    wf = _dag(
+        [
+            {"name": "a", "template": "c", "when": "1 == 2"},
+            {"name": "b", "template": "c", "dependencies": ["a"]},
+        ]
+    )
     sim = Simulator(wf).run()
     assert sim.node("wf.a").phase == "Skipped"
     assert sim.node("wf.b").phase == "Succeeded"
 
 
 def test_dag_task_outputs_feed_later_tasks() -> None:
-    wf = wf_of({"entrypoint": "main", "templates": [
-        {"name": "main", "dag": {"tasks": [
-            {"name": "gen", "template": "gen"},
-            {"name": "use", "template": "echo", "dependencies": ["gen"], "arguments": {"parameters": [
-                {"name": "m", "value": "{{tasks.gen.outputs.result}}/{{tasks.gen.outputs.parameters.p}}/{{tasks.gen.status}}"},
-            ]}},
-        ]}},
-        {"name": "gen", "outputs": {"parameters": [{"name": "p", "valueFrom": {"path": "/p"}}]},
-         "script": {"image": "x", "command": ["sh"], "source": "echo hi"}},
-        {"name": "echo", "inputs": {"parameters": [{"name": "m"}]}, "container": {"image": "x", "args": ["{{inputs.parameters.m}}"]}},
-    ]})
+    wf = wf_of(
+        {
+            "entrypoint": "main",
+            "templates": [
+                {
+                    "name": "main",
+                    "dag": {
+                        "tasks": [
+                            {"name": "gen", "template": "gen"},
+                            {
+                                "name": "use",
+                                "template": "echo",
+                                "dependencies": ["gen"],
+                                "arguments": {
+                                    "parameters": [
+                                        {
+                                            "name": "m",
+                                            "value": "{{tasks.gen.outputs.result}}/"
+                                            "{{tasks.gen.outputs.parameters.p}}/"
+                                            "{{tasks.gen.status}}",
+                                        },
+                                    ]
+                                },
+                            },
+                        ]
+                    },
+                },
+                {
+                    "name": "gen",
+                    "outputs": {"parameters": [{"name": "p", "valueFrom": {"path": "/p"}}]},
+                    "script": {"image": "x", "command": ["sh"], "source": "echo hi"},
+                },
+                {
+                    "name": "echo",
+                    "inputs": {"parameters": [{"name": "m"}]},
+                    "container": {"image": "x", "args": ["{{inputs.parameters.m}}"]},
+                },
+            ],
+        }
+    )
     sim = Simulator(wf, scripts={"gen": Script(stdout="hi", params={"p": "v"})}).run()
-    create = [a for d in sim.decisions for a in d.actions if getattr(a, "node_name", "") == "wf.use"][0]
+    create = next(
+        a for d in sim.decisions for a in d.actions if getattr(a, "node_name", "") == "wf.use"
+    )
     assert create.template.container.args == ["hi/v/Succeeded"]
