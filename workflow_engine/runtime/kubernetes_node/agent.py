@@ -37,7 +37,7 @@ from workflow_engine.runtime.kubernetes_node.status import (
     node_status,
     pod_status,
 )
-from workflow_engine.runtime.kubernetes_node.volumes import VolumeWriter
+from workflow_engine.runtime.kubernetes_node.volumes import VolumeWriter, with_api_env
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str]
@@ -249,7 +249,7 @@ class NodeAgent:
 
     def _start(self, key: Key, pod: dict[str, Any]) -> None:
         try:
-            prepared = self._volumes.prepare(pod)
+            prepared = with_api_env(self._volumes.prepare(pod), self.api.conn.server)
             self.runtime.create_pod(prepared)
         except WorkflowEngineError as err:
             message = f"cannot start pod: {err}"

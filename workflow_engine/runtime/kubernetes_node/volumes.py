@@ -17,6 +17,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from workflow_engine.errors import NotFound, PermanentError
 from workflow_engine.runtime.kubernetes_node.api import Api
@@ -170,6 +171,26 @@ def _field(meta: Mapping[str, Any], item: Mapping[str, Any]) -> bytes:
             f'{k}="{v}"' for k, v in sorted((meta.get("labels") or {}).items())
         ).encode()
     raise PermanentError(f"downwardAPI field {path!r} is not supported")
+
+
+def with_api_env(pod: Mapping[str, Any], server: str) -> dict[str, Any]:
+    """`pod` with KUBERNETES_SERVICE_HOST/PORT in every container pointing at the API
+    server itself: in-cluster clients (the executor) read them, and there is no
+    kube-proxy to make the `kubernetes` Service's cluster IP reachable."""
+    url = urlsplit(server)
+    extra = [
+        {"name": "KUBERNETES_SERVICE_HOST", "value": url.hostname or "127.0.0.1"},
+        {"name": "KUBERNETES_SERVICE_PORT", "value": str(url.port or 443)},
+    ]
+
+    def add(container: Mapping[str, Any]) -> dict[str, Any]:
+        env = list(container.get("env") or [])
+        names = {e.get("name") for e in env}
+        return {**container, "env": [e for e in extra if e["name"] not in names] + env}
+
+    spec = pod["spec"]
+    containers = {k: [add(c) for c in spec.get(k) or []] for k in ("initContainers", "containers")}
+    return {**pod, "spec": {**spec, **containers}}
 
 
 def _resolved_mounts(container: Mapping[str, Any]) -> dict[str, Any]:
