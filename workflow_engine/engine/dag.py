@@ -50,7 +50,9 @@ class DagPlan:
     targets: list[str]
 
 
-def plan(template: Template) -> DagPlan:
+def plan(template: Template, validate: bool) -> DagPlan:
+    """Dependencies and targets; `validate` also checks names and cycles (done when
+    the DAG starts: the template cannot change afterwards)."""
     assert template.dag is not None
     tasks = {t.name: t for t in template.dag.tasks}
     deps: dict[str, list[str]] = {}
@@ -60,43 +62,43 @@ def plan(template: Template) -> DagPlan:
             deps[task.name] = depends_names(task.depends)
             depends[task.name] = task.depends
         else:
-            deps[task.name] = list(task.dependencies or ())
+            deps[task.name] = task.dependencies or []
             depends[task.name] = None
-        for dep in deps[task.name]:
-            if dep not in tasks:
-                raise InputError(f"task '{task.name}' depends on unknown task '{dep}'")
-    order = _topological(template.dag.tasks, deps)
     has_dependants = {d for names in deps.values() for d in names}
     targets = (
         template.dag.target.split()
         if template.dag.target
-        else [t.name for t in template.dag.tasks if t.name not in has_dependants]
+        else sorted(t.name for t in template.dag.tasks if t.name not in has_dependants)
     )
+    if validate:
+        _validate(tasks, deps, targets)
+    return DagPlan(list(template.dag.tasks), deps, depends, targets)
+
+
+def _validate(tasks: dict[str, DAGTask], deps: dict[str, list[str]], targets: list[str]) -> None:
+    for name, names in deps.items():
+        for dep in names:
+            if dep not in tasks:
+                raise InputError(f"task '{name}' depends on unknown task '{dep}'")
     for target in targets:
         if target not in tasks:
             raise InputError(f"target '{target}' is not a task of the dag")
-    return DagPlan(order, deps, depends, targets)
-
-
-def _topological(tasks: list[DAGTask], deps: dict[str, list[str]]) -> list[DAGTask]:
-    by_name = {t.name: t for t in tasks}
-    waiting = {t.name: len(set(deps[t.name])) for t in tasks}
-    dependants: dict[str, list[str]] = {t.name: [] for t in tasks}
+    waiting = {name: len(set(names)) for name, names in deps.items()}
+    dependants: dict[str, list[str]] = {name: [] for name in tasks}
     for name, names in deps.items():
         for dep in set(names):
             dependants[dep].append(name)
-    ready = [t.name for t in tasks if waiting[t.name] == 0]
-    order: list[DAGTask] = []
+    ready = [name for name, count in waiting.items() if count == 0]
+    seen = 0
     while ready:
-        name = ready.pop(0) if len(ready) < 64 else ready.pop()
-        order.append(by_name[name])
+        name = ready.pop()
+        seen += 1
         for nxt in dependants[name]:
             waiting[nxt] -= 1
             if waiting[nxt] == 0:
                 ready.append(nxt)
-    if len(order) != len(tasks):
+    if seen != len(tasks):
         raise InputError("dependency cycle detected among the dag's tasks")
-    return order
 
 
 def _ancestors(p: DagPlan) -> set[str]:
@@ -122,7 +124,7 @@ class _Dag:
     ) -> None:
         self.ctx, self.run, self.node, self.tscope, self.opts = ctx, ctx.run, node, tscope, opts
         self.template = template
-        self.plan = plan(template)
+        self.plan = plan(template, validate=not ctx.run.children(node))
         self.tasks = {t.name: t for t in self.plan.order}
         self.scope = ChainMap(OutputsScope("tasks", lambda: list(self.tasks), self._lookup), scope)  # type: ignore[arg-type]
         self.hooks_done: dict[str, bool] = {}
@@ -207,12 +209,21 @@ class _Dag:
         return True
 
     # -- tasks ----------------------------------------------------------------
-    def execute_task(self, task: DAGTask) -> None:
+    def execute_task(self, task: DAGTask) -> bool:
+        """Advance one task; True when it finished during this call."""
         name = f"{self.node.name}.{task.name}"
         node = self.run.by_name(name)
         if node is not None and node.phase in FULFILLED_PHASES:
             self._after(task, node)
-            return
+            return False
+        self._advance(task, name, node)
+        done = self.task_node(task.name)
+        if done is not None and done.phase in FULFILLED_PHASES:
+            self._after(task, done)
+            return True
+        return False
+
+    def _advance(self, task: DAGTask, name: str, node: NodeStatus | None) -> None:
         if node is None:
             try:
                 go = self.decide(task)
@@ -239,9 +250,6 @@ class _Dag:
             self._execute_loop(task, name, node, resolved)
         else:
             self._execute_single(task, name, node, resolved)
-        done = self.task_node(task.name)
-        if done is not None and done.phase in FULFILLED_PHASES:
-            self._after(task, done)
 
     def _resolve(self, task: DAGTask) -> DAGTask | list[tuple[str, DAGTask]]:
         if has_loop(task):
@@ -340,11 +348,56 @@ class _Dag:
         )
 
     # -- the DAG's own phase --------------------------------------------------
-    def assess(self, considered: set[str]) -> str:
-        """Argo's assessDAGPhase over the target tasks' branch phases."""
+    def _branch_phases(self) -> dict[str, str]:
+        """Each started task's phase; skipped and omitted ones inherit the phase of the
+        branch they sit on (a failed dependency's, else Succeeded)."""
         branch: dict[str, str] = {}
+        for root in self.plan.targets:
+            stack = [(root, False)]
+            while stack:
+                name, expanded = stack.pop()
+                if name in branch:
+                    continue
+                node = self.task_node(name)
+                if node is None:
+                    branch[name] = ""
+                elif node.phase in _COMPLETED:
+                    branch[name] = node.phase
+                elif not expanded:
+                    stack.append((name, True))
+                    stack.extend((d, False) for d in self.plan.deps[name] if d not in branch)
+                else:
+                    failed = [branch[d] for d in self.plan.deps[name] if branch.get(d) in _FAILED]
+                    branch[name] = failed[0] if failed else "Succeeded"
+        return branch
+
+    def execute_all(self, considered: set[str] | None) -> None:
+        """Visit the tasks in declared order; when a task finishes during the pass and a
+        task declared before it depends on it, pass again (Argo recurses instead)."""
+        order = [t for t in self.plan.order if considered is None or t.name in considered]
+        position = {t.name: i for i, t in enumerate(order)}
+        dependants: dict[str, list[str]] | None = None
+        todo = order
+        while todo:
+            again: set[str] = set()
+            for task in todo:
+                if not self.execute_task(task):
+                    continue
+                if dependants is None:
+                    dependants = {}
+                    for name, names in self.plan.deps.items():
+                        for dep in names:
+                            dependants.setdefault(dep, []).append(name)
+                mine = position[task.name]
+                again.update(
+                    d for d in dependants.get(task.name, ()) if d in position and position[d] < mine
+                )
+            todo = [t for t in order if t.name in again]
+
+    def assess(self, considered: set[str] | None) -> str:
+        """Argo's assessDAGPhase over the target tasks' branch phases."""
         for task in self.plan.order:
-            if task.name not in considered:
+            if considered is not None and task.name not in considered:
                 continue
             node = self.task_node(task.name)
             if node is None:
@@ -352,12 +405,7 @@ class _Dag:
             if node.phase not in FULFILLED_PHASES or not self.hooks_done.get(task.name, True):
                 self.busy = True
                 return "Running"
-            if node.phase in _COMPLETED:
-                branch[task.name] = node.phase
-            else:
-                inherited = [branch[d] for d in self.plan.deps[task.name] if d in branch]
-                failed = [p for p in inherited if p in _FAILED]
-                branch[task.name] = failed[0] if failed else "Succeeded"
+        branch = self._branch_phases()
         fail_fast = self.template.dag is None or self.template.dag.fail_fast is not False
         result = "Succeeded"
         for target in self.plan.targets:
@@ -391,10 +439,8 @@ def execute_dag(
     boundary = template_boundary(ctx, node, template)
     if boundary is None:
         return run.nodes[node.id]
-    considered = _ancestors(dag.plan)
-    for task in dag.plan.order:
-        if task.name in considered:
-            dag.execute_task(task)
+    considered = _ancestors(dag.plan) if template.dag and template.dag.target else None
+    dag.execute_all(considered)
     phase = dag.assess(considered)
     if phase == "Running" and boundary.blocked and not dag.busy:
         # the template's failFast stopped the remaining tasks and nothing runs any more

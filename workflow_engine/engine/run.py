@@ -35,7 +35,8 @@ class Run:
         self._extra_sets: dict[str, set[str]] = {}
         self._ids: dict[str, str] = {}
         self.changed = False
-        for node in nodes.values():
+        for key, node in nodes.items():
+            self._ids[node.name] = key
             self._count(node, 1)
 
     # -- lookups --------------------------------------------------------------
@@ -46,7 +47,8 @@ class Run:
         return found
 
     def by_name(self, name: str) -> NodeStatus | None:
-        return self.nodes.get(self.id_of(name))
+        found = self._ids.get(name)  # every node's name is indexed
+        return self.nodes.get(found) if found is not None else None
 
     def children(self, node: NodeStatus) -> list[str]:
         extra = self._extra_children.get(node.id)
@@ -84,6 +86,7 @@ class Run:
             self._count(old, -1)
         self._count(node, 1)
         self.nodes[node.id] = node
+        self._ids[node.name] = node.id
         self.changed = True
         return node
 

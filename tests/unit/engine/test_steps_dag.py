@@ -292,3 +292,39 @@ def test_dag_task_outputs_feed_later_tasks() -> None:
         a for d in sim.decisions for a in d.actions if getattr(a, "node_name", "") == "wf.use"
     )
     assert create.template.container.args == ["hi/v/Succeeded"]
+
+
+def test_dag_tasks_declared_before_their_dependencies_still_run_in_order() -> None:
+    wf = _dag(
+        [
+            {"name": "c", "template": "c", "dependencies": ["b"]},
+            {"name": "b", "template": "c", "dependencies": ["a"], "when": "1 == 2"},
+            {"name": "a", "template": "c"},
+        ]
+    )
+    sim = Simulator(wf).run()
+    assert sim.started_order() == ["wf.a", "wf.c"]
+    assert sim.span("wf.c")[0] == 1.0  # b was skipped in the same call that saw a finish
+
+
+@pytest.mark.parametrize(
+    ("tasks", "message"),
+    [
+        pytest.param(
+            [
+                {"name": "a", "template": "c", "dependencies": ["b"]},
+                {"name": "b", "template": "c", "dependencies": ["a"]},
+            ],
+            "dependency cycle detected among the dag's tasks",
+            id="cycle",
+        ),
+        pytest.param(
+            [{"name": "a", "template": "c", "dependencies": ["zz"]}],
+            "task 'a' depends on unknown task 'zz'",
+            id="unknown-dependency",
+        ),
+    ],
+)
+def test_broken_dags_end_in_error(tasks: list[dict], message: str) -> None:
+    sim = Simulator(_dag(tasks)).run()
+    assert (sim.status.phase, sim.status.message) == ("Error", message)

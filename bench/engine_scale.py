@@ -1,0 +1,130 @@
+"""Engine scale benchmark: drive simulated workflows to completion with instant pods
+and report the CPU time spent in `operate()` (a script that prints figures, not a test).
+
+    .venv/bin/python bench/engine_scale.py [--quick]
+
+Shapes: fan-out/fan-in of 1,000 and 10,000 tasks, a chain of 1,000, 10 layers of
+100 fully connected, and the stored size of a 5,000-node status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from workflow_engine.engine import CreatePod, Observed, PodState, TaskResult, operate
+from workflow_engine.spec.models import Outputs, Workflow
+from workflow_engine.spec.status_codec import status_to_dict
+
+START = datetime(2024, 1, 1, tzinfo=UTC)
+_DONE = ("Succeeded", "Failed", "Error")
+
+
+def workflow(name: str, tasks: list[dict[str, Any]]) -> Workflow:
+    return Workflow.model_validate(
+        {
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": {
+                "entrypoint": "main",
+                "templates": [
+                    {"name": "main", "dag": {"tasks": tasks}},
+                    {"name": "work", "container": {"image": "alpine", "command": ["true"]}},
+                ],
+            },
+        }
+    )
+
+
+def fan(n: int) -> Workflow:
+    tasks = [{"name": "start", "template": "work"}]
+    tasks += [{"name": f"m{i}", "template": "work", "dependencies": ["start"]} for i in range(n)]
+    tasks.append({"name": "end", "template": "work", "dependencies": [f"m{i}" for i in range(n)]})
+    return workflow(f"fan-{n}", tasks)
+
+
+def chain(n: int) -> Workflow:
+    tasks = [{"name": "t0", "template": "work"}]
+    tasks += [
+        {"name": f"t{i}", "template": "work", "dependencies": [f"t{i - 1}"]} for i in range(1, n)
+    ]
+    return workflow(f"chain-{n}", tasks)
+
+
+def layers(depth: int, width: int) -> Workflow:
+    tasks = []
+    for layer in range(depth):
+        for i in range(width):
+            task: dict[str, Any] = {"name": f"l{layer}x{i}", "template": "work"}
+            if layer:
+                task["dependencies"] = [f"l{layer - 1}x{j}" for j in range(width)]
+            tasks.append(task)
+    return workflow(f"layers-{depth}x{width}", tasks)
+
+
+def drive(wf: Workflow) -> tuple[float, int, int, Workflow]:
+    """Run to completion; returns (operate CPU seconds, operate calls, nodes, final wf)."""
+    pods: dict[str, PodState] = {}
+    results: dict[str, TaskResult] = {}
+    observed = Observed(pods=pods, results=results)
+    now, cpu, calls = START, 0.0, 0
+    while True:
+        began = time.process_time()
+        decision = operate(wf, observed, now)
+        cpu += time.process_time() - began
+        calls += 1
+        wf = wf.model_copy(update={"status": decision.status})
+        if decision.status.phase in _DONE:
+            break
+        for action in decision.actions:
+            if isinstance(action, CreatePod) and action.pod_name not in pods:
+                pods[action.pod_name] = PodState(
+                    name=action.pod_name, phase="Succeeded", exit_code=0
+                )
+                results[action.node_id] = TaskResult(action.node_id, Outputs(exit_code="0"))
+        now += timedelta(seconds=1)
+        if calls > 100_000:
+            raise RuntimeError("did not finish")
+    assert wf.status is not None and wf.status.phase == "Succeeded", wf.status
+    return cpu, calls, len(wf.status.nodes or {}), wf
+
+
+def row(label: str, wf: Workflow) -> float:
+    cpu, calls, nodes, _ = drive(wf)
+    print(
+        f"{label:<28} {nodes:>7} nodes {calls:>6} operates {cpu:8.2f} s CPU {cpu / nodes * 1e6:9.0f} us/node"
+    )
+    return cpu / nodes
+
+
+def status_size(n: int) -> None:
+    _, _, nodes, wf = drive(fan(n - 3))
+    assert wf.status is not None
+    raw = len(json.dumps(wf.status.to_dict(), separators=(",", ":")))
+    stored = len(json.dumps(status_to_dict(wf.status), separators=(",", ":")))
+    print(
+        f"status of {nodes} nodes: raw {raw / 1024:.0f} KiB, stored {stored / 1024:.0f} KiB (compressedNodes)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="skip the 10,000-node run")
+    args = parser.parse_args()
+    per_1k = row("fan-out/fan-in 1,000", fan(1000))
+    if not args.quick:
+        per_10k = row("fan-out/fan-in 10,000", fan(10_000))
+        total_1k, total_10k = per_1k * 1003, per_10k * 10_003
+        print(
+            f"scaling exponent 1k -> 10k: {math.log(total_10k / total_1k) / math.log(10_003 / 1003):.2f}"
+        )
+    row("chain 1,000", chain(1000))
+    row("10 layers x 100, full", layers(10, 100))
+    status_size(5000)
+
+
+if __name__ == "__main__":
+    main()
