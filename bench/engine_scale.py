@@ -95,7 +95,8 @@ def drive(wf: Workflow) -> tuple[float, int, int, Workflow]:
 def row(label: str, wf: Workflow) -> float:
     cpu, calls, nodes, _ = drive(wf)
     print(
-        f"{label:<28} {nodes:>7} nodes {calls:>6} operates {cpu:8.2f} s CPU {cpu / nodes * 1e6:9.0f} us/node"
+        f"{label:<28} {nodes:>7} nodes {calls:>6} operates "
+        f"{cpu:8.2f} s CPU {cpu / nodes * 1e6:9.0f} us/node"
     )
     return cpu / nodes
 
@@ -106,7 +107,8 @@ def status_size(n: int) -> None:
     raw = len(json.dumps(wf.status.to_dict(), separators=(",", ":")))
     stored = len(json.dumps(status_to_dict(wf.status), separators=(",", ":")))
     print(
-        f"status of {nodes} nodes: raw {raw / 1024:.0f} KiB, stored {stored / 1024:.0f} KiB (compressedNodes)"
+        f"status of {nodes} nodes: raw {raw / 1024:.0f} KiB, "
+        f"stored {stored / 1024:.0f} KiB (compressedNodes)"
     )
 
 
@@ -118,9 +120,8 @@ def main() -> None:
     if not args.quick:
         per_10k = row("fan-out/fan-in 10,000", fan(10_000))
         total_1k, total_10k = per_1k * 1003, per_10k * 10_003
-        print(
-            f"scaling exponent 1k -> 10k: {math.log(total_10k / total_1k) / math.log(10_003 / 1003):.2f}"
-        )
+        exponent = math.log(total_10k / total_1k) / math.log(10_003 / 1003)
+        print(f"scaling exponent 1k -> 10k: {exponent:.2f}")
     row("chain 1,000", chain(1000))
     row("10 layers x 100, full", layers(10, 100))
     status_size(5000)
