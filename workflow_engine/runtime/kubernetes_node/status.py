@@ -7,7 +7,7 @@ the time and the facts in, and sends what comes out to the API server.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -112,8 +112,8 @@ def _state(c: ContainerObservation, container_id: str) -> dict[str, Any]:
 
 
 def _container_statuses(
-    observed: tuple[ContainerObservation, ...] | Any,
-    specs: list[Mapping[str, Any]],
+    observed: Sequence[ContainerObservation],
+    specs: Sequence[Mapping[str, Any]],
     pod_key: str,
 ) -> list[dict[str, Any]]:
     images = {str(s.get("name")): str(s.get("image") or "") for s in specs}
