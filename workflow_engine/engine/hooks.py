@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from workflow_engine.engine.context import Ctx, Opts
-from workflow_engine.engine.exprs import ExprError, evaluate
+from workflow_engine.engine.exprs import ExprError, evaluate_bool
 from workflow_engine.engine.naming import on_exit_name
 from workflow_engine.engine.params import InputError, nested, resolve_argument_artifacts
 from workflow_engine.engine.scope import node_vars, substitute_model
@@ -48,7 +48,7 @@ def run_exit_hook(
             outputs_node = ctx.run.nodes[children[-1]]
     local = ChainMap(node_vars(prefix, outputs_node), {f"{prefix}.status": parent.phase}, scope)
     try:
-        if hook.expression and not bool(evaluate(hook.expression, nested(local))):
+        if hook.expression and not evaluate_bool(hook.expression, nested(local)):
             return True
         args = hook.arguments
         if args is not None:

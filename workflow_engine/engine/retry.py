@@ -13,7 +13,7 @@ from typing import Any
 
 from workflow_engine.engine.context import Ctx, Opts
 from workflow_engine.engine.durations import BadDuration, humanize, parse_duration
-from workflow_engine.engine.exprs import ExprError, evaluate
+from workflow_engine.engine.exprs import ExprError, evaluate_bool
 from workflow_engine.engine.naming import retry_child_name
 from workflow_engine.engine.scope import substitute_model
 from workflow_engine.engine.templates import Holder, Scope
@@ -149,7 +149,7 @@ def process_retries(ctx: Ctx, node: NodeStatus, strategy: RetryStrategy) -> bool
     if limit is not None and len(children) > limit:
         run.mark(node.id, last.phase, "No more retries left")
         return True
-    if strategy.expression and not bool(evaluate(strategy.expression, _last_retry_env(last))):
+    if strategy.expression and not evaluate_bool(strategy.expression, _last_retry_env(last)):
         run.mark(node.id, last.phase, "retryStrategy.expression evaluated to false")
         return True
     return True
