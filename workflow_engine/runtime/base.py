@@ -82,11 +82,15 @@ class Sandbox(Protocol):
         env: Mapping[str, str],
         cwd: str | None = None,
         stdout_limit: int = 0,
+        capture: Path | None = None,
     ) -> RunResult:
         """Run argv inside the sandbox and wait. Its stdout and stderr go to the
         container's log (as for any container); the last `stdout_limit` bytes of
-        stdout are also returned. The runtime owns the process: deleting the pod or
-        passing its deadline kills it. A missing program gives exit code 127."""
+        stdout are also returned. With `capture` (a host file), everything the
+        process writes to stdout and stderr is also appended there, as read, without
+        the log's time stamps (the executor's `archiveLogs`). The runtime owns the
+        process: deleting the pod or passing its deadline kills it. A missing program
+        gives exit code 127."""
         ...
 
     def log(self, line: str) -> None:

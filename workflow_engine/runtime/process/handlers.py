@@ -10,6 +10,7 @@ the container's log) and reads back what that process wrote.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import queue
@@ -19,6 +20,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from workflow_engine.runtime.base import RunResult
 from workflow_engine.runtime.process.containers import ContainerPlan
@@ -72,6 +74,7 @@ class ContainerSandbox:
         env: Mapping[str, str],
         cwd: str | None = None,
         stdout_limit: int = 0,
+        capture: Path | None = None,
     ) -> RunResult:
         """`env` is laid over the container's own environment (PATH from its image)."""
         with self._lock:
@@ -97,7 +100,8 @@ class ContainerSandbox:
             if self._record.kill_requested:
                 kill_group(proc.pid, signal.SIGKILL)
         try:
-            tail, truncated = self._pump(proc.pid, out_r, err_r, stdout_limit)
+            with open(capture, "ab") if capture is not None else contextlib.nullcontext() as copy:
+                tail, truncated = self._pump(proc.pid, out_r, err_r, stdout_limit, copy)
             code = proc.wait()
         finally:
             kill_group(proc.pid, signal.SIGKILL)
@@ -109,7 +113,9 @@ class ContainerSandbox:
             stdout_truncated=truncated,
         )
 
-    def _pump(self, pid: int, out_r: int, err_r: int, limit: int) -> tuple[bytearray, bool]:
+    def _pump(
+        self, pid: int, out_r: int, err_r: int, limit: int, copy: BinaryIO | None = None
+    ) -> tuple[bytearray, bool]:
         """Copy both pipes to the log until the process exits and the pipes are drained."""
         tail = bytearray()
         truncated = False
@@ -136,6 +142,8 @@ class ContainerSandbox:
                         writers.pop(key.fd)
                         continue
                     writers[key.fd].write(data)
+                    if copy is not None:
+                        copy.write(data)
                     if key.fd == out_r and limit > 0:
                         tail += data
                         if len(tail) > limit:
