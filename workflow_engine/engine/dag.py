@@ -10,18 +10,12 @@ from __future__ import annotations
 
 from collections import ChainMap
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from workflow_engine.engine.context import Ctx, Opts, template_boundary
+from workflow_engine.engine.dag_plan import ancestors, plan
 from workflow_engine.engine.execute import execute_template
-from workflow_engine.engine.exprs import (
-    ExprError,
-    Outcome,
-    depends_names,
-    evaluate_depends,
-    evaluate_when,
-)
+from workflow_engine.engine.exprs import ExprError, Outcome, evaluate_depends, evaluate_when
 from workflow_engine.engine.hooks import exit_hook, run_exit_hook
 from workflow_engine.engine.loops import expand, has_loop, resolve_holder
 from workflow_engine.engine.params import (
@@ -38,78 +32,6 @@ from workflow_engine.spec.status import FULFILLED_PHASES
 
 _FAILED = frozenset({"Failed", "Error"})
 _COMPLETED = frozenset({"Succeeded", "Failed", "Error"})
-
-
-@dataclass(frozen=True)
-class DagPlan:
-    """What a DAG template's shape implies, computed once per template and call."""
-
-    order: list[DAGTask]
-    deps: dict[str, list[str]]
-    depends: dict[str, str | None]  # None: plain `dependencies`
-    targets: list[str]
-
-
-def plan(template: Template, validate: bool) -> DagPlan:
-    """Dependencies and targets; `validate` also checks names and cycles (done when
-    the DAG starts: the template cannot change afterwards)."""
-    assert template.dag is not None
-    tasks = {t.name: t for t in template.dag.tasks}
-    deps: dict[str, list[str]] = {}
-    depends: dict[str, str | None] = {}
-    for task in template.dag.tasks:
-        if task.depends:
-            deps[task.name] = depends_names(task.depends)
-            depends[task.name] = task.depends
-        else:
-            deps[task.name] = task.dependencies or []
-            depends[task.name] = None
-    has_dependants = {d for names in deps.values() for d in names}
-    targets = (
-        template.dag.target.split()
-        if template.dag.target
-        else sorted(t.name for t in template.dag.tasks if t.name not in has_dependants)
-    )
-    if validate:
-        _validate(tasks, deps, targets)
-    return DagPlan(list(template.dag.tasks), deps, depends, targets)
-
-
-def _validate(tasks: dict[str, DAGTask], deps: dict[str, list[str]], targets: list[str]) -> None:
-    for name, names in deps.items():
-        for dep in names:
-            if dep not in tasks:
-                raise InputError(f"task '{name}' depends on unknown task '{dep}'")
-    for target in targets:
-        if target not in tasks:
-            raise InputError(f"target '{target}' is not a task of the dag")
-    waiting = {name: len(set(names)) for name, names in deps.items()}
-    dependants: dict[str, list[str]] = {name: [] for name in tasks}
-    for name, names in deps.items():
-        for dep in set(names):
-            dependants[dep].append(name)
-    ready = [name for name, count in waiting.items() if count == 0]
-    seen = 0
-    while ready:
-        name = ready.pop()
-        seen += 1
-        for nxt in dependants[name]:
-            waiting[nxt] -= 1
-            if waiting[nxt] == 0:
-                ready.append(nxt)
-    if seen != len(tasks):
-        raise InputError("dependency cycle detected among the dag's tasks")
-
-
-def _ancestors(p: DagPlan) -> set[str]:
-    seen: set[str] = set()
-    stack = list(p.targets)
-    while stack:
-        name = stack.pop()
-        if name not in seen:
-            seen.add(name)
-            stack.extend(p.deps[name])
-    return seen
 
 
 class _Dag:
@@ -439,7 +361,7 @@ def execute_dag(
     boundary = template_boundary(ctx, node, template)
     if boundary is None:
         return run.nodes[node.id]
-    considered = _ancestors(dag.plan) if template.dag and template.dag.target else None
+    considered = ancestors(dag.plan) if template.dag and template.dag.target else None
     dag.execute_all(considered)
     phase = dag.assess(considered)
     if phase == "Running" and boundary.blocked and not dag.busy:

@@ -147,6 +147,7 @@ def _execute_group(
     scope: Mapping[str, Any],
     opts: Opts,
 ) -> NodeStatus:
+    """Argo's executeStepGroup: start the group's steps, then settle the group."""
     run = ctx.run
     if sg.phase in FULFILLED_PHASES:
         return sg
@@ -158,58 +159,70 @@ def _execute_group(
         except (InputError, ExprError) as err:
             return run.mark(sg.id, "Error", str(err))
         if children is None:
-            owner[run.id_of(f"{sg.name}.{step.name}")] = step
-            _skip(ctx, f"{sg.name}.{step.name}", step, steps_node, tscope, "Skipped, empty params")
-            run.add_child(sg.name, f"{sg.name}.{step.name}")
+            name = f"{sg.name}.{step.name}"
+            owner[run.id_of(name)] = step
+            _skip(ctx, name, step, steps_node, tscope, "Skipped, empty params")
+            run.add_child(sg.name, name)
             continue
         for name, resolved in children:
             child_name = f"{sg.name}.{name}"
             owner[run.id_of(child_name)] = step
-            child = run.by_name(child_name)
-            if child is None:
-                try:
-                    proceed = evaluate_when(resolved.when) if resolved.when else True
-                except ExprError as err:
-                    return run.mark(sg.id, "Error", str(err))
-                if not proceed:
-                    _skip(
-                        ctx,
-                        child_name,
-                        resolved,
-                        steps_node,
-                        tscope,
-                        f"when '{resolved.when}' evaluated false",
-                    )
-                    run.add_child(sg.name, child_name)
-                    continue
-            child = execute_template(
-                ctx,
-                child_name,
-                resolved,
-                tscope,
-                resolved.arguments,
-                Opts(boundary_id=steps_node.id, on_exit=opts.on_exit),
-            )
-            if child is None:
-                continue
-            run.add_child(sg.name, child_name)
-            if child.phase in FULFILLED_PHASES:
+            try:
+                child = _run_step(ctx, sg, child_name, resolved, steps_node, tscope, opts)
+            except ExprError as err:
+                return run.mark(sg.id, "Error", str(err))
+            if child is not None and child.phase in FULFILLED_PHASES:
+                prefix = f"steps.{step.name}"
                 hook = exit_hook(ctx, step)
-                done = run_exit_hook(
-                    ctx, hook, child, steps_node.id, tscope, f"steps.{step.name}", scope
-                )
+                done = run_exit_hook(ctx, hook, child, steps_node.id, tscope, prefix, scope)
                 hooks_done = hooks_done and done
-    sg = run.nodes[sg.id]
-    kids = list(run.child_nodes(sg))
-    if not hooks_done or any(k.phase not in FULFILLED_PHASES for k in kids):
+    return _settle_group(ctx, run.nodes[sg.id], owner, hooks_done)
+
+
+def _run_step(
+    ctx: Ctx,
+    sg: NodeStatus,
+    child_name: str,
+    step: WorkflowStep,
+    steps_node: NodeStatus,
+    tscope: Scope,
+    opts: Opts,
+) -> NodeStatus | None:
+    """Create (or skip, per `when`) and advance one step of a group."""
+    run = ctx.run
+    if run.by_name(child_name) is None and step.when and not evaluate_when(step.when):
+        message = f"when '{step.when}' evaluated false"
+        _skip(ctx, child_name, step, steps_node, tscope, message)
+        run.add_child(sg.name, child_name)
+        return None
+    child = execute_template(
+        ctx,
+        child_name,
+        step,
+        tscope,
+        step.arguments,
+        Opts(boundary_id=steps_node.id, on_exit=opts.on_exit),
+    )
+    if child is not None:
+        run.add_child(sg.name, child_name)
+    return child
+
+
+def _settle_group(
+    ctx: Ctx, sg: NodeStatus, owner: dict[str, WorkflowStep], hooks_done: bool
+) -> NodeStatus:
+    """Once every child (and its exit hook) is done: Failed on the first failed child
+    that does not continueOn, else Succeeded."""
+    kids = list(ctx.run.child_nodes(sg))
+    if not hooks_done or len(kids) < len(owner):
         return sg
-    if len(kids) < sum(1 for _ in owner):
+    if any(k.phase not in FULFILLED_PHASES for k in kids):
         return sg
     for kid in kids:
         step = owner.get(kid.id)
         if kid.phase in _FAILED and not (step is not None and continues_on(step, kid.phase)):
-            return run.mark(sg.id, "Failed", f"child '{kid.id}' failed")
-    return run.mark(sg.id, "Succeeded")
+            return ctx.run.mark(sg.id, "Failed", f"child '{kid.id}' failed")
+    return ctx.run.mark(sg.id, "Succeeded")
 
 
 def _expand_step(
