@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from executor.config import ExecutorConfig
 from executor.kubeenv import command_line
 from executor.sandbox import FORWARDED_SIGNALS, LocalSandbox
+from executor.secrets import StoreSecrets
 from executor.work import EXECUTOR_FAILED, execute
 from workflow_engine.artifacts import default_drivers
 from workflow_engine.errors import WorkflowEngineError
@@ -39,7 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for signum in FORWARDED_SIGNALS:
         signal.signal(signum, lambda n, _frame: sandbox.forward(n))
     try:
-        return execute(config, command, sandbox, store, default_drivers(config.repository))
+        drivers = default_drivers(config.repository, StoreSecrets(store, config.namespace))
+        return execute(config, command, sandbox, store, drivers)
     finally:
         store.close()
 

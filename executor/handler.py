@@ -6,7 +6,9 @@ main container's spec and its Sandbox. The handler reads the `WF_*` entries of t
 spec's env (never os.environ), runs `executor.work.execute`, and returns the exit code.
 
 Per-pod cost is kept small: the template JSON is parsed once, the artifact repository
-and its drivers are parsed and built once per distinct repository JSON and reused.
+and its drivers are parsed and built once per distinct (repository JSON, namespace) and
+reused. Drivers read credentials from Secret objects in the store, in the pod's
+namespace (`executor.secrets.StoreSecrets`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from typing import Any
 
 from executor.config import ExecutorConfig
 from executor.kubeenv import literal_env, user_argv
+from executor.secrets import StoreSecrets
 from executor.work import EXECUTOR_FAILED, execute
 from workflow_engine.artifacts import (
     ArtifactRepository,
     Drivers,
+    SecretResolver,
     default_drivers,
     parse_repository,
 )
@@ -27,7 +31,7 @@ from workflow_engine.errors import WorkflowEngineError
 from workflow_engine.runtime.base import ContainerHandler, Sandbox
 from workflow_engine.store.base import Store
 
-DriverFactory = Callable[[ArtifactRepository | None], Drivers]
+DriverFactory = Callable[[ArtifactRepository | None, SecretResolver], Drivers]
 _CACHE_LIMIT = 16
 
 
@@ -35,7 +39,7 @@ def make_container_handler(
     store: Store, drivers: DriverFactory = default_drivers
 ) -> ContainerHandler:
     repos: dict[str, ArtifactRepository] = {}
-    built: dict[str, Drivers] = {}
+    built: dict[tuple[str, str], Drivers] = {}
 
     def cached_repository(text: str) -> ArtifactRepository:
         repo = repos.get(text)
@@ -46,11 +50,12 @@ def make_container_handler(
         return repo
 
     def drivers_for(config: ExecutorConfig) -> Drivers:
-        found = built.get(config.repository_json)
+        key = (config.repository_json, config.namespace)
+        found = built.get(key)
         if found is None:
             if len(built) >= _CACHE_LIMIT:
                 built.clear()
-            found = built[config.repository_json] = drivers(config.repository)
+            found = built[key] = drivers(config.repository, StoreSecrets(store, config.namespace))
         return found
 
     def handle(spec: Mapping[str, Any], sandbox: Sandbox) -> int:

@@ -119,7 +119,7 @@ def _save(
     if location_kind(artifact) is None:
         if repo is None:
             raise PermanentError("no location given and no artifact repository configured")
-        prefix = _archive_key(template) or render_key_format(repo.key_format, key_variables)
+        prefix = archive_key(template) or render_key_format(repo.key_format, key_variables)
         artifact = locate(artifact, repo, output_key(prefix, artifact, extension))
     return driver_for(drivers, artifact).save(src, artifact)
 
@@ -140,7 +140,7 @@ def _stage(artifact: Artifact, src: Path, tmp: Path) -> tuple[Path, str]:
     return packed, ".tgz"
 
 
-def _archive_key(template: Template) -> str:
+def archive_key(template: Template) -> str:
     """A key prefix from the template's `archiveLocation` (local or s3 key), if any."""
     loc = template.archive_location
     if loc is None:

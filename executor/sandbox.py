@@ -8,6 +8,7 @@ what they say, the user's command is a child process whose stdout is copied to o
 from __future__ import annotations
 
 import os
+import selectors
 import signal
 import subprocess
 import sys
@@ -47,10 +48,15 @@ class LocalSandbox:
         env: Mapping[str, str],
         cwd: str | None = None,
         stdout_limit: int = 0,
+        capture: Path | None = None,
     ) -> RunResult:
         try:
             proc = subprocess.Popen(
-                list(argv), env={**self._base_env, **env}, cwd=cwd, stdout=subprocess.PIPE
+                list(argv),
+                env={**self._base_env, **env},
+                cwd=cwd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE if capture is not None else None,
             )
         except FileNotFoundError:
             self.log(f"wf-exec: {argv[0]}: command not found")
@@ -60,7 +66,11 @@ class LocalSandbox:
             return RunResult(exit_code=126, stdout=b"")
         with self._lock:
             self._proc = proc
-        tail, truncated = self._pump(proc, stdout_limit)
+        if capture is None:
+            tail, truncated = self._pump(proc, stdout_limit)
+        else:
+            with open(capture, "ab") as copy:
+                tail, truncated = self._pump_both(proc, stdout_limit, copy)
         code = proc.wait()
         with self._lock:
             self._proc = None
@@ -90,6 +100,36 @@ class LocalSandbox:
                     del tail[:-limit]
                     truncated = True
         proc.stdout.close()
+        return tail, truncated
+
+    def _pump_both(
+        self, proc: subprocess.Popen[bytes], limit: int, copy: BinaryIO
+    ) -> tuple[bytearray, bool]:
+        """As `_pump`, with stderr piped too (to our stderr), both copied to `copy`."""
+        assert proc.stdout is not None and proc.stderr is not None
+        tail = bytearray()
+        truncated = False
+        outputs = {proc.stdout.fileno(): self._stdout, proc.stderr.fileno(): sys.stderr.buffer}
+        with selectors.DefaultSelector() as sel:
+            for fd in outputs:
+                sel.register(fd, selectors.EVENT_READ)
+            while outputs:
+                for key, _ in sel.select():
+                    data = os.read(key.fd, _CHUNK)
+                    if not data:
+                        sel.unregister(key.fd)
+                        outputs.pop(key.fd)
+                        continue
+                    outputs[key.fd].write(data)
+                    outputs[key.fd].flush()
+                    copy.write(data)
+                    if key.fd == proc.stdout.fileno() and limit > 0:
+                        tail += data
+                        if len(tail) > limit:
+                            del tail[:-limit]
+                            truncated = True
+        proc.stdout.close()
+        proc.stderr.close()
         return tail, truncated
 
 

@@ -2,7 +2,8 @@
 `wf-exec run -- cmd...` in a container, and the embedded runtime's in-process handler.
 
     fetch input artifacts -> stage the script -> run the user's command in the sandbox
-    -> collect result, exit code, output parameters and artifacts -> one TaskResult
+    -> collect result, exit code, output parameters and artifacts (and the logs, with
+    archiveLogs) -> one TaskResult
     -> return the user's exit code (1 if the executor failed and the user's was 0)
 
 A failure of the executor itself (an input that cannot be fetched, an output that
@@ -13,10 +14,13 @@ logged, so the node stays `Failed` rather than `Error` (as Argo reports it).
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from executor.config import ExecutorConfig
 from executor.inputs import fetch_inputs, stage_script
+from executor.logs import LOGS_FILE, logs_wanted, save_logs
 from executor.outputs import (
     RESULT_LIMIT,
     Collected,
@@ -51,13 +55,22 @@ def execute(
         sandbox.log(f"wf-exec: {message}")
         _report(config, store, sandbox, {}, message, error=True)
         return EXECUTOR_FAILED
-    # The container's own environment is the sandbox's; nothing is added to it.
-    run = sandbox.run(argv, {}, None, stdout_limit=RESULT_LIMIT)
-    try:
-        collected = _collect(config, sandbox, drivers, run)
-    except Exception as exc:  # any collection failure must still become a report
-        collected = Collected(outputs={"exitCode": str(run.exit_code)})
-        collected.errors.append(f"failed to collect outputs: {exc!r}")
+    with tempfile.TemporaryDirectory(prefix="wf-exec-logs-") as logs_dir:
+        capture = Path(logs_dir, LOGS_FILE) if logs_wanted(template, config.repository) else None
+        # The container's own environment is the sandbox's; nothing is added to it.
+        if capture is None:
+            run = sandbox.run(argv, {}, None, stdout_limit=RESULT_LIMIT)
+        else:
+            run = sandbox.run(argv, {}, None, stdout_limit=RESULT_LIMIT, capture=capture)
+        try:
+            collected = _collect(config, sandbox, drivers, run)
+        except Exception as exc:  # any collection failure must still become a report
+            collected = Collected(outputs={"exitCode": str(run.exit_code)})
+            collected.errors.append(f"failed to collect outputs: {exc!r}")
+        if capture is not None:
+            save_logs(
+                capture, template, drivers, config.repository, config.key_variables(), collected
+            )
     for line in collected.notes:
         sandbox.log(f"wf-exec: {line}")
     user_failed = run.exit_code != 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -39,6 +40,26 @@ LOCATION_KINDS = (
 )
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long a driver keeps trying through transient errors: `attempts` tries, waits
+    growing from `initial_wait` (doubling) up to `max_wait` seconds."""
+
+    attempts: int = 5
+    initial_wait: float = 0.5
+    max_wait: float = 8.0
+
+    @property
+    def budget(self) -> float:
+        """The most time spent waiting between attempts, in seconds."""
+        return sum(
+            min(self.max_wait, self.initial_wait * 2**i) for i in range(max(0, self.attempts - 1))
+        )
+
+
+DEFAULT_RETRY = RetryPolicy()
 
 
 class ArtifactDriver(Protocol):

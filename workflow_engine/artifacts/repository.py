@@ -21,9 +21,18 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from workflow_engine.artifacts.base import RetryingDriver
+from workflow_engine.artifacts.base import (
+    DEFAULT_RETRY,
+    ArtifactDriver,
+    RetryingDriver,
+    RetryPolicy,
+)
+from workflow_engine.artifacts.git import GitDriver
+from workflow_engine.artifacts.http import HTTPDriver
 from workflow_engine.artifacts.local import LocalDriver
 from workflow_engine.artifacts.raw import RawDriver
+from workflow_engine.artifacts.s3 import S3Driver
+from workflow_engine.artifacts.secrets import NoSecrets, SecretResolver
 from workflow_engine.errors import PermanentError, SpecError, SpecErrors
 from workflow_engine.spec.artifacts import LocalArtifact
 from workflow_engine.spec.loader import validation_errors
@@ -127,13 +136,31 @@ def locate(artifact: Artifact, repo: ArtifactRepository, key: str) -> Artifact:
     )
 
 
-def default_drivers(repo: ArtifactRepository | None) -> dict[str, RetryingDriver]:
-    """The drivers a pod needs for this repository, each wrapped in retries.
+def default_drivers(
+    repo: ArtifactRepository | None,
+    secrets: SecretResolver | None = None,
+    retry: RetryPolicy = DEFAULT_RETRY,
+) -> dict[str, RetryingDriver]:
+    """The drivers a pod needs, each wrapped in retries: raw, git and http always, the
+    repository's kind (local directory or s3) when configured, and s3 for artifacts
+    that carry a complete location of their own. `secrets` reads credentials (none
+    configured: any secret reference is refused with a clear error)."""
+    secrets = secrets if secrets is not None else NoSecrets()
 
-    S3, git and http drivers come later through the same port; until then an artifact
-    in such a location fails with a PermanentError naming its kind.
-    """
-    drivers = {"raw": RetryingDriver(RawDriver())}
+    def wrap(driver: ArtifactDriver) -> RetryingDriver:
+        return RetryingDriver(
+            driver,
+            attempts=retry.attempts,
+            initial_wait=retry.initial_wait,
+            max_wait=retry.max_wait,
+        )
+
+    drivers = {
+        "raw": wrap(RawDriver()),
+        "git": wrap(GitDriver(secrets)),
+        "http": wrap(HTTPDriver(secrets)),
+        "s3": wrap(S3Driver(repo.s3 if repo is not None else None, secrets)),
+    }
     if repo is not None and repo.local is not None:
-        drivers["local"] = RetryingDriver(LocalDriver(Path(repo.local.path)))
+        drivers["local"] = wrap(LocalDriver(Path(repo.local.path)))
     return drivers

@@ -213,6 +213,6 @@ def test_output_key_and_locate() -> None:
 
 
 def test_default_drivers(tmp_path: Path) -> None:
-    assert sorted(default_drivers(None)) == ["raw"]
+    assert sorted(default_drivers(None)) == ["git", "http", "raw", "s3"]
     repo = parse_repository(f'{{"local": {{"path": "{tmp_path}"}}}}')
-    assert sorted(default_drivers(repo)) == ["local", "raw"]
+    assert sorted(default_drivers(repo)) == ["git", "http", "local", "raw", "s3"]

@@ -298,9 +298,10 @@ def test_input_archive_none_is_not_unpacked(
     [
         ({"name": "need", "path": "/in/x"}, "required input artifact 'need' not supplied"),
         ({"name": "k", "path": "/in/x", "local": {"key": "absent"}}, "no object at key 'absent'"),
-        ({"name": "s", "path": "/in/x", "s3": {"key": "k"}}, "no driver for 's3'"),
+        ({"name": "s", "path": "/in/x", "s3": {"key": "k"}}, "s3 location has no bucket"),
+        ({"name": "h", "path": "/in/x", "hdfs": {"path": "/p"}}, "no driver for 'hdfs'"),
     ],
-    ids=["not-supplied", "not-in-repository", "no-driver"],
+    ids=["not-supplied", "not-in-repository", "s3-without-repository", "no-driver"],
 )
 def test_input_failure_is_an_error_and_the_command_does_not_run(
     sandbox: FakeSandbox,

@@ -58,9 +58,9 @@ def test_handler_runs_a_script_pod_and_reports(sandbox: FakeSandbox, tmp_path: P
     store = MemoryStore()
     built: list[ArtifactRepository | None] = []
 
-    def drivers(repo: ArtifactRepository | None) -> Any:
+    def drivers(repo: ArtifactRepository | None, secrets: Any) -> Any:
         built.append(repo)
-        return default_drivers(repo)
+        return default_drivers(repo, secrets)
 
     handler = make_container_handler(store, drivers)
     spec = _main_container(template, tmp_path / "repo")
