@@ -7,6 +7,8 @@
 #   WF_CLUSTER_KUBECTL=1  also build kubectl (done anyway when none is on PATH)
 set -euo pipefail
 cd "$(dirname "$0")/../tests/cluster/build"
+command -v go >/dev/null 2>&1 || PATH=/usr/local/go/bin:$PATH
+command -v go >/dev/null 2>&1 || { echo "build-cluster: needs Go 1.24 or newer on PATH" >&2; exit 1; }
 
 k8s=$(awk '$1 == "k8s.io/kubernetes" {print $2; exit}' go.mod)
 etcd=$(awk '$1 == "go.etcd.io/etcd/server/v3" {print $2; exit}' go.mod)
