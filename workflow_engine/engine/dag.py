@@ -161,7 +161,7 @@ class _Dag:
                 return
         try:
             resolved = self._resolve(task)
-        except (InputError, ExprError) as err:
+        except (InputError, ExprError, ValueError) as err:
             if node is None:
                 self.init(task, name, "Skipped", "Error", str(err))
                 self.connect(task, name)
@@ -356,7 +356,7 @@ def execute_dag(
     run = ctx.run
     try:
         dag = _Dag(ctx, node, tscope, template, scope, opts)
-    except (InputError, ExprError) as err:
+    except (InputError, ExprError, ValueError) as err:
         return run.mark(node.id, "Error", str(err))
     boundary = template_boundary(ctx, node, template)
     if boundary is None:
@@ -380,7 +380,7 @@ def execute_dag(
         return run.mark(node.id, phase)  # type: ignore[arg-type]
     try:
         outputs = template_outputs(template, dag.scope)
-    except (InputError, ExprError) as err:
+    except (InputError, ExprError, ValueError) as err:
         return run.mark(node.id, "Error", str(err))
     if outputs is not None:
         run.update(node.id, outputs=outputs)

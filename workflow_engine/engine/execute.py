@@ -65,7 +65,7 @@ def execute_template(
             return None
     try:
         inputs, input_scope = bind_inputs(ctx, template, args)
-    except (InputError, ExprError) as err:
+    except (InputError, ExprError, ValueError) as err:
         return error_node(ctx, node, node_name, holder, tscope, opts, str(err))
     strategy = strategy_for(ctx, template, input_scope)
     if strategy is not None:

@@ -53,7 +53,7 @@ def run_exit_hook(
         args = hook.arguments
         if args is not None:
             args = resolve_argument_artifacts(substitute_model(args, local, strict=True), local)
-    except (ExprError, InputError) as err:
+    except (ExprError, InputError, ValueError) as err:
         ctx.run.mark(parent.id, "Error", str(err)) if parent.phase not in FULFILLED_PHASES else None
         return True
     from workflow_engine.engine.execute import execute_template

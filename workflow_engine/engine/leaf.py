@@ -97,7 +97,7 @@ def execute_pod(
     scope = ChainMap(_local_vars(pod, node_name, template, opts), input_scope, ctx.globals)
     try:
         final = substitute_model(template, scope, strict=True, skip=("inputs",))
-    except ExprError as err:
+    except (ExprError, ValueError) as err:
         return error_node(ctx, node, node_name, holder, tscope, opts, str(err))
     if inputs is not None:
         final = final.model_copy(update={"inputs": inputs})

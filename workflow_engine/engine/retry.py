@@ -31,7 +31,9 @@ _TRANSIENT = re.compile(
 def strategy_for(
     ctx: Ctx, template: Template, input_scope: Mapping[str, Any]
 ) -> RetryStrategy | None:
-    strategy = template.retry_strategy or ctx.spec.retry_strategy
+    strategy = template.retry_strategy
+    if strategy is None and template.kind not in ("steps", "dag", "suspend"):
+        strategy = ctx.spec.retry_strategy  # the workflow's default applies to leaves
     if strategy is None:
         return None
     if input_scope:

@@ -114,7 +114,7 @@ def execute_steps(
         _set_outbound(ctx, node, run.by_name(f"{node.name}[{len(groups) - 1}]"))
     try:
         outputs = template_outputs(template, full)
-    except (InputError, ExprError) as err:
+    except (InputError, ExprError, ValueError) as err:
         return run.mark(node.id, "Error", str(err))
     if outputs is not None:
         run.update(node.id, outputs=outputs)
@@ -156,7 +156,7 @@ def _execute_group(
     for step in group:
         try:
             children = _expand_step(step, scope)
-        except (InputError, ExprError) as err:
+        except (InputError, ExprError, ValueError) as err:
             return run.mark(sg.id, "Error", str(err))
         if children is None:
             name = f"{sg.name}.{step.name}"

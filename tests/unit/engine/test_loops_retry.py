@@ -264,3 +264,25 @@ def test_retry_node_takes_the_last_attempts_outputs() -> None:
     )
     sim = Simulator(wf, scripts={"main": [Script(exit_code=1), Script(stdout="ok")]}).run()
     assert sim.node("wf").outputs.result == "ok"
+
+
+@pytest.mark.parametrize(
+    ("step", "message"),
+    [
+        pytest.param({"withSequence": {"count": "many"}}, "invalid literal", id="bad-sequence"),
+        pytest.param({"withItems": ["{{nope}}"]}, "nope", id="unresolved-item"),
+    ],
+)
+def test_bad_loops_error_the_group_instead_of_crashing(step: dict, message: str) -> None:
+    wf = wf_of(
+        {
+            "entrypoint": "main",
+            "templates": [
+                {"name": "main", "steps": [[{"name": "x", "template": "c", **step}]]},
+                {"name": "c", "container": {"image": "x"}},
+            ],
+        }
+    )
+    sim = Simulator(wf).run()
+    group = sim.node("wf[0]")
+    assert group.phase == "Error" and message in group.message

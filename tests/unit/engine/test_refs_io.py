@@ -30,7 +30,7 @@ def commands(sim: Simulator) -> list[list[str]]:
         a.template.container.command
         for d in sim.decisions
         for a in d.actions
-        if isinstance(a, CreatePod)
+        if isinstance(a, CreatePod) and a.template.container is not None
     ]
 
 
@@ -316,3 +316,37 @@ def test_labels_carry_phase_and_completion() -> None:
         if hasattr(a, "reason") and not hasattr(a, "pod_name")
     ]
     assert reasons == ["WorkflowRunning", "WorkflowNodeSucceeded", "WorkflowSucceeded"]
+
+
+@pytest.mark.parametrize("side", ["heads", "tails"])
+def test_expression_outputs_and_inline_expressions(side: str) -> None:
+    sim = Simulator(
+        load(str(DATA / "conditional-parameters.yaml")),
+        scripts={
+            "flip-coin": Script(stdout=side),
+            "heads": Script(stdout="H"),
+            "tails": Script(stdout="T"),
+        },
+    ).run()
+    assert sim.status.phase == "Succeeded"
+    root = sim.node("conditional-parameter")
+    assert root.outputs.parameters[0].value == ("H" if side == "heads" else "T")
+    shout = [c for c in commands(sim) if c and c[0] == "echo"]
+    assert shout == [["echo", side.upper()]]
+
+
+def test_workflow_retry_strategy_applies_to_leaves_only() -> None:
+    wf = wf_of(
+        {
+            "entrypoint": "main",
+            "retryStrategy": {"limit": 1},
+            "templates": [
+                {"name": "main", "steps": [[{"name": "a", "template": "c"}]]},
+                {"name": "c", "container": {"image": "x"}},
+            ],
+        }
+    )
+    sim = Simulator(wf, scripts={"c": Script(exit_code=1)}).run()
+    assert sim.node("wf").type == "Steps"
+    assert sim.node("wf[0].a").type == "Retry"
+    assert sim.creates == 2
