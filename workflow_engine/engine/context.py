@@ -77,6 +77,17 @@ class Ctx:
             return DEADLINE_MESSAGE
         return None
 
+    def waiting_on_pod(self, node: NodeStatus) -> bool:
+        """A pod node whose pod exists and is not finished: nothing to decide for it
+        beyond what pod reconciliation did, so callers skip re-resolving it."""
+        if node.type != "Pod" or node.phase not in ("Pending", "Running"):
+            return False
+        if node.phase == "Running":
+            return True
+        from workflow_engine.engine.leaf import node_pod_name
+
+        return node_pod_name(self.name, node) in self.observed.pods
+
     def may_start(self, boundary_id: str | None) -> bool:
         """Argo's checkParallelism for a node about to be created."""
         limit = self.spec.parallelism

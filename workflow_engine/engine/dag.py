@@ -138,6 +138,8 @@ class _Dag:
         if node is not None and node.phase in FULFILLED_PHASES:
             self._after(task, node)
             return False
+        if node is not None and self.ctx.waiting_on_pod(node):
+            return False
         self._advance(task, name, node)
         done = self.task_node(task.name)
         if done is not None and done.phase in FULFILLED_PHASES:

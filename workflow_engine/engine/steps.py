@@ -154,6 +154,11 @@ def _execute_group(
     owner: dict[str, WorkflowStep] = {}
     hooks_done = True
     for step in group:
+        if not has_loop(step):
+            existing = run.by_name(f"{sg.name}.{step.name}")
+            if existing is not None and ctx.waiting_on_pod(existing):
+                owner[existing.id] = step
+                continue
         try:
             children = _expand_step(step, scope)
         except (InputError, ExprError, ValueError) as err:
