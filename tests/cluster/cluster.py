@@ -170,7 +170,10 @@ class ControlPlane:
 
     def _exists(self, proc: Proc, path: str) -> bool:
         proc.check_alive()
-        return self.request("GET", path)[0] == 200
+        try:
+            return self.request("GET", path)[0] == 200
+        except OSError:  # a dropped connection: ask again
+            return False
 
     def stop(self) -> None:
         """Stop the processes this object started (last started first)."""
