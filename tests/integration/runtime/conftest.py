@@ -2,7 +2,9 @@
 
 What is real here: a `ProcessRuntime` per test on a temporary state directory, running
 real processes; parametrized over the plain sandbox and (when root and overlayfs allow
-it) the overlay sandbox. The host PATH given to the runtime leaves out the virtualenv.
+it) the overlay sandbox, entered through the wf-sandbox helper (when scripts/setup.sh
+built it) and through Python's preexec function. The host PATH given to the runtime
+leaves out the virtualenv.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 import pytest
 
 from workflow_engine.runtime.process import ProcessRuntime
-from workflow_engine.runtime.process.sandbox import probe_overlay
+from workflow_engine.runtime.process.sandbox import find_helper, probe_overlay
 
 pytest.register_assert_rewrite("tests.contract.runtime_contract")
 
@@ -27,15 +29,25 @@ def overlay_available(tmp_path_factory: pytest.TempPathFactory) -> bool:
     return probe_overlay(tmp_path_factory.mktemp("probe"))
 
 
-@pytest.fixture(params=["plain", "overlay"])
-def sandbox_kind(request: pytest.FixtureRequest, overlay_available: bool) -> str:
-    if request.param == "overlay" and not overlay_available:
+@pytest.fixture(params=["plain", "overlay", "overlay-preexec"])
+def sandbox_mode(request: pytest.FixtureRequest, overlay_available: bool) -> str:
+    mode = str(request.param)
+    if mode != "plain" and not overlay_available:
         pytest.skip("the overlay sandbox needs root and overlayfs")
-    return str(request.param)
+    if mode == "overlay" and find_helper() is None:
+        pytest.skip("wf-sandbox is built by scripts/setup.sh")
+    return mode
 
 
 @pytest.fixture
-def runtime_factory(tmp_path: Path, sandbox_kind: str) -> Iterator[Callable[..., ProcessRuntime]]:
+def sandbox_kind(sandbox_mode: str) -> str:
+    return sandbox_mode.split("-")[0]
+
+
+@pytest.fixture
+def runtime_factory(
+    tmp_path: Path, sandbox_kind: str, sandbox_mode: str
+) -> Iterator[Callable[..., ProcessRuntime]]:
     made: list[ProcessRuntime] = []
 
     def make(slots: int | None = None, handlers: Mapping[str, Any] | None = None) -> ProcessRuntime:
@@ -45,6 +57,7 @@ def runtime_factory(tmp_path: Path, sandbox_kind: str) -> Iterator[Callable[...,
             handlers=handlers or {},
             sandbox=sandbox_kind,  # type: ignore[arg-type]
             host_path=HOST_PATH,
+            sandbox_helper=None if sandbox_mode == "overlay-preexec" else "auto",
         )
         made.append(runtime)
         return runtime

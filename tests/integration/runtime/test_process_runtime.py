@@ -20,8 +20,14 @@ from workflow_engine.runtime.process import SIDECARS_ANNOTATION, ProcessRuntime
 Factory = Callable[..., ProcessRuntime]
 
 
-def test_sandbox_kind_is_reported(runtime_factory: Factory, sandbox_kind: str) -> None:
-    assert runtime_factory().sandbox_kind == sandbox_kind
+def test_sandbox_kind_is_reported(runtime_factory: Factory, sandbox_mode: str) -> None:
+    runtime = runtime_factory()
+    helper = runtime.sandbox_helper
+    assert (runtime.sandbox_kind, helper and os.path.basename(helper)) == {
+        "plain": ("plain", None),
+        "overlay": ("overlay", "wf-sandbox"),
+        "overlay-preexec": ("overlay", None),
+    }[sandbox_mode]
 
 
 @pytest.mark.parametrize(
@@ -178,3 +184,24 @@ def test_a_missing_program_through_a_handler_gives_127(runtime_factory: Factory)
     assert wait_phase(runtime, name).phase == "Failed"
     assert codes == [127]
     assert "no-such-program-xyz" in log_text(runtime, name)
+
+
+def test_overlay_pods_start_through_the_sandbox_helper(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("the overlay sandbox needs root")
+    calls = tmp_path / "calls"
+    fake = tmp_path / "fake-wf-sandbox"
+    # same arguments as wf-sandbox; runs the program without any sandbox, and says so
+    fake.write_text(
+        f'#!/bin/sh\necho "$4 $5" >> {calls}\nn=$5; shift 5; shift $((3 * n)); exec "$@"\n'
+    )
+    fake.chmod(0o755)
+    runtime = ProcessRuntime(tmp_path / "state", sandbox="overlay", sandbox_helper=str(fake))
+    try:
+        name = unique()
+        runtime.create_pod(pod(name, sh("main", "true", workingDir="/w")))
+        assert wait_phase(runtime, name).phase == "Succeeded"
+    finally:
+        runtime.close()
+    # the probe, then the pod: cwd and the binds of /proc and /dev
+    assert calls.read_text().splitlines() == ["/ 2", "/w 2"]

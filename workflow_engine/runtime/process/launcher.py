@@ -42,6 +42,7 @@ class Launcher:
         home: str,
         extra_binds: tuple[str, ...],
         root: Path,
+        helper: str | None,
         lock: threading.Lock,
         now: Callable[[], datetime],
     ) -> None:
@@ -53,6 +54,7 @@ class Launcher:
         self.home = home
         self.extra_binds = extra_binds
         self.root = root
+        self.helper = helper
         self.lock = lock  # the runtime's: a handler's processes are tracked under it
         self.now = now
 
@@ -107,7 +109,15 @@ class Launcher:
                     c.plan = _with_note(c.plan, f"volume at {m.path} not linked: {e}")
 
     def layout(self, pod: PodRecord, plan: ContainerPlan) -> Layout:
-        return Layout(self.kind, pod.directory, plan.name, self.root, plan.mounts, self.extra_binds)
+        return Layout(
+            kind=self.kind,
+            pod_dir=pod.directory,
+            container=plan.name,
+            root=self.root,
+            mounts=plan.mounts,
+            extra_binds=self.extra_binds,
+            helper=self.helper,
+        )
 
     def is_handler(self, plan: ContainerPlan) -> bool:
         return bool(plan.argv) and plan.argv[0] in self.handlers

@@ -27,7 +27,7 @@ from workflow_engine.runtime.process.logs import read_log
 from workflow_engine.runtime.process.loop import Callback, EventLoop
 from workflow_engine.runtime.process.profiles import Profiles
 from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
-from workflow_engine.runtime.process.sandbox import SandboxKind, probe_overlay
+from workflow_engine.runtime.process.sandbox import SandboxKind, find_helper, probe_overlay
 from workflow_engine.runtime.process.supervisor import PodTable, Supervisor
 
 log = logging.getLogger(__name__)
@@ -39,10 +39,10 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _resolve_kind(choice: str, scratch: Path) -> SandboxKind:
+def _resolve_kind(choice: str, scratch: Path, helper: str | None) -> SandboxKind:
     if choice == "plain":
         return "plain"
-    ok = probe_overlay(scratch)
+    ok = probe_overlay(scratch, helper)
     shutil.rmtree(scratch, ignore_errors=True)
     if ok:
         return "overlay"
@@ -63,7 +63,10 @@ class ProcessRuntime:
         now: Callable[[], datetime] = _utcnow,
         sandbox: Literal["overlay", "plain", "auto"] = "auto",
         host_path: str | None = None,
+        sandbox_helper: str | None = "auto",
     ) -> None:
+        """`sandbox_helper`: the wf-sandbox program that enters an overlay sandbox
+        ("auto": the one scripts/setup.sh built, if any; None: do it in Python, slower)."""
         self._state_dir = Path(state_dir)
         self._pods_dir = self._state_dir / "pods"
         self._pods_dir.mkdir(parents=True, exist_ok=True)
@@ -71,7 +74,9 @@ class ProcessRuntime:
         self._cond = threading.Condition(self._lock)
         self._listeners: list[Callable[[], None]] = []
         self._table = PodTable(slots=slots or (os.cpu_count() or 1) * 4)
-        self._kind = _resolve_kind(sandbox, self._state_dir / f".probe-{os.getpid()}")
+        helper = find_helper() if sandbox_helper == "auto" else sandbox_helper
+        self._kind = _resolve_kind(sandbox, self._state_dir / f".probe-{os.getpid()}", helper)
+        self._helper = helper if self._kind == "overlay" else None
         profiles_root = self._state_dir / "profiles"
         profiles_root.mkdir(exist_ok=True)
         (self._state_dir / "root").mkdir(exist_ok=True)
@@ -84,10 +89,11 @@ class ProcessRuntime:
             profiles=Profiles(profiles_root, host_path or os.environ.get("PATH", os.defpath)),
             handlers=handlers or {},
             workers=Workers("process-runtime-handler"),
-            spawners=Workers("process-runtime-spawner", limit=os.cpu_count() or 1),
+            spawners=Workers("process-runtime-spawner", limit=4),
             home=pwd.getpwuid(os.geteuid()).pw_dir,
             extra_binds=(str(profiles_root),) if off_root else (),
             root=self._state_dir / "root",
+            helper=self._helper,
             lock=self._lock,
             now=now,
         )
@@ -98,6 +104,11 @@ class ProcessRuntime:
     @property
     def sandbox_kind(self) -> SandboxKind:
         return self._kind
+
+    @property
+    def sandbox_helper(self) -> str | None:
+        """The wf-sandbox program entering overlay sandboxes (None: Python does it)."""
+        return self._helper
 
     @property
     def slots(self) -> int:

@@ -16,6 +16,7 @@ import errno
 import functools
 import os
 import subprocess
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,7 @@ class Layout:
     root: Path
     mounts: tuple[Mount, ...] = ()
     extra_binds: tuple[str, ...] = ()  # host directories bound at the same path
+    helper: str | None = None  # the wf-sandbox program, when built
 
     @property
     def upper(self) -> Path:
@@ -75,21 +77,27 @@ def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
 
+Bind = tuple[str, str, bool, bool]  # host source, container path, is a directory, read-only
+
+
+def _binds(layout: Layout) -> list[Bind]:
+    binds: list[Bind] = [("/proc", "/proc", True, False), ("/dev", "/dev", True, False)]
+    binds += [(d, d, True, False) for d in layout.extra_binds]
+    binds += [(m.host, m.path, os.path.isdir(m.host), m.read_only) for m in layout.mounts]
+    return binds
+
+
+def _overlay_options(layout: Layout) -> str:
+    return f"lowerdir=/,upperdir={layout.upper},workdir={layout.work}"
+
+
 def _overlay_child(layout: Layout, cwd: str | None) -> Callable[[], None]:
-    """Build the preexec function; everything is computed here, in the parent, so the
-    forked child only makes system calls."""
+    """The pure-Python way in (no wf-sandbox helper): a preexec function. Everything is
+    computed here, in the parent, so the forked child only makes system calls."""
     libc = _libc()
     merged = str(layout.root)
-    options = f"lowerdir=/,upperdir={layout.upper},workdir={layout.work}".encode()
-    binds: list[tuple[bytes, str, bool, bool]] = [
-        (b"/proc", merged + "/proc", True, False),
-        (b"/dev", merged + "/dev", True, False),
-    ]
-    binds += [(d.encode(), merged + d, True, False) for d in layout.extra_binds]
-    binds += [
-        (m.host.encode(), merged + m.path, os.path.isdir(m.host), m.read_only)
-        for m in layout.mounts
-    ]
+    options = _overlay_options(layout).encode()
+    binds = [(src.encode(), merged + dst, is_dir, ro) for src, dst, is_dir, ro in _binds(layout)]
     workdir = cwd or "/"
 
     def check(result: int, what: str) -> None:
@@ -125,6 +133,48 @@ def _overlay_child(layout: Layout, cwd: str | None) -> Callable[[], None]:
     return child
 
 
+def _start_with_helper(
+    layout: Layout,
+    helper: str,
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    cwd: str | None,
+    stdout: int,
+    stderr: int,
+) -> subprocess.Popen[bytes]:
+    """vfork+exec the small wf-sandbox program, which mounts and execs argv; it reports
+    a failure through a close-on-exec pipe, as subprocess does for its own exec."""
+    flat: list[str] = []
+    for src, dst, is_dir, ro in _binds(layout):
+        flat += [src, dst, ("d" if is_dir else "f") + ("r" if ro else "")]
+    report_r, report_w = os.pipe()
+    try:
+        head = [helper, str(report_w), str(layout.root), _overlay_options(layout), cwd or "/"]
+        proc = subprocess.Popen(
+            [*head, str(len(flat) // 3), *flat, *argv],
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+            pass_fds=(report_w,),
+        )
+    except BaseException:
+        os.close(report_r)
+        raise
+    finally:
+        os.close(report_w)
+    with os.fdopen(report_r, "rb") as report:
+        failure = report.read()
+    if failure:
+        proc.wait()
+        code, _, stage = failure.decode(errors="replace").partition(" ")
+        if stage == "exec":
+            raise OSError(int(code), os.strerror(int(code)))
+        raise LaunchError(128, f"sandbox: {stage}: {os.strerror(int(code))}")
+    return proc
+
+
 def plain_env(layout: Layout, env: Mapping[str, str]) -> dict[str, str]:
     tmp = str(layout.pod_dir)
     return {"TMPDIR": tmp, **env} if layout.kind == "plain" else dict(env)
@@ -142,6 +192,8 @@ def start_process(
     if not argv:
         raise LaunchError(128, "no command to run")
     try:
+        if layout.kind == "overlay" and layout.helper:
+            return _start_with_helper(layout, layout.helper, argv, env, cwd, stdout, stderr)
         if layout.kind == "overlay":
             return subprocess.Popen(
                 list(argv),
@@ -163,6 +215,8 @@ def start_process(
             stderr=stderr,
             start_new_session=True,
         )
+    except LaunchError:
+        raise
     except FileNotFoundError as e:
         raise LaunchError(127, f'exec: "{argv[0]}": executable file not found in $PATH') from e
     except PermissionError as e:
@@ -171,7 +225,13 @@ def start_process(
         raise LaunchError(128, f"cannot start {argv[0]!r}: {e}") from e
 
 
-def probe_overlay(scratch: Path) -> bool:
+def find_helper() -> str | None:
+    """wf-sandbox as scripts/setup.sh builds it: next to the virtualenv's python."""
+    helper = Path(sys.executable).parent / "wf-sandbox"
+    return str(helper) if os.access(helper, os.X_OK) else None
+
+
+def probe_overlay(scratch: Path, helper: str | None = None) -> bool:
     """Can this process build an overlay sandbox? Tries once with `true`."""
     if os.geteuid() != 0:
         return False
@@ -179,7 +239,7 @@ def probe_overlay(scratch: Path) -> bool:
         with open("/proc/filesystems") as f:
             if "overlay" not in f.read():
                 return False
-        layout = Layout("overlay", scratch, "probe", scratch / "root")
+        layout = Layout("overlay", scratch, "probe", scratch / "root", helper=helper)
         layout.root.mkdir(parents=True, exist_ok=True)
         layout.prepare()
         proc = start_process(layout, ["true"], {"PATH": "/usr/bin:/bin"}, None, -3, -3)
