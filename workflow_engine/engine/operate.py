@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from workflow_engine.engine.context import Ctx, Opts
-from workflow_engine.engine.decision import Decision, RequeueAfter
+from workflow_engine.engine.decision import Decision, DeletePod, RequeueAfter
 from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.leaf import node_pod_name
 from workflow_engine.engine.observed import Observed
@@ -63,7 +63,12 @@ def operate(
 ) -> Decision:
     status = wf.status or WorkflowStatus()
     if status.phase in _DONE:
-        return Decision(status=status, labels=labels_for(status.phase))
+        strays = tuple(
+            DeletePod(pod_name=name, reason="the workflow is finished")
+            for name, state in observed.pods.items()
+            if state.phase in ("Pending", "Running")
+        )
+        return Decision(status=status, actions=strays, labels=labels_for(status.phase))
     name = wf.metadata.name or ""
     run = Run(name, nodes_of(status), now)
     update: dict[str, Any] = {"compressed_nodes": None}

@@ -29,6 +29,7 @@ def node_template(ctx: Ctx, node: NodeStatus) -> Template | None:
 
 
 def reconcile(ctx: Ctx) -> None:
+    live: set[str] = set()
     for node in list(ctx.run.nodes.values()):
         if node.phase in FULFILLED_PHASES or node.type not in ("Pod", "Suspend"):
             continue
@@ -38,6 +39,7 @@ def reconcile(ctx: Ctx) -> None:
                 ctx.run.mark(node.id, "Failed", stop)
             continue
         pod = node_pod_name(ctx.name, node)
+        live.add(pod)
         state = ctx.observed.pods.get(pod)
         if state is not None and state.phase in ("Succeeded", "Failed"):
             finish_pod(ctx, node, state)
@@ -57,6 +59,15 @@ def reconcile(ctx: Ctx) -> None:
         elif state.phase == "Pending" and (state.message or state.reason):
             ctx.run.update(node.id, message=state.message or state.reason)
         _enforce_deadline(ctx, ctx.run.nodes[node.id], pod)
+    delete_strays(ctx, live)
+
+
+def delete_strays(ctx: Ctx, live: set[str]) -> None:
+    """Pods still running for nodes that are finished (a delete lost in a crash) or gone
+    (`retry` removed them) are deleted again."""
+    for name, state in ctx.observed.pods.items():
+        if state.phase in ("Pending", "Running") and name not in live:
+            ctx.run.delete_pod(name, "its node is finished")
 
 
 def _enforce_deadline(ctx: Ctx, node: NodeStatus, pod: str) -> None:

@@ -9,7 +9,14 @@ import pytest
 
 from tests.unit.engine.conftest import DATA
 from tests.unit.engine.simulator import Script, Simulator, load
-from workflow_engine.engine import CreatePod, DeletePod, resume_workflow
+from workflow_engine.engine import (
+    CreatePod,
+    DeletePod,
+    Observed,
+    PodState,
+    operate,
+    resume_workflow,
+)
 from workflow_engine.spec.models import Workflow
 
 
@@ -262,3 +269,12 @@ def test_spec_suspend_starts_no_new_pods_until_cleared() -> None:
     sim.wf = sim.wf.model_copy(update={"spec": sim.wf.spec.model_copy(update={"suspend": None})})
     sim.run()
     assert sim.status.phase == "Succeeded" and sim.creates == 3
+
+
+def test_a_delete_lost_in_a_crash_is_decided_again() -> None:
+    sim = _stoppable("Stop")
+    killed = deletes(sim)[0].pod_name
+    # operate on the finished workflow as if that delete had never been applied
+    observed = Observed(pods={killed: PodState(killed, "Running")})
+    again = operate(sim.wf, observed, sim.now)
+    assert [a.pod_name for a in again.actions if isinstance(a, DeletePod)] == [killed]
