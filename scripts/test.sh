@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+./scripts/build-cluster.sh >/dev/null
 export PATH="$PWD/.venv/bin:$PATH"
 ruff format --check .
 ruff check .
