@@ -24,6 +24,7 @@ from workflow_engine.engine.params import (
     resolve_argument_artifacts,
     template_outputs,
 )
+from workflow_engine.engine.run import settled
 from workflow_engine.engine.scope import OutputsScope
 from workflow_engine.engine.steps import continues_on, outbound
 from workflow_engine.engine.templates import Scope
@@ -100,12 +101,12 @@ class _Dag:
     def outcome(self, name: str) -> Outcome | None:
         """The dependency's result once it and its exit handler are done, else None."""
         node = self.task_node(name)
-        if node is None or node.phase not in FULFILLED_PHASES:
+        if node is None or not settled(node):
             return None
         if not self.hooks_done.get(name, True):
             return None
         if node.type != "TaskGroup":
-            return Outcome(phase=node.phase)
+            return Outcome(phase=node.phase, daemoned=bool(node.daemoned))
         phases = [c.phase for c in self.run.child_nodes(node)]
         return Outcome(
             phase=node.phase,
@@ -255,7 +256,7 @@ class _Dag:
                     Opts(boundary_id=self.node.id, on_exit=self.opts.on_exit),
                 )
         kids = list(self.run.child_nodes(self.run.nodes[group.id]))
-        if len(kids) < len(items) or any(k.phase not in FULFILLED_PHASES for k in kids):
+        if len(kids) < len(items) or not all(settled(k) for k in kids):
             return
         phase = "Succeeded"
         for kid in kids:
@@ -287,6 +288,8 @@ class _Dag:
                     branch[name] = ""
                 elif node.phase in _COMPLETED:
                     branch[name] = node.phase
+                elif node.daemoned:
+                    branch[name] = "Succeeded"
                 elif not expanded:
                     stack.append((name, True))
                     stack.extend((d, False) for d in self.plan.deps[name] if d not in branch)
@@ -326,7 +329,7 @@ class _Dag:
             node = self.task_node(task.name)
             if node is None:
                 continue
-            if node.phase not in FULFILLED_PHASES or not self.hooks_done.get(task.name, True):
+            if not settled(node) or not self.hooks_done.get(task.name, True):
                 self.busy = True
                 return "Running"
         branch = self._branch_phases()

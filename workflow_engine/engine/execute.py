@@ -111,9 +111,11 @@ def execute_kind(
         if enforce_timeout(ctx, node, template):
             return ctx.run.nodes[node.id]
         scope = ChainMap(input_scope, ctx.globals)
-        if kind == "steps":
-            return steps.execute_steps(ctx, node, tscope, template, scope, opts)
-        return dag.execute_dag(ctx, node, tscope, template, scope, opts)
+        run = steps.execute_steps if kind == "steps" else dag.execute_dag
+        node = run(ctx, node, tscope, template, scope, opts)
+        if node.phase in FULFILLED_PHASES and ctx.run.daemons:
+            leaf.kill_daemons(ctx, node)
+        return ctx.run.nodes[node.id]
     message = f"{kind} templates are not supported" if kind else "template has no type"
     return error_node(ctx, ctx.run.by_name(node_name), node_name, holder, tscope, opts, message)
 

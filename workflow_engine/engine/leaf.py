@@ -201,3 +201,14 @@ def fail_subtree(ctx: Ctx, node: NodeStatus, message: str) -> None:
         if other.type == "Pod":
             ctx.run.delete_pod(node_pod_name(ctx.name, other), message)
         ctx.run.mark(other.id, "Failed", message)
+
+
+def kill_daemons(ctx: Ctx, node: NodeStatus) -> None:
+    """When a steps/dag node finishes, the daemons started under it are stopped and
+    count as Succeeded (Argo's killDaemonedChildren)."""
+    for daemon_id in sorted(ctx.run.daemons):
+        daemon = ctx.run.nodes[daemon_id]
+        if daemon.id != node.id and daemon.name.startswith(node.name):
+            ctx.run.delete_pod(node_pod_name(ctx.name, daemon), "daemon no longer needed")
+            ctx.run.mark(daemon.id, "Succeeded")
+            ctx.run.update(daemon.id, daemoned=None)

@@ -25,6 +25,7 @@ class PodState:
     message: str = ""
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    pod_ip: str | None = None  # becomes the node's podIP, `{{steps.<name>.ip}}`
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,13 @@ def reconcile(ctx: Ctx) -> None:
             if node.phase == "Running":
                 ctx.run.mark(node.id, "Error", "pod deleted")
             continue
+        if state.pod_ip and node.pod_ip != state.pod_ip:
+            ctx.run.update(node.id, pod_ip=state.pod_ip)
         if state.phase == "Running":
+            if node.phase != "Running" and not node.daemoned:
+                template = node_template(ctx, node)
+                if template is not None and template.daemon:
+                    ctx.run.update(node.id, daemoned=True)
             ctx.run.mark(node.id, "Running")
             if ctx.run.nodes[node.id].message:
                 ctx.run.update(node.id, message=None)
@@ -101,6 +107,9 @@ def finish_pod(ctx: Ctx, node: NodeStatus, state: PodState) -> None:
     if result is not None and result.phase == "Error":
         run.update(node.id, outputs=_raw_outputs(reported, state))
         run.mark(node.id, "Error", result.message or "executor failed")
+        return
+    if state.phase == "Failed" and node.daemoned:
+        run.mark(node.id, "Succeeded")  # a daemon's end is not a failure
         return
     if state.phase == "Failed":
         run.update(node.id, outputs=_raw_outputs(reported, state))

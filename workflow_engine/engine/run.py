@@ -21,6 +21,11 @@ from workflow_engine.spec.status import FULFILLED_PHASES, NodeFlag
 _COUNTED_TYPES = frozenset({"Pod", "Steps", "DAG"})
 
 
+def settled(node: NodeStatus) -> bool:
+    """Argo's NodeStatus.Fulfilled: finished, or a daemon that is up."""
+    return node.phase in FULFILLED_PHASES or (bool(node.daemoned) and node.phase != "Pending")
+
+
 class Run:
     def __init__(self, workflow_name: str, nodes: dict[str, NodeStatus], now: datetime) -> None:
         self.workflow_name = workflow_name
@@ -31,6 +36,7 @@ class Run:
         self.active_pods = 0
         self.active_children: defaultdict[str, int] = defaultdict(int)
         self.failed_children: defaultdict[str, int] = defaultdict(int)
+        self.daemons: set[str] = set()  # running daemon nodes
         self._extra_children: dict[str, list[str]] = {}
         self._extra_sets: dict[str, set[str]] = {}
         self._ids: dict[str, str] = {}
@@ -38,6 +44,8 @@ class Run:
         for key, node in nodes.items():
             self._ids[node.name] = key
             self._count(node, 1)
+            if node.daemoned and node.phase not in FULFILLED_PHASES:
+                self.daemons.add(key)
 
     # -- lookups --------------------------------------------------------------
     def id_of(self, name: str) -> str:
@@ -87,6 +95,10 @@ class Run:
         self._count(node, 1)
         self.nodes[node.id] = node
         self._ids[node.name] = node.id
+        if node.daemoned and node.phase not in FULFILLED_PHASES:
+            self.daemons.add(node.id)
+        else:
+            self.daemons.discard(node.id)
         self.changed = True
         return node
 

@@ -65,6 +65,8 @@ def node_vars(prefix: str, node: NodeStatus) -> dict[str, Any]:
         out[f"{prefix}.startedAt"] = rfc3339(node.started_at)
     if node.finished_at:
         out[f"{prefix}.finishedAt"] = rfc3339(node.finished_at)
+    if node.pod_ip:
+        out[f"{prefix}.ip"] = node.pod_ip
     outputs = node.outputs
     if outputs is None:
         return out

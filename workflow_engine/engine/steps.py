@@ -19,6 +19,7 @@ from workflow_engine.engine.params import (
     resolve_argument_artifacts,
     template_outputs,
 )
+from workflow_engine.engine.run import settled
 from workflow_engine.engine.scope import OutputsScope
 from workflow_engine.engine.templates import Scope
 from workflow_engine.spec.models import NodeStatus, Template, WorkflowStep
@@ -221,7 +222,7 @@ def _settle_group(
     kids = list(ctx.run.child_nodes(sg))
     if not hooks_done or len(kids) < len(owner):
         return sg
-    if any(k.phase not in FULFILLED_PHASES for k in kids):
+    if not all(settled(k) for k in kids):
         return sg
     for kid in kids:
         step = owner.get(kid.id)

@@ -38,6 +38,7 @@ class SimPod:
     started: datetime
     ends: datetime
     phase: str = "Running"
+    seen: bool = False  # observed by operate at least once
 
 
 @dataclass
@@ -69,7 +70,9 @@ class Simulator:
             code = None
             if pod.phase in ("Succeeded", "Failed"):
                 code = pod.script.exit_code
+            pod.seen = True
             states[pod.name] = PodState(
+                pod_ip=f"10.0.0.{len(states) + 1}",
                 name=pod.name,
                 phase=pod.phase,
                 exit_code=code,  # type: ignore[arg-type]
@@ -135,6 +138,8 @@ class Simulator:
     def advance(self) -> bool:
         """Move the clock to the next pod end or requeue; False when nothing is pending."""
         running = [p for p in self.pods.values() if p.phase == "Running"]
+        if any(not p.seen for p in running):
+            return True  # let operate see new pods running before time moves on
         candidates = [p.ends for p in running]
         last = self.decisions[-1] if self.decisions else None
         if last is not None and last.requeue_after is not None:

@@ -278,3 +278,17 @@ def test_a_delete_lost_in_a_crash_is_decided_again() -> None:
     observed = Observed(pods={killed: PodState(killed, "Running")})
     again = operate(sim.wf, observed, sim.now)
     assert [a.pod_name for a in again.actions if isinstance(a, DeletePod)] == [killed]
+
+
+def test_daemon_step_serves_later_steps_and_is_stopped_at_the_end() -> None:
+    sim = Simulator(
+        load(str(DATA / "daemon-step.yaml")), scripts={"influx": Script(seconds=1000)}
+    ).run()
+    assert sim.status.phase == "Succeeded"
+    assert sim.span("daemon-step[1].init-database")[0] == 0.0  # ran while the daemon was up
+    assert sim.span("daemon-step[0].influx") == (0.0, 3.0)  # deleted when the steps ended
+    influx = sim.node("daemon-step[0].influx")
+    assert influx.phase == "Succeeded" and influx.pod_ip == "10.0.0.1"
+    init = sim.node("daemon-step[1].init-database")
+    assert init.inputs.parameters[0].value == "create db 10.0.0.1"
+    assert [d.reason for d in deletes(sim)] == ["daemon no longer needed"]
