@@ -162,10 +162,14 @@ class Launcher:
         self.workers.submit(work)
 
     def cleanup(self, pod: PodRecord) -> None:
+        self.unlink_plain(pod)
+        shutil.rmtree(pod.directory, ignore_errors=True)
+
+    def unlink_plain(self, pod: PodRecord) -> None:
         for link in pod.plain_links:
             if os.path.islink(link):
                 os.unlink(link)
-        shutil.rmtree(pod.directory, ignore_errors=True)
+        pod.plain_links.clear()
 
 
 def _with_note(plan: ContainerPlan, note: str) -> ContainerPlan:

@@ -220,6 +220,10 @@ class ProcessRuntime:
         with self._cond:
             self._cond.wait_for(self._quiet, timeout)
         self._loop.stop(timeout)
+        with self._lock:
+            pods = list(self._table.pods.values())
+        for pod in pods:  # host symlinks of the plain sandbox: nothing may follow them now
+            self._launcher.unlink_plain(pod)
 
     def _quiet(self) -> bool:
         return self._table.starting == 0 and all(

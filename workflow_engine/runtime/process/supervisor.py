@@ -35,6 +35,7 @@ class PodTable:
     queue: deque[PodRecord] = field(default_factory=deque)
     running: int = 0
     unfinished: int = 0  # pods created and not yet Succeeded/Failed
+    closing: bool = False
     starting: int = 0  # jobs handed to spawner threads whose result the loop has not seen
     changed: bool = False  # a phase changed: listeners are due
 
@@ -59,7 +60,7 @@ class Supervisor:
 
     def admit(self) -> None:
         table = self.table
-        while table.running < table.slots and table.queue:
+        while table.running < table.slots and table.queue and not table.closing:
             pod = table.queue.popleft()
             if pod.deleting or pod.stage != "queued":
                 continue
@@ -94,7 +95,7 @@ class Supervisor:
 
     # -- stages --------------------------------------------------------------------
     def _next(self, pod: PodRecord) -> None:
-        if pod.deleting or pod.deadline_hit:
+        if pod.deleting or pod.deadline_hit or self.table.closing:
             self._finish(pod)
         elif pod.stage == "init" and pod.init_index < len(pod.init):
             self._start(pod, pod.init[pod.init_index])
@@ -319,8 +320,9 @@ class Supervisor:
             self.loop.call_later(max(0.0, grace), force)
 
     def kill_all(self) -> None:
+        """Closing: SIGKILL everything, start nothing more; records and logs stay."""
+        self.table.closing = True
         for pod in list(self.table.pods.values()):
-            pod.deleting = True
             for c in pod.containers():
                 c.kill_requested = True
                 for pid in list(c.pids):
