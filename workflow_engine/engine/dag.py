@@ -16,7 +16,7 @@ from workflow_engine.engine.context import Ctx, Opts, template_boundary
 from workflow_engine.engine.dag_plan import ancestors, plan
 from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import ExprError, Outcome, evaluate_depends, evaluate_when
-from workflow_engine.engine.hooks import exit_hook, run_exit_hook
+from workflow_engine.engine.hooks import exit_hook, run_exit_hook, run_lifecycle_hooks
 from workflow_engine.engine.loops import expand, has_loop, resolve_holder
 from workflow_engine.engine.params import (
     InputError,
@@ -139,6 +139,8 @@ class _Dag:
         if node is not None and node.phase in FULFILLED_PHASES:
             self._after(task, node)
             return False
+        if node is not None and node.phase == "Running" and task.hooks:
+            self._hooks(task, node)
         if node is not None and self.ctx.waiting_on_pod(node):
             return False
         self._advance(task, name, node)
@@ -264,13 +266,22 @@ class _Dag:
                 phase = kid.phase
         self.run.mark(group.id, phase)  # type: ignore[arg-type]
 
-    def _after(self, task: DAGTask, node: NodeStatus) -> None:
-        hook = exit_hook(self.ctx, task)
-        if hook is None:
-            return
-        self.hooks_done[task.name] = run_exit_hook(
-            self.ctx, hook, node, self.node.id, self.tscope, f"tasks.{task.name}", self.scope
+    def _hooks(self, task: DAGTask, node: NodeStatus) -> bool:
+        return run_lifecycle_hooks(
+            self.ctx, task.hooks, node, self.node.id, self.tscope, f"tasks.{task.name}", self.scope
         )
+
+    def _after(self, task: DAGTask, node: NodeStatus) -> None:
+        hooked = self._hooks(task, node) if task.hooks else True
+        hook = exit_hook(self.ctx, task)
+        exited = True
+        if hook is not None:
+            prefix = f"tasks.{task.name}"
+            exited = run_exit_hook(
+                self.ctx, hook, node, self.node.id, self.tscope, prefix, self.scope
+            )
+        if task.hooks or hook is not None:
+            self.hooks_done[task.name] = hooked and exited
 
     # -- the DAG's own phase --------------------------------------------------
     def _branch_phases(self) -> dict[str, str]:

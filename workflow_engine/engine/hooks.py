@@ -70,3 +70,79 @@ def run_exit_hook(
     if node is not None:
         ctx.run.add_child(parent.name, name)
     return node is not None and node.phase in FULFILLED_PHASES
+
+
+def run_lifecycle_hooks(
+    ctx: Ctx,
+    hooks: dict[str, LifecycleHook] | None,
+    parent: NodeStatus,
+    boundary_id: str | None,
+    tscope: Scope,
+    prefix: str,
+    scope: Mapping[str, Any],
+) -> bool:
+    """Argo's executeTmplLifeCycleHook: every hook but `exit` runs, as
+    `<node>.hooks.<name>`, once its expression holds; True when those started are done."""
+    if not hooks:
+        return True
+    local = ChainMap(node_vars(prefix, parent), {f"{prefix}.status": parent.phase}, scope)
+    return _run_hooks(ctx, hooks, parent.name, boundary_id, tscope, local)
+
+
+def run_workflow_hooks(ctx: Ctx, hooks: dict[str, LifecycleHook] | None) -> bool:
+    """Argo's executeWfLifeCycleHook: `spec.hooks` other than `exit`, as `<wf>.hooks.<name>`."""
+    if not hooks:
+        return True
+    return _run_hooks(ctx, hooks, ctx.name, None, Scope(), ctx.globals)
+
+
+def _run_hooks(
+    ctx: Ctx,
+    hooks: dict[str, LifecycleHook],
+    parent_name: str,
+    boundary_id: str | None,
+    tscope: Scope,
+    scope: Mapping[str, Any],
+) -> bool:
+    from workflow_engine.engine.execute import error_node, execute_template
+
+    done = True
+    env: dict[str, Any] | None = None
+    for name in sorted(hooks):
+        if name == "exit":
+            continue
+        hook = hooks[name]
+        node_name = f"{parent_name}.hooks.{name}"
+        existing = ctx.run.by_name(node_name)
+        if existing is None:
+            if env is None:
+                env = nested(scope)
+            try:
+                if not hook.expression:
+                    raise InputError(f"Expression required for hook {node_name}")
+                if not evaluate_bool(hook.expression, env):
+                    continue
+                args = hook.arguments
+                if args is not None:
+                    args = substitute_model(args, scope, strict=True)
+            except (ExprError, InputError, ValueError) as err:
+                opts = Opts(boundary_id=boundary_id, flag=NodeFlag(hooked=True))
+                error_node(ctx, None, node_name, hook, tscope, opts, str(err))
+                ctx.run.add_child(parent_name, node_name)
+                continue
+        else:
+            args = hook.arguments
+            if args is not None:
+                args = substitute_model(args, scope, strict=False)
+        node = execute_template(
+            ctx,
+            node_name,
+            hook,
+            tscope,
+            args,
+            Opts(boundary_id=boundary_id, flag=NodeFlag(hooked=True)),
+        )
+        if node is not None:
+            ctx.run.add_child(parent_name, node_name)
+        done = done and node is not None and node.phase in FULFILLED_PHASES
+    return done

@@ -12,6 +12,7 @@ from typing import Any
 from workflow_engine.engine.context import Ctx, Opts
 from workflow_engine.engine.decision import Decision, DeletePod, RequeueAfter
 from workflow_engine.engine.execute import execute_template
+from workflow_engine.engine.hooks import run_workflow_hooks
 from workflow_engine.engine.leaf import node_pod_name
 from workflow_engine.engine.observed import Observed
 from workflow_engine.engine.reconcile import reconcile
@@ -146,10 +147,13 @@ def _walk(
     root = execute_template(
         ctx, name, WorkflowStep(template=spec.entrypoint), Scope(), spec.arguments, Opts()
     )
-    if root is None or root.phase not in FULFILLED_PHASES:
+    if root is None:
         return
     phase = _WORKFLOW_PHASE[root.phase]
     ctx.globals["workflow.status"] = phase
+    hooks_done = run_workflow_hooks(ctx, spec.hooks)
+    if root.phase not in FULFILLED_PHASES or not hooks_done:
+        return
     ctx.globals["workflow.failures"] = failures_json(ctx)
     ctx.globals["workflow.duration"] = f"{(ctx.now - started).total_seconds():f}"
     exit_node = _run_exit_handler(ctx, spec)

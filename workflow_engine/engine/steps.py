@@ -11,7 +11,7 @@ from typing import Any
 from workflow_engine.engine.context import Ctx, Opts, template_boundary
 from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import ExprError, evaluate_when
-from workflow_engine.engine.hooks import exit_hook, run_exit_hook
+from workflow_engine.engine.hooks import exit_hook, run_exit_hook, run_lifecycle_hooks
 from workflow_engine.engine.loops import expand, has_loop, resolve_holder
 from workflow_engine.engine.params import (
     InputError,
@@ -155,7 +155,7 @@ def _execute_group(
     owner: dict[str, WorkflowStep] = {}
     hooks_done = True
     for step in group:
-        if not has_loop(step):
+        if not has_loop(step) and not step.hooks:
             existing = run.by_name(f"{sg.name}.{step.name}")
             if existing is not None and ctx.waiting_on_pod(existing):
                 owner[existing.id] = step
@@ -177,8 +177,13 @@ def _execute_group(
                 child = _run_step(ctx, sg, child_name, resolved, steps_node, tscope, opts)
             except ExprError as err:
                 return run.mark(sg.id, "Error", str(err))
+            prefix = f"steps.{step.name}"
+            if child is not None and step.hooks:
+                hooked = run_lifecycle_hooks(
+                    ctx, step.hooks, child, steps_node.id, tscope, prefix, scope
+                )
+                hooks_done = hooks_done and hooked
             if child is not None and child.phase in FULFILLED_PHASES:
-                prefix = f"steps.{step.name}"
                 hook = exit_hook(ctx, step)
                 done = run_exit_hook(ctx, hook, child, steps_node.id, tscope, prefix, scope)
                 hooks_done = hooks_done and done

@@ -292,3 +292,18 @@ def test_daemon_step_serves_later_steps_and_is_stopped_at_the_end() -> None:
     init = sim.node("daemon-step[1].init-database")
     assert init.inputs.parameters[0].value == "create db 10.0.0.1"
     assert [d.reason for d in deletes(sim)] == ["daemon no longer needed"]
+
+
+def test_lifecycle_hooks_run_when_their_expression_holds() -> None:
+    sim = Simulator(
+        load(str(DATA / "lifecycle-hooks.yaml")), scripts={"step-1": Script(seconds=5)}
+    ).run()
+    assert sim.status.phase == "Succeeded"
+    started = dict((n, t) for t, k, n in sim.events if k == "started")
+    assert started["hooks.hooks.running"] == 0.0
+    assert started["hooks[0].step-1.hooks.running"] == 0.0  # once step-1 was seen running
+    assert started["hooks[0].step-1.hooks.success"] == 5.0
+    assert started["hooks.onExit"] >= 6.0
+    step = sim.node("hooks[0].step-1")
+    assert sim.node("hooks[0].step-1.hooks.success").id in step.children
+    assert sim.node("hooks.hooks.running").node_flag.hooked is True
