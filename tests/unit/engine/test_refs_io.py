@@ -350,3 +350,38 @@ def test_workflow_retry_strategy_applies_to_leaves_only() -> None:
     assert sim.node("wf").type == "Steps"
     assert sim.node("wf[0].a").type == "Retry"
     assert sim.creates == 2
+
+
+def test_cluster_template_ref_resolves_through_the_cluster_scope() -> None:
+    from workflow_engine.spec.models import ClusterWorkflowTemplate
+
+    data = library().model_dump(by_alias=True, exclude_none=True)
+    data["kind"] = "ClusterWorkflowTemplate"
+    cluster = ClusterWorkflowTemplate.model_validate(data)
+    wf = wf_of(
+        {
+            "entrypoint": "main",
+            "templates": [
+                {
+                    "name": "main",
+                    "steps": [
+                        [
+                            {
+                                "name": "call",
+                                "arguments": {"parameters": [{"name": "msg", "value": "hi"}]},
+                                "templateRef": {
+                                    "name": "lib",
+                                    "template": "say",
+                                    "clusterScope": True,
+                                },
+                            }
+                        ]
+                    ],
+                },
+            ],
+        }
+    )
+    sim = Simulator(wf, resolver=MappingResolver([cluster])).run()
+    assert sim.status.phase == "Succeeded"
+    assert list(sim.status.stored_templates) == ["cluster/lib/say"]
+    assert sim.node("wf[0].call").template_scope == "cluster/lib"
