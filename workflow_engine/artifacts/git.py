@@ -40,11 +40,19 @@ _TRANSIENT_HINTS = (
     "connection timed out",
     "operation timed out",
     "unable to connect",
+    "failed to connect",
+    "couldn't connect to server",
     "the remote end hung up unexpectedly",
     "early eof",
     "temporary failure",
     "503",
     "502",
+)
+_MISSING_HINTS = (
+    "not found",
+    "couldn't find remote ref",
+    "does not appear to be a git repository",
+    "did not match any",
 )
 _REFUSED_HINTS = ("authentication failed", "permission denied", "could not read username", "403")
 
@@ -191,7 +199,7 @@ class _Session:
             return PermanentError(message)
         if any(h in lower for h in _TRANSIENT_HINTS):
             return TransientError(message)
-        if "not found" in lower or "does not appear to be a git repository" in lower:
+        if any(h in lower for h in _MISSING_HINTS):
             return NotFound(message)
         return PermanentError(message)
 

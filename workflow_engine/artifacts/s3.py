@@ -273,8 +273,10 @@ def translate(exc: BaseException, t: S3Target, op: str) -> Exception | None:
 
     if isinstance(exc, S3Error):
         detail = clean(f"{exc.code}: {exc.message}")
-        if exc.code in _MISSING:
+        if exc.code in _MISSING and op == "load":
             return NotFound(f"{head}: {detail}")
+        if exc.code == "NoSuchBucket":
+            return PermanentError(f"{head}: {detail} (createBucketIfNotPresent creates it)")
         if exc.code in _REFUSED:
             return PermanentError(
                 f"{head}: credentials refused ({detail}); check the access key and secret key"
