@@ -117,5 +117,4 @@ def mark_collected(status: Mapping[str, Any], report: GCReport, event: Event) ->
 
 
 def _strategy(gc: Mapping[str, Any] | None) -> str:
-    strategy = str((gc or {}).get("strategy") or "")
-    return "" if strategy == "Never" else strategy
+    return str((gc or {}).get("strategy") or "")

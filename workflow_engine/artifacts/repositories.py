@@ -129,7 +129,8 @@ def choose_repository(
       `artifact-repositories`) in the workflow's namespace (then the controller's),
       key `key` (default: the ConfigMap's default annotation); a missing one is a
       PermanentError naming what was looked for;
-    - without: the `artifact-repositories` ConfigMap's default key when there is one;
+    - without: the default key of the workflow namespace's `artifact-repositories`
+      ConfigMap when it has one;
     - otherwise `fallback` (the controller's default; embedded: the local directory).
     """
     namespaces = [namespace]
@@ -158,12 +159,11 @@ def choose_repository(
             f"artifactRepositoryRef: ConfigMap {name!r} not found in namespace "
             f"{' or '.join(namespaces)}"
         )
-    for ns in namespaces:
-        cm = config.find(CONFIG_MAP_NAME, ns)
-        if cm is not None and cm.default_key and cm.default_key in cm.repositories:
-            return RepositoryChoice(
-                cm.repositories[cm.default_key], CONFIG_MAP_NAME, cm.default_key, ns
-            )
+    cm = config.find(CONFIG_MAP_NAME, namespace)
+    if cm is not None and cm.default_key and cm.default_key in cm.repositories:
+        return RepositoryChoice(
+            cm.repositories[cm.default_key], CONFIG_MAP_NAME, cm.default_key, namespace
+        )
     return RepositoryChoice(fallback, default=True)
 
 
