@@ -205,3 +205,38 @@ def test_overlay_pods_start_through_the_sandbox_helper(tmp_path: Path) -> None:
         runtime.close()
     # the probe, then the pod: cwd and the binds of /proc and /dev
     assert calls.read_text().splitlines() == ["/ 2", "/w 2"]
+
+
+def test_volume_under_an_absolute_host_symlink_is_shared(
+    runtime_factory: Factory, sandbox_kind: str
+) -> None:
+    if sandbox_kind != "overlay" or not os.path.islink("/var/run"):
+        pytest.skip("overlay sandbox on a host where /var/run is a symlink")
+    runtime, name = runtime_factory(), unique()
+    d = f"/var/run/{name}"
+    mount = [{"name": "v", "mountPath": d}]
+    manifest = pod(
+        name,
+        sh("main", f"until [ -e {d}/x ]; do sleep 0.02; done; cat {d}/x", volumeMounts=mount),
+        sh("helper", f"echo shared > {d}/x", volumeMounts=mount),
+        volumes=[{"name": "v", "emptyDir": {}}],
+    )
+    runtime.create_pod(manifest)
+    assert wait_phase(runtime, name, timeout=10).phase == "Succeeded"
+    assert log_text(runtime, name) == "shared\n"
+    assert not os.path.exists(d)
+
+
+def test_handler_run_can_capture_output_to_a_host_file(
+    runtime_factory: Factory, tmp_path: Path
+) -> None:
+    capture = tmp_path / "main.txt"
+
+    def handler(container: Mapping[str, Any], sandbox: Sandbox) -> int:
+        return sandbox.run(["sh", "-c", "echo out; echo err >&2"], {}, capture=capture).exit_code
+
+    runtime, name = runtime_factory(handlers={"wf-exec": handler}), unique()
+    runtime.create_pod(pod(name, {"name": "main", "image": "x", "command": ["wf-exec"]}))
+    assert wait_phase(runtime, name).phase == "Succeeded"
+    assert sorted(capture.read_text().splitlines()) == ["err", "out"]
+    assert sorted(log_text(runtime, name).splitlines()) == ["err", "out"]

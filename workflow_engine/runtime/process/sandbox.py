@@ -15,6 +15,7 @@ import ctypes
 import errno
 import functools
 import os
+import posixpath
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -83,8 +84,32 @@ Bind = tuple[str, str, bool, bool]  # host source, container path, is a director
 def _binds(layout: Layout) -> list[Bind]:
     binds: list[Bind] = [("/proc", "/proc", True, False), ("/dev", "/dev", True, False)]
     binds += [(d, d, True, False) for d in layout.extra_binds]
-    binds += [(m.host, m.path, os.path.isdir(m.host), m.read_only) for m in layout.mounts]
+    binds += [
+        (m.host, resolve_inside(m.path), os.path.isdir(m.host), m.read_only) for m in layout.mounts
+    ]
     return binds
+
+
+def resolve_inside(path: str) -> str:
+    """`path` with symlinks resolved as the sandbox will see them (its lower layer is
+    the host's root): the bind target is reached through ROOT + path before chroot, so
+    an absolute link (Debian's /var/run -> /run) would otherwise lead out of ROOT."""
+    pending = [p for p in path.split("/") if p not in ("", ".")]
+    resolved, hops = "", 40
+    while pending:
+        part = pending.pop(0)
+        if part == "..":
+            resolved = posixpath.dirname(resolved) if resolved else ""
+            continue
+        candidate = f"{resolved}/{part}"
+        if hops and os.path.islink(candidate):
+            hops -= 1
+            target = os.readlink(candidate)
+            pending[:0] = [p for p in target.split("/") if p not in ("", ".")]
+            resolved = "" if target.startswith("/") else resolved
+        else:
+            resolved = candidate
+    return resolved or "/"
 
 
 def _overlay_options(layout: Layout) -> str:
