@@ -162,16 +162,27 @@ def _header(obj: dict[str, Any], now: datetime) -> Table:
 
 
 def _visible_children(nodes: dict[str, Any], node_id: str) -> list[str]:
-    """Children with step/task groups collapsed into their own children."""
+    """What `wf get` prints under a node, as `argo get` does: a Steps or DAG node lists
+    every step/task of its boundary in execution order (step groups collapsed, the
+    chain of groups flattened); a Retry node lists its attempts; leaves list nothing."""
+    node = nodes.get(node_id) or {}
+    if node.get("type") == "Retry":
+        return [c for c in node.get("children") or () if c in nodes]
+    if node.get("type") not in ("Steps", "DAG"):
+        return []
     out: list[str] = []
-    for child in (nodes.get(node_id) or {}).get("children") or []:
-        node = nodes.get(child)
-        if node is None:
+    seen = {node_id}
+    queue = list(node.get("children") or ())
+    while queue:
+        child_id = queue.pop(0)
+        child = nodes.get(child_id)
+        if child_id in seen or child is None or child.get("boundaryID") != node_id:
             continue
-        if node.get("type") in HIDDEN_NODE_TYPES:
-            out.extend(_visible_children(nodes, child))
-        else:
-            out.append(child)
+        seen.add(child_id)
+        if child.get("type") not in HIDDEN_NODE_TYPES:
+            out.append(child_id)
+        if child.get("type") not in ("Retry", "Steps", "DAG"):
+            queue.extend(child.get("children") or ())
     return out
 
 

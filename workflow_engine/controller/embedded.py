@@ -251,9 +251,10 @@ def _serve(paths: StatePaths, options: EmbeddedOptions, stop: threading.Event) -
         controller.start()
         controller.run_until(done)
     finally:
-        controller.stop()
-        for item in closers:
+        controller.signal_stop()
+        for item in reversed(closers):  # the store first: its close ends the watches
             item.close()
+        controller.stop()
     log.info("controller stopped after %d reconciles", controller.reconciles)
 
 

@@ -84,10 +84,15 @@ class Controller:
             self._spawn(f"wf-worker-{index}", self._work)
         self._started.set()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def signal_stop(self) -> None:
+        """Ask every thread to end; watches end at their next event, timeout or when
+        the store is closed."""
         self._stop.set()
         self._pods_dirty.set()
         self.queue.shut_down()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.signal_stop()
         for thread in self._threads:
             thread.join(timeout)
 

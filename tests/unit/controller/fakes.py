@@ -3,7 +3,7 @@ says when they end) and a tiny engine that runs a workflow's templates one after
 other, so the controller's wiring can be tested without the real engine.
 
 The fake engine: every template in `spec.templates` is one step, run in order. A
-container template becomes a pod `<wf>-<index>` (exit code 1 in auto mode when the
+container template becomes node `<wf>-<index>`, run by a pod named as Argo names it (exit code 1 in auto mode when the
 template's name starts with "fail"); a `suspend: {duration: N}` template
 waits N seconds of the clock (RequeueAfter). A failed pod fails the workflow.
 """
@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from workflow_engine.controller.reconcile import Engine
+from workflow_engine.engine import naming
 from workflow_engine.engine.decision import CreatePod, Decision, EmitEvent, RequeueAfter
 from workflow_engine.engine.observed import Observed
 from workflow_engine.errors import NotFound
@@ -112,8 +113,13 @@ class FakeRuntime:
         pass
 
 
-def pod_name(wf: str, index: int) -> str:
+def node_id(wf: str, index: int) -> str:
     return f"{wf}-{index}"
+
+
+def pod_of(wf: str, index: int, template: str) -> str:
+    """The pod of step `index` (named as the real engine names pods)."""
+    return naming.pod_name(wf, f"{wf}[{index}]", template)
 
 
 def fake_operate(
@@ -136,7 +142,8 @@ def fake_operate(
         )
     may_start = not wf.spec.suspend
     for index, template in enumerate(wf.spec.templates or ()):
-        node_id = pod_name(name, index)
+        node_id = f"{name}-{index}"
+        pod = naming.pod_name(name, f"{name}[{index}]", template.name)
         node = nodes.get(node_id)
         if node is None:
             if not may_start:
@@ -150,7 +157,7 @@ def fake_operate(
                 started_at=now,
             )
             if template.suspend is None:
-                actions.append(CreatePod(node_id, node.name, node_id, template))
+                actions.append(CreatePod(node_id, node.name, pod, template))
                 nodes[node_id] = node
                 break
             node = node.with_phase("Running", now)
@@ -165,19 +172,19 @@ def fake_operate(
                 break
             nodes[node_id] = node.with_phase("Succeeded", now)
             continue
-        pod = observed.pods.get(node_id)
-        if pod is None or pod.phase in ("Pending", "Running"):
-            if pod is None:
-                actions.append(CreatePod(node_id, node.name, node_id, template))
+        state = observed.pods.get(pod)
+        if state is None or state.phase in ("Pending", "Running"):
+            if state is None:
+                actions.append(CreatePod(node_id, node.name, pod, template))
             break
         result = observed.results.get(node_id)
-        if pod.phase == "Succeeded":
+        if state.phase == "Succeeded":
             node = node.with_phase("Succeeded", now)
             if result is not None:
                 node = node.with_outputs(result.outputs)
             nodes[node_id] = node
             continue
-        nodes[node_id] = node.with_phase("Failed", now, f"exit code {pod.exit_code}")
+        nodes[node_id] = node.with_phase("Failed", now, f"exit code {state.exit_code}")
         actions.append(EmitEvent("WorkflowFailed", "failed", "Warning"))
         update.update(phase="Failed", finished_at=now, message=f"step {index} failed")
         break

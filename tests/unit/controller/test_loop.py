@@ -8,13 +8,15 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.unit.controller.fakes import FAKE_ENGINE, FakeRuntime, workflow
+from tests.unit.controller.fakes import FAKE_ENGINE, FakeRuntime, pod_of, workflow
 from workflow_engine.controller.clock import ManualClock, SystemClock
 from workflow_engine.controller.events import MemoryEventLog
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
 from workflow_engine.controller.loop import Controller, LoopOptions
 from workflow_engine.controller.reconcile import Reconciler
 from workflow_engine.store import MemoryStore
+
+P0, P1 = pod_of("wf", 0, "a"), pod_of("wf", 1, "b")  # the pods of steps a and b
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
@@ -66,14 +68,14 @@ def test_a_restarted_controller_finishes_the_run_without_repeating_a_step(
     store, runtime = MemoryStore(), FakeRuntime()
     first = make_controller(store, runtime)
     store.create(workflow("wf", "a", "b"))
-    wait_for(lambda: runtime.created == ["wf-0"])
+    wait_for(lambda: runtime.created == [P0])
     first.stop()
-    runtime.finish("wf-0", 0)  # the pod ends while no controller runs
+    runtime.finish(P0, 0)  # the pod ends while no controller runs
     make_controller(store, runtime)
-    wait_for(lambda: runtime.created == ["wf-0", "wf-1"])
-    runtime.finish("wf-1", 0)
+    wait_for(lambda: runtime.created == [P0, P1])
+    runtime.finish(P1, 0)
     wait_for(lambda: phase(store, "wf") == "Succeeded")
-    assert runtime.created == ["wf-0", "wf-1"]
+    assert runtime.created == [P0, P1]
 
 
 def test_requeue_timers_run_on_the_injected_clock(
@@ -92,20 +94,20 @@ def test_a_deleted_workflow_loses_its_pods(make_controller: Callable[..., Contro
     store, runtime = MemoryStore(), FakeRuntime()
     make_controller(store, runtime)
     store.create(workflow("wf", "a"))
-    wait_for(lambda: runtime.created == ["wf-0"])
+    wait_for(lambda: runtime.created == [P0])
     store.delete("Workflow", "wf")
-    wait_for(lambda: runtime.deleted == ["wf-0"])
+    wait_for(lambda: runtime.deleted == [P0])
 
 
 def test_orphan_pods_are_deleted_at_start(make_controller: Callable[..., Controller]) -> None:
     store, runtime = MemoryStore(), FakeRuntime()
     first = make_controller(store, runtime)
     store.create(workflow("wf", "a"))
-    wait_for(lambda: runtime.created == ["wf-0"])
+    wait_for(lambda: runtime.created == [P0])
     first.stop()
     store.delete("Workflow", "wf")  # deleted while no controller watched
     make_controller(store, runtime)
-    wait_for(lambda: runtime.deleted == ["wf-0"])
+    wait_for(lambda: runtime.deleted == [P0])
 
 
 def test_a_compacted_watch_lists_again_and_loses_nothing(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.unit.controller.fakes import FakeRuntime, workflow
+from tests.unit.controller.fakes import FakeRuntime, pod_of, workflow
 from workflow_engine.controller.clock import ManualClock
 from workflow_engine.controller.observe import PODS_TO_DELETE
 from workflow_engine.controller.reconcile import Reconciler
@@ -12,6 +12,8 @@ from workflow_engine.store import MemoryStore
 
 KEY = ("default", "wf")
 LABELS = "workflows.argoproj.io"
+
+P0, P1 = pod_of("wf", 0, "a"), pod_of("wf", 1, "b")  # the pods of steps a and b
 
 
 def step(reconciler: Reconciler, runtime: FakeRuntime) -> dict:
@@ -37,11 +39,11 @@ def test_runs_steps_in_order_and_labels_the_outcome(
     assert obj["status"]["phase"] == "Running"
     assert obj["metadata"]["labels"][f"{LABELS}/phase"] == "Running"
     assert obj["metadata"]["labels"][f"{LABELS}/completed"] == "false"
-    assert runtime.created == ["wf-0"]
-    runtime.finish("wf-0", 0)
+    assert runtime.created == [P0]
+    runtime.finish(P0, 0)
     step(reconciler, runtime)
-    assert runtime.created == ["wf-0", "wf-1"]
-    runtime.finish("wf-1", 0)
+    assert runtime.created == [P0, P1]
+    runtime.finish(P1, 0)
     obj = step(reconciler, runtime)
     assert obj["status"]["phase"] == "Succeeded"
     assert obj["metadata"]["labels"][f"{LABELS}/completed"] == "true"
@@ -72,11 +74,11 @@ def test_a_conflicting_write_is_redone_on_the_fresh_copy(
     # Someone else changes the workflow (as `wf suspend` would) behind the cache's back.
     current = store.get("Workflow", "wf")
     store.update({**current, "spec": {**current["spec"], "suspend": True}})
-    runtime.finish("wf-0", 0)
+    runtime.finish(P0, 0)
     obj = step(reconciler, runtime)
     assert obj["spec"]["suspend"] is True
     assert obj["status"]["nodes"]["wf-0"]["phase"] == "Succeeded"
-    assert runtime.created == ["wf-0"]  # suspended: the fake engine starts nothing new
+    assert runtime.created == [P0]  # suspended: the fake engine starts nothing new
 
 
 def test_outputs_come_from_task_results_even_before_the_watch_delivers_them(
@@ -85,7 +87,7 @@ def test_outputs_come_from_task_results_even_before_the_watch_delivers_them(
     store.create(workflow("wf", "a"))
     step(reconciler, runtime)
     store.create(task_result("wf-0", "hello"))  # not fed to the ResultIndex
-    runtime.finish("wf-0", 0)
+    runtime.finish(P0, 0)
     obj = step(reconciler, runtime)
     assert obj["status"]["nodes"]["wf-0"]["outputs"]["result"] == "hello"
 
@@ -95,11 +97,11 @@ def test_a_failed_pod_fails_the_workflow(
 ) -> None:
     store.create(workflow("wf", "a", "b"))
     step(reconciler, runtime)
-    runtime.finish("wf-0", 3)
+    runtime.finish(P0, 3)
     obj = step(reconciler, runtime)
     assert obj["status"]["phase"] == "Failed"
     assert obj["status"]["nodes"]["wf-0"]["message"] == "exit code 3"
-    assert runtime.created == ["wf-0"]
+    assert runtime.created == [P0]
 
 
 def test_a_deleted_workflow_loses_its_pods_and_results(
@@ -112,7 +114,7 @@ def test_a_deleted_workflow_loses_its_pods_and_results(
     reconciler.cache.drop(KEY)  # what the loop does when the watch reports DELETED
     result = reconciler.reconcile(KEY)
     assert result.deleted
-    assert runtime.deleted == ["wf-0"]
+    assert runtime.deleted == [P0]
     assert store.list("WorkflowTaskResult").items == []
     assert reconciler.events.list("default", "wf") == []
 
@@ -122,18 +124,18 @@ def test_pods_named_by_retry_are_deleted_before_deciding(
 ) -> None:
     store.create(workflow("wf", "a"))
     step(reconciler, runtime)
-    runtime.finish("wf-0", 1)
+    runtime.finish(P0, 1)
     step(reconciler, runtime)
     # What `wf retry` writes: the pod to delete, and a status without the failed node.
     current = store.get("Workflow", "wf")
-    annotations = {PODS_TO_DELETE: json.dumps(["wf-0"])}
+    annotations = {PODS_TO_DELETE: json.dumps([P0])}
     meta = {**current["metadata"], "annotations": annotations}
     current = store.update({**current, "metadata": meta})
     current = store.update_status({**current, "status": {"phase": "Running"}})
     reconciler.cache.offer(current)  # what the loop does when the watch reports it
     obj = step(reconciler, runtime)
-    assert runtime.deleted == ["wf-0"]
-    assert runtime.created == ["wf-0", "wf-0"]
+    assert runtime.deleted == [P0]
+    assert runtime.created == [P0, P0]
     assert PODS_TO_DELETE not in (obj["metadata"].get("annotations") or {})
     assert obj["status"]["nodes"]["wf-0"].get("phase", "Pending") == "Pending"
 

@@ -1,0 +1,156 @@
+"""The embedded controller as a process: started on demand, exiting when idle, one per
+state directory, surviving kill -9, and concurrent `wf` processes on one store."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.integration.controller.conftest import (
+    REPO,
+    Embedded,
+    alive,
+    data,
+    poll,
+)
+from workflow_engine.controller.embedded import ControllerLock
+
+pytestmark = pytest.mark.integration
+HELLO = str(REPO / "examples" / "hello-world.yaml")
+
+
+def test_submit_starts_a_controller_that_exits_when_idle(state: Embedded) -> None:
+    submit = state.wf_process("submit", HELLO, "--wait")
+    out, err = submit.communicate(timeout=60)
+    assert submit.returncode == 0, err
+    assert out.endswith(" Succeeded\n")
+    lock = ControllerLock(state.paths.lock)
+    pid = lock.holder()
+    assert pid is not None
+    poll(lambda: not alive(pid), timeout=30, what="the idle controller to exit")
+    assert lock.is_free()
+    assert "controller started" in state.paths.log.read_text()
+
+
+def test_one_controller_per_state_directory(state: Embedded) -> None:
+    first = _controller(state)
+    try:
+        poll(lambda: not ControllerLock(state.paths.lock).is_free(), what="the first lock")
+        second = _controller(state)
+        assert second.wait(timeout=30) == 0  # it finds the lock taken and leaves
+        assert first.poll() is None
+    finally:
+        first.kill()
+        first.wait()
+
+
+def test_concurrent_submits_and_a_delete_lose_nothing(embedded: Embedded) -> None:
+    keep = [embedded.wf_process("submit", HELLO, "-o", "name") for _ in range(2)]
+    doomed_name = embedded.wf("submit", HELLO, "-o", "name").output.strip()
+    delete = embedded.wf_process("delete", doomed_name)
+    outputs = [p.communicate(timeout=60) for p in [*keep, delete]]
+    assert [p.returncode for p in [*keep, delete]] == [0, 0, 0], outputs
+    names = [out.strip() for out, _ in outputs[:2]]
+    waited = embedded.wf("wait", *names)
+    assert waited.exit_code == 0, waited.output
+    listed = set(embedded.wf("list", "-o", "name").output.split())
+    assert listed == set(names)
+    with sqlite3.connect(embedded.paths.db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def _controller(state: Embedded, *extra: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "workflow_engine.controller",
+            "--state-dir",
+            str(state.home),
+            *extra,
+        ],
+        cwd=REPO,
+        env={**os.environ, **state.env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().split() if path.exists() else []
+
+
+def _submit_appender(state: Embedded, tmp_path: Path, out: Path) -> str:
+    spec = tmp_path / "appender.yaml"
+    text = Path(data("embedded", "appender.yaml")).read_text()
+    spec.write_text(text.replace("__DIR__", str(out)))
+    submit = state.wf_process("submit", str(spec), "-p", "pause=1", "-o", "name", autostart=False)
+    return submit.communicate(timeout=60)[0].strip()
+
+
+def _kill_when(state: Embedded, ready: Callable[[], object], what: str) -> None:
+    controller = _controller(state)
+    try:
+        poll(ready, what=what)
+        os.kill(controller.pid, signal.SIGKILL)
+    finally:
+        controller.kill()
+        controller.wait()
+
+
+def test_kill_9_between_pods_repeats_no_step(state: Embedded, tmp_path: Path) -> None:
+    lines = tmp_path / "lines"
+    name = _submit_appender(state, tmp_path, tmp_path)
+    _kill_when(
+        state,
+        lambda: _node_phase(state, name, "pause") == "Running",
+        "step one done and the pause (no pod) running",
+    )
+    assert _lines(lines) == ["one"]
+    restarted = _controller(state)
+    try:
+        waited = state.wf("wait", name)
+        assert waited.exit_code == 0, waited.output
+        assert _lines(lines) == ["one", "two", "three"]
+    finally:
+        restarted.kill()
+        restarted.wait()
+
+
+def test_kill_9_while_a_pod_runs_fails_that_node_and_runs_nothing_twice(
+    state: Embedded, tmp_path: Path
+) -> None:
+    """The process runtime keeps its pods in the controller's memory: a pod running when
+    the controller is killed is unknown to the next one, so the engine marks its node
+    Error ("pod deleted") and the workflow fails; the step's side effect happened once
+    and no step is run again. `wf retry` runs it again on purpose."""
+    lines = tmp_path / "lines"
+    name = _submit_appender(state, tmp_path, tmp_path)
+    _kill_when(state, lambda: _lines(lines) == ["one"], "step one running")
+    restarted = _controller(state)
+    try:
+        waited = state.wf("wait", name)
+        assert waited.exit_code == 1
+        assert _node_phase(state, name, "one") == "Error"
+        assert "pod deleted" in waited.output + state.wf("get", name).output
+        assert _lines(lines) == ["one"]
+    finally:
+        restarted.kill()
+        restarted.wait()
+
+
+def _node_phase(state: Embedded, workflow: str, display_name: str) -> str | None:
+    result = state.wf("get", workflow, "-o", "json")
+    nodes = (json.loads(result.output).get("status") or {}).get("nodes") or {}
+    for node in nodes.values():
+        if node.get("displayName") == display_name:
+            return node.get("phase")
+    return None
