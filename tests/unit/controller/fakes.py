@@ -3,9 +3,10 @@ says when they end) and a tiny engine that runs a workflow's templates one after
 other, so the controller's wiring can be tested without the real engine.
 
 The fake engine: every template in `spec.templates` is one step, run in order. A
-container template becomes node `<wf>-<index>`, run by a pod named as Argo names it (exit code 1 in auto mode when the
-template's name starts with "fail"); a `suspend: {duration: N}` template
-waits N seconds of the clock (RequeueAfter). A failed pod fails the workflow.
+container template becomes node `<wf>-<index>`, run by a pod named as Argo names it
+(exit code 1 in auto mode when the template's name starts with "fail"); a
+`suspend: {duration: N}` template waits N seconds of the clock (RequeueAfter). A
+failed pod fails the workflow.
 """
 
 from __future__ import annotations
