@@ -240,3 +240,22 @@ def test_handler_run_can_capture_output_to_a_host_file(
     assert wait_phase(runtime, name).phase == "Succeeded"
     assert sorted(capture.read_text().splitlines()) == ["err", "out"]
     assert sorted(log_text(runtime, name).splitlines()) == ["err", "out"]
+
+
+def test_a_main_that_cannot_run_still_ends_its_sidecars(runtime_factory: Factory) -> None:
+    runtime, name = runtime_factory(), unique()
+    broken = {"name": "main", "image": "x", "args": ["echo"]}
+    manifest = pod(name, broken, sh("proxy", "sleep 60"), terminationGracePeriodSeconds=1)
+    runtime.create_pod(manifest)
+    seen = wait_phase(runtime, name, timeout=10)
+    assert seen.phase == "Failed"
+    assert [c.state for c in seen.containers] == ["terminated", "terminated"]
+
+
+def test_a_malformed_manifest_fails_its_pod(runtime_factory: Factory) -> None:
+    runtime, name = runtime_factory(), unique()
+    runtime.create_pod(pod(name, {"name": "main", "image": "x", "command": ["true"], "env": ["x"]}))
+    seen = wait_phase(runtime, name)
+    assert seen.phase == "Failed" and "cannot prepare the pod" in seen.message
+    runtime.create_pod(pod(unique(), sh("main", "true")))  # the runtime goes on
+    assert wait_phase(runtime, runtime.observe()[-1].name).phase == "Succeeded"

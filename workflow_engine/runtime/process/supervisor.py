@@ -81,8 +81,8 @@ class Supervisor:
         try:
             self.launcher.prepare_pod(pod)
             error = ""
-        except (OSError, LaunchError) as e:
-            error = f"cannot prepare the pod: {e}"
+        except Exception as e:  # a malformed manifest fails its pod, not the runtime
+            error = f"cannot prepare the pod: {e!r}"
         self.loop.call_soon(lambda: self._prepared(pod, error))
 
     def _prepared(self, pod: PodRecord, error: str) -> None:
@@ -103,6 +103,10 @@ class Supervisor:
             pod.stage = "main"
             pod.phase = "Running"
             self.table.changed = True
+            # all are running before any can end, so an instant failure of one does not
+            # see the others as ended (and skip killing sidecars started after it)
+            for c in pod.main:
+                c.state = "running"
             for c in pod.main:
                 self._start(pod, c)
 
@@ -126,8 +130,8 @@ class Supervisor:
         def job() -> None:
             try:
                 proc, read_end = self.launcher.start(pod, plan)
-            except LaunchError as e:
-                error = e
+            except Exception as e:  # LaunchError, or a bug: either way the container failed
+                error = e if isinstance(e, LaunchError) else LaunchError(128, repr(e))
                 self.loop.call_soon(lambda: self._start_failed(pod, c, plan, error))
                 return
             self.loop.call_soon(lambda: self._started(pod, c, plan, proc, read_end))
