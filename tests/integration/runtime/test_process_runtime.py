@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.contract.runtime_contract import find, log_text, pod, poll, sh, unique, wait_phase
+from workflow_engine.errors import SpecError
 from workflow_engine.runtime.base import Sandbox
 from workflow_engine.runtime.process import SIDECARS_ANNOTATION, ProcessRuntime
 
@@ -259,3 +260,27 @@ def test_a_malformed_manifest_fails_its_pod(runtime_factory: Factory) -> None:
     assert seen.phase == "Failed" and "cannot prepare the pod" in seen.message
     runtime.create_pod(pod(unique(), sh("main", "true")))  # the runtime goes on
     assert wait_phase(runtime, runtime.observe()[-1].name).phase == "Succeeded"
+
+
+@pytest.mark.parametrize(
+    ("manifest", "path"),
+    [
+        ({"metadata": {}, "spec": {"containers": [{"name": "main"}]}}, "metadata.name"),
+        (
+            {"metadata": {"name": "a/b"}, "spec": {"containers": [{"name": "main"}]}},
+            "metadata.name",
+        ),
+        ({"metadata": {"name": "a"}, "spec": {}}, "spec.containers"),
+        (
+            {"metadata": {"name": "a"}, "spec": {"containers": [{}], "activeDeadlineSeconds": "x"}},
+            "spec.activeDeadlineSeconds",
+        ),
+    ],
+    ids=["no-name", "bad-name", "no-containers", "bad-deadline"],
+)
+def test_create_rejects_bad_manifests(
+    runtime_factory: Factory, manifest: dict[str, Any], path: str
+) -> None:
+    with pytest.raises(SpecError) as caught:
+        runtime_factory().create_pod(manifest)
+    assert caught.value.path == path
