@@ -8,79 +8,20 @@ from __future__ import annotations
 
 import base64
 import json
-import queue
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.cluster.cluster import ControlPlane
+from tests.cluster.kube import NODE, WAIT, get, run_pod
+from tests.cluster.kube import pod_manifest as _pod
 from tests.cluster.procs import wait_until
-from workflow_engine.runtime.kubernetes_node import NodeAgent, run_node
+from workflow_engine.runtime.kubernetes_node import NodeAgent
 
 pytestmark = pytest.mark.cluster
 
-NODE = "wf-test-node"
-WAIT = 60.0
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
-
-
-@pytest.fixture(scope="module")
-def node(cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeAgent]:
-    state = tmp_path_factory.mktemp("wf-node")
-    kubeconfig = str(cluster.node_kubeconfig(NODE))
-    stop = threading.Event()
-    ready: queue.Queue[NodeAgent | BaseException] = queue.Queue()
-
-    def run() -> None:
-        try:
-            run_node(kubeconfig, NODE, state, stop, on_ready=ready.put)
-        except BaseException as err:
-            ready.put(err)
-
-    thread = threading.Thread(target=run, name="wf-node-under-test", daemon=True)
-    thread.start()
-    agent = ready.get(timeout=WAIT)
-    if isinstance(agent, BaseException):
-        raise agent
-    yield agent
-    stop.set()
-    thread.join(30)
-    cluster.kubectl("delete", "node", NODE, "--wait=false", check=False)
-
-
-def _pod(name: str, script: str, **spec: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name},
-        "spec": {
-            "restartPolicy": "Never",
-            "nodeSelector": {"kubernetes.io/hostname": NODE},
-            "containers": [{"name": "main", "image": "busybox", "command": ["sh", "-c", script]}],
-            **spec,
-        },
-    }
-
-
-def _get(cluster: ControlPlane, ns: str, *what: str) -> dict[str, Any]:
-    return json.loads(cluster.kubectl("get", "-n", ns, *what, "-o", "json").stdout)
-
-
-def _run(cluster: ControlPlane, ns: str, pod: dict[str, Any], phases: tuple[str, ...]) -> dict:
-    """Create `pod`, wait until its phase is one of `phases`, return it."""
-    cluster.kubectl("apply", "-n", ns, "-f", "-", input=json.dumps(pod))
-    name = pod["metadata"]["name"]
-    seen: dict[str, Any] = {}
-
-    def reached() -> bool:
-        seen.update(_get(cluster, ns, "pod", name))
-        return seen.get("status", {}).get("phase") in phases
-
-    wait_until(f"pod {name} in {phases}", reached, WAIT, interval=0.3)
-    return seen
+_get, _run = get, run_pod
 
 
 def _logs(cluster: ControlPlane, ns: str, name: str) -> str:

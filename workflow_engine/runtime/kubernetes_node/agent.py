@@ -30,17 +30,20 @@ from workflow_engine.errors import (
 from workflow_engine.runtime.base import PodObservation, Runtime
 from workflow_engine.runtime.kubernetes_node.api import STRATEGIC_PATCH, Api
 from workflow_engine.runtime.kubernetes_node.kubelet_api import KubeletApi
+from workflow_engine.runtime.kubernetes_node.probes import Prober
 from workflow_engine.runtime.kubernetes_node.status import (
     lease_manifest,
     micro_time,
     node_manifest,
     node_status,
     pod_status,
+    unadoptable_status,
 )
 from workflow_engine.runtime.kubernetes_node.volumes import VolumeWriter, with_api_env
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str]
+UID_ANNOTATION = "node.wfengine.io/pod-uid"  # on the runtime's copy: which pod it runs
 
 
 def _utcnow() -> datetime:
@@ -88,6 +91,8 @@ class NodeAgent:
     ) -> None:
         self.api, self.runtime, self.config, self._now = api, runtime, config, now
         self._volumes = VolumeWriter(api, state_dir / "volumes")
+        self._markers = state_dir / "started"  # one file per pod uid handed to the runtime
+        self._markers.mkdir(parents=True, exist_ok=True)
         self._kubelet = KubeletApi(
             runtime,
             config.address,
@@ -102,6 +107,8 @@ class NodeAgent:
         self._sent: dict[Key, dict[str, Any]] = {}
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._listed = threading.Event()  # no reconciling before the first pod list
+        self._prober = Prober(config.address, self._wake.set)
         self._threads: list[threading.Thread] = []
         runtime.add_listener(self._wake.set)
 
@@ -115,6 +122,7 @@ class NodeAgent:
         """Serve the kubelet API, register the Node, and start the threads."""
         self._kubelet.start()
         self._register()
+        self._prober.start()
         for name, target in (
             ("watch", self._watch_loop),
             ("heartbeat", self._heartbeat_loop),
@@ -131,6 +139,7 @@ class NodeAgent:
         self._wake.set()
         for thread in self._threads:
             thread.join(timeout)  # the watch thread may sit in a read until its timeout
+        self._prober.stop()
         self._kubelet.stop()
 
     def __enter__(self) -> NodeAgent:
@@ -181,6 +190,7 @@ class NodeAgent:
                 listed = self.api.get(path, **selector)
                 with self._lock:
                     self._pods = {_key(p): p for p in listed.get("items") or []}
+                self._listed.set()
                 self._wake.set()
                 rv = listed["metadata"]["resourceVersion"]
                 query = {**selector, "resourceVersion": rv, "allowWatchBookmarks": "true"}
@@ -222,6 +232,8 @@ class NodeAgent:
 
     def sync_once(self) -> None:
         """Bring the runtime and the API server's pod statuses in line, once."""
+        if not self._listed.is_set():
+            return  # an empty map now would mean "kill every pod the runtime has"
         with self._lock:
             pods = dict(self._pods)
         observed = {(o.namespace, o.name): o for o in self.runtime.observe()}
@@ -240,16 +252,43 @@ class NodeAgent:
             self._delete(key, pod, obs)
             return
         if started is None:
-            if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
-                return  # finished before this agent started
-            self._start(key, pod)
+            self._first_sight(key, pod, obs)
             return
         if obs is not None:
-            self._report(key, pod, pod_status(obs, pod["spec"], self.config.address, started.at))
+            running = [c.name for c in obs.containers if c.state == "running"]
+            self._prober.track(pod, running if obs.phase == "Running" else [])
+            status = pod_status(
+                obs, pod["spec"], self.config.address, started.at, self._prober.ready(pod)
+            )
+            self._report(key, pod, status)
+
+    def _first_sight(self, key: Key, pod: dict[str, Any], obs: PodObservation | None) -> None:
+        """A pod this agent has not started: start it, adopt it from the runtime (it
+        survived a restart of the agent), or, if an earlier agent started it and its
+        processes are lost, report it Failed: starting it again could repeat its side
+        effects, and its controller (Job, ReplicaSet) decides what to run next."""
+        uid = pod["metadata"]["uid"]
+        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            return  # finished before this agent started
+        if obs is not None:
+            if obs.annotations.get(UID_ANNOTATION) == uid:
+                self._started[key] = _Started(uid, obs.started_at or self._now())
+                self._wake.set()
+            else:  # an older pod of the same name: it goes first
+                self.runtime.delete_pod(key[1], key[0], 0.0)
+            return
+        if (self._markers / uid).exists() or _was_started(pod):
+            self._report(key, pod, unadoptable_status(pod, self.config.address, self._now()))
+            return
+        self._start(key, pod)
 
     def _start(self, key: Key, pod: dict[str, Any]) -> None:
         try:
             prepared = with_api_env(self._volumes.prepare(pod), self.api.conn.server)
+            meta = prepared["metadata"]
+            annotations = {**(meta.get("annotations") or {}), UID_ANNOTATION: meta["uid"]}
+            prepared["metadata"] = {**meta, "annotations": annotations}
+            (self._markers / meta["uid"]).touch()
             self.runtime.create_pod(prepared)
         except WorkflowEngineError as err:
             message = f"cannot start pod: {err}"
@@ -275,15 +314,20 @@ class NodeAgent:
         except WorkflowEngineError as err:
             log.warning("wf node: final delete of %s/%s failed: %s", *key, err)
             return
-        self._started.pop(key, None)
-        self._sent.pop(key, None)
-        self._volumes.remove(*key)
+        self._drop(key, meta["uid"])
 
     def _forget(self, key: Key) -> None:
         self.runtime.delete_pod(key[1], key[0], 0.0)
+        started = self._started.get(key)
+        self._drop(key, started.uid if started else None)
+
+    def _drop(self, key: Key, uid: str | None) -> None:
         self._started.pop(key, None)
         self._sent.pop(key, None)
+        self._prober.forget(*key)
         self._volumes.remove(*key)
+        if uid:
+            (self._markers / uid).unlink(missing_ok=True)
 
     def _report(self, key: Key, pod: Mapping[str, Any], status: dict[str, Any]) -> None:
         if self._sent.get(key) == status:
@@ -298,3 +342,14 @@ class NodeAgent:
             log.warning("wf node: status of %s/%s not sent: %s", *key, err)
             return
         self._sent[key] = status
+
+
+def _was_started(pod: Mapping[str, Any]) -> bool:
+    """Did a node agent report this pod's containers as started?"""
+    status = pod.get("status") or {}
+    if status.get("phase") == "Running":
+        return True
+    containers = (status.get("containerStatuses") or []) + (
+        status.get("initContainerStatuses") or []
+    )
+    return any({"running", "terminated"} & set(c.get("state") or {}) for c in containers)

@@ -115,18 +115,20 @@ def _container_statuses(
     observed: Sequence[ContainerObservation],
     specs: Sequence[Mapping[str, Any]],
     pod_key: str,
+    probed: Mapping[str, tuple[bool, str]],
 ) -> list[dict[str, Any]]:
     images = {str(s.get("name")): str(s.get("image") or "") for s in specs}
     out = []
     for c in observed:
         cid = f"process://{pod_key}/{c.name}"
+        ready = c.state == "running" and probed.get(c.name, (True, ""))[0]
         out.append(
             {
                 "name": c.name,
                 "image": images.get(c.name, ""),
                 "imageID": "",
                 "containerID": cid,
-                "ready": c.state == "running",
+                "ready": ready,
                 "started": c.state == "running",
                 "restartCount": 0,
                 "state": _state(c, cid),
@@ -142,17 +144,30 @@ def _condition(kind: str, ok: bool, ts: str, reason: str = "") -> dict[str, Any]
     return cond
 
 
+def _not_ready_message(main: Sequence[Mapping[str, Any]], probed: Mapping[str, Any]) -> str:
+    names = [str(c["name"]) for c in main if not c["ready"]]
+    notes = [f"{n}: {probed[n][1]}" for n in names if n in probed and probed[n][1]]
+    return "; ".join([f"containers with unready status: [{' '.join(names)}]", *notes])
+
+
 def pod_status(
-    obs: PodObservation, spec: Mapping[str, Any], pod_ip: str, now: datetime
+    obs: PodObservation,
+    spec: Mapping[str, Any],
+    pod_ip: str,
+    now: datetime,
+    probed: Mapping[str, tuple[bool, str]] | None = None,
 ) -> dict[str, Any]:
-    """The status to record on the API server for a pod this node runs."""
-    key = f"{obs.namespace}/{obs.name}"
-    init = _container_statuses(obs.init_containers, spec.get("initContainers") or [], key)
-    main = _container_statuses(obs.containers, spec.get("containers") or [], key)
+    """The status to record on the API server for a pod this node runs. `probed`:
+    container name -> (ready, message) for containers with a readinessProbe; the
+    others are ready while they run."""
+    key, probed = f"{obs.namespace}/{obs.name}", probed or {}
+    init = _container_statuses(obs.init_containers, spec.get("initContainers") or [], key, {})
+    main = _container_statuses(obs.containers, spec.get("containers") or [], key, probed)
     ts = rfc3339(obs.started_at or now)
     initialized = all(c.state == "terminated" and c.exit_code == 0 for c in obs.init_containers)
-    running = obs.phase == "Running" and all(c.state == "running" for c in obs.containers)
+    running = obs.phase == "Running" and all(c["ready"] for c in main)
     done = "PodCompleted" if obs.phase in ("Succeeded", "Failed") else ""
+    unready = "ContainersNotReady" if obs.phase == "Running" and not running else ""
     status: dict[str, Any] = {
         "phase": obs.phase,
         "hostIP": pod_ip,
@@ -163,12 +178,15 @@ def pod_status(
         "conditions": [
             _condition("PodReadyToStartContainers", True, ts),
             _condition("Initialized", initialized or bool(done), ts),
-            _condition("ContainersReady", running, ts, done),
-            _condition("Ready", running, ts, done),
+            _condition("ContainersReady", running, ts, done or unready),
+            _condition("Ready", running, ts, done or unready),
             _condition("PodScheduled", True, ts),
         ],
         "containerStatuses": main,
     }
+    if unready:
+        for cond in status["conditions"][2:4]:
+            cond["message"] = _not_ready_message(main, probed)
     if init:
         status["initContainerStatuses"] = init
     if obs.reason:
@@ -176,3 +194,46 @@ def pod_status(
     if obs.message:
         status["message"] = obs.message
     return status
+
+
+def unadoptable_status(pod: Mapping[str, Any], pod_ip: str, now: datetime) -> dict[str, Any]:
+    """Failed, for a pod an earlier agent started whose processes this agent cannot
+    find: its containers are reported as the kubelet reports containers it lost."""
+    ts = rfc3339(now)
+    started = (pod.get("status") or {}).get("startTime") or ts
+    lost = {
+        "terminated": {
+            "exitCode": 137,
+            "reason": "ContainerStatusUnknown",
+            "message": "The container could not be located when the node agent restarted",
+            "finishedAt": ts,
+        }
+    }
+    statuses = [
+        {
+            "name": str(c.get("name")),
+            "image": str(c.get("image") or ""),
+            "imageID": "",
+            "ready": False,
+            "started": False,
+            "restartCount": 0,
+            "state": lost,
+        }
+        for c in pod["spec"].get("containers") or []
+    ]
+    return {
+        "phase": "Failed",
+        "reason": "NodeAgentRestarted",
+        "message": (
+            "wf node restarted and could not re-adopt this pod's processes; it was not "
+            "started again, since its containers may already have run"
+        ),
+        "hostIP": pod_ip,
+        "podIP": pod_ip,
+        "startTime": started,
+        "conditions": [
+            _condition("Ready", False, ts, "PodCompleted"),
+            _condition("ContainersReady", False, ts, "PodCompleted"),
+        ],
+        "containerStatuses": statuses,
+    }
