@@ -284,3 +284,12 @@ def test_create_rejects_bad_manifests(
     with pytest.raises(SpecError) as caught:
         runtime_factory().create_pod(manifest)
     assert caught.value.path == path
+
+
+def test_a_chatty_container_loses_no_line(runtime_factory: Factory) -> None:
+    runtime, name = runtime_factory(), unique()
+    # 20,000 numbered lines on both streams, about 1 MB: many pipe reads and partial lines
+    script = "seq 1 10000; seq 10001 20000 >&2"
+    runtime.create_pod(pod(name, sh("main", script)))
+    assert wait_phase(runtime, name).phase == "Succeeded"
+    assert log_text(runtime, name).split() == [str(i) for i in range(1, 20001)]
