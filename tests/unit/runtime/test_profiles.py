@@ -38,6 +38,6 @@ def test_profiles_put_link_dirs_first(tmp_path: Path) -> None:
         shutil.which("busybox") or ""
     )
     assert not os.path.realpath(Path(python[0], "python")).startswith(str(Path.cwd() / ".venv"))
-    assert sorted(profiles.link_dirs()) == sorted([busybox[0], python[0]])
+    assert Path(busybox[0]).parent.parent == Path(python[0]).parent.parent == tmp_path
     # built once: a second runtime on the same state dir reuses the directory
     assert Profiles(tmp_path, "/usr/bin").path_for("busybox").startswith(busybox[0] + ":")

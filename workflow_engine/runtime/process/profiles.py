@@ -56,11 +56,6 @@ class Profiles:
             first = None
         return f"{first}:{self._host_path}" if first else self._host_path
 
-    def link_dirs(self) -> list[str]:
-        """Directories built so far (a sandbox binds them when they are off the root fs)."""
-        with self._lock:
-            return [d for d in self._built.values() if d]
-
     def _link_dir(self, kind: str, build: object) -> str | None:
         with self._lock:
             if kind not in self._built:

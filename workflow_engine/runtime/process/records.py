@@ -31,7 +31,6 @@ class ContainerRecord:
     finished_at: datetime | None = None
     pids: set[int] = field(default_factory=set)  # process groups to signal
     kill_requested: bool = False
-    handler_busy: bool = False
 
     @property
     def ended(self) -> bool:

@@ -118,7 +118,6 @@ class Supervisor:
         if plan.error:
             self.exited(pod, c, 128, "ContainerCannotRun", plan.error)
         elif self.launcher.is_handler(plan):
-            c.handler_busy = True
             self.launcher.run_handler(pod, c, self._handler_done(pod, c))
         else:
             self._spawn(pod, c, plan)
@@ -220,7 +219,6 @@ class Supervisor:
     def _handler_done(self, pod: PodRecord, c: ContainerRecord) -> Callable[[int, str], None]:
         def done(code: int, message: str) -> None:
             def on_loop() -> None:
-                c.handler_busy = False
                 self.exited(pod, c, code, "", message)
 
             self.loop.call_soon(on_loop)
