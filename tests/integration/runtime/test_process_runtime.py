@@ -293,3 +293,19 @@ def test_a_chatty_container_loses_no_line(runtime_factory: Factory) -> None:
     runtime.create_pod(pod(name, sh("main", script)))
     assert wait_phase(runtime, name).phase == "Succeeded"
     assert log_text(runtime, name).split() == [str(i) for i in range(1, 20001)]
+
+
+def test_a_handler_runs_several_processes_in_one_container_view(runtime_factory: Factory) -> None:
+    outputs: list[bytes] = []
+
+    def handler(container: Mapping[str, Any], sandbox: Sandbox) -> int:
+        # plain: TMPDIR is the pod's directory; overlay: the container's own /tmp
+        first = sandbox.run(["sh", "-c", 'echo kept > "${TMPDIR:-/tmp}/step1"'], {})
+        second = sandbox.run(["sh", "-c", 'cat "${TMPDIR:-/tmp}/step1"'], {}, stdout_limit=100)
+        outputs.append(second.stdout)
+        return first.exit_code or second.exit_code
+
+    runtime, name = runtime_factory(handlers={"wf-exec": handler}), unique()
+    runtime.create_pod(pod(name, {"name": "main", "image": "x", "command": ["wf-exec"]}))
+    assert wait_phase(runtime, name).phase == "Succeeded"
+    assert outputs == [b"kept\n"]
