@@ -35,6 +35,7 @@ class Outcome:
     job: dict[str, Any]
     pods: list[dict[str, Any]]
     runs: int
+    agent: Proc  # the second agent, still running
 
 
 def _start_agent(kubeconfig: Path, state: Path, logs: Path, name: str) -> Proc:
@@ -106,7 +107,7 @@ def outcome(cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> 
             "the Job to finish",
         )
         pods = get(cluster, ns, "pods", "-l", "job-name=survivor")["items"]
-        yield Outcome(job, pods, _runs(work))
+        yield Outcome(job, pods, _runs(work), agents[1])
     finally:
         for agent in agents:
             stop_process(agent)
@@ -137,3 +138,8 @@ def test_job_completes_once_across_an_agent_restart(outcome: Outcome) -> None:
     assert outcome.job["status"].get("succeeded") == 1
     assert not outcome.job["status"].get("failed")
     assert outcome.runs == 1
+
+
+def test_sigterm_stops_the_agent_with_exit_code_0(outcome: Outcome) -> None:
+    outcome.agent.popen.terminate()
+    assert outcome.agent.popen.wait(WAIT) == 0, outcome.agent.log_tail()

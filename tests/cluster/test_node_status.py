@@ -128,3 +128,35 @@ def test_with_api_env(env: list[dict[str, str]], expected: list[tuple[str, str]]
         "KUBERNETES_SERVICE_PORT",
     }
     assert pod["spec"]["containers"][0]["env"] == env  # the input is not changed
+
+
+def test_public_surface() -> None:
+    import workflow_engine.runtime.kubernetes_node as node
+
+    assert node.__all__ == sorted(node.__all__)
+    assert set(node.__all__) == {
+        "Api",
+        "Connection",
+        "NodeAgent",
+        "NodeConfig",
+        "default_node_state_dir",
+        "run_node",
+        "serve_node",
+    }
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        pytest.param({"WF_HOME": "/w", "HOME": "/h"}, "/w/node/n1", id="wf-home"),
+        pytest.param({"XDG_STATE_HOME": "/x", "HOME": "/h"}, "/x/wf/node/n1", id="xdg"),
+        pytest.param(
+            {"XDG_STATE_HOME": "rel", "HOME": "/h"}, "/h/.local/state/wf/node/n1", id="xdg-rel"
+        ),
+        pytest.param({"HOME": "/h"}, "/h/.local/state/wf/node/n1", id="home"),
+    ],
+)
+def test_default_node_state_dir(env: dict[str, str], expected: str) -> None:
+    from workflow_engine.runtime.kubernetes_node import default_node_state_dir
+
+    assert str(default_node_state_dir("n1", env)) == expected

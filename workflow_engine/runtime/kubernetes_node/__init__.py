@@ -3,6 +3,18 @@ ProcessRuntime (see agent.NodeAgent), for a real control plane without container
 
 from workflow_engine.runtime.kubernetes_node.agent import NodeAgent, NodeConfig
 from workflow_engine.runtime.kubernetes_node.api import Api, Connection
-from workflow_engine.runtime.kubernetes_node.main import run_node
+from workflow_engine.runtime.kubernetes_node.main import (
+    default_node_state_dir,
+    run_node,
+    serve_node,
+)
 
-__all__ = ["Api", "Connection", "NodeAgent", "NodeConfig", "run_node"]
+__all__ = [
+    "Api",
+    "Connection",
+    "NodeAgent",
+    "NodeConfig",
+    "default_node_state_dir",
+    "run_node",
+    "serve_node",
+]
