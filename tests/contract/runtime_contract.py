@@ -394,7 +394,7 @@ class RuntimeContract:
         started = host_dir / "started"
 
         def handler(container: Mapping[str, Any], sandbox: Sandbox) -> int:
-            script = f"touch {started}; trap '' TERM; while :; do sleep 0.05; done"
+            script = f"trap '' TERM; touch {started}; while :; do sleep 0.05; done"
             returned.append(sandbox.run(["sh", "-c", script], {}).exit_code)
             return returned[-1]
 
