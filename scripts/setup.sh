@@ -36,7 +36,10 @@ fi
 helper_src=workflow_engine/runtime/process/wf_sandbox.c
 if [ .venv/bin/wf-sandbox -ot "$helper_src" ] && command -v cc >/dev/null 2>&1; then
     # static when libc.a is there: no dynamic loader run per pod
-    cc -O2 -Wall -static -o .venv/bin/wf-sandbox.tmp "$helper_src" 2>/dev/null ||
-        cc -O2 -Wall -o .venv/bin/wf-sandbox.tmp "$helper_src"
-    mv .venv/bin/wf-sandbox.tmp .venv/bin/wf-sandbox
+    if cc -O2 -Wall -static -o .venv/bin/wf-sandbox.tmp "$helper_src" 2>/dev/null ||
+        cc -O2 -Wall -o .venv/bin/wf-sandbox.tmp "$helper_src"; then
+        mv .venv/bin/wf-sandbox.tmp .venv/bin/wf-sandbox
+    else
+        echo "setup: wf-sandbox not built; overlay sandboxes will be entered in Python" >&2
+    fi
 fi
