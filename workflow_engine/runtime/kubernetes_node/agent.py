@@ -137,8 +137,9 @@ class NodeAgent:
         which the caller owns and closes."""
         self._stop.set()
         self._wake.set()
+        self.api.close_streams()
         for thread in self._threads:
-            thread.join(timeout)  # the watch thread may sit in a read until its timeout
+            thread.join(timeout)
         self._prober.stop()
         self._kubelet.stop()
 
@@ -201,6 +202,8 @@ class NodeAgent:
             except Expired:
                 continue  # relist
             except (TransientError, PermanentError, OSError, ValueError) as err:
+                if self._stop.is_set():
+                    return  # stop() ended the watch
                 log.warning("wf node: pod watch failed, relisting: %s", err)
                 self._stop.wait(1.0)
 
@@ -288,9 +291,10 @@ class NodeAgent:
             meta = prepared["metadata"]
             annotations = {**(meta.get("annotations") or {}), UID_ANNOTATION: meta["uid"]}
             prepared["metadata"] = {**meta, "annotations": annotations}
-            (self._markers / meta["uid"]).touch()
+            (self._markers / meta["uid"]).touch()  # before: a crash after it runs nothing twice
             self.runtime.create_pod(prepared)
         except WorkflowEngineError as err:
+            (self._markers / pod["metadata"]["uid"]).unlink(missing_ok=True)
             message = f"cannot start pod: {err}"
             self._report(
                 key, pod, {"phase": "Pending", "reason": "ContainerCreating", "message": message}

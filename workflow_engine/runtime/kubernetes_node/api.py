@@ -8,8 +8,11 @@ patch content types; the `kubernetes` package is used only to read the kubeconfi
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import ssl
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -92,6 +95,9 @@ class Api:
         self.conn = conn
         self._ctx = conn.ssl_context()
         self._timeout = timeout
+        self._streams_lock = threading.Lock()
+        self._streams: set[Any] = set()  # open watch responses, for close_streams()
+        self._streams_closed = False
 
     def _open(
         self,
@@ -151,6 +157,25 @@ class Api:
         the watch (after about `timeout` seconds) or the connection drops."""
         q = {**query, "watch": "true", "timeoutSeconds": str(int(timeout))}
         with self._open("GET", path, q, None, "", timeout + 15) as resp:
-            for line in resp:
-                if line.strip():
-                    yield json.loads(line)
+            with self._streams_lock:
+                if self._streams_closed:
+                    return
+                self._streams.add(resp)
+            try:
+                for line in resp:
+                    if line.strip():
+                        yield json.loads(line)
+            finally:
+                with self._streams_lock:
+                    self._streams.discard(resp)
+
+    def close_streams(self) -> None:
+        """End every open watch now, and any opened later at once (from any thread):
+        readers see their stream end. An API server does not finish shutting down while
+        a watch is open, and a reader would otherwise sit until the watch times out."""
+        with self._streams_lock:
+            self._streams_closed = True
+            streams = list(self._streams)
+        for resp in streams:
+            with contextlib.suppress(AttributeError, OSError, ValueError):  # already closed
+                resp.fp.raw._sock.shutdown(socket.SHUT_RDWR)
