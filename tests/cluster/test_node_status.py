@@ -160,3 +160,51 @@ def test_default_node_state_dir(env: dict[str, str], expected: str) -> None:
     from workflow_engine.runtime.kubernetes_node import default_node_state_dir
 
     assert str(default_node_state_dir("n1", env)) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "started"),
+    [
+        pytest.param({}, False, id="new"),
+        pytest.param({"phase": "Pending", "message": "cannot start pod: x"}, False, id="blocked"),
+        pytest.param(
+            {"phase": "Pending", "containerStatuses": [{"state": {"waiting": {}}}]},
+            False,
+            id="waiting",
+        ),
+        pytest.param(
+            {"phase": "Pending", "initContainerStatuses": [{"state": {"running": {}}}]},
+            True,
+            id="init-running",
+        ),
+        pytest.param({"phase": "Running"}, True, id="running"),
+    ],
+)
+def test_was_started(status: dict[str, Any], started: bool) -> None:
+    from workflow_engine.runtime.kubernetes_node.agent import _was_started
+
+    assert _was_started({"status": status}) is started
+
+
+def test_unadoptable_status_fails_the_pod_with_lost_containers() -> None:
+    from workflow_engine.runtime.kubernetes_node.status import unadoptable_status
+
+    pod = {"spec": SPEC, "status": {"startTime": "2026-01-02T03:04:05Z"}}
+    status = unadoptable_status(pod, "127.0.0.1", T1)
+    assert (status["phase"], status["reason"]) == ("Failed", "NodeAgentRestarted")
+    assert status["startTime"] == "2026-01-02T03:04:05Z"
+    (container,) = status["containerStatuses"]
+    assert container["state"]["terminated"]["exitCode"] == 137
+    assert container["state"]["terminated"]["reason"] == "ContainerStatusUnknown"
+
+
+def test_probe_results_decide_readiness() -> None:
+    obs = _obs("Running", "running")
+    unready = pod_status(obs, SPEC, "127.0.0.1", T0, {"main": (False, "probe failed: refused")})
+    conditions = {c["type"]: c for c in unready["conditions"]}
+    assert conditions["Ready"]["status"] == "False"
+    assert conditions["Ready"]["reason"] == "ContainersNotReady"
+    assert "probe failed: refused" in conditions["Ready"]["message"]
+    assert unready["containerStatuses"][0]["ready"] is False
+    ready = pod_status(obs, SPEC, "127.0.0.1", T0, {"main": (True, "")})
+    assert {c["type"]: c["status"] for c in ready["conditions"]}["Ready"] == "True"
