@@ -11,7 +11,8 @@ Semantics follow the kubelet's: `initialDelaySeconds` (0), `periodSeconds` (10),
 is not ready until its first success. Pods share the host's network, so the probe's
 `host` defaults to the node's address. `exec` probes are not run: a process outside
 the container's sandbox would see another filesystem, so such a container is reported
-not ready with a message saying why, rather than ready on faith.
+not ready with a message saying why, rather than ready on faith. Attempts run one
+after another in one thread: a slow probe (up to its timeoutSeconds) delays the others.
 """
 
 from __future__ import annotations
