@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import pytest
 from tests.cluster.cluster import ControlPlane
 from tests.cluster.kube import WAIT, alive, apply, condition, get, load, read_pid, wait_for
 from tests.cluster.procs import Proc, start_process, stop_process, wait_until
+from workflow_engine.runtime.process import ProcessRuntime
 
 pytestmark = pytest.mark.cluster
 
@@ -128,12 +130,29 @@ def test_a_started_pod_is_never_started_again_by_a_new_agent(outcome: Outcome) -
         assert status["phase"] == "Succeeded", json.dumps(status)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ProcessRuntime cannot yet re-adopt the pods of a killed process on the same "
-    "state dir (rework in progress); until then the new agent reports the pod Failed",
-)
-def test_job_completes_once_across_an_agent_restart(outcome: Outcome) -> None:
+def _processes_outlive_the_runtime() -> bool:
+    """Does a ProcessRuntime made as `wf node` makes it leave its container processes
+    running, for a later one on the same state dir to adopt?"""
+    with tempfile.TemporaryDirectory() as state:
+        runtime = ProcessRuntime(Path(state))
+        try:
+            return bool(getattr(runtime, "survives_restart", False))
+        finally:
+            runtime.close()
+
+
+def test_job_completes_once_across_an_agent_restart(
+    outcome: Outcome, request: pytest.FixtureRequest
+) -> None:
+    if not _processes_outlive_the_runtime():
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="this ProcessRuntime's container processes die with it (no shim: "
+                "wf-sandbox not built, or the re-adoption rework not in); the new agent "
+                "reports the pod Failed instead",
+            )
+        )
     assert condition(outcome.job, "Complete") == "True", outcome.job["status"]
     assert outcome.job["status"].get("succeeded") == 1
     assert not outcome.job["status"].get("failed")
