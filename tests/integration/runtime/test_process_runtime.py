@@ -194,7 +194,8 @@ def test_overlay_pods_start_through_the_sandbox_helper(tmp_path: Path) -> None:
     fake = tmp_path / "fake-wf-sandbox"
     # same arguments as wf-sandbox; runs the program without any sandbox, and says so
     fake.write_text(
-        f'#!/bin/sh\necho "$4 $5" >> {calls}\nn=$5; shift 5; shift $((3 * n)); exec "$@"\n'
+        '#!/bin/sh\n[ "$1" = --shim-version ] && exit 1\n'  # an older build: no shim
+        f'echo "$4 $5" >> {calls}\nn=$5; shift 5; shift $((3 * n)); exec "$@"\n'
     )
     fake.chmod(0o755)
     runtime = ProcessRuntime(tmp_path / "state", sandbox="overlay", sandbox_helper=str(fake))

@@ -15,6 +15,7 @@ import os
 import posixpath
 import queue
 import selectors
+import shutil
 import signal
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +28,22 @@ from workflow_engine.runtime.process.containers import ContainerPlan
 from workflow_engine.runtime.process.logs import LogWriter
 from workflow_engine.runtime.process.records import ContainerRecord
 from workflow_engine.runtime.process.sandbox import LaunchError, Layout, kill_group, start_process
+from workflow_engine.runtime.process.shim import (
+    ShimFiles,
+    open_if_alive,
+    read_exit,
+    read_tail,
+    run_files,
+    start_shim,
+    start_time,
+    wait_pidfd,
+)
+
+KILLED = 128 + signal.SIGKILL
+LOST_RUN = (
+    "the process of this run was lost: the runtime that started it stopped, and it left "
+    "neither a running process nor an exit code"
+)
 
 
 class ContainerSandbox:
@@ -39,14 +56,17 @@ class ContainerSandbox:
         record: ContainerRecord,
         lock: threading.Lock,
         now: Callable[[], datetime],
+        save: Callable[[], None] = lambda: None,
     ) -> None:
         self._layout = layout
         self._plan = plan
         self._record = record
         self._lock = lock
+        self._save = save  # persists the pod's record; called with the lock held
         self._out = LogWriter(record.log_path, now)
         self._err = LogWriter(record.log_path, now)
         self._started = False
+        self._runs = 0  # Sandbox.run calls so far: the index of the next one
 
     def host_path(self, path: str) -> Path:
         p = posixpath.normpath(path)
@@ -76,10 +96,16 @@ class ContainerSandbox:
         stdout_limit: int = 0,
         capture: Path | None = None,
     ) -> RunResult:
-        """`env` is laid over the container's own environment (PATH from its image)."""
+        """`env` is laid over the container's own environment (PATH from its image).
+        Under a shim, the k-th call of a container adopted from an earlier runtime does
+        not start anything when that runtime started its k-th process: it waits for
+        that process (or reads its recorded exit code and output)."""
+        index, self._runs = self._runs, self._runs + 1
+        if self._layout.shim is not None:
+            return self._run_shimmed(index, argv, env, cwd, stdout_limit, capture)
         with self._lock:
             if self._record.kill_requested:
-                return RunResult(exit_code=128 + signal.SIGKILL, stdout=b"")
+                return RunResult(exit_code=KILLED, stdout=b"")
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         try:
@@ -112,6 +138,84 @@ class ContainerSandbox:
             stdout=bytes(tail),
             stdout_truncated=truncated,
         )
+
+    def _run_shimmed(
+        self,
+        index: int,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        cwd: str | None,
+        stdout_limit: int,
+        capture: Path | None,
+    ) -> RunResult:
+        assert self._layout.shim is not None
+        files = run_files(self._plan.name, index, capture is not None)
+        record = self._record
+        with self._lock:
+            adopted = index < len(record.runs)
+            if not adopted:
+                if record.kill_requested:
+                    return RunResult(exit_code=KILLED, stdout=b"")
+                record.runs.append(None)
+                self._save()  # this run is known to have started before it can have
+        self._started = True
+        proc = pidfd = None
+        if adopted:
+            shim = record.runs[index]
+            pidfd = open_if_alive(*shim) if shim is not None else None
+        else:
+            try:
+                proc = start_shim(
+                    self._layout,
+                    self._layout.shim,
+                    files,
+                    argv,
+                    {**self._plan.env, **env},
+                    cwd or self._plan.cwd,
+                )
+            except LaunchError as e:
+                self.log(e.message)
+                return RunResult(exit_code=e.exit_code, stdout=b"")
+            pidfd = os.pidfd_open(proc.pid)
+        pid = proc.pid if proc is not None else (record.runs[index] or (0, 0))[0]
+        if pidfd is not None:
+            with self._lock:
+                if proc is not None:
+                    started = start_time(proc.pid)
+                    record.runs[index] = (proc.pid, started) if started is not None else None
+                    self._save()
+                record.pids.add(pid)
+                if record.kill_requested:
+                    kill_group(pid, signal.SIGKILL)
+            try:
+                wait_pidfd(pidfd)
+            finally:
+                os.close(pidfd)
+                with self._lock:
+                    record.pids.discard(pid)
+        status = proc.wait() if proc is not None else 0
+        return self._shim_result(files, status, stdout_limit, capture)
+
+    def _shim_result(
+        self, files: ShimFiles, status: int, stdout_limit: int, capture: Path | None
+    ) -> RunResult:
+        pod_dir = self._layout.pod_dir
+        code = read_exit(pod_dir, files.exit)
+        if code is None:
+            code = 128 - status if status < 0 else KILLED
+            if status >= 0:
+                self.log(LOST_RUN)
+        if capture is not None and files.capture:
+            with (
+                contextlib.suppress(FileNotFoundError),
+                open(pod_dir / files.capture, "rb") as f,
+                open(capture, "ab") as copy,
+            ):
+                shutil.copyfileobj(f, copy)
+        tail, truncated = (
+            read_tail(pod_dir / files.out, stdout_limit) if stdout_limit > 0 else (b"", False)
+        )
+        return RunResult(exit_code=code, stdout=tail, stdout_truncated=truncated)
 
     def _pump(
         self, pid: int, out_r: int, err_r: int, limit: int, copy: BinaryIO | None = None

@@ -25,9 +25,11 @@ from workflow_engine.runtime.process.containers import (
     sidecar_names,
 )
 from workflow_engine.runtime.process.handlers import ContainerSandbox, Workers
+from workflow_engine.runtime.process.logs import LogWriter
 from workflow_engine.runtime.process.profiles import Profiles
 from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
 from workflow_engine.runtime.process.sandbox import Layout, SandboxKind, start_process
+from workflow_engine.runtime.process.shim import container_files, start_shim
 
 
 class Launcher:
@@ -43,6 +45,7 @@ class Launcher:
         extra_binds: tuple[str, ...],
         root: Path,
         helper: str | None,
+        shim: str | None,
         lock: threading.Lock,
         now: Callable[[], datetime],
     ) -> None:
@@ -55,6 +58,7 @@ class Launcher:
         self.extra_binds = extra_binds
         self.root = root
         self.helper = helper
+        self.shim = shim  # wf-sandbox --shim: container processes outlive this runtime
         self.lock = lock  # the runtime's: a handler's processes are tracked under it
         self.now = now
 
@@ -117,16 +121,28 @@ class Launcher:
             mounts=plan.mounts,
             extra_binds=self.extra_binds,
             helper=self.helper,
+            shim=self.shim,
         )
 
     def is_handler(self, plan: ContainerPlan) -> bool:
         return bool(plan.argv) and plan.argv[0] in self.handlers
 
-    def start(self, pod: PodRecord, plan: ContainerPlan) -> tuple[subprocess.Popen[bytes], int]:
+    def start(
+        self, pod: PodRecord, plan: ContainerPlan
+    ) -> tuple[subprocess.Popen[bytes], int | None]:
         """Start a container's process; returns it and the read end of its output pipe
-        (stdout and stderr share one pipe so the log keeps their order)."""
+        (stdout and stderr share one pipe so the log keeps their order), or None for the
+        pipe when the process runs under a shim (which writes the log itself)."""
         layout = self.layout(pod, plan)
         layout.prepare()
+        if plan.notes:
+            writer = LogWriter(pod.directory / "logs" / f"{plan.name}.log", self.now)
+            for note in plan.notes:
+                writer.line(note)
+            writer.close()
+        if layout.shim is not None:
+            files = container_files(plan.name)
+            return start_shim(layout, layout.shim, files, plan.argv, plan.env, plan.cwd), None
         read_end, write_end = os.pipe()
         try:
             proc = start_process(layout, plan.argv, plan.env, plan.cwd, write_end, write_end)
@@ -138,15 +154,22 @@ class Launcher:
         return proc, read_end
 
     def run_handler(
-        self, pod: PodRecord, c: ContainerRecord, done: Callable[[int, str], None]
+        self,
+        pod: PodRecord,
+        c: ContainerRecord,
+        done: Callable[[int, str], None],
+        save: Callable[[], None],
     ) -> None:
+        """Call the container's handler in a worker thread (again, for a container
+        adopted from an earlier runtime: its Sandbox.run calls find the processes that
+        runtime started); `save` persists the pod's record (under the lock)."""
         plan = c.plan
         assert plan is not None
         layout = self.layout(pod, plan)
         handler = self.handlers[plan.argv[0]]
 
         def work() -> None:
-            sandbox = ContainerSandbox(layout, plan, c, self.lock, self.now)
+            sandbox = ContainerSandbox(layout, plan, c, self.lock, self.now, save)
             try:
                 layout.prepare()
                 for note in plan.notes:

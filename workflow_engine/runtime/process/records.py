@@ -31,6 +31,11 @@ class ContainerRecord:
     finished_at: datetime | None = None
     pids: set[int] = field(default_factory=set)  # process groups to signal
     kill_requested: bool = False
+    # the shim (pid, start time) of a started process container, persisted: a runtime
+    # started later on the same state dir finds it again; None while it is starting
+    shim: tuple[int, int] | None = None
+    # handler containers: the shim of each Sandbox.run, in call order
+    runs: list[tuple[int, int] | None] = field(default_factory=list)
 
     @property
     def ended(self) -> bool:
@@ -71,6 +76,7 @@ class PodRecord:
     deadline_hit: bool = False
     sidecars_killed: bool = False
     plain_links: list[str] = field(default_factory=list)  # symlinks made on the host
+    created: int = 0  # time.time_ns() at create_pod: the queue's order across restarts
 
     @property
     def key(self) -> tuple[str, str]:

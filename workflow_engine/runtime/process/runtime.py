@@ -14,6 +14,7 @@ import pwd
 import re
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,8 @@ from typing import Any, Literal
 
 from workflow_engine.errors import NotFound, PermanentError, SpecError
 from workflow_engine.runtime.base import ContainerHandler, PodObservation
+from workflow_engine.runtime.process import persist
+from workflow_engine.runtime.process.adopt import Adoption
 from workflow_engine.runtime.process.handlers import Workers
 from workflow_engine.runtime.process.launcher import Launcher
 from workflow_engine.runtime.process.logs import read_log
@@ -28,6 +31,7 @@ from workflow_engine.runtime.process.loop import Callback, EventLoop
 from workflow_engine.runtime.process.profiles import Profiles
 from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
 from workflow_engine.runtime.process.sandbox import SandboxKind, find_helper, probe_overlay
+from workflow_engine.runtime.process.shim import shim_supported
 from workflow_engine.runtime.process.supervisor import PodTable, Supervisor
 
 log = logging.getLogger(__name__)
@@ -65,8 +69,10 @@ class ProcessRuntime:
         host_path: str | None = None,
         sandbox_helper: str | None = "auto",
     ) -> None:
-        """`sandbox_helper`: the wf-sandbox program that enters an overlay sandbox
-        ("auto": the one scripts/setup.sh built, if any; None: do it in Python, slower)."""
+        """`sandbox_helper`: the wf-sandbox program that enters an overlay sandbox and
+        runs each container process under its shim ("auto": the one scripts/setup.sh
+        built, if any; None: do it in Python, slower, and the processes die with this
+        runtime). The pods an earlier runtime left in `state_dir` are adopted."""
         self._state_dir = Path(state_dir)
         self._pods_dir = self._state_dir / "pods"
         self._pods_dir.mkdir(parents=True, exist_ok=True)
@@ -77,6 +83,7 @@ class ProcessRuntime:
         helper = find_helper() if sandbox_helper == "auto" else sandbox_helper
         self._kind = _resolve_kind(sandbox, self._state_dir / f".probe-{os.getpid()}", helper)
         self._helper = helper if self._kind == "overlay" else None
+        self._shim = helper if helper is not None and shim_supported(helper) else None
         profiles_root = self._state_dir / "profiles"
         profiles_root.mkdir(exist_ok=True)
         (self._state_dir / "root").mkdir(exist_ok=True)
@@ -94,12 +101,22 @@ class ProcessRuntime:
             extra_binds=(str(profiles_root),) if off_root else (),
             root=self._state_dir / "root",
             helper=self._helper,
+            shim=self._shim,
             lock=self._lock,
             now=now,
         )
         self._loop = EventLoop(self._dispatch)
         self._supervisor = Supervisor(self._table, self._loop, self._launcher, now)
         self._closed = False
+        self._now = now
+        self._adopt(Adoption(self._supervisor))
+
+    def _adopt(self, adoption: Adoption) -> None:
+        with self._lock:
+            resumed = adoption.load(persist.load_pods(self._pods_dir))
+        for pod in resumed:
+            self._loop.call_soon(lambda p=pod: adoption.resume(p))  # type: ignore[misc]
+        self._loop.call_soon(self._supervisor.admit)
 
     @property
     def sandbox_kind(self) -> SandboxKind:
@@ -111,12 +128,21 @@ class ProcessRuntime:
         return self._helper
 
     @property
+    def survives_restart(self) -> bool:
+        """Do container processes outlive this runtime (run under wf-sandbox's shim),
+        so that a runtime started later on the same state dir adopts them?"""
+        return self._shim is not None
+
+    @property
     def slots(self) -> int:
         return self._table.slots
 
     def _dispatch(self, fn: Callback) -> None:
         with self._lock:
-            fn()
+            try:
+                fn()
+            finally:
+                self._table.save_dirty()
             changed, self._table.changed = self._table.changed, False
             self._cond.notify_all()
         if changed:
@@ -158,9 +184,12 @@ class ProcessRuntime:
                 init=_records(spec.get("initContainers"), directory),
                 main=_records(spec.get("containers"), directory),
                 grace=DEFAULT_GRACE if grace is None else float(grace),
+                created=time.time_ns(),
             )
             self._table.pods[pod.key] = pod
             self._table.unfinished += 1
+            # on disk before anyone can see it: a later runtime starts it if this one dies
+            persist.save(pod)
         self._loop.call_soon(lambda: self._supervisor.enqueue(pod))
 
     def delete_pod(

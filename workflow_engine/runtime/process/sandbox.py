@@ -55,7 +55,8 @@ class Layout:
     root: Path
     mounts: tuple[Mount, ...] = ()
     extra_binds: tuple[str, ...] = ()  # host directories bound at the same path
-    helper: str | None = None  # the wf-sandbox program, when built
+    helper: str | None = None  # the wf-sandbox program entering overlays, when built
+    shim: str | None = None  # the same program, when it can be each process's shim
 
     @property
     def upper(self) -> Path:
@@ -112,7 +113,7 @@ def resolve_inside(path: str) -> str:
     return resolved or "/"
 
 
-def _overlay_options(layout: Layout) -> str:
+def overlay_options(layout: Layout) -> str:
     return f"lowerdir=/,upperdir={layout.upper},workdir={layout.work}"
 
 
@@ -121,7 +122,7 @@ def _overlay_child(layout: Layout, cwd: str | None) -> Callable[[], None]:
     computed here, in the parent, so the forked child only makes system calls."""
     libc = _libc()
     merged = str(layout.root)
-    options = _overlay_options(layout).encode()
+    options = overlay_options(layout).encode()
     binds = [(src.encode(), merged + dst, is_dir, ro) for src, dst, is_dir, ro in _binds(layout)]
     workdir = cwd or "/"
 
@@ -169,12 +170,10 @@ def _start_with_helper(
 ) -> subprocess.Popen[bytes]:
     """vfork+exec the small wf-sandbox program, which mounts and execs argv; it reports
     a failure through a close-on-exec pipe, as subprocess does for its own exec."""
-    flat: list[str] = []
-    for src, dst, is_dir, ro in _binds(layout):
-        flat += [src, dst, ("d" if is_dir else "f") + ("r" if ro else "")]
+    flat = flat_binds(layout)
     report_r, report_w = os.pipe()
     try:
-        head = [helper, str(report_w), str(layout.root), _overlay_options(layout), cwd or "/"]
+        head = [helper, str(report_w), str(layout.root), overlay_options(layout), cwd or "/"]
         proc = subprocess.Popen(
             [*head, str(len(flat) // 3), *flat, *argv],
             env=dict(env),
@@ -198,6 +197,25 @@ def _start_with_helper(
             raise OSError(int(code), os.strerror(int(code)))
         raise LaunchError(128, f"sandbox: {stage}: {os.strerror(int(code))}")
     return proc
+
+
+def flat_binds(layout: Layout) -> list[str]:
+    """The binds as wf-sandbox takes them: SRC DST KIND triples."""
+    flat: list[str] = []
+    for src, dst, is_dir, ro in _binds(layout):
+        flat += [src, dst, ("d" if is_dir else "f") + ("r" if ro else "")]
+    return flat
+
+
+def launch_error(argv: Sequence[str], e: BaseException) -> LaunchError:
+    """What a container reports when its program could not be started."""
+    if isinstance(e, LaunchError):
+        return e
+    if isinstance(e, FileNotFoundError):
+        return LaunchError(127, f'exec: "{argv[0]}": executable file not found in $PATH')
+    if isinstance(e, PermissionError):
+        return LaunchError(126, f'exec: "{argv[0]}": permission denied')
+    return LaunchError(128, f"cannot start {argv[0]!r}: {e}")
 
 
 def plain_env(layout: Layout, env: Mapping[str, str]) -> dict[str, str]:
@@ -242,12 +260,8 @@ def start_process(
         )
     except LaunchError:
         raise
-    except FileNotFoundError as e:
-        raise LaunchError(127, f'exec: "{argv[0]}": executable file not found in $PATH') from e
-    except PermissionError as e:
-        raise LaunchError(126, f'exec: "{argv[0]}": permission denied') from e
     except (OSError, subprocess.SubprocessError) as e:
-        raise LaunchError(128, f"cannot start {argv[0]!r}: {e}") from e
+        raise launch_error(argv, e) from e
 
 
 def find_helper() -> str | None:

@@ -16,14 +16,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from workflow_engine.runtime.process import persist
 from workflow_engine.runtime.process.containers import ContainerPlan
 from workflow_engine.runtime.process.launcher import Launcher
 from workflow_engine.runtime.process.logs import LogWriter
 from workflow_engine.runtime.process.loop import EventLoop
 from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
 from workflow_engine.runtime.process.sandbox import LaunchError, kill_group
+from workflow_engine.runtime.process.shim import read_exit, start_time
 
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
+LOST_MESSAGE = (
+    "the container's process was lost: the runtime that started it stopped, and it left "
+    "neither a running process nor an exit code"
+)
 
 
 @dataclass
@@ -38,6 +44,17 @@ class PodTable:
     closing: bool = False
     starting: int = 0  # jobs handed to spawner threads whose result the loop has not seen
     changed: bool = False  # a phase changed: listeners are due
+    dirty: dict[tuple[str, str], PodRecord] = field(default_factory=dict)  # records to save
+
+    def touch(self, pod: PodRecord) -> None:
+        """The pod's record changed: saved once the current loop callback is done."""
+        self.dirty[pod.key] = pod
+
+    def save_dirty(self) -> None:
+        dirty, self.dirty = self.dirty, {}
+        for key, pod in dirty.items():
+            if self.pods.get(key) is pod:
+                persist.save(pod)
 
 
 class Supervisor:
@@ -70,11 +87,16 @@ class Supervisor:
     def _start_pod(self, pod: PodRecord) -> None:
         pod.started_at = self.now()
         pod.stage = "init"
-        deadline = pod.spec.get("activeDeadlineSeconds")
-        if deadline is not None:
-            self.loop.call_later(float(deadline), lambda: self._deadline(pod))
+        self.table.touch(pod)
+        self.arm_deadline(pod)
         self.table.starting += 1
         self.launcher.spawners.submit(lambda: self._prepare(pod))
+
+    def arm_deadline(self, pod: PodRecord) -> None:
+        deadline = pod.spec.get("activeDeadlineSeconds")
+        if deadline is not None and pod.started_at is not None:
+            spent = (self.now() - pod.started_at).total_seconds()
+            self.loop.call_later(max(0.0, float(deadline) - spent), lambda: self._deadline(pod))
 
     def _prepare(self, pod: PodRecord) -> None:
         """Worker thread: directories and plans, then back to the loop."""
@@ -89,14 +111,14 @@ class Supervisor:
         self.table.starting -= 1
         if error:
             pod.message = error
-            self._finish(pod)
+            self.finish(pod)
         else:
-            self._next(pod)
+            self.next_stage(pod)
 
     # -- stages --------------------------------------------------------------------
-    def _next(self, pod: PodRecord) -> None:
+    def next_stage(self, pod: PodRecord) -> None:
         if pod.deleting or pod.deadline_hit or self.table.closing:
-            self._finish(pod)
+            self.finish(pod)
         elif pod.stage == "init" and pod.init_index < len(pod.init):
             self._start(pod, pod.init[pod.init_index])
         elif pod.stage == "init":
@@ -115,12 +137,17 @@ class Supervisor:
         c.state = "running"
         plan = c.plan
         assert plan is not None
+        self.table.touch(pod)
         if plan.error:
             self.exited(pod, c, 128, "ContainerCannotRun", plan.error)
         elif self.launcher.is_handler(plan):
-            self.launcher.run_handler(pod, c, self._handler_done(pod, c))
+            self.run_handler(pod, c)
         else:
+            persist.save(pod)  # "running" is on disk before the process can be
             self._spawn(pod, c, plan)
+
+    def run_handler(self, pod: PodRecord, c: ContainerRecord) -> None:
+        self.launcher.run_handler(pod, c, self._handler_done(pod, c), lambda: persist.save(pod))
 
     def _spawn(self, pod: PodRecord, c: ContainerRecord, plan: ContainerPlan) -> None:
         """Start the process in a worker thread: the parent waits in fork/exec (long with
@@ -143,8 +170,7 @@ class Supervisor:
     ) -> None:
         self.table.starting -= 1
         writer = LogWriter(c.log_path, self.now)
-        for note in (*plan.notes, error.message):
-            writer.line(note)
+        writer.line(error.message)
         writer.close()
         self.exited(pod, c, error.exit_code, "ContainerCannotRun", error.message)
 
@@ -154,16 +180,46 @@ class Supervisor:
         c: ContainerRecord,
         plan: ContainerPlan,
         proc: subprocess.Popen[bytes],
-        read_end: int,
+        read_end: int | None,
     ) -> None:
         self.table.starting -= 1
         c.pids.add(proc.pid)
         if c.kill_requested:  # deleted or past its deadline while starting
             kill_group(proc.pid, signal.SIGKILL)
-        writer = LogWriter(c.log_path, self.now)
-        for note in plan.notes:
-            writer.line(note)
-        self._watch(pod, c, proc, read_end, writer)
+        if read_end is None:  # under a shim: it writes the log and the exit code
+            started = start_time(proc.pid)
+            c.shim = (proc.pid, started) if started is not None else None
+            self.table.touch(pod)
+            self.watch_shim(pod, c, os.pidfd_open(proc.pid), proc)
+        else:
+            self._watch(pod, c, proc, read_end, LogWriter(c.log_path, self.now))
+
+    def watch_shim(
+        self,
+        pod: PodRecord,
+        c: ContainerRecord,
+        pidfd: int,
+        proc: subprocess.Popen[bytes] | None,
+    ) -> None:
+        """Until the shim ends (`proc`: when this runtime started it, to reap it)."""
+        assert c.shim is not None or proc is not None
+        pid = proc.pid if proc is not None else c.shim[0]  # type: ignore[index]
+        c.pids.add(pid)
+
+        def reap() -> None:
+            self.loop.remove_reader(pidfd)
+            os.close(pidfd)
+            status = proc.wait() if proc is not None else None
+            c.pids.discard(pid)
+            code = read_exit(pod.directory, f"{c.name}.exit")
+            if code is not None:
+                self.exited(pod, c, code)
+            elif status is not None and status < 0:  # killed with its process
+                self.exited(pod, c, 128 - status)
+            else:
+                self.exited(pod, c, 137, "Error", LOST_MESSAGE)
+
+        self.loop.add_reader(pidfd, reap)
 
     def _watch(
         self,
@@ -232,20 +288,21 @@ class Supervisor:
         c.exit_code = code
         c.finished_at = self.now()
         c.message = message
+        self.table.touch(pod)
         if pod.deadline_hit and code != 0:
             c.reason = "DeadlineExceeded"
         else:
             c.reason = reason or ("Completed" if code == 0 else "Error")
         if pod.stage == "init":
             if code != 0:
-                self._finish(pod)
+                self.finish(pod)
             else:
                 pod.init_index += 1
-                self._next(pod)
+                self.next_stage(pod)
             return
         ended = {x.name for x in pod.main if x.ended}
         if all(x.ended for x in pod.main):
-            self._finish(pod)
+            self.finish(pod)
         elif not pod.sidecars_killed and all(
             x.ended or (x.plan is not None and x.plan.sidecar) for x in pod.main
         ):
@@ -253,7 +310,7 @@ class Supervisor:
             self.kill(pod, pod.grace, [x for x in pod.main if x.name not in ended])
 
     # -- ending ----------------------------------------------------------------------
-    def _finish(self, pod: PodRecord) -> None:
+    def finish(self, pod: PodRecord) -> None:
         if any(c.state == "running" for c in pod.containers()):
             return  # the last exit finishes it
         first_failure = next(
@@ -276,6 +333,7 @@ class Supervisor:
             pod.phase = "Succeeded"
         pod.stage = "done"
         pod.finished_at = self.now()
+        self.table.touch(pod)
         self.table.running -= 1
         self.table.unfinished -= 1
         self.table.changed = True
@@ -298,11 +356,13 @@ class Supervisor:
             self.remove(pod)
         elif not pod.deleting:
             pod.deleting = True
+            self.table.touch(pod)
             self.kill(pod, grace, pod.containers())
 
     def _deadline(self, pod: PodRecord) -> None:
         if pod.stage in ("init", "main") and not pod.deadline_hit:
             pod.deadline_hit = True
+            self.table.touch(pod)
             self.kill(pod, pod.grace, pod.containers())
 
     def kill(self, pod: PodRecord, grace: float, targets: list[ContainerRecord]) -> None:

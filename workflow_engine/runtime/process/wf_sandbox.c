@@ -1,4 +1,4 @@
-/* wf-sandbox: enter an overlay sandbox and exec a container's program.
+/* wf-sandbox: enter a container's sandbox and run its program, as its shim.
  *
  * Part of the process runtime (workflow_engine/runtime/process/sandbox.py): built once
  * by scripts/setup.sh into .venv/bin/wf-sandbox. Starting it with vfork and doing the
@@ -6,21 +6,44 @@
  * to run them in a preexec function; sandbox.py falls back to that when this is absent.
  *
  * usage: wf-sandbox ERRFD ROOT OVERLAY-OPTIONS CWD NBINDS [SRC DST KIND]... PROGRAM [ARG]...
+ *        wf-sandbox --shim DIRFD LOG OUT CAP EXIT ERRFD ROOT OVERLAY-OPTIONS CWD NBINDS
+ *                   [SRC DST KIND]... PROGRAM [ARG]...
+ *        wf-sandbox --shim-version
  *   ERRFD    a close-on-exec pipe: on failure "<errno> <stage>" is written to it before
  *            exiting 127; a successful exec closes it with nothing written
- *   ROOT     the mount point of the overlay (in this process's own mount namespace)
+ *   ROOT     the mount point of the overlay (in this process's own mount namespace);
+ *            "-" for the plain sandbox: no namespace, only CWD
  *   KIND     "d" or "f" (directory or file target), with "r" appended for read-only
+ *
+ * The shim (like containerd-shim or conmon) outlives the runtime that started it: it
+ * leads its own session, ignores SIGPIPE, SIGHUP, SIGINT and SIGTERM (a SIGTERM to its
+ * process group reaches the container's process, a SIGKILL ends both), forks PROGRAM
+ * inside the sandbox, and pumps its output into files named relative to DIRFD (opened
+ * before the chroot, so they stay reachable): LOG gets "<RFC 3339 time> <line>" per line
+ * (stdout and stderr; the format of logs.py), OUT stdout as written, CAP both as written
+ * ("-": none; with OUT "-" both streams share one pipe, so the log keeps their order).
+ * When PROGRAM ends it writes its exit code (128+N for signal N) to EXIT (tmp + rename),
+ * then kills what is left of its process group, itself included.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#define MAX_PARTIAL (64 * 1024)
+#define CHUNK (64 * 1024)
+#define OUTBUF (256 * 1024)
 
 static int errfd = -1;
 
@@ -68,29 +91,271 @@ static void bind(const char *root, const char *src, const char *dst, const char 
         fail(dst);
 }
 
-int main(int argc, char **argv) {
-    if (argc < 7) {
-        fprintf(stderr, "usage: wf-sandbox ERRFD ROOT OPTIONS CWD NBINDS [SRC DST KIND]... PROGRAM...\n");
-        return 2;
+/* argv[0..]: ROOT OPTIONS CWD NBINDS [SRC DST KIND]... PROGRAM...; returns PROGRAM's index */
+static int enter(int argc, char **argv) {
+    if (argc < 5) {
+        errno = EINVAL;
+        fail("arguments");
     }
-    errfd = atoi(argv[1]);
-    fcntl(errfd, F_SETFD, FD_CLOEXEC);
-    const char *root = argv[2], *options = argv[3];
+    const char *root = argv[0], *options = argv[1];
     char cwd[4096];
-    snprintf(cwd, sizeof cwd, "%s", argv[4]);
-    int nbinds = atoi(argv[5]);
-    int first = 6 + 3 * nbinds;
+    snprintf(cwd, sizeof cwd, "%s", argv[2]);
+    int nbinds = atoi(argv[3]);
+    int first = 4 + 3 * nbinds;
     if (nbinds < 0 || first >= argc) {
         errno = EINVAL;
         fail("arguments");
     }
-    if (unshare(CLONE_NEWNS)) fail("unshare");
-    if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL)) fail("mount --make-rprivate /");
-    if (mount("overlay", root, "overlay", 0, options)) fail("mount overlay");
-    for (int i = 0; i < nbinds; i++) bind(root, argv[6 + 3 * i], argv[7 + 3 * i], argv[8 + 3 * i]);
-    if (chroot(root)) fail("chroot");
+    if (strcmp(root, "-") != 0) {
+        if (unshare(CLONE_NEWNS)) fail("unshare");
+        if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL)) fail("mount --make-rprivate /");
+        if (mount("overlay", root, "overlay", 0, options)) fail("mount overlay");
+        for (int i = 0; i < nbinds; i++)
+            bind(root, argv[4 + 3 * i], argv[5 + 3 * i], argv[6 + 3 * i]);
+        if (chroot(root)) fail("chroot");
+    }
     mkdirs(cwd);
     if (chdir(cwd)) fail("chdir");
+    return first;
+}
+
+/* ---- the shim ------------------------------------------------------------------ */
+
+struct sink {
+    const char *name; /* relative to dirfd; NULL: none */
+    int fd;           /* -1: not opened yet (most containers print nothing) */
+};
+
+struct stream {
+    int fd;                   /* read end of the pipe; -1 once at EOF */
+    int raw;                  /* copy stdout to OUT */
+    char partial[MAX_PARTIAL + CHUNK + 1]; /* a held-back line and the next chunk */
+    size_t npartial;
+};
+
+static int dirfd = -1;
+static struct sink log_sink, out_sink, cap_sink;
+static char outbuf[OUTBUF];
+static size_t nout;
+
+static void write_all(int fd, const char *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return; /* a full disk loses output, never the exit code */
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+static int sink_fd(struct sink *s) {
+    if (s->fd >= 0 || !s->name) return s->fd;
+    int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
+    s->fd = openat(dirfd, s->name, flags, 0644);
+    if (s->fd < 0 && errno == ENOENT) {
+        char parent[4096];
+        snprintf(parent, sizeof parent, "%s", s->name);
+        char *slash = strrchr(parent, '/');
+        if (slash) {
+            *slash = '\0';
+            mkdirat(dirfd, parent, 0755);
+            s->fd = openat(dirfd, s->name, flags, 0644);
+        }
+    }
+    if (s->fd < 0) s->name = NULL;
+    return s->fd;
+}
+
+static void sink_write(struct sink *s, const char *p, size_t n) {
+    int fd = sink_fd(s);
+    if (fd >= 0) write_all(fd, p, n);
+}
+
+static void flush_log(void) {
+    if (nout) sink_write(&log_sink, outbuf, nout);
+    nout = 0;
+}
+
+static void emit(const char *stamp, const char *line, size_t n) {
+    size_t need = 28 + n + 1;
+    if (nout + need > OUTBUF) flush_log();
+    if (need > OUTBUF) return; /* cannot happen: a line is at most MAX_PARTIAL + CHUNK */
+    memcpy(outbuf + nout, stamp, 28);
+    memcpy(outbuf + nout + 28, line, n);
+    outbuf[nout + 28 + n] = '\n';
+    nout += need;
+}
+
+/* "2006-01-02T15:04:05.000000Z " as logs.stamp() writes it */
+static void make_stamp(char *stamp) {
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    char buf[64];
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
+    memcpy(stamp, buf, 28);
+}
+
+static void take(struct stream *s, const char *data, size_t n) {
+    if (s->raw) sink_write(&out_sink, data, n);
+    if (cap_sink.name) sink_write(&cap_sink, data, n);
+    char stamp[28];
+    make_stamp(stamp);
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (data[i] != '\n') continue;
+        if (s->npartial) {
+            memcpy(s->partial + s->npartial, data + start, i - start);
+            emit(stamp, s->partial, s->npartial + i - start);
+            s->npartial = 0;
+        } else {
+            emit(stamp, data + start, i - start);
+        }
+        start = i + 1;
+    }
+    if (start < n) { /* the partial last line: held back, split when too long */
+        memcpy(s->partial + s->npartial, data + start, n - start);
+        s->npartial += n - start;
+        if (s->npartial > MAX_PARTIAL) {
+            emit(stamp, s->partial, s->npartial);
+            s->npartial = 0;
+        }
+    }
+    flush_log();
+}
+
+static void finish(struct stream *s) {
+    if (s->npartial) {
+        char stamp[28];
+        make_stamp(stamp);
+        emit(stamp, s->partial, s->npartial);
+        s->npartial = 0;
+        flush_log();
+    }
+}
+
+/* read once; returns 0 at EOF (or error), 1 when data came, -1 when nothing is there */
+static int pump(struct stream *s) {
+    static char chunk[CHUNK];
+    ssize_t n = read(s->fd, chunk, sizeof chunk);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return -1;
+    if (n <= 0) {
+        finish(s);
+        close(s->fd);
+        s->fd = -1;
+        return 0;
+    }
+    take(s, chunk, (size_t)n);
+    return 1;
+}
+
+static void write_exit(const char *name, int code) {
+    char tmp[4096], text[32];
+    snprintf(tmp, sizeof tmp, "%s.tmp", name);
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    int n = snprintf(text, sizeof text, "%d\n", code);
+    write_all(fd, text, (size_t)n);
+    close(fd);
+    renameat(dirfd, tmp, dirfd, name);
+}
+
+static const char *opt(const char *name) { return strcmp(name, "-") ? name : NULL; }
+
+static int cloexec(const char *text) {
+    int fd = atoi(text);
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+}
+
+static int shim(int argc, char **argv) {
+    if (argc < 7) {
+        errno = EINVAL;
+        fail("arguments");
+    }
+    dirfd = cloexec(argv[0]);
+    log_sink = (struct sink){opt(argv[1]), -1};
+    out_sink = (struct sink){opt(argv[2]), -1};
+    cap_sink = (struct sink){opt(argv[3]), -1};
+    const char *exit_name = argv[4];
+    errfd = cloexec(argv[5]);
+    setsid(); /* fails harmlessly when the runtime already made it a session leader */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    int first = 6 + enter(argc - 6, argv + 6);
+
+    static struct stream streams[2];
+    int nstreams = out_sink.name ? 2 : 1;
+    int ends[2][2];
+    for (int i = 0; i < nstreams; i++) {
+        if (pipe2(ends[i], O_CLOEXEC)) fail("pipe");
+        streams[i].fd = ends[i][0];
+        streams[i].raw = out_sink.name && i == 0;
+    }
+    pid_t child = fork();
+    if (child < 0) fail("fork");
+    if (child == 0) {
+        for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        if (dup2(ends[0][1], 1) < 0 || dup2(ends[nstreams - 1][1], 2) < 0) fail("dup2");
+        execvp(argv[first], argv + first);
+        fail("exec");
+    }
+    close(errfd);
+    for (int i = 0; i < nstreams; i++) close(ends[i][1]);
+    int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+
+    int status = 0, exited = 0, budget = 64;
+    while (budget > 0) {
+        struct pollfd fds[3];
+        int n = 0;
+        for (int i = 0; i < nstreams; i++)
+            if (streams[i].fd >= 0) fds[n++] = (struct pollfd){streams[i].fd, POLLIN, 0};
+        if (!exited && pidfd >= 0) fds[n++] = (struct pollfd){pidfd, POLLIN, 0};
+        if (n == 0) break;
+        int ready = poll(fds, (nfds_t)n, exited ? 0 : -1);
+        if (ready < 0 && errno == EINTR) continue;
+        if (exited && (--budget, ready <= 0)) break;
+        for (int j = 0; j < n; j++) {
+            if (!fds[j].revents) continue;
+            if (fds[j].fd == pidfd) {
+                exited = waitpid(child, &status, 0) == child;
+                continue;
+            }
+            for (int i = 0; i < nstreams; i++)
+                if (streams[i].fd == fds[j].fd) pump(&streams[i]);
+        }
+        if (pidfd < 0 && !exited && streams[0].fd < 0 && streams[nstreams - 1].fd < 0)
+            exited = waitpid(child, &status, 0) == child; /* no pidfd: wait for EOF */
+    }
+    if (!exited) waitpid(child, &status, 0);
+    for (int i = 0; i < nstreams; i++) finish(&streams[i]);
+    int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+    write_exit(exit_name, code);
+    kill(0, SIGKILL); /* the container ends with its first process, as it did unshimmed */
+    return code;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "--shim-version") == 0) {
+        puts("wf-shim 1");
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "--shim") == 0) return shim(argc - 2, argv + 2);
+    if (argc < 7) {
+        fprintf(stderr, "usage: wf-sandbox ERRFD ROOT OPTIONS CWD NBINDS [SRC DST KIND]... PROGRAM...\n"
+                        "       wf-sandbox --shim DIRFD LOG OUT CAP EXIT ERRFD ROOT OPTIONS CWD "
+                        "NBINDS [SRC DST KIND]... PROGRAM...\n");
+        return 2;
+    }
+    errfd = cloexec(argv[1]);
+    int first = 1 + enter(argc - 2, argv + 2) + 1;
     execvp(argv[first], argv + first);
     fail("exec");
     return 127;
