@@ -131,8 +131,8 @@ def test_a_started_pod_is_never_started_again_by_a_new_agent(outcome: Outcome) -
 
 
 def _processes_outlive_the_runtime() -> bool:
-    """Does a ProcessRuntime made as `wf node` makes it leave its container processes
-    running, for a later one on the same state dir to adopt?"""
+    """Does a ProcessRuntime made as `wf node` makes it run its containers under a shim
+    that outlives it, for a later runtime on the same state dir to adopt?"""
     with tempfile.TemporaryDirectory() as state:
         runtime = ProcessRuntime(Path(state))
         try:
@@ -148,9 +148,9 @@ def test_job_completes_once_across_an_agent_restart(
         request.applymarker(
             pytest.mark.xfail(
                 strict=True,
-                reason="this ProcessRuntime's container processes die with it (no shim: "
-                "wf-sandbox not built, or the re-adoption rework not in); the new agent "
-                "reports the pod Failed instead",
+                reason="this ProcessRuntime cannot hand its running pods to a later one "
+                "(no shim: wf-sandbox not built, or the re-adoption rework not in); the new "
+                "agent reports the pod Failed instead",
             )
         )
     assert condition(outcome.job, "Complete") == "True", outcome.job["status"]
