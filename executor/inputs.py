@@ -31,8 +31,12 @@ def stage_script(template: Template, sandbox: Sandbox) -> None:
         return
     path = sandbox.host_path(SCRIPT_PATH)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(template.script.source, encoding="utf-8")
-    path.chmod(0o755)
+    # tmp + rename: a runtime that adopts a running pod calls the executor again, and
+    # the script's shell, still running, must never see a half-written file
+    staged = path.with_name(path.name + ".tmp")
+    staged.write_text(template.script.source, encoding="utf-8")
+    staged.chmod(0o755)
+    os.replace(staged, path)
 
 
 def fetch_inputs(template: Template, sandbox: Sandbox, drivers: Drivers) -> list[str]:
@@ -71,8 +75,9 @@ def _load(artifact: Artifact, dest: Path, drivers: Drivers) -> bool:
         unpack_into(fetched, dest)
         _remove(fetched)
     else:
-        _remove(dest)
-        os.replace(fetched, dest)
+        if dest.is_dir() and not dest.is_symlink():
+            shutil.rmtree(dest)
+        os.replace(fetched, dest)  # over a file: atomic, for a process already reading it
     if artifact.mode is not None:
         _chmod(dest, artifact.mode, bool(artifact.recurse_mode))
     return True

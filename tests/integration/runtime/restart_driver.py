@@ -1,0 +1,49 @@
+"""A ProcessRuntime in a process of its own, for tests that kill it (SIGKILL) while its
+pods run (tests/integration/runtime/test_restart.py).
+
+usage: python -m tests.integration.runtime.restart_driver STATE SANDBOX HOST_PATH PODS_JSON
+                  READY_FILE SLOTS [STORE_DB]
+SLOTS 0 means the runtime's default.
+Creates the pods (a JSON list of manifests), prints "ready" once READY_FILE exists,
+then waits to be killed. With STORE_DB, `wf-exec` containers run through the
+executor's handler over that SqliteStore.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+from executor import make_container_handler
+from workflow_engine.runtime.process import ProcessRuntime
+from workflow_engine.store import SqliteStore
+
+
+def main(argv: list[str]) -> None:
+    state, sandbox, host_path, pods, ready, slots = argv[:6]
+    handlers = {}
+    if len(argv) > 6:
+        handlers["wf-exec"] = make_container_handler(SqliteStore(Path(argv[6])))
+    runtime = ProcessRuntime(
+        Path(state),
+        slots=int(slots) or None,
+        handlers=handlers,
+        sandbox=sandbox,  # type: ignore[arg-type]
+        host_path=host_path,
+    )
+    for manifest in json.loads(pods):
+        runtime.create_pod(manifest)
+    deadline = time.monotonic() + 30
+    while not Path(ready).exists():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{ready} did not appear")
+        threading.Event().wait(0.01)
+    print("ready", flush=True)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
