@@ -38,6 +38,7 @@ class Outcome:
     pods: list[dict[str, Any]]
     runs: int
     agent: Proc  # the second agent, still running
+    stale_marker_left: bool  # the start mark of a pod that did not exist any more
 
 
 def _start_agent(kubeconfig: Path, state: Path, logs: Path, name: str) -> Proc:
@@ -86,6 +87,9 @@ def outcome(cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> 
     ns = f"t-{uuid.uuid4().hex[:10]}"
     cluster.kubectl("create", "namespace", ns)
     agents: list[Proc] = []
+    stale = state / "started" / "uid-of-a-pod-deleted-long-ago"
+    stale.parent.mkdir()
+    stale.touch()
     try:
         agents.append(_start_agent(kubeconfig, state, logs, "agent-first"))
         apply(cluster, ns, _job(work))
@@ -109,7 +113,7 @@ def outcome(cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> 
             "the Job to finish",
         )
         pods = get(cluster, ns, "pods", "-l", "job-name=survivor")["items"]
-        yield Outcome(job, pods, _runs(work), agents[1])
+        yield Outcome(job, pods, _runs(work), agents[1], stale.exists())
     finally:
         for agent in agents:
             stop_process(agent)
@@ -157,6 +161,10 @@ def test_job_completes_once_across_an_agent_restart(
     assert outcome.job["status"].get("succeeded") == 1
     assert not outcome.job["status"].get("failed")
     assert outcome.runs == 1
+
+
+def test_start_marks_of_vanished_pods_are_pruned(outcome: Outcome) -> None:
+    assert not outcome.stale_marker_left
 
 
 def test_sigterm_stops_the_agent_with_exit_code_0(outcome: Outcome) -> None:

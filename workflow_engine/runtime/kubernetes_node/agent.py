@@ -191,6 +191,8 @@ class NodeAgent:
                 listed = self.api.get(path, **selector)
                 with self._lock:
                     self._pods = {_key(p): p for p in listed.get("items") or []}
+                if not self._listed.is_set():  # at start, before this agent marked any pod
+                    self._prune_markers({p["metadata"]["uid"] for p in self._pods.values()})
                 self._listed.set()
                 self._wake.set()
                 rv = listed["metadata"]["resourceVersion"]
@@ -206,6 +208,13 @@ class NodeAgent:
                     return  # stop() ended the watch
                 log.warning("wf node: pod watch failed, relisting: %s", err)
                 self._stop.wait(1.0)
+
+    def _prune_markers(self, uids: set[str]) -> None:
+        """Drop the start marks of pods that no longer exist (deleted while the agent
+        was down, or from another cluster that used this state dir)."""
+        for marker in self._markers.iterdir():
+            if marker.name not in uids:
+                marker.unlink(missing_ok=True)
 
     def _on_event(self, event: Mapping[str, Any]) -> None:
         kind, obj = event.get("type"), event.get("object") or {}
