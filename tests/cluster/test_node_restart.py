@@ -39,6 +39,7 @@ class Outcome:
     runs: int
     agent: Proc  # the second agent, still running
     stale_marker_left: bool  # the start mark of a pod that did not exist any more
+    logs: str  # `kubectl logs` of the pod once the Job finished
 
 
 def _start_agent(kubeconfig: Path, state: Path, logs: Path, name: str) -> Proc:
@@ -113,7 +114,8 @@ def outcome(cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> 
             "the Job to finish",
         )
         pods = get(cluster, ns, "pods", "-l", "job-name=survivor")["items"]
-        yield Outcome(job, pods, _runs(work), agents[1], stale.exists())
+        logs = cluster.kubectl("logs", "-n", ns, "job/survivor", check=False).stdout
+        yield Outcome(job, pods, _runs(work), agents[1], stale.exists(), logs)
     finally:
         for agent in agents:
             stop_process(agent)
@@ -161,6 +163,7 @@ def test_job_completes_once_across_an_agent_restart(
     assert outcome.job["status"].get("succeeded") == 1
     assert not outcome.job["status"].get("failed")
     assert outcome.runs == 1
+    assert outcome.logs == "before\nafter\n"  # one log, across both agents
 
 
 def test_start_marks_of_vanished_pods_are_pruned(outcome: Outcome) -> None:
