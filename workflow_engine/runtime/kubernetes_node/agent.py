@@ -2,10 +2,12 @@
 
 Part of the runtime layer, between a real API server and ProcessRuntime: it registers
 a Node and renews its Lease, watches the pods scheduled to it, starts them in the
-runtime (API-backed volumes written first), reports their status back, carries out
-graceful deletion, and serves their logs to the API server (kubelet_api). One
-worker thread does every reconciliation; a watch thread and a heartbeat thread only
-feed it and keep the node alive.
+runtime (API-backed volumes written and environment resolved first), reports their
+status back (readiness from probes.Prober), carries out graceful deletion, and serves
+their logs to the API server (kubelet_api). One worker thread does every
+reconciliation; a watch thread and a heartbeat thread only feed it and keep the node
+alive. A restarted agent adopts what its ProcessRuntime still has and never starts a
+pod twice (see _first_sight).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from workflow_engine.errors import (
 )
 from workflow_engine.runtime.base import PodObservation, Runtime
 from workflow_engine.runtime.kubernetes_node.api import STRATEGIC_PATCH, Api
+from workflow_engine.runtime.kubernetes_node.env import EnvResolver
 from workflow_engine.runtime.kubernetes_node.kubelet_api import KubeletApi
 from workflow_engine.runtime.kubernetes_node.probes import Prober
 from workflow_engine.runtime.kubernetes_node.status import (
@@ -91,6 +94,9 @@ class NodeAgent:
     ) -> None:
         self.api, self.runtime, self.config, self._now = api, runtime, config, now
         self._volumes = VolumeWriter(api, state_dir / "volumes")
+        self._env = EnvResolver(
+            self._volumes.config_map, self._volumes.secret, config.name, config.address
+        )
         self._markers = state_dir / "started"  # one file per pod uid handed to the runtime
         self._markers.mkdir(parents=True, exist_ok=True)
         self._kubelet = KubeletApi(
@@ -296,7 +302,8 @@ class NodeAgent:
 
     def _start(self, key: Key, pod: dict[str, Any]) -> None:
         try:
-            prepared = with_api_env(self._volumes.prepare(pod), self.api.conn.server)
+            resolved = self._env.resolve(self._volumes.prepare(pod))
+            prepared = with_api_env(resolved, self.api.conn.server)
             meta = prepared["metadata"]
             annotations = {**(meta.get("annotations") or {}), UID_ANNOTATION: meta["uid"]}
             prepared["metadata"] = {**meta, "annotations": annotations}

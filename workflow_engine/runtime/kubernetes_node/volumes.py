@@ -73,12 +73,12 @@ class VolumeWriter:
         if "configMap" in vol:
             src = vol["configMap"]
             return self._optional(
-                src, lambda: _items(self._config_map(ns, src["name"]), src.get("items"))
+                src, lambda: _items(self.config_map(ns, src["name"]), src.get("items"))
             )
         if "secret" in vol:
             src = vol["secret"]
             return self._optional(
-                src, lambda: _items(self._secret(ns, src["secretName"]), src.get("items"))
+                src, lambda: _items(self.secret(ns, src["secretName"]), src.get("items"))
             )
         if "projected" in vol:
             files: Files = {}
@@ -107,12 +107,12 @@ class VolumeWriter:
         if "configMap" in source:
             src = source["configMap"]
             return self._optional(
-                src, lambda: _items(self._config_map(ns, src["name"]), src.get("items"))
+                src, lambda: _items(self.config_map(ns, src["name"]), src.get("items"))
             )
         if "secret" in source:
             src = source["secret"]
             return self._optional(
-                src, lambda: _items(self._secret(ns, src["name"]), src.get("items"))
+                src, lambda: _items(self.secret(ns, src["name"]), src.get("items"))
             )
         if "downwardAPI" in source:
             return {
@@ -120,13 +120,13 @@ class VolumeWriter:
             }
         raise PermanentError(f"projected volume source {sorted(source)} is not supported")
 
-    def _config_map(self, ns: str, name: str) -> dict[str, bytes]:
+    def config_map(self, ns: str, name: str) -> dict[str, bytes]:
         cm = self._api.get(f"/api/v1/namespaces/{ns}/configmaps/{name}")
         data = {k: v.encode() for k, v in (cm.get("data") or {}).items()}
         data.update({k: base64.b64decode(v) for k, v in (cm.get("binaryData") or {}).items()})
         return data
 
-    def _secret(self, ns: str, name: str) -> dict[str, bytes]:
+    def secret(self, ns: str, name: str) -> dict[str, bytes]:
         secret = self._api.get(f"/api/v1/namespaces/{ns}/secrets/{name}")
         return {k: base64.b64decode(v) for k, v in (secret.get("data") or {}).items()}
 
