@@ -36,6 +36,8 @@ from workflow_engine.controller.events import FileEventLog
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
 from workflow_engine.controller.loop import Controller, LoopOptions
 from workflow_engine.controller.reconcile import Engine, Reconciler
+from workflow_engine.controller.serialized import SerializedWrites
+from workflow_engine.controller.statuscache import StatusSerializer
 from workflow_engine.engine import operate
 from workflow_engine.engine.decision import CreatePod
 from workflow_engine.errors import WorkflowEngineError
@@ -43,7 +45,7 @@ from workflow_engine.podbuilder import PodConfig, build_pod
 from workflow_engine.runtime.process import ProcessRuntime
 from workflow_engine.runtime.process.sandbox import probe_overlay
 from workflow_engine.spec.models import Workflow
-from workflow_engine.spec.status_codec import status_from_dict, status_to_dict
+from workflow_engine.spec.status_codec import status_from_dict
 from workflow_engine.store import DATABASE_FILE, SqliteStore
 from workflow_engine.store.base import Store
 
@@ -174,7 +176,7 @@ def make_engine(paths: StatePaths) -> Engine:
 
     return Engine(
         operate=operate,
-        status_to_dict=status_to_dict,
+        status_to_dict=StatusSerializer(),
         status_from_dict=status_from_dict,
         build_pod=pod,
     )
@@ -187,7 +189,7 @@ def build_controller(
     store: Store | None = None,
 ) -> tuple[Controller, list[Any]]:
     """A controller over the state directory; the second value lists what to close."""
-    store = store or open_store(paths)
+    store = SerializedWrites(store or open_store(paths))
     runtime = ProcessRuntime(
         paths.runtime,
         slots=options.slots,

@@ -36,7 +36,17 @@ class PodIndex:
 
     def refresh(self, pods: Iterable[PodObservation]) -> set[WorkflowKey]:
         """Take a full observation; return the workflows whose pods changed."""
+        urgent, lazy = self.refresh_split(pods)
+        return urgent | lazy
+
+    def refresh_split(
+        self, pods: Iterable[PodObservation]
+    ) -> tuple[set[WorkflowKey], set[WorkflowKey]]:
+        """Take a full observation; return the workflows whose pods changed, split in
+        those where a pod ended or vanished (urgent: the next step waits on it) and
+        those where pods only started (lazy: it shows as Running a little later)."""
         changed: set[WorkflowKey] = set()
+        urgent: set[WorkflowKey] = set()
         with self._lock:
             seen: set[tuple[str, str]] = set()
             for pod in pods:
@@ -56,6 +66,8 @@ class PodIndex:
                     self._node_ids[key] = node_id
                 self._by_wf.setdefault(wf, {})[pod.name] = pod_state(pod)
                 changed.add(wf)
+                if pod.phase not in ACTIVE_POD_PHASES:
+                    urgent.add(wf)
             for key in [k for k in self._raw if k not in seen]:
                 del self._raw[key]
                 self._node_ids.pop(key, None)
@@ -63,9 +75,10 @@ class PodIndex:
                 if wf_key is not None:
                     self._by_wf.get(wf_key, {}).pop(key[1], None)
                     changed.add(wf_key)
+                    urgent.add(wf_key)
             for wf in changed:
                 self._versions[wf] = self._versions.get(wf, 0) + 1
-        return changed
+        return urgent, changed - urgent
 
     def note_created(self, wf: WorkflowKey, pod_name: str, node_id: str) -> bool:
         """A pod was just created: until the runtime reports it, show it Pending.

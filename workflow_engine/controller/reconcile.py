@@ -182,7 +182,11 @@ class Reconciler:
                 if PODS_TO_DELETE in (entry.obj["metadata"].get("annotations") or {}):
                     entry = self._delete_requested_pods(key, entry)
                 if self._nothing_new(key, entry):
-                    return ReconcileResult(skipped=True, completed=is_completed(entry.obj))
+                    return ReconcileResult(
+                        requeue_after=self._timer_left(key),  # the queue keeps one timer
+                        skipped=True,
+                        completed=is_completed(entry.obj),
+                    )
                 return self._reconcile_entry(key, entry)
             except Conflict:
                 try:
@@ -251,6 +255,12 @@ class Reconciler:
             model = Workflow.model_validate(spec_only).model_copy(update={"status": status})
         return Cached(obj=obj, model=model, generation=generation)
 
+    def _timer_left(self, key: WorkflowKey) -> float | None:
+        seen = self._seen.get(key)
+        if seen is None or seen.requeue_at is None:
+            return None
+        return max(0.0, seen.requeue_at - self.clock.monotonic())
+
     def _nothing_new(self, key: WorkflowKey, entry: Cached) -> bool:
         seen = self._seen.get(key)
         if seen is None or seen.rv != entry.obj["metadata"]["resourceVersion"]:
@@ -259,38 +269,41 @@ class Reconciler:
             return False
         return seen.pods == self.pods.version(key) and seen.results == self.results.version(key)
 
-    def _observed(self, key: WorkflowKey) -> Observed:
+    def _observed(self, key: WorkflowKey) -> tuple[Observed, int]:
+        """What operate() sees, and how many TaskResults this call fetched itself."""
         pods = self.pods.pods(key)
         results = self.results.results(key)
+        fetched = 0
         for pod in pods.values():
             if pod.phase in ("Succeeded", "Failed"):
-                self._fetch_missing_result(key, pod.name, results)
-        return Observed(pods=pods, results=results)
+                fetched += self._fetch_missing_result(key, pod.name, results)
+        return Observed(pods=pods, results=results), fetched
 
     def _fetch_missing_result(
         self, key: WorkflowKey, pod_name: str, results: dict[str, TaskResult]
-    ) -> None:
+    ) -> int:
         # The watch may lag behind the pod's end; the executor wrote its result first.
         node_id = self.pods.node_id(key[0], pod_name)
         if node_id is None or node_id in results or (key[0], node_id) in self._missing_results:
-            return
+            return 0
         try:
             obj = self.store.get(TASK_RESULT_KIND, node_id, key[0])
         except NotFound:
             self._missing_results.add((key[0], node_id))
-            return
+            return 0
         results[node_id] = task_result(obj)
-        self.results.apply("ADDED", obj)
+        return int(self.results.apply("ADDED", obj) is not None)
 
     # -- deciding and applying -----------------------------------------------------------
 
     def _reconcile_entry(self, key: WorkflowKey, entry: Cached) -> ReconcileResult:
         pods_version, results_version = self.pods.version(key), self.results.version(key)
         now = self.clock.now()
+        observed, fetched = self._observed(key)
+        if self.results.version(key) == results_version + fetched:
+            results_version += fetched  # only our own fetches moved it
         try:
-            decision = self.engine.operate(
-                entry.model, self._observed(key), now, StoreResolver(self.store)
-            )
+            decision = self.engine.operate(entry.model, observed, now, StoreResolver(self.store))
         except SpecError as exc:
             decision = _error_decision(entry.model, now, str(exc))
         written = self._write(key, entry, decision)

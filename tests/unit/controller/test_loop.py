@@ -133,3 +133,16 @@ def test_suspended_workflows_do_not_keep_the_controller_busy(
     wait_for(lambda: phase(store, "wf") == "Running")
     wait_for(controller.is_idle)
     assert runtime.created == []
+
+
+def test_an_early_wake_up_keeps_the_timer(make_controller: Callable[..., Controller]) -> None:
+    store, runtime, clock = MemoryStore(), FakeRuntime(), ManualClock()
+    controller = make_controller(store, runtime, clock)
+    store.create(workflow("wf", "sleep:60"))
+    wait_for(lambda: phase(store, "wf") == "Running" and controller.queue.pending_timers() == 1)
+    controller.queue.add_after(("default", "wf"), 1)  # e.g. a TaskResult's delayed wake-up
+    reconciles = controller.reconciles
+    clock.advance(1)
+    wait_for(lambda: controller.reconciles > reconciles and controller.queue.pending_timers())
+    clock.advance(59)
+    wait_for(lambda: phase(store, "wf") == "Succeeded")

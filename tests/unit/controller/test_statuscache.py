@@ -1,0 +1,41 @@
+"""The node-caching status serializer equals the codec's uncompressed form."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from workflow_engine.controller.statuscache import StatusSerializer
+from workflow_engine.spec.models import NodeStatus, Outputs, WorkflowStatus
+from workflow_engine.spec.status_codec import status_to_dict
+
+NOW = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def status(nodes: dict[str, NodeStatus]) -> WorkflowStatus:
+    return WorkflowStatus(phase="Running", started_at=NOW, nodes=nodes, progress="0/2")
+
+
+def node(node_id: str, phase: str = "Pending") -> NodeStatus:
+    return NodeStatus(id=node_id, name=node_id, display_name=node_id, type="Pod", phase=phase)
+
+
+def test_equals_the_codec_and_follows_changed_nodes() -> None:
+    serialize = StatusSerializer()
+    a, b = node("a"), node("b")
+    first = status({"a": a, "b": b})
+    assert serialize(first) == status_to_dict(first, max_node_bytes=10**9)
+    b2 = b.with_phase("Running", NOW).with_outputs(Outputs(result="x"))
+    second = first.model_copy(update={"nodes": {"a": a, "b": b2}})
+    assert serialize(second) == status_to_dict(second, max_node_bytes=10**9)
+    assert serialize(second)["nodes"]["b"]["phase"] == "Running"
+
+
+def test_an_empty_status() -> None:
+    assert StatusSerializer()(WorkflowStatus()) == status_to_dict(WorkflowStatus())
+
+
+def test_the_cache_starts_again_past_its_limit() -> None:
+    serialize = StatusSerializer(limit=1)
+    nodes = {f"n{i}": node(f"n{i}") for i in range(3)}
+    serialize(status(nodes))
+    assert serialize(status(nodes)) == status_to_dict(status(nodes), max_node_bytes=10**9)
