@@ -139,7 +139,9 @@ def _unzip_safely(archive: Path, root: Path) -> None:
 
 def _keep_member(member: tarfile.TarInfo, _path: str) -> tarfile.TarInfo:
     # Ownership is the extracting user's; set-id and sticky bits are dropped.
-    return member.replace(uid=None, gid=None, uname=None, gname=None, mode=member.mode & 0o777)
+    return member.replace(
+        uid=None, gid=None, uname=None, gname=None, mode=member.mode & 0o777, deep=False
+    )
 
 
 def _check_member(member: tarfile.TarInfo, root: Path, real_root: str) -> None:

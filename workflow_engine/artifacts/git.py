@@ -27,6 +27,7 @@ from workflow_engine.errors import NotFound, PermanentError, TransientError
 from workflow_engine.spec.models import Artifact, GitArtifact
 
 DEFAULT_TIMEOUT = 600.0
+SYSTEM_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
 _ASKPASS = """#!/bin/sh
 case "$1" in
   [Uu]sername*) printf '%s\\n' "$WF_GIT_USERNAME" ;;
@@ -59,10 +60,10 @@ _REFUSED_HINTS = ("authentication failed", "permission denied", "could not read 
 
 class GitDriver:
     def __init__(
-        self, secrets: SecretResolver, *, git: str = "git", timeout: float = DEFAULT_TIMEOUT
+        self, secrets: SecretResolver, *, git: str | None = None, timeout: float = DEFAULT_TIMEOUT
     ) -> None:
         self._secrets = secrets
-        self._git = git
+        self._git = git or shutil.which("git") or "git"
         self._timeout = timeout
 
     def load(self, artifact: Artifact, dest: Path) -> None:
@@ -98,8 +99,10 @@ class _Session:
         self.env = self._environment(tmp)
 
     def _environment(self, tmp: Path) -> dict[str, str]:
+        # git's helpers (ssh, the askpass script's sh) come from the system directories.
+        git_dir = os.path.dirname(self.driver._git)
         env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PATH": os.pathsep.join(d for d in (git_dir, *SYSTEM_PATH) if d),
             "HOME": str(tmp),
             "GIT_TERMINAL_PROMPT": "0",
             "GIT_CONFIG_NOSYSTEM": "1",

@@ -32,7 +32,7 @@ from workflow_engine.artifacts.secrets import SecretResolver, redact, resolve
 from workflow_engine.errors import NotFound, PermanentError, TransientError
 from workflow_engine.spec.models import Artifact, S3Artifact
 
-DEFAULT_PART_SIZE = 16 * 1024 * 1024
+DEFAULT_PART_SIZE = 8 * 1024 * 1024
 CHUNK = 1024 * 1024
 MAX_KEY_BYTES = 1024
 _REFUSED = frozenset(

@@ -70,11 +70,6 @@ def own_server(tmp_path: Path) -> Iterator[SeaweedServer]:
         server.stop()
 
 
-@pytest.mark.xfail(
-    reason="the controller does not come back after a retry backoff yet "
-    "(examples/retry-backoff.yaml stays Running too)",
-    strict=False,
-)
 def test_storage_outage_is_retried_on_error(own_server: SeaweedServer, tmp_path: Path) -> None:
     def quick_drivers(repo: ArtifactRepository | None, secrets: SecretResolver) -> Any:
         return default_drivers(repo, secrets, RetryPolicy(attempts=2, initial_wait=0.1))

@@ -182,3 +182,22 @@ def test_driver_delete_removes_files_and_directories(
     assert list(client(seaweedfs).list_objects(bucket, recursive=True)) == []
     with pytest.raises(NotFound):
         driver.load(directory, tmp_path / "back")
+
+
+@pytest.mark.parametrize(
+    ("recurse", "inner_mode"), [(True, 0o750), (False, 0o644)], ids=["recurse", "top-only"]
+)
+def test_input_mode_and_recurse_mode(
+    s3_pods: PodRunner, tmp_path: Path, recurse: bool, inner_mode: int
+) -> None:
+    src = tmp_path / "tree"
+    make = f"mkdir -p {src}/sub && echo f > {src}/sub/f && chmod 644 {src}/sub/f"
+    out = {"name": "t", "path": str(src)}
+    producer = s3_pods.run(sh("p", make, outputs={"artifacts": [out]}))
+    [reported] = producer.result["outputs"]["artifacts"]
+    dest = tmp_path / "in"
+    art = {**reported, "path": str(dest), "mode": 0o750, "recurseMode": recurse}
+    consumer = s3_pods.run(sh("c", "true", inputs={"artifacts": [art]}))
+    assert consumer.code == 0, consumer.log
+    assert dest.stat().st_mode & 0o777 == 0o750
+    assert (dest / "sub" / "f").stat().st_mode & 0o777 == inner_mode

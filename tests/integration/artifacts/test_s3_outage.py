@@ -82,7 +82,7 @@ def test_server_restarted_during_upload_within_budget_succeeds(
             f.write(os.urandom(1024 * 1024))
     digest = hashlib.sha256(big.read_bytes()).hexdigest()
     sleeps: list[float] = []
-    driver = _driver(running, RetryPolicy(attempts=10, initial_wait=0.5, max_wait=4.0), sleeps)
+    driver = _driver(running, RetryPolicy(attempts=12, initial_wait=0.5, max_wait=4.0), sleeps)
     art = Artifact.model_validate({"name": "big", "s3": {"key": "outage/big.bin"}})
     driver.save(tmp_path / "big.bin", art)  # warms up: the bucket exists, a volume is grown
     before = _data_bytes(running)
