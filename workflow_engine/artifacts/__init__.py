@@ -21,7 +21,7 @@ from workflow_engine.artifacts.base import (
     location_kind,
 )
 from workflow_engine.artifacts.download import DEFAULT_PATH, Downloaded, download_outputs
-from workflow_engine.artifacts.gc import GCReport, collect_garbage, mark_collected
+from workflow_engine.artifacts.gc import GCReport, collect_garbage, collect_workflow, mark_collected
 from workflow_engine.artifacts.git import GitDriver
 from workflow_engine.artifacts.http import HTTPDriver
 from workflow_engine.artifacts.local import LocalDriver
@@ -32,6 +32,7 @@ from workflow_engine.artifacts.repositories import (
     RepositoryConfig,
     choose_repository,
     load_repositories_file,
+    repository_of,
 )
 from workflow_engine.artifacts.repository import (
     DEFAULT_KEY_FORMAT,
@@ -82,6 +83,7 @@ __all__ = [
     "SecretResolver",
     "choose_repository",
     "collect_garbage",
+    "collect_workflow",
     "default_drivers",
     "describe",
     "download_outputs",
@@ -97,6 +99,7 @@ __all__ = [
     "pack_zip",
     "parse_repository",
     "render_key_format",
+    "repository_of",
     "secret_data",
     "unpack_into",
     "unzip_into",

@@ -2,9 +2,9 @@
 `artifactGC.strategy` asks (`OnWorkflowCompletion`, `OnWorkflowDeletion`).
 
 Sits beside the controller: when a workflow completes (or is deleted) the controller
-calls `collect_garbage(workflow, drivers, event)` with drivers built for the workflow's
-repository (`default_drivers(repository, secrets)`), then records the outcome in the
-status with `mark_collected`. Pure of any store: the workflow is its wire dict.
+calls `collect_workflow(workflow, repository, secrets, event)` (that is
+`collect_garbage` with the repository's drivers, then `mark_collected`) and writes the
+status it returns. Knows no store: the workflow is its wire dict.
 
 An output artifact's own `artifactGC.strategy` overrides the workflow's
 `spec.artifactGC.strategy`; `Never` (or nothing) keeps it. Only stored outputs are
@@ -22,6 +22,8 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from workflow_engine.artifacts.base import Drivers, describe, driver_for, location_kind
+from workflow_engine.artifacts.repository import ArtifactRepository, default_drivers
+from workflow_engine.artifacts.secrets import SecretResolver
 from workflow_engine.errors import WorkflowEngineError
 from workflow_engine.spec.models import Artifact
 
@@ -92,6 +94,18 @@ def collect_garbage(workflow: Mapping[str, Any], drivers: Drivers, event: Event)
             continue
         report.deleted.append(item)
     return report
+
+
+def collect_workflow(
+    workflow: Mapping[str, Any],
+    repository: ArtifactRepository | None,
+    secrets: SecretResolver,
+    event: Event,
+) -> tuple[GCReport, dict[str, Any]]:
+    """`collect_garbage` with the drivers of `repository`, and the status to write
+    (`mark_collected`); the controller's one call per completion or deletion."""
+    report = collect_garbage(workflow, default_drivers(repository, secrets), event)
+    return report, mark_collected(workflow.get("status") or {}, report, event)
 
 
 def mark_collected(status: Mapping[str, Any], report: GCReport, event: Event) -> dict[str, Any]:

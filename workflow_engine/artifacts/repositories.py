@@ -200,3 +200,19 @@ def _parse_config_map(obj: Mapping[str, Any], where: str) -> NamedRepositories:
         repositories=repos,
         default_key=str(default) if default else None,
     )
+
+
+def repository_of(workflow: Mapping[str, Any], fallback: ArtifactRepository) -> ArtifactRepository:
+    """The repository a workflow used, from its `status.artifactRepositoryRef` (as
+    `RepositoryChoice.status_ref()` wrote it), else `fallback`. For GC and `wf cp`,
+    which must find key-only outputs where the workflow put them."""
+    ref = (workflow.get("status") or {}).get("artifactRepositoryRef") or {}
+    data = ref.get("artifactRepository")
+    if not data:
+        return fallback
+    try:
+        return ArtifactRepository.model_validate(data)
+    except ValidationError as exc:
+        raise SpecErrors(
+            validation_errors(exc, "status.artifactRepositoryRef.artifactRepository")
+        ) from None

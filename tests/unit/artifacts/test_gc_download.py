@@ -9,13 +9,17 @@ from typing import Any
 import pytest
 
 from workflow_engine.artifacts import (
+    ArtifactRepository,
     Drivers,
     LocalDriver,
+    NoSecrets,
     collect_garbage,
+    collect_workflow,
     download_outputs,
     mark_collected,
     pack,
     pack_zip,
+    repository_of,
 )
 from workflow_engine.artifacts.download import render_path
 from workflow_engine.artifacts.gc import stored_outputs
@@ -215,3 +219,19 @@ def test_download_errors(
 
 def test_render_path() -> None:
     assert render_path("{a}/{b}", {"a": "x", "b": "y"}).as_posix() == "x/y"
+
+
+def test_collect_workflow_uses_the_recorded_repository(repo: Path) -> None:
+    wf = _workflow("OnWorkflowCompletion", {})
+    recorded = {"artifactRepository": {"local": {"path": str(repo)}}}
+    wf["status"]["artifactRepositoryRef"] = recorded
+    fallback = ArtifactRepository.model_validate({"local": {"path": "/nowhere"}})
+    repository = repository_of(wf, fallback)
+    assert repository.local is not None and repository.local.path == str(repo)
+    report, status = collect_workflow(wf, repository, NoSecrets(), "completion")
+    assert report.ok and _left(repo) == set()
+    assert status["artifactRepositoryRef"] == recorded
+    assert all(
+        a.get("deleted") for n in status["nodes"].values() for a in n["outputs"]["artifacts"]
+    )
+    assert repository_of({"status": {}}, fallback) == fallback
