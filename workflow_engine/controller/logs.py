@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from workflow_engine.controller.operations import get_workflow
+from workflow_engine.controller.operations import expand_nodes, get_workflow
 from workflow_engine.controller.reconcile import WORKFLOW_KIND, is_completed
 from workflow_engine.engine.naming import pod_name
 from workflow_engine.errors import NotFound
@@ -117,7 +117,7 @@ def finished_pods(store: Store, name: str, namespace: str) -> Callable[[str], bo
 
     def finished(pod: str) -> bool:
         try:
-            obj = store.get(WORKFLOW_KIND, name, namespace)
+            obj = expand_nodes(store.get(WORKFLOW_KIND, name, namespace))
         except NotFound:
             return True
         refs = {r.pod: r for r in pod_refs(obj)}
@@ -221,6 +221,6 @@ def _follow_all(
         if done and idle and lines.empty():
             return
         try:
-            obj = store.get(WORKFLOW_KIND, name, namespace)
+            obj = expand_nodes(store.get(WORKFLOW_KIND, name, namespace))
         except NotFound:
             return

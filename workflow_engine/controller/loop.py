@@ -30,6 +30,7 @@ from workflow_engine.controller.reconcile import (
     key_of,
 )
 from workflow_engine.errors import Expired
+from workflow_engine.spec.status_codec import decompress_nodes
 from workflow_engine.store.base import ObjectList, WatchEvent
 
 log = logging.getLogger(__name__)
@@ -230,7 +231,9 @@ class Controller:
 def _waits_for_user(obj: dict) -> bool:
     if (obj.get("spec") or {}).get("suspend"):
         return True
-    nodes = ((obj.get("status") or {}).get("nodes") or {}).values()
+    status = obj.get("status") or {}
+    packed = status.get("compressedNodes")
+    nodes = (decompress_nodes(packed) if packed else status.get("nodes") or {}).values()
     return any(n.get("type") == "Suspend" and n.get("phase") == "Running" for n in nodes)
 
 

@@ -30,7 +30,7 @@ from workflow_engine.controller.submit import SubmitOptions, resubmit_object
 from workflow_engine.engine import resume_workflow, retry_workflow
 from workflow_engine.errors import Conflict, Expired, NotFound, WorkflowEngineError
 from workflow_engine.spec.models import Workflow, parse_time
-from workflow_engine.spec.status_codec import status_from_dict, status_to_dict
+from workflow_engine.spec.status_codec import decompress_nodes, status_from_dict, status_to_dict
 from workflow_engine.store.base import Obj, Store
 
 _ATTEMPTS = 10
@@ -40,6 +40,16 @@ __all__ = ["SubmitOptions"]
 
 class OperationError(WorkflowEngineError):
     """The operation makes no sense for the workflow's state (CLI exit code 1)."""
+
+
+def expand_nodes(obj: Obj) -> Obj:
+    """`obj` with `status.compressedNodes` (large workflows) turned back into `nodes`."""
+    status = obj.get("status") or {}
+    if not status.get("compressedNodes"):
+        return obj
+    status = {k: v for k, v in status.items() if k != "compressedNodes"}
+    status["nodes"] = decompress_nodes(obj["status"]["compressedNodes"])
+    return {**obj, "status": status}
 
 
 def workflow_model(obj: Obj) -> Workflow:
@@ -52,7 +62,8 @@ def workflow_model(obj: Obj) -> Workflow:
 
 
 def get_workflow(store: Store, name: str, namespace: str = "default") -> Obj:
-    return resolve(store, WORKFLOW_KIND, name, namespace)
+    """The workflow `name` (or `@latest`), with its nodes expanded."""
+    return expand_nodes(resolve(store, WORKFLOW_KIND, name, namespace))
 
 
 def list_workflows(
@@ -91,12 +102,12 @@ def follow(store: Store, name: str, namespace: str = "default", poll: float = 1.
                     continue
                 if event.type == "DELETED":
                     raise NotFound(f"workflow {name!r} was deleted")
-                obj = event.object
+                obj = expand_nodes(event.object)
                 yield obj
                 if is_completed(obj):
                     return
         except Expired:
-            obj = store.get(WORKFLOW_KIND, name, namespace)
+            obj = expand_nodes(store.get(WORKFLOW_KIND, name, namespace))
             version = obj["metadata"]["resourceVersion"]
             yield obj
 
@@ -232,8 +243,8 @@ def retry(
 
 def _retried_nodes(obj: Obj, new_status: Obj) -> set[str]:
     """Nodes whose outcome the retry erased: gone, or back to a non-final phase."""
-    old = (obj.get("status") or {}).get("nodes") or {}
-    new = new_status.get("nodes") or {}
+    old = (expand_nodes(obj).get("status") or {}).get("nodes") or {}
+    new = (expand_nodes({"status": new_status})["status"]).get("nodes") or {}
     return {
         node_id
         for node_id, node in old.items()

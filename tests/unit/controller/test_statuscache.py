@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from workflow_engine.controller.operations import expand_nodes
 from workflow_engine.controller.statuscache import StatusSerializer
 from workflow_engine.spec.models import NodeStatus, Outputs, WorkflowStatus
-from workflow_engine.spec.status_codec import status_to_dict
+from workflow_engine.spec.status_codec import status_from_dict, status_to_dict
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -39,3 +40,13 @@ def test_the_cache_starts_again_past_its_limit() -> None:
     nodes = {f"n{i}": node(f"n{i}") for i in range(3)}
     serialize(status(nodes))
     assert serialize(status(nodes)) == status_to_dict(status(nodes), max_node_bytes=10**9)
+
+
+def test_large_node_maps_are_compressed_and_read_back() -> None:
+    serialize = StatusSerializer(compress_over=100)
+    original = status({f"n{i}": node(f"n{i}") for i in range(20)})
+    wire = serialize(original)
+    assert "nodes" not in wire and wire["compressedNodes"]
+    assert status_from_dict(wire) == status_from_dict(status_to_dict(original, 10**9))
+    obj = expand_nodes({"status": wire})
+    assert obj["status"]["nodes"] == status_to_dict(original, 10**9)["nodes"]
