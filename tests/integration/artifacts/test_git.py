@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.gitrepo import GitRepo
+from tests.fixtures.gitrepo import GitRepo, git
 from tests.integration.artifacts.conftest import PodRunner, sh
 from workflow_engine.artifacts import GitDriver, MappingSecrets, NoSecrets
 from workflow_engine.errors import NotFound, PermanentError, TransientError
@@ -173,3 +173,25 @@ def test_git_input_through_the_executor(git_repo: GitRepo, tmp_path: Path) -> No
     assert pod.code == 0, pod.log
     assert pod.result["outputs"]["result"] == "one"
     assert json.dumps(pod.result).count("git") == 0  # inputs are not reported as outputs
+
+
+@pytest.mark.parametrize("disable", [False, True], ids=["submodules", "disableSubmodules"])
+def test_submodules(git_repo: GitRepo, tmp_path: Path, disable: bool) -> None:
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    git("init", "-q", "-b", "main", cwd=outer)
+    git(
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        git_repo.file_url,
+        "lib",
+        cwd=outer,
+    )
+    git("commit", "-q", "-m", "with a submodule", cwd=outer)
+    dest = tmp_path / "checkout"
+    GitDriver(NoSecrets()).load(_art(f"file://{outer}", disableSubmodules=disable), dest)
+    assert (dest / ".gitmodules").exists()
+    assert (dest / "lib" / "version.txt").exists() is not disable
