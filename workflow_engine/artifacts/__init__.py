@@ -20,7 +20,12 @@ from workflow_engine.artifacts.base import (
     driver_for,
     location_kind,
 )
-from workflow_engine.artifacts.download import DEFAULT_PATH, Downloaded, download_outputs
+from workflow_engine.artifacts.download import (
+    DEFAULT_PATH,
+    Downloaded,
+    download_outputs,
+    output_artifacts,
+)
 from workflow_engine.artifacts.gc import GCReport, collect_garbage, collect_workflow, mark_collected
 from workflow_engine.artifacts.git import GitDriver
 from workflow_engine.artifacts.http import HTTPDriver
@@ -94,6 +99,7 @@ __all__ = [
     "location_kind",
     "make_secret",
     "mark_collected",
+    "output_artifacts",
     "output_key",
     "pack",
     "pack_zip",

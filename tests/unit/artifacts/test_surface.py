@@ -45,6 +45,7 @@ def test_all_is_complete() -> None:
         "location_kind",
         "make_secret",
         "mark_collected",
+        "output_artifacts",
         "output_key",
         "pack",
         "pack_zip",
