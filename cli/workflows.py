@@ -253,6 +253,8 @@ def logs(
         raise click.UsageError("logs are not available here")
     obj = ops.get_workflow(app.store, name, app.namespace)
     real = obj["metadata"]["name"]
+    if follow:
+        app.ensure_controller()  # following a workflow nobody runs would never end
     source = app.log_source(app.store, real, app.namespace)
     floor = app.now() - parse_duration(since, "--since") if since else None
     for line in workflow_logs(

@@ -222,6 +222,8 @@ class Controller:
                 if result.requeue_after is not None:
                     self.queue.add_after(key, result.requeue_after)
             except Exception:
+                if self._stop.is_set():
+                    continue  # shutting down: the store or runtime may be closed already
                 log.exception("reconcile of %s/%s failed; retrying", *key)
                 self.queue.add_after(key, self.options.error_backoff)
             finally:

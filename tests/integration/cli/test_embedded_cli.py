@@ -86,3 +86,27 @@ def test_nothing_is_stored_on_a_user_error(embedded: Embedded) -> None:
     result = embedded.wf("submit", data("cli", "unknown-template.yaml"))
     assert result.exit_code == 2
     assert embedded.wf("list", "-o", "name").output == ""
+
+
+def test_logs_follow_streams_every_pod_until_the_end(embedded: Embedded) -> None:
+    name = embedded.wf("submit", str(REPO / "examples" / "steps.yaml"), "-o", "name")
+    name = name.output.strip()
+    followed = embedded.wf("logs", name, "-f")
+    assert followed.exit_code == 0, followed.output
+    assert sorted(followed.output.splitlines()) == [
+        "hello1: hello1",
+        "hello2a: hello2a",
+        "hello2b: hello2b",
+    ]
+    prefix, stamp, text = embedded.wf("logs", name, "hello2a", "--timestamps").output.split()
+    assert (prefix, text) == ("hello2a:", "hello2a")
+    assert stamp.startswith("20") and stamp.endswith("Z")
+
+
+def test_version_describes_this_machine(embedded: Embedded) -> None:
+    result = embedded.wf("version", "-o", "json")
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    assert info["state dir"] == str(embedded.home)
+    assert info["sandbox"].split()[0] in ("overlay", "plain")
+    assert info["controller running"].startswith("yes")
