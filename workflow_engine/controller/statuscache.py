@@ -22,7 +22,7 @@ from typing import Any
 from workflow_engine.spec.models import NodeStatus, WorkflowStatus
 
 DEFAULT_LIMIT = 200_000  # cached nodes; past it the cache starts again
-COMPRESS_OVER = 64 * 1024  # bytes of node JSON
+COMPRESS_OVER = 16 * 1024  # bytes of node JSON (about 50 nodes)
 
 
 class StatusSerializer:
