@@ -27,7 +27,7 @@ from tests.integration.runtime.conftest import HOST_PATH
 from workflow_engine.errors import NotFound
 from workflow_engine.podbuilder import PodConfig, build_pod
 from workflow_engine.runtime.process import ProcessRuntime
-from workflow_engine.runtime.process.persist import RECORD
+from workflow_engine.runtime.process.persist import RECORD, exit_code, restore, save
 from workflow_engine.runtime.process.sandbox import find_helper
 from workflow_engine.runtime.process.shim import shim_supported, start_time
 from workflow_engine.runtime.process.supervisor import LOST_MESSAGE
@@ -152,8 +152,8 @@ def test_a_pod_that_ended_while_no_runtime_lived_is_observed_finished(
     script = counting(host_dir, "exit 4")
     state = killed_runtime([pod(name, sh("main", script), host_dir=host_dir)], host_dir / "runs")
     (host_dir / "go").touch()
-    exit_file = state / "pods" / "default" / name / "main.exit"
-    poll(exit_file.exists, what="the shim's exit file")
+    pod_dir = state / "pods" / "default" / name
+    poll(lambda: exit_code(pod_dir, "main") is not None, what="the shim's exit code")
     runtime = adopt(state)
     done = wait_phase(runtime, name)
     assert (done.phase, done.containers[0].exit_code, done.containers[0].reason) == (
@@ -165,9 +165,9 @@ def test_a_pod_that_ended_while_no_runtime_lived_is_observed_finished(
 
 
 def _shim_of(state: Path, name: str) -> tuple[int, int]:
-    record = json.loads((state / "pods" / "default" / name / RECORD).read_text())
-    pid, started = record["main"][0]["shim"]
-    return int(pid), int(started)
+    shim = restore(state / "pods" / "default" / name / RECORD).main[0].shim
+    assert shim is not None
+    return shim
 
 
 @pytest.mark.parametrize("reused", [False, True], ids=["shim-gone", "pid-reused"])
@@ -186,10 +186,9 @@ def test_a_container_whose_shim_left_no_exit_code_is_lost_not_rerun(
     stranger = subprocess.Popen(["sleep", "60"])
     try:
         if reused:  # the record now names a live process of another start time
-            record_path = state / "pods" / "default" / name / RECORD
-            record = json.loads(record_path.read_text())
-            record["main"][0]["shim"] = [stranger.pid, started]
-            record_path.write_text(json.dumps(record))
+            record = restore(state / "pods" / "default" / name / RECORD)
+            record.main[0].shim = (stranger.pid, started)
+            save(record)
         runtime = adopt(state)
         done = wait_phase(runtime, name)
         main = done.containers[0]

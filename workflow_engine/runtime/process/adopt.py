@@ -97,7 +97,7 @@ class Adoption:
         if pidfd is not None:
             self.supervisor.watch_shim(pod, c, pidfd, None)
             return []
-        return [(c, read_exit(pod.directory, f"{c.name}.exit"))]
+        return [(c, read_exit(pod.directory, c.name))]
 
     def _handler(
         self, pod: PodRecord, c: ContainerRecord
@@ -106,7 +106,7 @@ class Adoption:
         if c.runs:
             last, index = c.runs[-1], len(c.runs) - 1
             pidfd = open_if_alive(*last) if last is not None else None
-            if pidfd is None and read_exit(pod.directory, f"{c.name}.run{index}.exit") is None:
+            if pidfd is None and read_exit(pod.directory, f"{c.name}.run{index}") is None:
                 return [(c, None)]
             if pidfd is not None:
                 os.close(pidfd)

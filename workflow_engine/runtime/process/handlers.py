@@ -200,7 +200,7 @@ class ContainerSandbox:
         self, files: ShimFiles, status: int, stdout_limit: int, capture: Path | None
     ) -> RunResult:
         pod_dir = self._layout.pod_dir
-        code = read_exit(pod_dir, files.exit)
+        code = read_exit(pod_dir, files.key)
         if code is None:
             code = 128 - status if status < 0 else KILLED
             if status >= 0:

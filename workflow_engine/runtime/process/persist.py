@@ -1,10 +1,14 @@
 """Pod records on disk: what a later ProcessRuntime on the same state dir needs to
 rebuild a pod (manifest, phase, container states, shims, handler runs).
 
-Part of the process runtime: the supervisor saves a pod's record (`pod.json` in the
-pod's directory, written to a temporary name and renamed, never fsync'd: it guards
-against the death of the runtime's process, not of the machine) at each change that
-matters after a crash; `load_pods` reads them all back when a runtime starts.
+Part of the process runtime. A pod's record is one file, `pod.json` in the pod's
+directory, made once at create_pod and then only appended to, one JSON line at a
+time: line 1 holds the manifest, each later `{"state": ...}` line the pod's whole
+mutable state after a change (the last complete one wins), and each shim appends
+`{"exit": KEY, "code": N}` when its process ends. Appending is cheap where creating
+and renaming files is not (on this machine's ext4, about 10 us against 350 us), and
+a torn last line (the writer killed mid-write) is simply ignored. No fsync: the
+record guards against the death of the runtime's process, not of the machine.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,8 +34,6 @@ _POD_FIELDS = (
     "deadline_hit",
     "sidecars_killed",
     "plain_links",
-    "created",
-    "grace",
 )
 _CONTAINER_FIELDS = ("state", "exit_code", "reason", "message", "kill_requested")
 
@@ -57,38 +58,81 @@ def _container(c: ContainerRecord) -> dict[str, Any]:
     return data
 
 
-def snapshot(pod: PodRecord) -> bytes:
+def _manifest(pod: PodRecord) -> dict[str, Any]:
+    return {
+        "name": pod.name,
+        "namespace": pod.namespace,
+        "spec": pod.spec,
+        "labels": pod.labels,
+        "annotations": pod.annotations,
+        "grace": pod.grace,
+        "created": pod.created,
+    }
+
+
+def _state(pod: PodRecord) -> dict[str, Any]:
     data: dict[str, Any] = {name: getattr(pod, name) for name in _POD_FIELDS}
     data.update(
-        name=pod.name,
-        namespace=pod.namespace,
-        spec=pod.spec,
-        labels=pod.labels,
-        annotations=pod.annotations,
         started_at=_time(pod.started_at),
         finished_at=_time(pod.finished_at),
         init=[_container(c) for c in pod.init],
         main=[_container(c) for c in pod.main],
     )
-    return json.dumps(data, separators=(",", ":")).encode()
+    return data
+
+
+def _line(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, separators=(",", ":")).encode() + b"\n"
+
+
+def create(pod: PodRecord) -> None:
+    """Make the pod's directory and its record (before the pod can start)."""
+    path = pod.directory / RECORD
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags, 0o644)
+    except FileNotFoundError:
+        pod.directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, flags, 0o644)
+    try:
+        os.write(fd, _line({"manifest": _manifest(pod)}) + _line({"state": _state(pod)}))
+    finally:
+        os.close(fd)
 
 
 def save(pod: PodRecord) -> None:
-    """Write the pod's record atomically (callers hold the runtime's lock, so records
-    of one pod are written one at a time and in order)."""
-    tmp = pod.directory / f".{RECORD}.{threading.get_ident()}"
+    """Append the pod's state (callers hold the runtime's lock, so the lines of one pod
+    are written in order). A deleted pod's record is gone and stays gone."""
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
-    except FileNotFoundError:  # deleted meanwhile, or not made yet
-        if pod.deleting:
-            return
-        pod.directory.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        fd = os.open(pod.directory / RECORD, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return
     try:
-        os.write(fd, snapshot(pod))
+        os.write(fd, _line({"state": _state(pod)}))
     finally:
         os.close(fd)
-    os.replace(tmp, pod.directory / RECORD)
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    entries = []
+    for line in path.read_bytes().split(b"\n"):
+        try:
+            entry = json.loads(line)
+        except ValueError:  # a torn last line, or the empty one after the last newline
+            continue
+        if isinstance(entry, dict):
+            entries.append(entry)
+    return entries
+
+
+def exit_code(pod_dir: Path, key: str) -> int | None:
+    """The code a shim recorded for `key` (a container, or a handler's run)."""
+    try:
+        entries = _lines(pod_dir / RECORD)
+    except OSError:
+        return None
+    codes = [e.get("code") for e in entries if e.get("exit") == key]
+    return codes[-1] if codes and isinstance(codes[-1], int) else None
 
 
 def _shim(value: Any) -> tuple[int, int] | None:
@@ -107,34 +151,39 @@ def _restore_container(data: dict[str, Any], directory: Path) -> ContainerRecord
     return c
 
 
-def restore(data: dict[str, Any], directory: Path) -> PodRecord:
+def restore(path: Path) -> PodRecord:
+    entries = _lines(path)
+    manifest = entries[0]["manifest"]
+    state = next(e["state"] for e in reversed(entries) if "state" in e)
+    directory = path.parent
     pod = PodRecord(
-        name=str(data["name"]),
-        namespace=str(data["namespace"]),
-        spec=data["spec"],
-        labels=data["labels"],
-        annotations=data["annotations"],
+        name=str(manifest["name"]),
+        namespace=str(manifest["namespace"]),
+        spec=manifest["spec"],
+        labels=manifest["labels"],
+        annotations=manifest["annotations"],
         directory=directory,
-        init=[_restore_container(c, directory) for c in data["init"]],
-        main=[_restore_container(c, directory) for c in data["main"]],
-        grace=float(data["grace"]),
+        init=[_restore_container(c, directory) for c in state["init"]],
+        main=[_restore_container(c, directory) for c in state["main"]],
+        grace=float(manifest["grace"]),
+        created=int(manifest["created"]),
     )
     for field in _POD_FIELDS:
-        setattr(pod, field, data[field])
-    pod.started_at = _parse_time(data.get("started_at"))
-    pod.finished_at = _parse_time(data.get("finished_at"))
+        setattr(pod, field, state[field])
+    pod.started_at = _parse_time(state.get("started_at"))
+    pod.finished_at = _parse_time(state.get("finished_at"))
     return pod
 
 
 def load_pods(pods_dir: Path) -> list[PodRecord]:
     """Every pod record under pods/<namespace>/<name>/, oldest first; a directory
-    without a readable record (deleted half-way, or written by an older runtime) is
+    without a readable record (deleted half-way, or left by an older runtime) is
     skipped."""
     pods: list[PodRecord] = []
     for record in pods_dir.glob(f"*/*/{RECORD}"):
         try:
-            pods.append(restore(json.loads(record.read_bytes()), record.parent))
-        except (OSError, ValueError, KeyError, TypeError) as e:
+            pods.append(restore(record))
+        except (OSError, ValueError, KeyError, TypeError, IndexError, StopIteration) as e:
             log.warning("process runtime: unreadable pod record %s: %r", record, e)
     pods.sort(key=lambda p: p.created)
     return pods

@@ -77,6 +77,7 @@ class PodRecord:
     sidecars_killed: bool = False
     plain_links: list[str] = field(default_factory=list)  # symlinks made on the host
     created: int = 0  # time.time_ns() at create_pod: the queue's order across restarts
+    creating: bool = False  # create_pod is writing its record (outside the lock)
 
     @property
     def key(self) -> tuple[str, str]:

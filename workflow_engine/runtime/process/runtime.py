@@ -185,12 +185,17 @@ class ProcessRuntime:
                 main=_records(spec.get("containers"), directory),
                 grace=DEFAULT_GRACE if grace is None else float(grace),
                 created=time.time_ns(),
+                creating=True,
             )
             self._table.pods[pod.key] = pod
             self._table.unfinished += 1
-            # on disk before anyone can see it: a later runtime starts it if this one dies
-            persist.save(pod)
-        self._loop.call_soon(lambda: self._supervisor.enqueue(pod))
+        # on disk before it can start (a later runtime starts it if this one dies), made
+        # outside the lock: a mkdir is slow on some disks
+        try:
+            persist.create(pod)
+        except OSError as e:  # the pod still runs; only a restart would lose it
+            log.warning("process runtime: cannot record pod %s/%s: %r", namespace, name, e)
+        self._loop.call_soon(lambda: self._supervisor.created(pod))
 
     def delete_pod(
         self, name: str, namespace: str = "default", grace_seconds: float | None = None

@@ -3,17 +3,16 @@
 Part of the process runtime: when scripts/setup.sh built wf-sandbox (wf_sandbox.c), every
 container process runs under `wf-sandbox --shim`, a small C process that enters the
 sandbox, forks the program, writes its output into the container's log (the format of
-logs.py) and, when it ends, its exit code into an `exit` file in the pod's directory.
+logs.py) and, when it ends, appends its exit code to the pod's record (persist.py).
 The shim does not depend on the runtime that started it: a runtime that dies (SIGKILL)
 leaves its containers running, and the next one on the same state directory finds them
 by pid (guarded against pid reuse by the start time in /proc/<pid>/stat) and reads
-their exit files. Without the helper, sandbox.start_process is used as before, and a
+their exit codes. Without the helper, sandbox.start_process is used as before, and a
 runtime's death loses its containers.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import select
 import subprocess
@@ -21,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from workflow_engine.runtime.process import persist
 from workflow_engine.runtime.process.sandbox import (
     LaunchError,
     Layout,
@@ -30,7 +30,7 @@ from workflow_engine.runtime.process.sandbox import (
     plain_env,
 )
 
-SHIM_VERSION = b"wf-shim 1"
+SHIM_VERSION = b"wf-shim 2"
 
 
 @dataclass(frozen=True)
@@ -38,13 +38,13 @@ class ShimFiles:
     """Names relative to the pod's directory ("" for none)."""
 
     log: str  # stamped lines, stdout and stderr
-    exit: str  # the exit code, written when the program ends
+    key: str  # names the exit code in the pod's record
     out: str = ""  # stdout as written (a handler's Sandbox.run reads its tail)
     capture: str = ""  # stdout and stderr as written (Sandbox.run(capture=))
 
 
 def container_files(container: str) -> ShimFiles:
-    return ShimFiles(log=f"logs/{container}.log", exit=f"{container}.exit")
+    return ShimFiles(log=f"logs/{container}.log", key=container)
 
 
 def run_files(container: str, index: int, capture: bool) -> ShimFiles:
@@ -52,7 +52,7 @@ def run_files(container: str, index: int, capture: bool) -> ShimFiles:
     stem = f"{container}.run{index}"
     return ShimFiles(
         log=f"logs/{container}.log",
-        exit=f"{stem}.exit",
+        key=stem,
         out=f"{stem}.out",
         capture=f"{stem}.capture" if capture else "",
     )
@@ -87,7 +87,7 @@ def start_shim(
         flat = flat_binds(layout)
     else:
         enter, flat = ["-", "-", cwd or str(layout.pod_dir)], []
-    names = [files.log, files.out or "-", files.capture or "-", files.exit]
+    names = [persist.RECORD, files.log, files.out or "-", files.capture or "-", files.key]
     head = [shim, "--shim", str(dir_fd), *names, str(report_w), *enter]
     try:
         proc = subprocess.Popen(
@@ -154,14 +154,8 @@ def wait_pidfd(pidfd: int) -> None:
         pass
 
 
-def read_exit(pod_dir: Path, name: str) -> int | None:
-    try:
-        text = (pod_dir / name).read_text()
-    except OSError:
-        return None
-    with contextlib.suppress(ValueError):
-        return int(text.strip())
-    return None
+def read_exit(pod_dir: Path, key: str) -> int | None:
+    return persist.exit_code(pod_dir, key)
 
 
 def read_tail(path: Path, limit: int) -> tuple[bytes, bool]:

@@ -211,7 +211,7 @@ class Supervisor:
             os.close(pidfd)
             status = proc.wait() if proc is not None else None
             c.pids.discard(pid)
-            code = read_exit(pod.directory, f"{c.name}.exit")
+            code = read_exit(pod.directory, c.name)
             if code is not None:
                 self.exited(pod, c, code)
             elif status is not None and status < 0:  # killed with its process
@@ -347,8 +347,20 @@ class Supervisor:
         self.table.changed = True
         self.launcher.cleanup(pod)
 
+    def created(self, pod: PodRecord) -> None:
+        """Its record is on disk (create_pod wrote it outside the lock): queue it, or
+        carry out a delete that came meanwhile."""
+        pod.creating = False
+        if pod.deleting:
+            pod.deleting = False
+            self.delete(pod, 0.0)
+        else:
+            self.enqueue(pod)
+
     def delete(self, pod: PodRecord, grace: float) -> None:
-        if pod.stage == "queued" or pod.stage == "done":
+        if pod.creating:  # its record is being written: `created` deletes it
+            pod.deleting = True
+        elif pod.stage == "queued" or pod.stage == "done":
             if pod.stage == "queued":
                 self.table.unfinished -= 1
             pod.stage = "done"
