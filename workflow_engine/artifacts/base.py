@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from tenacity import (
     RetryError,
@@ -98,8 +99,23 @@ def describe(artifact: Artifact) -> str:
         detail = (
             getattr(loc, "key", None) or getattr(loc, "url", None) or getattr(loc, "repo", None)
         )
+        if isinstance(detail, str) and kind in ("http", "git"):
+            detail = public_url(detail)
         where = f" ({kind} {detail})" if isinstance(detail, str) and detail else f" ({kind})"
     return f"artifact {artifact.name!r}{where}"
+
+
+def public_url(url: str) -> str:
+    """The URL without user-info, query and fragment (a presigned URL's query is a
+    credential): `https://u:p@h/p?sig=x` -> `https://h/p`. Non-URLs are kept."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable url>"
+    if not parts.scheme or not parts.netloc:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def driver_for(drivers: Drivers, artifact: Artifact) -> ArtifactDriver:

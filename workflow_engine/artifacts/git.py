@@ -20,8 +20,9 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
+from workflow_engine.artifacts.base import public_url
 from workflow_engine.artifacts.secrets import SecretResolver, redact, resolve
 from workflow_engine.errors import NotFound, PermanentError, TransientError
 from workflow_engine.spec.models import Artifact, GitArtifact
@@ -205,17 +206,6 @@ class _Session:
         if any(h in lower for h in _MISSING_HINTS):
             return NotFound(message)
         return PermanentError(message)
-
-
-def public_url(url: str) -> str:
-    """The URL without user-info (`https://user:token@host/r` -> `https://host/r`)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparsable url>"
-    if parts.scheme and "@" in parts.netloc:
-        return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
-    return url
 
 
 def _userinfo(url: str) -> str | None:

@@ -17,8 +17,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
+from workflow_engine.artifacts.base import public_url
 from workflow_engine.artifacts.secrets import SecretResolver, redact, resolve
 from workflow_engine.errors import NotFound, PermanentError, TransientError
 from workflow_engine.spec.artifacts import SecretKeySelector
@@ -120,13 +120,3 @@ def _basic_auth(auth: Any) -> tuple[SecretKeySelector | None, SecretKeySelector 
         SecretKeySelector.model_validate(user) if user else None,
         SecretKeySelector.model_validate(password) if password else None,
     )
-
-
-def public_url(url: str) -> str:
-    """The URL without user-info and query (`https://h/p?X-Amz-Signature=..` -> `https://h/p`)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparsable url>"
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

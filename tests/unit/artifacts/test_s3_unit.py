@@ -10,7 +10,7 @@ import pytest
 import urllib3
 from minio.error import S3Error, ServerError
 
-from workflow_engine.artifacts import MappingSecrets, S3Driver
+from workflow_engine.artifacts import MappingSecrets, S3Driver, describe
 from workflow_engine.artifacts.s3 import S3Target, translate, validate_key
 from workflow_engine.errors import NotFound, PermanentError, TransientError
 from workflow_engine.spec.models import Artifact, S3Artifact
@@ -148,3 +148,29 @@ def test_translate(exc: BaseException, op: str, kind: type[Exception], text: str
     assert re.search(text, str(error)), str(error)
     assert "very-secret-value" not in str(error)
     assert str(error).startswith(f"{op} s3://b/k at h:1: ")
+
+
+@pytest.mark.parametrize(
+    ("location", "shown", "hidden"),
+    [
+        (
+            {"http": {"url": "https://u:pw9@h.example/f.tgz?X-Amz-Signature=sig9"}},
+            "https://h.example/f.tgz",
+            ("pw9", "sig9"),
+        ),
+        (
+            {"git": {"repo": "https://tok9@git.example/r.git"}},
+            "https://git.example/r.git",
+            ("tok9",),
+        ),
+        ({"git": {"repo": "git@git.example:r.git"}}, "git@git.example:r.git", ()),
+        ({"s3": {"key": "a b/ü.tgz"}}, "(s3 a b/ü.tgz)", ()),
+    ],
+    ids=["http-presigned", "git-token", "git-scp-like", "s3-key"],
+)
+def test_describe_hides_credentials_in_urls(
+    location: dict[str, object], shown: str, hidden: tuple[str, ...]
+) -> None:
+    text = describe(Artifact.model_validate({"name": "a", **location}))
+    assert shown in text
+    assert not any(h in text for h in hidden)
