@@ -97,13 +97,12 @@ class S3Driver:
         with self._errors(t, "load"):
             client = self._client(t)
             try:
-                client.stat_object(t.bucket, t.key)
+                self._download(client, t.bucket, t.key, dest)
             except S3Error as exc:
-                if exc.code not in _MISSING:
+                if exc.code != "NoSuchKey":
                     raise
+                dest.unlink(missing_ok=True)
                 self._load_directory(client, t, dest)
-                return
-            self._download(client, t.bucket, t.key, dest)
 
     def save(self, src: Path, artifact: Artifact) -> Artifact:
         t = self.target(artifact)
@@ -215,7 +214,7 @@ class S3Driver:
             )
 
     def _download(self, client: Minio, bucket: str, key: str, dest: Path) -> None:
-        response = client.get_object(bucket, key)
+        response = client.get_object(bucket, key)  # before opening dest: a miss leaves none
         try:
             with open(dest, "wb") as out:
                 _copy(response, out)

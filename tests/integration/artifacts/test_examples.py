@@ -71,7 +71,12 @@ def _check_git(obj: dict[str, Any], _logs: Callable[[dict[str, Any]], str]) -> N
     assert _result(obj, "checkout") == "one\nchecked out"
 
 
+def _check_steps(obj: dict[str, Any], _logs: Callable[[dict[str, Any]], str]) -> None:
+    assert _result(obj, "consume-artifact") == "hello world"
+
+
 CASES = [
+    pytest.param("artifact-passing.yaml", _check_steps, id="steps-passing"),
     pytest.param("artifacts-dag-passing.yaml", _check_dag, id="dag-passing"),
     pytest.param("artifacts-directory-none.yaml", _check_directory, id="directory-none"),
     pytest.param("artifacts-global-output.yaml", _check_global, id="global-output"),
