@@ -49,6 +49,7 @@ class LoopOptions:
     started_delay: float = 0.25
     result_delay: float = 0.25
     max_observe_gap: float = 0.02
+    cooldown_factor: float = 1.0
 
 
 class Controller:
@@ -215,6 +216,7 @@ class Controller:
             key = self.queue.get()
             if key is None:
                 continue
+            started = time.perf_counter()
             try:
                 result = self.reconciler.reconcile(key)
                 self.reconciles += 1
@@ -227,7 +229,10 @@ class Controller:
                 log.exception("reconcile of %s/%s failed; retrying", *key)
                 self.queue.add_after(key, self.options.error_backoff)
             finally:
-                self.queue.done(key)
+                # Changes that arrived during an expensive reconcile wait as long again,
+                # so a big workflow is reconciled once per batch, not once per pod.
+                cost = time.perf_counter() - started
+                self.queue.done(key, min(cost * self.options.cooldown_factor, 0.05))
 
 
 def _waits_for_user(obj: dict) -> bool:

@@ -81,12 +81,24 @@ class WorkQueue(Generic[K]):
                     waited = wait == timeout
                 self._cond.wait(wait)
 
-    def done(self, key: K) -> None:
+    def done(self, key: K, cooldown: float = 0.0) -> None:
+        """The worker finished `key`. If it was added meanwhile it runs again, after
+        `cooldown` seconds when given (so a burst of changes batches into one run)."""
         with self._cond:
             self._processing.discard(key)
-            if key in self._dirty:
-                self._queue.append(key)
-                self._cond.notify()
+            if key not in self._dirty:
+                return
+            if cooldown > 0:
+                self._dirty.discard(key)
+                due = self._clock.monotonic() + cooldown
+                if self._due.get(key, float("inf")) > due:
+                    self._due[key] = due
+                    self._seq += 1
+                    heapq.heappush(self._timers, (due, self._seq, key))
+                self._cond.notify_all()
+                return
+            self._queue.append(key)
+            self._cond.notify()
 
     def forget_timers(self, key: K) -> None:
         with self._cond:

@@ -83,3 +83,24 @@ def test_shut_down_releases_waiting_workers() -> None:
     queue.shut_down()
     worker.join(10)
     assert len(errors) == 1
+
+
+def test_a_key_re_added_during_processing_waits_out_the_cooldown() -> None:
+    clock = ManualClock()
+    queue: WorkQueue[str] = WorkQueue(clock)
+    queue.add("a")
+    queue.get(0)
+    queue.add("a")
+    queue.done("a", cooldown=0.5)
+    assert queue.get(0) is None
+    clock.advance(0.5)
+    assert queue.get(0) == "a"
+
+
+def test_no_cooldown_when_nothing_arrived_meanwhile() -> None:
+    clock = ManualClock()
+    queue: WorkQueue[str] = WorkQueue(clock)
+    queue.add("a")
+    queue.get(0)
+    queue.done("a", cooldown=0.5)
+    assert queue.pending_timers() == 0
