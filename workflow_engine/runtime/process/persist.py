@@ -13,6 +13,7 @@ record guards against the death of the runtime's process, not of the machine.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -126,13 +127,23 @@ def _lines(path: Path) -> list[dict[str, Any]]:
 
 
 def exit_code(pod_dir: Path, key: str) -> int | None:
-    """The code a shim recorded for `key` (a container, or a handler's run)."""
+    """The code a shim recorded for `key` (a container, or a handler's run); only the
+    shims' lines are parsed (the manifest's may be long)."""
     try:
-        entries = _lines(pod_dir / RECORD)
+        data = (pod_dir / RECORD).read_bytes()
     except OSError:
         return None
-    codes = [e.get("code") for e in entries if e.get("exit") == key]
-    return codes[-1] if codes and isinstance(codes[-1], int) else None
+    head = b'\n{"exit":' + json.dumps(key).encode() + b","
+    end = len(data)
+    while (at := data.rfind(head, 0, end)) >= 0:
+        stop = data.find(b"\n", at + 1)
+        if stop >= 0:  # a complete line (a torn one has no newline yet)
+            with contextlib.suppress(ValueError, AttributeError):
+                code = json.loads(data[at + 1 : stop]).get("code")
+                if isinstance(code, int):
+                    return code
+        end = at
+    return None
 
 
 def _shim(value: Any) -> tuple[int, int] | None:
