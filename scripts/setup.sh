@@ -30,9 +30,10 @@ if [ ! -f "$stamp" ]; then
     touch "$stamp"
 fi
 
-# The overlay sandbox's entry program (workflow_engine/runtime/process/wf_sandbox.c),
-# rebuilt when its source is newer; without it the runtime enters sandboxes in Python,
-# about three times slower per pod.
+# The overlay sandbox's entry program and every container process's shim
+# (workflow_engine/runtime/process/wf_sandbox.c), rebuilt when its source is newer;
+# without it the runtime enters sandboxes in Python, about three times slower per pod,
+# and its pods die with it instead of being adopted by the next runtime.
 helper_src=workflow_engine/runtime/process/wf_sandbox.c
 if [ .venv/bin/wf-sandbox -ot "$helper_src" ] && command -v cc >/dev/null 2>&1; then
     # static when libc.a is there: no dynamic loader run per pod
