@@ -80,3 +80,22 @@ def test_completion_script(wf: Wf) -> None:
 
 def test_unknown_command_is_a_usage_error(wf: Wf) -> None:
     assert wf("frobnicate").exit_code == 2
+
+
+def test_controller_runs_the_apps_controller_with_the_idle_exit(wf: Wf) -> None:
+    calls: list[float | None] = []
+    wf.app.run_controller = lambda idle: calls.append(idle) or 0
+    assert wf("controller", "--idle-exit", "3").exit_code == 0
+    assert calls == [3.0]
+
+
+def test_controller_refused_when_another_runs(wf: Wf) -> None:
+    from workflow_engine.controller.embedded import ControllerRunning
+
+    def refuse(idle: float | None) -> int:
+        raise ControllerRunning("a controller (pid 1) already runs for /x")
+
+    wf.app.run_controller = refuse
+    result = wf("controller")
+    assert result.exit_code == 1
+    assert result.output == "error: a controller (pid 1) already runs for /x\n"
