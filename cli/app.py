@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from workflow_engine.controller.events import EventLog, MemoryEventLog
-from workflow_engine.controller.logs import LogSource
+from workflow_engine.controller import EventLog, LogSource, MemoryEventLog
 from workflow_engine.store.base import Store
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from workflow_engine.controller.operations import OperationError
+from workflow_engine.controller import OperationError
 from workflow_engine.errors import SpecError, SpecErrors, WorkflowEngineError
 
 EXIT_FAILED = 1

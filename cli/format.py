@@ -17,7 +17,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from workflow_engine.controller.events import Event
+from workflow_engine.controller import Event
 from workflow_engine.engine.naming import pod_name
 from workflow_engine.spec.models import parse_time
 

@@ -22,9 +22,7 @@ from cli.errors import WfGroup
 from cli.system import completion, controller, version
 from cli.templates import template
 from cli.workflows import COMMANDS
-from workflow_engine.controller import embedded
-from workflow_engine.controller.events import FileEventLog
-from workflow_engine.controller.logs import FileLogs, finished_pods
+from workflow_engine.controller import FileEventLog, FileLogs, embedded, finished_pods
 from workflow_engine.store import default_state_dir
 
 

@@ -11,20 +11,22 @@ import click
 from rich.live import Live
 
 from cli.app import App
-from cli.errors import EXIT_FAILED, EXIT_USAGE
-from cli.format import render, workflow_details, workflow_table
+from cli.errors import EXIT_FAILED
+from cli.format import workflow_details, workflow_table
 from cli.output import show, show_data
-from workflow_engine.controller import operations as ops
-from workflow_engine.controller.logs import workflow_logs
-from workflow_engine.controller.names import parse_duration, parse_labels, parse_selector
-from workflow_engine.controller.resolver import StoreResolver
-from workflow_engine.controller.submit import (
+from workflow_engine.controller import (
+    StoreResolver,
     SubmitOptions,
     parameter_file_values,
+    parse_duration,
+    parse_labels,
     parse_parameter,
+    parse_selector,
     submit_from,
     submit_text,
+    workflow_logs,
 )
+from workflow_engine.controller import operations as ops
 from workflow_engine.errors import SpecError, SpecErrors
 from workflow_engine.lint import lint_files
 
@@ -442,4 +444,4 @@ COMMANDS = [
     resume,
     lint,
 ]
-__all__ = ["COMMANDS", "EXIT_USAGE", "render"]
+__all__ = ["COMMANDS"]

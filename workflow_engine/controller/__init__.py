@@ -1,1 +1,54 @@
-"""controller"""
+"""The controller room: the loop that wires store + engine + runtime, and the library
+functions the CLI calls.
+
+    clock, queue, indexes, observe   time, the work queue, what was observed
+    reconcile, loop                  one reconcile; the loop around it
+    statuscache, serialized, events  status writes, in-process write queueing, events
+    embedded                         state directory wiring, lock, on-demand start
+    operations, submit, templates,   what `wf` does: submit, list, get, wait, retry,
+    names, logs, resolver            delete, templates, logs, name resolution
+
+The CLI imports these names only.
+"""
+
+from workflow_engine.controller import embedded, operations, templates
+from workflow_engine.controller.embedded import ControllerRunning, EmbeddedOptions, StatePaths
+from workflow_engine.controller.events import Event, EventLog, FileEventLog, MemoryEventLog
+from workflow_engine.controller.logs import FileLogs, LogSource, finished_pods, workflow_logs
+from workflow_engine.controller.names import parse_duration, parse_labels, parse_selector
+from workflow_engine.controller.operations import OperationError
+from workflow_engine.controller.resolver import StoreResolver
+from workflow_engine.controller.submit import (
+    SubmitOptions,
+    parameter_file_values,
+    parse_parameter,
+    submit_from,
+    submit_text,
+)
+
+__all__ = [
+    "ControllerRunning",
+    "EmbeddedOptions",
+    "Event",
+    "EventLog",
+    "FileEventLog",
+    "FileLogs",
+    "LogSource",
+    "MemoryEventLog",
+    "OperationError",
+    "StatePaths",
+    "StoreResolver",
+    "SubmitOptions",
+    "embedded",
+    "finished_pods",
+    "operations",
+    "parameter_file_values",
+    "parse_duration",
+    "parse_labels",
+    "parse_parameter",
+    "parse_selector",
+    "submit_from",
+    "submit_text",
+    "templates",
+    "workflow_logs",
+]
