@@ -5,8 +5,9 @@ usage: python -m tests.integration.runtime.restart_driver STATE SANDBOX HOST_PAT
                   READY_FILE SLOTS [STORE_DB]
 SLOTS 0 means the runtime's default.
 Creates the pods (a JSON list of manifests), prints "ready" once READY_FILE exists,
-then waits to be killed. With STORE_DB, `wf-exec` containers run through the
-executor's handler over that SqliteStore.
+then waits to be killed. `run-args` containers run each of their args as a `sh -c`
+script through Sandbox.run (`run_args`); with STORE_DB, `wf-exec` containers run
+through the executor's handler over that SqliteStore.
 """
 
 from __future__ import annotations
@@ -15,16 +16,26 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from executor import make_container_handler
+from workflow_engine.runtime.base import ContainerHandler, Sandbox
 from workflow_engine.runtime.process import ProcessRuntime
 from workflow_engine.store import SqliteStore
 
 
+def run_args(container: Mapping[str, Any], sandbox: Sandbox) -> int:
+    code = 0
+    for script in container.get("args") or ():
+        code = sandbox.run(["sh", "-c", str(script)], {}, stdout_limit=4096).exit_code
+    return code
+
+
 def main(argv: list[str]) -> None:
     state, sandbox, host_path, pods, ready, slots = argv[:6]
-    handlers = {}
+    handlers: dict[str, ContainerHandler] = {"run-args": run_args}
     if len(argv) > 6:
         handlers["wf-exec"] = make_container_handler(SqliteStore(Path(argv[6])))
     runtime = ProcessRuntime(

@@ -14,7 +14,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from tests.contract.runtime_contract import find, log_text, pod, poll, sh, uniqu
 from tests.integration.runtime.conftest import HOST_PATH
 from workflow_engine.errors import NotFound
 from workflow_engine.podbuilder import PodConfig, build_pod
+from workflow_engine.runtime.base import RunResult, Sandbox
 from workflow_engine.runtime.process import ProcessRuntime
 from workflow_engine.runtime.process.persist import RECORD, exit_code, restore, save
 from workflow_engine.runtime.process.sandbox import find_helper
@@ -281,3 +282,46 @@ def test_a_handler_container_is_adopted_and_its_command_runs_once(
     assert (outputs["result"], outputs["exitCode"]) == ("done-1", "0")
     assert outputs["parameters"] == [{"name": "seen", "value": "1"}]
     assert runs(host_dir) == 1
+
+
+def _runs_pod(name: str, host: Path) -> dict[str, Any]:
+    """A handler container with two runs: the first ends at once, the second waits."""
+    first = f"echo run >> {host}/first; echo first"
+    second = counting(host, "echo second")
+    container = {"name": "main", "image": "debian:12", "command": ["run-args"]}
+    return pod(name, {**container, "args": [first, second]}, host_dir=host)
+
+
+def test_each_sandbox_run_of_an_adopted_handler_runs_once(
+    killed_runtime: Killed, adopt: Callable[..., ProcessRuntime], host_dir: Path
+) -> None:
+    """Run 0 had ended, run 1 was running: called again, the handler gets run 0's
+    recorded result and waits for run 1; neither starts again."""
+    name = unique()
+    state = killed_runtime([_runs_pod(name, host_dir)], host_dir / "runs")
+    results: list[RunResult] = []
+
+    def recording(container: Mapping[str, Any], sandbox: Sandbox) -> int:
+        for script in container["args"]:
+            results.append(sandbox.run(["sh", "-c", script], {}, stdout_limit=4096))
+        return results[-1].exit_code
+
+    runtime = adopt(state, handlers={"run-args": recording})
+    (host_dir / "go").touch()
+    assert wait_phase(runtime, name).phase == "Succeeded"
+    assert [(r.exit_code, r.stdout) for r in results] == [(0, b"first\n"), (0, b"before\nsecond\n")]
+    assert ((host_dir / "first").read_text(), runs(host_dir)) == ("run\n", 1)
+
+
+def test_a_process_the_called_again_handler_does_not_reach_is_killed(
+    killed_runtime: Killed, adopt: Callable[..., ProcessRuntime], host_dir: Path
+) -> None:
+    name = unique()
+    state = killed_runtime([_runs_pod(name, host_dir)], host_dir / "runs")
+    record = restore(state / "pods" / "default" / name / RECORD)
+    shim = record.main[0].runs[1]
+    assert shim is not None and start_time(shim[0]) == shim[1]
+    runtime = adopt(state, handlers={"run-args": lambda container, sandbox: 0})
+    assert wait_phase(runtime, name).phase == "Succeeded"
+    poll(lambda: start_time(shim[0]) is None, what="the unclaimed process to be killed")
+    assert "earlier runtime" in log_text(runtime, name)

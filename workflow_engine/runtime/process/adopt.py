@@ -108,7 +108,8 @@ class Adoption:
             pidfd = open_if_alive(*last) if last is not None else None
             if pidfd is None and read_exit(pod.directory, f"{c.name}.run{index}") is None:
                 return [(c, None)]
-            if pidfd is not None:
+            if pidfd is not None:  # delete and deadline reach it before the handler does
+                c.pids.add(last[0])  # type: ignore[index]
                 os.close(pidfd)
         self.supervisor.run_handler(pod, c)
         return []

@@ -85,6 +85,16 @@ class ContainerSandbox:
         self._out.line(line)
 
     def close(self) -> None:
+        """The handler returned: a process an earlier runtime started for a run this
+        call did not reach (the handler took another path) must not outlive it."""
+        with self._lock:
+            unclaimed = self._record.runs[self._runs :]
+        for shim in unclaimed:
+            pidfd = open_if_alive(*shim) if shim is not None else None
+            if pidfd is not None:
+                kill_group(shim[0], signal.SIGKILL)  # type: ignore[index]
+                os.close(pidfd)
+                self.log("killed a process of an earlier runtime the handler did not wait for")
         self._out.close()
         self._err.close()
 

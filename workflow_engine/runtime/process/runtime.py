@@ -108,7 +108,6 @@ class ProcessRuntime:
         self._loop = EventLoop(self._dispatch)
         self._supervisor = Supervisor(self._table, self._loop, self._launcher, now)
         self._closed = False
-        self._now = now
         self._adopt(Adoption(self._supervisor))
 
     def _adopt(self, adoption: Adoption) -> None:
