@@ -101,7 +101,8 @@ def adopt(kind: str) -> Iterator[Callable[..., ProcessRuntime]]:
     made: list[ProcessRuntime] = []
 
     def make(state: Path, **kw: Any) -> ProcessRuntime:
-        runtime = ProcessRuntime(state, sandbox=kind, host_path=HOST_PATH, **kw)  # type: ignore[arg-type]
+        sandbox: Any = kind
+        runtime = ProcessRuntime(state, sandbox=sandbox, host_path=HOST_PATH, **kw)
         made.append(runtime)
         return runtime
 
