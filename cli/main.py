@@ -19,6 +19,7 @@ import click
 
 from cli.app import App
 from cli.errors import WfGroup
+from cli.lifecycle import COMMANDS as LIFECYCLE
 from cli.system import completion, controller, version
 from cli.templates import template
 from cli.workflows import COMMANDS
@@ -64,7 +65,7 @@ def cli(ctx: click.Context, debug: bool, namespace: str | None) -> None:
     ctx.call_on_close(app.close)
 
 
-for _command in (*COMMANDS, template, controller, version, completion):
+for _command in (*COMMANDS, *LIFECYCLE, template, controller, version, completion):
     cli.add_command(_command)
 
 

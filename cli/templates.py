@@ -7,7 +7,7 @@ import click
 
 from cli.format import template_table
 from cli.output import show, show_data
-from cli.workflows import _read, app_of
+from cli.workflows import read_source, app_of
 from workflow_engine.controller import templates as tpl
 
 
@@ -24,7 +24,7 @@ def template() -> None:
 def create(ctx: click.Context, files: tuple[str, ...], upsert: bool, output: str | None) -> None:
     """Lint then store the templates of FILES (- for stdin)."""
     app = app_of(ctx)
-    sources = [_read(f) for f in files]
+    sources = [read_source(f) for f in files]
     for text, source in sources:
         tpl.lint_templates(app.store, text, source)
     for text, source in sources:
@@ -82,6 +82,6 @@ def delete(ctx: click.Context, names: tuple[str, ...]) -> None:
 def lint(ctx: click.Context, files: tuple[str, ...]) -> None:
     """Check template files without storing them (exit 2 on any error)."""
     app = app_of(ctx)
-    for text, source in (_read(f) for f in files):
+    for text, source in (read_source(f) for f in files):
         tpl.lint_templates(app.store, text, source)
     show(f"no errors found in {len(files)} file(s)")

@@ -1,6 +1,6 @@
-"""`wf` commands about workflows: submit, list, get, watch, wait, logs, delete, retry,
-resubmit, stop, terminate, suspend, resume, lint. Each parses its options, calls one
-library function of `workflow_engine.controller`, and formats the result."""
+"""`wf` commands that submit and read workflows: submit, list, get, watch, wait, logs,
+lint (changing them: `cli.lifecycle`). Each parses its options, calls one library
+function of `workflow_engine.controller`, and formats the result."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def app_of(ctx: click.Context) -> App:
     return ctx.find_root().obj
 
 
-def _read(path: str) -> tuple[str, str]:
+def read_source(path: str) -> tuple[str, str]:
     if path == "-":
         return sys.stdin.read(), "<stdin>"
     try:
@@ -46,7 +46,7 @@ def _read(path: str) -> tuple[str, str]:
         raise SpecError(path, f"cannot read: {exc.strerror or exc}") from None
 
 
-def _finish(app: App, obj: dict, watch: bool, output: str | None) -> None:
+def finish(app: App, obj: dict, watch: bool, output: str | None) -> None:
     """--wait / --watch: follow to the end; exit 1 unless it Succeeded."""
     name, ns = obj["metadata"]["name"], obj["metadata"].get("namespace") or app.namespace
     obj = _live(app, name, ns) if watch else ops.wait(app.store, name, ns)
@@ -112,7 +112,9 @@ def submit(
         raise click.UsageError("--name and --generate-name exclude each other")
     options = SubmitOptions(
         parameters=[parse_parameter(p) for p in parameters],
-        parameter_file=parameter_file_values(*_read(parameter_file)) if parameter_file else {},
+        parameter_file=parameter_file_values(*read_source(parameter_file))
+        if parameter_file
+        else {},
         entrypoint=entrypoint,
         name=name,
         generate_name=generate_name,
@@ -122,12 +124,12 @@ def submit(
     if from_ref:
         created = [submit_from(app.store, from_ref, options, app.now())]
     else:
-        text, source = _read(file or "-")
+        text, source = read_source(file or "-")
         created = submit_text(app.store, text, source, options, app.now())
     app.ensure_controller()
     if wait or watch:
         for obj in created:
-            _finish(app, obj, watch, output)
+            finish(app, obj, watch, output)
         return
     for obj in created:
         if output in ("json", "yaml"):
@@ -208,7 +210,7 @@ def watch(ctx: click.Context, name: str) -> None:
     app = app_of(ctx)
     app.ensure_controller()
     obj = ops.get_workflow(app.store, name, app.namespace)
-    _finish(app, obj, True, None)
+    finish(app, obj, True, None)
 
 
 @click.command("wait")
@@ -275,143 +277,6 @@ def logs(
 
 
 @click.command()
-@click.argument("names", nargs=-1)
-@click.option("--all", "everything", is_flag=True, help="every workflow of the namespace")
-@click.option("--completed", is_flag=True, help="every finished workflow")
-@click.option("--older", help="finished (or created) more than this long ago, e.g. 7d")
-@click.pass_context
-def delete(
-    ctx: click.Context, names: tuple[str, ...], everything: bool, completed: bool, older: str | None
-) -> None:
-    """Delete workflows with their pods and results."""
-    app = app_of(ctx)
-    if not names and not (everything or completed or older):
-        raise click.UsageError("name a workflow, or use --all, --completed or --older")
-    if names and (everything or completed or older):
-        raise click.UsageError("give names or a filter, not both")
-    deleted = ops.delete(
-        app.store,
-        list(names),
-        app.namespace,
-        everything=everything,
-        completed=completed,
-        older=parse_duration(older, "--older") if older else None,
-        now=app.now(),
-    )
-    app.ensure_controller()
-    for name in deleted:
-        show(f"workflow {name} deleted")
-    if not deleted:
-        show("No workflows deleted")
-
-
-@click.command()
-@click.argument("name")
-@click.option("--node-field-selector", help="e.g. displayName=build or id=wf-123")
-@click.option("--restart-successful", is_flag=True, help="re-run selected succeeded nodes too")
-@click.option("-w", "--wait", is_flag=True)
-@click.pass_context
-def retry(
-    ctx: click.Context,
-    name: str,
-    node_field_selector: str | None,
-    restart_successful: bool,
-    wait: bool,
-) -> None:
-    """Re-run a failed workflow's failed nodes."""
-    app = app_of(ctx)
-    obj = ops.retry(
-        app.store,
-        name,
-        app.namespace,
-        now=app.now(),
-        node_field_selector=node_field_selector,
-        restart_successful=restart_successful,
-    )
-    app.ensure_controller()
-    show(f"workflow {obj['metadata']['name']} retried")
-    if wait:
-        _finish(app, obj, False, None)
-
-
-@click.command()
-@click.argument("name")
-@click.option("-w", "--wait", is_flag=True)
-@click.option("-o", "--output", type=click.Choice(["name", "json", "yaml"]))
-@click.pass_context
-def resubmit(ctx: click.Context, name: str, wait: bool, output: str | None) -> None:
-    """Submit a new workflow with the spec of NAME."""
-    app = app_of(ctx)
-    obj = ops.resubmit(app.store, name, app.namespace, now=app.now())
-    app.ensure_controller()
-    if wait:
-        _finish(app, obj, False, output)
-    elif output in ("json", "yaml"):
-        show_data(obj, output)
-    else:
-        show(
-            obj["metadata"]["name"]
-            if output == "name"
-            else f"workflow {obj['metadata']['name']} submitted"
-        )
-
-
-def _simple(verb: str, action, doc: str) -> click.Command:  # type: ignore[no-untyped-def]
-    @click.command(verb, help=doc)
-    @click.argument("names", nargs=-1, required=True)
-    @click.pass_context
-    def command(ctx: click.Context, names: tuple[str, ...]) -> None:
-        app = app_of(ctx)
-        for name in names:
-            obj = action(app, name)
-            show(f"workflow {obj['metadata']['name']} {verb_past(verb)}")
-        app.ensure_controller()
-
-    return command
-
-
-def verb_past(verb: str) -> str:
-    return {
-        "stop": "stopped",
-        "terminate": "terminated",
-        "suspend": "suspended",
-        "resume": "resumed",
-    }[verb]
-
-
-stop = _simple(
-    "stop",
-    lambda app, n: ops.stop(app.store, n, app.namespace),
-    "Stop workflows: no new steps; exit handlers still run.",
-)
-terminate = _simple(
-    "terminate",
-    lambda app, n: ops.terminate(app.store, n, app.namespace),
-    "Terminate workflows at once; exit handlers do not run.",
-)
-suspend = _simple(
-    "suspend",
-    lambda app, n: ops.suspend(app.store, n, app.namespace),
-    "Suspend workflows: no new steps until resumed.",
-)
-
-
-@click.command()
-@click.argument("names", nargs=-1, required=True)
-@click.option("--node-field-selector", help="resume only suspend nodes named so (displayName=NAME)")
-@click.pass_context
-def resume(ctx: click.Context, names: tuple[str, ...], node_field_selector: str | None) -> None:
-    """Resume suspended workflows (and their suspend steps)."""
-    app = app_of(ctx)
-    for name in names:
-        obj = ops.resume(
-            app.store, name, app.namespace, now=app.now(), node_name_selector=node_field_selector
-        )
-        show(f"workflow {obj['metadata']['name']} resumed")
-    app.ensure_controller()
-
-
-@click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.pass_context
 def lint(ctx: click.Context, files: tuple[str, ...]) -> None:
@@ -428,20 +293,5 @@ def lint(ctx: click.Context, files: tuple[str, ...]) -> None:
     show(f"no errors found in {len(files)} file(s)")
 
 
-COMMANDS = [
-    submit,
-    list_,
-    get,
-    watch,
-    wait_,
-    logs,
-    delete,
-    retry,
-    resubmit,
-    stop,
-    terminate,
-    suspend,
-    resume,
-    lint,
-]
+COMMANDS = [submit, list_, get, watch, wait_, logs, lint]
 __all__ = ["COMMANDS"]

@@ -1,0 +1,156 @@
+"""`wf` commands that change workflows: delete, retry, resubmit, stop, terminate,
+suspend, resume. Each parses its options, calls one library function of
+`workflow_engine.controller.operations`, and prints what happened."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+
+from cli.app import App
+from cli.output import show, show_data
+from cli.workflows import finish, app_of
+from workflow_engine.controller import operations as ops
+from workflow_engine.controller import parse_duration
+
+
+@click.command()
+@click.argument("names", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="every workflow of the namespace")
+@click.option("--completed", is_flag=True, help="every finished workflow")
+@click.option("--older", help="finished (or created) more than this long ago, e.g. 7d")
+@click.pass_context
+def delete(
+    ctx: click.Context, names: tuple[str, ...], everything: bool, completed: bool, older: str | None
+) -> None:
+    """Delete workflows with their pods and results."""
+    app = app_of(ctx)
+    if not names and not (everything or completed or older):
+        raise click.UsageError("name a workflow, or use --all, --completed or --older")
+    if names and (everything or completed or older):
+        raise click.UsageError("give names or a filter, not both")
+    deleted = ops.delete(
+        app.store,
+        list(names),
+        app.namespace,
+        everything=everything,
+        completed=completed,
+        older=parse_duration(older, "--older") if older else None,
+        now=app.now(),
+    )
+    app.ensure_controller()
+    for name in deleted:
+        show(f"workflow {name} deleted")
+    if not deleted:
+        show("No workflows deleted")
+
+
+@click.command()
+@click.argument("name")
+@click.option("--node-field-selector", help="e.g. displayName=build or id=wf-123")
+@click.option("--restart-successful", is_flag=True, help="re-run selected succeeded nodes too")
+@click.option("-w", "--wait", is_flag=True)
+@click.pass_context
+def retry(
+    ctx: click.Context,
+    name: str,
+    node_field_selector: str | None,
+    restart_successful: bool,
+    wait: bool,
+) -> None:
+    """Re-run a failed workflow's failed nodes."""
+    app = app_of(ctx)
+    obj = ops.retry(
+        app.store,
+        name,
+        app.namespace,
+        now=app.now(),
+        node_field_selector=node_field_selector,
+        restart_successful=restart_successful,
+    )
+    app.ensure_controller()
+    show(f"workflow {obj['metadata']['name']} retried")
+    if wait:
+        finish(app, obj, False, None)
+
+
+@click.command()
+@click.argument("name")
+@click.option("-w", "--wait", is_flag=True)
+@click.option("-o", "--output", type=click.Choice(["name", "json", "yaml"]))
+@click.pass_context
+def resubmit(ctx: click.Context, name: str, wait: bool, output: str | None) -> None:
+    """Submit a new workflow with the spec of NAME."""
+    app = app_of(ctx)
+    obj = ops.resubmit(app.store, name, app.namespace, now=app.now())
+    app.ensure_controller()
+    if wait:
+        finish(app, obj, False, output)
+    elif output in ("json", "yaml"):
+        show_data(obj, output)
+    else:
+        show(
+            obj["metadata"]["name"]
+            if output == "name"
+            else f"workflow {obj['metadata']['name']} submitted"
+        )
+
+
+def _simple(verb: str, action: Callable[[App, str], dict], doc: str) -> click.Command:
+    @click.command(verb, help=doc)
+    @click.argument("names", nargs=-1, required=True)
+    @click.pass_context
+    def command(ctx: click.Context, names: tuple[str, ...]) -> None:
+        app = app_of(ctx)
+        for name in names:
+            obj = action(app, name)
+            show(f"workflow {obj['metadata']['name']} {verb_past(verb)}")
+        app.ensure_controller()
+
+    return command
+
+
+def verb_past(verb: str) -> str:
+    return {
+        "stop": "stopped",
+        "terminate": "terminated",
+        "suspend": "suspended",
+        "resume": "resumed",
+    }[verb]
+
+
+stop = _simple(
+    "stop",
+    lambda app, n: ops.stop(app.store, n, app.namespace),
+    "Stop workflows: no new steps; exit handlers still run.",
+)
+terminate = _simple(
+    "terminate",
+    lambda app, n: ops.terminate(app.store, n, app.namespace),
+    "Terminate workflows at once; exit handlers do not run.",
+)
+suspend = _simple(
+    "suspend",
+    lambda app, n: ops.suspend(app.store, n, app.namespace),
+    "Suspend workflows: no new steps until resumed.",
+)
+
+
+@click.command()
+@click.argument("names", nargs=-1, required=True)
+@click.option("--node-field-selector", help="resume only suspend nodes named so (displayName=NAME)")
+@click.pass_context
+def resume(ctx: click.Context, names: tuple[str, ...], node_field_selector: str | None) -> None:
+    """Resume suspended workflows (and their suspend steps)."""
+    app = app_of(ctx)
+    for name in names:
+        obj = ops.resume(
+            app.store, name, app.namespace, now=app.now(), node_name_selector=node_field_selector
+        )
+        show(f"workflow {obj['metadata']['name']} resumed")
+    app.ensure_controller()
+
+
+COMMANDS = [delete, retry, resubmit, stop, terminate, suspend, resume]
+__all__ = ["COMMANDS"]
