@@ -10,7 +10,7 @@ import click
 
 from cli.app import App
 from cli.output import show, show_data
-from cli.workflows import finish, app_of
+from cli.workflows import app_of, finish
 from workflow_engine.controller import operations as ops
 from workflow_engine.controller import parse_duration
 

@@ -7,7 +7,7 @@ import click
 
 from cli.format import template_table
 from cli.output import show, show_data
-from cli.workflows import read_source, app_of
+from cli.workflows import app_of, read_source
 from workflow_engine.controller import templates as tpl
 
 
