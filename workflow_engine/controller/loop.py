@@ -149,7 +149,8 @@ class Controller:
         for entry in self.reconciler.cache.snapshot():
             key = key_of(entry.obj)
             if key not in known:
-                keys.append(key)  # deleted while we were not watching
+                self.reconciler.cache.drop(key)  # deleted while we were not watching
+                keys.append(key)
         for key in self.pods.workflows():
             if key not in known:
                 keys.append(key)  # orphaned pods

@@ -188,6 +188,11 @@ class Reconciler:
                         completed=is_completed(entry.obj),
                     )
                 return self._reconcile_entry(key, entry)
+            except NotFound as exc:
+                if not self._gone(key):
+                    raise exc from None  # something else was missing
+                self.cleanup(key)
+                return ReconcileResult(deleted=True)
             except Conflict:
                 try:
                     entry = self._load(self.store.get(WORKFLOW_KIND, key[1], key[0]), None)
@@ -197,6 +202,13 @@ class Reconciler:
                 self.cache.put(key, entry)
         return ReconcileResult(requeue_after=0.1)
 
+    def _gone(self, key: WorkflowKey) -> bool:
+        try:
+            self.store.get(WORKFLOW_KIND, key[1], key[0])
+        except NotFound:
+            return True
+        return False
+
     def cleanup(self, key: WorkflowKey) -> None:
         """The workflow is gone: delete its pods, TaskResults, events and caches."""
         for pod in self.pods.pods(key):
@@ -205,6 +217,9 @@ class Reconciler:
             with contextlib.suppress(NotFound):
                 self.store.delete(TASK_RESULT_KIND, obj["metadata"]["name"], key[0])
         self.events.forget(key[0], key[1])
+        self._missing_results = {
+            m for m in self._missing_results if m[0] != key[0] or not m[1].startswith(key[1])
+        }
         self.cache.drop(key)
         self.pods.forget(key)
         self.results.forget(key)

@@ -159,3 +159,15 @@ def test_a_workflow_that_vanished_before_the_first_reconcile_is_fine(
 ) -> None:
     assert reconciler.reconcile(KEY).deleted
     assert runtime.created == []
+
+
+def test_a_workflow_deleted_behind_the_cache_is_cleaned_up(
+    store: MemoryStore, runtime: FakeRuntime, reconciler: Reconciler
+) -> None:
+    store.create(workflow("wf", "a", "b"))
+    step(reconciler, runtime)
+    store.delete("Workflow", "wf")  # the watch has not told the reconciler yet
+    runtime.finish(P0, 0)
+    reconciler.pods.refresh(runtime.observe())
+    assert reconciler.reconcile(KEY).deleted
+    assert runtime.deleted == [P0]
