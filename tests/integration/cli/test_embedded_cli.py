@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from tests.integration.controller.conftest import REPO, Embedded, data
+from tests.integration.controller.conftest import REPO, Embedded, data, poll
 
 pytestmark = pytest.mark.integration
 
@@ -110,3 +111,35 @@ def test_version_describes_this_machine(embedded: Embedded) -> None:
     assert info["state dir"] == str(embedded.home)
     assert info["sandbox"].split()[0] in ("overlay", "plain")
     assert info["controller running"].startswith("yes")
+
+
+def test_suspend_step_waits_for_resume(embedded: Embedded) -> None:
+    name = embedded.wf("submit", str(REPO / "examples" / "suspend-resume.yaml"), "-o", "name")
+    name = name.output.strip()
+    poll(lambda: _node(embedded, name, "approve").get("phase") == "Running", what="approve")
+    assert embedded.wf("resume", name).exit_code == 0
+    assert embedded.wf("wait", name).output == f"{name} Succeeded\n"
+
+
+def test_retry_reruns_only_the_failed_step(embedded: Embedded, tmp_path: Path) -> None:
+    spec = tmp_path / "retry-me.yaml"
+    spec.write_text(
+        Path(data("embedded", "retry-me.yaml")).read_text().replace("__DIR__", str(tmp_path))
+    )
+    first = embedded.wf("submit", str(spec), "--wait")
+    assert first.exit_code == 1
+    name = first.output.split()[0]
+    assert "no go file" in embedded.wf("logs", name, "gate").output
+    (tmp_path / "go").touch()
+    retried = embedded.wf("retry", name, "--wait")
+    assert retried.exit_code == 0, retried.output
+    assert retried.output.splitlines()[-1] == f"{name} Succeeded"
+    assert (tmp_path / "lines").read_text() == "ok\n"
+
+
+def _node(embedded: Embedded, workflow: str, display_name: str) -> dict:
+    obj = json.loads(embedded.wf("get", workflow, "-o", "json").output)
+    for node in ((obj.get("status") or {}).get("nodes") or {}).values():
+        if node.get("displayName") == display_name:
+            return node
+    return {}
