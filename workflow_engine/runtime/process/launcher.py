@@ -65,12 +65,8 @@ class Launcher:
     def prepare_pod(self, pod: PodRecord) -> None:
         """Directories and plans of a pod; runs in a worker thread (file system calls are
         slow on some disks and must not hold up the supervisor)."""
-        try:
-            pod.directory.mkdir()
-        except FileNotFoundError:
-            pod.directory.mkdir(parents=True)
-        except FileExistsError:
-            pass
+        if not pod.recorded:  # else create_pod made it (a failed mkdir costs as much)
+            pod.directory.mkdir(parents=True, exist_ok=True)
         volumes, errors = pod_volumes(pod.spec, pod.directory / "volumes")
         ctx = PodContext(pod.name, pod.namespace, pod.labels, pod.annotations, volumes, errors)
         for host in volumes.values():

@@ -99,19 +99,35 @@ def create(pod: PodRecord) -> None:
         os.write(fd, _line({"manifest": _manifest(pod)}) + _line({"state": _state(pod)}))
     finally:
         os.close(fd)
+    pod.recorded = True
 
 
 def save(pod: PodRecord) -> None:
     """Append the pod's state (callers hold the runtime's lock, so the lines of one pod
-    are written in order). A deleted pod's record is gone and stays gone."""
-    try:
-        fd = os.open(pod.directory / RECORD, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return
+    are written in order). A deleted pod's record is gone and stays gone. The file
+    stays open while the pod runs (an open costs more than the write here); a queued
+    or finished pod holds no descriptor."""
+    fd = pod.record_fd
+    if fd is None:
+        try:
+            fd = os.open(pod.directory / RECORD, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return
     try:
         os.write(fd, _line({"state": _state(pod)}))
     finally:
-        os.close(fd)
+        if pod.stage in ("init", "main") and not pod.deleting:
+            pod.record_fd = fd
+        else:
+            os.close(fd)
+            pod.record_fd = None
+
+
+def release(pod: PodRecord) -> None:
+    """Close the record's descriptor (the pod is removed, or the runtime closes)."""
+    if pod.record_fd is not None:
+        os.close(pod.record_fd)
+        pod.record_fd = None
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:

@@ -78,6 +78,8 @@ class PodRecord:
     plain_links: list[str] = field(default_factory=list)  # symlinks made on the host
     created: int = 0  # time.time_ns() at create_pod: the queue's order across restarts
     creating: bool = False  # create_pod is writing its record (outside the lock)
+    recorded: bool = False  # its record (and so its directory) was made
+    record_fd: int | None = None  # the record, open while the pod runs (persist.save)
 
     @property
     def key(self) -> tuple[str, str]:

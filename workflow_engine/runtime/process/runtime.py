@@ -263,6 +263,8 @@ class ProcessRuntime:
             pods = list(self._table.pods.values())
         for pod in pods:  # host symlinks of the plain sandbox: nothing may follow them now
             self._launcher.unlink_plain(pod)
+            with self._lock:
+                persist.release(pod)
 
     def _quiet(self) -> bool:
         return self._table.starting == 0 and all(

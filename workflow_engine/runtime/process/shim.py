@@ -105,8 +105,12 @@ def start_shim(
     finally:
         os.close(report_w)
         os.close(dir_fd)
-    with os.fdopen(report_r, "rb") as report:
-        failure = report.read()
+    failure = b""
+    try:
+        while chunk := os.read(report_r, 512):
+            failure += chunk
+    finally:
+        os.close(report_r)
     if failure:
         code, _, stage = failure.decode(errors="replace").partition(" ")
         if stage != "exec":
@@ -122,10 +126,15 @@ def start_time(pid: int) -> int | None:
     """The process's start time (clock ticks after boot, field 22 of /proc/<pid>/stat),
     None when it is gone: a pid with another start time is another process."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
+        fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return None
+    try:
+        stat = os.read(fd, 4096)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
     fields = stat[stat.rindex(b")") + 2 :].split()
     if fields[0] in (b"Z", b"X"):  # a zombie's program has ended
         return None

@@ -86,8 +86,7 @@ class Supervisor:
 
     def _start_pod(self, pod: PodRecord) -> None:
         pod.started_at = self.now()
-        pod.stage = "init"
-        self.table.touch(pod)
+        pod.stage = "init"  # saved with its first container's start (nothing ran yet)
         self.arm_deadline(pod)
         self.table.starting += 1
         self.launcher.spawners.submit(lambda: self._prepare(pod))
@@ -144,6 +143,7 @@ class Supervisor:
             self.run_handler(pod, c)
         else:
             persist.save(pod)  # "running" is on disk before the process can be
+            self.table.dirty.pop(pod.key, None)
             self._spawn(pod, c, plan)
 
     def run_handler(self, pod: PodRecord, c: ContainerRecord) -> None:
@@ -342,6 +342,7 @@ class Supervisor:
         self.admit()
 
     def remove(self, pod: PodRecord) -> None:
+        persist.release(pod)
         if self.table.pods.get(pod.key) is pod:
             del self.table.pods[pod.key]
         self.table.changed = True
