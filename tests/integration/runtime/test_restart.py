@@ -28,7 +28,8 @@ from workflow_engine.errors import NotFound
 from workflow_engine.podbuilder import PodConfig, build_pod
 from workflow_engine.runtime.base import RunResult, Sandbox
 from workflow_engine.runtime.process import ProcessRuntime
-from workflow_engine.runtime.process.persist import RECORD, exit_code, restore, save
+from workflow_engine.runtime.process.persist import Journal, exit_key, state_of
+from workflow_engine.runtime.process.records import PodRecord
 from workflow_engine.runtime.process.sandbox import find_helper
 from workflow_engine.runtime.process.shim import shim_supported, start_time
 from workflow_engine.runtime.process.supervisor import LOST_MESSAGE
@@ -154,8 +155,7 @@ def test_a_pod_that_ended_while_no_runtime_lived_is_observed_finished(
     script = counting(host_dir, "exit 4")
     state = killed_runtime([pod(name, sh("main", script), host_dir=host_dir)], host_dir / "runs")
     (host_dir / "go").touch()
-    pod_dir = state / "pods" / "default" / name
-    poll(lambda: exit_code(pod_dir, "main") is not None, what="the shim's exit code")
+    poll(lambda: _exit_code(state, name) is not None, what="the shim's exit code")
     runtime = adopt(state)
     done = wait_phase(runtime, name)
     assert (done.phase, done.containers[0].exit_code, done.containers[0].reason) == (
@@ -166,8 +166,28 @@ def test_a_pod_that_ended_while_no_runtime_lived_is_observed_finished(
     assert runs(host_dir) == 1
 
 
-def _shim_of(state: Path, name: str) -> tuple[int, int]:
-    shim = restore(state / "pods" / "default" / name / RECORD).main[0].shim
+def _record(state: Path, name: str) -> PodRecord:
+    """The pod as the journal of the killed runtime has it (read, nothing written)."""
+    pods = Journal(state / "journal", state / "pods").load()
+    return next(p for p in pods if p.name == name)
+
+
+def _exit_code(state: Path, name: str) -> int | None:
+    journal = Journal(state / "journal", state / "pods")
+    record = next(p for p in journal.load() if p.name == name)
+    return journal.exit_code(exit_key(record, "main"))
+
+
+def _append_state(state: Path, record: PodRecord) -> None:
+    """What a runtime's save does, by hand: a later state line wins."""
+    last = max((state / "journal").glob("*.jsonl"), key=lambda p: int(p.stem))
+    line = {"pod": f"{record.namespace}/{record.name}", "state": state_of(record)}
+    with open(last, "ab") as f:
+        f.write(json.dumps(line).encode() + b"\n")
+
+
+def _shim_of(state: Path, name: str) -> tuple[int, int, int]:
+    shim = _record(state, name).main[0].shim
     assert shim is not None
     return shim
 
@@ -182,15 +202,15 @@ def test_a_container_whose_shim_left_no_exit_code_is_lost_not_rerun(
     name = unique()
     script = counting(host_dir, "true")
     state = killed_runtime([pod(name, sh("main", script), host_dir=host_dir)], host_dir / "runs")
-    pid, started = _shim_of(state, name)
+    pid, started, seq = _shim_of(state, name)
     os.killpg(pid, signal.SIGKILL)  # the shim and its container, no exit file
     poll(lambda: start_time(pid) is None, what="the shim to be gone")
     stranger = subprocess.Popen(["sleep", "60"])
     try:
         if reused:  # the record now names a live process of another start time
-            record = restore(state / "pods" / "default" / name / RECORD)
-            record.main[0].shim = (stranger.pid, started)
-            save(record)
+            record = _record(state, name)
+            record.main[0].shim = (stranger.pid, started, seq)
+            _append_state(state, record)
         runtime = adopt(state)
         done = wait_phase(runtime, name)
         main = done.containers[0]
@@ -227,7 +247,7 @@ def test_delete_still_terminates_an_adopted_container(
     script = f"trap 'echo term >> {host_dir}/term; exit 143' TERM; " + counting(host_dir, "true")
     manifest = pod(name, sh("main", script), host_dir=host_dir)
     state = killed_runtime([manifest], host_dir / "runs")
-    pid, _ = _shim_of(state, name)
+    pid, _, _ = _shim_of(state, name)
     runtime = adopt(state)
     runtime.delete_pod(name, grace_seconds=10)
     poll(lambda: find(runtime, name) is None, what="the pod to be deleted")
@@ -319,8 +339,7 @@ def test_a_process_the_called_again_handler_does_not_reach_is_killed(
 ) -> None:
     name = unique()
     state = killed_runtime([_runs_pod(name, host_dir)], host_dir / "runs")
-    record = restore(state / "pods" / "default" / name / RECORD)
-    shim = record.main[0].runs[1]
+    shim = _record(state, name).main[0].runs[1]
     assert shim is not None and start_time(shim[0]) == shim[1]
     runtime = adopt(state, handlers={"run-args": lambda container, sandbox: 0})
     assert wait_phase(runtime, name).phase == "Succeeded"

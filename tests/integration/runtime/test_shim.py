@@ -9,6 +9,7 @@ the runtime (SIGHUP, SIGTERM, a closed reader).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -20,7 +21,6 @@ import pytest
 
 from tests.contract.runtime_contract import poll
 from workflow_engine.runtime.process.logs import STAMP_LEN, read_log
-from workflow_engine.runtime.process.persist import exit_code
 from workflow_engine.runtime.process.sandbox import LaunchError, Layout, find_helper
 from workflow_engine.runtime.process.shim import (
     run_files,
@@ -37,15 +37,28 @@ def start(tmp_path: Path) -> Start:
     helper = find_helper()
     if helper is None or not shim_supported(helper):
         pytest.skip("the shim is wf-sandbox, built by scripts/setup.sh")
-    (tmp_path / "pod.json").write_text('{"manifest":{}}\n')
     layout = Layout("plain", tmp_path, "main", tmp_path / "root")
 
     def run(script: str) -> subprocess.Popen[bytes]:
         env = {"PATH": "/usr/bin:/bin"}
-        files = run_files("main", 0, capture=True)
-        return start_shim(layout, helper, files, ["sh", "-c", script], env, None)
+        files = run_files("main", 0, capture=True, key_prefix="ns/pod/1/")
+        fd = os.open(tmp_path / "journal", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            return start_shim(layout, helper, files, fd, ["sh", "-c", script], env, None)
+        finally:
+            os.close(fd)
 
     return run
+
+
+def exit_code(tmp_path: Path, key: str) -> int | None:
+    """The code the shim appended to the journal for ns/pod/1/<key>."""
+    try:
+        lines = (tmp_path / "journal").read_text().splitlines()
+    except FileNotFoundError:
+        return None
+    codes = [json.loads(line)["code"] for line in lines if f'"ns/pod/1/{key}"' in line]
+    return codes[-1] if codes else None
 
 
 def _text(tmp_path: Path, name: str) -> str:
@@ -100,8 +113,11 @@ def test_a_missing_program_fails_the_start_and_records_127(tmp_path: Path, start
     helper = find_helper()
     assert helper is not None
     layout = Layout("plain", tmp_path, "main", tmp_path / "root")
+    files = run_files("main", 0, False, "ns/pod/1/")
+    fd = os.open(tmp_path / "journal", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     with pytest.raises(LaunchError) as raised:
-        start_shim(layout, helper, run_files("main", 0, False), ["no-such-program"], {}, None)
+        start_shim(layout, helper, files, fd, ["no-such-program"], {}, None)
+    os.close(fd)
     assert raised.value.exit_code == 127
     assert exit_code(tmp_path, "main.run0") == 127
 

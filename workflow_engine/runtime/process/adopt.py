@@ -1,7 +1,7 @@
 """Re-adoption: the pods an earlier ProcessRuntime left on the same state dir.
 
 Part of the process runtime: `ProcessRuntime.__init__` loads every pod record
-(persist.load_pods) and hands each to `Adoption`. Finished pods are observed as they
+(persist.Journal.load) and hands each to `Adoption`. Finished pods are observed as they
 were; pods not started yet are queued again; a pod that was running takes a slot and
 its containers are found again: a running process container is watched through its
 shim's pidfd (the shim still writes its log and exit file), one whose shim ended is
@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import os
 
+from workflow_engine.runtime.process.persist import exit_key
 from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
-from workflow_engine.runtime.process.shim import open_if_alive, read_exit
+from workflow_engine.runtime.process.shim import open_if_alive, run_name
 from workflow_engine.runtime.process.supervisor import LOST_MESSAGE, Supervisor
 
 LOST_CODE = 137  # what Kubernetes reports for a container whose state is unknown
@@ -93,11 +94,11 @@ class Adoption:
     def _process(
         self, pod: PodRecord, c: ContainerRecord
     ) -> list[tuple[ContainerRecord, int | None]]:
-        pidfd = open_if_alive(*c.shim) if c.shim is not None else None
+        pidfd = open_if_alive(*c.shim[:2]) if c.shim is not None else None
         if pidfd is not None:
             self.supervisor.watch_shim(pod, c, pidfd, None)
             return []
-        return [(c, read_exit(pod.directory, c.name))]
+        return [(c, self.supervisor.table.journal.exit_code(exit_key(pod, c.name)))]
 
     def _handler(
         self, pod: PodRecord, c: ContainerRecord
@@ -105,8 +106,9 @@ class Adoption:
         """Called again unless its last run is lost (neither running nor recorded)."""
         if c.runs:
             last, index = c.runs[-1], len(c.runs) - 1
-            pidfd = open_if_alive(*last) if last is not None else None
-            if pidfd is None and read_exit(pod.directory, f"{c.name}.run{index}") is None:
+            pidfd = open_if_alive(*last[:2]) if last is not None else None
+            key = exit_key(pod, run_name(c.name, index))
+            if pidfd is None and self.supervisor.table.journal.exit_code(key) is None:
                 return [(c, None)]
             if pidfd is not None:  # delete and deadline reach it before the handler does
                 c.pids.add(last[0])  # type: ignore[index]

@@ -19,6 +19,7 @@ import shutil
 import signal
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -26,12 +27,12 @@ from typing import BinaryIO
 from workflow_engine.runtime.base import RunResult
 from workflow_engine.runtime.process.containers import ContainerPlan
 from workflow_engine.runtime.process.logs import LogWriter
-from workflow_engine.runtime.process.records import ContainerRecord
+from workflow_engine.runtime.process.persist import Journal
+from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
 from workflow_engine.runtime.process.sandbox import LaunchError, Layout, kill_group, start_process
 from workflow_engine.runtime.process.shim import (
     ShimFiles,
     open_if_alive,
-    read_exit,
     read_tail,
     run_files,
     start_shim,
@@ -46,6 +47,19 @@ LOST_RUN = (
 )
 
 
+@dataclass(frozen=True)
+class RunJournal:
+    """Where a handler container's runs are recorded: the runtime's journal, the pod,
+    and the prefix of its runs' exit keys (persist.exit_key)."""
+
+    journal: Journal
+    pod: PodRecord
+    prefix: str
+
+    def save(self) -> None:
+        self.journal.save(self.pod)
+
+
 class ContainerSandbox:
     """The `Sandbox` of one handler container (see workflow_engine.runtime.base)."""
 
@@ -56,13 +70,13 @@ class ContainerSandbox:
         record: ContainerRecord,
         lock: threading.Lock,
         now: Callable[[], datetime],
-        save: Callable[[], None] = lambda: None,
+        journal: RunJournal | None = None,
     ) -> None:
         self._layout = layout
         self._plan = plan
         self._record = record
         self._lock = lock
-        self._save = save  # persists the pod's record; called with the lock held
+        self._journal = journal  # used with the lock held; required under a shim
         self._out = LogWriter(record.log_path, now)
         self._err = LogWriter(record.log_path, now)
         self._started = False
@@ -90,7 +104,7 @@ class ContainerSandbox:
         with self._lock:
             unclaimed = self._record.runs[self._runs :]
         for shim in unclaimed:
-            pidfd = open_if_alive(*shim) if shim is not None else None
+            pidfd = open_if_alive(*shim[:2]) if shim is not None else None
             if pidfd is not None:
                 kill_group(shim[0], signal.SIGKILL)  # type: ignore[index]
                 os.close(pidfd)
@@ -158,8 +172,9 @@ class ContainerSandbox:
         stdout_limit: int,
         capture: Path | None,
     ) -> RunResult:
-        assert self._layout.shim is not None
-        files = run_files(self._plan.name, index, capture is not None)
+        assert self._layout.shim is not None and self._journal is not None
+        journal = self._journal
+        files = run_files(self._plan.name, index, capture is not None, journal.prefix)
         record = self._record
         with self._lock:
             adopted = index < len(record.runs)
@@ -167,18 +182,20 @@ class ContainerSandbox:
                 if record.kill_requested:
                     return RunResult(exit_code=KILLED, stdout=b"")
                 record.runs.append(None)
-                self._save()  # this run is known to have started before it can have
+                journal.save()  # this run is known to have started before it can have
+                journal_fd, seq = journal.journal.lease()
         self._started = True
         proc = pidfd = None
         if adopted:
             shim = record.runs[index]
-            pidfd = open_if_alive(*shim) if shim is not None else None
+            pidfd = open_if_alive(*shim[:2]) if shim is not None else None
         else:
             try:
                 proc = start_shim(
                     self._layout,
                     self._layout.shim,
                     files,
+                    journal_fd,
                     argv,
                     {**self._plan.env, **env},
                     cwd or self._plan.cwd,
@@ -186,14 +203,16 @@ class ContainerSandbox:
             except LaunchError as e:
                 self.log(e.message)
                 return RunResult(exit_code=e.exit_code, stdout=b"")
+            finally:
+                os.close(journal_fd)
             pidfd = os.pidfd_open(proc.pid)
-        pid = proc.pid if proc is not None else (record.runs[index] or (0, 0))[0]
+        pid = proc.pid if proc is not None else (record.runs[index] or (0, 0, 0))[0]
         if pidfd is not None:
             with self._lock:
                 if proc is not None:
                     started = start_time(proc.pid)
-                    record.runs[index] = (proc.pid, started) if started is not None else None
-                    self._save()
+                    record.runs[index] = (proc.pid, started, seq) if started is not None else None
+                    journal.save()
                 record.pids.add(pid)
                 if record.kill_requested:
                     kill_group(pid, signal.SIGKILL)
@@ -210,7 +229,9 @@ class ContainerSandbox:
         self, files: ShimFiles, status: int, stdout_limit: int, capture: Path | None
     ) -> RunResult:
         pod_dir = self._layout.pod_dir
-        code = read_exit(pod_dir, files.key)
+        assert self._journal is not None
+        with self._lock:
+            code = self._journal.journal.exit_code(files.key)
         if code is None:
             code = 128 - status if status < 0 else KILLED
             if status >= 0:

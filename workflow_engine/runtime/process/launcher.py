@@ -24,8 +24,9 @@ from workflow_engine.runtime.process.containers import (
     pod_volumes,
     sidecar_names,
 )
-from workflow_engine.runtime.process.handlers import ContainerSandbox, Workers
+from workflow_engine.runtime.process.handlers import ContainerSandbox, RunJournal, Workers
 from workflow_engine.runtime.process.logs import LogWriter
+from workflow_engine.runtime.process.persist import Journal
 from workflow_engine.runtime.process.profiles import Profiles
 from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
 from workflow_engine.runtime.process.sandbox import Layout, SandboxKind, start_process
@@ -65,8 +66,12 @@ class Launcher:
     def prepare_pod(self, pod: PodRecord) -> None:
         """Directories and plans of a pod; runs in a worker thread (file system calls are
         slow on some disks and must not hold up the supervisor)."""
-        if not pod.recorded:  # else create_pod made it (a failed mkdir costs as much)
-            pod.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            pod.directory.mkdir()
+        except FileNotFoundError:
+            pod.directory.mkdir(parents=True)
+        except FileExistsError:
+            pass
         volumes, errors = pod_volumes(pod.spec, pod.directory / "volumes")
         ctx = PodContext(pod.name, pod.namespace, pod.labels, pod.annotations, volumes, errors)
         for host in volumes.values():
@@ -124,11 +129,12 @@ class Launcher:
         return bool(plan.argv) and plan.argv[0] in self.handlers
 
     def start(
-        self, pod: PodRecord, plan: ContainerPlan
+        self, pod: PodRecord, plan: ContainerPlan, journal_fd: int, key: str
     ) -> tuple[subprocess.Popen[bytes], int | None]:
         """Start a container's process; returns it and the read end of its output pipe
         (stdout and stderr share one pipe so the log keeps their order), or None for the
-        pipe when the process runs under a shim (which writes the log itself)."""
+        pipe when the process runs under a shim (which writes the log itself, and its
+        exit code as `key` to the journal's `journal_fd`)."""
         layout = self.layout(pod, plan)
         layout.prepare()
         if plan.notes:
@@ -137,8 +143,9 @@ class Launcher:
                 writer.line(note)
             writer.close()
         if layout.shim is not None:
-            files = container_files(plan.name)
-            return start_shim(layout, layout.shim, files, plan.argv, plan.env, plan.cwd), None
+            files = container_files(plan.name, key)
+            shim = start_shim(layout, layout.shim, files, journal_fd, plan.argv, plan.env, plan.cwd)
+            return shim, None
         read_end, write_end = os.pipe()
         try:
             proc = start_process(layout, plan.argv, plan.env, plan.cwd, write_end, write_end)
@@ -154,18 +161,22 @@ class Launcher:
         pod: PodRecord,
         c: ContainerRecord,
         done: Callable[[int, str], None],
-        save: Callable[[], None],
+        journal: Journal,
+        key_prefix: str,
     ) -> None:
         """Call the container's handler in a worker thread (again, for a container
         adopted from an earlier runtime: its Sandbox.run calls find the processes that
-        runtime started); `save` persists the pod's record (under the lock)."""
+        runtime started); the journal (used under the lock) records its runs, whose
+        exit codes are keyed `key_prefix` + run name."""
         plan = c.plan
         assert plan is not None
         layout = self.layout(pod, plan)
         handler = self.handlers[plan.argv[0]]
 
         def work() -> None:
-            sandbox = ContainerSandbox(layout, plan, c, self.lock, self.now, save)
+            sandbox = ContainerSandbox(
+                layout, plan, c, self.lock, self.now, RunJournal(journal, pod, key_prefix)
+            )
             try:
                 layout.prepare()
                 for note in plan.notes:

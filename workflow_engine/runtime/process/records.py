@@ -16,6 +16,7 @@ from workflow_engine.runtime.base import ContainerObservation, PodObservation, P
 from workflow_engine.runtime.process.containers import ContainerPlan
 
 Stage = Literal["queued", "init", "main", "done"]
+Shim = tuple[int, int, int]  # pid, start time (/proc/<pid>/stat), journal segment
 
 
 @dataclass
@@ -31,11 +32,11 @@ class ContainerRecord:
     finished_at: datetime | None = None
     pids: set[int] = field(default_factory=set)  # process groups to signal
     kill_requested: bool = False
-    # the shim (pid, start time) of a started process container, persisted: a runtime
-    # started later on the same state dir finds it again; None while it is starting
-    shim: tuple[int, int] | None = None
+    # the shim of a started process container, persisted: a runtime started later on
+    # the same state dir finds it again; None while it is starting
+    shim: Shim | None = None
     # handler containers: the shim of each Sandbox.run, in call order
-    runs: list[tuple[int, int] | None] = field(default_factory=list)
+    runs: list[Shim | None] = field(default_factory=list)
 
     @property
     def ended(self) -> bool:
@@ -77,9 +78,6 @@ class PodRecord:
     sidecars_killed: bool = False
     plain_links: list[str] = field(default_factory=list)  # symlinks made on the host
     created: int = 0  # time.time_ns() at create_pod: the queue's order across restarts
-    creating: bool = False  # create_pod is writing its record (outside the lock)
-    recorded: bool = False  # its record (and so its directory) was made
-    record_fd: int | None = None  # the record, open while the pod runs (persist.save)
 
     @property
     def key(self) -> tuple[str, str]:

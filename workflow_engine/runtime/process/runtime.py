@@ -22,12 +22,12 @@ from typing import Any, Literal
 
 from workflow_engine.errors import NotFound, PermanentError, SpecError
 from workflow_engine.runtime.base import ContainerHandler, PodObservation
-from workflow_engine.runtime.process import persist
 from workflow_engine.runtime.process.adopt import Adoption
 from workflow_engine.runtime.process.handlers import Workers
 from workflow_engine.runtime.process.launcher import Launcher
 from workflow_engine.runtime.process.logs import read_log
 from workflow_engine.runtime.process.loop import Callback, EventLoop
+from workflow_engine.runtime.process.persist import Journal
 from workflow_engine.runtime.process.profiles import Profiles
 from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
 from workflow_engine.runtime.process.sandbox import SandboxKind, find_helper, probe_overlay
@@ -79,7 +79,10 @@ class ProcessRuntime:
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._listeners: list[Callable[[], None]] = []
-        self._table = PodTable(slots=slots or (os.cpu_count() or 1) * 4)
+        self._table = PodTable(
+            slots=slots or (os.cpu_count() or 1) * 4,
+            journal=Journal(self._state_dir / "journal", self._pods_dir),
+        )
         helper = find_helper() if sandbox_helper == "auto" else sandbox_helper
         self._kind = _resolve_kind(sandbox, self._state_dir / f".probe-{os.getpid()}", helper)
         self._helper = helper if self._kind == "overlay" else None
@@ -112,7 +115,9 @@ class ProcessRuntime:
 
     def _adopt(self, adoption: Adoption) -> None:
         with self._lock:
-            resumed = adoption.load(persist.load_pods(self._pods_dir))
+            pods = self._table.journal.load()
+            self._table.journal.start(pods)  # a segment of its own, from a snapshot
+            resumed = adoption.load(pods)
         for pod in resumed:
             self._loop.call_soon(lambda p=pod: adoption.resume(p))  # type: ignore[misc]
         self._loop.call_soon(self._supervisor.admit)
@@ -184,17 +189,12 @@ class ProcessRuntime:
                 main=_records(spec.get("containers"), directory),
                 grace=DEFAULT_GRACE if grace is None else float(grace),
                 created=time.time_ns(),
-                creating=True,
             )
             self._table.pods[pod.key] = pod
             self._table.unfinished += 1
-        # on disk before it can start (a later runtime starts it if this one dies), made
-        # outside the lock: a mkdir is slow on some disks
-        try:
-            persist.create(pod)
-        except OSError as e:  # the pod still runs; only a restart would lose it
-            log.warning("process runtime: cannot record pod %s/%s: %r", namespace, name, e)
-        self._loop.call_soon(lambda: self._supervisor.created(pod))
+            # recorded before it can start: a later runtime starts it if this one dies
+            self._table.journal.created(pod)
+        self._loop.call_soon(lambda: self._supervisor.enqueue(pod))
 
     def delete_pod(
         self, name: str, namespace: str = "default", grace_seconds: float | None = None
@@ -263,8 +263,8 @@ class ProcessRuntime:
             pods = list(self._table.pods.values())
         for pod in pods:  # host symlinks of the plain sandbox: nothing may follow them now
             self._launcher.unlink_plain(pod)
-            with self._lock:
-                persist.release(pod)
+        with self._lock:
+            self._table.journal.close()
 
     def _quiet(self) -> bool:
         return self._table.starting == 0 and all(

@@ -3,7 +3,7 @@
 Part of the process runtime: when scripts/setup.sh built wf-sandbox (wf_sandbox.c), every
 container process runs under `wf-sandbox --shim`, a small C process that enters the
 sandbox, forks the program, writes its output into the container's log (the format of
-logs.py) and, when it ends, appends its exit code to the pod's record (persist.py).
+logs.py) and, when it ends, appends its exit code to the runtime's journal (persist.py).
 The shim does not depend on the runtime that started it: a runtime that dies (SIGKILL)
 leaves its containers running, and the next one on the same state directory finds them
 by pid (guarded against pid reuse by the start time in /proc/<pid>/stat) and reads
@@ -20,7 +20,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from workflow_engine.runtime.process import persist
 from workflow_engine.runtime.process.sandbox import (
     LaunchError,
     Layout,
@@ -30,7 +29,7 @@ from workflow_engine.runtime.process.sandbox import (
     plain_env,
 )
 
-SHIM_VERSION = b"wf-shim 2"
+SHIM_VERSION = b"wf-shim 3"
 
 
 @dataclass(frozen=True)
@@ -38,21 +37,25 @@ class ShimFiles:
     """Names relative to the pod's directory ("" for none)."""
 
     log: str  # stamped lines, stdout and stderr
-    key: str  # names the exit code in the pod's record
+    key: str  # names the exit code in the journal (persist.exit_key)
     out: str = ""  # stdout as written (a handler's Sandbox.run reads its tail)
     capture: str = ""  # stdout and stderr as written (Sandbox.run(capture=))
 
 
-def container_files(container: str) -> ShimFiles:
-    return ShimFiles(log=f"logs/{container}.log", key=container)
+def container_files(container: str, key: str) -> ShimFiles:
+    return ShimFiles(log=f"logs/{container}.log", key=key)
 
 
-def run_files(container: str, index: int, capture: bool) -> ShimFiles:
+def run_name(container: str, index: int) -> str:
+    return f"{container}.run{index}"
+
+
+def run_files(container: str, index: int, capture: bool, key_prefix: str) -> ShimFiles:
     """The files of a handler container's `index`-th Sandbox.run."""
-    stem = f"{container}.run{index}"
+    stem = run_name(container, index)
     return ShimFiles(
         log=f"logs/{container}.log",
-        key=stem,
+        key=key_prefix + stem,
         out=f"{stem}.out",
         capture=f"{stem}.capture" if capture else "",
     )
@@ -73,11 +76,13 @@ def start_shim(
     layout: Layout,
     shim: str,
     files: ShimFiles,
+    journal_fd: int,
     argv: Sequence[str],
     env: Mapping[str, str],
     cwd: str | None,
 ) -> subprocess.Popen[bytes]:
-    """Start argv under the shim; returns once it was exec'd (or raises LaunchError)."""
+    """Start argv under the shim; returns once it was exec'd (or raises LaunchError).
+    The shim appends the exit code to `journal_fd` (open with O_APPEND)."""
     if not argv:
         raise LaunchError(128, "no command to run")
     dir_fd = os.open(layout.pod_dir, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
@@ -87,7 +92,7 @@ def start_shim(
         flat = flat_binds(layout)
     else:
         enter, flat = ["-", "-", cwd or str(layout.pod_dir)], []
-    names = [persist.RECORD, files.log, files.out or "-", files.capture or "-", files.key]
+    names = [str(journal_fd), files.log, files.out or "-", files.capture or "-", files.key]
     head = [shim, "--shim", str(dir_fd), *names, str(report_w), *enter]
     try:
         proc = subprocess.Popen(
@@ -97,7 +102,7 @@ def start_shim(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
-            pass_fds=(report_w, dir_fd),
+            pass_fds=(report_w, dir_fd, journal_fd),
         )
     except OSError as e:
         os.close(report_r)
@@ -161,10 +166,6 @@ def wait_pidfd(pidfd: int) -> None:
     poller.register(pidfd, select.POLLIN)
     while not poller.poll():
         pass
-
-
-def read_exit(pod_dir: Path, key: str) -> int | None:
-    return persist.exit_code(pod_dir, key)
 
 
 def read_tail(path: Path, limit: int) -> tuple[bytes, bool]:

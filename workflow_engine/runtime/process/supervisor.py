@@ -16,14 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from workflow_engine.runtime.process import persist
 from workflow_engine.runtime.process.containers import ContainerPlan
 from workflow_engine.runtime.process.launcher import Launcher
 from workflow_engine.runtime.process.logs import LogWriter
 from workflow_engine.runtime.process.loop import EventLoop
+from workflow_engine.runtime.process.persist import Journal, exit_key
 from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
 from workflow_engine.runtime.process.sandbox import LaunchError, kill_group
-from workflow_engine.runtime.process.shim import read_exit, start_time
+from workflow_engine.runtime.process.shim import start_time
 
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 LOST_MESSAGE = (
@@ -37,6 +37,7 @@ class PodTable:
     """Everything the runtime knows; guarded by the runtime's lock."""
 
     slots: int
+    journal: Journal
     pods: dict[tuple[str, str], PodRecord] = field(default_factory=dict)
     queue: deque[PodRecord] = field(default_factory=deque)
     running: int = 0
@@ -54,7 +55,9 @@ class PodTable:
         dirty, self.dirty = self.dirty, {}
         for key, pod in dirty.items():
             if self.pods.get(key) is pod:
-                persist.save(pod)
+                self.journal.save(pod)
+        if dirty:
+            self.journal.rotate_if_due(self.pods.values)
 
 
 class Supervisor:
@@ -142,25 +145,32 @@ class Supervisor:
         elif self.launcher.is_handler(plan):
             self.run_handler(pod, c)
         else:
-            persist.save(pod)  # "running" is on disk before the process can be
+            self.table.journal.save(pod)  # "running" is on disk before the process can be
             self.table.dirty.pop(pod.key, None)
             self._spawn(pod, c, plan)
 
     def run_handler(self, pod: PodRecord, c: ContainerRecord) -> None:
-        self.launcher.run_handler(pod, c, self._handler_done(pod, c), lambda: persist.save(pod))
+        self.launcher.run_handler(
+            pod, c, self._handler_done(pod, c), self.table.journal, exit_key(pod, "")
+        )
 
     def _spawn(self, pod: PodRecord, c: ContainerRecord, plan: ContainerPlan) -> None:
         """Start the process in a worker thread: the parent waits in fork/exec (long with
         an overlay sandbox), and the loop must keep serving other pods meanwhile."""
 
+        journal_fd, seq = self.table.journal.lease()
+        key = exit_key(pod, c.name)
+
         def job() -> None:
             try:
-                proc, read_end = self.launcher.start(pod, plan)
+                proc, read_end = self.launcher.start(pod, plan, journal_fd, key)
             except Exception as e:  # LaunchError, or a bug: either way the container failed
                 error = e if isinstance(e, LaunchError) else LaunchError(128, repr(e))
                 self.loop.call_soon(lambda: self._start_failed(pod, c, plan, error))
                 return
-            self.loop.call_soon(lambda: self._started(pod, c, plan, proc, read_end))
+            finally:
+                os.close(journal_fd)
+            self.loop.call_soon(lambda: self._started(pod, c, plan, proc, read_end, seq))
 
         self.table.starting += 1
         self.launcher.spawners.submit(job)
@@ -181,6 +191,7 @@ class Supervisor:
         plan: ContainerPlan,
         proc: subprocess.Popen[bytes],
         read_end: int | None,
+        seq: int,
     ) -> None:
         self.table.starting -= 1
         c.pids.add(proc.pid)
@@ -188,7 +199,7 @@ class Supervisor:
             kill_group(proc.pid, signal.SIGKILL)
         if read_end is None:  # under a shim: it writes the log and the exit code
             started = start_time(proc.pid)
-            c.shim = (proc.pid, started) if started is not None else None
+            c.shim = (proc.pid, started, seq) if started is not None else None
             self.table.touch(pod)
             self.watch_shim(pod, c, os.pidfd_open(proc.pid), proc)
         else:
@@ -211,7 +222,7 @@ class Supervisor:
             os.close(pidfd)
             status = proc.wait() if proc is not None else None
             c.pids.discard(pid)
-            code = read_exit(pod.directory, c.name)
+            code = self.table.journal.exit_code(exit_key(pod, c.name))
             if code is not None:
                 self.exited(pod, c, code)
             elif status is not None and status < 0:  # killed with its process
@@ -342,26 +353,14 @@ class Supervisor:
         self.admit()
 
     def remove(self, pod: PodRecord) -> None:
-        persist.release(pod)
         if self.table.pods.get(pod.key) is pod:
             del self.table.pods[pod.key]
+            self.table.journal.deleted(pod)
         self.table.changed = True
         self.launcher.cleanup(pod)
 
-    def created(self, pod: PodRecord) -> None:
-        """Its record is on disk (create_pod wrote it outside the lock): queue it, or
-        carry out a delete that came meanwhile."""
-        pod.creating = False
-        if pod.deleting:
-            pod.deleting = False
-            self.delete(pod, 0.0)
-        else:
-            self.enqueue(pod)
-
     def delete(self, pod: PodRecord, grace: float) -> None:
-        if pod.creating:  # its record is being written: `created` deletes it
-            pod.deleting = True
-        elif pod.stage == "queued" or pod.stage == "done":
+        if pod.stage == "queued" or pod.stage == "done":
             if pod.stage == "queued":
                 self.table.unfinished -= 1
             pod.stage = "done"

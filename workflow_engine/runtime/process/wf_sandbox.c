@@ -6,7 +6,7 @@
  * to run them in a preexec function; sandbox.py falls back to that when this is absent.
  *
  * usage: wf-sandbox ERRFD ROOT OVERLAY-OPTIONS CWD NBINDS [SRC DST KIND]... PROGRAM [ARG]...
- *        wf-sandbox --shim DIRFD RECORD LOG OUT CAP KEY ERRFD ROOT OVERLAY-OPTIONS CWD NBINDS
+ *        wf-sandbox --shim DIRFD JOURNALFD LOG OUT CAP KEY ERRFD ROOT OVERLAY-OPTIONS CWD NBINDS
  *                   [SRC DST KIND]... PROGRAM [ARG]...
  *        wf-sandbox --shim-version
  *   ERRFD    a close-on-exec pipe: on failure "<errno> <stage>" is written to it before
@@ -22,10 +22,11 @@
  * before the chroot, so they stay reachable): LOG gets "<RFC 3339 time> <line>" per line
  * (stdout and stderr; the format of logs.py), OUT stdout as written, CAP both as written
  * ("-": none; with OUT "-" both streams share one pipe, so the log keeps their order).
- * When PROGRAM ends it appends its exit code (128+N for signal N) to RECORD, the pod's
- * record (persist.py), as one line {"exit":"KEY","code":N} in a single O_APPEND write
- * (creating a file costs ten times more than appending to one on ext4), then kills
- * what is left of its process group, itself included.
+ * When PROGRAM ends it appends its exit code (128+N for signal N) to JOURNALFD, the
+ * runtime's journal (persist.py, opened with O_APPEND), as one line
+ * {"exit":"KEY","code":N} in a single write (creating a file costs forty times more
+ * than appending to one on ext4), then kills what is left of its process group,
+ * itself included.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -256,14 +257,13 @@ static int pump(struct stream *s) {
     return 1;
 }
 
-static void write_exit(const char *record, const char *key, int code) {
-    char text[512];
+static int journal = -1;
+
+static void write_exit(const char *key, int code) {
+    char text[1024];
     int n = snprintf(text, sizeof text, "{\"exit\":\"%s\",\"code\":%d}\n", key, code);
     if (n <= 0 || n >= (int)sizeof text) return;
-    int fd = openat(dirfd, record, O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (fd < 0) return; /* the pod was deleted */
-    write_all(fd, text, (size_t)n);
-    close(fd);
+    write_all(journal, text, (size_t)n);
 }
 
 static const char *opt(const char *name) { return strcmp(name, "-") ? name : NULL; }
@@ -283,7 +283,7 @@ static int shim(int argc, char **argv) {
         fail("arguments");
     }
     dirfd = cloexec(argv[0]);
-    const char *record = argv[1];
+    journal = cloexec(argv[1]);
     log_sink = (struct sink){opt(argv[2]), -1};
     out_sink = (struct sink){opt(argv[3]), -1};
     cap_sink = (struct sink){opt(argv[4]), -1};
@@ -319,7 +319,7 @@ static int shim(int argc, char **argv) {
     pid_t child;
     int err = posix_spawnp(&child, argv[first], &actions, &attr, argv + first, environ);
     if (err) {
-        write_exit(record, key, 127);
+        write_exit(key, 127);
         errno = err;
         fail("exec");
     }
@@ -353,20 +353,20 @@ static int shim(int argc, char **argv) {
     if (!exited) waitpid(child, &status, 0);
     for (int i = 0; i < nstreams; i++) finish(&streams[i]);
     int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-    write_exit(record, key, code);
+    write_exit(key, code);
     kill(0, SIGKILL); /* the container ends with its first process, as it did unshimmed */
     return code;
 }
 
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "--shim-version") == 0) {
-        puts("wf-shim 2");
+        puts("wf-shim 3");
         return 0;
     }
     if (argc > 1 && strcmp(argv[1], "--shim") == 0) return shim(argc - 2, argv + 2);
     if (argc < 7) {
         fprintf(stderr, "usage: wf-sandbox ERRFD ROOT OPTIONS CWD NBINDS [SRC DST KIND]... PROGRAM...\n"
-                        "       wf-sandbox --shim DIRFD RECORD LOG OUT CAP KEY ERRFD ROOT OPTIONS CWD "
+                        "       wf-sandbox --shim DIRFD JOURNALFD LOG OUT CAP KEY ERRFD ROOT OPTIONS CWD "
                         "NBINDS [SRC DST KIND]... PROGRAM...\n");
         return 2;
     }
