@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from workflow_engine.controller.clock import Clock
 from workflow_engine.controller.indexes import PodIndex, ResultIndex, WorkflowKey
-from workflow_engine.controller.observe import TASK_RESULT_KIND, WORKFLOW_LABEL
+from workflow_engine.controller.observe import TASK_RESULT_KIND
 from workflow_engine.controller.queue import ShutDown, WorkQueue
 from workflow_engine.controller.reconcile import (
     WORKFLOW_KIND,
@@ -245,4 +245,4 @@ def _waits_for_user(obj: dict) -> bool:
     return any(n.get("type") == "Suspend" and n.get("phase") == "Running" for n in nodes)
 
 
-__all__ = ["WORKFLOW_LABEL", "Controller", "LoopOptions"]
+__all__ = ["Controller", "LoopOptions"]
