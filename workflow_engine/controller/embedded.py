@@ -220,19 +220,21 @@ def run(paths: StatePaths, options: EmbeddedOptions, stop: threading.Event | Non
     _stop_on_signals(stop)
     try:
         while True:
-            _serve(paths, options, stop)
+            version = _serve(paths, options, stop)
             if stop.is_set():
                 return 0
-            # Idle exit: release first, then look once more, so a workflow submitted in
-            # between is either seen here or finds the lock free and starts a controller.
+            # Idle exit: release first, then look once more, so a workflow submitted (or
+            # changed) in between is either seen here or finds the lock free and starts
+            # a controller of its own.
             lock.release()
-            if not _unfinished_work(paths) or not lock.acquire():
+            if not _changed_since(paths, version) or not lock.acquire():
                 return 0
     finally:
         lock.release()
 
 
-def _serve(paths: StatePaths, options: EmbeddedOptions, stop: threading.Event) -> None:
+def _serve(paths: StatePaths, options: EmbeddedOptions, stop: threading.Event) -> int:
+    """Run one controller until stopped or idle; returns the store's version then."""
     controller, closers = build_controller(paths, options)
     clock = controller.clock
     idle_since: list[float | None] = [None]
@@ -252,22 +254,21 @@ def _serve(paths: StatePaths, options: EmbeddedOptions, stop: threading.Event) -
     try:
         controller.start()
         controller.run_until(done)
+        version = int(controller.reconciler.store.list("Workflow", None).resource_version)
     finally:
         controller.signal_stop()
         for item in reversed(closers):  # the store first: its close ends the watches
             item.close()
         controller.stop()
     log.info("controller stopped after %d reconciles", controller.reconciles)
+    return version
 
 
-def _unfinished_work(paths: StatePaths) -> bool:
+def _changed_since(paths: StatePaths, version: int) -> bool:
+    """Did anything change in the store after `version`?"""
     store = open_store(paths)
     try:
-        return any(
-            (w.get("status") or {}).get("phase") not in ("Succeeded", "Failed", "Error")
-            and not (w.get("spec") or {}).get("suspend")
-            for w in store.list("Workflow", None).items
-        )
+        return int(store.list("Workflow", None).resource_version) > version
     finally:
         store.close()
 

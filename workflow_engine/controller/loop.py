@@ -111,7 +111,7 @@ class Controller:
         if self.queue.busy() or self.queue.pending_timers() or self.pods.active_count():
             return False
         return all(
-            is_completed(obj) or _waits_for_user(obj) for obj in self.reconciler.cache.objects()
+            is_completed(obj) or waits_for_user(obj) for obj in self.reconciler.cache.objects()
         )
 
     def run_until(self, done: Callable[[], bool], poll: float = 0.2) -> None:
@@ -236,7 +236,9 @@ class Controller:
                 self.queue.done(key, min(cost * self.options.cooldown_factor, 0.05))
 
 
-def _waits_for_user(obj: dict) -> bool:
+def waits_for_user(obj: dict) -> bool:
+    """Suspended (spec.suspend, or a suspend step without a duration running): only a
+    person's `wf resume` moves it on."""
     if (obj.get("spec") or {}).get("suspend"):
         return True
     status = obj.get("status") or {}

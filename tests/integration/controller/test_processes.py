@@ -168,3 +168,18 @@ def _node_phase(state: Embedded, workflow: str, display_name: str) -> str | None
         if node.get("displayName") == display_name:
             return node.get("phase")
     return None
+
+
+def test_an_idle_controller_exits_while_a_workflow_waits_for_resume(state: Embedded) -> None:
+    example = str(REPO / "examples" / "suspend-resume.yaml")
+    submit = state.wf_process("submit", example, "-o", "name")
+    name = submit.communicate(timeout=60)[0].strip()
+    poll(lambda: _node_phase(state, name, "approve") == "Running", what="the approve step")
+    pid = ControllerLock(state.paths.lock).holder()
+    assert pid is not None
+    poll(lambda: not alive(pid), timeout=30, what="the idle controller to exit")
+    resumed = state.wf_process("resume", name)  # starts a controller again
+    assert resumed.wait(timeout=60) == 0
+    waited = state.wf_process("wait", name)
+    out, _ = waited.communicate(timeout=60)
+    assert out == f"{name} Succeeded\n"
