@@ -303,6 +303,7 @@ def ensure_controller(
             stderr=subprocess.STDOUT,
             start_new_session=True,
             close_fds=True,
+            cwd=paths.root,  # a daemon should not pin the caller's working directory
         )
     return process.pid
 
