@@ -184,14 +184,15 @@ class Journal:
         """Every pod the segments record (deleted ones excluded), oldest first."""
         manifests: dict[str, dict[str, Any]] = {}
         states: dict[str, dict[str, Any]] = {}
-        for path in sorted(self._dir.glob("*.jsonl"), key=lambda p: int(p.stem)):
+        paths = [p for p in self._dir.glob("*.jsonl") if p.stem.isdigit()]
+        for path in sorted(paths, key=lambda p: int(p.stem)):
             segment = self._segments[int(path.stem)] = _Segment(path)
             for entry in segment.read(everything=True):
                 key = entry.get("pod")
                 if not isinstance(key, str):
                     continue
                 if "manifest" in entry:
-                    states.pop(key, None)
+                    # its state follows; a snapshot torn in between keeps the older one
                     manifests[key] = entry["manifest"]
                 elif "state" in entry:
                     states[key] = entry["state"]
@@ -209,7 +210,9 @@ class Journal:
         return pods
 
     def start(self, pods: Iterable[PodRecord]) -> None:
-        """A new segment holding `pods`; segments no running shim refers to go."""
+        """A new segment holding `pods`; segments no running shim refers to go (but
+        the one being left, when rotating: a shim may be starting with it now)."""
+        rotating = self._fd >= 0
         self.seq += 1
         path = self._dir / f"{self.seq}.jsonl"
         old = self._fd
@@ -226,6 +229,8 @@ class Journal:
         if old >= 0:
             os.close(old)
         live = {s[2] for p in pods for c in p.containers() for s in _live_shims(c)}
+        if rotating:
+            live.add(self.seq - 1)
         for seq in [s for s in self._segments if s != self.seq and s not in live]:
             with contextlib.suppress(FileNotFoundError):
                 self._segments[seq].path.unlink()
