@@ -29,7 +29,7 @@ from workflow_engine.podbuilder import PodConfig, build_pod
 from workflow_engine.runtime.base import RunResult, Sandbox
 from workflow_engine.runtime.process import ProcessRuntime
 from workflow_engine.runtime.process.persist import Journal, exit_key, state_of
-from workflow_engine.runtime.process.records import PodRecord
+from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
 from workflow_engine.runtime.process.sandbox import find_helper
 from workflow_engine.runtime.process.shim import shim_supported, start_time
 from workflow_engine.runtime.process.supervisor import LOST_MESSAGE
@@ -345,3 +345,37 @@ def test_a_process_the_called_again_handler_does_not_reach_is_killed(
     assert wait_phase(runtime, name).phase == "Succeeded"
     poll(lambda: start_time(shim[0]) is None, what="the unclaimed process to be killed")
     assert "earlier runtime" in log_text(runtime, name)
+
+
+@pytest.mark.parametrize("stage", ["queued", "done"])
+def test_a_delete_cut_short_by_the_runtimes_death_is_finished(
+    tmp_path: Path, adopt: Callable[..., ProcessRuntime], stage: str
+) -> None:
+    state = tmp_path / "state"
+    journal = Journal(state / "journal", state / "pods")
+    journal.start(journal.load())
+    record = _record_for(state, unique())
+    record.stage, record.deleting = stage, True  # type: ignore[assignment]
+    record.directory.mkdir(parents=True)
+    journal.created(record)
+    journal.close()
+    runtime = adopt(state)
+    assert find(runtime, record.name) is None
+    assert not record.directory.exists()
+    assert Journal(state / "journal", state / "pods").load() == []
+
+
+def _record_for(state: Path, name: str) -> PodRecord:
+    directory = state / "pods" / "default" / name
+    return PodRecord(
+        name=name,
+        namespace="default",
+        spec={"containers": [{"name": "main", "image": "debian", "command": ["true"]}]},
+        labels={},
+        annotations={},
+        directory=directory,
+        init=[],
+        main=[ContainerRecord("main", directory / "logs" / "main.log")],
+        grace=1.0,
+        created=1,
+    )

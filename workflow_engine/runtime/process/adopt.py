@@ -34,6 +34,9 @@ class Adoption:
         resumed: list[PodRecord] = []
         for pod in pods:
             table.pods[pod.key] = pod
+            if pod.deleting and pod.stage in ("queued", "done"):  # a delete cut short
+                self.supervisor.remove(pod)
+                continue
             if pod.stage == "done":
                 continue
             table.unfinished += 1
