@@ -17,7 +17,14 @@ from workflow_engine.engine.dag_plan import ancestors, plan
 from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import ExprError, Outcome, evaluate_depends, evaluate_when
 from workflow_engine.engine.hooks import exit_hook, run_exit_hook, run_lifecycle_hooks
-from workflow_engine.engine.loops import expand, has_loop, resolve_holder
+from workflow_engine.engine.loops import (
+    expand,
+    has_loop,
+    iterations,
+    resolve_holder,
+    resolve_iteration,
+    would_wait,
+)
 from workflow_engine.engine.params import (
     InputError,
     publish_globals,
@@ -164,6 +171,9 @@ class _Dag:
                 self.init(task, name, "Skipped", "Omitted", "omitted: depends condition not met")
                 self.connect(task, name)
                 return
+        if node is not None and node.type == "TaskGroup" and has_loop(task):
+            self._loop_again(task, name, node)
+            return
         try:
             resolved = self._resolve(task)
         except (InputError, ExprError, ValueError) as err:
@@ -180,15 +190,7 @@ class _Dag:
 
     def _resolve(self, task: DAGTask) -> DAGTask | list[tuple[str, DAGTask]]:
         if has_loop(task):
-            return [
-                (
-                    n,
-                    t.model_copy(
-                        update={"arguments": resolve_argument_artifacts(t.arguments, self.scope)}
-                    ),
-                )
-                for n, t in expand(task, self.scope)
-            ]
+            return expand(task, self.scope)
         resolved = resolve_holder(task, self.scope)
         return resolved.model_copy(
             update={"arguments": resolve_argument_artifacts(resolved.arguments, self.scope)}
@@ -224,6 +226,8 @@ class _Dag:
     def _execute_loop(
         self, task: DAGTask, name: str, group: NodeStatus | None, items: list[tuple[str, DAGTask]]
     ) -> None:
+        """The first pass over a loop: every iteration resolved, so a bad item errors
+        the task before anything starts."""
         if not items:
             self.init(task, name, "Skipped", "Skipped", "Skipped, empty params")
             self.connect(task, name)
@@ -233,32 +237,51 @@ class _Dag:
             self.connect(task, name)
         for item_name, item in items:
             child_name = f"{self.node.name}.{item_name}"
+            self._iteration(name, child_name, item, self.run.by_name(child_name))
+        self._settle_loop(group, len(items))
+
+    def _loop_again(self, task: DAGTask, name: str, group: NodeStatus) -> None:
+        """A loop whose group exists: only iterations that may move now are resolved
+        (finished ones, ones waiting on their pod and ones parallelism holds back are
+        passed over), so a call costs what changed, not the loop's size."""
+        try:
+            todo = iterations(task, self.scope)
+        except (InputError, ExprError, ValueError) as err:
+            self.run.mark(group.id, "Error", str(err))
+            return
+        for item_name, item in todo:
+            child_name = f"{self.node.name}.{item_name}"
             child = self.run.by_name(child_name)
             if child is None:
-                if not self._when(item, child_name, name):
-                    self.run.add_child(name, child_name)
+                if would_wait(self.ctx, task, self.tscope, self.node.id, self.opts.on_exit):
                     continue
-                child = execute_template(
-                    self.ctx,
-                    child_name,
-                    item,
-                    self.tscope,
-                    item.arguments,
-                    Opts(boundary_id=self.node.id, on_exit=self.opts.on_exit),
-                )
-                if child is not None:
-                    self.run.add_child(name, child_name)
-            elif child.phase not in FULFILLED_PHASES:
-                execute_template(
-                    self.ctx,
-                    child_name,
-                    item,
-                    self.tscope,
-                    item.arguments,
-                    Opts(boundary_id=self.node.id, on_exit=self.opts.on_exit),
-                )
+            elif child.phase in FULFILLED_PHASES or self.ctx.waiting_on_pod(child):
+                continue
+            try:
+                resolved = resolve_iteration(task, item_name, item, self.scope)
+            except (InputError, ExprError, ValueError) as err:
+                self.run.mark(group.id, "Error", str(err))
+                return
+            self._iteration(name, child_name, resolved, child)
+        self._settle_loop(group, len(todo))
+
+    def _iteration(
+        self, name: str, child_name: str, item: DAGTask, child: NodeStatus | None
+    ) -> None:
+        opts = Opts(boundary_id=self.node.id, on_exit=self.opts.on_exit)
+        if child is None:
+            if not self._when(item, child_name, name):
+                self.run.add_child(name, child_name)
+                return
+            child = execute_template(self.ctx, child_name, item, self.tscope, item.arguments, opts)
+            if child is not None:
+                self.run.add_child(name, child_name)
+        elif child.phase not in FULFILLED_PHASES:
+            execute_template(self.ctx, child_name, item, self.tscope, item.arguments, opts)
+
+    def _settle_loop(self, group: NodeStatus, count: int) -> None:
         kids = list(self.run.child_nodes(self.run.nodes[group.id]))
-        if len(kids) < len(items) or not all(settled(k) for k in kids):
+        if len(kids) < count or not all(settled(k) for k in kids):
             return
         phase = "Succeeded"
         for kid in kids:

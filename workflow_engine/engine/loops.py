@@ -8,10 +8,12 @@ from collections import ChainMap
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from workflow_engine.engine.context import Ctx
 from workflow_engine.engine.exprs import substitute
 from workflow_engine.engine.naming import go_format, loop_node_name
-from workflow_engine.engine.params import InputError
+from workflow_engine.engine.params import InputError, resolve_argument_artifacts
 from workflow_engine.engine.scope import substitute_value
+from workflow_engine.engine.templates import Scope, TemplateNotFound
 from workflow_engine.spec.models import DAGTask, Sequence, WorkflowStep
 
 H = TypeVar("H", WorkflowStep, DAGTask)
@@ -107,14 +109,47 @@ def _pop_artifact_sources(data: dict[str, Any]) -> list[str | None]:
     return [art.pop("from", None) for art in arts]
 
 
+def iterations(holder: H, scope: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """Each iteration's node-name suffix and item, in order, nothing substituted yet."""
+    base = holder.name or ""
+    return [(loop_node_name(base, i, item), item) for i, item in enumerate(items_of(holder, scope))]
+
+
+def resolve_iteration(holder: H, name: str, item: Any, scope: Mapping[str, Any]) -> H:
+    """One iteration of a looping step or task, `{{item}}` and its arguments'
+    artifact sources (`from`, looked up in `scope`) resolved."""
+    resolved = resolve_holder(holder, ChainMap(item_vars(item), scope))
+    return resolved.model_copy(
+        update={
+            "name": name,
+            "with_items": None,
+            "with_param": None,
+            "with_sequence": None,
+            "arguments": resolve_argument_artifacts(resolved.arguments, scope),
+        }
+    )
+
+
 def expand(holder: H, scope: Mapping[str, Any]) -> list[tuple[str, H]]:
     """The iterations of a looping step or task: (name, resolved holder) in order."""
-    out = []
-    for index, item in enumerate(items_of(holder, scope)):
-        name = loop_node_name(holder.name or "", index, item)
-        resolved = resolve_holder(holder, ChainMap(item_vars(item), scope))
-        resolved = resolved.model_copy(
-            update={"name": name, "with_items": None, "with_param": None, "with_sequence": None}
-        )
-        out.append((name, resolved))
-    return out
+    return [
+        (name, resolve_iteration(holder, name, item, scope))
+        for name, item in iterations(holder, scope)
+    ]
+
+
+def would_wait(ctx: Ctx, holder: H, tscope: Scope, boundary_id: str, on_exit: bool) -> bool:
+    """True when an iteration with no node yet would neither start nor be recorded in
+    this call (parallelism is full, nothing stops it, no `when` to skip it, and its
+    template resolves without substitution), so it need not be resolved at all."""
+    if holder.when or ctx.stop_message(on_exit) is not None or ctx.may_start(boundary_id):
+        return False
+    if "{{" in (holder.template or "") or holder.template_ref is not None:
+        return False
+    if getattr(holder, "inline", None) is not None:
+        return True
+    try:
+        ctx.templates.resolve(tscope, holder)
+    except TemplateNotFound:
+        return False
+    return True

@@ -5,14 +5,21 @@ otherwise. Nodes: the Steps node `x`, groups `x[i]`, steps `x[i].name`."""
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from workflow_engine.engine.context import Ctx, Opts, template_boundary
 from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import ExprError, evaluate_when
 from workflow_engine.engine.hooks import exit_hook, run_exit_hook, run_lifecycle_hooks
-from workflow_engine.engine.loops import expand, has_loop, resolve_holder
+from workflow_engine.engine.loops import (
+    expand,
+    has_loop,
+    iterations,
+    resolve_holder,
+    resolve_iteration,
+    would_wait,
+)
 from workflow_engine.engine.params import (
     InputError,
     publish_globals,
@@ -152,30 +159,30 @@ def _execute_group(
     run = ctx.run
     if sg.phase in FULFILLED_PHASES:
         return sg
-    owner: dict[str, WorkflowStep] = {}
+    owner: dict[str, WorkflowStep] = {}  # child node name -> its step
     hooks_done = True
     for step in group:
         if not has_loop(step) and not step.hooks:
-            existing = run.by_name(f"{sg.name}.{step.name}")
+            name = f"{sg.name}.{step.name}"
+            existing = run.by_name(name)
             if existing is not None and ctx.waiting_on_pod(existing):
-                owner[existing.id] = step
+                owner[name] = step
                 continue
         try:
-            children = _expand_step(step, scope)
+            children = _expand_step(ctx, sg, step, steps_node, tscope, scope, opts)
         except (InputError, ExprError, ValueError) as err:
             return run.mark(sg.id, "Error", str(err))
         if children is None:
             name = f"{sg.name}.{step.name}"
-            owner[run.id_of(name)] = step
+            owner[name] = step
             _skip(ctx, name, step, steps_node, tscope, "Skipped, empty params")
             run.add_child(sg.name, name)
             continue
-        for name, resolved in children:
-            child_name = f"{sg.name}.{name}"
-            owner[run.id_of(child_name)] = step
+        for child_name, resolve in children:
+            owner[child_name] = step
             try:
-                child = _run_step(ctx, sg, child_name, resolved, steps_node, tscope, opts)
-            except ExprError as err:
+                child = resolve()
+            except (InputError, ExprError, ValueError) as err:
                 return run.mark(sg.id, "Error", str(err))
             prefix = f"steps.{step.name}"
             if child is not None and step.hooks:
@@ -188,6 +195,54 @@ def _execute_group(
                 done = run_exit_hook(ctx, hook, child, steps_node.id, tscope, prefix, scope)
                 hooks_done = hooks_done and done
     return _settle_group(ctx, run.nodes[sg.id], owner, hooks_done)
+
+
+Advance = Callable[[], NodeStatus | None]
+
+
+def _expand_step(
+    ctx: Ctx,
+    sg: NodeStatus,
+    step: WorkflowStep,
+    steps_node: NodeStatus,
+    tscope: Scope,
+    scope: Mapping[str, Any],
+    opts: Opts,
+) -> list[tuple[str, Advance]] | None:
+    """Each child node's name and how to advance it (None for a loop with no items).
+    A loop's first pass resolves every iteration, so a bad item errors the group
+    before anything starts; once its first iteration exists, only iterations that may
+    move now are resolved (see `would_wait`)."""
+
+    def advance(child_name: str, resolved: WorkflowStep) -> Advance:
+        return lambda: _run_step(ctx, sg, child_name, resolved, steps_node, tscope, opts)
+
+    if not has_loop(step):
+        resolved_step = resolve_holder(step, scope)
+        args = resolve_argument_artifacts(resolved_step.arguments, scope)
+        resolved_step = resolved_step.model_copy(update={"arguments": args})
+        name = f"{sg.name}.{step.name or ''}"
+        return [(name, advance(name, resolved_step))]
+    todo = iterations(step, scope)
+    if not todo:
+        return None
+    if ctx.run.by_name(f"{sg.name}.{todo[0][0]}") is None:
+        return [(f"{sg.name}.{n}", advance(f"{sg.name}.{n}", s)) for n, s in expand(step, scope)]
+
+    def lazily(child_name: str, suffix: str, item: Any) -> Advance:
+        def run() -> NodeStatus | None:
+            child = ctx.run.by_name(child_name)
+            if child is None:
+                if would_wait(ctx, step, tscope, steps_node.id, opts.on_exit):
+                    return None
+            elif child.phase in FULFILLED_PHASES or (not step.hooks and ctx.waiting_on_pod(child)):
+                return child
+            resolved = resolve_iteration(step, suffix, item, scope)
+            return _run_step(ctx, sg, child_name, resolved, steps_node, tscope, opts)
+
+        return run
+
+    return [(f"{sg.name}.{n}", lazily(f"{sg.name}.{n}", n, item)) for n, item in todo]
 
 
 def _run_step(
@@ -230,25 +285,10 @@ def _settle_group(
     if not all(settled(k) for k in kids):
         return sg
     for kid in kids:
-        step = owner.get(kid.id)
+        step = owner.get(kid.name)
         if kid.phase in _FAILED and not (step is not None and continues_on(step, kid.phase)):
             return ctx.run.mark(sg.id, "Failed", f"child '{kid.id}' failed")
     return ctx.run.mark(sg.id, "Succeeded")
-
-
-def _expand_step(
-    step: WorkflowStep, scope: Mapping[str, Any]
-) -> list[tuple[str, WorkflowStep]] | None:
-    if has_loop(step):
-        expanded = expand(step, scope)
-        resolved = [
-            (n, s.model_copy(update={"arguments": resolve_argument_artifacts(s.arguments, scope)}))
-            for n, s in expanded
-        ]
-        return resolved or None
-    resolved_step = resolve_holder(step, scope)
-    args = resolve_argument_artifacts(resolved_step.arguments, scope)
-    return [(step.name or "", resolved_step.model_copy(update={"arguments": args}))]
 
 
 def _skip(
