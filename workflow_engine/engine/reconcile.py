@@ -4,6 +4,8 @@ running (shutdown, the workflow's or a template's deadline)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from workflow_engine.engine.context import (
     POD_DEADLINE_MESSAGE,
     Ctx,
@@ -76,6 +78,11 @@ def delete_strays(ctx: Ctx, live: set[str]) -> None:
             ctx.run.delete_pod(name, "its node is finished")
 
 
+# The pod carries its own activeDeadlineSeconds, and its runtime ends it then, keeping
+# its logs. Deleting it is the fallback for a runtime that did not, after this margin.
+DEADLINE_ENFORCEMENT_MARGIN = timedelta(seconds=10)
+
+
 def _enforce_deadline(ctx: Ctx, node: NodeStatus, pod: str) -> None:
     template = node_template(ctx, node)
     if template is None:
@@ -83,6 +90,7 @@ def _enforce_deadline(ctx: Ctx, node: NodeStatus, pod: str) -> None:
     deadline = pod_deadline(ctx, node, template)
     if deadline is None:
         return
+    deadline += DEADLINE_ENFORCEMENT_MARGIN
     if ctx.now < deadline:
         ctx.run.requeue((deadline - ctx.now).total_seconds())
         return

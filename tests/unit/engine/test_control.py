@@ -17,6 +17,7 @@ from workflow_engine.engine import (
     operate,
     resume_workflow,
 )
+from workflow_engine.engine.reconcile import DEADLINE_ENFORCEMENT_MARGIN
 from workflow_engine.spec.models import Workflow
 
 
@@ -37,7 +38,9 @@ def test_template_deadline_kills_the_pod_with_the_kubernetes_message() -> None:
         "Failed",
         "Pod was active on the node longer than the specified deadline",
     )
-    assert sim.span("deadlines[0].slow") == (0.0, 5.0)
+    # The simulated pod ignores its own activeDeadlineSeconds: the engine's fallback ends it.
+    margin = DEADLINE_ENFORCEMENT_MARGIN.total_seconds()
+    assert sim.span("deadlines[0].slow") == (0.0, 5.0 + margin)
     assert [d.pod_name for d in deletes(sim)] == [f"deadlines-slow-{slow.id.split('-')[-1]}"]
     assert sim.status.phase == "Failed"
     create = next(a for a in sim.decisions[0].actions if isinstance(a, CreatePod))
