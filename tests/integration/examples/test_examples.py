@@ -1,0 +1,234 @@
+"""Every file in examples/ runs end to end in embedded mode (real store, runtime, executor
+and controller: see tests/integration/controller/conftest.py) and ends as it should.
+
+The table below names each example with its expected phase and a check of its key
+outputs; `test_every_example_has_a_test` makes a new example without an entry fail the
+suite. The artifact examples are run (locally and against S3) by
+tests/integration/artifacts/test_examples.py, whose table is counted here too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.artifacts.test_examples import CASES as ARTIFACT_CASES
+from tests.integration.controller.conftest import REPO, Embedded, embedded, poll  # noqa: F401
+
+pytestmark = pytest.mark.integration
+EXAMPLES = REPO / "examples"
+Wf = dict[str, Any]
+
+
+def nodes(wf: Wf) -> dict[str, Wf]:
+    """Nodes by display name (the last one wins for repeated names)."""
+    return {n["displayName"]: n for n in wf["status"]["nodes"].values()}
+
+
+def result(wf: Wf, step: str) -> str:
+    return str(nodes(wf)[step]["outputs"]["result"])
+
+
+def started(node: Wf) -> str:
+    return str(node["startedAt"])
+
+
+def check_hello(wf: Wf, logs: str) -> None:
+    assert "hello world" in logs
+
+
+def check_parameters(wf: Wf, logs: str) -> None:
+    [param] = nodes(wf)[wf["metadata"]["name"]]["outputs"]["parameters"]
+    assert (param["name"], param["value"]) == ("said", "from the test")
+
+
+def check_steps(wf: Wf, logs: str) -> None:
+    by_name = nodes(wf)
+    assert {by_name[s]["phase"] for s in ("hello1", "hello2a", "hello2b")} == {"Succeeded"}
+    assert by_name["hello1"]["finishedAt"] <= started(by_name["hello2a"])
+    assert all(f"hello{n}" in logs for n in ("1", "2a", "2b"))
+
+
+def check_diamond(wf: Wf, logs: str) -> None:
+    by_name = nodes(wf)
+    assert by_name["A"]["finishedAt"] <= min(started(by_name["B"]), started(by_name["C"]))
+    assert max(by_name["B"]["finishedAt"], by_name["C"]["finishedAt"]) <= started(by_name["D"])
+    assert by_name["D"]["phase"] == "Succeeded"
+
+
+def check_with_items(wf: Wf, logs: str) -> None:
+    for line in ("debian:12", "alpine:3.19", "ubuntu:24.04"):
+        assert line in logs
+
+
+def check_with_param(wf: Wf, logs: str) -> None:
+    assert result(wf, "generate") == "[1, 2, 3, 4]"
+    assert result(wf, "total") == "30"  # 1 + 4 + 9 + 16, through the aggregated JSON list
+
+
+def check_coinflip(wf: Wf, logs: str) -> None:
+    flip = result(wf, "flip-coin")
+    assert flip in {"heads", "tails"}
+    other = "tails" if flip == "heads" else "heads"
+    assert nodes(wf)[flip]["phase"] == "Succeeded"
+    assert nodes(wf)[other]["phase"] == "Skipped"
+    assert f"it was {flip}" in logs
+
+
+def check_retry(wf: Wf, logs: str) -> None:
+    retry = nodes(wf)[wf["metadata"]["name"]]
+    assert retry["type"] == "Retry"
+    attempts = [wf["status"]["nodes"][c] for c in retry["children"]]
+    assert [a["phase"] for a in attempts] == ["Failed", "Failed", "Succeeded"]
+    assert all(f"attempt {n}" in logs for n in range(3))
+
+
+def check_exit_handler(wf: Wf, logs: str) -> None:
+    by_name = nodes(wf)
+    assert by_name[f"{wf['metadata']['name']}.onExit"]["phase"] == "Succeeded"
+    assert by_name["cry"]["phase"] == "Succeeded"
+    assert by_name["celebrate"]["phase"] == "Skipped"
+    assert f"send e-mail: {wf['metadata']['name']} Failed" in logs
+
+
+def check_output_parameters(wf: Wf, logs: str) -> None:
+    [greeting] = wf["status"]["outputs"]["parameters"]
+    assert (greeting["name"], greeting["value"]) == ("greeting", "hello world")
+    assert result(wf, "consume-parameter") == "hello world"
+
+
+def check_python_script(wf: Wf, logs: str) -> None:
+    number = int(result(wf, "generate"))
+    assert 1 <= number <= 100
+    assert result(wf, "print") == f"result was: {number}"
+
+
+def check_bash_script(wf: Wf, logs: str) -> None:
+    number = result(wf, "generate")
+    text = result(wf, "print")
+    assert text.startswith(f"result was: {number}, and a random one: ")
+    assert text.rsplit(" ", 1)[1].isdigit()  # busybox ash has $RANDOM
+
+
+def check_parallelism(wf: Wf, logs: str) -> None:
+    pods = [n for n in wf["status"]["nodes"].values() if n["type"] == "Pod"]
+    assert len(pods) == 6 and {p["phase"] for p in pods} == {"Succeeded"}
+
+
+def check_timeout(wf: Wf, logs: str) -> None:
+    node = nodes(wf)[wf["metadata"]["name"]]
+    assert node["phase"] == "Failed"
+    assert "deadline" in node["message"].lower()
+    assert "going to sleep" in logs
+
+
+def check_dag_depends(wf: Wf, logs: str) -> None:
+    by_name = nodes(wf)
+    assert by_name["test"]["phase"] == "Failed"
+    assert by_name["cleanup"]["phase"] == "Succeeded"
+    assert by_name["publish"]["phase"] == "Omitted"
+    assert "cleaned up" in logs and "published" not in logs
+
+
+def check_with_sequence(wf: Wf, logs: str) -> None:
+    for n in range(1, 5):
+        assert f"shard-{n:02d}" in logs
+
+
+def check_global_parameters(wf: Wf, logs: str) -> None:
+    assert f"deploying {wf['metadata']['name']} to staging" in logs
+
+
+def check_template_ref(wf: Wf, logs: str) -> None:
+    assert "hello templateRef" in logs
+
+
+Check = Callable[[Wf, str], None]
+# example file -> (extra `wf submit` arguments, expected phase, check)
+TABLE: dict[str, tuple[tuple[str, ...], str, Check]] = {
+    "hello-world.yaml": ((), "Succeeded", check_hello),
+    "parameters.yaml": (("-p", "message=from the test"), "Succeeded", check_parameters),
+    "steps.yaml": ((), "Succeeded", check_steps),
+    "dag-diamond.yaml": ((), "Succeeded", check_diamond),
+    "loops-with-items.yaml": ((), "Succeeded", check_with_items),
+    "loops-with-param.yaml": ((), "Succeeded", check_with_param),
+    "coinflip.yaml": ((), "Succeeded", check_coinflip),
+    "retry-backoff.yaml": ((), "Succeeded", check_retry),
+    "exit-handler.yaml": ((), "Failed", check_exit_handler),
+    "output-parameters.yaml": ((), "Succeeded", check_output_parameters),
+    "scripts-python.yaml": ((), "Succeeded", check_python_script),
+    "scripts-bash.yaml": ((), "Succeeded", check_bash_script),
+    "parallelism-limit.yaml": ((), "Succeeded", check_parallelism),
+    "timeout.yaml": ((), "Failed", check_timeout),
+    "dag-depends.yaml": ((), "Failed", check_dag_depends),
+    "with-sequence.yaml": ((), "Succeeded", check_with_sequence),
+    "global-parameters.yaml": ((), "Succeeded", check_global_parameters),
+}
+# Examples that need more than one `wf submit`: tested by their own functions below.
+SCENARIOS = {"suspend-resume.yaml", "template-ref.yaml", "templates/greeting-template.yaml"}
+
+
+def test_every_example_has_a_test() -> None:
+    on_disk = {str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.yaml")}
+    artifact_examples = {case.values[0] for case in ARTIFACT_CASES}
+    assert on_disk == set(TABLE) | SCENARIOS | artifact_examples
+
+
+def submit(env: Embedded, path: Path | str, *args: str) -> Wf:
+    run = env.wf("submit", str(path), "--wait", "-o", "json", *args)
+    assert run.exit_code in (0, 1), run.output
+    return json.loads(run.output)
+
+
+def logs_of(env: Embedded, name: str) -> str:
+    run = env.wf("logs", name)
+    assert run.exit_code == 0, run.output
+    return run.output
+
+
+@pytest.mark.parametrize("example", sorted(TABLE))
+def test_example(embedded: Embedded, example: str) -> None:  # noqa: F811
+    args, phase, check = TABLE[example]
+    wf = submit(embedded, EXAMPLES / example, *args)
+    assert wf["status"]["phase"] == phase, json.dumps(wf["status"], indent=1)[:3000]
+    check(wf, logs_of(embedded, wf["metadata"]["name"]))
+
+
+def test_suspend_waits_for_resume_then_resumes_by_itself(embedded: Embedded) -> None:  # noqa: F811
+    run = embedded.wf("submit", str(EXAMPLES / "suspend-resume.yaml"), "-o", "name")
+    name = run.output.strip()
+
+    def approve_phase() -> str:
+        wf = json.loads(embedded.wf("get", name, "-o", "json").output)
+        if not (wf.get("status") or {}).get("nodes"):
+            return ""
+        return str(nodes(wf).get("approve", {}).get("phase", ""))
+
+    poll(lambda: approve_phase() == "Running", what="the approval step to suspend")
+    assert json.loads(embedded.wf("get", name, "-o", "json").output)["status"]["phase"] == (
+        "Running"
+    )
+    assert embedded.wf("resume", name).exit_code == 0
+    assert embedded.wf("wait", name).exit_code == 0
+    wf = json.loads(embedded.wf("get", name, "-o", "json").output)
+    delay = nodes(wf)["delay"]
+    assert delay["phase"] == "Succeeded"
+    assert nodes(wf)["release"]["startedAt"] >= delay["finishedAt"]
+
+
+def test_template_ref_and_submit_from_template(embedded: Embedded) -> None:  # noqa: F811
+    template = EXAMPLES / "templates" / "greeting-template.yaml"
+    assert embedded.wf("template", "create", str(template)).exit_code == 0
+    wf = submit(embedded, EXAMPLES / "template-ref.yaml")
+    assert wf["status"]["phase"] == "Succeeded"
+    check_template_ref(wf, logs_of(embedded, wf["metadata"]["name"]))
+
+    run = embedded.wf(
+        "submit", "--from", "workflowtemplate/greeting-template", "-p", "name=you", "--wait"
+    )
+    assert run.exit_code == 0, run.output
+    assert "hello you" in logs_of(embedded, "@latest")
