@@ -81,7 +81,7 @@ def build_pod(
             "and script templates run as pods"
         )
     wf = workflow.spec.to_dict()
-    tmpl = template.to_dict()
+    tmpl = _with_archive_logs(template.to_dict(), wf)
     namespace = workflow.metadata.namespace or "default"
     wf_env = _wf_env(workflow, tmpl, node_id, node_name, pod_name, config)
     if not include_script_output:
@@ -109,6 +109,16 @@ def build_pod(
         "metadata": _metadata(workflow, wf, tmpl, namespace, node_id, node_name, pod_name),
         "spec": spec,
     }
+
+
+def _with_archive_logs(tmpl: dict[str, Any], wf: dict[str, Any]) -> dict[str, Any]:
+    """The workflow's `archiveLogs: true` handed to the executor through the template's
+    `archiveLocation` unless the template decides itself. Only `true` is copied: as in
+    Argo, a repository with `archiveLogs: true` archives whatever the workflow says."""
+    location = tmpl.get("archiveLocation") or {}
+    if wf.get("archiveLogs") is not True or location.get("archiveLogs") is not None:
+        return tmpl
+    return {**tmpl, "archiveLocation": {**location, "archiveLogs": True}}
 
 
 def _wf_env(
