@@ -78,6 +78,9 @@ class PodRecord:
     sidecars_killed: bool = False
     plain_links: list[str] = field(default_factory=list)  # symlinks made on the host
     created: int = 0  # time.time_ns() at create_pod: the queue's order across restarts
+    # a finished pod's record no longer changes: its observation is built once, and
+    # observers can tell it is unchanged by identity (observe() is O(all pods))
+    final: PodObservation | None = field(default=None, repr=False, compare=False)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -93,7 +96,9 @@ class PodRecord:
         return [c for c in self.containers() if c.state == "running"]
 
     def observation(self) -> PodObservation:
-        return PodObservation(
+        if self.final is not None:
+            return self.final
+        observed = PodObservation(
             name=self.name,
             namespace=self.namespace,
             phase=self.phase,
@@ -106,3 +111,6 @@ class PodRecord:
             started_at=self.started_at,
             finished_at=self.finished_at,
         )
+        if self.stage == "done" and self.phase in ("Succeeded", "Failed"):
+            self.final = observed
+        return observed
