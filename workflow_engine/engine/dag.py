@@ -18,12 +18,12 @@ from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import ExprError, Outcome, evaluate_depends, evaluate_when
 from workflow_engine.engine.hooks import exit_hook, run_exit_hook, run_lifecycle_hooks
 from workflow_engine.engine.loops import (
+    WaitCheck,
     expand,
     has_loop,
     iterations,
     resolve_holder,
     resolve_iteration,
-    would_wait,
 )
 from workflow_engine.engine.params import (
     InputError,
@@ -249,11 +249,12 @@ class _Dag:
         except (InputError, ExprError, ValueError) as err:
             self.run.mark(group.id, "Error", str(err))
             return
+        held = WaitCheck(self.ctx, task, self.tscope, self.node.id, self.opts.on_exit)
         for item_name, item in todo:
             child_name = f"{self.node.name}.{item_name}"
             child = self.run.by_name(child_name)
             if child is None:
-                if would_wait(self.ctx, task, self.tscope, self.node.id, self.opts.on_exit):
+                if held():
                     continue
             elif child.phase in FULFILLED_PHASES or self.ctx.waiting_on_pod(child):
                 continue

@@ -3,9 +3,10 @@ node per item, named `name(index:item)`, with `{{item}}` / `{{item.key}}` substi
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from workflow_engine.engine.context import Ctx
@@ -32,22 +33,25 @@ def items_of(holder: WorkflowStep | DAGTask, scope: Mapping[str, Any]) -> list[A
     if holder.with_items is not None:
         return [substitute_value(item, scope, strict=True) for item in holder.with_items]
     if holder.with_param is not None:
-        text = substitute(holder.with_param, scope, strict=True)
-        try:
-            value = json.loads(text)
-        except ValueError as err:
-            raise InputError(
-                f"withParam value could not be parsed as a JSON list: {text.strip()}"
-            ) from err
-        if not isinstance(value, list):
-            raise InputError(f"withParam value could not be parsed as a JSON list: {text.strip()}")
-        return value
+        return list(_param_items(substitute(holder.with_param, scope, strict=True)))
     assert holder.with_sequence is not None
     return sequence_items(holder.with_sequence, scope)
 
 
-def sequence_items(seq: Sequence, scope: Mapping[str, Any]) -> list[str]:
-    """Argo's expandSequence: strings from start to end (or count), formatted."""
+def _param_items(text: str) -> list[Any]:
+    try:
+        value = json.loads(text)
+    except ValueError as err:
+        raise InputError(
+            f"withParam value could not be parsed as a JSON list: {text.strip()}"
+        ) from err
+    if not isinstance(value, list):
+        raise InputError(f"withParam value could not be parsed as a JSON list: {text.strip()}")
+    return value
+
+
+def _sequence_bounds(seq: Sequence, scope: Mapping[str, Any]) -> tuple[int, int, str] | None:
+    """(start, end, format) of a withSequence, or None when it has no items."""
 
     def number(value: Any) -> int:
         return int(substitute(str(value), scope, strict=True))
@@ -58,13 +62,22 @@ def sequence_items(seq: Sequence, scope: Mapping[str, Any]) -> list[str]:
     elif seq.count is not None:
         count = number(seq.count)
         if count == 0:
-            return []
+            return None
         end = start + count - 1
     else:
         raise InputError("neither end nor count was specified in withSequence")
-    fmt = (seq.format or "%d").replace("%v", "%s")
+    return start, end, (seq.format or "%d").replace("%v", "%s")
+
+
+def sequence_items(seq: Sequence, scope: Mapping[str, Any]) -> list[str]:
+    """Argo's expandSequence: strings from start to end (or count), formatted."""
+    bounds = _sequence_bounds(seq, scope)
+    return [] if bounds is None else list(_sequence(*bounds))
+
+
+def _sequence(start: int, end: int, fmt: str) -> tuple[str, ...]:
     step = 1 if start <= end else -1
-    return [fmt % i for i in range(start, end + step, step)]
+    return tuple(fmt % i for i in range(start, end + step, step))
 
 
 def item_vars(item: Any) -> dict[str, Any]:
@@ -109,10 +122,31 @@ def _pop_artifact_sources(data: dict[str, Any]) -> list[str | None]:
     return [art.pop("from", None) for art in arts]
 
 
-def iterations(holder: H, scope: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    """Each iteration's node-name suffix and item, in order, nothing substituted yet."""
+def iterations(holder: H, scope: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """Each iteration's node-name suffix and item, in order, nothing substituted yet.
+    Memoized on the loop's resolved input (a sequence's bounds, a withParam's text):
+    a running loop asks for the same names on every call."""
     base = holder.name or ""
-    return [(loop_node_name(base, i, item), item) for i, item in enumerate(items_of(holder, scope))]
+    if holder.with_sequence is not None:
+        bounds = _sequence_bounds(holder.with_sequence, scope)
+        return () if bounds is None else _sequence_iterations(base, *bounds)
+    if holder.with_param is not None:
+        return _param_iterations(base, substitute(holder.with_param, scope, strict=True))
+    return _named(base, items_of(holder, scope))
+
+
+@functools.lru_cache(maxsize=64)
+def _sequence_iterations(base: str, start: int, end: int, fmt: str) -> tuple[tuple[str, Any], ...]:
+    return _named(base, _sequence(start, end, fmt))
+
+
+@functools.lru_cache(maxsize=64)
+def _param_iterations(base: str, text: str) -> tuple[tuple[str, Any], ...]:
+    return _named(base, _param_items(text))
+
+
+def _named(base: str, items: Iterable[Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple((loop_node_name(base, i, item), item) for i, item in enumerate(items))
 
 
 def resolve_iteration(holder: H, name: str, item: Any, scope: Mapping[str, Any]) -> H:
@@ -153,3 +187,24 @@ def would_wait(ctx: Ctx, holder: H, tscope: Scope, boundary_id: str, on_exit: bo
     except TemplateNotFound:
         return False
     return True
+
+
+class WaitCheck:
+    """`would_wait` for one pass over a loop's iterations: recomputed only when the
+    counters parallelism reads (active pods, the boundary's active children) moved."""
+
+    def __init__(self, ctx: Ctx, holder: H, tscope: Scope, boundary_id: str, on_exit: bool) -> None:
+        self.ctx, self.holder, self.tscope = ctx, holder, tscope
+        self.boundary_id, self.on_exit = boundary_id, on_exit
+        self._key: tuple[int, int] | None = None
+        self._value = False
+
+    def __call__(self) -> bool:
+        run = self.ctx.run
+        key = (run.active_pods, run.active_children[self.boundary_id])
+        if key != self._key:
+            self._key = key
+            self._value = would_wait(
+                self.ctx, self.holder, self.tscope, self.boundary_id, self.on_exit
+            )
+        return self._value

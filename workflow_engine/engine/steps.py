@@ -13,12 +13,12 @@ from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import ExprError, evaluate_when
 from workflow_engine.engine.hooks import exit_hook, run_exit_hook, run_lifecycle_hooks
 from workflow_engine.engine.loops import (
+    WaitCheck,
     expand,
     has_loop,
     iterations,
     resolve_holder,
     resolve_iteration,
-    would_wait,
 )
 from workflow_engine.engine.params import (
     InputError,
@@ -229,11 +229,13 @@ def _expand_step(
     if ctx.run.by_name(f"{sg.name}.{todo[0][0]}") is None:
         return [(f"{sg.name}.{n}", advance(f"{sg.name}.{n}", s)) for n, s in expand(step, scope)]
 
+    held = WaitCheck(ctx, step, tscope, steps_node.id, opts.on_exit)
+
     def lazily(child_name: str, suffix: str, item: Any) -> Advance:
         def run() -> NodeStatus | None:
             child = ctx.run.by_name(child_name)
             if child is None:
-                if would_wait(ctx, step, tscope, steps_node.id, opts.on_exit):
+                if held():
                     return None
             elif child.phase in FULFILLED_PHASES or (not step.hooks and ctx.waiting_on_pod(child)):
                 return child
