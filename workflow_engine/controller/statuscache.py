@@ -30,8 +30,8 @@ class StatusSerializer:
         self._lock = threading.Lock()
         self._limit = limit
         self._compress_over = compress_over
-        # node id -> (the node object serialized, its dict, its JSON). A hit needs the
-        # very same object, so ids shared by two namespaces' workflows only cost a miss.
+        # node id -> (the node object serialized, its dict, `"id":{json}`). A hit needs
+        # the very same object, so ids shared by two namespaces' workflows only cost a miss.
         self._nodes: dict[str, tuple[NodeStatus, dict[str, Any], str]] = {}
 
     def __call__(self, status: WorkflowStatus) -> dict[str, Any]:
@@ -43,18 +43,19 @@ class StatusSerializer:
         with self._lock:
             if len(self._nodes) > self._limit:
                 self._nodes.clear()
+            cache = self._nodes
             for node_id, node in nodes.items():
-                cached = self._nodes.get(node_id)
+                cached = cache.get(node_id)
                 if cached is None or cached[0] is not node:
                     as_dict = node.to_dict()
-                    cached = (node, as_dict, json.dumps(as_dict, separators=(",", ":")))
-                    self._nodes[node_id] = cached
-                entries.append((node_id, cached))
-        size = sum(len(c[2]) for _, c in entries)
-        if size <= self._compress_over:
-            data["nodes"] = {node_id: c[1] for node_id, c in entries}
+                    text = json.dumps(as_dict, separators=(",", ":"))
+                    cached = cache[node_id] = (node, as_dict, f"{json.dumps(node_id)}:{text}")
+                entries.append(cached)
+        pieces = [c[2] for c in entries]
+        if sum(map(len, pieces)) <= self._compress_over:
+            data["nodes"] = dict(zip(nodes, (c[1] for c in entries), strict=True))
             return data
-        text = "{" + ",".join(f"{json.dumps(i)}:{c[2]}" for i, c in entries) + "}"
+        text = "{" + ",".join(pieces) + "}"
         packed = gzip.compress(text.encode(), compresslevel=1, mtime=0)
         data["compressedNodes"] = base64.b64encode(packed).decode()
         return data
