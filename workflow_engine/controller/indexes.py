@@ -141,19 +141,26 @@ class ResultIndex:
         self._versions: dict[WorkflowKey, int] = {}
 
     def apply(self, event_type: str, obj: Mapping[str, Any]) -> WorkflowKey | None:
-        """One store change of a TaskResult; returns the workflow it belongs to."""
+        """One store change of a TaskResult; returns the workflow it belongs to, or None
+        when nothing changed (the reconciler often reads a result before its watch event
+        arrives: that event must not cost the workflow another reconcile)."""
         meta = obj.get("metadata") or {}
         namespace, name = str(meta.get("namespace") or "default"), str(meta.get("name") or "")
         owner = (meta.get("labels") or {}).get(WORKFLOW_LABEL)
         if not owner:
             return None
         wf = (namespace, str(owner))
+        result = None if event_type == "DELETED" else task_result(obj)
         with self._lock:
-            if event_type == "DELETED":
-                self._by_wf.get(wf, {}).pop(name, None)
+            results = self._by_wf.setdefault(wf, {})
+            if result is None:
+                if results.pop(name, None) is None:
+                    return None
                 self._owner.pop((namespace, name), None)
             else:
-                self._by_wf.setdefault(wf, {})[name] = task_result(obj)
+                if results.get(name) == result:
+                    return None
+                results[name] = result
                 self._owner[(namespace, name)] = wf
             self._versions[wf] = self._versions.get(wf, 0) + 1
         return wf
