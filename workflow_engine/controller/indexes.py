@@ -44,41 +44,77 @@ class PodIndex:
     ) -> tuple[set[WorkflowKey], set[WorkflowKey]]:
         """Take a full observation; return the workflows whose pods changed, split in
         those where a pod ended or vanished (urgent: the next step waits on it) and
-        those where pods only started (lazy: it shows as Running a little later)."""
+        those where pods only started (lazy: it shows as Running a little later).
+        Runs on every runtime wake-up over every pod, so the common case (the very
+        same, finished, observation as last time) costs one lookup."""
+        pods = pods if isinstance(pods, list) else list(pods)
         changed: set[WorkflowKey] = set()
         urgent: set[WorkflowKey] = set()
         with self._lock:
-            seen: set[tuple[str, str]] = set()
+            raw = self._raw
+            before = len(raw)
+            kept = 0  # observed pods that were known before this call
             for pod in pods:
                 key = (pod.namespace, pod.name)
-                seen.add(key)
-                old = self._raw.get(key)
-                if old is pod or old == pod:
+                old = raw.get(key)
+                if old is not None:
+                    kept += 1
+                    if old is pod:
+                        continue
+                raw[key] = pod
+                if old == pod:
                     continue
-                self._raw[key] = pod
-                owner = pod.labels.get(WORKFLOW_LABEL)
-                if owner is None:
-                    continue
-                wf = (pod.namespace, owner)
-                self._owner[key] = wf
-                node_id = pod.annotations.get(NODE_ID_ANNOTATION)
-                if node_id:
-                    self._node_ids[key] = node_id
-                self._by_wf.setdefault(wf, {})[pod.name] = pod_state(pod)
-                changed.add(wf)
-                if pod.phase not in ACTIVE_POD_PHASES:
-                    urgent.add(wf)
-            for key in [k for k in self._raw if k not in seen]:
-                del self._raw[key]
-                self._node_ids.pop(key, None)
-                wf_key = self._owner.pop(key, None)
-                if wf_key is not None:
-                    self._by_wf.get(wf_key, {}).pop(key[1], None)
-                    changed.add(wf_key)
-                    urgent.add(wf_key)
+                wf = self._take(key, pod)
+                if wf is not None:
+                    changed.add(wf)
+                    if pod.phase not in ACTIVE_POD_PHASES:
+                        urgent.add(wf)
+            if kept < before:
+                self._drop_vanished({(p.namespace, p.name) for p in pods}, changed, urgent)
             for wf in changed:
                 self._versions[wf] = self._versions.get(wf, 0) + 1
         return urgent, changed - urgent
+
+    def _take(self, key: tuple[str, str], pod: PodObservation) -> WorkflowKey | None:
+        """File a changed observation under its workflow (lock held); the workflow
+        when what the engine sees of the pod changed."""
+        owner = pod.labels.get(WORKFLOW_LABEL)
+        if owner is None:
+            return None
+        wf = (pod.namespace, owner)
+        self._owner[key] = wf
+        node_id = pod.annotations.get(NODE_ID_ANNOTATION)
+        if node_id:
+            self._node_ids[key] = node_id
+        states = self._by_wf.setdefault(wf, {})
+        state = pod_state(pod)
+        if states.get(pod.name) == state:
+            return None  # e.g. Pending, as noted when it was created
+        states[pod.name] = state
+        return wf
+
+    def _drop_vanished(
+        self, seen: set[tuple[str, str]], changed: set[WorkflowKey], urgent: set[WorkflowKey]
+    ) -> None:
+        for key in [k for k in self._raw if k not in seen]:
+            del self._raw[key]
+            self._node_ids.pop(key, None)
+            wf_key = self._owner.pop(key, None)
+            if wf_key is not None:
+                self._by_wf.get(wf_key, {}).pop(key[1], None)
+                changed.add(wf_key)
+                urgent.add(wf_key)
+
+    def finished(self, wf: WorkflowKey) -> list[tuple[str, str]]:
+        """(pod name, node id) of the workflow's ended pods, in one lock."""
+        with self._lock:
+            ids = self._node_ids
+            return [
+                (name, node_id)
+                for name, state in self._by_wf.get(wf, {}).items()
+                if state.phase in ("Succeeded", "Failed")
+                and (node_id := ids.get((wf[0], name))) is not None
+            ]
 
     def note_created(self, wf: WorkflowKey, pod_name: str, node_id: str) -> bool:
         """A pod was just created: until the runtime reports it, show it Pending.

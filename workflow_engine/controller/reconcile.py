@@ -289,9 +289,9 @@ class Reconciler:
         pods = self.pods.pods(key)
         results = self.results.results(key)
         fetched = 0
-        for pod in pods.values():
-            if pod.phase in ("Succeeded", "Failed"):
-                fetched += self._fetch_missing_result(key, pod.name, results)
+        for pod_name, node_id in self.pods.finished(key):
+            if node_id not in results and (key[0], node_id) not in self._missing_results:
+                fetched += self._fetch_missing_result(key, pod_name, results)
         return Observed(pods=pods, results=results), fetched
 
     def _fetch_missing_result(

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from workflow_engine.controller.indexes import ResultIndex
+from workflow_engine.controller.indexes import PodIndex, ResultIndex
+from workflow_engine.runtime.base import ContainerObservation, PodObservation
 
 WF = ("default", "wf")
 
@@ -52,3 +53,70 @@ def test_only_real_changes_move_the_version(
         key = index.apply(kind, obj)
         assert (key == WF) is moved
         assert (index.version(WF) != before) is moved
+
+
+def pod(name: str, phase: str, exit_code: int | None = None) -> PodObservation:
+    state = "terminated" if exit_code is not None else "running"
+    return PodObservation(
+        name=name,
+        namespace="default",
+        phase=phase,  # type: ignore[arg-type]
+        labels={"workflows.argoproj.io/workflow": "wf"},
+        annotations={"workflows.argoproj.io/node-id": f"id-{name}"},
+        containers=(ContainerObservation(name="main", state=state, exit_code=exit_code),),  # type: ignore[arg-type]
+    )
+
+
+DONE = pod("a", "Succeeded", 0)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "urgent", "lazy"),
+    [
+        ([DONE], [DONE], False, False),
+        ([DONE], [pod("a", "Succeeded", 0)], False, False),
+        ([pod("a", "Running")], [DONE], True, False),
+        ([], [pod("a", "Running")], False, True),
+        ([DONE], [], True, False),
+        ([DONE, pod("b", "Running")], [pod("b", "Running"), pod("c", "Running")], True, False),
+    ],
+    ids=[
+        "same-object-again",
+        "equal-object-again",
+        "pod-ended",
+        "pod-started",
+        "pod-vanished",
+        "one-vanished-one-new-same-count",
+    ],
+)
+def test_refresh_splits_urgent_and_lazy_changes(
+    first: list[PodObservation], second: list[PodObservation], urgent: bool, lazy: bool
+) -> None:
+    index = PodIndex()
+    index.refresh_split(first)
+    before = index.version(WF)
+    got_urgent, got_lazy = index.refresh_split(second)
+    assert (WF in got_urgent, WF in got_lazy) == (urgent, lazy)
+    assert (index.version(WF) != before) is (urgent or lazy)
+    assert set(index.pods(WF)) == {p.name for p in second}
+
+
+def test_a_pod_noted_pending_moves_nothing_when_the_runtime_reports_it_pending() -> None:
+    index = PodIndex()
+    index.note_created(WF, "a", "id-a")
+    before = index.version(WF)
+    pending = PodObservation(
+        name="a",
+        namespace="default",
+        phase="Pending",
+        labels={"workflows.argoproj.io/workflow": "wf"},
+        annotations={"workflows.argoproj.io/node-id": "id-a"},
+    )
+    assert index.refresh_split([pending]) == (set(), set())
+    assert index.version(WF) == before
+
+
+def test_finished_lists_ended_pods_with_their_node_ids() -> None:
+    index = PodIndex()
+    index.refresh_split([DONE, pod("b", "Running"), pod("c", "Failed", 1)])
+    assert sorted(index.finished(WF)) == [("a", "id-a"), ("c", "id-c")]
