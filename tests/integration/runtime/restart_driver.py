@@ -23,6 +23,7 @@ from typing import Any
 from executor import make_container_handler
 from workflow_engine.runtime.base import ContainerHandler, Sandbox
 from workflow_engine.runtime.process import ProcessRuntime
+from workflow_engine.runtime.process.persist import Journal
 from workflow_engine.store import SqliteStore
 
 
@@ -31,6 +32,16 @@ def run_args(container: Mapping[str, Any], sandbox: Sandbox) -> int:
     for script in container.get("args") or ():
         code = sandbox.run(["sh", "-c", str(script)], {}, stdout_limit=4096).exit_code
     return code
+
+
+def _recorded(state: Path) -> bool:
+    """Has the runtime recorded the shim of every process it started? (Until then a
+    kill leaves them to be found in /proc: a case of its own, tested apart.)"""
+    for pod in Journal(state / "journal", state / "pods").load():
+        for c in pod.containers():
+            if c.state == "running" and (None in c.runs or (not c.runs and c.shim is None)):
+                return False
+    return True
 
 
 def main(argv: list[str]) -> None:
@@ -48,9 +59,9 @@ def main(argv: list[str]) -> None:
     for manifest in json.loads(pods):
         runtime.create_pod(manifest)
     deadline = time.monotonic() + 30
-    while not Path(ready).exists():
+    while not (Path(ready).exists() and _recorded(Path(state))):
         if time.monotonic() > deadline:
-            raise SystemExit(f"{ready} did not appear")
+            raise SystemExit(f"{ready} did not appear, or no shim was recorded")
         threading.Event().wait(0.01)
     print("ready", flush=True)
     threading.Event().wait()

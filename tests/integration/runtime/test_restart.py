@@ -379,3 +379,22 @@ def _record_for(state: Path, name: str) -> PodRecord:
         grace=1.0,
         created=1,
     )
+
+
+def test_a_shim_started_but_not_yet_recorded_is_found_and_adopted(
+    killed_runtime: Killed, adopt: Callable[..., ProcessRuntime], host_dir: Path
+) -> None:
+    """The runtime died between starting a shim and recording its pid: the next one
+    finds the shim by its exit key among the host's processes."""
+    name = unique()
+    script = counting(host_dir, "exit 6")
+    state = killed_runtime([pod(name, sh("main", script), host_dir=host_dir)], host_dir / "runs")
+    record = _record(state, name)
+    record.main[0].shim = None  # as the record is in that window
+    _append_state(state, record)
+    runtime = adopt(state)
+    assert wait_phase(runtime, name, ("Running",)).phase == "Running"
+    (host_dir / "go").touch()
+    done = wait_phase(runtime, name)
+    assert (done.phase, done.containers[0].exit_code) == ("Failed", 6)
+    assert runs(host_dir) == 1

@@ -17,10 +17,34 @@ import os
 
 from workflow_engine.runtime.process.persist import exit_key
 from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
-from workflow_engine.runtime.process.shim import open_if_alive, run_name
+from workflow_engine.runtime.process.shim import find_shims, open_if_alive, run_name
 from workflow_engine.runtime.process.supervisor import LOST_MESSAGE, Supervisor
 
 LOST_CODE = 137  # what Kubernetes reports for a container whose state is unknown
+
+
+def find_unrecorded_shims(pods: list[PodRecord], seq: int) -> None:
+    """Fill in the shims an earlier runtime started but died before recording (its
+    record says "running" with no pid): they are found by their exit key in /proc,
+    and were given segment `seq` (that runtime's last)."""
+    wanted: dict[str, tuple[ContainerRecord, int | None]] = {}
+    for pod in pods:
+        for c in pod.containers():
+            if c.state != "running":
+                continue
+            if c.shim is None:
+                wanted[exit_key(pod, c.name)] = (c, None)
+            for index, run in enumerate(c.runs):
+                if run is None:
+                    wanted[exit_key(pod, run_name(c.name, index))] = (c, index)
+    if not wanted:
+        return
+    for key, (pid, started) in find_shims(set(wanted)).items():
+        c, index = wanted[key]
+        if index is None:
+            c.shim = (pid, started, seq)
+        else:
+            c.runs[index] = (pid, started, seq)
 
 
 class Adoption:

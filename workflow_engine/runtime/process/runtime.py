@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from workflow_engine.errors import NotFound, PermanentError, SpecError
 from workflow_engine.runtime.base import ContainerHandler, PodObservation
-from workflow_engine.runtime.process.adopt import Adoption
+from workflow_engine.runtime.process.adopt import Adoption, find_unrecorded_shims
 from workflow_engine.runtime.process.handlers import Workers
 from workflow_engine.runtime.process.launcher import Launcher
 from workflow_engine.runtime.process.logs import read_log
@@ -116,6 +116,7 @@ class ProcessRuntime:
     def _adopt(self, adoption: Adoption) -> None:
         with self._lock:
             pods = self._table.journal.load()
+            find_unrecorded_shims(pods, self._table.journal.seq)
             self._table.journal.start(pods)  # a segment of its own, from a snapshot
             resumed = adoption.load(pods)
         for pod in resumed:

@@ -160,6 +160,27 @@ def open_if_alive(pid: int | None, started: int | None) -> int | None:
     return pidfd
 
 
+def find_shims(keys: set[str]) -> dict[str, tuple[int, int]]:
+    """The live shims (pid, start time) whose exit key is in `keys`, found in /proc:
+    for a runtime killed after starting a shim but before recording its pid."""
+    found: dict[str, tuple[int, int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        # wf-sandbox --shim DIRFD JOURNALFD LOG OUT CAP KEY ...
+        if len(args) > 7 and args[1] == b"--shim":
+            key = args[7].decode(errors="replace")
+            started = start_time(int(entry.name))
+            if key in keys and started is not None:
+                found[key] = (int(entry.name), started)
+    return found
+
+
 def wait_pidfd(pidfd: int) -> None:
     """Block until the process ends (for a shim this runtime did not start)."""
     poller = select.poll()
