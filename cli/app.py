@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from workflow_engine.controller import EventLog, LogSource, MemoryEventLog
 from workflow_engine.store.base import Store
@@ -33,6 +34,9 @@ class App:
     run_controller: Callable[[float | None], int] | None = None
     describe: Callable[[], dict[str, str]] = dict
     events: EventLog = field(default_factory=MemoryEventLog)
+    # the built-in artifact repository (embedded: <state>/artifacts): for `wf cp` and GC
+    # of workflows that recorded none
+    default_repository: dict[str, Any] | None = None
     _store: Store | None = field(default=None, repr=False)
 
     @property

@@ -17,6 +17,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from workflow_engine.artifacts import location_kind, output_artifacts
 from workflow_engine.controller import Event
 from workflow_engine.engine.naming import pod_name
 from workflow_engine.spec.models import parse_time
@@ -148,6 +149,12 @@ def _header(obj: dict[str, Any], now: datetime) -> Table:
         rows.append(("Progress:", status["progress"]))
     for row in rows:
         table.add_row(*row)
+    _parameters_and_outputs(table, obj)
+    return table
+
+
+def _parameters_and_outputs(table: Table, obj: dict[str, Any]) -> None:
+    status = obj.get("status") or {}
     params = ((obj.get("spec") or {}).get("arguments") or {}).get("parameters") or []
     if params:
         table.add_row("Parameters:", "")
@@ -158,7 +165,23 @@ def _header(obj: dict[str, Any], now: datetime) -> Table:
         table.add_row("Outputs:", "")
         for param in outputs:
             table.add_row(f"  {param.get('name')}:", str(param.get("value", "")))
-    return table
+    artifacts = artifact_rows(obj)
+    if artifacts:
+        table.add_row("Output artifacts:", "")
+        for node, name, where in artifacts:
+            table.add_row(f"  {node}:", f"{name}  {where}")
+
+
+def artifact_rows(obj: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(node display name, artifact name, `kind key`) of each stored output artifact."""
+    rows = []
+    for _node_id, node, art in output_artifacts(obj):
+        kind = location_kind(art) or ""
+        location = getattr(art, kind, None)
+        key = getattr(location, "key", None) or getattr(location, "url", None) or ""
+        label = node.get("displayName") or node.get("name") or _node_id
+        rows.append((str(label), art.name, f"{kind}: {key}" if key else kind))
+    return rows
 
 
 def _visible_children(nodes: dict[str, Any], node_id: str) -> list[str]:

@@ -11,8 +11,8 @@ import click
 from cli.app import App
 from cli.output import show, show_data
 from cli.workflows import app_of, finish
+from workflow_engine.controller import deletion_collector, parse_duration
 from workflow_engine.controller import operations as ops
-from workflow_engine.controller import parse_duration
 
 
 @click.command()
@@ -38,12 +38,23 @@ def delete(
         completed=completed,
         older=parse_duration(older, "--older") if older else None,
         now=app.now(),
+        before_delete=_collect_artifacts(app),
     )
     app.ensure_controller()
     for name in deleted:
         show(f"workflow {name} deleted")
     if not deleted:
         show("No workflows deleted")
+
+
+def _collect_artifacts(app: App) -> Callable[[dict], None]:
+    collect = deletion_collector(app.store, app.default_repository)
+
+    def before_delete(obj: dict) -> None:
+        for failure in collect(obj):
+            click.echo(f"warning: {obj['metadata']['name']}: artifact GC: {failure}", err=True)
+
+    return before_delete
 
 
 @click.command()

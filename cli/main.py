@@ -18,9 +18,10 @@ from collections.abc import Mapping
 import click
 
 from cli.app import App
+from cli.artifacts import cp, secret
 from cli.errors import WfGroup
 from cli.lifecycle import COMMANDS as LIFECYCLE
-from cli.system import completion, controller, version
+from cli.system import completion, controller, node, version
 from cli.templates import template
 from cli.workflows import COMMANDS
 from workflow_engine.controller import FileEventLog, FileLogs, embedded, finished_pods
@@ -47,6 +48,7 @@ def app_from_env(env: Mapping[str, str]) -> App:
         ),
         describe=lambda: embedded.describe(paths),
         events=FileEventLog(paths.events),
+        default_repository=embedded.artifact_repository(paths),
     )
 
 
@@ -65,7 +67,17 @@ def cli(ctx: click.Context, debug: bool, namespace: str | None) -> None:
     ctx.call_on_close(app.close)
 
 
-for _command in (*COMMANDS, *LIFECYCLE, template, controller, version, completion):
+for _command in (
+    *COMMANDS,
+    *LIFECYCLE,
+    cp,
+    secret,
+    template,
+    controller,
+    node,
+    version,
+    completion,
+):
     cli.add_command(_command)
 
 

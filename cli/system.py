@@ -1,12 +1,18 @@
-"""`wf controller`, `wf version`, `wf completion`: the commands about `wf` itself."""
+"""`wf controller`, `wf node`, `wf version`, `wf completion`: the commands about `wf`
+itself and the processes it runs."""
 
 from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
 
 import click
 from click.shell_completion import get_completion_class
 
 from cli.output import show, show_data
 from cli.workflows import app_of
+from workflow_engine.runtime.kubernetes_node import default_node_state_dir, serve_node
 
 
 @click.command()
@@ -23,6 +29,70 @@ def controller(ctx: click.Context, idle_exit: float | None) -> None:
     if app.run_controller is None:
         raise click.UsageError("no embedded controller here")
     ctx.exit(app.run_controller(idle_exit))
+
+
+@click.command()
+@click.option(
+    "--kubeconfig",
+    envvar="KUBECONFIG",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="the cluster to join (default: $KUBECONFIG)",
+)
+@click.option(
+    "--name",
+    default=lambda: socket.gethostname().lower(),
+    show_default="the host name",
+    help="the Node's name",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="default: <wf state dir>/node/<name>",
+)
+@click.option("--address", default="127.0.0.1", show_default=True, help="the Node's InternalIP")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="kubelet API port (0: any)")
+@click.option("--tls-cert-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--tls-private-key-file", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--slots", type=click.IntRange(min=1), help="pods run at once (default: 4 per CPU)")
+@click.option(
+    "--sandbox", type=click.Choice(["overlay", "plain", "auto"]), default="auto", show_default=True
+)
+@click.pass_context
+def node(
+    ctx: click.Context,
+    kubeconfig: str,
+    name: str,
+    state_dir: Path | None,
+    address: str,
+    port: int,
+    tls_cert_file: Path | None,
+    tls_private_key_file: Path | None,
+    slots: int | None,
+    sandbox: str,
+) -> None:
+    """Run a Kubernetes node whose pods run as local processes (Ctrl-C stops it)."""
+    if (tls_cert_file is None) != (tls_private_key_file is None):
+        raise click.UsageError("--tls-cert-file and --tls-private-key-file go together")
+    root = app_of(ctx).state_dir
+    state = state_dir or (
+        root / "node" / name if root else default_node_state_dir(name, os.environ)
+    )
+    ctx.exit(
+        serve_node(
+            kubeconfig,
+            name,
+            state,
+            address=address,
+            port=port,
+            tls_cert=tls_cert_file,
+            tls_key=tls_private_key_file,
+            slots=slots,
+            sandbox=sandbox,  # type: ignore[arg-type]
+        )
+    )
 
 
 @click.command()

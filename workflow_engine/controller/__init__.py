@@ -5,18 +5,25 @@ functions the CLI calls.
     reconcile, loop                  one reconcile; the loop around it
     statuscache, serialized, events  status writes, in-process write queueing, events
     embedded                         state directory wiring, lock, on-demand start
+    repositories, volumes            artifact repository per workflow, GC; volume variables
+    secrets                          `wf secret`
     operations, submit, templates,   what `wf` does: submit, list, get, wait, retry,
     names, logs, resolver            delete, templates, logs, name resolution
 
 The CLI imports these names only.
 """
 
-from workflow_engine.controller import embedded, operations, templates
+from workflow_engine.controller import embedded, operations, secrets, templates
 from workflow_engine.controller.embedded import ControllerRunning, EmbeddedOptions, StatePaths
 from workflow_engine.controller.events import Event, EventLog, FileEventLog, MemoryEventLog
 from workflow_engine.controller.logs import FileLogs, LogSource, finished_pods, workflow_logs
 from workflow_engine.controller.names import parse_duration, parse_labels, parse_selector
 from workflow_engine.controller.operations import OperationError
+from workflow_engine.controller.repositories import (
+    ArtifactWiring,
+    copy_outputs,
+    deletion_collector,
+)
 from workflow_engine.controller.resolver import StoreResolver
 from workflow_engine.controller.submit import (
     SubmitOptions,
@@ -27,6 +34,7 @@ from workflow_engine.controller.submit import (
 )
 
 __all__ = [
+    "ArtifactWiring",
     "ControllerRunning",
     "EmbeddedOptions",
     "Event",
@@ -39,6 +47,8 @@ __all__ = [
     "StatePaths",
     "StoreResolver",
     "SubmitOptions",
+    "copy_outputs",
+    "deletion_collector",
     "embedded",
     "finished_pods",
     "operations",
@@ -47,6 +57,7 @@ __all__ = [
     "parse_labels",
     "parse_parameter",
     "parse_selector",
+    "secrets",
     "submit_from",
     "submit_text",
     "templates",

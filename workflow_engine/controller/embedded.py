@@ -16,7 +16,6 @@ exits by itself after `idle_exit` idle seconds (no unfinished workflow, no live 
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 import signal
@@ -31,13 +30,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from executor.handler import make_container_handler
+from workflow_engine.artifacts import REPOSITORIES_FILE, ArtifactRepository, load_repositories_file
 from workflow_engine.controller.clock import Clock, SystemClock
 from workflow_engine.controller.events import FileEventLog
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
 from workflow_engine.controller.loop import Controller, LoopOptions
 from workflow_engine.controller.reconcile import Engine, Reconciler
+from workflow_engine.controller.repositories import ArtifactWiring
 from workflow_engine.controller.serialized import SerializedWrites
 from workflow_engine.controller.statuscache import StatusSerializer
+from workflow_engine.controller.volumes import VolumeSubstitution
 from workflow_engine.engine import operate
 from workflow_engine.engine.decision import CreatePod
 from workflow_engine.errors import WorkflowEngineError
@@ -156,26 +158,35 @@ class ControllerLock:
 # -- building and running ------------------------------------------------------------------
 
 
-def make_engine(paths: StatePaths) -> Engine:
-    config = PodConfig(
-        artifact_repository=json.dumps(artifact_repository(paths), separators=(",", ":")),
-        executor_command=(EXECUTOR_COMMAND,),
+def load_wiring(paths: StatePaths, store: Store | None = None) -> ArtifactWiring:
+    """The artifact repositories of this state directory (read once, at start): the
+    ConfigMaps of `<state>/artifact-repositories.yaml`, the local directory as default."""
+    return ArtifactWiring(
+        load_repositories_file(paths.root / REPOSITORIES_FILE),
+        ArtifactRepository.model_validate(artifact_repository(paths)),
+        PodConfig(executor_command=(EXECUTOR_COMMAND,)),
+        store,
     )
+
+
+def make_engine(paths: StatePaths, wiring: ArtifactWiring | None = None) -> Engine:
+    wiring = wiring or load_wiring(paths)
+    volumes = VolumeSubstitution()
 
     def pod(wf: Workflow, action: CreatePod, now: datetime) -> dict[str, Any]:
         return build_pod(
-            wf,
+            volumes.apply(wf),
             action.template,
             node_id=action.node_id,
             node_name=action.node_name,
             pod_name=action.pod_name,
             now=now,
             deadline=action.deadline,
-            config=config,
+            config=wiring.pod_config(wf),
         )
 
     return Engine(
-        operate=operate,
+        operate=wiring.wrap(operate),
         status_to_dict=StatusSerializer(),
         status_from_dict=status_from_dict,
         build_pod=pod,
@@ -200,7 +211,7 @@ def build_controller(
     reconciler = Reconciler(
         store,
         runtime,
-        make_engine(paths),
+        make_engine(paths, load_wiring(paths, store)),
         clock,
         FileEventLog(paths.events),
         PodIndex(),

@@ -272,9 +272,11 @@ def delete(
     completed: bool = False,
     older: timedelta | None = None,
     now: datetime | None = None,
+    before_delete: Callable[[Obj], None] | None = None,
 ) -> list[str]:
     """Delete workflows (by name, all, the completed ones, or those older than
-    `older`) and their TaskResults; returns the names deleted."""
+    `older`) and their TaskResults; returns the names deleted. `before_delete` sees
+    each workflow (nodes expanded) first: artifact GC at deletion."""
     if everything or completed or older is not None:
         targets = store.list(WORKFLOW_KIND, namespace).items
         if completed:
@@ -286,6 +288,8 @@ def delete(
     deleted = []
     for obj in targets:
         meta = obj["metadata"]
+        if before_delete is not None:
+            before_delete(expand_nodes(obj))
         try:
             store.delete(WORKFLOW_KIND, meta["name"], meta.get("namespace") or namespace)
         except NotFound:

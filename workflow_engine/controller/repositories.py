@@ -1,0 +1,229 @@
+"""Each workflow's artifact repository, its pods' PodConfig, and artifact GC.
+
+Sits in the controller between the engine and the artifacts room. `ArtifactWiring` is
+built once per controller (the repositories file read at start, the built-in default
+as fallback) and wraps the engine:
+
+- `operate`: before a workflow's first decision the repository is chosen
+  (`choose_repository`: `spec.artifactRepositoryRef`, else the namespace's default,
+  else the fallback) and recorded in `status.artifactRepositoryRef`; from then on the
+  workflow keeps the recorded one (`repository_of`). An unknown ref makes the
+  workflow Error with the reason. When a decision completes a workflow whose artifacts
+  ask for `OnWorkflowCompletion`, the objects are deleted (`collect_workflow`) and the
+  status written with them is marked.
+- `pod_config`: the PodConfig of that workflow's pods (WF_ARTIFACT_REPOSITORY).
+- `collect_before_deletion`: what `wf delete` runs before a workflow goes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from executor.secrets import StoreSecrets
+from workflow_engine.artifacts import (
+    ArtifactRepository,
+    Downloaded,
+    GCReport,
+    NoSecrets,
+    RepositoryConfig,
+    SecretResolver,
+    choose_repository,
+    collect_workflow,
+    default_drivers,
+    download_outputs,
+    repository_of,
+)
+from workflow_engine.artifacts.gc import Event
+from workflow_engine.engine.decision import Decision, EmitEvent
+from workflow_engine.errors import NotFound, WorkflowEngineError
+from workflow_engine.podbuilder import PodConfig
+from workflow_engine.spec.models import Workflow, WorkflowStatus
+from workflow_engine.spec.status_codec import status_from_dict
+from workflow_engine.store.base import Obj, Store
+
+log = logging.getLogger(__name__)
+
+COMPLETED_PHASES = frozenset({"Succeeded", "Failed", "Error"})
+GC_STRATEGIES = frozenset({"OnWorkflowCompletion", "OnWorkflowDeletion"})
+_CACHE_LIMIT = 256
+
+Operate = Callable[..., Decision]
+DeletionHook = Callable[[Obj], list[str]]
+
+
+class ArtifactWiring:
+    def __init__(
+        self,
+        config: RepositoryConfig,
+        fallback: ArtifactRepository,
+        base: PodConfig,
+        store: Store | None = None,
+    ) -> None:
+        self.config = config
+        self.fallback = fallback
+        self.base = base
+        self.store = store
+        self._configs: dict[str, PodConfig] = {}
+
+    # -- the repository of a workflow -------------------------------------------------
+
+    def recorded(self, status: WorkflowStatus | None) -> dict[str, Any] | None:
+        ref = status.artifact_repository_ref if status is not None else None
+        if ref is None or ref.artifact_repository is None:
+            return None
+        return ref.to_dict()
+
+    def with_repository(self, wf: Workflow) -> Workflow:
+        """`wf` with `status.artifactRepositoryRef` set (chosen now if not recorded).
+        Raises PermanentError when the ref names no repository."""
+        if self.recorded(wf.status) is not None:
+            return wf
+        ns = wf.metadata.namespace or "default"
+        choice = choose_repository(self.config, wf.spec.artifact_repository_ref, ns, self.fallback)
+        status = (wf.status or WorkflowStatus()).to_dict()
+        status["artifactRepositoryRef"] = choice.status_ref()
+        return wf.model_copy(update={"status": WorkflowStatus.model_validate(status)})
+
+    def pod_config(self, wf: Workflow) -> PodConfig:
+        ref = self.recorded(wf.status) or {}
+        text = json.dumps(
+            ref.get("artifactRepository") or self.fallback.to_dict(), separators=(",", ":")
+        )
+        found = self._configs.get(text)
+        if found is None:
+            if len(self._configs) >= _CACHE_LIMIT:
+                self._configs.clear()
+            found = self._configs[text] = replace(self.base, artifact_repository=text)
+        return found
+
+    # -- the engine, wrapped ------------------------------------------------------------
+
+    def wrap(self, operate: Operate) -> Operate:
+        def wrapped(wf: Workflow, observed: Any, now: datetime, *rest: Any) -> Decision:
+            if (wf.status is None or wf.status.phase not in COMPLETED_PHASES) and self.recorded(
+                wf.status
+            ) is None:
+                try:
+                    wf = self.with_repository(wf)
+                except WorkflowEngineError as exc:
+                    return _error(wf, now, str(exc))
+            decision = operate(wf, observed, now, *rest)
+            if decision.status.phase in COMPLETED_PHASES and self._gc_due(wf, decision.status):
+                decision = self._collect(wf, decision)
+            return decision
+
+        return wrapped
+
+    def _gc_due(self, wf: Workflow, status: WorkflowStatus) -> bool:
+        gc = status.artifact_gc_status
+        processed = ((gc.to_dict() if gc is not None else {}) or {}).get("strategiesProcessed")
+        if (processed or {}).get("OnWorkflowCompletion"):
+            return False
+        return wants_gc(wf.spec.to_dict())
+
+    def _collect(self, wf: Workflow, decision: Decision) -> Decision:
+        obj = {
+            "metadata": wf.metadata.to_dict(),
+            "spec": wf.spec.to_dict(),
+            "status": decision.status.to_dict(),
+        }
+        report, status = self.collect(obj, "completion")
+        actions = list(decision.actions)
+        if report.deleted:
+            actions.append(
+                EmitEvent("ArtifactGCCompleted", f"deleted {len(report.deleted)} artifact(s)")
+            )
+        for _item, reason in report.failed:
+            actions.append(EmitEvent("ArtifactGCFailed", reason, "Warning"))
+        return replace(decision, status=status_from_dict(status), actions=tuple(actions))
+
+    def collect(self, obj: Mapping[str, Any], event: Event) -> tuple[GCReport, dict[str, Any]]:
+        ns = (obj.get("metadata") or {}).get("namespace") or "default"
+        secrets: SecretResolver = (
+            StoreSecrets(self.store, ns) if self.store is not None else NoSecrets()
+        )
+        return collect_workflow(obj, repository_of(obj, self.fallback), secrets, event)
+
+    def collect_before_deletion(self, obj: Obj) -> list[str]:
+        """Delete what a workflow's artifacts owe at deletion (OnWorkflowDeletion, and
+        OnWorkflowCompletion not done yet); returns the failures, one line each."""
+        if not wants_gc(obj.get("spec") or {}):
+            return []
+        report, _status = self.collect(obj, "deletion")
+        return [reason for _item, reason in report.failed]
+
+
+def wants_gc(spec: Mapping[str, Any]) -> bool:
+    """Does any strategy in the spec ask for collection (workflow-level or an output
+    artifact's own)? Cheap: read once per completion, not per reconcile."""
+    if ((spec.get("artifactGC") or {}).get("strategy") or "") in GC_STRATEGIES:
+        return True
+    for tmpl in spec.get("templates") or ():
+        for art in ((tmpl or {}).get("outputs") or {}).get("artifacts") or ():
+            if ((art.get("artifactGC") or {}).get("strategy") or "") in GC_STRATEGIES:
+                return True
+    return False
+
+
+def _error(wf: Workflow, now: datetime, message: str) -> Decision:
+    status = wf.status or WorkflowStatus()
+    update: dict[str, Any] = {"phase": "Error", "message": message, "finished_at": now}
+    if status.started_at is None:
+        update["started_at"] = now
+    return Decision(
+        status=status.model_copy(update=update),
+        actions=(EmitEvent("WorkflowFailed", message, "Warning"),),
+    )
+
+
+# -- what `wf` calls -------------------------------------------------------------------
+
+
+def _fallback(default: Mapping[str, Any] | None) -> ArtifactRepository | None:
+    return ArtifactRepository.model_validate(default) if default else None
+
+
+def secrets_of(store: Store, obj: Mapping[str, Any]) -> SecretResolver:
+    return StoreSecrets(store, (obj.get("metadata") or {}).get("namespace") or "default")
+
+
+def copy_outputs(
+    store: Store,
+    obj: Obj,
+    default: Mapping[str, Any] | None,
+    dest: Path,
+    *,
+    node: str | None = None,
+    artifact_name: str | None = None,
+) -> list[Downloaded]:
+    """`wf cp`: the workflow's output artifacts (all, one node's, or by name) fetched
+    from the repository it recorded (else `default`) to `dest`."""
+    repository = repository_of(obj, _fallback(default))  # type: ignore[arg-type]
+    drivers = default_drivers(repository, secrets_of(store, obj))
+    found = download_outputs(obj, drivers, dest, node=node, artifact_name=artifact_name)
+    if not found:
+        what = f" named {artifact_name!r}" if artifact_name else ""
+        where = f" of node {node!r}" if node else ""
+        name = obj["metadata"]["name"]
+        raise NotFound(f"workflow {name!r} has no stored output artifact{what}{where}")
+    return found
+
+
+def deletion_collector(store: Store, default: Mapping[str, Any] | None) -> DeletionHook:
+    """What `operations.delete` runs before each workflow goes: its artifacts' deletion-
+    time collection; returns the failures (the workflow is deleted anyway)."""
+    fallback = _fallback(default)
+
+    def collect(obj: Obj) -> list[str]:
+        if fallback is None and not (obj.get("status") or {}).get("artifactRepositoryRef"):
+            return []
+        wiring = ArtifactWiring(RepositoryConfig(), fallback, PodConfig(), store)  # type: ignore[arg-type]
+        return wiring.collect_before_deletion(obj)
+
+    return collect
