@@ -121,6 +121,15 @@ class _Dag:
             all_failed=bool(phases) and all(p == "Failed" for p in phases),
         )
 
+    def _deps_settled(self, task: DAGTask) -> bool:
+        """False when a dependency has no node yet or is unsettled: `decide` waits."""
+        prefix, lookup = f"{self.node.name}.", self.run.by_name
+        for dep in self.plan.deps[task.name]:
+            node = lookup(prefix + dep)
+            if node is None or not settled(node):
+                return False
+        return True
+
     def decide(self, task: DAGTask) -> bool | None:
         """Argo's evaluateDependsLogic: None while waiting, else whether to run."""
         outcomes: dict[str, Outcome] = {}
@@ -340,9 +349,18 @@ class _Dag:
         position = {t.name: i for i, t in enumerate(order)}
         dependants: dict[str, list[str]] | None = None
         todo = order
+        prefix, lookup = f"{self.node.name}.", self.run.by_name
         while todo:
             again: set[str] = set()
             for task in todo:
+                # Fast exits for what most tasks of a long DAG are on most calls (done,
+                # or waiting on a dependency): the outcome `execute_task` would reach.
+                node = lookup(prefix + task.name)
+                if node is None:
+                    if not self._deps_settled(task):
+                        continue
+                elif node.phase in FULFILLED_PHASES and not (task.hooks or task.on_exit):
+                    continue
                 if not self.execute_task(task):
                     continue
                 if dependants is None:
