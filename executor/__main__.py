@@ -14,6 +14,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from executor.command import DEFAULT_SEARCH_PATH
 from executor.config import ExecutorConfig
 from executor.kubeenv import command_line
 from executor.sandbox import FORWARDED_SIGNALS, LocalSandbox
@@ -41,7 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signum, lambda n, _frame: sandbox.forward(n))
     try:
         drivers = default_drivers(config.repository, StoreSecrets(store, config.namespace))
-        return execute(config, command, sandbox, store, drivers)
+        path = environ.get("PATH") or DEFAULT_SEARCH_PATH
+        return execute(config, command, sandbox, store, drivers, path)
     finally:
         store.close()
 

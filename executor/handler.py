@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from executor.command import DEFAULT_SEARCH_PATH
 from executor.config import ExecutorConfig
 from executor.kubeenv import literal_env, user_argv
 from executor.secrets import StoreSecrets
@@ -67,6 +68,7 @@ def make_container_handler(
             # Without a valid configuration there is no node to report to.
             sandbox.log(f"wf-exec: {exc}")
             return EXECUTOR_FAILED
-        return execute(config, argv, sandbox, store, drivers_for(config))
+        path = env.get("PATH") or DEFAULT_SEARCH_PATH
+        return execute(config, argv, sandbox, store, drivers_for(config), path)
 
     return handle

@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from executor.command import DEFAULT_SEARCH_PATH, start_failure
 from executor.config import ExecutorConfig
 from executor.inputs import fetch_inputs, stage_script
 from executor.logs import LOGS_FILE, logs_wanted, save_logs
@@ -43,8 +44,10 @@ def execute(
     sandbox: Sandbox,
     store: Store,
     drivers: Drivers,
+    search_path: str = DEFAULT_SEARCH_PATH,
 ) -> int:
-    """Run one pod's main command with its inputs and outputs; returns its exit code."""
+    """Run one pod's main command with its inputs and outputs; returns its exit code.
+    `search_path`: the container's PATH, to tell a missing command from a failing one."""
     template = config.template
     try:
         for note in fetch_inputs(template, sandbox, drivers):
@@ -62,6 +65,11 @@ def execute(
             run = sandbox.run(argv, {}, None, stdout_limit=RESULT_LIMIT)
         else:
             run = sandbox.run(argv, {}, None, stdout_limit=RESULT_LIMIT, capture=capture)
+        missing = start_failure(argv, run.exit_code, sandbox, search_path)
+        if missing is not None:
+            sandbox.log(f"wf-exec: {missing}")
+            _report(config, store, sandbox, {"exitCode": str(run.exit_code)}, missing, error=True)
+            return run.exit_code
         try:
             collected = _collect(config, sandbox, drivers, run)
         except Exception as exc:  # any collection failure must still become a report

@@ -153,3 +153,12 @@ def test_workflow_parameters_in_volumes(stack: Embedded, tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     assert (target / "file.txt").read_text() == "written\n"
     assert not Path("{{workflow.parameters.dir}}").exists()
+
+
+def test_a_missing_command_says_what_is_missing(stack: Embedded) -> None:
+    result = stack.wf("submit", str(WIRING / "missing-command.yaml"), "--wait", "-o", "json")
+    assert result.exit_code == 1
+    obj = json.loads(result.output)
+    [node] = [n for n in obj["status"]["nodes"].values() if n["type"] == "Pod"]
+    assert node["phase"] == "Error"
+    assert 'exec: "nosuchcmd-wf-test": executable file not found in $PATH' in node["message"]
