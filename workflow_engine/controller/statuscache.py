@@ -6,8 +6,9 @@ decision to the next, so each node's JSON is cached against the node object itse
 1,000-node workflow whose one node changed costs one node's serialization, not 1,000.
 
 Large node maps are stored as `compressedNodes` (gzip + base64 of the nodes' JSON, as
-Argo and `status_codec` do, at a faster gzip level): the store then writes, returns and
-watches a 20 KiB document instead of a 400 KiB one. Every reader accepts both forms
+Argo and `status_codec` do, at a faster gzip level, one gzip member per run of nodes so
+unchanged runs are not compressed again): the store then writes, returns and watches a
+20 KiB document instead of a 400 KiB one. Every reader accepts both forms
 (`status_codec.status_from_dict`, `operations.expand_nodes`).
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import operator
 import threading
 from typing import Any
 
@@ -23,6 +25,7 @@ from workflow_engine.spec.models import NodeStatus, WorkflowStatus
 
 DEFAULT_LIMIT = 200_000  # cached nodes; past it the cache starts again
 COMPRESS_OVER = 16 * 1024  # bytes of node JSON (about 50 nodes)
+CHUNK = 64  # nodes per gzip member of compressedNodes
 
 
 class StatusSerializer:
@@ -33,6 +36,8 @@ class StatusSerializer:
         # node id -> (the node object serialized, its dict, `"id":{json}`). A hit needs
         # the very same object, so ids shared by two namespaces' workflows only cost a miss.
         self._nodes: dict[str, tuple[NodeStatus, dict[str, Any], str]] = {}
+        # (first node id, position) -> (the run's node objects, closes the map, member)
+        self._members: dict[tuple[str, int], tuple[tuple[NodeStatus, ...], bool, bytes]] = {}
 
     def __call__(self, status: WorkflowStatus) -> dict[str, Any]:
         data = status.model_copy(update={"nodes": None, "compressed_nodes": None}).to_dict()
@@ -55,7 +60,38 @@ class StatusSerializer:
         if sum(map(len, pieces)) <= self._compress_over:
             data["nodes"] = dict(zip(nodes, (c[1] for c in entries), strict=True))
             return data
-        text = "{" + ",".join(pieces) + "}"
-        packed = gzip.compress(text.encode(), compresslevel=1, mtime=0)
-        data["compressedNodes"] = base64.b64encode(packed).decode()
+        data["compressedNodes"] = base64.b64encode(self._pack(nodes, entries)).decode()
         return data
+
+    def _pack(
+        self, nodes: dict[str, NodeStatus], entries: list[tuple[NodeStatus, dict[str, Any], str]]
+    ) -> bytes:
+        """The gzip of `{nodes}` as one gzip member per run of CHUNK nodes (gzip readers,
+        Go's included, read concatenated members as one stream). A member is kept while
+        its nodes are the same objects, so a call recompresses only the runs that hold a
+        changed or new node, not the whole map."""
+        ids = list(nodes)
+        members = []
+        last = len(entries) - 1
+        with self._lock:
+            if len(self._members) > self._limit // CHUNK:
+                self._members.clear()
+            for start in range(0, len(entries), CHUNK):
+                run = tuple(c[0] for c in entries[start : start + CHUNK])
+                closes = start + CHUNK > last
+                key = (ids[start], start)
+                cached = self._members.get(key)
+                if (
+                    cached is None
+                    or cached[1] != closes
+                    or len(cached[0]) != len(run)
+                    or not all(map(operator.is_, cached[0], run))
+                ):
+                    text = ("{" if start == 0 else ",") + ",".join(
+                        c[2] for c in entries[start : start + CHUNK]
+                    )
+                    text += "}" if closes else ""
+                    member = gzip.compress(text.encode(), compresslevel=1, mtime=0)
+                    cached = self._members[key] = (run, closes, member)
+                members.append(cached[2])
+        return b"".join(members)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 
+import pytest
+
 from workflow_engine.controller.operations import expand_nodes
-from workflow_engine.controller.statuscache import StatusSerializer
+from workflow_engine.controller.statuscache import CHUNK, StatusSerializer
 from workflow_engine.spec.models import NodeStatus, Outputs, WorkflowStatus
 from workflow_engine.spec.status_codec import status_from_dict, status_to_dict
 
@@ -50,3 +53,54 @@ def test_large_node_maps_are_compressed_and_read_back() -> None:
     assert status_from_dict(wire) == status_from_dict(status_to_dict(original, 10**9))
     obj = expand_nodes({"status": wire})
     assert obj["status"]["nodes"] == status_to_dict(original, 10**9)["nodes"]
+
+
+@pytest.mark.parametrize(
+    ("count", "change"),
+    [
+        (200, "none"),
+        (200, "first-node"),
+        (200, "last-node"),
+        (200, "append-one"),
+        (128, "append-one"),  # the closing run was full: a new run starts
+        (65, "drop-last"),
+    ],
+    ids=lambda v: str(v),
+)
+def test_compressed_runs_follow_every_change(count: int, change: str) -> None:
+    serialize = StatusSerializer(compress_over=100)
+    nodes = {f"n{i}": node(f"n{i}") for i in range(count)}
+    serialize(status(nodes))
+    if change == "first-node":
+        nodes["n0"] = nodes["n0"].with_phase("Running", NOW)
+    elif change == "last-node":
+        nodes[f"n{count - 1}"] = nodes[f"n{count - 1}"].with_phase("Running", NOW)
+    elif change == "append-one":
+        nodes[f"n{count}"] = node(f"n{count}")
+    elif change == "drop-last":
+        del nodes[f"n{count - 1}"]
+    changed = status(dict(nodes))
+    wire = serialize(changed)
+    assert (
+        expand_nodes({"status": wire})["status"]["nodes"]
+        == (status_to_dict(changed, 10**9)["nodes"])
+    )
+
+
+def test_unchanged_runs_are_not_compressed_again() -> None:
+    serialize = StatusSerializer(compress_over=100)
+    nodes = {f"n{i}": node(f"n{i}") for i in range(CHUNK * 3)}
+    first = serialize(status(nodes))
+    nodes["n0"] = nodes["n0"].with_phase("Running", NOW)
+    second = serialize(status(dict(nodes)))
+    first_bytes = base64.b64decode(first["compressedNodes"])
+    second_bytes = base64.b64decode(second["compressedNodes"])
+    # the first run's member changed; the two later ones are byte-for-byte the same
+    assert first_bytes != second_bytes
+    assert first_bytes.endswith(second_bytes[-len(_tail(first_bytes)) :])
+
+
+def _tail(packed: bytes) -> bytes:
+    """The gzip members after the first one."""
+    second = packed.find(b"\x1f\x8b", 10)
+    return packed[second:]
