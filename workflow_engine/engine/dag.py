@@ -252,20 +252,24 @@ class _Dag:
     def _loop_again(self, task: DAGTask, name: str, group: NodeStatus) -> None:
         """A loop whose group exists: only iterations that may move now are resolved
         (finished ones, ones waiting on their pod and ones parallelism holds back are
-        passed over), so a call costs what changed, not the loop's size."""
+        passed over), so a call costs a lookup per iteration plus what changed."""
         try:
-            todo = iterations(task, self.scope)
+            todo = iterations(task, self.scope, f"{self.node.name}.")
         except (InputError, ExprError, ValueError) as err:
             self.run.mark(group.id, "Error", str(err))
             return
         held = WaitCheck(self.ctx, task, self.tscope, self.node.id, self.opts.on_exit)
-        for item_name, item in todo:
-            child_name = f"{self.node.name}.{item_name}"
-            child = self.run.by_name(child_name)
+        unfinished = False  # an iteration is certainly not settled: the group is not
+        children = self.run.nodes_named([child_name for _, child_name, _ in todo])
+        for (item_name, child_name, item), child in zip(todo, children, strict=True):
             if child is None:
                 if held():
+                    unfinished = True
                     continue
-            elif child.phase in FULFILLED_PHASES or self.ctx.waiting_on_pod(child):
+            elif child.phase in FULFILLED_PHASES:
+                continue
+            elif self.ctx.waiting_on_pod(child):
+                unfinished = unfinished or not child.daemoned
                 continue
             try:
                 resolved = resolve_iteration(task, item_name, item, self.scope)
@@ -273,7 +277,8 @@ class _Dag:
                 self.run.mark(group.id, "Error", str(err))
                 return
             self._iteration(name, child_name, resolved, child)
-        self._settle_loop(group, len(todo))
+        if not unfinished:
+            self._settle_loop(group, len(todo))
 
     def _iteration(
         self, name: str, child_name: str, item: DAGTask, child: NodeStatus | None

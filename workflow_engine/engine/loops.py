@@ -122,31 +122,42 @@ def _pop_artifact_sources(data: dict[str, Any]) -> list[str | None]:
     return [art.pop("from", None) for art in arts]
 
 
-def iterations(holder: H, scope: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
-    """Each iteration's node-name suffix and item, in order, nothing substituted yet.
-    Memoized on the loop's resolved input (a sequence's bounds, a withParam's text):
-    a running loop asks for the same names on every call."""
+Iteration = tuple[str, str, Any]  # node-name suffix, full child node name, item
+
+
+def iterations(holder: H, scope: Mapping[str, Any], prefix: str = "") -> tuple[Iteration, ...]:
+    """Each iteration's node-name suffix, its node's full name (`prefix` + suffix) and
+    its item, in order, nothing substituted yet. Memoized on the loop's resolved input
+    (a sequence's bounds, a withParam's text): a running loop asks for the same names
+    on every call."""
     base = holder.name or ""
     if holder.with_sequence is not None:
         bounds = _sequence_bounds(holder.with_sequence, scope)
-        return () if bounds is None else _sequence_iterations(base, *bounds)
+        return () if bounds is None else _sequence_iterations(prefix, base, *bounds)
     if holder.with_param is not None:
-        return _param_iterations(base, substitute(holder.with_param, scope, strict=True))
-    return _named(base, items_of(holder, scope))
+        text = substitute(holder.with_param, scope, strict=True)
+        return _param_iterations(prefix, base, text)
+    return _named(prefix, base, items_of(holder, scope))
 
 
 @functools.lru_cache(maxsize=64)
-def _sequence_iterations(base: str, start: int, end: int, fmt: str) -> tuple[tuple[str, Any], ...]:
-    return _named(base, _sequence(start, end, fmt))
+def _sequence_iterations(
+    prefix: str, base: str, start: int, end: int, fmt: str
+) -> tuple[Iteration, ...]:
+    return _named(prefix, base, _sequence(start, end, fmt))
 
 
 @functools.lru_cache(maxsize=64)
-def _param_iterations(base: str, text: str) -> tuple[tuple[str, Any], ...]:
-    return _named(base, _param_items(text))
+def _param_iterations(prefix: str, base: str, text: str) -> tuple[Iteration, ...]:
+    return _named(prefix, base, _param_items(text))
 
 
-def _named(base: str, items: Iterable[Any]) -> tuple[tuple[str, Any], ...]:
-    return tuple((loop_node_name(base, i, item), item) for i, item in enumerate(items))
+def _named(prefix: str, base: str, items: Iterable[Any]) -> tuple[Iteration, ...]:
+    out = []
+    for i, item in enumerate(items):
+        suffix = loop_node_name(base, i, item)
+        out.append((suffix, prefix + suffix, item))
+    return tuple(out)
 
 
 def resolve_iteration(holder: H, name: str, item: Any, scope: Mapping[str, Any]) -> H:
@@ -168,7 +179,7 @@ def expand(holder: H, scope: Mapping[str, Any]) -> list[tuple[str, H]]:
     """The iterations of a looping step or task: (name, resolved holder) in order."""
     return [
         (name, resolve_iteration(holder, name, item, scope))
-        for name, item in iterations(holder, scope)
+        for name, _, item in iterations(holder, scope)
     ]
 
 

@@ -223,10 +223,10 @@ def _expand_step(
         resolved_step = resolved_step.model_copy(update={"arguments": args})
         name = f"{sg.name}.{step.name or ''}"
         return [(name, advance(name, resolved_step))]
-    todo = iterations(step, scope)
+    todo = iterations(step, scope, f"{sg.name}.")
     if not todo:
         return None
-    if ctx.run.by_name(f"{sg.name}.{todo[0][0]}") is None:
+    if ctx.run.by_name(todo[0][1]) is None:
         return [(f"{sg.name}.{n}", advance(f"{sg.name}.{n}", s)) for n, s in expand(step, scope)]
 
     held = WaitCheck(ctx, step, tscope, steps_node.id, opts.on_exit)
@@ -244,7 +244,7 @@ def _expand_step(
 
         return run
 
-    return [(f"{sg.name}.{n}", lazily(f"{sg.name}.{n}", n, item)) for n, item in todo]
+    return [(child, lazily(child, n, item)) for n, child, item in todo]
 
 
 def _run_step(
