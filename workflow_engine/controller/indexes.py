@@ -23,6 +23,7 @@ from workflow_engine.runtime.base import PodObservation
 
 WorkflowKey = tuple[str, str]  # (namespace, name)
 ACTIVE_POD_PHASES = frozenset({"Pending", "Running", "Unknown"})
+ENDED_POD_PHASES = frozenset({"Succeeded", "Failed"})
 
 
 class PodIndex:
@@ -33,6 +34,7 @@ class PodIndex:
         self._by_wf: dict[WorkflowKey, dict[str, PodState]] = {}
         self._versions: dict[WorkflowKey, int] = {}
         self._node_ids: dict[tuple[str, str], str] = {}  # (namespace, pod) -> node id
+        self._ended: dict[WorkflowKey, dict[str, str]] = {}  # ended pods' node ids
 
     def refresh(self, pods: Iterable[PodObservation]) -> set[WorkflowKey]:
         """Take a full observation; return the workflows whose pods changed."""
@@ -91,6 +93,12 @@ class PodIndex:
         if states.get(pod.name) == state:
             return None  # e.g. Pending, as noted when it was created
         states[pod.name] = state
+        ended = self._ended.setdefault(wf, {})
+        node = self._node_ids.get(key)
+        if state.phase in ENDED_POD_PHASES and node is not None:
+            ended[pod.name] = node
+        else:
+            ended.pop(pod.name, None)
         return wf
 
     def _drop_vanished(
@@ -102,19 +110,14 @@ class PodIndex:
             wf_key = self._owner.pop(key, None)
             if wf_key is not None:
                 self._by_wf.get(wf_key, {}).pop(key[1], None)
+                self._ended.get(wf_key, {}).pop(key[1], None)
                 changed.add(wf_key)
                 urgent.add(wf_key)
 
     def finished(self, wf: WorkflowKey) -> list[tuple[str, str]]:
-        """(pod name, node id) of the workflow's ended pods, in one lock."""
+        """(pod name, node id) of the workflow's ended pods (kept as they end)."""
         with self._lock:
-            ids = self._node_ids
-            return [
-                (name, node_id)
-                for name, state in self._by_wf.get(wf, {}).items()
-                if state.phase in ("Succeeded", "Failed")
-                and (node_id := ids.get((wf[0], name))) is not None
-            ]
+            return list(self._ended.get(wf, {}).items())
 
     def note_created(self, wf: WorkflowKey, pod_name: str, node_id: str) -> bool:
         """A pod was just created: until the runtime reports it, show it Pending.
@@ -134,6 +137,7 @@ class PodIndex:
             self._raw.pop((wf[0], pod_name), None)
             self._owner.pop((wf[0], pod_name), None)
             self._node_ids.pop((wf[0], pod_name), None)
+            self._ended.get(wf, {}).pop(pod_name, None)
             if self._by_wf.get(wf, {}).pop(pod_name, None) is not None:
                 self._versions[wf] = self._versions.get(wf, 0) + 1
 
@@ -164,6 +168,7 @@ class PodIndex:
 
     def forget(self, wf: WorkflowKey) -> None:
         with self._lock:
+            self._ended.pop(wf, None)
             for pod_name in self._by_wf.pop(wf, {}):
                 self._node_ids.pop((wf[0], pod_name), None)
             self._versions[wf] = self._versions.get(wf, 0) + 1

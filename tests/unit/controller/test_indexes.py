@@ -120,3 +120,28 @@ def test_finished_lists_ended_pods_with_their_node_ids() -> None:
     index = PodIndex()
     index.refresh_split([DONE, pod("b", "Running"), pod("c", "Failed", 1)])
     assert sorted(index.finished(WF)) == [("a", "id-a"), ("c", "id-c")]
+
+
+@pytest.mark.parametrize(
+    ("then", "left"),
+    [
+        ("nothing", [("a", "id-a")]),
+        ("vanish", []),
+        ("remove", []),
+        ("forget", []),
+        ("rerun", []),  # `wf retry`: the pod is back, running again
+    ],
+    ids=lambda v: str(v),
+)
+def test_finished_follows_every_way_a_pod_leaves(then: str, left: list) -> None:
+    index = PodIndex()
+    index.refresh_split([DONE])
+    if then == "vanish":
+        index.refresh_split([])
+    elif then == "remove":
+        index.remove(WF, "a")
+    elif then == "forget":
+        index.forget(WF)
+    elif then == "rerun":
+        index.refresh_split([pod("a", "Running")])
+    assert index.finished(WF) == left
