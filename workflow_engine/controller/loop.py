@@ -4,7 +4,11 @@ Sits at the top of the controller room. Three kinds of sources mark workflows di
 the store's watch of Workflows (from a resourceVersion; on `Expired` it lists again),
 the store's watch of TaskResults, and the runtime's listener (one `observe()` per
 wake-up, diffed against the last one, so a burst of pod changes costs one observation
-and one reconcile per affected workflow). Requeue timers run on the injected clock.
+and one reconcile per affected workflow). No fixed delay stands between a pod's end and
+the reconcile that starts the next step: changes are only held while a reconcile is in
+flight (it could not take them before it ends), then drained together. Pod starts and
+TaskResults the reconcile already read only refresh what is shown, so they wait for a
+batch. Requeue timers run on the injected clock.
 
 Restart-safe: `start()` lists every workflow, TaskResult and pod before the first
 reconcile, and every unfinished workflow is reconciled once, which rebuilds all state
@@ -48,6 +52,8 @@ class LoopOptions:
     # TaskResult is read by the reconcile its pod's end triggers (this is the fallback).
     started_delay: float = 0.25
     result_delay: float = 0.25
+    # Pod changes wait at most this long for a reconcile in flight to end before they
+    # are observed (when other workflows keep the workers busy).
     max_observe_gap: float = 0.02
     cooldown_factor: float = 1.0
 
@@ -198,6 +204,10 @@ class Controller:
         runtime = self.reconciler.runtime
         while not self._stop.is_set():
             self._pods_dirty.wait(self.options.resync_seconds)
+            # A reconcile in flight cannot take new pod changes before it ends: observing
+            # now would only mark its workflow dirty again. Observe once it is done (or
+            # after a bounded wait, when other workflows keep the workers busy).
+            self.queue.wait_quiet(self.options.max_observe_gap)
             self._pods_dirty.clear()
             if self._stop.is_set():
                 return

@@ -86,6 +86,8 @@ class WorkQueue(Generic[K]):
         `cooldown` seconds when given (so a burst of changes batches into one run)."""
         with self._cond:
             self._processing.discard(key)
+            if not self._processing:
+                self._cond.notify_all()  # wake wait_quiet()
             if key not in self._dirty:
                 return
             if cooldown > 0:
@@ -107,6 +109,14 @@ class WorkQueue(Generic[K]):
     def pending_timers(self) -> int:
         with self._cond:
             return len(self._due)
+
+    def wait_quiet(self, timeout: float) -> bool:
+        """Block until no key is being processed, at most `timeout` seconds; True when
+        quiet. Lets a source batch what arrives during a reconcile instead of handing
+        each change over as it comes (the reconcile could not take it before it ends)."""
+        with self._cond:
+            self._cond.wait_for(lambda: not self._processing or self._shutdown, timeout)
+            return not self._processing
 
     def busy(self) -> bool:
         """True while any key is queued or being processed."""

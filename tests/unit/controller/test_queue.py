@@ -104,3 +104,32 @@ def test_no_cooldown_when_nothing_arrived_meanwhile() -> None:
     queue.get(0)
     queue.done("a", cooldown=0.5)
     assert queue.pending_timers() == 0
+
+
+@pytest.mark.parametrize(
+    ("processing", "done_meanwhile", "quiet"),
+    [(False, False, True), (True, False, False), (True, True, True)],
+    ids=["idle-at-once", "busy-until-timeout", "busy-then-done"],
+)
+def test_wait_quiet_waits_for_the_reconcile_in_flight(
+    processing: bool, done_meanwhile: bool, quiet: bool
+) -> None:
+    queue: WorkQueue[str] = WorkQueue(ManualClock())
+    if processing:
+        queue.add("a")
+        assert queue.get(0) == "a"
+    waiting = threading.Event()
+    result: list[bool] = []
+
+    def source() -> None:
+        waiting.set()
+        result.append(queue.wait_quiet(30.0 if done_meanwhile else 0.05))
+
+    thread = threading.Thread(target=source)
+    thread.start()
+    assert waiting.wait(5)
+    if done_meanwhile:
+        queue.done("a")
+    thread.join(10)
+    assert not thread.is_alive()
+    assert result == [quiet]
