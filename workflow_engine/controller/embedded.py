@@ -30,7 +30,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from executor.handler import make_container_handler
-from workflow_engine.artifacts import REPOSITORIES_FILE, ArtifactRepository, load_repositories_file
+from workflow_engine.artifacts import (
+    REPOSITORIES_FILE,
+    ArtifactRepository,
+    RepositoryConfig,
+    load_repositories_file,
+)
 from workflow_engine.controller.clock import Clock, SystemClock
 from workflow_engine.controller.events import FileEventLog
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
@@ -42,7 +47,7 @@ from workflow_engine.controller.statuscache import StatusSerializer
 from workflow_engine.controller.volumes import VolumeSubstitution
 from workflow_engine.engine import operate
 from workflow_engine.engine.decision import CreatePod
-from workflow_engine.errors import WorkflowEngineError
+from workflow_engine.errors import SpecError, WorkflowEngineError
 from workflow_engine.podbuilder import PodConfig, build_pod
 from workflow_engine.runtime.process import ProcessRuntime
 from workflow_engine.runtime.process.sandbox import probe_overlay
@@ -160,12 +165,20 @@ class ControllerLock:
 
 def load_wiring(paths: StatePaths, store: Store | None = None) -> ArtifactWiring:
     """The artifact repositories of this state directory (read once, at start): the
-    ConfigMaps of `<state>/artifact-repositories.yaml`, the local directory as default."""
+    ConfigMaps of `<state>/artifact-repositories.yaml`, the local directory as default.
+    A malformed file is logged and errors each new workflow with its reason."""
+    broken = None
+    try:
+        config = load_repositories_file(paths.root / REPOSITORIES_FILE)
+    except SpecError as exc:
+        log.error("%s: %s", REPOSITORIES_FILE, exc)
+        config, broken = RepositoryConfig(), "; ".join(str(exc).splitlines())
     return ArtifactWiring(
-        load_repositories_file(paths.root / REPOSITORIES_FILE),
+        config,
         ArtifactRepository.model_validate(artifact_repository(paths)),
         PodConfig(executor_command=(EXECUTOR_COMMAND,)),
         store,
+        broken,
     )
 
 

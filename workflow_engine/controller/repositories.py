@@ -7,10 +7,10 @@ as fallback) and wraps the engine:
 - `operate`: before a workflow's first decision the repository is chosen
   (`choose_repository`: `spec.artifactRepositoryRef`, else the namespace's default,
   else the fallback) and recorded in `status.artifactRepositoryRef`; from then on the
-  workflow keeps the recorded one (`repository_of`). An unknown ref makes the
-  workflow Error with the reason. When a decision completes a workflow whose artifacts
-  ask for `OnWorkflowCompletion`, the objects are deleted (`collect_workflow`) and the
-  status written with them is marked.
+  workflow keeps the recorded one (`repository_of`). An unknown ref, or a malformed
+  repositories file, makes the workflow Error with the reason. When a decision
+  completes a workflow whose artifacts ask for `OnWorkflowCompletion`, the objects
+  are deleted (`collect_workflow`) and the status written with them is marked.
 - `pod_config`: the PodConfig of that workflow's pods (WF_ARTIFACT_REPOSITORY).
 - `collect_before_deletion`: what `wf delete` runs before a workflow goes.
 """
@@ -41,7 +41,7 @@ from workflow_engine.artifacts import (
 )
 from workflow_engine.artifacts.gc import Event
 from workflow_engine.engine.decision import Decision, EmitEvent
-from workflow_engine.errors import NotFound, WorkflowEngineError
+from workflow_engine.errors import NotFound, PermanentError, WorkflowEngineError
 from workflow_engine.podbuilder import PodConfig
 from workflow_engine.spec.models import Workflow, WorkflowStatus
 from workflow_engine.spec.status_codec import status_from_dict
@@ -64,11 +64,13 @@ class ArtifactWiring:
         fallback: ArtifactRepository,
         base: PodConfig,
         store: Store | None = None,
+        broken: str | None = None,
     ) -> None:
         self.config = config
         self.fallback = fallback
         self.base = base
         self.store = store
+        self.broken = broken  # why the repositories file could not be read, if it could not
         self._configs: dict[str, PodConfig] = {}
 
     # -- the repository of a workflow -------------------------------------------------
@@ -84,6 +86,8 @@ class ArtifactWiring:
         Raises PermanentError when the ref names no repository."""
         if self.recorded(wf.status) is not None:
             return wf
+        if self.broken is not None:
+            raise PermanentError(f"artifact repositories: {self.broken}")
         ns = wf.metadata.namespace or "default"
         choice = choose_repository(self.config, wf.spec.artifact_repository_ref, ns, self.fallback)
         status = (wf.status or WorkflowStatus()).to_dict()

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from workflow_engine.artifacts import ArtifactRepository, RepositoryConfig
+from workflow_engine.controller.embedded import StatePaths, load_wiring
 from workflow_engine.controller.repositories import ArtifactWiring, wants_gc
 from workflow_engine.controller.volumes import VolumeSubstitution
 from workflow_engine.engine.decision import Decision, EmitEvent
@@ -196,3 +197,16 @@ def test_workflow_variables_in_volumes(path: str, expected: str) -> None:
     assert out.spec.to_dict()["volumes"] == [{"name": "v", "hostPath": {"path": expected}}]
     if "{{" not in path:
         assert out is wf
+
+
+def test_a_malformed_repositories_file_errors_new_workflows(tmp_path: Path) -> None:
+    (tmp_path / "artifact-repositories.yaml").write_text(
+        "kind: ConfigMap\nmetadata: {name: artifact-repositories}\ndata:\n  x: 'local: 3'\n"
+    )
+    wiring = load_wiring(StatePaths(tmp_path))
+    operate = Recorder()
+    decision = wiring.wrap(operate)(_workflow(), None, NOW, None)
+    assert decision.status.phase == "Error"
+    assert "artifact repositories:" in (decision.status.message or "")
+    assert "artifact-repositories.yaml[0].data.x.local" in (decision.status.message or "")
+    assert operate.seen == []
