@@ -32,6 +32,8 @@ class ContainerRecord:
     finished_at: datetime | None = None
     pids: set[int] = field(default_factory=set)  # process groups to signal
     kill_requested: bool = False
+    killed: bool = False  # kill() sent SIGTERM (with a SIGKILL timer)...
+    forced: bool = False  # ...and the timer fired
     # the shim of a started process container, persisted: a runtime started later on
     # the same state dir finds it again; None while it is starting
     shim: Shim | None = None

@@ -195,8 +195,11 @@ class Supervisor:
     ) -> None:
         self.table.starting -= 1
         c.pids.add(proc.pid)
-        if c.kill_requested:  # deleted or past its deadline while starting
-            kill_group(proc.pid, signal.SIGKILL)
+        if c.kill_requested:  # deleted or past its deadline while starting: its grace
+            # timer is running and SIGKILLs c.pids (the shim returns once the program
+            # runs, so the program may have seen a lot already); closing kills at once
+            later = c.killed and not c.forced and not self.table.closing
+            kill_group(proc.pid, signal.SIGTERM if later else signal.SIGKILL)
         if read_end is None:  # under a shim: it writes the log and the exit code
             started = start_time(proc.pid)
             c.shim = (proc.pid, started, seq) if started is not None else None
@@ -382,11 +385,13 @@ class Supervisor:
         victims = [c for c in targets if c.state == "running"]
         for c in victims:
             c.kill_requested = True
+            c.killed = True
             for pid in list(c.pids):
                 kill_group(pid, signal.SIGTERM)
 
         def force() -> None:
             for c in victims:
+                c.forced = True
                 for pid in list(c.pids):
                     kill_group(pid, signal.SIGKILL)
 
