@@ -214,8 +214,9 @@ class ContainerSandbox:
                     record.runs[index] = (proc.pid, started, seq) if started is not None else None
                     journal.save()
                 record.pids.add(pid)
-                if record.kill_requested:
-                    kill_group(pid, signal.SIGKILL)
+                if record.kill_requested:  # as Supervisor._started: grace unless spent
+                    later = record.killed and not record.forced
+                    kill_group(pid, signal.SIGTERM if later else signal.SIGKILL)
             try:
                 wait_pidfd(pidfd)
             finally:
