@@ -34,6 +34,7 @@ class WorkQueue(Generic[K]):
         self._processing: set[K] = set()
         self._timers: list[tuple[float, int, K]] = []
         self._due: dict[K, float] = {}  # earliest pending timer per key
+        self._rest_until: dict[K, float] = {}  # cooldown after a key's last run
         self._seq = 0
         self._shutdown = False
         clock.on_jump(self.kick)
@@ -52,13 +53,7 @@ class WorkQueue(Generic[K]):
             self.add(key)
             return
         with self._cond:
-            due = self._clock.monotonic() + seconds
-            if self._due.get(key, float("inf")) <= due:
-                return  # an earlier timer will wake it anyway
-            self._due[key] = due
-            self._seq += 1
-            heapq.heappush(self._timers, (due, self._seq, key))
-            self._cond.notify_all()
+            self._timer_locked(key, self._clock.monotonic() + seconds)
 
     def get(self, timeout: float | None = None) -> K | None:
         """The next key to reconcile; None when `timeout` passes first. Raises ShutDown."""
@@ -82,29 +77,24 @@ class WorkQueue(Generic[K]):
                 self._cond.wait(wait)
 
     def done(self, key: K, cooldown: float = 0.0) -> None:
-        """The worker finished `key`. If it was added meanwhile it runs again, after
-        `cooldown` seconds when given (so a burst of changes batches into one run)."""
+        """The worker finished `key`. It runs again when added again, but not before
+        `cooldown` seconds have passed (so the changes of a burst batch into one run
+        instead of one run each); at once when no cooldown is given."""
         with self._cond:
             self._processing.discard(key)
             if not self._processing:
                 self._cond.notify_all()  # wake wait_quiet()
+            if cooldown > 0:
+                self._rest_until[key] = self._clock.monotonic() + cooldown
             if key not in self._dirty:
                 return
-            if cooldown > 0:
-                self._dirty.discard(key)
-                due = self._clock.monotonic() + cooldown
-                if self._due.get(key, float("inf")) > due:
-                    self._due[key] = due
-                    self._seq += 1
-                    heapq.heappush(self._timers, (due, self._seq, key))
-                self._cond.notify_all()
-                return
-            self._queue.append(key)
-            self._cond.notify()
+            self._dirty.discard(key)
+            self._add_locked(key)
 
     def forget_timers(self, key: K) -> None:
         with self._cond:
             self._due.pop(key, None)
+            self._rest_until.pop(key, None)
 
     def pending_timers(self) -> int:
         with self._cond:
@@ -137,10 +127,24 @@ class WorkQueue(Generic[K]):
     def _add_locked(self, key: K) -> None:
         if self._shutdown or key in self._dirty:
             return
+        rest = self._rest_until.get(key)
+        if rest is not None and key not in self._processing:
+            if rest > self._clock.monotonic():
+                self._timer_locked(key, rest)  # resting after its last run
+                return
+            del self._rest_until[key]
         self._dirty.add(key)
         if key not in self._processing:
             self._queue.append(key)
             self._cond.notify()
+
+    def _timer_locked(self, key: K, due: float) -> None:
+        if self._due.get(key, float("inf")) <= due:
+            return  # an earlier timer will wake it anyway
+        self._due[key] = due
+        self._seq += 1
+        heapq.heappush(self._timers, (due, self._seq, key))
+        self._cond.notify_all()
 
     def _fire_timers(self) -> None:
         now = self._clock.monotonic()

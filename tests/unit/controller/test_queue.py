@@ -107,6 +107,29 @@ def test_no_cooldown_when_nothing_arrived_meanwhile() -> None:
 
 
 @pytest.mark.parametrize(
+    ("cooldown", "added_after", "waits"),
+    [(0.5, 0.2, 0.3), (0.5, 0.6, 0.0), (0.0, 0.0, 0.0)],
+    ids=["within-cooldown-waits-the-rest", "after-cooldown-at-once", "no-cooldown"],
+)
+def test_a_key_added_soon_after_its_run_waits_out_the_cooldown(
+    cooldown: float, added_after: float, waits: float
+) -> None:
+    clock = ManualClock()
+    queue: WorkQueue[str] = WorkQueue(clock)
+    queue.add("a")
+    queue.get(0)
+    queue.done("a", cooldown=cooldown)
+    clock.advance(added_after)
+    queue.add("a")
+    queue.add("b")  # other keys are not held back
+    assert queue.get(0) == ("b" if waits else "a")
+    if waits:
+        assert queue.get(0) is None
+        clock.advance(waits)
+        assert queue.get(0) == "a"
+
+
+@pytest.mark.parametrize(
     ("processing", "done_meanwhile", "quiet"),
     [(False, False, True), (True, False, False), (True, True, True)],
     ids=["idle-at-once", "busy-until-timeout", "busy-then-done"],
