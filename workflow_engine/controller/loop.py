@@ -240,8 +240,9 @@ class Controller:
                 log.exception("reconcile of %s/%s failed; retrying", *key)
                 self.queue.add_after(key, self.options.error_backoff)
             finally:
-                # Changes that arrived during an expensive reconcile wait as long again,
-                # so a big workflow is reconciled once per batch, not once per pod.
+                # The workflow rests as long as this reconcile took before the next one
+                # (whatever wakes it): a big workflow is reconciled once per batch of
+                # changes, not once per pod, and a small one loses next to nothing.
                 cost = time.perf_counter() - started
                 self.queue.done(key, min(cost * self.options.cooldown_factor, 0.05))
 
