@@ -4,6 +4,7 @@ hook expressions, valueFrom.expression). The engine uses the layer only through 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +43,12 @@ def evaluate_when(text: str) -> bool:
 
 
 def depends_names(text: str) -> list[str]:
-    return sorted(_expr.parse_depends(text).task_names)
+    return list(_depends_names(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _depends_names(text: str) -> tuple[str, ...]:
+    return tuple(sorted(_expr.parse_depends(text).task_names))
 
 
 def evaluate_depends(text: str, outcomes: Mapping[str, Outcome]) -> bool:
