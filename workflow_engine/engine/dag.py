@@ -121,14 +121,15 @@ class _Dag:
             all_failed=bool(phases) and all(p == "Failed" for p in phases),
         )
 
-    def _deps_settled(self, task: DAGTask) -> bool:
-        """False when a dependency has no node yet or is unsettled: `decide` waits."""
-        prefix, lookup = f"{self.node.name}.", self.run.by_name
-        for dep in self.plan.deps[task.name]:
-            node = lookup(prefix + dep)
-            if node is None or not settled(node):
-                return False
-        return True
+    def _may_be_ready(self, task: DAGTask) -> bool:
+        """False when the task's first dependency has no node yet or is unsettled, so
+        `decide` would wait. One lookup, not all: a wide fan-in is decided once, by
+        `decide`, when this passes."""
+        deps = self.plan.deps[task.name]
+        if not deps:
+            return True
+        node = self.run.by_name(f"{self.node.name}.{deps[0]}")
+        return node is not None and settled(node)
 
     def decide(self, task: DAGTask) -> bool | None:
         """Argo's evaluateDependsLogic: None while waiting, else whether to run."""
@@ -362,7 +363,7 @@ class _Dag:
                 # or waiting on a dependency): the outcome `execute_task` would reach.
                 node = lookup(prefix + task.name)
                 if node is None:
-                    if not self._deps_settled(task):
+                    if not self._may_be_ready(task):
                         continue
                 elif node.phase in FULFILLED_PHASES and not (task.hooks or task.on_exit):
                     continue
