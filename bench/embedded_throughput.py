@@ -32,7 +32,9 @@ import yaml
 
 from workflow_engine.controller.embedded import EmbeddedOptions, StatePaths, build_controller
 from workflow_engine.controller.operations import wait
+from workflow_engine.controller.reconcile import WORKFLOW_KIND, is_completed
 from workflow_engine.controller.submit import SubmitOptions, submit_text
+from workflow_engine.errors import Expired
 from workflow_engine.store import SqliteStore
 
 SLOTS = 8
@@ -145,14 +147,34 @@ class Stack:
         text = yaml.safe_dump(doc)
         start, cpu = time.perf_counter(), _cpu()
         [obj] = submit_text(self.store, text, "bench", SubmitOptions(), datetime.now(UTC))
-        final = wait(self.store, obj["metadata"]["name"])
-        return time.perf_counter() - start, _cpu() - cpu, final["status"]["phase"]
+        phase = wait_phase(self.store, obj["metadata"]["name"])
+        return time.perf_counter() - start, _cpu() - cpu, phase
 
     def close(self) -> None:
         self.controller.signal_stop()
         for item in reversed(self._closers):
             item.close()
         self.controller.stop()
+
+
+def wait_phase(store: SqliteStore, name: str) -> str:
+    """The workflow's final phase. Unlike `operations.wait` (which inflates each copy's
+    compressed nodes, about 4 ms of this process's CPU per change at 1,000 nodes, on
+    the cores the controller needs) this only reads the phase."""
+    version = None
+    while True:
+        obj = store.get(WORKFLOW_KIND, name, "default") if version is None else None
+        if obj is not None:
+            if is_completed(obj):
+                return obj["status"]["phase"]
+            version = obj["metadata"]["resourceVersion"]
+        try:
+            for event in store.watch(WORKFLOW_KIND, "default", version, timeout=1.0):
+                version = event.object["metadata"]["resourceVersion"]
+                if event.object["metadata"]["name"] == name and is_completed(event.object):
+                    return event.object["status"]["phase"]
+        except Expired:
+            version = None
 
 
 def peak_rss(root: Path, workflows: int, sandbox: str) -> tuple[float, float, int]:

@@ -3,8 +3,9 @@ and report the CPU time spent in `operate()` (a script that prints figures, not 
 
     .venv/bin/python bench/engine_scale.py [--quick]
 
-Shapes: fan-out/fan-in of 1,000 and 10,000 tasks, a chain of 1,000, 10 layers of
-100 fully connected, and the stored size of a 5,000-node status.
+Shapes: fan-out/fan-in of 1,000 and 10,000 tasks, a loop of 1,000 at parallelism 8 (the
+embedded throughput bench's shape: 125 calls over a growing workflow), a chain of 1,000,
+10 layers of 100 fully connected, and the stored size of a 5,000-node status.
 """
 
 from __future__ import annotations
@@ -44,6 +45,30 @@ def fan(n: int) -> Workflow:
     tasks += [{"name": f"m{i}", "template": "work", "dependencies": ["start"]} for i in range(n)]
     tasks.append({"name": "end", "template": "work", "dependencies": [f"m{i}" for i in range(n)]})
     return workflow(f"fan-{n}", tasks)
+
+
+def loop_fan(n: int, parallelism: int = 8) -> Workflow:
+    """The embedded throughput shape: one task `withSequence` of n, parallelism 8."""
+    return Workflow.model_validate(
+        {
+            "metadata": {"name": f"loop-{n}", "namespace": "default"},
+            "spec": {
+                "entrypoint": "main",
+                "parallelism": parallelism,
+                "templates": [
+                    {
+                        "name": "main",
+                        "dag": {
+                            "tasks": [
+                                {"name": "t", "template": "work", "withSequence": {"count": str(n)}}
+                            ]
+                        },
+                    },
+                    {"name": "work", "container": {"image": "alpine", "command": ["true"]}},
+                ],
+            },
+        }
+    )
 
 
 def chain(n: int) -> Workflow:
@@ -140,6 +165,7 @@ def main() -> None:
         total_1k, total_10k = per_1k * 1003, per_10k * 10_003
         exponent = math.log(total_10k / total_1k) / math.log(10_003 / 1003)
         print(f"scaling exponent 1k -> 10k: {exponent:.2f}")
+    row("loop 1,000, parallelism 8", loop_fan(1000))
     row("chain 1,000", chain(1000))
     row("10 layers x 100, full", layers(10, 100))
     status_size(5000)
