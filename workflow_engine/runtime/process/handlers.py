@@ -210,7 +210,7 @@ class ContainerSandbox:
         if pidfd is not None:
             with self._lock:
                 if proc is not None:
-                    started = start_time(proc.pid)
+                    started = start_time(proc.pid, zombie=True)
                     record.runs[index] = (proc.pid, started, seq) if started is not None else None
                     journal.save()
                 record.pids.add(pid)

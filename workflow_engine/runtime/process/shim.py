@@ -127,9 +127,10 @@ def start_shim(
     return proc
 
 
-def start_time(pid: int) -> int | None:
+def start_time(pid: int, zombie: bool = False) -> int | None:
     """The process's start time (clock ticks after boot, field 22 of /proc/<pid>/stat),
-    None when it is gone: a pid with another start time is another process."""
+    None when it is gone (or has ended and is not yet reaped, unless `zombie`: a child
+    of ours that ended at once): a pid with another start time is another process."""
     try:
         fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
@@ -141,7 +142,7 @@ def start_time(pid: int) -> int | None:
     finally:
         os.close(fd)
     fields = stat[stat.rindex(b")") + 2 :].split()
-    if fields[0] in (b"Z", b"X"):  # a zombie's program has ended
+    if fields[0] in (b"Z", b"X") and not zombie:  # its program has ended
         return None
     return int(fields[19])
 

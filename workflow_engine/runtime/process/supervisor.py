@@ -201,7 +201,7 @@ class Supervisor:
             later = c.killed and not c.forced and not self.table.closing
             kill_group(proc.pid, signal.SIGTERM if later else signal.SIGKILL)
         if read_end is None:  # under a shim: it writes the log and the exit code
-            started = start_time(proc.pid)
+            started = start_time(proc.pid, zombie=True)  # our child: not reaped yet
             c.shim = (proc.pid, started, seq) if started is not None else None
             self.table.touch(pod)
             self.watch_shim(pod, c, os.pidfd_open(proc.pid), proc)
