@@ -352,7 +352,7 @@ class _Dag:
         """Visit the tasks in declared order; when a task finishes during the pass and a
         task declared before it depends on it, pass again (Argo recurses instead)."""
         order = [t for t in self.plan.order if considered is None or t.name in considered]
-        position = {t.name: i for i, t in enumerate(order)}
+        position: dict[str, int] | None = None
         dependants: dict[str, list[str]] | None = None
         todo = order
         prefix, lookup = f"{self.node.name}.", self.run.by_name
@@ -369,7 +369,8 @@ class _Dag:
                     continue
                 if not self.execute_task(task):
                     continue
-                if dependants is None:
+                if dependants is None or position is None:
+                    position = {t.name: i for i, t in enumerate(order)}
                     dependants = {}
                     for name, names in self.plan.deps.items():
                         for dep in names:
@@ -382,10 +383,11 @@ class _Dag:
 
     def assess(self, considered: set[str] | None) -> str:
         """Argo's assessDAGPhase over the target tasks' branch phases."""
+        prefix, lookup = f"{self.node.name}.", self.run.by_name
         for task in self.plan.order:
             if considered is not None and task.name not in considered:
                 continue
-            node = self.task_node(task.name)
+            node = lookup(prefix + task.name)
             if node is None:
                 continue
             if not settled(node) or not self.hooks_done.get(task.name, True):

@@ -4,6 +4,7 @@ picks them, unless `target` names them), and the checks done when a DAG starts."
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from workflow_engine.engine.exprs import depends_names
@@ -13,7 +14,7 @@ from workflow_engine.spec.models import DAGTask, Template
 
 @dataclass(frozen=True)
 class DagPlan:
-    """What a DAG template's shape implies, computed once per template and call."""
+    """What a DAG template's shape implies (shared between calls: read only)."""
 
     order: list[DAGTask]
     deps: dict[str, list[str]]
@@ -25,25 +26,34 @@ def plan(template: Template, validate: bool) -> DagPlan:
     """Dependencies and targets; `validate` also checks names and cycles (done when
     the DAG starts: the template cannot change afterwards)."""
     assert template.dag is not None
-    tasks = {t.name: t for t in template.dag.tasks}
+    tasks = template.dag.tasks
+    shape = tuple((t.name, t.depends, tuple(t.dependencies or ())) for t in tasks)
+    deps, depends, targets = _shape(shape, template.dag.target)
+    if validate:
+        _validate({t.name: t for t in tasks}, deps, targets)
+    return DagPlan(list(tasks), deps, depends, targets)
+
+
+@functools.lru_cache(maxsize=256)
+def _shape(
+    shape: tuple[tuple[str, str | None, tuple[str, ...]], ...], target: str | None
+) -> tuple[dict[str, list[str]], dict[str, str | None], list[str]]:
+    """A DAG's dependencies, `depends` texts and targets, from its tasks' names and
+    dependency fields: memoized, a running DAG asks on every call. Read only."""
     deps: dict[str, list[str]] = {}
     depends: dict[str, str | None] = {}
-    for task in template.dag.tasks:
-        if task.depends:
-            deps[task.name] = depends_names(task.depends)
-            depends[task.name] = task.depends
+    for name, depends_text, dependencies in shape:
+        if depends_text:
+            deps[name] = depends_names(depends_text)
+            depends[name] = depends_text
         else:
-            deps[task.name] = task.dependencies or []
-            depends[task.name] = None
+            deps[name] = list(dependencies)
+            depends[name] = None
     has_dependants = {d for names in deps.values() for d in names}
     targets = (
-        template.dag.target.split()
-        if template.dag.target
-        else sorted(t.name for t in template.dag.tasks if t.name not in has_dependants)
+        target.split() if target else sorted(n for n, _, _ in shape if n not in has_dependants)
     )
-    if validate:
-        _validate(tasks, deps, targets)
-    return DagPlan(list(template.dag.tasks), deps, depends, targets)
+    return deps, depends, targets
 
 
 def _validate(tasks: dict[str, DAGTask], deps: dict[str, list[str]], targets: list[str]) -> None:
