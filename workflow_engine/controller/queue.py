@@ -19,6 +19,7 @@ from typing import Generic, TypeVar
 from workflow_engine.controller.clock import Clock
 
 K = TypeVar("K", bound=Hashable)
+_REST_ENTRIES = 1024  # past this many, finished rests are dropped
 
 
 class ShutDown(Exception):
@@ -85,7 +86,10 @@ class WorkQueue(Generic[K]):
             if not self._processing:
                 self._cond.notify_all()  # wake wait_quiet()
             if cooldown > 0:
-                self._rest_until[key] = self._clock.monotonic() + cooldown
+                now = self._clock.monotonic()
+                if len(self._rest_until) > _REST_ENTRIES:  # keys that never came back
+                    self._rest_until = {k: t for k, t in self._rest_until.items() if t > now}
+                self._rest_until[key] = now + cooldown
             if key not in self._dirty:
                 return
             self._dirty.discard(key)

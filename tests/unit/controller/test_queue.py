@@ -156,3 +156,14 @@ def test_wait_quiet_waits_for_the_reconcile_in_flight(
     thread.join(10)
     assert not thread.is_alive()
     assert result == [quiet]
+
+
+def test_rests_of_keys_that_never_come_back_are_dropped() -> None:
+    clock = ManualClock()
+    queue: WorkQueue[int] = WorkQueue(clock)
+    for key in range(3000):
+        queue.add(key)
+        assert queue.get(0) == key
+        queue.done(key, cooldown=0.5)
+        clock.advance(1.0)
+    assert len(queue._rest_until) <= 1025
