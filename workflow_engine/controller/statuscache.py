@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import operator
 import threading
 from typing import Any
 
@@ -70,23 +69,20 @@ class StatusSerializer:
         Go's included, read concatenated members as one stream). A member is kept while
         its nodes are the same objects, so a call recompresses only the runs that hold a
         changed or new node, not the whole map."""
-        ids = list(nodes)
+        ids, objects = list(nodes), list(nodes.values())
         members = []
         last = len(entries) - 1
         with self._lock:
             if len(self._members) > self._limit // CHUNK:
                 self._members.clear()
             for start in range(0, len(entries), CHUNK):
-                run = tuple(c[0] for c in entries[start : start + CHUNK])
+                run = tuple(objects[start : start + CHUNK])
                 closes = start + CHUNK > last
                 key = (ids[start], start)
                 cached = self._members.get(key)
-                if (
-                    cached is None
-                    or cached[1] != closes
-                    or len(cached[0]) != len(run)
-                    or not all(map(operator.is_, cached[0], run))
-                ):
+                # tuples compare their items by identity first: the same node objects
+                # cost no model comparison (and equal nodes serialize alike anyway)
+                if cached is None or cached[1] != closes or cached[0] != run:
                     text = ("{" if start == 0 else ",") + ",".join(
                         c[2] for c in entries[start : start + CHUNK]
                     )
