@@ -183,3 +183,31 @@ def test_an_idle_controller_exits_while_a_workflow_waits_for_resume(state: Embed
     waited = state.wf_process("wait", name)
     out, _ = waited.communicate(timeout=60)
     assert out == f"{name} Succeeded\n"
+
+
+def test_kill_9_at_three_points_of_one_run_repeats_no_step(state: Embedded, tmp_path: Path) -> None:
+    """One workflow, three controllers killed in turn: while step one runs, during the
+    pause between pods, and while step three runs; a fourth sees it through, every step
+    having run exactly once."""
+    lines = tmp_path / "lines"
+    name = _submit_appender(state, tmp_path, tmp_path)
+    _kill_when(state, lambda: _lines(lines) == ["one"], "step one running")
+    _kill_when(
+        state,
+        lambda: _node_phase(state, name, "pause") == "Running",
+        "the pause (no pod) running",
+    )
+    _kill_when(state, lambda: _lines(lines) == ["one", "two", "three"], "step three running")
+    assert _phase(state, name) == "Running"
+    last = _controller(state)
+    try:
+        poll(
+            lambda: _phase(state, name) in ("Succeeded", "Failed", "Error"),
+            timeout=60,
+            what="the workflow to finish after three restarts",
+        )
+        assert _phase(state, name) == "Succeeded", state.wf("get", name).output
+        assert _lines(lines) == ["one", "two", "three"]
+    finally:
+        last.kill()
+        last.wait()
