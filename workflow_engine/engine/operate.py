@@ -221,15 +221,14 @@ def _complete(ctx: Ctx, update: dict[str, Any], phase: str, message: str | None)
         ctx.run.event("WorkflowFailed", message or phase, warning=True)
 
 
-def _progress(nodes: dict[str, NodeStatus]) -> str:
-    pods = [n for n in nodes.values() if n.type == "Pod"]
-    return f"{sum(1 for n in pods if n.phase in FULFILLED_PHASES)}/{len(pods)}"
+def _progress(run: Run) -> str:
+    return f"{run.pods_done}/{run.pods}"
 
 
 def _decision(ctx: Ctx, status: WorkflowStatus, update: dict[str, Any]) -> Decision:
     nodes = ctx.run.finish()
     update["nodes"] = nodes or None
-    update["progress"] = _progress(nodes)
+    update["progress"] = _progress(ctx.run)
     if ctx.templates.stored_changed:
         update["stored_templates"] = ctx.templates.stored
     if ctx.global_params or ctx.global_artifacts:

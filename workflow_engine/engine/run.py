@@ -40,9 +40,16 @@ class Run:
         self._extra_children: dict[str, list[str]] = {}
         self._extra_sets: dict[str, set[str]] = {}
         self._ids: dict[str, str] = {}
+        self.pods = 0  # Pod nodes, and how many of them are fulfilled: the progress
+        self.pods_done = 0
         self.changed = False
-        for key, node in nodes.items():
-            self._ids[node.name] = key
+        ids = self._ids
+        for key, node in nodes.items():  # every call: kept to a lookup per finished node
+            ids[node.name] = key
+            if node.phase == "Succeeded" and node.type == "Pod":
+                self.pods += 1
+                self.pods_done += 1
+                continue
             self._count(node, 1)
             if node.daemoned and node.phase not in FULFILLED_PHASES:
                 self.daemons.add(key)
@@ -77,6 +84,10 @@ class Run:
 
     # -- changes --------------------------------------------------------------
     def _count(self, node: NodeStatus, sign: int) -> None:
+        if node.type == "Pod":
+            self.pods += sign
+            if node.phase in FULFILLED_PHASES:
+                self.pods_done += sign
         if node.phase in FULFILLED_PHASES:
             if (
                 node.phase in ("Failed", "Error")

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from tests.unit.engine.simulator import Script, Simulator
 from workflow_engine.engine import CreatePod, operate
 from workflow_engine.spec.models import Workflow
+from workflow_engine.spec.status import FULFILLED_PHASES
 
 
 def loop_workflow(
@@ -151,6 +152,9 @@ def test_held_back_loops_replay_deterministically_and_finish(case: tuple) -> Non
         saved, observed, now = sim.wf, sim.observed(), sim.now
         sim.step()
         assert operate(saved, observed, now) == sim.decisions[-1]
+        pods = [n for n in sim.status.nodes.values() if n.type == "Pod"]
+        done = sum(1 for n in pods if n.phase in FULFILLED_PHASES)
+        assert sim.status.progress == f"{done}/{len(pods)}"  # kept by counters
         if sim.status.phase in ("Succeeded", "Failed", "Error") or not sim.advance():
             break
     assert sim.status.phase in ("Succeeded", "Failed", "Error")
