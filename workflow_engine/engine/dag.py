@@ -13,18 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from workflow_engine.engine.context import Ctx, Opts, template_boundary
+from workflow_engine.engine.dag_loops import execute_loop, loop_again
 from workflow_engine.engine.dag_plan import ancestors, plan
 from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import ExprError, Outcome, evaluate_depends, evaluate_when
 from workflow_engine.engine.hooks import exit_hook, run_exit_hook, run_lifecycle_hooks
-from workflow_engine.engine.loops import (
-    WaitCheck,
-    expand,
-    has_loop,
-    iterations,
-    resolve_holder,
-    resolve_iteration,
-)
+from workflow_engine.engine.loops import expand, has_loop, resolve_holder
 from workflow_engine.engine.params import (
     InputError,
     publish_globals,
@@ -42,7 +36,7 @@ _FAILED = frozenset({"Failed", "Error"})
 _COMPLETED = frozenset({"Succeeded", "Failed", "Error"})
 
 
-class _Dag:
+class DagPass:
     def __init__(
         self,
         ctx: Ctx,
@@ -182,7 +176,7 @@ class _Dag:
                 self.connect(task, name)
                 return
         if node is not None and node.type == "TaskGroup" and has_loop(task):
-            self._loop_again(task, name, node)
+            loop_again(self, task, name, node)
             return
         try:
             resolved = self._resolve(task)
@@ -194,7 +188,7 @@ class _Dag:
                 self.run.mark(node.id, "Error", str(err))
             return
         if isinstance(resolved, list):
-            self._execute_loop(task, name, node, resolved)
+            execute_loop(self, task, name, node, resolved)
         else:
             self._execute_single(task, name, node, resolved)
 
@@ -206,7 +200,7 @@ class _Dag:
             update={"arguments": resolve_argument_artifacts(resolved.arguments, self.scope)}
         )
 
-    def _when(self, task: DAGTask, name: str, group: str | None) -> bool:
+    def when(self, task: DAGTask, name: str, group: str | None) -> bool:
         try:
             proceed = evaluate_when(task.when) if task.when else True
         except ExprError as err:
@@ -219,7 +213,7 @@ class _Dag:
     def _execute_single(
         self, task: DAGTask, name: str, node: NodeStatus | None, resolved: DAGTask
     ) -> None:
-        if node is None and not self._when(resolved, name, None):
+        if node is None and not self.when(resolved, name, None):
             self.connect(task, name)
             return
         child = execute_template(
@@ -232,78 +226,6 @@ class _Dag:
         )
         if node is None and child is not None:
             self.connect(task, name)
-
-    def _execute_loop(
-        self, task: DAGTask, name: str, group: NodeStatus | None, items: list[tuple[str, DAGTask]]
-    ) -> None:
-        """The first pass over a loop: every iteration resolved, so a bad item errors
-        the task before anything starts."""
-        if not items:
-            self.init(task, name, "Skipped", "Skipped", "Skipped, empty params")
-            self.connect(task, name)
-            return
-        if group is None:
-            group = self.init(task, name, "TaskGroup", "Running")
-            self.connect(task, name)
-        for item_name, item in items:
-            child_name = f"{self.node.name}.{item_name}"
-            self._iteration(name, child_name, item, self.run.by_name(child_name))
-        self._settle_loop(group, len(items))
-
-    def _loop_again(self, task: DAGTask, name: str, group: NodeStatus) -> None:
-        """A loop whose group exists: only iterations that may move now are resolved
-        (finished ones, ones waiting on their pod and ones parallelism holds back are
-        passed over), so a call costs a lookup per iteration plus what changed."""
-        try:
-            todo = iterations(task, self.scope, f"{self.node.name}.")
-        except (InputError, ExprError, ValueError) as err:
-            self.run.mark(group.id, "Error", str(err))
-            return
-        held = WaitCheck(self.ctx, task, self.tscope, self.node.id, self.opts.on_exit)
-        unfinished = False  # an iteration is certainly not settled: the group is not
-        children = self.run.nodes_named([child_name for _, child_name, _ in todo])
-        for (item_name, child_name, item), child in zip(todo, children, strict=True):
-            if child is None:
-                if held():
-                    unfinished = True
-                    continue
-            elif child.phase in FULFILLED_PHASES:
-                continue
-            elif self.ctx.waiting_on_pod(child):
-                unfinished = unfinished or not child.daemoned
-                continue
-            try:
-                resolved = resolve_iteration(task, item_name, item, self.scope)
-            except (InputError, ExprError, ValueError) as err:
-                self.run.mark(group.id, "Error", str(err))
-                return
-            self._iteration(name, child_name, resolved, child)
-        if not unfinished:
-            self._settle_loop(group, len(todo))
-
-    def _iteration(
-        self, name: str, child_name: str, item: DAGTask, child: NodeStatus | None
-    ) -> None:
-        opts = Opts(boundary_id=self.node.id, on_exit=self.opts.on_exit)
-        if child is None:
-            if not self._when(item, child_name, name):
-                self.run.add_child(name, child_name)
-                return
-            child = execute_template(self.ctx, child_name, item, self.tscope, item.arguments, opts)
-            if child is not None:
-                self.run.add_child(name, child_name)
-        elif child.phase not in FULFILLED_PHASES:
-            execute_template(self.ctx, child_name, item, self.tscope, item.arguments, opts)
-
-    def _settle_loop(self, group: NodeStatus, count: int) -> None:
-        kids = list(self.run.child_nodes(self.run.nodes[group.id]))
-        if len(kids) < count or not all(settled(k) for k in kids):
-            return
-        phase = "Succeeded"
-        for kid in kids:
-            if kid.phase in _FAILED:
-                phase = kid.phase
-        self.run.mark(group.id, phase)  # type: ignore[arg-type]
 
     def _hooks(self, task: DAGTask, node: NodeStatus) -> bool:
         return run_lifecycle_hooks(
@@ -421,7 +343,7 @@ def execute_dag(
 ) -> NodeStatus:
     run = ctx.run
     try:
-        dag = _Dag(ctx, node, tscope, template, scope, opts)
+        dag = DagPass(ctx, node, tscope, template, scope, opts)
     except (InputError, ExprError, ValueError) as err:
         return run.mark(node.id, "Error", str(err))
     boundary = template_boundary(ctx, node, template)
