@@ -29,8 +29,7 @@ from workflow_engine.controller import (
 from workflow_engine.controller import operations as ops
 from workflow_engine.errors import SpecError, SpecErrors
 from workflow_engine.lint import lint_files
-
-COMPLETED = ("Succeeded", "Failed", "Error")
+from workflow_engine.spec.models import COMPLETED_PHASES
 
 
 def app_of(ctx: click.Context) -> App:
@@ -165,7 +164,7 @@ def list_(
     if running:
         wanted.update(Pending=True, Running=True)
     if completed:
-        wanted.update({p: True for p in COMPLETED})
+        wanted.update({p: True for p in sorted(COMPLETED_PHASES)})
     items = ops.list_workflows(
         app.store,
         None if all_namespaces else app.namespace,

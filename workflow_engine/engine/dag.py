@@ -30,10 +30,9 @@ from workflow_engine.engine.scope import OutputsScope
 from workflow_engine.engine.steps import continues_on, outbound
 from workflow_engine.engine.templates import Scope
 from workflow_engine.spec.models import DAGTask, NodeStatus, Template
-from workflow_engine.spec.status import FULFILLED_PHASES
+from workflow_engine.spec.status import COMPLETED_PHASES, FULFILLED_PHASES
 
 _FAILED = frozenset({"Failed", "Error"})
-_COMPLETED = frozenset({"Succeeded", "Failed", "Error"})
 
 
 class DagPass:
@@ -258,7 +257,7 @@ class DagPass:
                 node = self.task_node(name)
                 if node is None:
                     branch[name] = ""
-                elif node.phase in _COMPLETED:
+                elif node.phase in COMPLETED_PHASES:
                     branch[name] = node.phase
                 elif node.daemoned:
                     branch[name] = "Succeeded"

@@ -15,9 +15,7 @@ from workflow_engine.engine.params import InputError, nested, resolve_argument_a
 from workflow_engine.engine.scope import node_vars, substitute_model
 from workflow_engine.engine.templates import Scope
 from workflow_engine.spec.models import DAGTask, LifecycleHook, NodeStatus, WorkflowStep
-from workflow_engine.spec.status import FULFILLED_PHASES, NodeFlag
-
-_COMPLETED = frozenset({"Succeeded", "Failed", "Error"})
+from workflow_engine.spec.status import COMPLETED_PHASES, FULFILLED_PHASES, NodeFlag
 
 
 def exit_hook(ctx: Ctx, holder: WorkflowStep | DAGTask) -> LifecycleHook | None:
@@ -39,7 +37,7 @@ def run_exit_hook(
     scope: Mapping[str, Any],
 ) -> bool:
     """Run the exit handler of a completed node; True when there is none or it is done."""
-    if hook is None or parent.phase not in _COMPLETED or ctx.shutdown == "Terminate":
+    if hook is None or parent.phase not in COMPLETED_PHASES or ctx.shutdown == "Terminate":
         return True
     outputs_node = parent
     if parent.type == "Retry":

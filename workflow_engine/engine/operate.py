@@ -35,12 +35,11 @@ from workflow_engine.spec.models import (
     WorkflowStep,
 )
 from workflow_engine.spec.resolver import TemplateResolver
-from workflow_engine.spec.status import FULFILLED_PHASES
+from workflow_engine.spec.status import COMPLETED_PHASES, FULFILLED_PHASES
 from workflow_engine.spec.status_codec import nodes_of
 
 LABEL_PHASE = "workflows.argoproj.io/phase"
 LABEL_COMPLETED = "workflows.argoproj.io/completed"
-_DONE = frozenset({"Succeeded", "Failed", "Error"})
 _WORKFLOW_PHASE = {
     "Pending": "Pending",
     "Running": "Running",
@@ -55,7 +54,7 @@ _WORKFLOW_PHASE = {
 def labels_for(phase: str) -> tuple[tuple[str, str], ...]:
     return (
         (LABEL_PHASE, phase or "Pending"),
-        (LABEL_COMPLETED, "true" if phase in _DONE else "false"),
+        (LABEL_COMPLETED, "true" if phase in COMPLETED_PHASES else "false"),
     )
 
 
@@ -63,7 +62,7 @@ def operate(
     wf: Workflow, observed: Observed, now: datetime, resolver: TemplateResolver | None = None
 ) -> Decision:
     status = wf.status or WorkflowStatus()
-    if status.phase in _DONE:
+    if status.phase in COMPLETED_PHASES:
         strays = tuple(
             DeletePod(pod_name=name, reason="the workflow is finished")
             for name, state in observed.pods.items()
@@ -238,7 +237,7 @@ def _decision(ctx: Ctx, status: WorkflowStatus, update: dict[str, Any]) -> Decis
         )
     new_status = status.model_copy(update=update)
     actions = list(ctx.run.actions)
-    if ctx.run.requeues and new_status.phase not in _DONE:
+    if ctx.run.requeues and new_status.phase not in COMPLETED_PHASES:
         actions.append(RequeueAfter(seconds=min(ctx.run.requeues)))
     return Decision(status=new_status, actions=tuple(actions), labels=labels_for(new_status.phase))
 

@@ -16,7 +16,7 @@ from typing import Any
 from workflow_engine.engine.decision import Action, DeletePod, EmitEvent
 from workflow_engine.engine.naming import display_name, node_id
 from workflow_engine.spec.models import NodePhase, NodeStatus, NodeType, TemplateRef
-from workflow_engine.spec.status import FULFILLED_PHASES, NodeFlag
+from workflow_engine.spec.status import COMPLETED_PHASES, FULFILLED_PHASES, NodeFlag
 
 _COUNTED_TYPES = frozenset({"Pod", "Steps", "DAG"})
 
@@ -207,12 +207,9 @@ class Run:
 
     def event_for(self, node: NodeStatus) -> None:
         """Argo's WorkflowNode<Phase> event: `<Phase> node <name>[: <message>]`."""
-        if node.type not in ("Pod", "Suspend") or node.phase not in _EVENT_PHASES:
+        if node.type not in ("Pod", "Suspend") or node.phase not in COMPLETED_PHASES:
             return
         text = f"{node.phase} node {node.name}"
         if node.message:
             text += f": {node.message}"
         self.event(f"WorkflowNode{node.phase}", text, warning=node.phase != "Succeeded")
-
-
-_EVENT_PHASES = frozenset({"Succeeded", "Failed", "Error"})

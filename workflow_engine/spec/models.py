@@ -61,6 +61,7 @@ from workflow_engine.spec.params import (
     WorkflowTemplateRef,
 )
 from workflow_engine.spec.status import (
+    COMPLETED_PHASES,
     FAILED_OR_ERROR,
     FULFILLED_PHASES,
     NODE_TRANSITIONS,
@@ -88,6 +89,7 @@ __all__ = [
     "API_GROUP",
     "API_VERSION",
     "ARGO_API_VERSION",
+    "COMPLETED_PHASES",
     "FAILED_OR_ERROR",
     "FULFILLED_PHASES",
     "NODE_TRANSITIONS",

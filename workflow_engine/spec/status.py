@@ -35,6 +35,8 @@ NodeType = Literal[
 
 FULFILLED_PHASES: frozenset[str] = frozenset({"Succeeded", "Failed", "Error", "Skipped", "Omitted"})
 FAILED_OR_ERROR: frozenset[str] = frozenset({"Failed", "Error"})
+# Argo's Completed(): the run of the node ended (skipped and omitted nodes never ran).
+COMPLETED_PHASES: frozenset[str] = frozenset({"Succeeded", "Failed", "Error"})
 
 # Which phase may follow which. A terminal phase is final; going back is an engine bug.
 NODE_TRANSITIONS: dict[str, frozenset[str]] = {
