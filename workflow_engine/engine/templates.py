@@ -15,6 +15,7 @@ from typing import Any
 
 from workflow_engine.errors import WorkflowEngineError
 from workflow_engine.spec.models import (
+    TEMPLATE_KINDS,
     DAGTask,
     LifecycleHook,
     Template,
@@ -26,18 +27,6 @@ from workflow_engine.spec.models import (
 from workflow_engine.spec.resolver import TemplateResolver
 
 Holder = WorkflowStep | DAGTask | LifecycleHook
-_KIND_KEYS = (
-    "container",
-    "containerSet",
-    "script",
-    "resource",
-    "dag",
-    "steps",
-    "suspend",
-    "data",
-    "http",
-    "plugin",
-)
 
 
 class TemplateNotFound(WorkflowEngineError):
@@ -184,11 +173,7 @@ class Templates:
         kind = template.kind
         own = template.to_dict()
         merged = merge_dicts(copy.deepcopy(self._defaults), own)
-        for key in _KIND_KEYS:
-            if key != _wire_kind(kind):
+        for key in TEMPLATE_KINDS:
+            if key != kind:
                 merged.pop(key, None)
         return Template.model_validate(merged)
-
-
-def _wire_kind(kind: str) -> str:
-    return kind
