@@ -11,6 +11,7 @@ from typing import Any
 from workflow_engine.engine import leaf
 from workflow_engine.engine.context import Ctx, Opts
 from workflow_engine.engine.exprs import ExprError
+from workflow_engine.engine.nodes import ensure_node, error_node, template_fields
 from workflow_engine.engine.params import InputError, bind_inputs
 from workflow_engine.engine.retry import execute_retry, strategy_for
 from workflow_engine.engine.templates import Holder, Scope, TemplateNotFound
@@ -29,10 +30,6 @@ _NODE_TYPES = {
 
 def node_type(template: Template) -> str:
     return "Pod" if template.kind in _POD_KINDS else _NODE_TYPES.get(template.kind, "Skipped")
-
-
-def template_fields(holder: Holder) -> dict[str, Any]:
-    return {"template_name": holder.template, "template_ref": holder.template_ref}
 
 
 def execute_template(
@@ -95,19 +92,8 @@ def execute_kind(
             ctx, node_name, holder, tscope, template, inputs, input_scope, opts
         )
     if kind in ("steps", "dag"):
-        node = ctx.run.by_name(node_name)
-        if node is None:
-            node = ctx.run.init_node(
-                node_name,
-                "Steps" if kind == "steps" else "DAG",
-                opts.boundary_id,
-                "Running",
-                template_scope=tscope.label,
-                flag=opts.flag,
-                **template_fields(holder),
-            )
-            if inputs is not None:
-                node = ctx.run.update(node.id, inputs=inputs)
+        node_type = "Steps" if kind == "steps" else "DAG"
+        node = ensure_node(ctx, node_name, node_type, "Running", holder, tscope, opts, inputs)
         if enforce_timeout(ctx, node, template):
             return ctx.run.nodes[node.id]
         scope = ChainMap(input_scope, ctx.globals)
@@ -132,27 +118,3 @@ def enforce_timeout(ctx: Ctx, node: NodeStatus, template: Template) -> bool:
     leaf.fail_subtree(ctx, node, "Step exceeded its deadline")
     ctx.run.mark(node.id, "Failed", "Step exceeded its deadline")
     return True
-
-
-def error_node(
-    ctx: Ctx,
-    node: NodeStatus | None,
-    node_name: str,
-    holder: Holder,
-    scope: Scope,
-    opts: Opts,
-    message: str,
-) -> NodeStatus:
-    """Argo's initializeNodeOrMarkError: the node ends in Error with `message`."""
-    if node is None:
-        return ctx.run.init_node(
-            node_name,
-            "Skipped",
-            opts.boundary_id,
-            "Error",
-            template_scope=scope.label,
-            message=message,
-            flag=opts.flag,
-            **template_fields(holder),
-        )
-    return ctx.run.mark(node.id, "Error", message)

@@ -9,8 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from workflow_engine.engine.context import Ctx, Opts
+from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import ExprError, evaluate_bool
 from workflow_engine.engine.naming import on_exit_name
+from workflow_engine.engine.nodes import error_node
 from workflow_engine.engine.params import InputError, nested, resolve_argument_artifacts
 from workflow_engine.engine.scope import node_vars, substitute_model
 from workflow_engine.engine.templates import Scope
@@ -54,8 +56,6 @@ def run_exit_hook(
     except (ExprError, InputError, ValueError) as err:
         ctx.run.mark(parent.id, "Error", str(err)) if parent.phase not in FULFILLED_PHASES else None
         return True
-    from workflow_engine.engine.execute import execute_template
-
     name = on_exit_name(parent.name)
     node = execute_template(
         ctx,
@@ -102,8 +102,6 @@ def _run_hooks(
     tscope: Scope,
     scope: Mapping[str, Any],
 ) -> bool:
-    from workflow_engine.engine.execute import error_node, execute_template
-
     done = True
     env: dict[str, Any] | None = None
     for name in sorted(hooks):

@@ -18,7 +18,8 @@ from workflow_engine.engine.decision import CreatePod
 from workflow_engine.engine.durations import BadDuration, parse_duration
 from workflow_engine.engine.exprs import ExprError
 from workflow_engine.engine.naming import pod_name
-from workflow_engine.engine.scope import substitute_model
+from workflow_engine.engine.nodes import ensure_node, error_node
+from workflow_engine.engine.scope import substitute_model, substitute_value
 from workflow_engine.engine.templates import Holder, Scope
 from workflow_engine.spec.models import Inputs, NodeStatus, Outputs, Parameter, Template
 from workflow_engine.spec.status import FULFILLED_PHASES
@@ -85,8 +86,6 @@ def execute_pod(
     input_scope: dict[str, Any],
     opts: Opts,
 ) -> NodeStatus:
-    from workflow_engine.engine.execute import error_node, template_fields
-
     run = ctx.run
     node = run.by_name(node_name)
     pod = pod_name(ctx.name, node_name, pod_template_name(holder, template))
@@ -102,17 +101,7 @@ def execute_pod(
     if inputs is not None:
         final = final.model_copy(update={"inputs": inputs})
     if node is None:
-        node = run.init_node(
-            node_name,
-            "Pod",
-            opts.boundary_id,
-            "Pending",
-            template_scope=tscope.label,
-            flag=opts.flag,
-            **template_fields(holder),
-        )
-        if inputs is not None:
-            node = run.update(node.id, inputs=inputs)
+        node = ensure_node(ctx, node_name, "Pod", "Pending", holder, tscope, opts, inputs)
     deadline = pod_deadline(ctx, node, final)
     run.actions.append(
         CreatePod(
@@ -135,29 +124,13 @@ def execute_suspend(
     opts: Opts,
 ) -> NodeStatus:
     """A suspend node runs until resumed, or until its `duration` has passed."""
-    from workflow_engine.engine.execute import template_fields
-
     run = ctx.run
-    node = run.by_name(node_name)
-    if node is None:
-        node = run.init_node(
-            node_name,
-            "Suspend",
-            opts.boundary_id,
-            "Running",
-            template_scope=tscope.label,
-            flag=opts.flag,
-            **template_fields(holder),
-        )
-        if inputs is not None:
-            node = run.update(node.id, inputs=inputs)
+    node = ensure_node(ctx, node_name, "Suspend", "Running", holder, tscope, opts, inputs)
     if node.phase in FULFILLED_PHASES:
         return node
     duration = template.suspend.duration if template.suspend else None
     if not duration or node.started_at is None:
         return node
-    from workflow_engine.engine.scope import substitute_value
-
     try:
         seconds = parse_duration(
             substitute_value(duration, ChainMap(input_scope, ctx.globals), False)

@@ -15,6 +15,7 @@ from workflow_engine.engine.context import Ctx, Opts
 from workflow_engine.engine.durations import BadDuration, humanize, parse_duration
 from workflow_engine.engine.exprs import ExprError, evaluate_bool
 from workflow_engine.engine.naming import retry_child_name
+from workflow_engine.engine.nodes import ensure_node, error_node
 from workflow_engine.engine.scope import substitute_model
 from workflow_engine.engine.templates import Holder, Scope
 from workflow_engine.spec.models import Inputs, NodeStatus, RetryStrategy, Template
@@ -68,22 +69,10 @@ def execute_retry(
     opts: Opts,
     strategy: RetryStrategy,
 ) -> NodeStatus | None:
-    from workflow_engine.engine.execute import error_node, execute_kind, template_fields
+    from workflow_engine.engine.execute import execute_kind  # execute imports this module
 
     run = ctx.run
-    node = run.by_name(node_name)
-    if node is None:
-        node = run.init_node(
-            node_name,
-            "Retry",
-            opts.boundary_id,
-            "Running",
-            template_scope=tscope.label,
-            flag=opts.flag,
-            **template_fields(holder),
-        )
-        if inputs is not None:
-            node = run.update(node.id, inputs=inputs)
+    node = ensure_node(ctx, node_name, "Retry", "Running", holder, tscope, opts, inputs)
     try:
         proceed = process_retries(ctx, node, strategy)
     except (ValueError, BadDuration, ExprError) as err:
