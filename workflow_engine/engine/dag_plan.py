@@ -5,7 +5,9 @@ picks them, unless `target` names them), and the checks done when a DAG starts."
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from workflow_engine.engine.exprs import depends_names
 from workflow_engine.engine.params import InputError
@@ -14,12 +16,13 @@ from workflow_engine.spec.models import DAGTask, Template
 
 @dataclass(frozen=True)
 class DagPlan:
-    """What a DAG template's shape implies (shared between calls: read only)."""
+    """What a DAG template's shape implies; immutable, as its parts are shared
+    between calls through the cache below."""
 
-    order: list[DAGTask]
-    deps: dict[str, list[str]]
-    depends: dict[str, str | None]  # None: plain `dependencies`
-    targets: list[str]
+    order: tuple[DAGTask, ...]
+    deps: Mapping[str, tuple[str, ...]]
+    depends: Mapping[str, str | None]  # None: plain `dependencies`
+    targets: tuple[str, ...]
 
 
 def plan(template: Template, validate: bool) -> DagPlan:
@@ -31,32 +34,34 @@ def plan(template: Template, validate: bool) -> DagPlan:
     deps, depends, targets = _shape(shape, template.dag.target)
     if validate:
         _validate({t.name: t for t in tasks}, deps, targets)
-    return DagPlan(list(tasks), deps, depends, targets)
+    return DagPlan(tuple(tasks), deps, depends, targets)
 
 
 @functools.lru_cache(maxsize=256)
 def _shape(
     shape: tuple[tuple[str, str | None, tuple[str, ...]], ...], target: str | None
-) -> tuple[dict[str, list[str]], dict[str, str | None], list[str]]:
+) -> tuple[Mapping[str, tuple[str, ...]], Mapping[str, str | None], tuple[str, ...]]:
     """A DAG's dependencies, `depends` texts and targets, from its tasks' names and
-    dependency fields: memoized, a running DAG asks on every call. Read only."""
-    deps: dict[str, list[str]] = {}
+    dependency fields: memoized (a running DAG asks on every call), so immutable."""
+    deps: dict[str, tuple[str, ...]] = {}
     depends: dict[str, str | None] = {}
     for name, depends_text, dependencies in shape:
         if depends_text:
-            deps[name] = depends_names(depends_text)
+            deps[name] = tuple(depends_names(depends_text))
             depends[name] = depends_text
         else:
-            deps[name] = list(dependencies)
+            deps[name] = dependencies
             depends[name] = None
     has_dependants = {d for names in deps.values() for d in names}
-    targets = (
+    targets = tuple(
         target.split() if target else sorted(n for n, _, _ in shape if n not in has_dependants)
     )
-    return deps, depends, targets
+    return MappingProxyType(deps), MappingProxyType(depends), targets
 
 
-def _validate(tasks: dict[str, DAGTask], deps: dict[str, list[str]], targets: list[str]) -> None:
+def _validate(
+    tasks: dict[str, DAGTask], deps: Mapping[str, tuple[str, ...]], targets: tuple[str, ...]
+) -> None:
     for name, names in deps.items():
         for dep in names:
             if dep not in tasks:

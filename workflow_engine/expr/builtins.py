@@ -19,7 +19,7 @@ import jsonpath_ng.ext
 from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 
 from workflow_engine.expr import values as v
-from workflow_engine.expr.context import Ctx, Fn
+from workflow_engine.expr.context import Ctx, Fn, ReadOnlyMap
 from workflow_engine.expr.errors import ExprEvalError
 from workflow_engine.expr.predicates import (
     all_of,
@@ -268,8 +268,9 @@ def _str_fn(name: str, fn: Callable[..., Any]) -> Builtin:
 
 
 @functools.cache
-def table() -> dict[str, tuple[Builtin, frozenset[int]]]:
-    """Name -> (function, positions of predicate arguments). Built once, never mutated."""
+def table() -> ReadOnlyMap[str, tuple[Builtin, frozenset[int]]]:
+    """Name -> (function, positions of predicate arguments). Built once and shared, so
+    read only."""
     pred = frozenset({1})
     plain: dict[str, Builtin] = {
         "len": _len,
@@ -343,4 +344,4 @@ def table() -> dict[str, tuple[Builtin, frozenset[int]]]:
     }
     out = {k: (f, frozenset[int]()) for k, f in plain.items()}
     out.update({k: (f, pred) for k, f in with_pred.items()})
-    return out
+    return ReadOnlyMap(out)

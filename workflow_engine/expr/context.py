@@ -6,12 +6,15 @@ frames, and the step budget that bounds loops (`filter`, `map`, ranges, ...).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from workflow_engine.expr.errors import ExprEvalError
 
 MAX_STEPS = 500_000
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class Ctx:
@@ -41,3 +44,28 @@ class Ctx:
 
 
 Fn = Callable[[Ctx], Any]
+
+
+class ReadOnlyMap(Mapping[K, V]):
+    """A mapping with no way to change it: the function tables built once and shared
+    by every compiled expression."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[K, V]) -> None:
+        self._data = dict(data)
+
+    def __getitem__(self, key: K) -> V:
+        return self._data[key]
+
+    def get(self, key: K, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)

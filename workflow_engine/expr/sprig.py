@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workflow_engine.expr import values as v
+from workflow_engine.expr.context import ReadOnlyMap
 from workflow_engine.expr.errors import ExprEvalError
 
 _FLOAT_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -194,8 +195,13 @@ def _strs(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @functools.cache
-def table() -> dict[str, Callable[..., Any]]:
-    """Sprig name -> function (arguments in Sprig's order: the value usually last)."""
+def table() -> ReadOnlyMap[str, Callable[..., Any]]:
+    """Sprig name -> function (arguments in Sprig's order: the value usually last).
+    Built once and shared, so read only."""
+    return ReadOnlyMap(_functions())
+
+
+def _functions() -> dict[str, Callable[..., Any]]:
     return {
         "trim": _strs(str.strip),
         "trimAll": _strs(lambda cut, s: s.strip(cut)),
