@@ -131,6 +131,19 @@ class PodIndex:
             self._versions[wf] = self._versions.get(wf, 0) + 1
             return True
 
+    def note_failed(
+        self, wf: WorkflowKey, pod_name: str, node_id: str, reason: str, message: str
+    ) -> None:
+        """A pod could not be created: show it Failed with the cause (no runtime will
+        ever report it), so the engine ends its node. Moves the workflow's version."""
+        with self._lock:
+            self._node_ids[(wf[0], pod_name)] = node_id
+            self._by_wf.setdefault(wf, {})[pod_name] = PodState(
+                name=pod_name, phase="Failed", reason=reason, message=message
+            )
+            self._ended.setdefault(wf, {})[pod_name] = node_id
+            self._versions[wf] = self._versions.get(wf, 0) + 1
+
     def remove(self, wf: WorkflowKey, pod_name: str) -> None:
         """A pod was deleted on purpose: forget it now, not at the next observation."""
         with self._lock:

@@ -42,7 +42,7 @@ from workflow_engine.engine.decision import (
     RequeueAfter,
 )
 from workflow_engine.engine.observed import Observed, TaskResult
-from workflow_engine.errors import Conflict, NotFound, SpecError
+from workflow_engine.errors import Conflict, NotFound, PermanentError, SpecError
 from workflow_engine.runtime.base import Runtime
 from workflow_engine.spec.models import Workflow, WorkflowStatus, format_time
 from workflow_engine.spec.resolver import TemplateResolver
@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 WORKFLOW_KIND = "Workflow"
 COMPLETED_PHASES = frozenset({"Succeeded", "Failed", "Error"})
 _CONFLICT_ATTEMPTS = 8
+CREATE_ERROR = "CreateError"  # the reason of a pod the runtime refused or could not build
 
 Operate = Callable[[Workflow, Observed, datetime, TemplateResolver], Decision]
 PodFactory = Callable[[Workflow, CreatePod, datetime], dict[str, Any]]
@@ -322,10 +323,10 @@ class Reconciler:
         except SpecError as exc:
             decision = _error_decision(entry.model, now, str(exc))
         written = self._write(key, entry, decision)
-        own = self._apply_actions(key, written.model, decision, now)
+        own, failed = self._apply_actions(key, written.model, decision, now)
         if self.pods.version(key) == pods_version + own:
             pods_version += own  # only our own notes moved it: nothing new to see
-        requeue = decision.requeue_after
+        requeue = 0.0 if failed else decision.requeue_after  # operate() must see the failure
         self._seen[key] = _Seen(
             rv=written.obj["metadata"]["resourceVersion"],
             pods=pods_version,
@@ -358,15 +359,16 @@ class Reconciler:
 
     def _apply_actions(
         self, key: WorkflowKey, wf: Workflow, decision: Decision, now: datetime
-    ) -> int:
+    ) -> tuple[int, bool]:
         """Run the runtime actions and record events; returns how many pods were noted
-        in the index (each moved its version)."""
+        in the index (each moved its version), and whether a pod could not be created."""
         events: list[Event] = []
-        noted = 0
+        noted, failed = 0, False
         for action in decision.actions:
             if isinstance(action, CreatePod):
-                self.runtime.create_pod(self.engine.build_pod(wf, action, now))
-                noted += self.pods.note_created(key, action.pod_name, action.node_id)
+                created = self._create_pod(key, wf, action, now)
+                noted += max(created, 0)
+                failed = failed or created < 0
             elif isinstance(action, DeletePod):
                 self.runtime.delete_pod(action.pod_name, key[0], action.grace_seconds)
             elif isinstance(action, EmitEvent):
@@ -375,7 +377,21 @@ class Reconciler:
                 raise TypeError(f"unknown action {action!r}")
         if events:
             self.events.record(key[0], key[1], events)
-        return noted
+        return noted, failed
+
+    def _create_pod(self, key: WorkflowKey, wf: Workflow, action: CreatePod, now: datetime) -> int:
+        """Build and create one pod; 1 when noting it moved the index's version, -1 when
+        it could not be created. A pod
+        that can never be created (its spec is invalid once substituted) is noted as
+        Failed instead, which moves the version as news: the next operate() ends its
+        node with the cause, rather than this reconcile failing and retrying forever."""
+        try:
+            self.runtime.create_pod(self.engine.build_pod(wf, action, now))
+        except (SpecError, PermanentError) as exc:
+            log.warning("pod %s/%s cannot be created: %s", key[0], action.pod_name, exc)
+            self.pods.note_failed(key, action.pod_name, action.node_id, CREATE_ERROR, str(exc))
+            return -1
+        return int(self.pods.note_created(key, action.pod_name, action.node_id))
 
 
 def _labels(obj: Obj, decision: Decision) -> dict[str, str]:
