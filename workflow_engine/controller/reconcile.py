@@ -46,6 +46,7 @@ from workflow_engine.errors import Conflict, NotFound, PermanentError, SpecError
 from workflow_engine.runtime.base import Runtime
 from workflow_engine.spec.models import Workflow, WorkflowStatus, format_time
 from workflow_engine.spec.resolver import TemplateResolver
+from workflow_engine.spec.status import IllegalTransition
 from workflow_engine.store.base import Obj, Store
 
 log = logging.getLogger(__name__)
@@ -320,7 +321,7 @@ class Reconciler:
             results_version += fetched  # only our own fetches moved it
         try:
             decision = self.engine.operate(entry.model, observed, now, StoreResolver(self.store))
-        except SpecError as exc:
+        except (SpecError, IllegalTransition) as exc:  # retrying would decide the same
             decision = _error_decision(entry.model, now, str(exc))
         written = self._write(key, entry, decision)
         own, failed = self._apply_actions(key, written.model, decision, now)

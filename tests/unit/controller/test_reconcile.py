@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
-from tests.unit.controller.fakes import FakeRuntime, pod_of, workflow
+import pytest
+
+from tests.unit.controller.fakes import FAKE_ENGINE, FakeRuntime, pod_of, workflow
 from workflow_engine.controller.clock import ManualClock
+from workflow_engine.controller.events import MemoryEventLog
+from workflow_engine.controller.indexes import PodIndex, ResultIndex
 from workflow_engine.controller.observe import PODS_TO_DELETE
 from workflow_engine.controller.reconcile import Reconciler
+from workflow_engine.engine.decision import Decision
+from workflow_engine.errors import SpecError
+from workflow_engine.spec.status import IllegalTransition
 from workflow_engine.store import MemoryStore
 
 KEY = ("default", "wf")
@@ -171,3 +179,27 @@ def test_a_workflow_deleted_behind_the_cache_is_cleaned_up(
     reconciler.pods.refresh(runtime.observe())
     assert reconciler.reconcile(KEY).deleted
     assert runtime.deleted == [P0]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(SpecError("spec.templates", "bad"), id="spec-error"),
+        pytest.param(IllegalTransition("node wf-0: Succeeded -> Running"), id="illegal-transition"),
+    ],
+)
+def test_an_engine_error_ends_the_workflow_with_its_message(
+    store: MemoryStore, runtime: FakeRuntime, clock: ManualClock, error: Exception
+) -> None:
+    def operate(*_: object) -> Decision:
+        raise error
+
+    engine = dataclasses.replace(FAKE_ENGINE, operate=operate)
+    reconciler = Reconciler(
+        store, runtime, engine, clock, MemoryEventLog(), PodIndex(), ResultIndex()
+    )
+    store.create(workflow("wf", "a"))
+    reconciler.reconcile(KEY)
+    status = store.get("Workflow", "wf")["status"]
+    assert status["phase"] == "Error"
+    assert str(error) in status["message"]
