@@ -35,7 +35,7 @@ from workflow_engine.spec.models import (
     WorkflowStep,
 )
 from workflow_engine.spec.resolver import TemplateResolver
-from workflow_engine.spec.status import COMPLETED_PHASES, FULFILLED_PHASES
+from workflow_engine.spec.status import COMPLETED_PHASES, FULFILLED_PHASES, NodeFlag
 from workflow_engine.spec.status_codec import nodes_of
 
 LABEL_PHASE = "workflows.argoproj.io/phase"
@@ -179,14 +179,13 @@ def _run_exit_handler(ctx: Ctx, spec: WorkflowSpec) -> NodeStatus | None:
     if existing is None and ctx.shutdown == "Terminate":
         return None
     return execute_template(
-        ctx, node_name, hook, Scope(), hook.arguments, Opts(on_exit=True, flag=_hooked())
+        ctx,
+        node_name,
+        hook,
+        Scope(),
+        hook.arguments,
+        Opts(on_exit=True, flag=NodeFlag(hooked=True)),
     )
-
-
-def _hooked() -> Any:
-    from workflow_engine.spec.status import NodeFlag
-
-    return NodeFlag(hooked=True)
 
 
 def failures_json(ctx: Ctx) -> str:

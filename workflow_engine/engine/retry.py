@@ -6,6 +6,7 @@ backoff's maxDuration says to stop."""
 from __future__ import annotations
 
 import re
+from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
@@ -38,8 +39,6 @@ def strategy_for(
     if strategy is None:
         return None
     if input_scope:
-        from collections import ChainMap
-
         strategy = substitute_model(
             strategy, ChainMap(dict(input_scope), ctx.globals), strict=False
         )
