@@ -9,7 +9,7 @@ from collections.abc import Callable
 import click
 
 from cli.app import App
-from cli.output import show, show_data
+from cli.output import show, show_object
 from cli.workflows import app_of, finish
 from workflow_engine.controller import deletion_collector, parse_duration
 from workflow_engine.controller import operations as ops
@@ -98,14 +98,8 @@ def resubmit(ctx: click.Context, name: str, wait: bool, output: str | None) -> N
     app.ensure_controller()
     if wait:
         finish(app, obj, False, output)
-    elif output in ("json", "yaml"):
-        show_data(obj, output)
-    else:
-        show(
-            obj["metadata"]["name"]
-            if output == "name"
-            else f"workflow {obj['metadata']['name']} submitted"
-        )
+    elif not show_object(obj, output):
+        show(f"workflow {obj['metadata']['name']} submitted")
 
 
 def _simple(verb: str, action: Callable[[App, str], dict], doc: str) -> click.Command:

@@ -23,3 +23,16 @@ def show(renderable: RenderableType | str) -> None:
 
 def show_data(data: Any, fmt: str) -> None:
     click.echo(to_json(data) if fmt == "json" else to_yaml(data), nl=fmt != "yaml")
+
+
+def show_object(data: dict[str, Any] | list[dict[str, Any]], output: str | None) -> bool:
+    """`-o json|yaml|name` for an object or a list of them; False when `output` is
+    none of these, so the command shows its own form."""
+    if output in ("json", "yaml"):
+        show_data(data, output)
+        return True
+    if output == "name":
+        for obj in data if isinstance(data, list) else [data]:
+            show(obj["metadata"]["name"])
+        return True
+    return False

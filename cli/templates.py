@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from cli.format import template_table
-from cli.output import show, show_data
+from cli.output import show, show_data, show_object
 from cli.workflows import app_of, read_source
 from workflow_engine.controller import templates as tpl
 
@@ -29,11 +29,7 @@ def create(ctx: click.Context, files: tuple[str, ...], upsert: bool, output: str
         tpl.lint_templates(app.store, text, source)
     for text, source in sources:
         for obj in tpl.create_templates(app.store, text, source, app.namespace, upsert=upsert):
-            if output in ("json", "yaml"):
-                show_data(obj, output)
-            elif output == "name":
-                show(obj["metadata"]["name"])
-            else:
+            if not show_object(obj, output):
                 show(f"{obj['kind']} {obj['metadata']['name']} created")
 
 
@@ -45,12 +41,9 @@ def list_(ctx: click.Context, cluster: bool, output: str | None) -> None:
     """List templates."""
     app = app_of(ctx)
     items = tpl.list_templates(app.store, app.namespace, cluster=cluster)
-    if output in ("json", "yaml"):
-        show_data(items, output)
-    elif output == "name":
-        for obj in items:
-            show(obj["metadata"]["name"])
-    elif not items:
+    if show_object(items, output):
+        return
+    if not items:
         show("No templates found")
     else:
         show(template_table(items, app.now()))

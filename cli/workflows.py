@@ -13,7 +13,7 @@ from rich.live import Live
 from cli.app import App
 from cli.errors import EXIT_FAILED
 from cli.format import workflow_details, workflow_table
-from cli.output import show, show_data
+from cli.output import show, show_object
 from workflow_engine.controller import (
     StoreResolver,
     SubmitOptions,
@@ -50,11 +50,7 @@ def finish(app: App, obj: dict, watch: bool, output: str | None) -> None:
     name, ns = obj["metadata"]["name"], obj["metadata"].get("namespace") or app.namespace
     obj = _live(app, name, ns) if watch else ops.wait(app.store, name, ns)
     phase = obj["status"]["phase"]
-    if output in ("json", "yaml"):
-        show_data(obj, output)
-    elif output == "name":
-        show(name)
-    elif not watch:
+    if not show_object(obj, output) and not watch:
         message = obj["status"].get("message")
         show(f"{name} {phase}" + (f": {message}" if message and phase != "Succeeded" else ""))
     if phase != "Succeeded":
@@ -131,11 +127,7 @@ def submit(
             finish(app, obj, watch, output)
         return
     for obj in created:
-        if output in ("json", "yaml"):
-            show_data(obj, output)
-        elif output == "name":
-            show(obj["metadata"]["name"])
-        else:
+        if not show_object(obj, output):
             show(f"workflow {obj['metadata']['name']} submitted")
 
 
@@ -173,12 +165,9 @@ def list_(
         since=parse_duration(since, "--since") if since else None,
         now=app.now(),
     )
-    if output in ("json", "yaml"):
-        show_data(items, output)
-    elif output == "name":
-        for obj in items:
-            show(obj["metadata"]["name"])
-    elif not items:
+    if show_object(items, output):
+        return
+    if not items:
         show("No workflows found")
     else:
         show(workflow_table(items, app.now(), wide=output == "wide"))
@@ -192,11 +181,7 @@ def get(ctx: click.Context, name: str, output: str | None) -> None:
     """Show a workflow (NAME or @latest): its status and node tree."""
     app = app_of(ctx)
     obj = ops.get_workflow(app.store, name, app.namespace)
-    if output in ("json", "yaml"):
-        show_data(obj, output)
-    elif output == "name":
-        show(obj["metadata"]["name"])
-    else:
+    if not show_object(obj, output):
         events = [] if output == "tree" else app.events.list(app.namespace, obj["metadata"]["name"])
         show(workflow_details(obj, app.now(), events))
 
