@@ -23,6 +23,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
@@ -257,20 +258,30 @@ def run(paths: StatePaths, options: EmbeddedOptions, stop: threading.Event | Non
         lock.release()
 
 
-def _serve(paths: StatePaths, options: EmbeddedOptions, stop: threading.Event) -> int:
-    """Run one controller until stopped or idle; returns the store's version then."""
+def _serve(
+    paths: StatePaths,
+    options: EmbeddedOptions,
+    stop: threading.Event,
+    after_idle: Callable[[], None] | None = None,
+) -> int:
+    """Run one controller until stopped or idle; returns the store version up to which
+    the controller had seen every workflow when it judged itself idle. `after_idle`
+    (tests) runs between that judgement and the shutdown."""
     controller, closers = build_controller(paths, options)
     clock = controller.clock
     idle_since: list[float | None] = [None]
+    seen = [0]
 
     def done() -> bool:
         if stop.is_set():
             return True
         if options.idle_exit is None:
             return False
-        if not controller.is_idle():
+        version = controller.idle_version()
+        if version is None:
             idle_since[0] = None
             return False
+        seen[0] = version
         idle_since[0] = idle_since[0] or clock.monotonic()
         return clock.monotonic() - idle_since[0] >= options.idle_exit
 
@@ -278,21 +289,24 @@ def _serve(paths: StatePaths, options: EmbeddedOptions, stop: threading.Event) -
     try:
         controller.start()
         controller.run_until(done)
-        version = int(controller.reconciler.store.list("Workflow", None).resource_version)
+        if after_idle is not None:
+            after_idle()
     finally:
         controller.signal_stop()
         for item in reversed(closers):  # the store first: its close ends the watches
             item.close()
         controller.stop()
     log.info("controller stopped after %d reconciles", controller.reconciles)
-    return version
+    return seen[0]
 
 
 def _changed_since(paths: StatePaths, version: int) -> bool:
-    """Did anything change in the store after `version`?"""
+    """Was a workflow created or changed after `version`? (Other kinds' writes move
+    the store's version too: they must not keep an idle controller alive.)"""
     store = open_store(paths)
     try:
-        return int(store.list("Workflow", None).resource_version) > version
+        items = store.list("Workflow", None).items
+        return any(int(obj["metadata"]["resourceVersion"]) > version for obj in items)
     finally:
         store.close()
 

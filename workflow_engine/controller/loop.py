@@ -71,6 +71,9 @@ class Controller:
         self._threads: list[threading.Thread] = []
         self._started = threading.Event()
         self.reconciles = 0
+        # The store version up to which the workflow watch has offered every change to
+        # the cache: what the idle exit may safely say it has seen.
+        self.workflows_version = 0
 
     @property
     def pods(self) -> PodIndex:
@@ -91,8 +94,9 @@ class Controller:
         self.pods.refresh(self.reconciler.runtime.observe())
         workflows = store.list(WORKFLOW_KIND, ns)
         self._adopt(workflows)
+        self.workflows_version = int(workflows.resource_version)
         self.reconciler.runtime.add_listener(self._pods_dirty.set)
-        self._spawn("wf-watch", lambda: self._watch_workflows(workflows.resource_version))
+        self._spawn("wf-watch", lambda: self._watch_workflows(str(self.workflows_version)))
         self._spawn("wf-results", lambda: self._watch_results(results.resource_version))
         self._spawn("wf-pods", self._sync_pods)
         for index in range(self.options.workers):
@@ -119,6 +123,14 @@ class Controller:
         return all(
             is_completed(obj) or waits_for_user(obj) for obj in self.reconciler.cache.objects()
         )
+
+    def idle_version(self) -> int | None:
+        """The store version whose workflows are all accounted for, when idle (None
+        when busy). Read before looking, so a change the watch processes meanwhile is
+        newer than the version returned, and a change processed before is in the cache
+        the idleness was judged on."""
+        version = self.workflows_version
+        return version if self.is_idle() else None
 
     def run_until(self, done: Callable[[], bool], poll: float = 0.2) -> None:
         """Block until `done()` or stop(); used by `wf controller` and the idle exit."""
@@ -169,12 +181,14 @@ class Controller:
                 for event in store.watch(WORKFLOW_KIND, ns, version, self.options.watch_timeout):
                     version = event.object["metadata"]["resourceVersion"]
                     self._on_workflow(event)
+                    self.workflows_version = int(version)
                     if self._stop.is_set():
                         return
             except Expired:
                 listing = store.list(WORKFLOW_KIND, ns)
                 self._adopt(listing)
                 version = listing.resource_version
+                self.workflows_version = int(version)
 
     def _on_workflow(self, event: WatchEvent) -> None:
         key = key_of(event.object)
