@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.polling import poll
 from workflow_engine.errors import NotFound
 from workflow_engine.runtime.base import PodObservation, Runtime, Sandbox
 
@@ -47,18 +48,6 @@ def pod(
             mount = {"name": "host", "mountPath": str(host_dir)}
             c.setdefault("volumeMounts", []).append(mount)
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": body}
-
-
-def poll(predicate: Callable[[], Any], timeout: float = TIMEOUT, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        pause.wait(0.01)
 
 
 def find(runtime: Runtime, name: str) -> PodObservation | None:

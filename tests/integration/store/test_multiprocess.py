@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.polling import poll
 from workflow_engine.store import SqliteStore
 
 pytestmark = pytest.mark.integration
@@ -40,10 +41,10 @@ def finish(proc: subprocess.Popen[str]) -> dict[str, int]:
 
 
 def wait_ready(directory: Path, count: int, limit: float = 60.0) -> None:
-    deadline = time.monotonic() + limit
-    while len(list(directory.glob("ready-*"))) < count:
-        assert time.monotonic() < deadline, "workers did not start"
-        time.sleep(0.005)
+    def ready() -> bool:
+        return len(list(directory.glob("ready-*"))) >= count
+
+    poll(ready, limit, "the workers to start", interval=0.005)
 
 
 @pytest.mark.parametrize(

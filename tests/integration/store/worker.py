@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
+from tests.support.polling import poll
 from workflow_engine.errors import Conflict, TransientError
 from workflow_engine.store import SqliteStore
 
@@ -45,21 +45,13 @@ def increment(store: SqliteStore, name: str, count: int) -> dict[str, int]:
     return {"incremented": done, "conflicts": conflicts}
 
 
-def wait_for(go_file: Path, limit: float = 60.0) -> None:
-    deadline = time.monotonic() + limit
-    while not go_file.exists():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"{go_file} never appeared")
-        time.sleep(0.001)
-
-
 def main(argv: list[str]) -> int:
     verb, db, target, count, *go = argv
     store = SqliteStore(db)
     try:
         if go:
             Path(go[0]).with_name(f"ready-{os.getpid()}").touch()
-            wait_for(Path(go[0]))
+            poll(Path(go[0]).exists, 60.0, f"{go[0]} to appear", interval=0.001)
         work = create if verb == "create" else increment
         print(json.dumps(work(store, target, int(count))), flush=True)
     finally:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 import yaml
 
+from tests.support.polling import poll
 from tests.unit.cli.conftest import Wf, data
 from workflow_engine.engine.naming import pod_name
 
@@ -19,13 +19,12 @@ def submitted(wf: Wf, file: str = "hello.yaml", *args: str) -> str:
 
 
 def finished(wf: Wf, name: str) -> dict:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    def done() -> dict | None:
         obj = wf.store.get("Workflow", name)
-        if (obj.get("status") or {}).get("phase") in ("Succeeded", "Failed", "Error"):
-            return obj
-        time.sleep(0.01)
-    raise AssertionError(f"{name} did not finish")
+        phase = (obj.get("status") or {}).get("phase")
+        return obj if phase in ("Succeeded", "Failed", "Error") else None
+
+    return poll(done, 20, f"{name} to finish")
 
 
 @pytest.fixture
