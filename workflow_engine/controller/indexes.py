@@ -15,6 +15,7 @@ from typing import Any
 from workflow_engine.controller.observe import (
     NODE_ID_ANNOTATION,
     WORKFLOW_LABEL,
+    WORKFLOW_UID_LABEL,
     pod_state,
     task_result,
 )
@@ -153,6 +154,27 @@ class PodIndex:
             self._ended.get(wf, {}).pop(pod_name, None)
             if self._by_wf.get(wf, {}).pop(pod_name, None) is not None:
                 self._versions[wf] = self._versions.get(wf, 0) + 1
+
+    def foreign(self, wf: WorkflowKey, uid: str | None) -> set[str]:
+        """The workflow's pods (by name) labelled with another workflow uid: left by a
+        deleted workflow of the same name. Unlabelled pods count as the workflow's."""
+        if not uid:
+            return set()
+        with self._lock:
+            return {
+                name
+                for name in self._by_wf.get(wf, {})
+                if self._uid((wf[0], name)) not in (None, uid)
+            }
+
+    def owned_by_other(self, namespace: str, pod_name: str, uid: str | None) -> bool:
+        """Is this pod name taken, in the runtime, by another workflow uid's pod?"""
+        with self._lock:
+            return bool(uid) and self._uid((namespace, pod_name)) not in (None, uid)
+
+    def _uid(self, key: tuple[str, str]) -> str | None:
+        pod = self._raw.get(key)
+        return None if pod is None else pod.labels.get(WORKFLOW_UID_LABEL)
 
     def node_id(self, namespace: str, pod_name: str) -> str | None:
         with self._lock:

@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 WORKFLOW_KIND = "Workflow"
 COMPLETED_PHASES = frozenset({"Succeeded", "Failed", "Error"})
 _CONFLICT_ATTEMPTS = 8
+FOREIGN_POD_RETRY = 0.2  # seconds: a namesake's pod being deleted frees its name
 CREATE_ERROR = "CreateError"  # the reason of a pod the runtime refused or could not build
 
 Operate = Callable[[Workflow, Observed, datetime, TemplateResolver], Decision]
@@ -286,12 +287,20 @@ class Reconciler:
             return False
         return seen.pods == self.pods.version(key) and seen.results == self.results.version(key)
 
-    def _observed(self, key: WorkflowKey) -> tuple[Observed, int]:
-        """What operate() sees, and how many TaskResults this call fetched itself."""
+    def _observed(self, key: WorkflowKey, uid: str | None) -> tuple[Observed, int]:
+        """What operate() sees, and how many TaskResults this call fetched itself.
+        Pods a deleted workflow of the same name left behind are deleted, not seen."""
         pods = self.pods.pods(key)
+        foreign = self.pods.foreign(key, uid)
+        for name in foreign:
+            log.info("deleting pod %s/%s of an earlier workflow %s", key[0], name, key[1])
+            self.runtime.delete_pod(name, key[0], 0)
+            del pods[name]
         results = self.results.results(key)
         fetched = 0
         for pod_name, node_id in self.pods.finished(key):
+            if pod_name in foreign:
+                continue
             if node_id not in results and (key[0], node_id) not in self._missing_results:
                 fetched += self._fetch_missing_result(key, pod_name, results)
         return Observed(pods=pods, results=results), fetched
@@ -316,7 +325,7 @@ class Reconciler:
     def _reconcile_entry(self, key: WorkflowKey, entry: Cached) -> ReconcileResult:
         pods_version, results_version = self.pods.version(key), self.results.version(key)
         now = self.clock.now()
-        observed, fetched = self._observed(key)
+        observed, fetched = self._observed(key, entry.model.metadata.uid)
         if self.results.version(key) == results_version + fetched:
             results_version += fetched  # only our own fetches moved it
         try:
@@ -324,10 +333,12 @@ class Reconciler:
         except (SpecError, IllegalTransition) as exc:  # retrying would decide the same
             decision = _error_decision(entry.model, now, str(exc))
         written = self._write(key, entry, decision)
-        own, failed = self._apply_actions(key, written.model, decision, now)
+        own, retry = self._apply_actions(key, written.model, decision, now)
         if self.pods.version(key) == pods_version + own:
             pods_version += own  # only our own notes moved it: nothing new to see
-        requeue = 0.0 if failed else decision.requeue_after  # operate() must see the failure
+        requeue = decision.requeue_after
+        if retry is not None:  # operate() must see a failed create, or redo a deferred one
+            requeue = retry if requeue is None else min(requeue, retry)
         self._seen[key] = _Seen(
             rv=written.obj["metadata"]["resourceVersion"],
             pods=pods_version,
@@ -360,16 +371,19 @@ class Reconciler:
 
     def _apply_actions(
         self, key: WorkflowKey, wf: Workflow, decision: Decision, now: datetime
-    ) -> tuple[int, bool]:
+    ) -> tuple[int, float | None]:
         """Run the runtime actions and record events; returns how many pods were noted
-        in the index (each moved its version), and whether a pod could not be created."""
+        in the index (each moved its version), and when to reconcile again because a
+        pod was not created (None: no such pod)."""
         events: list[Event] = []
-        noted, failed = 0, False
+        noted, retry = 0, None
         for action in decision.actions:
             if isinstance(action, CreatePod):
                 created = self._create_pod(key, wf, action, now)
-                noted += max(created, 0)
-                failed = failed or created < 0
+                if isinstance(created, float):
+                    retry = created if retry is None else min(retry, created)
+                else:
+                    noted += created
             elif isinstance(action, DeletePod):
                 self.runtime.delete_pod(action.pod_name, key[0], action.grace_seconds)
             elif isinstance(action, EmitEvent):
@@ -378,20 +392,27 @@ class Reconciler:
                 raise TypeError(f"unknown action {action!r}")
         if events:
             self.events.record(key[0], key[1], events)
-        return noted, failed
+        return noted, retry
 
-    def _create_pod(self, key: WorkflowKey, wf: Workflow, action: CreatePod, now: datetime) -> int:
-        """Build and create one pod; 1 when noting it moved the index's version, -1 when
-        it could not be created. A pod
-        that can never be created (its spec is invalid once substituted) is noted as
-        Failed instead, which moves the version as news: the next operate() ends its
-        node with the cause, rather than this reconcile failing and retrying forever."""
+    def _create_pod(
+        self, key: WorkflowKey, wf: Workflow, action: CreatePod, now: datetime
+    ) -> int | float:
+        """Build and create one pod; 1 when noting it moved the index's version. When
+        it is not created, the float is when to reconcile again. A pod that can never
+        be created (its spec is invalid once substituted) is noted as Failed instead,
+        which moves the version as news: the next operate() ends its node with the
+        cause, rather than this reconcile failing and retrying forever. A name still
+        held by a deleted namesake workflow's pod is freed first (creating would be a
+        no-op): the pod is created by a later reconcile."""
+        if self.pods.owned_by_other(key[0], action.pod_name, wf.metadata.uid):
+            self.runtime.delete_pod(action.pod_name, key[0], 0)
+            return FOREIGN_POD_RETRY
         try:
             self.runtime.create_pod(self.engine.build_pod(wf, action, now))
         except (SpecError, PermanentError) as exc:
             log.warning("pod %s/%s cannot be created: %s", key[0], action.pod_name, exc)
             self.pods.note_failed(key, action.pod_name, action.node_id, CREATE_ERROR, str(exc))
-            return -1
+            return 0.0
         return int(self.pods.note_created(key, action.pod_name, action.node_id))
 
 

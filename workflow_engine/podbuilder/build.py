@@ -27,6 +27,9 @@ from workflow_engine.spec.models import Template, Workflow, format_time
 
 WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
 COMPLETED_LABEL = "workflows.argoproj.io/completed"
+# Pod names hash only the workflow's name: the uid tells a re-created workflow's pods
+# from those its deleted namesake left behind.
+WORKFLOW_UID_LABEL = "workflows.argoproj.io/workflow-uid"
 NODE_ID_ANNOTATION = "workflows.argoproj.io/node-id"
 NODE_NAME_ANNOTATION = "workflows.argoproj.io/node-name"
 POD_TEMPLATE_KINDS = ("container", "script")
@@ -165,6 +168,8 @@ def _metadata(
         WORKFLOW_LABEL: workflow.metadata.name or "",
         COMPLETED_LABEL: "false",
     }
+    if workflow.metadata.uid:
+        labels[WORKFLOW_UID_LABEL] = workflow.metadata.uid
     annotations = {
         **(pod_meta.get("annotations") or {}),
         **(tmpl_meta.get("annotations") or {}),

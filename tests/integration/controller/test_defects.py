@@ -4,8 +4,10 @@ does not adopt the old one's pods."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from workflow_engine.controller.embedded import (
     _changed_since,
     _serve,
     open_store,
+    run,
 )
 
 pytestmark = pytest.mark.integration
@@ -73,3 +76,42 @@ def _hello(name: str) -> dict:
             "templates": [{"name": "main", "container": {"image": "x", "command": ["true"]}}],
         },
     }
+
+
+@contextlib.contextmanager
+def _controller_thread(home: Path) -> Iterator[None]:
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run, args=(StatePaths(home), EmbeddedOptions(), stop), daemon=True
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(30)
+
+
+def test_a_recreated_workflow_does_not_adopt_its_namesakes_pods(
+    state: Embedded, tmp_path: Path
+) -> None:
+    quiet = Embedded(state.home, {**state.env, "WF_NO_CONTROLLER": "1"})
+    spec = tmp_path / "again.yaml"
+    text = Path(data("controller", "named-appender.yaml")).read_text()
+    spec.write_text(text.replace("__DIR__", str(tmp_path)))
+    lines = tmp_path / "lines"
+    with _controller_thread(state.home):
+        assert quiet.wf("submit", str(spec)).exit_code == 0
+        poll(lambda: _phase(quiet, "again") == "Succeeded", what="the first run")
+    first_uid = _get(quiet, "again")["metadata"]["uid"]
+    # Deleted and submitted again while no controller runs: its pods are still there.
+    assert quiet.wf("delete", "again").exit_code == 0
+    assert quiet.wf("submit", str(spec)).exit_code == 0
+    assert _get(quiet, "again")["metadata"]["uid"] != first_uid
+    with _controller_thread(state.home):
+        poll(
+            lambda: _phase(quiet, "again") in ("Succeeded", "Failed", "Error"),
+            what="the second run",
+        )
+    assert _phase(quiet, "again") == "Succeeded"
+    assert lines.read_text().split() == ["one", "one"]

@@ -144,6 +144,7 @@ def test_labels_and_annotations_merge_workflow_then_template_then_ours() -> None
         "role": "worker",
         "workflows.argoproj.io/workflow": "demo",
         "workflows.argoproj.io/completed": "false",
+        "workflows.argoproj.io/workflow-uid": "0b7e6b38-uid",
     }
     assert meta["annotations"] == {
         "note": "from-workflow",
