@@ -294,7 +294,10 @@ def _serve(
     finally:
         controller.signal_stop()
         for item in reversed(closers):  # the store first: its close ends the watches
-            item.close()
+            if isinstance(item, ProcessRuntime):
+                item.detach()  # running pods go on; the next controller adopts them
+            else:
+                item.close()
         controller.stop()
     log.info("controller stopped after %d reconciles", controller.reconciles)
     return seen[0]

@@ -156,6 +156,35 @@ def test_kill_9_while_a_pod_runs_repeats_no_step(state: Embedded, tmp_path: Path
         restarted.wait()
 
 
+def test_sigterm_while_a_pod_runs_leaves_it_to_the_next_controller(
+    state: Embedded, tmp_path: Path
+) -> None:
+    """A graceful stop (SIGTERM, Ctrl-C) detaches from running pods instead of killing
+    them: the next controller adopts the pod, and every step runs once."""
+    lines = tmp_path / "lines"
+    name = _submit_appender(state, tmp_path, tmp_path)
+    controller = _controller(state)
+    try:
+        poll(lambda: _lines(lines) == ["one"], what="step one running")
+        controller.send_signal(signal.SIGTERM)
+        assert controller.wait(timeout=30) == 0
+    finally:
+        controller.kill()
+        controller.wait()
+    restarted = _controller(state)
+    try:
+        poll(
+            lambda: _phase(state, name) in ("Succeeded", "Failed", "Error"),
+            timeout=60,
+            what="the workflow to finish after the restart",
+        )
+        assert _phase(state, name) == "Succeeded", state.wf("get", name).output
+        assert _lines(lines) == ["one", "two", "three"]
+    finally:
+        restarted.kill()
+        restarted.wait()
+
+
 def _phase(state: Embedded, workflow: str) -> str | None:
     result = state.wf("get", workflow, "-o", "json")
     return (json.loads(result.output).get("status") or {}).get("phase")

@@ -267,6 +267,21 @@ class ProcessRuntime:
         with self._lock:
             self._table.journal.close()
 
+    def detach(self, timeout: float = 10.0) -> None:
+        """Stop supervising but leave every container process running, for a runtime
+        started later on the same state dir to adopt (as after a crash): a graceful
+        controller stop. Only when `survives_restart`; otherwise the processes could
+        not be adopted, so this is `close()`."""
+        if not self.survives_restart:
+            self.close(timeout)
+            return
+        if self._closed:
+            return
+        self._closed = True
+        self._loop.stop(timeout)
+        with self._lock:
+            self._table.journal.close()
+
     def _quiet(self) -> bool:
         return self._table.starting == 0 and all(
             c.state != "running" for p in self._table.pods.values() for c in p.containers()
