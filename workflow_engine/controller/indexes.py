@@ -270,3 +270,34 @@ class ResultIndex:
             for node_id in self._by_wf.pop(wf, {}):
                 self._owner.pop((wf[0], node_id), None)
             self._versions[wf] = self._versions.get(wf, 0) + 1
+
+
+class MissingResults:
+    """Per workflow, the node ids whose pod ended but whose TaskResult the store did
+    not have when asked (the executor wrote none): asked once, not at every reconcile.
+    Worker threads share it, so every access holds the lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_wf: dict[WorkflowKey, set[str]] = {}
+
+    def __contains__(self, item: tuple[WorkflowKey, str]) -> bool:
+        wf, node_id = item
+        with self._lock:
+            return node_id in self._by_wf.get(wf, ())
+
+    def add(self, wf: WorkflowKey, node_id: str) -> None:
+        with self._lock:
+            self._by_wf.setdefault(wf, set()).add(node_id)
+
+    def discard(self, wf: WorkflowKey, node_id: str) -> None:
+        with self._lock:
+            self._by_wf.get(wf, set()).discard(node_id)
+
+    def of(self, wf: WorkflowKey) -> set[str]:
+        with self._lock:
+            return set(self._by_wf.get(wf, ()))
+
+    def forget(self, wf: WorkflowKey) -> None:
+        with self._lock:
+            self._by_wf.pop(wf, None)

@@ -24,7 +24,12 @@ from typing import Any
 
 from workflow_engine.controller.clock import Clock
 from workflow_engine.controller.events import Event, EventLog
-from workflow_engine.controller.indexes import PodIndex, ResultIndex, WorkflowKey
+from workflow_engine.controller.indexes import (
+    MissingResults,
+    PodIndex,
+    ResultIndex,
+    WorkflowKey,
+)
 from workflow_engine.controller.observe import (
     COMPLETED_LABEL,
     PHASE_LABEL,
@@ -171,7 +176,7 @@ class Reconciler:
         self.results = results
         self.cache = cache or WorkflowCache()
         self._seen: dict[WorkflowKey, _Seen] = {}
-        self._missing_results: set[tuple[str, str]] = set()
+        self.missing_results = MissingResults()
 
     # -- entry point -----------------------------------------------------------------
 
@@ -220,9 +225,7 @@ class Reconciler:
             with contextlib.suppress(NotFound):
                 self.store.delete(TASK_RESULT_KIND, obj["metadata"]["name"], key[0])
         self.events.forget(key[0], key[1])
-        self._missing_results = {
-            m for m in self._missing_results if m[0] != key[0] or not m[1].startswith(key[1])
-        }
+        self.missing_results.forget(key)
         self.cache.drop(key)
         self.pods.forget(key)
         self.results.forget(key)
@@ -240,7 +243,7 @@ class Reconciler:
             self.runtime.delete_pod(name, key[0], 0)
             self.pods.remove(key, name)
             if node_id is not None:
-                self._missing_results.discard((key[0], node_id))
+                self.missing_results.discard(key, node_id)
         obj = self.store.update(
             {**entry.obj, "metadata": {**entry.obj["metadata"], "annotations": annotations}}
         )
@@ -301,7 +304,7 @@ class Reconciler:
         for pod_name, node_id in self.pods.finished(key):
             if pod_name in foreign:
                 continue
-            if node_id not in results and (key[0], node_id) not in self._missing_results:
+            if node_id not in results and (key, node_id) not in self.missing_results:
                 fetched += self._fetch_missing_result(key, pod_name, results)
         return Observed(pods=pods, results=results), fetched
 
@@ -310,12 +313,12 @@ class Reconciler:
     ) -> int:
         # The watch may lag behind the pod's end; the executor wrote its result first.
         node_id = self.pods.node_id(key[0], pod_name)
-        if node_id is None or node_id in results or (key[0], node_id) in self._missing_results:
+        if node_id is None or node_id in results or (key, node_id) in self.missing_results:
             return 0
         try:
             obj = self.store.get(TASK_RESULT_KIND, node_id, key[0])
         except NotFound:
-            self._missing_results.add((key[0], node_id))
+            self.missing_results.add(key, node_id)
             return 0
         results[node_id] = task_result(obj)
         return int(self.results.apply("ADDED", obj) is not None)
@@ -336,6 +339,8 @@ class Reconciler:
         own, retry = self._apply_actions(key, written.model, decision, now)
         if self.pods.version(key) == pods_version + own:
             pods_version += own  # only our own notes moved it: nothing new to see
+        if is_completed(written.obj):
+            self.missing_results.forget(key)  # a retry costs at most one more look each
         requeue = decision.requeue_after
         if retry is not None:  # operate() must see a failed create, or redo a deferred one
             requeue = retry if requeue is None else min(requeue, retry)

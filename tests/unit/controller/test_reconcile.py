@@ -203,3 +203,26 @@ def test_an_engine_error_ends_the_workflow_with_its_message(
     status = store.get("Workflow", "wf")["status"]
     assert status["phase"] == "Error"
     assert str(error) in status["message"]
+
+
+def test_missing_results_are_kept_per_workflow_and_forgotten_with_it(
+    store: MemoryStore, runtime: FakeRuntime, reconciler: Reconciler
+) -> None:
+    # "a" is a prefix of "ab" (and of its node ids): one's cleanup must not touch the other.
+    for name in ("a", "ab"):
+        store.create(workflow(name, "s", "t"))
+        reconciler.reconcile(("default", name))
+        runtime.finish(pod_of(name, 0, "s"), 0)  # no TaskResult: the executor wrote none
+    reconciler.pods.refresh(runtime.observe())
+    for name in ("a", "ab"):
+        reconciler.reconcile(("default", name))
+    assert reconciler.missing_results.of(("default", "ab")) == {"ab-0"}
+    store.delete("Workflow", "a")
+    reconciler.cache.drop(("default", "a"))
+    assert reconciler.reconcile(("default", "a")).deleted
+    assert reconciler.missing_results.of(("default", "a")) == set()
+    assert reconciler.missing_results.of(("default", "ab")) == {"ab-0"}
+    runtime.finish(pod_of("ab", 1, "t"), 0)
+    reconciler.pods.refresh(runtime.observe())
+    assert reconciler.reconcile(("default", "ab")).completed
+    assert reconciler.missing_results.of(("default", "ab")) == set()
