@@ -238,7 +238,9 @@ class Reconciler:
             names = json.loads(annotations.pop(PODS_TO_DELETE))
         except ValueError:
             names = []
-        for name in names:
+        if not isinstance(names, list):  # written by hand, or by something else
+            names = []
+        for name in (n for n in names if isinstance(n, str)):
             node_id = self.pods.node_id(key[0], name)
             self.runtime.delete_pod(name, key[0], 0)
             self.pods.remove(key, name)

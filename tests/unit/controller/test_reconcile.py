@@ -226,3 +226,21 @@ def test_missing_results_are_kept_per_workflow_and_forgotten_with_it(
     reconciler.pods.refresh(runtime.observe())
     assert reconciler.reconcile(("default", "ab")).completed
     assert reconciler.missing_results.of(("default", "ab")) == set()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['"wf-pod"', "{}", "3", "null", "[1, null]", "not json"],
+    ids=["string", "object", "number", "null", "list-of-non-names", "not-json"],
+)
+def test_a_malformed_pods_to_delete_annotation_is_dropped(
+    store: MemoryStore, runtime: FakeRuntime, reconciler: Reconciler, value: str
+) -> None:
+    store.create(workflow("wf", "a"))
+    step(reconciler, runtime)
+    current = store.get("Workflow", "wf")
+    meta = {**current["metadata"], "annotations": {PODS_TO_DELETE: value}}
+    reconciler.cache.offer(store.update({**current, "metadata": meta}))
+    obj = step(reconciler, runtime)
+    assert PODS_TO_DELETE not in (obj["metadata"].get("annotations") or {})
+    assert runtime.deleted == []
