@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from workflow_engine.controller.events import EventLog
 from workflow_engine.controller.names import creation_order, matches_phases, newest, resolve
 from workflow_engine.controller.observe import (
     COMPLETED_LABEL,
@@ -273,10 +274,12 @@ def delete(
     older: timedelta | None = None,
     now: datetime | None = None,
     before_delete: Callable[[Obj], None] | None = None,
+    events: EventLog | None = None,
 ) -> list[str]:
     """Delete workflows (by name, all, the completed ones, or those older than
-    `older`) and their TaskResults; returns the names deleted. `before_delete` sees
-    each workflow (nodes expanded) first: artifact GC at deletion."""
+    `older`), their TaskResults and (given `events`) their events; returns the names
+    deleted. `before_delete` sees each workflow (nodes expanded) first: artifact GC at
+    deletion."""
     if everything or completed or older is not None:
         targets = store.list(WORKFLOW_KIND, namespace).items
         if completed:
@@ -295,6 +298,8 @@ def delete(
         except NotFound:
             continue  # someone else deleted it first
         _delete_results(store, obj, _result_names(store, obj))
+        if events is not None:  # else the controller forgets them when it sees the delete
+            events.forget(meta.get("namespace") or namespace, meta["name"])
         deleted.append(meta["name"])
     return deleted
 

@@ -338,6 +338,9 @@ class Reconciler:
         except (SpecError, IllegalTransition) as exc:  # retrying would decide the same
             decision = _error_decision(entry.model, now, str(exc))
         written = self._write(key, entry, decision)
+        if written is not entry and not entry.obj.get("status"):
+            # Its first status: events kept under its name are a deleted namesake's.
+            self.events.forget(key[0], key[1])
         own, retry = self._apply_actions(key, written.model, decision, now)
         if self.pods.version(key) == pods_version + own:
             pods_version += own  # only our own notes moved it: nothing new to see

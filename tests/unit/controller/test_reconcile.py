@@ -244,3 +244,19 @@ def test_a_malformed_pods_to_delete_annotation_is_dropped(
     obj = step(reconciler, runtime)
     assert PODS_TO_DELETE not in (obj["metadata"].get("annotations") or {})
     assert runtime.deleted == []
+
+
+def test_a_recreated_workflow_does_not_show_its_namesakes_events(
+    store: MemoryStore, runtime: FakeRuntime, reconciler: Reconciler
+) -> None:
+    store.create(workflow("wf", "fail"))
+    step(reconciler, runtime)
+    runtime.finish(pod_of("wf", 0, "fail"), 1)
+    step(reconciler, runtime)
+    assert [e.reason for e in reconciler.events.list("default", "wf")][-1] == "WorkflowFailed"
+    # Deleted and created again while no controller ran: no cleanup saw the delete.
+    store.delete("Workflow", "wf")
+    store.create(workflow("wf", "a"))
+    reconciler.cache.drop(KEY)
+    step(reconciler, runtime)
+    assert [e.reason for e in reconciler.events.list("default", "wf")] == ["WorkflowRunning"]
