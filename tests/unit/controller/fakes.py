@@ -26,6 +26,7 @@ from workflow_engine.spec.models import NodeStatus, Outputs, Workflow, WorkflowS
 from workflow_engine.spec.resolver import TemplateResolver
 
 WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
+WORKFLOW_UID_LABEL = "workflows.argoproj.io/workflow-uid"
 EXIT_CODE_ANNOTATION = "test/exit-code"  # what an `auto` FakeRuntime pod exits with
 
 
@@ -204,7 +205,7 @@ def fake_pod(wf: Workflow, action: CreatePod, now: datetime) -> dict[str, Any]:
         "metadata": {
             "name": action.pod_name,
             "namespace": wf.metadata.namespace or "default",
-            "labels": {WORKFLOW_LABEL: wf.metadata.name},
+            "labels": {WORKFLOW_LABEL: wf.metadata.name, WORKFLOW_UID_LABEL: wf.metadata.uid},
             "annotations": {
                 "workflows.argoproj.io/node-id": action.node_id,
                 # A template whose name starts with "fail" fails (FakeRuntime auto mode).

@@ -260,3 +260,26 @@ def test_a_recreated_workflow_does_not_show_its_namesakes_events(
     reconciler.cache.drop(KEY)
     step(reconciler, runtime)
     assert [e.reason for e in reconciler.events.list("default", "wf")] == ["WorkflowRunning"]
+
+
+def test_a_namesakes_pod_is_deleted_then_the_step_runs_in_a_pod_of_its_own(
+    store: MemoryStore, runtime: FakeRuntime, reconciler: Reconciler
+) -> None:
+    store.create(workflow("wf", "a"))
+    step(reconciler, runtime)
+    runtime.finish(P0, 0)
+    assert step(reconciler, runtime)["status"]["phase"] == "Succeeded"
+    # Deleted and created again while no controller ran: the old pod is still there.
+    store.delete("Workflow", "wf")
+    store.create(workflow("wf", "a"))
+    reconciler.cache.drop(KEY)
+    reconciler.pods.refresh(runtime.observe())
+    result = reconciler.reconcile(KEY)
+    assert runtime.deleted == [P0]
+    assert runtime.created == [P0]  # not created again while the old one held the name
+    assert result.requeue_after is not None
+    obj = step(reconciler, runtime)
+    assert runtime.created == [P0, P0]
+    assert obj["status"]["phase"] == "Running"
+    runtime.finish(P0, 0)
+    assert step(reconciler, runtime)["status"]["phase"] == "Succeeded"
