@@ -36,6 +36,7 @@ class PodIndex:
         self._versions: dict[WorkflowKey, int] = {}
         self._node_ids: dict[tuple[str, str], str] = {}  # (namespace, pod) -> node id
         self._ended: dict[WorkflowKey, dict[str, str]] = {}  # ended pods' node ids
+        self._deleting: set[tuple[str, str]] = set()  # removed on purpose, not yet gone
 
     def refresh(self, pods: Iterable[PodObservation]) -> set[WorkflowKey]:
         """Take a full observation; return the workflows whose pods changed."""
@@ -82,7 +83,7 @@ class PodIndex:
         """File a changed observation under its workflow (lock held); the workflow
         when what the engine sees of the pod changed."""
         owner = pod.labels.get(WORKFLOW_LABEL)
-        if owner is None:
+        if owner is None or key in self._deleting:
             return None
         wf = (pod.namespace, owner)
         self._owner[key] = wf
@@ -107,6 +108,7 @@ class PodIndex:
     ) -> None:
         for key in [k for k in self._raw if k not in seen]:
             del self._raw[key]
+            self._deleting.discard(key)
             self._node_ids.pop(key, None)
             wf_key = self._owner.pop(key, None)
             if wf_key is not None:
@@ -146,14 +148,23 @@ class PodIndex:
             self._versions[wf] = self._versions.get(wf, 0) + 1
 
     def remove(self, wf: WorkflowKey, pod_name: str) -> None:
-        """A pod was deleted on purpose: forget it now, not at the next observation."""
+        """A pod was deleted on purpose: the workflow stops seeing it now. Its name
+        stays taken (see `deleting`) until the runtime reports it gone, which then
+        counts as news for the workflow."""
+        key = (wf[0], pod_name)
         with self._lock:
-            self._raw.pop((wf[0], pod_name), None)
-            self._owner.pop((wf[0], pod_name), None)
-            self._node_ids.pop((wf[0], pod_name), None)
+            if key in self._raw:
+                self._deleting.add(key)
+            self._node_ids.pop(key, None)
             self._ended.get(wf, {}).pop(pod_name, None)
             if self._by_wf.get(wf, {}).pop(pod_name, None) is not None:
                 self._versions[wf] = self._versions.get(wf, 0) + 1
+
+    def deleting(self, namespace: str, pod_name: str) -> bool:
+        """Is this pod name still held by a pod deleted on purpose? Creating it now
+        would be a no-op (the runtime still has the old pod)."""
+        with self._lock:
+            return (namespace, pod_name) in self._deleting
 
     def foreign(self, wf: WorkflowKey, uid: str | None) -> set[str]:
         """The workflow's pods (by name) labelled with another workflow uid: left by a

@@ -63,7 +63,7 @@ from workflow_engine.store.base import Obj, Store
 log = logging.getLogger(__name__)
 
 _CONFLICT_ATTEMPTS = 8
-FOREIGN_POD_RETRY = 0.2  # seconds: a namesake's pod being deleted frees its name
+FOREIGN_POD_RETRY = 0.2  # seconds: a pod being deleted frees its name
 CREATE_ERROR = "CreateError"  # the reason of a pod the runtime refused or could not build
 
 Operate = Callable[[Workflow, Observed, datetime, TemplateResolver], Decision]
@@ -357,6 +357,8 @@ class Reconciler:
         no-op): the pod is created by a later reconcile."""
         if self.pods.owned_by_other(key[0], action.pod_name, wf.metadata.uid):
             self.runtime.delete_pod(action.pod_name, key[0], 0)
+            return FOREIGN_POD_RETRY
+        if self.pods.deleting(key[0], action.pod_name):  # `wf retry` removed it: wait
             return FOREIGN_POD_RETRY
         try:
             self.runtime.create_pod(self.engine.build_pod(wf, action, now))

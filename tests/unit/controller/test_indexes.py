@@ -145,3 +145,20 @@ def test_finished_follows_every_way_a_pod_leaves(then: str, left: list) -> None:
     elif then == "rerun":
         index.refresh_split([pod("a", "Running")])
     assert index.finished(WF) == left
+
+
+def test_a_pod_removed_on_purpose_holds_its_name_until_the_runtime_drops_it() -> None:
+    """`wf retry` deletes a failed pod and its node runs again under the same pod name:
+    the name stays taken (creating now would be a no-op in the runtime) and the old
+    pod's state is not shown again; its disappearance is news for the workflow."""
+    index = PodIndex()
+    failed = pod("a", "Failed", 1)
+    index.refresh_split([failed])
+    index.remove(WF, "a")
+    assert index.deleting("default", "a")
+    assert "a" not in index.pods(WF)
+    terminating = pod("a", "Failed", 137)
+    assert index.refresh_split([terminating]) == (set(), set())
+    assert "a" not in index.pods(WF)
+    assert index.refresh_split([]) == ({WF}, set())
+    assert not index.deleting("default", "a")

@@ -143,8 +143,12 @@ def test_pods_named_by_retry_are_deleted_before_deciding(
     reconciler.cache.offer(current)  # what the loop does when the watch reports it
     obj = step(reconciler, runtime)
     assert runtime.deleted == [P0]
-    assert runtime.created == [P0, P0]
+    # The name is still the deleted pod's until the runtime reports it gone.
+    assert runtime.created == [P0]
     assert PODS_TO_DELETE not in (obj["metadata"].get("annotations") or {})
+    assert obj["status"]["nodes"]["wf-0"].get("phase", "Pending") == "Pending"
+    obj = step(reconciler, runtime)  # the runtime no longer has it: the node runs again
+    assert runtime.created == [P0, P0]
     assert obj["status"]["nodes"]["wf-0"].get("phase", "Pending") == "Pending"
 
 
