@@ -39,6 +39,7 @@ def delete(
         older=parse_duration(older, "--older") if older else None,
         now=app.now(),
         before_delete=_collect_artifacts(app),
+        events=app.events,
     )
     app.ensure_controller()
     for name in deleted:

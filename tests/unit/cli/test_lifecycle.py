@@ -120,3 +120,11 @@ def test_resubmit_makes_a_new_workflow_from_the_spec(wf: Wf) -> None:
     obj = wf.store.get("Workflow", new)
     assert obj["spec"]["arguments"]["parameters"] == [{"name": "message", "value": "again"}]
     assert obj["metadata"]["labels"]["workflows.argoproj.io/resubmitted-from-workflow"] == name
+
+
+def test_delete_forgets_the_workflows_events(wf: Wf) -> None:
+    name = submitted(wf)
+    finished(wf, name)
+    assert wf.app.events.list("default", name)
+    assert wf("delete", name).exit_code == 0
+    assert wf.app.events.list("default", name) == []
