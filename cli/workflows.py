@@ -64,8 +64,7 @@ def _live(app: App, name: str, namespace: str) -> dict:
             for last in ops.follow(app.store, name, namespace):
                 live.update(workflow_details(last, app.now()), refresh=True)
     else:
-        for last in ops.follow(app.store, name, namespace):  # noqa: B007 - the last one
-            pass
+        last = ops.wait(app.store, name, namespace)
         show(workflow_details(last, app.now(), app.events.list(namespace, name)))
     return last
 
