@@ -28,7 +28,9 @@ from workflow_engine.spec.params import (
 Items = list[Any]
 
 
-class WorkflowStep(ArgoModel):
+class Invocation(ArgoModel):
+    """What a step and a DAG task share: the template they call and how."""
+
     name: str | None = None
     template: str | None = None
     inline: Template | None = None
@@ -43,21 +45,14 @@ class WorkflowStep(ArgoModel):
     hooks: dict[str, LifecycleHook] | None = None
 
 
-class DAGTask(ArgoModel):
+class WorkflowStep(Invocation):
+    pass
+
+
+class DAGTask(Invocation):
     name: str
-    template: str | None = None
-    inline: Template | None = None
-    arguments: Arguments | None = None
-    template_ref: TemplateRef | None = None
     dependencies: list[str] | None = None
     depends: str | None = None
-    with_items: Items | None = None
-    with_param: str | None = None
-    with_sequence: Sequence | None = None
-    when: str | None = None
-    continue_on: ContinueOn | None = None
-    on_exit: str | None = None
-    hooks: dict[str, LifecycleHook] | None = None
 
 
 class DAGTemplate(ArgoModel):
@@ -190,5 +185,6 @@ _KIND_FIELDS = {
     "plugin": "plugin",
 }
 
+Invocation.model_rebuild()
 WorkflowStep.model_rebuild()
 DAGTask.model_rebuild()
