@@ -112,6 +112,23 @@ def _kill_when(state: Embedded, ready: Callable[[], object], what: str) -> None:
         controller.wait()
 
 
+def _finish_with_a_new_controller(state: Embedded, name: str, lines: Path) -> None:
+    """Start a controller, let it finish the appender workflow: it must succeed with
+    every step's line written exactly once."""
+    controller = _controller(state)
+    try:
+        poll(
+            lambda: _phase(state, name) in ("Succeeded", "Failed", "Error"),
+            timeout=60,
+            what="the workflow to finish after the restart",
+        )
+        assert _phase(state, name) == "Succeeded", state.wf("get", name).output
+        assert _lines(lines) == ["one", "two", "three"]
+    finally:
+        controller.kill()
+        controller.wait()
+
+
 def test_kill_9_between_pods_repeats_no_step(state: Embedded, tmp_path: Path) -> None:
     lines = tmp_path / "lines"
     name = _submit_appender(state, tmp_path, tmp_path)
@@ -121,18 +138,7 @@ def test_kill_9_between_pods_repeats_no_step(state: Embedded, tmp_path: Path) ->
         "step one done and the pause (no pod) running",
     )
     assert _lines(lines) == ["one"]
-    restarted = _controller(state)
-    try:
-        poll(
-            lambda: _phase(state, name) in ("Succeeded", "Failed", "Error"),
-            timeout=60,
-            what="the workflow to finish after the restart",
-        )
-        assert _phase(state, name) == "Succeeded", state.wf("get", name).output
-        assert _lines(lines) == ["one", "two", "three"]
-    finally:
-        restarted.kill()
-        restarted.wait()
+    _finish_with_a_new_controller(state, name, lines)
 
 
 def test_kill_9_while_a_pod_runs_repeats_no_step(state: Embedded, tmp_path: Path) -> None:
@@ -142,18 +148,7 @@ def test_kill_9_while_a_pod_runs_repeats_no_step(state: Embedded, tmp_path: Path
     lines = tmp_path / "lines"
     name = _submit_appender(state, tmp_path, tmp_path)
     _kill_when(state, lambda: _lines(lines) == ["one"], "step one running")
-    restarted = _controller(state)
-    try:
-        poll(
-            lambda: _phase(state, name) in ("Succeeded", "Failed", "Error"),
-            timeout=60,
-            what="the workflow to finish after the restart",
-        )
-        assert _phase(state, name) == "Succeeded", state.wf("get", name).output
-        assert _lines(lines) == ["one", "two", "three"]
-    finally:
-        restarted.kill()
-        restarted.wait()
+    _finish_with_a_new_controller(state, name, lines)
 
 
 def test_sigterm_while_a_pod_runs_leaves_it_to_the_next_controller(
@@ -171,18 +166,7 @@ def test_sigterm_while_a_pod_runs_leaves_it_to_the_next_controller(
     finally:
         controller.kill()
         controller.wait()
-    restarted = _controller(state)
-    try:
-        poll(
-            lambda: _phase(state, name) in ("Succeeded", "Failed", "Error"),
-            timeout=60,
-            what="the workflow to finish after the restart",
-        )
-        assert _phase(state, name) == "Succeeded", state.wf("get", name).output
-        assert _lines(lines) == ["one", "two", "three"]
-    finally:
-        restarted.kill()
-        restarted.wait()
+    _finish_with_a_new_controller(state, name, lines)
 
 
 def _phase(state: Embedded, workflow: str) -> str | None:
@@ -228,15 +212,4 @@ def test_kill_9_at_three_points_of_one_run_repeats_no_step(state: Embedded, tmp_
     )
     _kill_when(state, lambda: _lines(lines) == ["one", "two", "three"], "step three running")
     assert _phase(state, name) == "Running"
-    last = _controller(state)
-    try:
-        poll(
-            lambda: _phase(state, name) in ("Succeeded", "Failed", "Error"),
-            timeout=60,
-            what="the workflow to finish after three restarts",
-        )
-        assert _phase(state, name) == "Succeeded", state.wf("get", name).output
-        assert _lines(lines) == ["one", "two", "three"]
-    finally:
-        last.kill()
-        last.wait()
+    _finish_with_a_new_controller(state, name, lines)
