@@ -12,8 +12,7 @@ from __future__ import annotations
 from workflow_engine.artifacts.secrets import secret_data
 from workflow_engine.errors import NotFound
 from workflow_engine.store.base import Store
-
-KIND = "Secret"
+from workflow_engine.vocabulary import SECRET_KIND as KIND
 
 
 class StoreSecrets:

@@ -26,7 +26,7 @@ from workflow_engine.artifacts.download import (
     download_outputs,
     output_artifacts,
 )
-from workflow_engine.artifacts.gc import GCReport, collect_garbage, collect_workflow, mark_collected
+from workflow_engine.artifacts.gc import GCReport, delete_artifacts
 from workflow_engine.artifacts.git import GitDriver
 from workflow_engine.artifacts.http import HTTPDriver
 from workflow_engine.artifacts.local import LocalDriver
@@ -87,9 +87,8 @@ __all__ = [
     "S3Driver",
     "SecretResolver",
     "choose_repository",
-    "collect_garbage",
-    "collect_workflow",
     "default_drivers",
+    "delete_artifacts",
     "describe",
     "download_outputs",
     "driver_for",
@@ -98,7 +97,6 @@ __all__ = [
     "locate",
     "location_kind",
     "make_secret",
-    "mark_collected",
     "output_artifacts",
     "output_key",
     "pack",

@@ -204,6 +204,7 @@ def make_engine(paths: StatePaths, wiring: ArtifactWiring | None = None) -> Engi
         status_to_dict=StatusSerializer(),
         status_from_dict=status_from_dict,
         build_pod=pod,
+        collect_artifacts=wiring.collect_artifacts,
     )
 
 

@@ -23,15 +23,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from workflow_engine.controller.cache import WORKFLOW_KIND, is_completed, key_of
+from workflow_engine.controller.cache import is_completed, key_of
 from workflow_engine.controller.clock import Clock
 from workflow_engine.controller.indexes import PodIndex, ResultIndex, WorkflowKey
-from workflow_engine.controller.observe import TASK_RESULT_KIND
 from workflow_engine.controller.queue import ShutDown, WorkQueue
 from workflow_engine.controller.reconcile import Reconciler
 from workflow_engine.errors import Expired
 from workflow_engine.spec.status_codec import decompress_nodes
 from workflow_engine.store.base import ObjectList, WatchEvent
+from workflow_engine.vocabulary import TASK_RESULT_KIND, WORKFLOW_KIND
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from workflow_engine.artifacts import make_secret
 from workflow_engine.errors import SpecError
 from workflow_engine.store.base import Obj, Store
-
-SECRET_KIND = "Secret"
+from workflow_engine.vocabulary import SECRET_KIND
 
 
 @dataclass(frozen=True)
