@@ -56,6 +56,7 @@ from workflow_engine.artifacts.secrets import (
     MappingSecrets,
     NoSecrets,
     SecretResolver,
+    StoreSecrets,
     make_secret,
     secret_data,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "S3ArtifactRepository",
     "S3Driver",
     "SecretResolver",
+    "StoreSecrets",
     "choose_repository",
     "default_drivers",
     "delete_artifacts",

@@ -25,7 +25,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from executor.secrets import StoreSecrets
 from workflow_engine.artifacts import (
     ArtifactRepository,
     Downloaded,
@@ -33,6 +32,7 @@ from workflow_engine.artifacts import (
     NoSecrets,
     RepositoryConfig,
     SecretResolver,
+    StoreSecrets,
     choose_repository,
     default_drivers,
     delete_artifacts,

@@ -32,6 +32,7 @@ def test_all_is_complete() -> None:
         "S3ArtifactRepository",
         "S3Driver",
         "SecretResolver",
+        "StoreSecrets",
         "choose_repository",
         "default_drivers",
         "delete_artifacts",
