@@ -283,8 +283,8 @@ def _serve(
             idle_since[0] = None
             return False
         seen[0] = version
-        idle_since[0] = idle_since[0] or clock.monotonic()
-        return clock.monotonic() - idle_since[0] >= options.idle_exit
+        since = idle_since[0] = idle_since[0] or clock.monotonic()
+        return clock.monotonic() - since >= options.idle_exit
 
     log.info("controller started (pid %d) for %s", os.getpid(), paths.root)
     try:

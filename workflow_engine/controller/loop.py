@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from workflow_engine.controller.cache import is_completed, key_of
 from workflow_engine.controller.clock import Clock
@@ -257,7 +258,7 @@ class Controller:
                 self.queue.done(key, min(cost * self.options.cooldown_factor, 0.05))
 
 
-def waits_for_user(obj: dict) -> bool:
+def waits_for_user(obj: dict[str, Any]) -> bool:
     """Suspended (spec.suspend, or a suspend step without a duration running): only a
     person's `wf resume` moves it on."""
     if (obj.get("spec") or {}).get("suspend"):

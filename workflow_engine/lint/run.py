@@ -112,12 +112,13 @@ def _without_unknown_fields(doc: dict[str, Any]) -> LintedObject | None:
 
 def _drop(tree: Any, loc: tuple[int | str, ...]) -> bool:
     for part in loc[:-1]:
-        if (isinstance(tree, dict) and part in tree) or (
-            isinstance(tree, list) and isinstance(part, int) and part < len(tree)
-        ):
+        if isinstance(tree, dict) and part in tree:
             tree = tree[part]
-        else:
-            return False
+            continue
+        if isinstance(tree, list) and isinstance(part, int) and part < len(tree):
+            tree = tree[part]
+            continue
+        return False
     if isinstance(tree, dict) and loc[-1] in tree:
         del tree[loc[-1]]
         return True

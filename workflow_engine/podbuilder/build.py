@@ -228,7 +228,7 @@ def _volumes(
             by_name[vol["name"]] = vol
     for claim in wf.get("volumeClaimTemplates") or ():
         cname = (claim.get("metadata") or {}).get("name")
-        if cname in used and cname not in by_name:
+        if isinstance(cname, str) and cname in used and cname not in by_name:
             claim_name = f"{workflow.metadata.name}-{cname}"
             by_name[cname] = {"name": cname, "persistentVolumeClaim": {"claimName": claim_name}}
     for vol in tmpl.get("volumes") or ():
