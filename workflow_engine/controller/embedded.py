@@ -56,6 +56,7 @@ from workflow_engine.spec.models import Workflow
 from workflow_engine.spec.status_codec import status_from_dict
 from workflow_engine.store import DATABASE_FILE, SqliteStore
 from workflow_engine.store.base import Store
+from workflow_engine.vocabulary import WORKFLOW_KIND
 
 log = logging.getLogger(__name__)
 EXECUTOR_COMMAND = "wf-exec"
@@ -309,7 +310,7 @@ def _changed_since(paths: StatePaths, version: int) -> bool:
     the store's version too: they must not keep an idle controller alive.)"""
     store = open_store(paths)
     try:
-        items = store.list("Workflow", None).items
+        items = store.list(WORKFLOW_KIND, None).items
         return any(int(obj["metadata"]["resourceVersion"]) > version for obj in items)
     finally:
         store.close()

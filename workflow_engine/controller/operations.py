@@ -34,6 +34,7 @@ from workflow_engine.vocabulary import (
     PODS_TO_DELETE,
     TASK_RESULT_KIND,
     WORKFLOW_KIND,
+    WORKFLOW_LABEL,
 )
 
 _ATTEMPTS = 10
@@ -322,7 +323,7 @@ def delete(
 
 def _result_names(store: Store, obj: Obj) -> set[str]:
     namespace = obj["metadata"].get("namespace") or "default"
-    selector = {"workflows.argoproj.io/workflow": obj["metadata"]["name"]}
+    selector = {WORKFLOW_LABEL: obj["metadata"]["name"]}
     return {r["metadata"]["name"] for r in store.list(TASK_RESULT_KIND, namespace, selector).items}
 
 

@@ -34,7 +34,7 @@ from workflow_engine.controller.indexes import (
     WorkflowKey,
 )
 from workflow_engine.controller.observe import task_result
-from workflow_engine.controller.resolver import fetch_templates
+from workflow_engine.controller.resolver import decide_with_templates
 from workflow_engine.engine.artifact_gc import CollectArtifacts, Collected
 from workflow_engine.engine.decision import (
     CreatePod,
@@ -68,9 +68,6 @@ CREATE_ERROR = "CreateError"  # the reason of a pod the runtime refused or could
 Operate = Callable[[Workflow, Observed, datetime, MappingResolver], Decision]
 PodFactory = Callable[[Workflow, CreatePod, datetime], dict[str, Any]]
 Collector = Callable[[Workflow, CollectArtifacts], Collected]
-# Each round fetches the one WorkflowTemplate operate() asked for; a workflow reaching
-# more distinct ones than this on its first decision ends as Error.
-_TEMPLATE_ROUNDS = 64
 
 
 def no_collector(wf: Workflow, action: CollectArtifacts) -> Collected:
@@ -312,19 +309,11 @@ class Reconciler:
 
     def _decide(self, wf: Workflow, observed: Observed, now: datetime) -> Decision:
         """operate(), with the WorkflowTemplates it asks for fetched first."""
-        templates = MappingResolver((), looked_up=())
-        namespace = wf.metadata.namespace or "default"
-        for _ in range(_TEMPLATE_ROUNDS):
-            try:
-                decision = self.engine.operate(wf, observed, now, templates)
-            except (SpecError, IllegalTransition) as exc:  # retrying would decide the same
-                return error_decision(wf, now, str(exc))
-            if not decision.needs_templates:
-                return decision
-            templates = fetch_templates(self.store, templates, decision.needs_templates, namespace)
-        return error_decision(
-            wf, now, f"more than {_TEMPLATE_ROUNDS} workflow templates referenced"
-        )
+        try:
+            decision = decide_with_templates(self.engine.operate, self.store, wf, observed, now)
+        except (SpecError, IllegalTransition) as exc:  # retrying would decide the same
+            return error_decision(wf, now, str(exc))
+        return decision or error_decision(wf, now, "too many workflow templates referenced")
 
     def _write(self, key: WorkflowKey, entry: Cached, decision: Decision) -> Cached:
         """The Decision's one store write: status and labels together."""

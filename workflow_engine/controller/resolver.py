@@ -9,12 +9,15 @@ reconcile (or per submit) to see fresh templates.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
+from workflow_engine.engine.decision import Decision
+from workflow_engine.engine.observed import Observed
 from workflow_engine.errors import NotFound, SpecErrors
 from workflow_engine.spec import parse_object
-from workflow_engine.spec.models import ClusterWorkflowTemplate, WorkflowTemplate
+from workflow_engine.spec.models import ClusterWorkflowTemplate, Workflow, WorkflowTemplate
 from workflow_engine.spec.resolver import MappingResolver, TemplateKey
 from workflow_engine.store.base import Store
 from workflow_engine.vocabulary import CLUSTER_WORKFLOW_TEMPLATE_KIND as CLUSTER_WORKFLOW_TEMPLATE
@@ -64,3 +67,27 @@ def fetch_templates(
         if obj is not None:
             found.append(obj)
     return have.with_lookups(wanted, found)
+
+
+# Each round fetches the one WorkflowTemplate operate() asked for; a workflow reaching
+# more distinct ones than this in one decision ends as Error.
+TEMPLATE_ROUNDS = 64
+
+
+def decide_with_templates(
+    operate: Callable[[Workflow, Observed, datetime, MappingResolver], Decision],
+    store: Store,
+    wf: Workflow,
+    observed: Observed,
+    now: datetime,
+) -> Decision | None:
+    """`operate()` called until it needs no more WorkflowTemplates, each one it asks
+    for fetched from the store in between; None after TEMPLATE_ROUNDS rounds."""
+    templates = MappingResolver((), looked_up=())
+    namespace = wf.metadata.namespace or "default"
+    for _ in range(TEMPLATE_ROUNDS):
+        decision = operate(wf, observed, now, templates)
+        if not decision.needs_templates:
+            return decision
+        templates = fetch_templates(store, templates, decision.needs_templates, namespace)
+    return None
