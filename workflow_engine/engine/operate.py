@@ -45,7 +45,7 @@ from workflow_engine.vocabulary import COMPLETED_LABEL as LABEL_COMPLETED
 from workflow_engine.vocabulary import COMPLETED_PHASES, phase_labels
 from workflow_engine.vocabulary import PHASE_LABEL as LABEL_PHASE
 
-__all__ = ["LABEL_COMPLETED", "LABEL_PHASE", "failures_json", "labels_for", "operate"]
+__all__ = ["LABEL_COMPLETED", "LABEL_PHASE", "failures_json", "operate"]
 _WORKFLOW_PHASE = {
     "Pending": "Pending",
     "Running": "Running",
@@ -55,9 +55,6 @@ _WORKFLOW_PHASE = {
     "Failed": "Failed",
     "Error": "Error",
 }
-
-
-labels_for = phase_labels
 
 
 def operate(
