@@ -25,6 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from workflow_engine.artifacts import (
     ArtifactRepository,
     Downloaded,
@@ -159,11 +161,14 @@ class ArtifactWiring:
     def collect_before_deletion(self, obj: Obj) -> list[str]:
         """Delete what a workflow's artifacts owe at deletion (OnWorkflowDeletion, and
         OnWorkflowCompletion not done yet); returns the failures, one line each."""
-        status = status_from_dict(obj.get("status") or {})
-        wf = Workflow.model_validate({k: v for k, v in obj.items() if k != "status"})
-        spec = wf.spec
-        if status.stored_workflow_template_spec is not None:
-            spec = exec_spec(wf, status.stored_workflow_template_spec)
+        try:
+            status = status_from_dict(obj.get("status") or {})
+            wf = Workflow.model_validate({k: v for k, v in obj.items() if k != "status"})
+            spec = wf.spec
+            if status.stored_workflow_template_spec is not None:
+                spec = exec_spec(wf, status.stored_workflow_template_spec)
+        except ValidationError as exc:  # written by hand: nothing can be chosen from it
+            return [f"artifact GC skipped, the workflow cannot be read: {exc.errors()[0]['msg']}"]
         items = due_artifacts(spec, nodes_of(status), "deletion")
         if not items:
             return []

@@ -182,3 +182,15 @@ def test_a_malformed_repositories_file_errors_new_workflows(tmp_path: Path) -> N
     assert "artifact repositories:" in (decision.status.message or "")
     assert "artifact-repositories.yaml[0].data.x.local" in (decision.status.message or "")
     assert operate.seen == []
+
+
+def test_deletion_gc_of_an_unreadable_workflow_reports_instead_of_failing(tmp_path: Path) -> None:
+    obj = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": "wf", "namespace": "default"},
+        "spec": {"entrypoint": "main", "artifactGC": {"strategy": "OnWorkflowDeletion"}},
+        "status": {"nodes": {"n": {"name": "written by hand"}}},  # no id, no type
+    }
+    [failure] = _wiring(tmp_path).collect_before_deletion(obj)
+    assert failure.startswith("artifact GC skipped, the workflow cannot be read: ")
