@@ -21,6 +21,7 @@ from cli.app import App
 from cli.artifacts import cp, secret
 from cli.errors import WfGroup
 from cli.lifecycle import COMMANDS as LIFECYCLE
+from cli.server import server
 from cli.system import completion, controller, node, version
 from cli.templates import template
 from cli.workflows import COMMANDS
@@ -75,6 +76,7 @@ for _command in (
     template,
     controller,
     node,
+    server,
     version,
     completion,
 ):
