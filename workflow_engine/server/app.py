@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from workflow_engine.errors import WorkflowEngineError
-from workflow_engine.server import cron, info, templates, workflows
+from workflow_engine.server import cron, events, info, templates, workflows
 from workflow_engine.server.context import ServerContext
 from workflow_engine.server.errors import (
     ApiError,
@@ -41,6 +41,8 @@ def create_app(ctx: ServerContext) -> FastAPI:
         templates.cluster_router,
         cron.router,
         info.router,
+        events.router,
+        events.binding_router,
     ):
         app.include_router(router)
     app.add_exception_handler(RequestValidationError, handle_validation)

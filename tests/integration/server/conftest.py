@@ -47,6 +47,17 @@ def make_context(env: Embedded, store: Store, **extra: object) -> ServerContext:
 
 
 @pytest.fixture
+def quiet(state: Embedded) -> Iterator[Served]:  # noqa: F811
+    """The server over a state directory with no controller: objects are stored, never
+    run (for tests that count what a request created)."""
+    store = embedded_mode.open_store(state.paths)
+    server = BackgroundServer(make_context(state, store)).start()
+    yield Served(server.url, store, state)
+    server.stop()
+    store.close()
+
+
+@pytest.fixture
 def served(embedded: Embedded) -> Iterator[Served]:  # noqa: F811
     """The server over the state directory a running embedded controller serves."""
     store = embedded_mode.open_store(embedded.paths)
