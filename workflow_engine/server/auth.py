@@ -98,7 +98,7 @@ def bearer_token(header: str | None) -> bytes | None:
     """The token of an Authorization header: `Bearer T` or a bare `T`; None when the
     header is absent, empty, or of another scheme (`Basic ...`)."""
     value = (header or "").strip()
-    if not value:
+    if not value or value.lower() == "bearer":
         return None
     scheme, _, rest = value.partition(" ")
     if not rest:
