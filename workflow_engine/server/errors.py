@@ -98,6 +98,9 @@ async def handle_validation(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = []
     for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            problems.append(f"the body is not valid JSON: {error.get('ctx', {}).get('error', '')}")
+            continue
         where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
         problems.append(f"{where}: {error.get('msg', 'invalid')}")
     return error_response(INVALID_ARGUMENT, "; ".join(problems) or "invalid request")
