@@ -4,6 +4,7 @@ embedded state directory. Parses options, builds a ServerContext from the App, s
 
 from __future__ import annotations
 
+import sys
 import threading
 from importlib import metadata
 from pathlib import Path
@@ -13,7 +14,7 @@ import click
 from cli.output import show
 from cli.workflows import app_of
 from workflow_engine.server import ServerContext, TokenAuth, WebhookSecrets
-from workflow_engine.server.serve import Listen, check_listen, make_server
+from workflow_engine.server.serve import Listen, bind, check_listen, make_server
 
 
 def _read_secret(path: Path | None, option: str) -> bytes | None:
@@ -82,8 +83,14 @@ def server(
     listen = Listen(host, port, tls_cert, tls_key)
     check_listen(listen, context)
     uvicorn_server = make_server(context, listen)
-    show(f"wf server: API at {listen.url()}/api/v1, web UI at {listen.url()}/")
-    uvicorn_server.run()
+    sock = bind(listen)
+    url = listen.url(sock.getsockname()[1])
+    show(f"wf server: API at {url}/api/v1, web UI at {url}/")
+    sys.stdout.flush()
+    try:
+        uvicorn_server.run(sockets=[sock])
+    finally:
+        sock.close()
 
 
 def _version() -> str:

@@ -55,6 +55,21 @@ def check_listen(listen: Listen, ctx: ServerContext) -> None:
         raise SpecError("--tls-cert", "--tls-cert and --tls-key go together")
 
 
+def bind(listen: Listen) -> socket.socket:
+    """A listening socket on the host and port (port 0: any free one)."""
+    family = socket.AF_INET6 if ":" in listen.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((listen.host, listen.port))
+    except OSError as exc:
+        sock.close()
+        raise SpecError(
+            "--port", f"cannot listen on {listen.host}:{listen.port}: {exc.strerror}"
+        ) from None
+    return sock
+
+
 def make_server(ctx: ServerContext, listen: Listen, *, log_level: str = "info") -> uvicorn.Server:
     check_listen(listen, ctx)
     config = uvicorn.Config(
@@ -76,9 +91,7 @@ class BackgroundServer:
 
     def __init__(self, ctx: ServerContext, listen: Listen | None = None) -> None:
         listen = listen or Listen(port=0)
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((listen.host, listen.port))
+        self._socket = bind(listen)
         self.url = listen.url(self._socket.getsockname()[1])
         self._server = make_server(ctx, listen, log_level="warning")
         self._thread = threading.Thread(target=self._run, name="wf-server", daemon=True)
