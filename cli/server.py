@@ -79,6 +79,7 @@ def server(
             _read_secret(gitlab_token_file, "--gitlab-token-file"),
         ),
         version=_version(),
+        artifact_repository=app.default_repository,
     )
     listen = Listen(host, port, tls_cert, tls_key)
     check_listen(listen, context)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from workflow_engine.errors import WorkflowEngineError
-from workflow_engine.server import cron, events, info, templates, workflows
+from workflow_engine.server import cron, downloads, events, info, templates, ui, workflows
 from workflow_engine.server.context import ServerContext
 from workflow_engine.server.errors import (
     ApiError,
@@ -43,8 +44,12 @@ def create_app(ctx: ServerContext) -> FastAPI:
         info.router,
         events.router,
         events.binding_router,
+        downloads.router,
+        ui.router,
+        ui.page_router,
     ):
         app.include_router(router)
+    app.mount("/ui", StaticFiles(directory=ui.STATIC), name="ui")
     app.add_exception_handler(RequestValidationError, handle_validation)
     app.add_exception_handler(HTTPException, handle_http)
     app.add_exception_handler(ApiError, handle_engine_error)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from workflow_engine.controller import LogSource
 from workflow_engine.server.auth import TokenAuth
@@ -45,4 +46,6 @@ class ServerContext:
     max_body_bytes: int = MIB
     webhooks: WebhookSecrets = field(default_factory=WebhookSecrets)
     version: str = "unknown"
+    # the repository of workflows that recorded none (embedded: <state>/artifacts)
+    artifact_repository: dict[str, Any] | None = None
     managed_namespace: str = ""

@@ -122,5 +122,6 @@ def wants_nodes(fields: str | None) -> bool:
     if text.startswith("-"):
         return "status.nodes" not in text and "items.status.nodes" not in text
     return any(
-        p.strip().removeprefix("items.") in ("status", "status.nodes") for p in text.split(",")
+        p.strip().removeprefix("items.") in ("status", "status.nodes", "status.progress")
+        for p in text.split(",")
     )

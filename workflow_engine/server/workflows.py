@@ -25,6 +25,7 @@ from workflow_engine.errors import SpecError
 from workflow_engine.server import listing, objects
 from workflow_engine.server.access import authorize, context_of
 from workflow_engine.server.errors import FAILED_PRECONDITION, UNIMPLEMENTED, ApiError
+from workflow_engine.server.layout import progress
 from workflow_engine.server.models import (
     NamedRequest,
     SubmitOpts,
@@ -142,11 +143,13 @@ def get_workflow(request: Request, namespace: str, name: str, fields: str | None
 
 def with_phase(obj: Obj) -> Obj:
     """A workflow no controller has looked at yet has no status: clients (Hera's wait)
-    need a phase, and Argo's word for "accepted, not started" is Pending."""
-    status = obj.get("status") or {}
-    if status.get("phase"):
-        return obj
-    return {**obj, "status": {**status, "phase": "Pending"}}
+    need a phase, and Argo's word for "accepted, not started" is Pending. Argo's
+    `status.progress` (finished pods of all pods) is added when the nodes are there."""
+    status = dict(obj.get("status") or {})
+    status["phase"] = status.get("phase") or "Pending"
+    if "nodes" in status:
+        status["progress"] = progress(status["nodes"] or {})
+    return {**obj, "status": status}
 
 
 @router.delete("/{namespace}/{name}")

@@ -42,6 +42,7 @@ def make_context(env: Embedded, store: Store, **extra: object) -> ServerContext:
         log_source=lambda s, name, ns: FileLogs(runtime, finished_pods(s, name, ns)),
         webhooks=WebhookSecrets(HOOK_SECRET, GITLAB_TOKEN),
         version="test",
+        artifact_repository=embedded_mode.artifact_repository(env.paths),
         **extra,  # type: ignore[arg-type]
     )
 
