@@ -25,6 +25,8 @@ _FIELDS = (
     "templateName",
     "startedAt",
     "finishedAt",
+    "inputs",
+    "outputs",
 )
 
 

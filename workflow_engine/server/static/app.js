@@ -21,7 +21,7 @@ function el(tag, attrs, ...children) {
     if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
     else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
   }
   return node;
@@ -140,16 +140,17 @@ function workflowList(main) {
     el("thead", {}, el("tr", {}, ["Name", "Phase", "Age", "Duration", "Progress", "Labels"].map((h) => el("th", {}, h)))),
     body);
   main.append(el("div", { class: "filters" }, phase, labels), table);
+  const signal = abortable();
   const refresh = async () => {
     const query = new URLSearchParams({ fields: LIST_FIELDS });
     if (labels.value.trim()) query.set("listOptions.labelSelector", labels.value.trim());
     try {
-      const data = await api(`/api/v1/workflows/${encodeURIComponent(state.ns)}?${query}`, { signal: abortable() });
+      const data = await api(`/api/v1/workflows/${encodeURIComponent(state.ns)}?${query}`, { signal });
       const items = (data.items || []).filter((w) => !phase.value || (w.status || {}).phase === phase.value);
       body.replaceChildren(...items.map(workflowRow));
       showError(null);
     } catch (error) {
-      showError(error);
+      if (!signal.aborted) showError(error);
     }
   };
   phase.addEventListener("change", refresh);
