@@ -22,9 +22,14 @@ from workflow_engine.controller import parse_labels, workflow_logs
 from workflow_engine.controller.submit import SubmitOptions, resubmit_object, submit_from
 from workflow_engine.engine import NotRetryable
 from workflow_engine.errors import SpecError
-from workflow_engine.server import listing, objects
+from workflow_engine.server import listing, nodeset, objects
 from workflow_engine.server.access import authorize, context_of
-from workflow_engine.server.errors import FAILED_PRECONDITION, UNIMPLEMENTED, ApiError
+from workflow_engine.server.errors import (
+    FAILED_PRECONDITION,
+    INVALID_ARGUMENT,
+    UNIMPLEMENTED,
+    ApiError,
+)
 from workflow_engine.server.layout import progress
 from workflow_engine.server.models import (
     NamedRequest,
@@ -261,8 +266,23 @@ def resume_workflow(
 def set_workflow(
     request: Request, namespace: str, name: str, body: WorkflowSetRequest | None = None
 ) -> Obj:
-    ops.get_workflow(context_of(request).store, name, namespace)  # 404 first
-    raise ApiError(UNIMPLEMENTED, "setting a node's phase or outputs is not supported yet")
+    """Supply a suspend node's output parameters; optionally end it (phase, message)."""
+    ctx = context_of(request)
+    body = body or WorkflowSetRequest()
+    try:
+        obj = nodeset.set_workflow(
+            ctx.store,
+            name,
+            namespace,
+            ctx.now(),
+            selector=body.node_field_selector,
+            phase=body.phase or None,
+            message=body.message,
+            outputs=nodeset.parse_outputs(body.output_parameters),
+        )
+    except NotRetryable as exc:
+        raise ApiError(INVALID_ARGUMENT, str(exc)) from None
+    return _changed(request, obj)
 
 
 @router.get("/{namespace}/{name}/log")

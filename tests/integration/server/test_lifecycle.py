@@ -114,10 +114,102 @@ def test_retry_and_resubmit_a_failed_workflow(api: Api) -> None:
     assert api.http.get(f"/{name}").status_code == 404
 
 
-def test_set_is_refused_as_not_implemented(api: Api) -> None:
-    name = api.create(steps(["echo", "a"]))
-    r = api.put(name, "set", {"nodeFieldSelector": "displayName=s0", "phase": "Succeeded"})
-    assert (r.status_code, r.json()["code"]) == (501, 12)
+def approval(name: str) -> dict[str, Any]:
+    return {
+        "metadata": {"name": name},
+        "spec": {
+            "entrypoint": "main",
+            "templates": [
+                {
+                    "name": "main",
+                    "steps": [
+                        [{"name": "approve", "template": "approve"}],
+                        [
+                            {
+                                "name": "report",
+                                "template": "report",
+                                "arguments": {
+                                    "parameters": [
+                                        {
+                                            "name": "answer",
+                                            "value": "{{steps.approve.outputs.parameters.answer}}",
+                                        }
+                                    ]
+                                },
+                            }
+                        ],
+                    ],
+                },
+                {
+                    "name": "approve",
+                    "suspend": {},
+                    "outputs": {"parameters": [{"name": "answer", "valueFrom": {"supplied": {}}}]},
+                },
+                {
+                    "name": "report",
+                    "inputs": {"parameters": [{"name": "answer"}]},
+                    "container": {
+                        "image": "alpine",
+                        "command": ["echo", "answer={{inputs.parameters.answer}}"],
+                    },
+                },
+            ],
+        },
+    }
+
+
+def test_set_supplies_a_suspend_nodes_output_then_resume_uses_it(api: Api) -> None:
+    name = api.create(approval("approval-yes"))
+    api.until(name, running_node("approve", "Suspend"), "the approve step")
+    r = api.put(
+        name,
+        "set",
+        {"nodeFieldSelector": "displayName=approve", "outputParameters": '{"answer": "YES"}'},
+    )
+    assert r.status_code == 200, r.text
+    assert running_node("approve", "Suspend")(r.json())  # supplied, not yet resumed
+    api.put(name, "resume", {"nodeFieldSelector": "displayName=approve"})
+    done = api.finished(name)
+    assert done["status"]["phase"] == "Succeeded"
+    results = {n["displayName"]: n.get("outputs", {}) for n in done["status"]["nodes"].values()}
+    assert results["report"]["result"] == "answer=YES"
+
+
+def test_set_can_fail_a_suspend_node(api: Api) -> None:
+    name = api.create(approval("approval-no"))
+    api.until(name, running_node("approve", "Suspend"), "the approve step")
+    body = {"nodeFieldSelector": "displayName=approve", "phase": "Failed", "message": "rejected"}
+    assert api.put(name, "set", body).status_code == 200
+    done = api.finished(name)
+    assert done["status"]["phase"] == "Failed"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        pytest.param({"nodeFieldSelector": "displayName=nope"}, "nodeFieldSelector", id="no-node"),
+        pytest.param(
+            {"nodeFieldSelector": "displayName=approve", "outputParameters": "[1]"},
+            "outputParameters",
+            id="not-an-object",
+        ),
+        pytest.param(
+            {"nodeFieldSelector": "displayName=approve", "outputParameters": '{"x": "1"}'},
+            "outputParameters",
+            id="undeclared",
+        ),
+        pytest.param(
+            {"nodeFieldSelector": "displayName=approve", "phase": "Running"}, "phase", id="phase"
+        ),
+        pytest.param({"nodeFieldSelector": "bogus"}, "selector", id="bad-selector"),
+    ],
+)
+def test_bad_set_requests_are_400(api: Api, body: dict[str, Any], field: str) -> None:
+    name = api.create(approval("approval-bad"))
+    api.until(name, running_node("approve", "Suspend"), "the approve step")
+    r = api.put(name, "set", body)
+    assert r.status_code == 400, r.text
+    assert field in r.json()["message"]
 
 
 @pytest.mark.parametrize("follow", ["false", "true"])

@@ -2,7 +2,7 @@
 (schemathesis, over real HTTP on 127.0.0.1): for every operation, generated requests,
 valid (positive mode) and invalid (negative mode: wrong types, missing fields, bodies
 that break the schema), never get a 5xx, and every error has Argo's `message`. 501 (not
-implemented: `set`, dry-run submits) is an honest refusal, not a crash, and is allowed.
+implemented: dry-run submits) is an honest refusal, not a crash, and is allowed.
 
 schemathesis' pytest integration (`from_fixture`) does not work with this pytest, so
 the test drives hypothesis itself, one `@given` per operation and mode."""
