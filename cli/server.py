@@ -13,8 +13,15 @@ import click
 
 from cli.output import show
 from cli.workflows import app_of
-from workflow_engine.server import ServerContext, TokenAuth, WebhookSecrets
-from workflow_engine.server.serve import Listen, bind, check_listen, make_server
+from workflow_engine.server import (
+    Listen,
+    ServerContext,
+    TokenAuth,
+    WebhookSecrets,
+    bind,
+    check_listen,
+    make_server,
+)
 
 
 def _read_secret(path: Path | None, option: str) -> bytes | None:
