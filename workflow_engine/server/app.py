@@ -22,6 +22,7 @@ from workflow_engine.server.errors import (
     handle_http,
     handle_validation,
 )
+from workflow_engine.server.limits import BodyLimit
 
 OPENAPI_PATH = "/api/v1/openapi.json"
 
@@ -36,6 +37,7 @@ def create_app(ctx: ServerContext) -> FastAPI:
         redoc_url=None,
     )
     app.state.ctx = ctx
+    app.add_middleware(BodyLimit, limit=max(ctx.max_api_body_bytes, ctx.max_body_bytes))
     for router in (
         workflows.router,
         templates.router,

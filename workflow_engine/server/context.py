@@ -43,7 +43,8 @@ class ServerContext:
     kick: Callable[[], None] = lambda: None
     log_source: Callable[[Store, str, str], LogSource] | None = None
     now: Callable[[], datetime] = utcnow
-    max_body_bytes: int = MIB
+    max_body_bytes: int = MIB  # the events endpoint
+    max_api_body_bytes: int = 8 * MIB  # every other endpoint
     webhooks: WebhookSecrets = field(default_factory=WebhookSecrets)
     version: str = "unknown"
     # the repository of workflows that recorded none (embedded: <state>/artifacts)

@@ -34,6 +34,7 @@ from workflow_engine.server.errors import (
     UNAUTHENTICATED,
     ApiError,
 )
+from workflow_engine.server.limits import TOO_LARGE
 from workflow_engine.server.models import BindingRequest
 from workflow_engine.store.base import Obj, Store
 
@@ -46,7 +47,6 @@ binding_router = APIRouter(
 )
 DELIVERY_KIND = "EventDelivery"
 DELIVERY_HEADERS = ("x-github-delivery", "x-gitlab-event-uuid", "x-wf-delivery")
-TOO_LARGE = (8, 413)
 _ANY_JSON = {"requestBody": {"required": True, "content": {"application/json": {"schema": {}}}}}
 
 

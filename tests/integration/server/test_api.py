@@ -4,6 +4,7 @@ run): every kind of bad input gets a 400 naming its field and stores nothing; 40
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -309,3 +310,20 @@ def test_a_thousand_workflows_are_paged_through(quiet: Served) -> None:
             break
     assert pages == 7
     assert len(seen) == len(set(seen)) == 1000
+
+
+def test_an_over_size_body_is_413_anywhere(quiet: Served) -> None:
+    big = {"workflow": {**hello(), "padding": "x" * (9 * 1024 * 1024)}}
+    r = call(quiet, "POST", "/api/v1/workflows/argo", json=big)
+    assert (r.status_code, r.json()["code"]) == (413, 8)
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"workflow": {"padding": "'
+        for _ in range(2200):
+            yield b"x" * 4096
+        yield b'"}}'
+
+    headers = {"Content-Type": "application/json"}
+    r = call(quiet, "POST", "/api/v1/workflows/argo", content=chunks(), headers=headers)
+    assert r.status_code == 413
+    assert stored(quiet) == 0
