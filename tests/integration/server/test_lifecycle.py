@@ -212,10 +212,10 @@ def test_bad_set_requests_are_400(api: Api, body: dict[str, Any], field: str) ->
     assert field in r.json()["message"]
 
 
-@pytest.mark.parametrize("follow", ["false", "true"])
+@pytest.mark.parametrize("follow", ["False", "True"])  # as Hera's sync client sends them
 def test_logs_are_newline_delimited_json_results(api: Api, follow: str) -> None:
     name = api.create(steps(["sh", "-c", "echo one; echo two"], ["echo", "three"]))
-    if follow == "false":
+    if follow == "False":
         api.finished(name)
     r = api.http.get(
         f"/{name}/log", params={"logOptions.container": "main", "logOptions.follow": follow}
