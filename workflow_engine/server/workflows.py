@@ -21,7 +21,7 @@ from workflow_engine.controller import operations as ops
 from workflow_engine.controller import parse_labels, workflow_logs
 from workflow_engine.controller.submit import SubmitOptions, resubmit_object, submit_from
 from workflow_engine.engine import NotRetryable
-from workflow_engine.errors import SpecError
+from workflow_engine.errors import SpecError, WorkflowEngineError
 from workflow_engine.server import listing, nodeset, objects
 from workflow_engine.server.access import authorize, context_of
 from workflow_engine.server.errors import (
@@ -44,6 +44,7 @@ from workflow_engine.server.models import (
     WorkflowSubmitRequest,
 )
 from workflow_engine.server.selectors import matches_selector, parse_label_selector
+from workflow_engine.store.base import Store
 
 router = APIRouter(
     prefix="/api/v1/workflows", tags=["WorkflowService"], dependencies=[Depends(authorize)]
@@ -176,8 +177,9 @@ def retry_workflow(
 ) -> Obj:
     ctx = context_of(request)
     body = body or WorkflowRetryRequest()
+    before = ops.get_workflow(ctx.store, name, namespace)
     if body.parameters:
-        _set_parameters(ctx.store, name, namespace, body.parameters, "parameters")
+        _set_parameters(ctx.store, before, body.parameters, "parameters")
     try:
         obj = ops.retry(
             ctx.store,
@@ -187,15 +189,26 @@ def retry_workflow(
             node_field_selector=body.node_field_selector,
             restart_successful=bool(body.restart_successful),
         )
-    except NotRetryable as exc:
-        raise ApiError(FAILED_PRECONDITION, str(exc)) from None
+    except WorkflowEngineError as exc:
+        if body.parameters:  # nothing half-done: the arguments go back
+            _restore_arguments(ctx.store, before)
+        if isinstance(exc, NotRetryable):
+            raise ApiError(FAILED_PRECONDITION, str(exc)) from None
+        raise
     return _changed(request, obj)
 
 
-def _set_parameters(store: Any, name: str, namespace: str, texts: list[str], field: str) -> None:
+def _restore_arguments(store: Store, before: Obj) -> None:
+    current = store.get(
+        objects.WORKFLOW, before["metadata"]["name"], before["metadata"]["namespace"]
+    )
+    arguments = before["spec"].get("arguments")
+    store.update({**current, "spec": {**current["spec"], "arguments": arguments}})
+
+
+def _set_parameters(store: Store, obj: Obj, texts: list[str], field: str) -> None:
     """Override workflow arguments (retry/resubmit `parameters`) before the operation."""
     values = dict(objects.parameters(texts, field))
-    obj = ops.get_workflow(store, name, namespace)
     params = (obj["spec"].get("arguments") or {}).get("parameters") or []
     known = {p.get("name") for p in params if isinstance(p, dict)}
     unknown = sorted(set(values) - known)

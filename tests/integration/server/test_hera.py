@@ -71,7 +71,7 @@ def test_dag_with_fan_out_parameters_and_an_artifact(served: Served) -> None:
             used = consume(arguments=made.get_artifact("numbers"))
             made >> [fan, used]
 
-    done = w.create(wait=True, poll_interval=1)
+    done = w.create(wait=True, poll_interval=2)
     assert w.name and w.name.startswith("hera-dag-")
     assert done.status.phase == "Succeeded", done.status.message
     assert node_by_display(done, "consume").outputs.result == "sum-of:0,1,2,3"
@@ -95,7 +95,7 @@ def test_steps_lint_and_list_by_label(served: Served) -> None:
         with Steps(name="main"):
             hello()
     assert w.lint().metadata.generate_name == "hera-steps-"
-    done = w.create(wait=True, poll_interval=1)
+    done = w.create(wait=True, poll_interval=2)
     assert done.status.phase == "Succeeded"
     listed = service(served).list_workflows(namespace=NS, label_selector="team=blue")
     assert [i.metadata.name for i in listed.items] == [w.name]

@@ -229,3 +229,40 @@ def test_logs_are_newline_delimited_json_results(api: Api, follow: str) -> None:
     assert [json.loads(line)["result"]["content"] for line in only] == ["one", "two"]
     grep = api.http.get(f"/{name}/{pod}/log", params={"grep": "tw"}).text.splitlines()
     assert [json.loads(line)["result"]["content"] for line in grep] == ["two"]
+
+
+def checked(value: str) -> dict[str, Any]:
+    doc = steps(
+        ["sh", "-c", "echo v={{workflow.parameters.v}}; test {{workflow.parameters.v}} = ok"]
+    )
+    doc["spec"]["arguments"] = {"parameters": [{"name": "v", "value": value}]}
+    return doc
+
+
+@pytest.mark.parametrize("verb", ["retry", "resubmit"])
+def test_retry_and_resubmit_take_new_parameters(api: Api, verb: str) -> None:
+    name = api.create(checked("bad"))
+    assert api.finished(name)["status"]["phase"] == "Failed"
+    r = api.put(name, verb, {"parameters": ["v=ok"]})
+    assert r.status_code == 200, r.text
+    target = r.json()["metadata"]["name"]
+    assert (target == name) == (verb == "retry")
+    done = api.finished(target)
+    assert done["status"]["phase"] == "Succeeded"
+    assert done["spec"]["arguments"]["parameters"] == [{"name": "v", "value": "ok"}]
+
+
+def test_retry_refuses_an_unknown_parameter(api: Api) -> None:
+    name = api.create(checked("bad"))
+    api.finished(name)
+    r = api.put(name, "retry", {"parameters": ["nope=1"]})
+    assert r.status_code == 400
+    assert "nope" in r.json()["message"]
+
+
+def test_a_refused_retry_leaves_the_parameters_as_they_were(api: Api) -> None:
+    name = api.create(checked("ok"))
+    assert api.finished(name)["status"]["phase"] == "Succeeded"
+    r = api.put(name, "retry", {"parameters": ["v=changed"]})
+    assert r.status_code == 400  # only failed workflows are retried
+    assert api.get(name)["spec"]["arguments"]["parameters"] == [{"name": "v", "value": "ok"}]
