@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -34,17 +35,17 @@ class Served:
         return {"Authorization": f"Bearer {token}"}
 
 
-def make_context(env: Embedded, store: Store, **extra: object) -> ServerContext:
+def make_context(env: Embedded, store: Store, **extra: Any) -> ServerContext:
     runtime = env.paths.runtime
-    return ServerContext(
-        store=store,
-        auth=TokenAuth.from_text(f"{TOKEN}\n{SCOPED} team-a\n"),
-        log_source=lambda s, name, ns: FileLogs(runtime, finished_pods(s, name, ns)),
-        webhooks=WebhookSecrets(HOOK_SECRET, GITLAB_TOKEN),
-        version="test",
-        artifact_repository=embedded_mode.artifact_repository(env.paths),
-        **extra,  # type: ignore[arg-type]
-    )
+    fields: dict[str, Any] = {
+        "store": store,
+        "auth": TokenAuth.from_text(f"{TOKEN}\n{SCOPED} team-a\n"),
+        "log_source": lambda s, name, ns: FileLogs(runtime, finished_pods(s, name, ns)),
+        "webhooks": WebhookSecrets(HOOK_SECRET, GITLAB_TOKEN),
+        "version": "test",
+        "artifact_repository": embedded_mode.artifact_repository(env.paths),
+    }
+    return ServerContext(**{**fields, **extra})
 
 
 @pytest.fixture

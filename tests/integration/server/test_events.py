@@ -17,8 +17,18 @@ import httpx
 import pytest
 import yaml
 
-from tests.integration.server.conftest import GITLAB_TOKEN, HOOK_SECRET, SCOPED, TOKEN, Served
+from tests.integration.controller.conftest import Embedded
+from tests.integration.server.conftest import (
+    GITLAB_TOKEN,
+    HOOK_SECRET,
+    SCOPED,
+    TOKEN,
+    Served,
+    make_context,
+)
 from tests.support.polling import poll
+from workflow_engine.controller import embedded as embedded_mode
+from workflow_engine.server import BackgroundServer
 
 EXAMPLES = Path(__file__).parents[3] / "examples" / "events"
 NS = "ci"
@@ -213,3 +223,25 @@ def test_a_thousand_events_from_ten_clients_make_a_thousand_workflows(quiet: Ser
     assert statuses.count(200) == 1000
     names = {w["metadata"]["name"] for w in workflows(quiet)}
     assert len(names) == 1000
+
+
+def test_without_auth_any_request_is_accepted_but_a_wrong_signature_is_not(
+    state: Embedded,
+) -> None:
+    store = embedded_mode.open_store(state.paths)
+    server = BackgroundServer(make_context(state, store, auth=None)).start()
+    try:
+        served = Served(server.url, store, state)
+        install_example(served)
+        body = json.dumps(push_payload()).encode()
+        url = f"{server.url}/api/v1/events/{NS}/github"
+        plain = {"X-GitHub-Event": "push", "Content-Type": "application/json"}
+        assert httpx.post(url, content=body, headers=plain).status_code == 200
+        stray = {**plain, "Authorization": "Bearer whatever"}
+        assert httpx.post(url, content=body, headers=stray).status_code == 200
+        forged = {**plain, "X-Hub-Signature-256": signed(body, b"other")}
+        assert httpx.post(url, content=body, headers=forged).status_code == 403
+        assert len(workflows(served)) == 2
+    finally:
+        server.stop()
+        store.close()
