@@ -17,7 +17,8 @@ _READS = {"GET", "HEAD"}
 
 
 def context_of(request: Request) -> ServerContext:
-    return request.app.state.ctx
+    ctx: ServerContext = request.app.state.ctx
+    return ctx
 
 
 def authenticate(request: Request) -> Principal:

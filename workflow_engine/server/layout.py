@@ -31,7 +31,7 @@ _FIELDS = (
 
 
 def layers(nodes: dict[str, Any]) -> list[list[str]]:
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(nodes)
     for node_id, node in nodes.items():
         for child in node.get("children") or []:

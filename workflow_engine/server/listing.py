@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from workflow_engine.controller.names import creation_order
@@ -60,10 +60,11 @@ def name_filter(items: list[Obj], pattern: str | None, mode: str | None = None) 
     if not pattern:
         return items
     mode = (mode or "Contains").lower()
-    checks = {
-        "exact": lambda n: n == pattern,
-        "prefix": lambda n: n.startswith(pattern),
-        "contains": lambda n: pattern in n,
+    text: str = pattern
+    checks: dict[str, Callable[[str], bool]] = {
+        "exact": lambda n: n == text,
+        "prefix": lambda n: n.startswith(text),
+        "contains": lambda n: text in n,
     }
     if mode not in checks:
         raise SpecError("nameFilter", f"{mode!r}: expected Exact, Prefix or Contains")
@@ -83,7 +84,7 @@ def project(obj: Obj, fields: str | None, prefix: str = "") -> Obj:
         if p.strip() and (not prefix or p.strip().startswith(prefix))
     ]
     if exclude:
-        result = json.loads(json.dumps(obj))
+        result: Obj = json.loads(json.dumps(obj))
         for path in paths:
             _drop(result, path)
         return result

@@ -29,11 +29,11 @@ EVENT_BINDING = "WorkflowEventBinding"
 CRON_LABEL = "workflows.argoproj.io/cron-workflow"
 
 
-def with_identity(doc: Any, field: str, kind: str, namespace: str) -> Obj:
+def with_identity(body: Any, field: str, kind: str, namespace: str) -> Obj:
     """A copy of the body's object with kind, apiVersion and namespace set."""
-    if not isinstance(doc, dict):
+    if not isinstance(body, dict):
         raise SpecError(field, "must be an object")
-    doc = copy.deepcopy(doc)
+    doc: Obj = copy.deepcopy(body)
     if doc.setdefault("kind", kind) != kind:
         raise SpecError(f"{field}.kind", f"expected {kind}, not {doc['kind']!r}")
     doc.setdefault("apiVersion", API_VERSION)
@@ -84,18 +84,18 @@ def cron_as_workflow(cron: Obj) -> Obj:
 
 def lint_template(store: Store, doc: Any, kind: str, namespace: str) -> Obj:
     namespace = CLUSTER_NAMESPACE if kind == CLUSTER_WORKFLOW_TEMPLATE else namespace
-    doc = with_identity(doc, "template", kind, namespace)
-    lint_templates(store, json.dumps(doc), "template")
-    return doc
+    checked = with_identity(doc, "template", kind, namespace)
+    lint_templates(store, json.dumps(checked), "template")
+    return checked
 
 
 def lint_object(store: Store, doc: Any, field: str, kind: str, namespace: str) -> Obj:
     """A CronWorkflow or WorkflowEventBinding body, linted."""
-    doc = with_identity(doc, field, kind, namespace)
-    errors = lint_text(json.dumps(doc), field, StoreResolver(store))
+    checked = with_identity(doc, field, kind, namespace)
+    errors = lint_text(json.dumps(checked), field, StoreResolver(store))
     if errors:
         raise SpecErrors(errors)
-    return doc
+    return checked
 
 
 def replace(store: Store, doc: Obj) -> Obj:

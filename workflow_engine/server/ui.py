@@ -18,11 +18,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from workflow_engine.controller import operations as ops
-from workflow_engine.controller.reconcile import WORKFLOW_KIND, is_completed
+from workflow_engine.controller.cache import is_completed
 from workflow_engine.errors import Expired
 from workflow_engine.server.access import authorize, context_of
 from workflow_engine.server.layout import graph
 from workflow_engine.store.base import Obj, Store
+from workflow_engine.vocabulary import WORKFLOW_KIND
 
 STATIC = Path(str(resources.files("workflow_engine.server") / "static"))
 page_router = APIRouter(include_in_schema=False)
