@@ -148,11 +148,12 @@ def get_workflow(request: Request, namespace: str, name: str, fields: str | None
 
 
 def with_phase(obj: Obj) -> Obj:
-    """A workflow no controller has looked at yet has no status: clients (Hera's wait)
-    need a phase, and Argo's word for "accepted, not started" is Pending. Argo's
-    `status.progress` (finished pods of all pods) is added when the nodes are there."""
+    """A workflow no controller has looked at yet has no status: clients need a phase.
+    It is shown as Running, because Hera's `wait()` polls only while the phase is Running
+    and returns at once on Pending (../docs/server.md). Argo's `status.progress` (finished
+    pods of all pods) is added when the nodes are there."""
     status = dict(obj.get("status") or {})
-    status["phase"] = status.get("phase") or "Pending"
+    status["phase"] = status.get("phase") or "Running"
     if "nodes" in status:
         status["progress"] = progress(status["nodes"] or {})
     return {**obj, "status": status}
