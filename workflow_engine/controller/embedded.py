@@ -51,6 +51,7 @@ from workflow_engine.engine.decision import CreatePod
 from workflow_engine.errors import SpecError, WorkflowEngineError
 from workflow_engine.podbuilder import PodConfig, build_pod
 from workflow_engine.runtime.process import ProcessRuntime
+from workflow_engine.runtime.process.profiles import entrypoint_for
 from workflow_engine.runtime.process.sandbox import probe_overlay
 from workflow_engine.spec.models import Workflow
 from workflow_engine.spec.status_codec import status_from_dict
@@ -178,7 +179,7 @@ def load_wiring(paths: StatePaths, store: Store | None = None) -> ArtifactWiring
     return ArtifactWiring(
         config,
         ArtifactRepository.model_validate(artifact_repository(paths)),
-        PodConfig(executor_command=(EXECUTOR_COMMAND,)),
+        PodConfig(executor_command=(EXECUTOR_COMMAND,), entrypoint_for=entrypoint_for),
         store,
         broken,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -58,6 +59,8 @@ class PodConfig:
     artifact_repository: str = ""  # WF_ARTIFACT_REPOSITORY: JSON of the repository config
     executor_command: tuple[str, ...] = ("wf-exec",)
     executor_image: str = ""  # the image holding wf-exec (Kubernetes); recorded, see docs
+    # image -> its ENTRYPOINT, for a container without `command` (None: unknown image)
+    entrypoint_for: Callable[[str], tuple[str, ...] | None] | None = None
 
 
 def build_pod(
@@ -89,7 +92,7 @@ def build_pod(
     wf_env = _wf_env(workflow, tmpl, node_id, node_name, pod_name, config)
     if not include_script_output:
         wf_env["WF_INCLUDE_SCRIPT_OUTPUT"] = "false"
-    main = main_container(tmpl, config.executor_command, wf_env)
+    main = main_container(tmpl, config.executor_command, wf_env, config.entrypoint_for)
     name = template.name or "<inline>"
     init = user_containers(tmpl.get("initContainers"), main, "initContainers", name)
     sidecars = user_containers(tmpl.get("sidecars"), main, "sidecars", name)

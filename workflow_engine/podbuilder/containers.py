@@ -3,12 +3,14 @@
 Part of the pod builder. The main container runs the user's command under the
 executor (`wf-exec run -- <command> <args>`) and carries the executor's configuration
 in `WF_*` environment variables; a script template's source is staged by the executor
-at `/wf/staging/script`, on a volume of its own.
+at `/wf/staging/script`, on a volume of its own. A container without `command` runs
+its image's entrypoint when the controller knows it (`PodConfig.entrypoint_for`), else
+Docker's rule for an image without ENTRYPOINT: its `args` are the command line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from workflow_engine.errors import PermanentError
@@ -29,6 +31,7 @@ def main_container(
     template: Mapping[str, Any],
     executor_command: tuple[str, ...],
     wf_env: Mapping[str, str],
+    entrypoint_for: Callable[[str], tuple[str, ...] | None] | None = None,
 ) -> dict[str, Any]:
     """The main container from the template's `container` or `script` (wire dicts)."""
     name = template.get("name") or "<inline>"
@@ -37,11 +40,14 @@ def main_container(
     spec.pop("name", None)
     command = list(spec.pop("command", None) or ())
     args = [str(a) for a in spec.pop("args", None) or ()]
-    if not command:
+    if not command and entrypoint_for is not None:
+        command = list(entrypoint_for(str(spec.get("image") or "")) or ())
+    if not command and (script is not None or not args):
         kind = "script" if script is not None else "container"
+        need = "command" if script is not None else "command or args"
         raise PermanentError(
-            f"template {name!r}: {kind}.command is required (the executor wraps the command "
-            "and cannot read an image's entrypoint)"
+            f"template {name!r}: {kind}.{need} is required (the entrypoint of image "
+            f"{spec.get('image')!r} is not known)"
         )
     if script is not None:
         spec.pop("source", None)

@@ -147,6 +147,17 @@ def check_template_ref(wf: Wf, logs: str) -> None:
     assert "hello templateRef" in logs
 
 
+def check_argosay(wf: Wf, logs: str) -> None:
+    assert "hello argo" in logs
+    assert "read: written by argosay" in logs
+
+
+def check_dag_target(wf: Wf, logs: str) -> None:
+    by_name = nodes(wf)
+    assert {n for n in by_name if n != wf["metadata"]["name"]} == {"A", "B", "D"}
+    assert "task D" in logs and "task C" not in logs
+
+
 Check = Callable[[Wf, str], None]
 # example file -> (extra `wf submit` arguments, expected phase, check)
 TABLE: dict[str, tuple[tuple[str, ...], str, Check]] = {
@@ -167,6 +178,8 @@ TABLE: dict[str, tuple[tuple[str, ...], str, Check]] = {
     "dag-depends.yaml": ((), "Failed", check_dag_depends),
     "with-sequence.yaml": ((), "Succeeded", check_with_sequence),
     "global-parameters.yaml": ((), "Succeeded", check_global_parameters),
+    "argosay.yaml": ((), "Succeeded", check_argosay),
+    "dag-target.yaml": (("-p", "target=D"), "Succeeded", check_dag_target),
 }
 # Examples that need more than one `wf submit`: tested by their own functions below.
 SCENARIOS = {"suspend-resume.yaml", "template-ref.yaml", "templates/greeting-template.yaml"}

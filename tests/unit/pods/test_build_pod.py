@@ -286,7 +286,7 @@ def test_bad_patch_is_a_spec_error_naming_the_template() -> None:
         ("resource", "resource template"),
         ("set", "containerSet template"),
         ("http", "http template"),
-        ("no-command", "container.command is required"),
+        ("no-command", "container.command or args is required"),
         ("reserved-env", "WF_STORE is reserved"),
     ],
 )
@@ -309,3 +309,20 @@ def test_no_owner_reference_without_uid() -> None:
         config=CONFIG,
     )
     assert "ownerReferences" not in pod["metadata"]
+
+
+def test_args_without_command_are_the_command_line() -> None:
+    """Docker's rule for an image without ENTRYPOINT."""
+    command = _main(_pod("args-only"))["command"]
+    assert command[command.index("--") + 1 :] == ["echo", "hi"]
+
+
+def test_a_known_image_entrypoint_runs_with_the_args() -> None:
+    def entrypoints(image: str) -> tuple[str, ...] | None:
+        return ("argosay",) if image == "argoproj/argosay:v2" else None
+
+    config = PodConfig(entrypoint_for=entrypoints)
+    command = _main(_pod("argosay", config=config))["command"]
+    assert command[command.index("--") + 1 :] == ["argosay", "echo", "hi"]
+    with pytest.raises(PermanentError, match="image 'alpine' is not known"):
+        _pod("no-command", config=config)

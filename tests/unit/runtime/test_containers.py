@@ -102,8 +102,8 @@ def test_sidecar_names(annotations: dict[str, str], names: list[str], expected: 
     ("spec", "argv", "error"),
     [
         ({"command": ["sh", "-c"], "args": ["echo $(X)"]}, ("sh", "-c", "echo x"), ""),
-        ({"args": ["echo"]}, ("echo",), "has args but no command"),
-        ({}, (), "has no command"),
+        ({"args": ["echo"]}, ("echo",), ""),
+        ({}, (), "neither command nor args"),
         (
             {"command": ["true"], "volumeMounts": [{"name": "cm", "mountPath": "/c"}]},
             ("true",),
@@ -121,6 +121,14 @@ def test_plan_container(spec: dict[str, Any], argv: tuple[str, ...], error: str)
     plan = plan_container({"name": "main", "env": [{"name": "X", "value": "x"}], **spec}, POD, {})
     assert plan.argv == argv
     assert (error in plan.error) if error else plan.error == ""
+
+
+def test_plan_runs_a_known_entrypoint_with_the_args() -> None:
+    spec = {"name": "side", "image": "argoproj/argosay:v2", "args": ["echo", "$(X)"]}
+    plan = plan_container(
+        {**spec, "env": [{"name": "X", "value": "x"}]}, POD, {}, entrypoint=("argosay",)
+    )
+    assert (plan.argv, plan.error) == (("argosay", "echo", "x"), "")
 
 
 def test_plan_mounts_resolve_volumes_and_sub_paths() -> None:

@@ -110,19 +110,20 @@ def plan_container(
     pod: PodContext,
     base_env: Mapping[str, str],
     sidecar: bool = False,
+    entrypoint: Sequence[str] = (),
 ) -> ContainerPlan:
+    """How to run one container. Without `command` the image's `entrypoint` (when its
+    profile knows one) runs with the args; without either, Docker's rule for an image
+    without ENTRYPOINT: the args are the command line."""
     name = str(spec.get("name", ""))
     env, notes = build_env(spec, base_env, pod)
-    command = [expand(str(a), env) for a in spec.get("command") or ()]
+    command = [expand(str(a), env) for a in spec.get("command") or ()] or list(entrypoint)
     args = [expand(str(a), env) for a in spec.get("args") or ()]
     error = ""
-    if not command:
+    if not command and not args:
         error = (
-            f"container {name!r} has args but no command: the process runtime has no image "
-            "entrypoint to pass them to; set `command`"
-            if args
-            else f"container {name!r} has no command and the process runtime has no image "
-            "entrypoint"
+            f"container {name!r} has neither command nor args, and the process runtime knows "
+            f"no entrypoint for image {spec.get('image')!r}"
         )
     mounts: list[Mount] = []
     for vm in spec.get("volumeMounts") or ():

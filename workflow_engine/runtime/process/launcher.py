@@ -27,7 +27,7 @@ from workflow_engine.runtime.process.containers import (
 from workflow_engine.runtime.process.handlers import ContainerSandbox, RunJournal, Workers
 from workflow_engine.runtime.process.logs import LogWriter
 from workflow_engine.runtime.process.persist import Journal
-from workflow_engine.runtime.process.profiles import Profiles
+from workflow_engine.runtime.process.profiles import Profiles, entrypoint_for
 from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
 from workflow_engine.runtime.process.sandbox import Layout, SandboxKind, start_process
 from workflow_engine.runtime.process.shim import container_files, start_shim
@@ -90,7 +90,13 @@ class Launcher:
                     "HOME": self.home,
                     "HOSTNAME": pod.name,
                 }
-                record.plan = plan_container(spec, ctx, base, sidecar=record.name in sidecars)
+                record.plan = plan_container(
+                    spec,
+                    ctx,
+                    base,
+                    sidecar=record.name in sidecars,
+                    entrypoint=entrypoint_for(image) or (),
+                )
         if self.kind == "plain":
             self._plain_links(pod)
 

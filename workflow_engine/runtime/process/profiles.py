@@ -3,7 +3,9 @@
 Part of the process runtime (`workflow_engine.runtime.process`): images are recorded,
 never pulled, so a container runs host programs. This module decides which ones:
 `alpine`/`busybox` images get busybox applets first (so `sh` is busybox ash), `python`
-images get a `python` link to the host's python3, anything else the host's PATH.
+images get a `python` link to the host's python3, `argoproj/argosay` images the small
+`argosay` program of `images/argosay.py` (also their entrypoint: see `entrypoint_for`),
+anything else the host's PATH.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from pathlib import Path
 
 BUSYBOX_IMAGES = frozenset({"alpine", "busybox"})
 PYTHON_IMAGES = frozenset({"python"})
+ARGOSAY_IMAGES = frozenset({"argosay"})
+ARGOSAY_PROGRAM = Path(__file__).with_name("images") / "argosay.py"
+# Image base name -> the image's ENTRYPOINT, for the images a profile stands in for.
+IMAGE_ENTRYPOINTS: dict[str, tuple[str, ...]] = {"argosay": ("argosay",)}
 
 
 def image_base_name(image: str) -> str:
@@ -52,6 +58,8 @@ class Profiles:
             first = self._link_dir("busybox", self._build_busybox)
         elif base in PYTHON_IMAGES:
             first = self._link_dir("python", self._build_python)
+        elif base in ARGOSAY_IMAGES:
+            first = self._link_dir("argosay", self._build_argosay)
         else:
             first = None
         return f"{first}:{self._host_path}" if first else self._host_path
@@ -83,8 +91,26 @@ class Profiles:
             _fill_links(target, {"python": python, "python3": python})
         return str(target)
 
+    def _build_argosay(self) -> str | None:
+        python = find_host_python(self._host_path)
+        if python is None:
+            return None
+        target = self._root / "argosay" / "bin"
+        if not (target / "argosay").exists():
+            source = ARGOSAY_PROGRAM.read_text().split("\n", 1)[1]
+            _fill_links(target, {}, {"argosay": f"#!{python}\n{source}"})
+        return str(target)
 
-def _fill_links(target: Path, links: dict[str, str]) -> None:
+
+def entrypoint_for(image: str) -> tuple[str, ...] | None:
+    """The ENTRYPOINT of an image a profile stands in for (None: unknown, Docker's rule
+    then makes a container's args its command line)."""
+    return IMAGE_ENTRYPOINTS.get(image_base_name(image))
+
+
+def _fill_links(
+    target: Path, links: dict[str, str], programs: dict[str, str] | None = None
+) -> None:
     """Create the links in a temporary directory, then rename it into place, so a
     concurrent builder (another runtime on the same state dir) never sees half a dir."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -93,6 +119,9 @@ def _fill_links(target: Path, links: dict[str, str]) -> None:
     staging.mkdir()
     for name, dest in links.items():
         (staging / name).symlink_to(dest)
+    for name, text in (programs or {}).items():
+        (staging / name).write_text(text)
+        (staging / name).chmod(0o755)
     try:
         staging.rename(target)
     except OSError:  # someone else won the race: theirs is as good as ours

@@ -1,0 +1,1 @@
+"""Programs standing in for well-known images in the process runtime (see profiles.py)."""
