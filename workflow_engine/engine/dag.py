@@ -15,7 +15,13 @@ from workflow_engine.engine.context import Ctx, Opts, template_boundary
 from workflow_engine.engine.dag_loops import execute_loop, loop_again
 from workflow_engine.engine.dag_plan import ancestors, plan
 from workflow_engine.engine.execute import execute_template
-from workflow_engine.engine.exprs import ExprError, Outcome, evaluate_depends, evaluate_when
+from workflow_engine.engine.exprs import (
+    ExprError,
+    Outcome,
+    evaluate_depends,
+    evaluate_when,
+    substitute,
+)
 from workflow_engine.engine.hooks import exit_hook, run_exit_hook, run_lifecycle_hooks
 from workflow_engine.engine.layers import layered
 from workflow_engine.engine.loops import expand, has_loop, resolve_holder
@@ -46,8 +52,8 @@ class DagPass:
         opts: Opts,
     ) -> None:
         self.ctx, self.run, self.node, self.tscope, self.opts = ctx, ctx.run, node, tscope, opts
-        self.template = template
-        self.plan = plan(template, validate=not ctx.run.children(node))
+        self.template = _with_target(template, scope)
+        self.plan = plan(self.template, validate=not ctx.run.children(node))
         self.tasks = {t.name: t for t in self.plan.order}
         self.scope = layered(OutputsScope("tasks", lambda: list(self.tasks), self._lookup), scope)
         self.hooks_done: dict[str, bool] = {}
@@ -337,6 +343,16 @@ class DagPass:
         return result
 
 
+def _with_target(template: Template, scope: Mapping[str, Any]) -> Template:
+    """The template with `dag.target` substituted (`{{inputs.parameters.x}}`,
+    `{{workflow.parameters.x}}`): it names tasks, so it is known before any task runs."""
+    dag = template.dag
+    if dag is None or not dag.target or "{{" not in dag.target:
+        return template
+    target = substitute(dag.target, scope)
+    return template.model_copy(update={"dag": dag.model_copy(update={"target": target})})
+
+
 def execute_dag(
     ctx: Ctx,
     node: NodeStatus,
@@ -353,7 +369,8 @@ def execute_dag(
     boundary = template_boundary(ctx, node, template)
     if boundary is None:
         return run.nodes[node.id]
-    considered = ancestors(dag.plan) if template.dag and template.dag.target else None
+    targeted = dag.template.dag is not None and bool(dag.template.dag.target)
+    considered = ancestors(dag.plan) if targeted else None
     dag.execute_all(considered)
     phase = dag.assess(considered)
     if phase == "Running" and boundary.blocked and not dag.busy:

@@ -234,6 +234,54 @@ def test_dag_target_runs_only_the_targets_ancestry() -> None:
     assert sim.started_order() == ["wf.a", "wf.b"]
 
 
+def _targeted(target: str) -> Workflow:
+    return wf_of(
+        {
+            "entrypoint": "main",
+            "arguments": {"parameters": [{"name": "goal", "value": "b"}]},
+            "templates": [
+                {
+                    "name": "main",
+                    "inputs": {"parameters": [{"name": "pick", "value": "other"}]},
+                    "dag": {
+                        "target": target,
+                        "tasks": [
+                            {"name": "a", "template": "c"},
+                            {"name": "b", "template": "c", "dependencies": ["a"]},
+                            {"name": "other", "template": "c"},
+                        ],
+                    },
+                },
+                {"name": "c", "container": {"image": "x"}},
+            ],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("target", "started"),
+    [
+        ("{{workflow.parameters.goal}}", ["wf.a", "wf.b"]),
+        ("{{inputs.parameters.pick}}", ["wf.other"]),
+        (
+            "{{=inputs.parameters.pick + ' ' + workflow.parameters.goal}}",
+            ["wf.a", "wf.b", "wf.other"],
+        ),
+    ],
+    ids=["workflow-parameter", "input-parameter", "expression"],
+)
+def test_dag_target_is_substituted(target: str, started: list[str]) -> None:
+    sim = Simulator(_targeted(target)).run()
+    assert sim.status.phase == "Succeeded"
+    assert sorted(sim.started_order()) == started
+
+
+def test_dag_target_naming_no_task_errors_the_dag() -> None:
+    sim = Simulator(_targeted("{{inputs.parameters.pick}}x")).run()
+    assert sim.status.phase == "Error"
+    assert "target 'otherx' is not a task of the dag" in (sim.node("wf").message or "")
+
+
 def test_dag_when_false_skips_and_dependants_still_run() -> None:
     wf = _dag(
         [
