@@ -11,6 +11,8 @@ from typing import Any
 
 from workflow_engine import expr as _expr
 
+NOW_KEY = _expr.NOW_KEY
+
 UnresolvedError = _expr.UnresolvedError
 ExprError = _expr.ExprError
 

@@ -15,6 +15,7 @@ from workflow_engine.engine.artifact_gc import completion_gc
 from workflow_engine.engine.context import Ctx, Opts
 from workflow_engine.engine.decision import Action, Decision, DeletePod, EmitEvent, RequeueAfter
 from workflow_engine.engine.execute import execute_template
+from workflow_engine.engine.exprs import NOW_KEY
 from workflow_engine.engine.hooks import run_workflow_hooks
 from workflow_engine.engine.leaf import node_pod_name
 from workflow_engine.engine.observed import Observed
@@ -123,6 +124,7 @@ def _operate(
         run.event("WorkflowRunning", "Workflow Running")
     started = update.get("started_at", status.started_at) or now
     ctx = _context(wf, spec, status, run, observed, started, resolver)
+    ctx.globals[NOW_KEY] = now  # expressions' now() is this call's instant, not a clock
     problem = _check_arguments(spec)
     if problem is not None:
         return _finish_early(status, run, "Error", problem, update)

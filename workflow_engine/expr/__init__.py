@@ -10,6 +10,9 @@ Pure (no I/O, no clock); imports only the stdlib, lark, jsonpath-ng and
     evaluate_bool(source, env) -> bool               one that must give a boolean
     evaluate_when(text) -> bool                      a `when:` condition (govaluate rules)
     parse_depends(text) -> DependsExpr               a `depends:` condition
+
+`now()` in an expression reads the `datetime` its caller puts in the scope/env under
+`NOW_KEY` (the engine: operate()'s `now`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from workflow_engine.expr.compiler import run
+from workflow_engine.expr.dates import NOW_KEY
 from workflow_engine.expr.depends import (
     DependsExpr,
     TaskOutcome,
@@ -51,6 +55,7 @@ __all__ = [
     "ExprError",
     "ExprEvalError",
     "ExprSyntaxError",
+    "NOW_KEY",
     "Reference",
     "TaskOutcome",
     "UnresolvedError",

@@ -18,6 +18,7 @@ from typing import Any
 from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 from jsonpath_ng.ext.parser import parse as parse_jsonpath
 
+from workflow_engine.expr import dates
 from workflow_engine.expr import values as v
 from workflow_engine.expr.context import Ctx, Fn, ReadOnlyMap
 from workflow_engine.expr.errors import ExprEvalError
@@ -342,6 +343,7 @@ def table() -> ReadOnlyMap[str, tuple[Builtin, frozenset[int]]]:
         "sortBy": sort_by,
         "reduce": reduce_of,
     }
+    plain.update(dates.BUILTINS)
     out = {k: (f, frozenset[int]()) for k, f in plain.items()}
     out.update({k: (f, pred) for k, f in with_pred.items()})
     return ReadOnlyMap(out)

@@ -13,9 +13,10 @@ import functools
 import math
 import re
 from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
-from workflow_engine.expr import builtins, sprig
+from workflow_engine.expr import builtins, dates, sprig
 from workflow_engine.expr import values as v
 from workflow_engine.expr.context import Ctx, Fn
 from workflow_engine.expr.errors import ExprEvalError, ExprSyntaxError, UnresolvedError
@@ -30,6 +31,11 @@ def _type_error(op: str, a: Any, b: Any) -> ExprEvalError:
 
 
 def _arith(op: str, a: Any, b: Any) -> Any:
+    if isinstance(a, datetime | timedelta) or isinstance(b, datetime | timedelta):
+        out = dates.arith(op, a, b)
+        if out is NotImplemented:
+            raise _type_error(op, a, b)
+        return out
     if not (v.is_number(a) and v.is_number(b)):
         if op == "+" and isinstance(a, str) and isinstance(b, str):
             return v.check_str(a + b)
@@ -65,7 +71,8 @@ def _compare(op: str, a: Any, b: Any) -> bool:
         return v.values_equal(a, b)
     if op == "!=":
         return not v.values_equal(a, b)
-    if not ((v.is_number(a) and v.is_number(b)) or (isinstance(a, str) and isinstance(b, str))):
+    numbers = v.is_number(a) and v.is_number(b)
+    if not (numbers or (isinstance(a, str) and isinstance(b, str)) or dates.comparable(a, b)):
         raise _type_error(op, a, b)
     if op == "<":
         return bool(a < b)
@@ -288,6 +295,8 @@ class _Compiler:
         callee, args = node[1], node[2]
         if callee[0] == "member" and callee[1] == ("name", "sprig"):
             return self._sprig_call(callee[2][1], args)
+        if callee[0] == "member":
+            return self._method_call(callee, args)
         if callee[0] != "name" or callee[1] in self.bound:
             raise ExprSyntaxError("only builtin and sprig.* functions can be called", 0)
         entry = builtins.table().get(callee[1])
@@ -305,6 +314,11 @@ class _Compiler:
                 raise ExprEvalError(f"{name}(): wrong arguments ({e})") from None
 
         return call
+
+    def _method_call(self, callee: Node, args: tuple[Node, ...]) -> Fn:
+        """`date(x).Year()`, `duration("1h").Hours()`: methods of date and duration values."""
+        obj, name, fns = self.fn(callee[1]), callee[2][1], [self.fn(a) for a in args]
+        return lambda ctx: dates.call_method(obj(ctx), name, [f(ctx) for f in fns])
 
     def _arg(self, node: Node, is_pred: bool) -> Fn:
         if is_pred:

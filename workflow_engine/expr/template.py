@@ -15,6 +15,7 @@ from typing import Any, Literal
 from workflow_engine.expr import values
 from workflow_engine.expr.compiler import compile_source
 from workflow_engine.expr.context import Ctx
+from workflow_engine.expr.dates import NOW_KEY
 from workflow_engine.expr.errors import (
     ExprEvalError,
     ExprSyntaxError,
@@ -23,6 +24,7 @@ from workflow_engine.expr.errors import (
 from workflow_engine.expr.parser import Node, parse
 
 _MISSING = object()
+_CLOCK = frozenset({NOW_KEY})  # every expression env carries the caller's now() instant
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,7 @@ def _expression_value(
 ) -> str | None:
     try:
         fn = compile_source(source)
-        roots = _roots(source)
+        roots = _roots(source) | _CLOCK
         env = envs.get(roots)
         if env is None:
             env = envs[roots] = build_env(scope, roots)
@@ -281,9 +283,8 @@ def _expression_value(
         if strict:
             raise UnresolvedError(source, f"{{{{={source}}}}} evaluated to nil")
         return None
-    if isinstance(result, float):
-        return values.go_float(result)  # Argo writes expression results with Go's %v
-    return values.render(result)
+    # Argo writes an expression's result with Go's `%v`: `[a b]`, `map[k:v]`, `1e+06`
+    return values.go_str(result)
 
 
 def substitute(text: str, scope: Mapping[str, Any], *, strict: bool = True) -> str:

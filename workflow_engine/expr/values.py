@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from workflow_engine.expr import dates, golayout
 from workflow_engine.expr.errors import ExprEvalError
 
 INT64_MIN = -(2**63)
@@ -43,6 +45,8 @@ def type_name(v: Any) -> str:
         return "array"
     if isinstance(v, dict):
         return "map"
+    if isinstance(v, datetime | timedelta):
+        return dates.type_of(v)
     return "unknown"
 
 
@@ -112,6 +116,10 @@ def go_str(v: Any) -> str:
     if isinstance(v, dict):
         items = sorted((str(k), go_str(val)) for k, val in v.items())
         return "map[" + " ".join(f"{k}:{val}" for k, val in items) + "]"
+    if isinstance(v, datetime):
+        return dates.go_time(v)
+    if isinstance(v, timedelta):
+        return dates.go_duration(v)
     return str(v)
 
 
@@ -123,6 +131,10 @@ def _normalise(v: Any) -> Any:
         return [_normalise(e) for e in v]
     if isinstance(v, dict):
         return {str(k): _normalise(e) for k, e in v.items()}
+    if isinstance(v, datetime):  # Go marshals a time as RFC 3339 with nanoseconds
+        return golayout.format(v, "2006-01-02T15:04:05.999999999Z07:00")
+    if isinstance(v, timedelta):  # and a duration as its nanoseconds
+        return (v // timedelta(microseconds=1)) * 1000
     return v
 
 

@@ -376,3 +376,30 @@ def test_dag_tasks_declared_before_their_dependencies_still_run_in_order() -> No
 def test_broken_dags_end_in_error(tasks: list[dict], message: str) -> None:
     sim = Simulator(_dag(tasks)).run()
     assert (sim.status.phase, sim.status.message) == ("Error", message)
+
+
+def test_expression_now_is_the_operate_instant() -> None:
+    """`now()` reads operate()'s `now` (the simulated clock), never the machine's."""
+    at = "{{=now().Format('2006-01-02T15:04:05Z07:00')}} {{=now() - date('2023-12-31')}}"
+    task = {
+        "name": "a",
+        "template": "c",
+        "arguments": {"parameters": [{"name": "at", "value": at}]},
+    }
+    wf = wf_of(
+        {
+            "entrypoint": "main",
+            "templates": [
+                {"name": "main", "dag": {"tasks": [task]}},
+                {
+                    "name": "c",
+                    "inputs": {"parameters": [{"name": "at"}]},
+                    "container": {"image": "x"},
+                },
+            ],
+        }
+    )
+    sim = Simulator(wf).run()
+    assert sim.status.phase == "Succeeded"
+    [param] = sim.node("wf.a").inputs.parameters
+    assert param.value == "2024-01-01T00:00:00Z 24h0m0s"  # Simulator's START
