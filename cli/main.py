@@ -19,6 +19,7 @@ import click
 
 from cli.app import App
 from cli.artifacts import cp, secret
+from cli.cluster_templates import cluster_template
 from cli.errors import WfGroup
 from cli.lifecycle import COMMANDS as LIFECYCLE
 from cli.server import server
@@ -74,6 +75,7 @@ for _command in (
     cp,
     secret,
     template,
+    cluster_template,
     controller,
     node,
     server,

@@ -41,16 +41,19 @@ def split_reference(reference: str) -> tuple[str, str]:
     return _ALIASES[kind.lower()], name
 
 
-def lint_templates(store: Store, text: str, source: str) -> list[Obj]:
-    """The template documents of `text`, linted; raises SpecErrors listing every error."""
+def lint_templates(
+    store: Store, text: str, source: str, kinds: tuple[str, ...] = TEMPLATE_KINDS
+) -> list[Obj]:
+    """The template documents of `text` (each of one of `kinds`), linted; raises
+    SpecErrors listing every error."""
     docs = load_documents(text, source)
     errors = [
         SpecError(
             f"[{i}].kind" if len(docs) > 1 else "kind",
-            f"expected WorkflowTemplate or ClusterWorkflowTemplate, not {d.get('kind')!r}",
+            f"expected {' or '.join(kinds)}, not {d.get('kind')!r}",
         )
         for i, d in enumerate(docs)
-        if d.get("kind") not in TEMPLATE_KINDS
+        if d.get("kind") not in kinds
     ]
     if not docs:
         errors.append(SpecError(source, "no document"))

@@ -99,3 +99,28 @@ def test_controller_refused_when_another_runs(wf: Wf) -> None:
     result = wf("controller")
     assert result.exit_code == 1
     assert result.output == "error: a controller (pid 1) already runs for /x\n"
+
+
+def test_cluster_template_commands_as_argo_names_them(wf: Wf) -> None:
+    created = wf("cluster-template", "create", data("cluster-template.yaml"))
+    assert created.output == "ClusterWorkflowTemplate cluster-greeter created\n"
+    assert wf("template", "create", data("template.yaml")).exit_code == 0
+    assert wf("cluster-template", "list", "-o", "name").output.split() == ["cluster-greeter"]
+    assert "cluster-greeter" in wf("cluster-template", "list").output
+    got = json.loads(wf("cluster-template", "get", "cluster-greeter", "-o", "json").output)
+    assert got["kind"] == "ClusterWorkflowTemplate"
+    assert wf("cluster-template", "lint", data("cluster-template.yaml")).exit_code == 0
+    deleted = wf("cluster-template", "delete", "cluster-greeter")
+    assert deleted.output == "cluster template cluster-greeter deleted\n"
+    assert wf("cluster-template", "list").output == "No cluster workflow templates found\n"
+    assert wf("template", "list", "-o", "name").output.split() == ["greeter"]
+
+
+def test_cluster_template_refuses_other_kinds_and_unknown_names(wf: Wf) -> None:
+    for verb in ("create", "lint"):
+        result = wf("cluster-template", verb, data("template.yaml"))
+        assert result.exit_code == 2
+        assert "kind: expected ClusterWorkflowTemplate, not 'WorkflowTemplate'" in result.output
+    assert wf("template", "list", "-o", "name").output.split() == []
+    missing = wf("cluster-template", "get", "nope")
+    assert missing.exit_code != 0 and "nope" in missing.output
