@@ -11,8 +11,9 @@ from cli.format import template_table
 from cli.output import show, show_data, show_object
 from cli.workflows import app_of, read_source
 from workflow_engine.controller import templates as tpl
+from workflow_engine.vocabulary import CLUSTER_WORKFLOW_TEMPLATE_KIND
 
-_KINDS = (tpl.CLUSTER_WORKFLOW_TEMPLATE,)
+_KINDS = (CLUSTER_WORKFLOW_TEMPLATE_KIND,)
 
 
 def _ref(name: str) -> str:
