@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from workflow_engine import expr as _expr
+from workflow_engine.expr import dates
 
-NOW_KEY = _expr.NOW_KEY
+NOW_KEY = dates.NOW_KEY
 
 UnresolvedError = _expr.UnresolvedError
 ExprError = _expr.ExprError

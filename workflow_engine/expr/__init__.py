@@ -12,7 +12,7 @@ Pure (no I/O, no clock); imports only the stdlib, lark, jsonpath-ng and
     parse_depends(text) -> DependsExpr               a `depends:` condition
 
 `now()` in an expression reads the `datetime` its caller puts in the scope/env under
-`NOW_KEY` (the engine: operate()'s `now`).
+`expr.dates.NOW_KEY` (the engine: operate()'s `now`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from workflow_engine.expr.compiler import run
-from workflow_engine.expr.dates import NOW_KEY
 from workflow_engine.expr.depends import (
     DependsExpr,
     TaskOutcome,
@@ -55,7 +54,6 @@ __all__ = [
     "ExprError",
     "ExprEvalError",
     "ExprSyntaxError",
-    "NOW_KEY",
     "Reference",
     "TaskOutcome",
     "UnresolvedError",

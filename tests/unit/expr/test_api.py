@@ -18,7 +18,6 @@ def test_all_is_sorted_and_pinned() -> None:
         "ExprError",
         "ExprEvalError",
         "ExprSyntaxError",
-        "NOW_KEY",
         "Reference",
         "TaskOutcome",
         "UnresolvedError",

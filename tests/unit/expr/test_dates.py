@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from workflow_engine.expr import NOW_KEY, ExprError, substitute
-from workflow_engine.expr.dates import go_duration, parse_duration
+from workflow_engine.expr import ExprError, substitute
+from workflow_engine.expr.dates import NOW_KEY, go_duration, parse_duration
 from workflow_engine.expr.golayout import RFC3339, parse
 
 NOW = datetime(2026, 12, 7, 5, 9, 3, 120000, tzinfo=UTC)
