@@ -22,6 +22,7 @@ from cli.artifacts import cp, secret
 from cli.cluster_templates import cluster_template
 from cli.errors import WfGroup
 from cli.lifecycle import COMMANDS as LIFECYCLE
+from cli.nodes import set_ as _node_set  # noqa: F401  (registers `wf node set`)
 from cli.server import server
 from cli.system import completion, controller, node, version
 from cli.templates import template

@@ -31,11 +31,10 @@ def controller(ctx: click.Context, idle_exit: float | None) -> None:
     ctx.exit(app.run_controller(idle_exit))
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option(
     "--kubeconfig",
     envvar="KUBECONFIG",
-    required=True,
     type=click.Path(exists=True, dir_okay=False),
     help="the cluster to join (default: $KUBECONFIG)",
 )
@@ -63,7 +62,7 @@ def controller(ctx: click.Context, idle_exit: float | None) -> None:
 @click.pass_context
 def node(
     ctx: click.Context,
-    kubeconfig: str,
+    kubeconfig: str | None,
     name: str,
     state_dir: Path | None,
     address: str,
@@ -73,7 +72,12 @@ def node(
     slots: int | None,
     sandbox: str,
 ) -> None:
-    """Run a Kubernetes node whose pods run as local processes (Ctrl-C stops it)."""
+    """Run a Kubernetes node whose pods run as local processes (Ctrl-C stops it);
+    `wf node set` changes a workflow's suspend node instead."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if kubeconfig is None:
+        raise click.UsageError("Missing option '--kubeconfig' (or $KUBECONFIG).")
     if (tls_cert_file is None) != (tls_private_key_file is None):
         raise click.UsageError("--tls-cert-file and --tls-private-key-file go together")
     root = app_of(ctx).state_dir

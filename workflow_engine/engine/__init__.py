@@ -12,6 +12,7 @@ from workflow_engine.engine.decision import (
     error_decision,
 )
 from workflow_engine.engine.naming import fnv32a, node_id, pod_name
+from workflow_engine.engine.nodeset import set_node
 from workflow_engine.engine.observed import Observed, PodState, TaskResult
 from workflow_engine.engine.operate import LABEL_COMPLETED, LABEL_PHASE, operate
 from workflow_engine.engine.ops import NotRetryable, resume_workflow, retry_workflow
@@ -38,4 +39,5 @@ __all__ = [
     "pod_name",
     "resume_workflow",
     "retry_workflow",
+    "set_node",
 ]
