@@ -43,7 +43,7 @@ def create(ctx: click.Context, files: tuple[str, ...], upsert: bool, output: str
 
 
 @cluster_template.command("list")
-@click.option("-o", "--output", type=click.Choice(["json", "yaml", "name"]))
+@click.option("-o", "--output", type=click.Choice(["wide", "json", "yaml", "name"]))
 @click.pass_context
 def list_(ctx: click.Context, output: str | None) -> None:
     """List ClusterWorkflowTemplates."""
@@ -54,7 +54,7 @@ def list_(ctx: click.Context, output: str | None) -> None:
     if not items:
         show("No cluster workflow templates found")
     else:
-        show(template_table(items, app.now()))
+        show(template_table(items, app.now(), wide=output == "wide"))
 
 
 @cluster_template.command()

@@ -111,19 +111,34 @@ def workflow_table(items: Iterable[dict[str, Any]], now: datetime, wide: bool = 
     return table
 
 
-def template_table(items: Iterable[dict[str, Any]], now: datetime) -> Table:
+def template_table(items: Iterable[dict[str, Any]], now: datetime, wide: bool = False) -> Table:
+    """NAME KIND AGE ENTRYPOINT; `wide` adds NAMESPACE, TEMPLATES and LABELS."""
     table = Table(box=None, pad_edge=False, show_edge=False)
-    for column in ("NAME", "KIND", "AGE", "ENTRYPOINT"):
+    columns = ["NAME", "KIND", "AGE", "ENTRYPOINT"]
+    if wide:
+        columns += ["NAMESPACE", "TEMPLATES", "LABELS"]
+    for column in columns:
         table.add_column(column, no_wrap=True)
     for obj in items:
-        meta = obj["metadata"]
-        table.add_row(
+        meta, spec = obj["metadata"], obj.get("spec") or {}
+        row = [
             meta["name"],
             obj["kind"],
             span(meta.get("creationTimestamp"), None, now),
-            (obj.get("spec") or {}).get("entrypoint") or "",
-        )
+            spec.get("entrypoint") or "",
+        ]
+        if wide:
+            row += [
+                meta.get("namespace") or "",
+                ",".join(t.get("name", "") for t in spec.get("templates") or ()),
+                _labels(meta),
+            ]
+        table.add_row(*row)
     return table
+
+
+def _labels(meta: dict[str, Any]) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted((meta.get("labels") or {}).items()))
 
 
 def _header(obj: dict[str, Any], now: datetime) -> Table:
@@ -220,9 +235,15 @@ def _roots(obj: dict[str, Any], nodes: dict[str, Any]) -> list[str]:
     return roots + [i for i in on_exit if i not in roots]
 
 
-def node_tree(obj: dict[str, Any], now: datetime) -> Table:
+def node_tree(obj: dict[str, Any], now: datetime, wide: bool = False) -> Table:
+    """The node tree; `wide` adds Argo's `get -o wide` columns: ARTIFACTS,
+    RESOURCESDURATION and NODENAME."""
     table = Table(box=None, pad_edge=False, show_edge=False)
-    for column in ("STEP", "TEMPLATE", "PODNAME", "DURATION", "MESSAGE"):
+    columns = ["STEP", "TEMPLATE", "PODNAME", "DURATION", "MESSAGE"]
+    if wide:
+        columns[4:4] = ["ARTIFACTS"]
+        columns += ["RESOURCESDURATION", "NODENAME"]
+    for column in columns:
         table.add_column(column, no_wrap=column != "MESSAGE")
     nodes: dict[str, Any] = (obj.get("status") or {}).get("nodes") or {}
     wf_name = obj["metadata"]["name"]
@@ -240,13 +261,17 @@ def node_tree(obj: dict[str, Any], now: datetime) -> Table:
         step.append(f" {node.get('displayName') or node.get('name')}")
         template = node.get("templateName") or (node.get("templateRef") or {}).get("template")
         pod = pod_name(wf_name, node["name"], template) if node.get("type") == "Pod" else ""
-        table.add_row(
+        row: list[str | Text] = [
             step,
             template or "",
             pod,
             span(node.get("startedAt"), node.get("finishedAt"), now),
             node.get("message") or "",
-        )
+        ]
+        if wide:
+            row[4:4] = [_artifact_names(node)]
+            row += [_resources(node), node.get("hostNodeName") or ""]
+        table.add_row(*row)
         children = _visible_children(nodes, node_id)
         child_prefix = prefix + ("" if depth == 0 else ("  " if last else "│ "))
         for index, child in enumerate(children):
@@ -255,6 +280,17 @@ def node_tree(obj: dict[str, Any], now: datetime) -> Table:
     for root in _roots(obj, nodes):
         add(root, "", True, 0)
     return table
+
+
+def _artifact_names(node: dict[str, Any]) -> str:
+    artifacts = (node.get("outputs") or {}).get("artifacts") or ()
+    return ",".join(str(a.get("name", "")) for a in artifacts)
+
+
+def _resources(node: dict[str, Any]) -> str:
+    """Argo's `1s*(1 cpu),2s*(100Mi memory)` from `resourcesDuration`."""
+    used = node.get("resourcesDuration") or {}
+    return ",".join(f"{seconds}s*(1 {name})" for name, seconds in sorted(used.items()))
 
 
 def events_table(events: list[Event]) -> Table:
@@ -267,11 +303,11 @@ def events_table(events: list[Event]) -> Table:
 
 
 def workflow_details(
-    obj: dict[str, Any], now: datetime, events: list[Event] | None = None
+    obj: dict[str, Any], now: datetime, events: list[Event] | None = None, wide: bool = False
 ) -> RenderableType:
     parts: list[RenderableType] = [_header(obj, now)]
     if (obj.get("status") or {}).get("nodes"):
-        parts += [Text(""), node_tree(obj, now)]
+        parts += [Text(""), node_tree(obj, now, wide)]
     if events:
         parts += [Text(""), Text("Events:", style="bold"), events_table(events)]
     return Group(*parts)

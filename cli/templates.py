@@ -35,7 +35,7 @@ def create(ctx: click.Context, files: tuple[str, ...], upsert: bool, output: str
 
 @template.command("list")
 @click.option("--cluster", is_flag=True, help="only ClusterWorkflowTemplates")
-@click.option("-o", "--output", type=click.Choice(["json", "yaml", "name"]))
+@click.option("-o", "--output", type=click.Choice(["wide", "json", "yaml", "name"]))
 @click.pass_context
 def list_(ctx: click.Context, cluster: bool, output: str | None) -> None:
     """List templates."""
@@ -46,7 +46,7 @@ def list_(ctx: click.Context, cluster: bool, output: str | None) -> None:
     if not items:
         show("No templates found")
     else:
-        show(template_table(items, app.now()))
+        show(template_table(items, app.now(), wide=output == "wide"))
 
 
 @template.command()

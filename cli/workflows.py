@@ -176,7 +176,7 @@ def list_(
 
 @click.command()
 @click.argument("name")
-@click.option("-o", "--output", type=click.Choice(["json", "yaml", "tree", "name"]))
+@click.option("-o", "--output", type=click.Choice(["json", "yaml", "tree", "wide", "name"]))
 @click.pass_context
 def get(ctx: click.Context, name: str, output: str | None) -> None:
     """Show a workflow (NAME or @latest): its status and node tree."""
@@ -184,7 +184,7 @@ def get(ctx: click.Context, name: str, output: str | None) -> None:
     obj = ops.get_workflow(app.store, name, app.namespace)
     if not show_object(obj, output):
         events = [] if output == "tree" else app.events.list(app.namespace, obj["metadata"]["name"])
-        show(workflow_details(obj, app.now(), events))
+        show(workflow_details(obj, app.now(), events, wide=output == "wide"))
 
 
 @click.command()
