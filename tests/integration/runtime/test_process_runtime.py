@@ -34,7 +34,6 @@ def test_sandbox_kind_is_reported(runtime_factory: Factory, sandbox_mode: str) -
 @pytest.mark.parametrize(
     ("container", "reason", "words"),
     [
-        ({"name": "main", "image": "x", "args": ["echo", "hi"]}, "ContainerCannotRun", "command"),
         ({"name": "main", "image": "x"}, "ContainerCannotRun", "command"),
         (
             {
@@ -47,7 +46,7 @@ def test_sandbox_kind_is_reported(runtime_factory: Factory, sandbox_mode: str) -
             "not supported",
         ),
     ],
-    ids=["args-without-command", "no-command", "configmap-volume"],
+    ids=["no-command", "configmap-volume"],
 )
 def test_containers_that_cannot_run(
     runtime_factory: Factory, container: dict[str, Any], reason: str, words: str
@@ -57,6 +56,25 @@ def test_containers_that_cannot_run(
     seen = wait_phase(runtime, name)
     assert (seen.phase, seen.containers[0].reason) == ("Failed", reason)
     assert words in seen.containers[0].message
+
+
+@pytest.mark.parametrize(
+    ("container", "expected"),
+    [
+        ({"name": "main", "image": "x", "args": ["echo", "hi"]}, "hi\n"),
+        ({"name": "main", "image": "argoproj/argosay:v2"}, "hello argo\n"),
+        ({"name": "main", "image": "argoproj/argosay:v2", "args": ["echo", "$(A)"]}, "a\n"),
+    ],
+    ids=["args-are-the-command-line", "argosay-entrypoint", "argosay-with-args"],
+)
+def test_containers_without_command(
+    runtime_factory: Factory, container: dict[str, Any], expected: str
+) -> None:
+    runtime, name = runtime_factory(), unique()
+    runtime.create_pod(pod(name, {**container, "env": [{"name": "A", "value": "a"}]}))
+    seen = wait_phase(runtime, name)
+    assert seen.phase == "Succeeded", log_text(runtime, name)
+    assert log_text(runtime, name) == expected
 
 
 def test_env_expansion_field_refs_and_ignored_sources(runtime_factory: Factory) -> None:
@@ -246,7 +264,7 @@ def test_handler_run_can_capture_output_to_a_host_file(
 
 def test_a_main_that_cannot_run_still_ends_its_sidecars(runtime_factory: Factory) -> None:
     runtime, name = runtime_factory(), unique()
-    broken = {"name": "main", "image": "x", "args": ["echo"]}
+    broken = {"name": "main", "image": "x"}  # no command, no args: cannot run
     manifest = pod(name, broken, sh("proxy", "sleep 60"), terminationGracePeriodSeconds=1)
     runtime.create_pod(manifest)
     seen = wait_phase(runtime, name, timeout=10)
