@@ -68,9 +68,11 @@ def member_parts(name: str) -> tuple[str, ...]:
     return parts
 
 
-def open_dir_beneath(root_fd: int, parts: tuple[str, ...], name: str, create: bool) -> int:
+def open_dir_beneath(
+    root_fd: int, parts: tuple[str, ...], name: str, create: bool, mode: int = 0o700
+) -> int:
     """A new descriptor of the directory `parts` under `root_fd`, each component opened
-    without following links (and made, mode 0700, when missing and `create`)."""
+    without following links (and made with `mode` when missing and `create`)."""
     fd = os.dup(root_fd)
     try:
         for part in parts:
@@ -79,7 +81,7 @@ def open_dir_beneath(root_fd: int, parts: tuple[str, ...], name: str, create: bo
             except FileNotFoundError:
                 if not create:
                     raise
-                os.mkdir(part, 0o700, dir_fd=fd)
+                os.mkdir(part, mode, dir_fd=fd)
                 nxt = os.open(part, _DIR_FLAGS, dir_fd=fd)
             except OSError as exc:
                 if exc.errno in (errno.ELOOP, errno.ENOTDIR):
@@ -103,7 +105,7 @@ def _opened(fd: int) -> Iterator[int]:
         os.close(fd)
 
 
-def _lstat(name: str, dir_fd: int) -> os.stat_result | None:
+def lstat_at(name: str, dir_fd: int) -> os.stat_result | None:
     try:
         return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
     except FileNotFoundError:
@@ -112,7 +114,7 @@ def _lstat(name: str, dir_fd: int) -> os.stat_result | None:
 
 def remove_entry(name: str, dir_fd: int) -> None:
     """Remove `name` under `dir_fd` whatever it is, never following a link."""
-    st = _lstat(name, dir_fd)
+    st = lstat_at(name, dir_fd)
     if st is None:
         return
     if stat.S_ISDIR(st.st_mode):
@@ -146,7 +148,7 @@ class Tree:
         return open_dir_beneath(self.root_fd, parts[:-1], name, create=True)
 
     def _clear(self, pfd: int, leaf: str, name: str) -> None:
-        st = _lstat(leaf, pfd)
+        st = lstat_at(leaf, pfd)
         if st is not None:
             if stat.S_ISDIR(st.st_mode):
                 raise unsafe(name, "would replace a directory")
@@ -158,7 +160,7 @@ class Tree:
         if not parts:
             return
         with _opened(self._parent(parts, name)) as pfd:
-            st = _lstat(parts[-1], pfd)
+            st = lstat_at(parts[-1], pfd)
             if st is None:
                 os.mkdir(parts[-1], 0o700, dir_fd=pfd)
             elif not stat.S_ISDIR(st.st_mode):
@@ -224,7 +226,7 @@ class Tree:
             _opened(self._parent(source, target)) as sfd,
             _opened(self._parent(parts, name)) as pfd,
         ):
-            st = _lstat(source[-1], sfd)
+            st = lstat_at(source[-1], sfd)
             if st is None or not stat.S_ISREG(st.st_mode):
                 raise PermanentError(
                     f"unsafe hard link {name!r} -> {target!r}: not a file of this archive"
