@@ -1,0 +1,126 @@
+"""Bounds on what a user document may cost: bytes, nesting, YAML alias expansion.
+
+Used by `spec.loader`; expressions have their own bounds in `workflow_engine.expr`. Every bound is named after
+the environment variable that sets it at the CLI edge (`cli.main`), and every refusal
+says which bound was hit, so a user who needs more knows what to raise. Checked on the
+YAML node graph before Python objects are built, in time linear in the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import yaml
+
+from workflow_engine.errors import SpecError
+
+# Kubernetes refuses objects over 1.5 MiB; a document may hold several objects.
+DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+DEFAULT_MAX_DEPTH = 100
+DEFAULT_MAX_ALIAS_NODES = 100_000
+
+ENV_NAMES = {
+    "max_document_bytes": "WF_MAX_DOCUMENT_BYTES",
+    "max_depth": "WF_MAX_NESTING_DEPTH",
+    "max_alias_nodes": "WF_MAX_YAML_ALIAS_NODES",
+}
+
+
+@dataclass(frozen=True)
+class DocumentLimits:
+    max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
+    max_depth: int = DEFAULT_MAX_DEPTH  # nested mappings and sequences
+    max_alias_nodes: int = DEFAULT_MAX_ALIAS_NODES  # nodes added by expanding aliases
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> DocumentLimits:
+        """The limits with the `WF_MAX_*` variables of `env` applied (see ENV_NAMES)."""
+        values: dict[str, int] = {}
+        for field_name, var in ENV_NAMES.items():
+            text = env.get(var, "").strip()
+            if not text:
+                continue
+            if not text.isdigit() or int(text) < 1:
+                raise SpecError(var, f"{text!r} is not a positive whole number")
+            values[field_name] = int(text)
+        return cls(**values)
+
+    def over(self, field_name: str) -> str:
+        """How a refusal names a bound: `WF_MAX_NESTING_DEPTH=100`."""
+        return f"{ENV_NAMES[field_name]}={getattr(self, field_name)}"
+
+
+DEFAULT_LIMITS = DocumentLimits()
+
+
+def check_size(size: int, source: str, limits: DocumentLimits) -> None:
+    if size > limits.max_document_bytes:
+        raise SpecError(
+            source,
+            f"document is over {limits.max_document_bytes} bytes "
+            f"(limit {limits.over('max_document_bytes')})",
+        )
+
+
+def decode(data: bytes, source: str, limits: DocumentLimits = DEFAULT_LIMITS) -> str:
+    """A document's bytes as text: within the size bound, and UTF-8."""
+    check_size(len(data), source, limits)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(source, f"not UTF-8 text (byte {exc.start} is invalid)") from None
+
+
+def check_node(root: yaml.Node, source: str, limits: DocumentLimits) -> None:
+    """Refuse a composed document that nests deeper than `max_depth`, whose aliases
+    expand to more than `max_alias_nodes` extra nodes (a billion-laughs document is a
+    few hundred nodes that expand to 10^9), or that contains itself. Iterative, each
+    distinct node visited once."""
+    done: dict[int, tuple[int, int]] = {}  # id -> (expanded size, height)
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if finished:
+            on_path.discard(key)
+            size = 1 + sum(done[id(c)][0] for c in children)
+            height = 1 + max((done[id(c)][1] for c in children), default=0)
+            if height > limits.max_depth:
+                raise SpecError(
+                    _where(source, node),
+                    f"nested deeper than {limits.max_depth} levels "
+                    f"(limit {limits.over('max_depth')})",
+                )
+            done[key] = (size, height)
+            continue
+        if key in done:
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in on_path:
+                raise SpecError(_where(source, child), "a YAML alias refers to itself")
+            if id(child) not in done:
+                stack.append((child, False))
+    extra = done[id(root)][0] - len(done)
+    if extra > limits.max_alias_nodes:
+        raise SpecError(
+            source,
+            f"YAML aliases expand to {extra} more nodes (limit {limits.over('max_alias_nodes')})",
+        )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _where(source: str, node: yaml.Node) -> str:
+    mark = node.start_mark
+    return f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
