@@ -1,8 +1,9 @@
 """Bounds on what a user document may cost: bytes, nesting, YAML alias expansion.
 
-Used by `spec.loader`; expressions have their own bounds in `workflow_engine.expr`. Every bound is named after
-the environment variable that sets it at the CLI edge (`cli.main`), and every refusal
-says which bound was hit, so a user who needs more knows what to raise. Checked on the
+Used by `spec.loader`; expressions have their own bounds in `workflow_engine.expr`.
+Every bound is named after the environment variable that sets it at the CLI edge
+(`cli.main`), and every refusal says which bound was hit, so a user who needs more
+knows what to raise. Checked on the
 YAML node graph before Python objects are built, in time linear in the text.
 """
 
