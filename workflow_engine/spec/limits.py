@@ -78,35 +78,39 @@ def check_node(root: yaml.Node, source: str, limits: DocumentLimits) -> None:
     expand to more than `max_alias_nodes` extra nodes (a billion-laughs document is a
     few hundred nodes that expand to 10^9), or that contains itself. Iterative, each
     distinct node visited once."""
-    done: dict[int, tuple[int, int]] = {}  # id -> (expanded size, height)
+    size: dict[int, int] = {}  # id -> nodes once aliases are expanded
+    height: dict[int, int] = {}
     on_path: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    stack: list[tuple[yaml.Node, list[yaml.Node] | None]] = [(root, None)]
     while stack:
-        node, finished = stack.pop()
+        node, kids = stack.pop()
         key = id(node)
-        children = _children(node)
-        if finished:
+        if kids is not None:  # every child is done
             on_path.discard(key)
-            size = 1 + sum(done[id(c)][0] for c in children)
-            height = 1 + max((done[id(c)][1] for c in children), default=0)
-            if height > limits.max_depth:
+            total, tallest = 1, 0
+            for child in kids:
+                total += size[id(child)]
+                tallest = max(tallest, height[id(child)])
+            if tallest >= limits.max_depth:
                 raise SpecError(
                     _where(source, node),
                     f"nested deeper than {limits.max_depth} levels "
                     f"(limit {limits.over('max_depth')})",
                 )
-            done[key] = (size, height)
-            continue
-        if key in done:
-            continue
-        on_path.add(key)
-        stack.append((node, True))
-        for child in children:
-            if id(child) in on_path:
-                raise SpecError(_where(source, child), "a YAML alias refers to itself")
-            if id(child) not in done:
-                stack.append((child, False))
-    extra = done[id(root)][0] - len(done)
+            size[key], height[key] = total, tallest + 1
+        elif key not in size:
+            if isinstance(node, yaml.ScalarNode):
+                size[key] = height[key] = 1
+                continue
+            kids = _children(node)
+            on_path.add(key)
+            stack.append((node, kids))
+            for child in kids:
+                if id(child) in on_path:
+                    raise SpecError(_where(source, child), "a YAML alias refers to itself")
+                if id(child) not in size:
+                    stack.append((child, None))
+    extra = size[id(root)] - len(size)
     if extra > limits.max_alias_nodes:
         raise SpecError(
             source,
@@ -117,9 +121,7 @@ def check_node(root: yaml.Node, source: str, limits: DocumentLimits) -> None:
 def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
         return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [n for pair in node.value for n in pair]
-    return []
+    return [n for pair in node.value for n in pair]
 
 
 def _where(source: str, node: yaml.Node) -> str:
