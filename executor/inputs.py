@@ -132,8 +132,8 @@ def _place(
     ):
         unpack_at(fetched, parent, leaf, "tar", limits)
     else:
-        st = lstat_at(leaf, parent)
-        if st is not None and stat.S_ISDIR(st.st_mode):
+        old, new = lstat_at(leaf, parent), lstat_at("data", fd)
+        if old is not None and (stat.S_ISDIR(old.st_mode) or (new and stat.S_ISDIR(new.st_mode))):
             remove_entry(leaf, parent)
         # over a file: atomic, for a process already reading it
         os.replace("data", leaf, src_dir_fd=fd, dst_dir_fd=parent)
