@@ -1,6 +1,8 @@
 """End to end in embedded mode: a workflow whose input artifact is a crafted tarball
 (served by a real HTTP server on 127.0.0.1) ends in Error, and the host file the
-tarball aims at is never created. A benign tarball through the same path succeeds."""
+tarball aims at is never created (`path-max` is the shape of the 2025 tarfile filter
+bypasses, which the earlier realpath-based checks let through). A benign tarball
+through the same path succeeds."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pytest
 
 from tests.fixtures.httpserver import HTTPFiles, http_files  # noqa: F401  (fixture)
 from tests.integration.controller.conftest import Embedded, data, embedded  # noqa: F401
+from tests.unit.artifacts.crafted import path_max_chain
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +57,13 @@ def _submit(embedded: Embedded, url: str) -> dict:  # noqa: F811
     return json.loads(result.output)
 
 
-@pytest.mark.parametrize("craft", [_absolute_link, _chained_links], ids=["absolute", "chain"])
+def _path_max(host: Path) -> Callable[[tarfile.TarFile], None]:
+    return lambda t: path_max_chain(t, "bundle", host)
+
+
+@pytest.mark.parametrize(
+    "craft", [_absolute_link, _chained_links, _path_max], ids=["absolute", "chain", "path-max"]
+)
 def test_a_crafted_tarball_fails_the_pod_and_writes_nothing_on_the_host(
     embedded: Embedded,  # noqa: F811
     http_files: HTTPFiles,  # noqa: F811
