@@ -4,7 +4,7 @@ costs with libyaml against the pure-Python loader.
 Where it sits: `workflow_engine.spec.loader` (size, nesting and alias bounds) and
 lint's name and tag checks (`workflow_engine.lint`), which were quadratic in the
 length of a task name or of a run of unclosed `{{`. Prints CPU milliseconds per case
-(median of --repeat). Run: .venv/bin/python bench/hostile_input.py [--repeat 5]
+(median of --repeat). Run: .venv/bin/python bench/hostile_input.py [--repeat 5] [--skip-big]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Callable
 import yaml
 
 from workflow_engine.errors import SpecError
+from workflow_engine.expr.sprig import to_float64
 from workflow_engine.lint import lint_text
 from workflow_engine.spec import load_documents
 
@@ -73,6 +74,7 @@ def _refuse(text: str) -> Callable[[], object]:
 
 
 def cases() -> dict[str, Callable[[], object]]:
+
     big = _big_document(3 * 1024 * 1024)
     return {
         "billion laughs (refused)": _refuse(LAUGHS),
@@ -91,14 +93,18 @@ def cases() -> dict[str, Callable[[], object]]:
         "lint, 8,000 unclosed '{{' in a command": lambda: lint_text(
             _workflow("a", "a", "{{" * 8000)
         ),
+        "sprig float of 8,000 digits and an 'x'": lambda: to_float64("0" * 8000 + "x"),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--skip-big", action="store_true", help="leave out the 3 MiB parses")
     args = parser.parse_args()
     for name, run in cases().items():
+        if args.skip_big and "KiB" in name:
+            continue
         times = []
         for _ in range(args.repeat):
             began = time.process_time()
