@@ -30,7 +30,7 @@ import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 from workflow_engine.errors import PermanentError
 
@@ -167,7 +167,7 @@ class Tree:
                 raise unsafe(name, "a directory member over a link or a file")
         self._dir_modes[parts] = (mode & 0o777) | 0o700
 
-    def add_file(self, name: str, mode: int, data: BinaryIO, mtime: float | None = None) -> None:
+    def add_file(self, name: str, mode: int, data: IO[bytes], mtime: float | None = None) -> None:
         self._count(name)
         parts = member_parts(name)
         if not parts:

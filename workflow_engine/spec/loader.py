@@ -46,6 +46,8 @@ def parse_yaml(text: str, source: str, limits: DocumentLimits = DEFAULT_LIMITS) 
         docs = []
         while loader.check_node():
             node = loader.get_node()
+            if node is None:
+                break
             check_node(node, source, limits)
             doc = loader.construct_document(node)
             if doc is not None:
