@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow_engine.controller import EventLog, LogSource, MemoryEventLog
+from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits
 from workflow_engine.store.base import Store
 
 
@@ -37,6 +38,8 @@ class App:
     # the built-in artifact repository (embedded: <state>/artifacts): for `wf cp` and GC
     # of workflows that recorded none
     default_repository: dict[str, Any] | None = None
+    # bounds on the documents commands read (WF_MAX_* in the environment)
+    limits: DocumentLimits = DEFAULT_LIMITS
     _store: Store | None = field(default=None, repr=False)
 
     @property

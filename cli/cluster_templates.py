@@ -33,11 +33,13 @@ def cluster_template() -> None:
 def create(ctx: click.Context, files: tuple[str, ...], upsert: bool, output: str | None) -> None:
     """Lint then store the ClusterWorkflowTemplates of FILES (- for stdin)."""
     app = app_of(ctx)
-    sources = [read_source(f) for f in files]
+    sources = [read_source(f, app.limits) for f in files]
     for text, source in sources:
-        tpl.lint_templates(app.store, text, source, _KINDS)
+        tpl.lint_templates(app.store, text, source, _KINDS, app.limits)
     for text, source in sources:
-        for obj in tpl.create_templates(app.store, text, source, app.namespace, upsert=upsert):
+        for obj in tpl.create_templates(
+            app.store, text, source, app.namespace, upsert=upsert, limits=app.limits
+        ):
             if not show_object(obj, output):
                 show(f"{obj['kind']} {obj['metadata']['name']} created")
 
@@ -84,6 +86,6 @@ def delete(ctx: click.Context, names: tuple[str, ...]) -> None:
 def lint(ctx: click.Context, files: tuple[str, ...]) -> None:
     """Check ClusterWorkflowTemplate files without storing them (exit 2 on any error)."""
     app = app_of(ctx)
-    for text, source in (read_source(f) for f in files):
-        tpl.lint_templates(app.store, text, source, _KINDS)
+    for text, source in (read_source(f, app.limits) for f in files):
+        tpl.lint_templates(app.store, text, source, _KINDS, app.limits)
     show(f"no errors found in {len(files)} file(s)")

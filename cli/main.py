@@ -28,6 +28,7 @@ from cli.system import completion, controller, node, version
 from cli.templates import template
 from cli.workflows import COMMANDS
 from workflow_engine.controller import FileEventLog, FileLogs, embedded, finished_pods
+from workflow_engine.spec.limits import DocumentLimits
 from workflow_engine.store import default_state_dir
 
 
@@ -52,6 +53,7 @@ def app_from_env(env: Mapping[str, str]) -> App:
         describe=lambda: embedded.describe(paths),
         events=FileEventLog(paths.events),
         default_repository=embedded.artifact_repository(paths),
+        limits=DocumentLimits.from_env(env),
     )
 
 

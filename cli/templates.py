@@ -24,11 +24,13 @@ def template() -> None:
 def create(ctx: click.Context, files: tuple[str, ...], upsert: bool, output: str | None) -> None:
     """Lint then store the templates of FILES (- for stdin)."""
     app = app_of(ctx)
-    sources = [read_source(f) for f in files]
+    sources = [read_source(f, app.limits) for f in files]
     for text, source in sources:
-        tpl.lint_templates(app.store, text, source)
+        tpl.lint_templates(app.store, text, source, limits=app.limits)
     for text, source in sources:
-        for obj in tpl.create_templates(app.store, text, source, app.namespace, upsert=upsert):
+        for obj in tpl.create_templates(
+            app.store, text, source, app.namespace, upsert=upsert, limits=app.limits
+        ):
             if not show_object(obj, output):
                 show(f"{obj['kind']} {obj['metadata']['name']} created")
 
@@ -75,6 +77,6 @@ def delete(ctx: click.Context, names: tuple[str, ...]) -> None:
 def lint(ctx: click.Context, files: tuple[str, ...]) -> None:
     """Check template files without storing them (exit 2 on any error)."""
     app = app_of(ctx)
-    for text, source in (read_source(f) for f in files):
-        tpl.lint_templates(app.store, text, source)
+    for text, source in (read_source(f, app.limits) for f in files):
+        tpl.lint_templates(app.store, text, source, limits=app.limits)
     show(f"no errors found in {len(files)} file(s)")

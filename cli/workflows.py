@@ -29,7 +29,8 @@ from workflow_engine.controller import (
 )
 from workflow_engine.controller import operations as ops
 from workflow_engine.errors import SpecError, SpecErrors
-from workflow_engine.lint import lint_files
+from workflow_engine.lint import lint_files, read_document
+from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits, decode
 from workflow_engine.spec.models import COMPLETED_PHASES
 
 
@@ -38,13 +39,13 @@ def app_of(ctx: click.Context) -> App:
     return app
 
 
-def read_source(path: str) -> tuple[str, str]:
+def read_source(path: str, limits: DocumentLimits = DEFAULT_LIMITS) -> tuple[str, str]:
+    """A document's text and its name for messages: a file, or `-` for stdin; within
+    the size bound and UTF-8, else a SpecError (exit 2)."""
     if path == "-":
-        return sys.stdin.read(), "<stdin>"
-    try:
-        return Path(path).read_text(encoding="utf-8"), path
-    except OSError as exc:
-        raise SpecError(path, f"cannot read: {exc.strerror or exc}") from None
+        data = sys.stdin.buffer.read(limits.max_document_bytes + 1)
+        return decode(data, "<stdin>", limits), "<stdin>"
+    return read_document(Path(path), limits), path
 
 
 def finish(app: App, obj: dict[str, Any], watch: bool, output: str | None) -> None:
@@ -108,7 +109,7 @@ def submit(
         raise click.UsageError("--name and --generate-name exclude each other")
     options = SubmitOptions(
         parameters=[parse_parameter(p) for p in parameters],
-        parameter_file=parameter_file_values(*read_source(parameter_file))
+        parameter_file=parameter_file_values(*read_source(parameter_file, app.limits), app.limits)
         if parameter_file
         else {},
         entrypoint=entrypoint,
@@ -120,8 +121,8 @@ def submit(
     if from_ref:
         created = [submit_from(app.store, from_ref, options, app.now())]
     else:
-        text, source = read_source(file or "-")
-        created = submit_text(app.store, text, source, options, app.now())
+        text, source = read_source(file or "-", app.limits)
+        created = submit_text(app.store, text, source, options, app.now(), app.limits)
     app.ensure_controller()
     if wait or watch:
         for obj in created:
@@ -267,7 +268,7 @@ def logs(
 def lint(ctx: click.Context, files: tuple[str, ...]) -> None:
     """Check workflow and template files; list every error (exit 2 when any)."""
     app = app_of(ctx)
-    results = lint_files([Path(f) for f in files], StoreResolver(app.store))
+    results = lint_files([Path(f) for f in files], StoreResolver(app.store), app.limits)
     errors = [
         e if e.path.startswith(str(path)) else SpecError(f"{path}: {e.path}", e.reason)
         for path, errs in results.items()

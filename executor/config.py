@@ -15,18 +15,25 @@ container spec's env). Everything below receives this frozen object.
     WF_STORE                store URL, e.g. sqlite:///abs/path.db (program mode)
     WF_ARTIFACT_REPOSITORY  JSON of the artifact repository (Argo's shape)
     WF_INCLUDE_SCRIPT_OUTPUT  "false" to leave `outputs.result` out (default "true")
+    WF_UNPACK_MAX_BYTES     bytes one input archive may expand to (default 16 GiB)
+    WF_UNPACK_MAX_MEMBERS   members one input archive may hold (default 200,000)
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from pydantic import ValidationError
 
 from workflow_engine.artifacts import ArtifactRepository, parse_repository
+from workflow_engine.artifacts.extract import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_MEMBERS,
+    ExtractLimits,
+)
 from workflow_engine.errors import PermanentError, WorkflowEngineError
 from workflow_engine.spec.models import Template, parse_time
 
@@ -47,6 +54,7 @@ class ExecutorConfig:
     repository_json: str = ""
     workflow_created: datetime | None = None
     include_script_output: bool = True
+    unpack_limits: ExtractLimits = field(default_factory=ExtractLimits)
 
     @classmethod
     def from_env(
@@ -81,6 +89,10 @@ class ExecutorConfig:
             repository_json=repo_json,
             workflow_created=workflow_created,
             include_script_output=env.get("WF_INCLUDE_SCRIPT_OUTPUT", "true").lower() != "false",
+            unpack_limits=ExtractLimits(
+                max_bytes=_count(env, "WF_UNPACK_MAX_BYTES", DEFAULT_MAX_BYTES),
+                max_members=_count(env, "WF_UNPACK_MAX_MEMBERS", DEFAULT_MAX_MEMBERS),
+            ),
         )
 
     def key_variables(self) -> dict[str, str]:
@@ -98,6 +110,15 @@ class ExecutorConfig:
                     f"%{code}"
                 )
         return out
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "")
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise PermanentError(f"{name}: {text!r} is not a positive whole number")
+    return int(text)
 
 
 def parse_template(text: str) -> Template:

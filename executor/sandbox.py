@@ -38,6 +38,9 @@ class LocalSandbox:
     def host_path(self, path: str) -> Path:
         return Path(path)
 
+    def host_root(self, path: str) -> tuple[Path, str] | None:
+        return None  # the container's own file system: its links are its own business
+
     def log(self, line: str) -> None:
         self._log.write(line + "\n")
         self._log.flush()

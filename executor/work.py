@@ -49,7 +49,7 @@ def execute(
     `search_path`: the container's PATH, to tell a missing command from a failing one."""
     template = config.template
     try:
-        for note in fetch_inputs(template, sandbox, drivers):
+        for note in fetch_inputs(template, sandbox, drivers, config.unpack_limits):
             sandbox.log(f"wf-exec: {note}")
         stage_script(template, sandbox)
     except (WorkflowEngineError, OSError) as exc:

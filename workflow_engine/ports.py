@@ -49,6 +49,14 @@ class Sandbox(Protocol):
         For reading, a path the container did not write resolves to the host's file."""
         ...
 
+    def host_root(self, path: str) -> tuple[Path, str] | None:
+        """For writing `path` from outside the container without trusting what the
+        container made: (a host directory, `path` relative to it) when the links under
+        that directory belong to the container's view and must not be followed from
+        the host (the writer opens each component with O_NOFOLLOW); None when the
+        container's files are the host's own and `host_path` may be used as it is."""
+        ...
+
     def run(
         self,
         argv: Sequence[str],

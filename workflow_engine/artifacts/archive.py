@@ -6,21 +6,30 @@ file (`pack`), a driver stores that file; on the way in a driver fetches the fil
 `unpack_into` puts it at the input artifact's path. Everything streams through
 `tarfile` (no whole-file buffering).
 
-Archives come from other pods, so unpacking trusts nothing: absolute member names,
-`..` components, device files and FIFOs, and links (symbolic or hard) that resolve
-outside the target are refused with `PermanentError` before anything lands outside.
+Archives come from other pods, so unpacking trusts nothing: `extract` creates every
+member relative to directory descriptors without following links, and refuses
+absolute names, `..`, devices, links that resolve outside the target, and archives
+past their size or member bounds (`ExtractLimits`).
 """
 
 from __future__ import annotations
 
 import gzip
 import os
-import shutil
+import stat
 import tarfile
 import zipfile
-from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+import zlib
+from pathlib import Path
 
+from workflow_engine.artifacts.extract import (
+    MAX_NAME,
+    ExtractLimits,
+    Tree,
+    open_dir_beneath,
+    remove_entry,
+    unsafe,
+)
 from workflow_engine.errors import PermanentError
 
 DEFAULT_COMPRESSION_LEVEL = 6
@@ -74,112 +83,113 @@ def is_tarball(path: Path) -> bool:
         return False
 
 
-def unpack_into(archive: Path, dest: Path) -> None:
+def unpack_into(archive: Path, dest: Path, limits: ExtractLimits | None = None) -> None:
     """Extract the tarball `archive` so that its single top entry becomes `dest` (or,
     when it has several, a directory `dest` holding them), as Argo's executor does.
 
-    Refuses unsafe members (see the module docstring) with PermanentError; nothing is
-    left at `dest` then.
+    Refuses unsafe members (see `workflow_engine.artifacts.extract`) with
+    PermanentError; nothing is left at `dest` then. `dest`'s parent is trusted (made
+    if missing); `unpack_beneath` confines it too.
     """
-    _unpack(archive, dest, _extract_safely)
-
-
-def unzip_into(archive: Path, dest: Path) -> None:
-    """As `unpack_into`, for a zip archive (`archive: {zip: {}}`)."""
-    _unpack(archive, dest, _unzip_safely)
-
-
-def _unpack(archive: Path, dest: Path, extract: Callable[[Path, Path], None]) -> None:
-    staging = dest.with_name(dest.name + ".unpack")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    parent = os.open(dest.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        extract(archive, staging)
-        entries = list(staging.iterdir())
-        if dest.is_dir() and not dest.is_symlink():
-            shutil.rmtree(dest)
-        elif dest.exists() or dest.is_symlink():
-            dest.unlink()
-        if len(entries) == 1:
-            entries[0].rename(dest)
-        else:
-            staging.rename(dest)
+        unpack_at(archive, parent, dest.name, "tar", limits)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        os.close(parent)
 
 
-def _extract_safely(archive: Path, root: Path) -> None:
-    real_root = os.path.realpath(root)
+def unzip_into(archive: Path, dest: Path, limits: ExtractLimits | None = None) -> None:
+    """As `unpack_into`, for a zip archive (`archive: {zip: {}}`)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    parent = os.open(dest.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        unpack_at(archive, parent, dest.name, "zip", limits)
+    finally:
+        os.close(parent)
+
+
+def unpack_at(
+    archive: Path, parent_fd: int, name: str, kind: str, limits: ExtractLimits | None = None
+) -> None:
+    """Extract `archive` ("tar" or "zip") to the entry `name` of the directory open as
+    `parent_fd`: staged in a fresh sibling directory, checked, then renamed into place
+    (whatever was at `name` is removed first, without following links)."""
+    if "/" in name or name in ("", ".", ".."):
+        raise PermanentError(f"cannot unpack to {name!r}: not a plain name")
+    staging = f".{name}.unpack"
+    remove_entry(staging, parent_fd)
+    os.mkdir(staging, 0o700, dir_fd=parent_fd)
+    try:
+        fd = open_dir_beneath(parent_fd, (staging,), staging, create=False)
+        try:
+            tree = Tree(fd, f"/proc/self/fd/{fd}", limits or ExtractLimits())
+            (_fill_from_tar if kind == "tar" else _fill_from_zip)(archive, tree)
+            entries = os.listdir(fd)
+            top = (entries[0],) if len(entries) == 1 else ()
+            tree.finish(top)
+            remove_entry(name, parent_fd)
+            if top:
+                os.rename(entries[0], name, src_dir_fd=fd, dst_dir_fd=parent_fd)
+            else:
+                os.rename(staging, name, src_dir_fd=parent_fd, dst_dir_fd=parent_fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise PermanentError(f"cannot unpack artifact archive: {exc.strerror or exc}") from None
+    finally:
+        remove_entry(staging, parent_fd)
+
+
+def _fill_from_tar(archive: Path, tree: Tree) -> None:
     try:
         with tarfile.open(archive, mode="r:*") as tar:
             for member in tar:
-                _check_member(member, root, real_root)
-                tar.extract(member, path=root, set_attrs=True, filter=_keep_member)
-    except tarfile.TarError as exc:
+                _add_tar_member(tar, member, tree)
+    except (tarfile.TarError, EOFError, zlib.error) as exc:
         raise PermanentError(f"artifact archive is not a readable tar: {exc}") from None
-    except OSError as exc:
-        raise PermanentError(f"cannot unpack artifact archive: {exc.strerror or exc}") from None
 
 
-def _unzip_safely(archive: Path, root: Path) -> None:
+def _add_tar_member(tar: tarfile.TarFile, member: tarfile.TarInfo, tree: Tree) -> None:
+    name = member.name
+    if member.isdir():
+        tree.add_dir(name, member.mode)
+    elif member.isreg():
+        data = tar.extractfile(member)
+        assert data is not None  # a regular member always has data
+        with data:
+            tree.add_file(name, member.mode, data, member.mtime)
+    elif member.issym():
+        tree.add_symlink(name, member.linkname)
+    elif member.islnk():
+        tree.add_hardlink(name, member.linkname)
+    elif member.isdev():
+        raise unsafe(name, "device or FIFO")
+    else:
+        raise unsafe(name, f"unsupported member type {member.type!r}")
+
+
+def _fill_from_zip(archive: Path, tree: Tree) -> None:
     try:
         with zipfile.ZipFile(archive) as zf:
             for info in zf.infolist():
-                parts = PurePosixPath(info.filename).parts
-                if info.filename.startswith("/") or (parts and ":" in parts[0]):
-                    raise PermanentError(f"unsafe zip member {info.filename!r}: absolute path")
-                if ".." in parts:
-                    raise PermanentError(f"unsafe zip member {info.filename!r}: '..' component")
-                zf.extract(info, root)
-    except zipfile.BadZipFile as exc:
+                _add_zip_member(zf, info, tree)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
         raise PermanentError(f"artifact archive is not a readable zip: {exc}") from None
-    except OSError as exc:
-        raise PermanentError(f"cannot unpack artifact archive: {exc.strerror or exc}") from None
 
 
-def _keep_member(member: tarfile.TarInfo, _path: str) -> tarfile.TarInfo:
-    # Ownership is the extracting user's; set-id and sticky bits are dropped.
-    # None leaves the field unset (tarfile's own filters do the same); the stubs say int.
-    return member.replace(
-        uid=None,  # type: ignore[arg-type]
-        gid=None,  # type: ignore[arg-type]
-        uname=None,  # type: ignore[arg-type]
-        gname=None,  # type: ignore[arg-type]
-        mode=member.mode & 0o777,
-        deep=False,
-    )
-
-
-def _check_member(member: tarfile.TarInfo, root: Path, real_root: str) -> None:
-    name = member.name
-    parts = PurePosixPath(name).parts
-    if name.startswith("/") or PurePosixPath(name).is_absolute():
-        raise PermanentError(f"unsafe archive member {name!r}: absolute path")
-    if ".." in parts:
-        raise PermanentError(f"unsafe archive member {name!r}: '..' component")
-    if member.isdev():
-        raise PermanentError(f"unsafe archive member {name!r}: device or FIFO")
-    target = root / name
-    # Writing through a symlinked parent directory must not leave the root.
-    if not _inside(os.path.realpath(target.parent), real_root):
-        raise PermanentError(f"unsafe archive member {name!r}: its directory leaves the target")
-    if member.issym():
-        if member.linkname.startswith("/"):
-            raise PermanentError(f"unsafe symlink {name!r} -> {member.linkname!r}: absolute")
-        resolved = os.path.realpath(os.path.join(os.path.realpath(target.parent), member.linkname))
-        if not _inside(resolved, real_root):
-            raise PermanentError(
-                f"unsafe symlink {name!r} -> {member.linkname!r}: points outside the target"
-            )
-    elif member.islnk():
-        link = PurePosixPath(member.linkname)
-        if link.is_absolute() or ".." in link.parts:
-            raise PermanentError(f"unsafe hard link {name!r} -> {member.linkname!r}")
-        if not _inside(os.path.realpath(root / member.linkname), real_root):
-            raise PermanentError(
-                f"unsafe hard link {name!r} -> {member.linkname!r}: points outside the target"
-            )
-
-
-def _inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root + os.sep)
+def _add_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, tree: Tree) -> None:
+    name = info.filename
+    mode = info.external_attr >> 16
+    kind = stat.S_IFMT(mode)
+    if info.is_dir():
+        tree.add_dir(name, mode & 0o777 or 0o755)
+    elif kind == stat.S_IFLNK:
+        with zf.open(info) as data:
+            target = data.read(MAX_NAME + 1)
+        tree.add_symlink(name, target.decode("utf-8", "surrogateescape"))
+    elif kind in (0, stat.S_IFREG):
+        with zf.open(info) as data:
+            tree.add_file(name, mode & 0o777 or 0o644, data)
+    else:
+        raise unsafe(name, "device, FIFO or socket")

@@ -16,16 +16,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import yaml
-
 from workflow_engine.controller.names import SUBMITTED_AT
 from workflow_engine.controller.resolver import (
     CLUSTER_NAMESPACE,
     StoreResolver,
 )
 from workflow_engine.errors import NotFound, SpecError, SpecErrors
-from workflow_engine.lint import lint_text
+from workflow_engine.lint import lint_documents, structural_errors
 from workflow_engine.spec import API_VERSION, load_documents
+from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits
 from workflow_engine.store.base import Obj, Store
 from workflow_engine.vocabulary import CLUSTER_WORKFLOW_TEMPLATE_KIND as CLUSTER_WORKFLOW_TEMPLATE
 from workflow_engine.vocabulary import WORKFLOW_KIND
@@ -60,9 +59,11 @@ def parse_parameter(text: str) -> tuple[str, str]:
     return name.strip(), value
 
 
-def parameter_file_values(text: str, source: str) -> dict[str, Any]:
+def parameter_file_values(
+    text: str, source: str, limits: DocumentLimits = DEFAULT_LIMITS
+) -> dict[str, Any]:
     """A YAML or JSON mapping of parameter names to values."""
-    docs = load_documents(text, source)
+    docs = load_documents(text, source, limits)
     if len(docs) != 1:
         raise SpecError(source, "a parameter file holds one mapping of name: value")
     return {str(k): v for k, v in docs[0].items()}
@@ -80,8 +81,9 @@ def _value(value: Any) -> str:
 def apply_overrides(doc: Obj, options: SubmitOptions, now: datetime) -> Obj:
     """A copy of the Workflow `doc` with the command line's overrides applied."""
     doc = copy.deepcopy(doc)
-    meta = doc.setdefault("metadata", {})
-    spec = doc.setdefault("spec", {})
+    # Structure was checked first (`structural_errors`), but `metadata: null` is valid.
+    meta = doc["metadata"] = _mapping(doc.get("metadata"))
+    spec = doc["spec"] = _mapping(doc.get("spec"))
     if options.name:
         meta["name"] = options.name
         meta.pop("generateName", None)
@@ -90,9 +92,9 @@ def apply_overrides(doc: Obj, options: SubmitOptions, now: datetime) -> Obj:
         meta.pop("name", None)
     meta["namespace"] = meta.get("namespace") or options.namespace
     if options.labels:
-        meta["labels"] = {**(meta.get("labels") or {}), **options.labels}
+        meta["labels"] = {**_mapping(meta.get("labels")), **options.labels}
     meta["annotations"] = {
-        **(meta.get("annotations") or {}),
+        **_mapping(meta.get("annotations")),
         SUBMITTED_AT: now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
     }
     if options.entrypoint:
@@ -100,10 +102,9 @@ def apply_overrides(doc: Obj, options: SubmitOptions, now: datetime) -> Obj:
     overrides = [(k, _value(v)) for k, v in options.parameter_file.items()]
     overrides += list(options.parameters)
     if overrides:
-        arguments = spec.setdefault("arguments", {}) or {}
-        spec["arguments"] = arguments
-        params = arguments.setdefault("parameters", []) or []
-        arguments["parameters"] = params
+        arguments = spec["arguments"] = _mapping(spec.get("arguments"))
+        params = arguments.get("parameters")
+        params = arguments["parameters"] = params if isinstance(params, list) else []
         for name, value in overrides:
             for param in params:
                 if isinstance(param, dict) and param.get("name") == name:
@@ -115,17 +116,20 @@ def apply_overrides(doc: Obj, options: SubmitOptions, now: datetime) -> Obj:
     return doc
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def missing_values(
     doc: Obj, inherited: list[Any] | None = None, prefix: str = ""
 ) -> list[SpecError]:
     """Workflow arguments that nothing gives a value (Argo refuses these at submit)."""
+    own = _mapping(_mapping(doc.get("spec")).get("arguments")).get("parameters")
+    own = own if isinstance(own, list) else []
     given = {
-        p.get("name")
-        for p in ((doc.get("spec") or {}).get("arguments") or {}).get("parameters") or []
-        if isinstance(p, dict) and ("value" in p or "valueFrom" in p)
+        p.get("name") for p in own if isinstance(p, dict) and ("value" in p or "valueFrom" in p)
     }
     errors = []
-    own = ((doc.get("spec") or {}).get("arguments") or {}).get("parameters") or []
     for index, param in enumerate(own):
         if isinstance(param, dict) and param.get("name") not in given:
             errors.append(
@@ -148,8 +152,7 @@ def missing_values(
 
 
 def _lint(store: Store, docs: list[Obj], source: str, inherited: list[Any] | None = None) -> None:
-    text = yaml.safe_dump_all(docs, sort_keys=False)
-    errors = list(lint_text(text, source, StoreResolver(store)))
+    errors = lint_documents(docs, source, StoreResolver(store))
     for index, doc in enumerate(docs):
         errors += missing_values(doc, inherited, f"[{index}]." if len(docs) > 1 else "")
     if errors:
@@ -157,10 +160,16 @@ def _lint(store: Store, docs: list[Obj], source: str, inherited: list[Any] | Non
 
 
 def prepare(
-    store: Store, text: str, source: str, options: SubmitOptions, now: datetime
+    store: Store,
+    text: str,
+    source: str,
+    options: SubmitOptions,
+    now: datetime,
+    limits: DocumentLimits = DEFAULT_LIMITS,
 ) -> list[Obj]:
-    """The Workflow documents of `text` with overrides, linted; nothing is stored."""
-    docs = load_documents(text, source)
+    """The Workflow documents of `text` with overrides, linted; nothing is stored. The
+    text is parsed once; its structure is checked before the overrides touch it."""
+    docs = load_documents(text, source, limits)
     if not docs:
         raise SpecErrors([SpecError(source, "no document to submit")])
     errors = []
@@ -178,16 +187,24 @@ def prepare(
         raise SpecErrors(errors)
     if len(docs) > 1 and options.name:
         raise SpecErrors([SpecError("--name", "cannot name several workflows at once")])
+    errors = structural_errors(docs)
+    if errors:
+        raise SpecErrors(errors)
     prepared = [apply_overrides(doc, options, now) for doc in docs]
     _lint(store, prepared, source)
     return prepared
 
 
 def submit_text(
-    store: Store, text: str, source: str, options: SubmitOptions, now: datetime
+    store: Store,
+    text: str,
+    source: str,
+    options: SubmitOptions,
+    now: datetime,
+    limits: DocumentLimits = DEFAULT_LIMITS,
 ) -> list[Obj]:
     """Lint then store every Workflow of `text`; returns the stored objects."""
-    return [store.create(doc) for doc in prepare(store, text, source, options, now)]
+    return [store.create(doc) for doc in prepare(store, text, source, options, now, limits)]
 
 
 def from_reference(reference: str) -> tuple[str, str]:

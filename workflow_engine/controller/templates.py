@@ -12,8 +12,9 @@ from workflow_engine.controller.resolver import (
     StoreResolver,
 )
 from workflow_engine.errors import AlreadyExists, NotFound, SpecError, SpecErrors
-from workflow_engine.lint import lint_text
+from workflow_engine.lint import lint_documents
 from workflow_engine.spec import load_documents
+from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits
 from workflow_engine.store.base import Obj, Store
 from workflow_engine.vocabulary import CLUSTER_WORKFLOW_TEMPLATE_KIND as CLUSTER_WORKFLOW_TEMPLATE
 from workflow_engine.vocabulary import WORKFLOW_TEMPLATE_KIND as WORKFLOW_TEMPLATE
@@ -42,11 +43,15 @@ def split_reference(reference: str) -> tuple[str, str]:
 
 
 def lint_templates(
-    store: Store, text: str, source: str, kinds: tuple[str, ...] = TEMPLATE_KINDS
+    store: Store,
+    text: str,
+    source: str,
+    kinds: tuple[str, ...] = TEMPLATE_KINDS,
+    limits: DocumentLimits = DEFAULT_LIMITS,
 ) -> list[Obj]:
-    """The template documents of `text` (each of one of `kinds`), linted; raises
-    SpecErrors listing every error."""
-    docs = load_documents(text, source)
+    """The template documents of `text` (parsed once, each of one of `kinds`), linted;
+    raises SpecErrors listing every error."""
+    docs = load_documents(text, source, limits)
     errors = [
         SpecError(
             f"[{i}].kind" if len(docs) > 1 else "kind",
@@ -58,18 +63,24 @@ def lint_templates(
     if not docs:
         errors.append(SpecError(source, "no document"))
     if not errors:
-        errors = list(lint_text(text, source, StoreResolver(store)))
+        errors = lint_documents(docs, source, StoreResolver(store))
     if errors:
         raise SpecErrors(errors)
     return docs
 
 
 def create_templates(
-    store: Store, text: str, source: str, namespace: str = "default", *, upsert: bool = False
+    store: Store,
+    text: str,
+    source: str,
+    namespace: str = "default",
+    *,
+    upsert: bool = False,
+    limits: DocumentLimits = DEFAULT_LIMITS,
 ) -> list[Obj]:
     created = []
-    for doc in lint_templates(store, text, source):
-        meta = doc.setdefault("metadata", {})
+    for doc in lint_templates(store, text, source, limits=limits):
+        meta = doc["metadata"] = doc.get("metadata") or {}
         meta["namespace"] = _namespace(doc["kind"], meta.get("namespace") or namespace)
         try:
             created.append(store.create(doc))

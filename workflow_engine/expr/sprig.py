@@ -18,7 +18,9 @@ from workflow_engine.expr import values as v
 from workflow_engine.expr.context import ReadOnlyMap
 from workflow_engine.expr.errors import ExprEvalError
 
-_FLOAT_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+# `\d+(\.\d*)?`, not `\d+\.?\d*`: with the dot optional, a run of digits splits between
+# the two in n ways, and a failing match tries them all (quadratic)
+_FLOAT_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 def strval(x: Any) -> str:

@@ -26,6 +26,7 @@ _BINARY_LEVELS: tuple[tuple[str, ...], ...] = (
     ("*", "/", "%"),
     ("**",),
 )
+MAX_DEPTH = 200  # operations nested in one condition (its evaluation recurses)
 _HINT = " (hint: wrap values with spaces or symbols in quotes, e.g. 'my-value')"
 
 
@@ -180,9 +181,24 @@ class _Parser:
 @functools.lru_cache(maxsize=8192)
 def parse_when(text: str) -> Node:
     try:
-        return _Parser(text).parse()
+        node = _Parser(text).parse()
     except RecursionError:
         raise ExprSyntaxError(f"condition is nested too deeply: {text[:80]!r}...", 0) from None
+    if _depth(node) > MAX_DEPTH:  # `_eval` recurses: a chain `a == b == c ...` is deep too
+        raise ExprSyntaxError(
+            f"condition is nested deeper than {MAX_DEPTH} operations: {text[:80]!r}...", 0
+        )
+    return node
+
+
+def _depth(root: Node) -> int:
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if node[0] != "val":
+            stack.extend((child, depth + 1) for child in node[1:] if isinstance(child, tuple))
+    return deepest
 
 
 def _show(x: Any) -> str:

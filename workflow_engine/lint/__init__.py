@@ -3,7 +3,14 @@
 Above spec and expr, below the controller and the CLI (`wf lint`, `wf submit`).
 """
 
-from workflow_engine.lint.files import lint_files
-from workflow_engine.lint.run import lint_object, lint_text
+from workflow_engine.lint.files import lint_files, read_document
+from workflow_engine.lint.run import lint_documents, lint_object, lint_text, structural_errors
 
-__all__ = ["lint_files", "lint_object", "lint_text"]
+__all__ = [
+    "lint_documents",
+    "lint_files",
+    "lint_object",
+    "lint_text",
+    "read_document",
+    "structural_errors",
+]

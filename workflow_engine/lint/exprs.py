@@ -6,7 +6,6 @@ Every function turns the layer's ExprSyntaxError into a SpecError at a field pat
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,7 +18,6 @@ from workflow_engine.expr import (
     references,
 )
 
-_TAG = re.compile(r"\{\{.*?\}\}", re.S)
 # The stand-in for a tag's value when only the syntax of a `when` is checked.
 _PLACEHOLDER = "placeholder"
 
@@ -45,10 +43,7 @@ def _tag_by_tag(text: str, path: str) -> tuple[list[Ref], list[SpecError]]:
     """After a syntax error, each tag on its own, so one bad tag hides no other error."""
     refs: list[Ref] = []
     errors: list[SpecError] = []
-    tags = [m.group(0) for m in _TAG.finditer(text)]
-    if text.count("{{") > len(tags):
-        tags.append(text[text.rfind("{{") :])
-    for tag in tags:
+    for tag in split_tags(text):
         try:
             found = references(tag)
         except ExprSyntaxError as exc:
@@ -72,7 +67,7 @@ def expression_errors(text: str, path: str) -> Iterator[SpecError]:
 def when_errors(text: str, path: str) -> Iterator[SpecError]:
     """Syntax of a `when` condition, each `{{...}}` tag standing for a plain word."""
     try:
-        evaluate_when(_TAG.sub(_PLACEHOLDER, text))
+        evaluate_when(replace_tags(text, _PLACEHOLDER))
     except ExprSyntaxError as exc:
         yield SpecError(path, f"bad condition: {exc.message}")
     except ExprError:
@@ -87,7 +82,42 @@ def depends_tasks(text: str, path: str) -> tuple[dict[str, set[str]], list[SpecE
     except ExprSyntaxError as exc:
         return {}, [SpecError(path, exc.message)]
     found: dict[str, set[str]] = {name: set() for name in names}
-    for match in re.finditer(r"([A-Za-z0-9_][-A-Za-z0-9_]*)\.(AnySucceeded|AllFailed)\b", text):
-        if match.group(1) in found:
-            found[match.group(1)].add(match.group(2))
+    nodes = [parse_depends(text).tree]
+    while nodes:  # the parsed tree, not a regex over the text: linear in its length
+        node = nodes.pop()
+        if node[0] == "task":
+            if node[2] in ("AnySucceeded", "AllFailed"):
+                found[node[1]].add(node[2])
+        else:
+            nodes.extend(node[1:])
     return found, []
+
+
+def split_tags(text: str) -> list[str]:
+    """The `{{...}}` tags of `text` in order, an unclosed one last (to the end of the
+    text); one pass with str.find, where a lazy regex rescans the rest of the text from
+    every `{{` that has no `}}` (quadratic)."""
+    tags: list[str] = []
+    pos = 0
+    while (start := text.find("{{", pos)) != -1:
+        end = text.find("}}", start + 2)
+        if end == -1:
+            tags.append(text[start:])
+            break
+        tags.append(text[start : end + 2])
+        pos = end + 2
+    return tags
+
+
+def replace_tags(text: str, word: str) -> str:
+    """`text` with each closed `{{...}}` tag replaced by `word`."""
+    out: list[str] = []
+    pos = 0
+    while (start := text.find("{{", pos)) != -1:
+        end = text.find("}}", start + 2)
+        if end == -1:
+            break
+        out += (text[pos:start], word)
+        pos = end + 2
+    out.append(text[pos:])
+    return "".join(out)

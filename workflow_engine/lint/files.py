@@ -12,17 +12,33 @@ from pathlib import Path
 
 from workflow_engine.errors import SpecError
 from workflow_engine.lint.run import lint_texts
+from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits, decode
 from workflow_engine.spec.resolver import TemplateResolver
 
 
 def lint_files(
-    paths: Sequence[Path], resolver: TemplateResolver | None = None
+    paths: Sequence[Path],
+    resolver: TemplateResolver | None = None,
+    limits: DocumentLimits = DEFAULT_LIMITS,
 ) -> dict[Path, list[SpecError]]:
     """Every error of every file, the WorkflowTemplates of all files visible to all."""
     texts: list[tuple[str, str | SpecError]] = []
     for path in paths:
         try:
-            texts.append((str(path), Path(path).read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError) as exc:
-            texts.append((str(path), SpecError(str(path), f"cannot read: {exc}")))
-    return {Path(p): errors for p, errors in zip(paths, lint_texts(texts, resolver), strict=True)}
+            texts.append((str(path), read_document(Path(path), limits)))
+        except SpecError as exc:
+            texts.append((str(path), exc))
+    results = lint_texts(texts, resolver, limits)
+    return {Path(p): errors for p, errors in zip(paths, results, strict=True)}
+
+
+def read_document(path: Path, limits: DocumentLimits = DEFAULT_LIMITS) -> str:
+    """A document file's text: readable, within the size bound, UTF-8; else a SpecError
+    (`cannot read: Is a directory`, `not UTF-8 text ...`). Reads at most one byte past
+    the bound, so a huge file costs nothing."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limits.max_document_bytes + 1)
+    except OSError as exc:
+        raise SpecError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    return decode(data, str(path), limits)

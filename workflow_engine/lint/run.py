@@ -22,6 +22,7 @@ from workflow_engine.errors import SpecError, SpecErrors
 from workflow_engine.lint.context import ChainResolver
 from workflow_engine.lint.objects import LintedObject, lint_parsed
 from workflow_engine.spec import load_documents, parse_object
+from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits
 from workflow_engine.spec.models import ClusterWorkflowTemplate, WorkflowTemplate
 from workflow_engine.spec.objects import KINDS
 from workflow_engine.spec.resolver import MappingResolver, TemplateResolver
@@ -33,26 +34,56 @@ def lint_object(obj: LintedObject, resolver: TemplateResolver | None = None) -> 
 
 
 def lint_text(
-    text: str, source: str = "<input>", resolver: TemplateResolver | None = None
+    text: str,
+    source: str = "<input>",
+    resolver: TemplateResolver | None = None,
+    limits: DocumentLimits = DEFAULT_LIMITS,
 ) -> list[SpecError]:
     """Every error of a YAML or JSON text (one or several documents); [] when valid."""
-    parsed = _parse_text(text, source)
+    parsed = _parse_text(text, source, limits)
     if isinstance(parsed, SpecError):
         return [parsed]
     return _lint_parsed_set([parsed], resolver)[0]
 
 
 def lint_texts(
-    texts: Sequence[tuple[str, str | SpecError]], resolver: TemplateResolver | None = None
+    texts: Sequence[tuple[str, str | SpecError]],
+    resolver: TemplateResolver | None = None,
+    limits: DocumentLimits = DEFAULT_LIMITS,
 ) -> list[list[SpecError]]:
     """Every error of every (source, text), the WorkflowTemplates of all texts visible
     to all; a source that could not be read comes as its SpecError and gets only it."""
     parsed = [
-        text if isinstance(text, SpecError) else _parse_text(text, source) for source, text in texts
+        text if isinstance(text, SpecError) else _parse_text(text, source, limits)
+        for source, text in texts
     ]
     good = [p for p in parsed if not isinstance(p, SpecError)]
     results = iter(_lint_parsed_set(good, resolver))
     return [[p] if isinstance(p, SpecError) else next(results) for p in parsed]
+
+
+def lint_documents(
+    docs: Sequence[dict[str, Any]],
+    source: str = "<input>",
+    resolver: TemplateResolver | None = None,
+) -> list[SpecError]:
+    """As `lint_text`, for documents already loaded (`spec.load_documents`)."""
+    parsed = _parse_docs(list(docs), source)
+    if isinstance(parsed, SpecError):
+        return [parsed]
+    return _lint_parsed_set([parsed], resolver)[0]
+
+
+def structural_errors(docs: Sequence[dict[str, Any]]) -> list[SpecError]:
+    """Only the structural errors (shape and types, at field paths) of loaded documents:
+    what must hold before anything reads them."""
+    errors: list[SpecError] = []
+    for index, doc in enumerate(docs):
+        try:
+            parse_object(doc, f"[{index}]" if len(docs) > 1 else "")
+        except SpecErrors as exc:
+            errors.extend(exc.errors)
+    return errors
 
 
 class _Parsed:
@@ -62,11 +93,15 @@ class _Parsed:
         self.documents: list[tuple[str, LintedObject | None, list[SpecError]]] = []
 
 
-def _parse_text(text: str, source: str) -> _Parsed | SpecError:
+def _parse_text(text: str, source: str, limits: DocumentLimits) -> _Parsed | SpecError:
     try:
-        docs = load_documents(text, source)
+        docs = load_documents(text, source, limits)
     except SpecError as exc:
         return exc
+    return _parse_docs(docs, source)
+
+
+def _parse_docs(docs: list[dict[str, Any]], source: str) -> _Parsed | SpecError:
     if not docs:
         return SpecError(source, "no documents found")
     parsed = _Parsed()

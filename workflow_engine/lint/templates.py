@@ -4,14 +4,11 @@ parallelism, inputs and outputs (the bodies of steps and DAGs are `lint.steps` a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
-
-import yaml
 
 from workflow_engine.errors import SpecError
 from workflow_engine.lint.context import SpecContext
-from workflow_engine.lint.exprs import expression_errors
+from workflow_engine.lint.exprs import expression_errors, replace_tags
 from workflow_engine.lint.names import (
     duration_problem,
     int_value,
@@ -20,6 +17,7 @@ from workflow_engine.lint.names import (
     param_name_problem,
     q,
 )
+from workflow_engine.spec.loader import parse_yaml
 from workflow_engine.spec.models import (
     TEMPLATE_KINDS,
     Artifact,
@@ -31,7 +29,6 @@ from workflow_engine.spec.models import (
 LEAF_KINDS = frozenset(TEMPLATE_KINDS) - {"steps", "dag"}
 RETRY_POLICIES = ("Always", "OnFailure", "OnError", "OnTransientError")
 RESOURCE_ACTIONS = ("get", "create", "apply", "delete", "replace", "patch")
-_TAG = re.compile(r"\{\{.*?\}\}", re.S)
 
 
 def is_leaf(template: Template) -> bool:
@@ -135,9 +132,9 @@ def _check_resource(template: Template, path: str) -> Iterator[SpecError]:
     if resource.manifest:
         # Tags stand for plain words, as they will once substituted.
         try:
-            yaml.safe_load(_TAG.sub("placeholder", resource.manifest))
-        except yaml.YAMLError as exc:
-            yield SpecError(f"{where}.manifest", _yaml_problem(exc))
+            parse_yaml(replace_tags(resource.manifest, "placeholder"), "manifest")
+        except SpecError as exc:
+            yield SpecError(f"{where}.manifest", f"not valid YAML: {exc}")
     if resource.manifest_from is not None:
         artifact = resource.manifest_from.artifact
         name = artifact.get("name") if isinstance(artifact, dict) else None
@@ -150,12 +147,6 @@ def _check_resource(template: Template, path: str) -> Iterator[SpecError]:
         yield SpecError(where, "set manifest or manifestFrom")
     if resource.manifest and resource.manifest_from is not None:
         yield SpecError(where, "set only one of manifest and manifestFrom")
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-        return f"not valid YAML: {exc.problem} (line {exc.problem_mark.line + 1})"
-    return "not valid YAML"
 
 
 def _check_container_set(template: Template, path: str) -> Iterator[SpecError]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.artifacts.crafted import path_max_chain
 from workflow_engine.artifacts import is_tarball, pack, pack_zip, unpack_into, unzip_into
 from workflow_engine.errors import PermanentError
 
@@ -100,7 +101,7 @@ UNSAFE = [
             _add(t, "x", tarfile.SYMTYPE, "."),
             _add(t, "x/l", tarfile.SYMTYPE, ".."),
         ),
-        "outside",
+        "is a link",
     ),
     (
         "write-through-symlink-to-outside",
@@ -186,3 +187,15 @@ def test_not_a_zip(tmp_path: Path) -> None:
     (tmp_path / "junk").write_bytes(b"junk")
     with pytest.raises(PermanentError, match="not a readable zip"):
         unzip_into(tmp_path / "junk", tmp_path / "d")
+
+
+def test_a_chain_past_path_max_is_refused(tmp_path: Path) -> None:
+    host = tmp_path / "host"
+    host.mkdir()
+    archive = _tarball(tmp_path, lambda t: path_max_chain(t, "bundle", host))
+    target = tmp_path / "jail" / "dest"
+    target.parent.mkdir()
+    with pytest.raises(PermanentError, match="on its path is a link"):
+        unpack_into(archive, target)
+    assert list(host.iterdir()) == []
+    assert list(target.parent.iterdir()) == []

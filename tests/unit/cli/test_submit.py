@@ -82,10 +82,7 @@ def test_submit_from_stdin_with_name_output(wf: Wf) -> None:
         pytest.param(
             "bad-yaml.yaml",
             [],
-            [
-                f"{data('bad-yaml.yaml')}:8:1: YAML syntax error: expected the node content, "
-                "but found '<stream end>'"
-            ],
+            [f"{data('bad-yaml.yaml')}:8:1: YAML syntax error: did not find expected node content"],
             id="bad-yaml",
         ),
         pytest.param(

@@ -32,6 +32,9 @@ class FakeSandbox:
     def host_path(self, path: str) -> Path:
         return self.root / path.lstrip("/")
 
+    def host_root(self, path: str) -> tuple[Path, str] | None:
+        return self.root, path.lstrip("/")
+
     def log(self, line: str) -> None:
         self.lines.append(line)
 

@@ -48,7 +48,14 @@ spec:
 
 
 def test_public_surface_is_sorted_and_pinned() -> None:
-    assert lint.__all__ == ["lint_files", "lint_object", "lint_text"]
+    assert lint.__all__ == [
+        "lint_documents",
+        "lint_files",
+        "lint_object",
+        "lint_text",
+        "read_document",
+        "structural_errors",
+    ]
 
 
 def test_valid_text_gives_no_errors() -> None:

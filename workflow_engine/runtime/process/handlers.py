@@ -95,6 +95,16 @@ class ContainerSandbox:
             return upper
         return Path(p)
 
+    def host_root(self, path: str) -> tuple[Path, str] | None:
+        p = posixpath.normpath(path)
+        for m in sorted(self._layout.mounts, key=lambda m: len(m.path), reverse=True):
+            root = m.path.rstrip("/")
+            if p == root or p.startswith(root + "/"):
+                return Path(m.host), p[len(root) :].lstrip("/")
+        if self._layout.kind == "plain":
+            return None
+        return self._layout.upper, p.lstrip("/")
+
     def log(self, line: str) -> None:
         self._out.line(line)
 

@@ -1,0 +1,129 @@
+"""Bounds on what a user document may cost: bytes, nesting, YAML alias expansion.
+
+Used by `spec.loader`; expressions have their own bounds in `workflow_engine.expr`.
+Every bound is named after the environment variable that sets it at the CLI edge
+(`cli.main`), and every refusal says which bound was hit, so a user who needs more
+knows what to raise. Checked on the
+YAML node graph before Python objects are built, in time linear in the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import yaml
+
+from workflow_engine.errors import SpecError
+
+# Kubernetes refuses objects over 1.5 MiB; a document may hold several objects.
+DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+DEFAULT_MAX_DEPTH = 100
+DEFAULT_MAX_ALIAS_NODES = 100_000
+
+ENV_NAMES = {
+    "max_document_bytes": "WF_MAX_DOCUMENT_BYTES",
+    "max_depth": "WF_MAX_NESTING_DEPTH",
+    "max_alias_nodes": "WF_MAX_YAML_ALIAS_NODES",
+}
+
+
+@dataclass(frozen=True)
+class DocumentLimits:
+    max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
+    max_depth: int = DEFAULT_MAX_DEPTH  # nested mappings and sequences
+    max_alias_nodes: int = DEFAULT_MAX_ALIAS_NODES  # nodes added by expanding aliases
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> DocumentLimits:
+        """The limits with the `WF_MAX_*` variables of `env` applied (see ENV_NAMES)."""
+        values: dict[str, int] = {}
+        for field_name, var in ENV_NAMES.items():
+            text = env.get(var, "").strip()
+            if not text:
+                continue
+            if not text.isdigit() or int(text) < 1:
+                raise SpecError(var, f"{text!r} is not a positive whole number")
+            values[field_name] = int(text)
+        return cls(**values)
+
+    def over(self, field_name: str) -> str:
+        """How a refusal names a bound: `WF_MAX_NESTING_DEPTH=100`."""
+        return f"{ENV_NAMES[field_name]}={getattr(self, field_name)}"
+
+
+DEFAULT_LIMITS = DocumentLimits()
+
+
+def check_size(size: int, source: str, limits: DocumentLimits) -> None:
+    if size > limits.max_document_bytes:
+        raise SpecError(
+            source,
+            f"document is over {limits.max_document_bytes} bytes "
+            f"(limit {limits.over('max_document_bytes')})",
+        )
+
+
+def decode(data: bytes, source: str, limits: DocumentLimits = DEFAULT_LIMITS) -> str:
+    """A document's bytes as text: within the size bound, and UTF-8."""
+    check_size(len(data), source, limits)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(source, f"not UTF-8 text (byte {exc.start} is invalid)") from None
+
+
+def check_node(root: yaml.Node, source: str, limits: DocumentLimits) -> None:
+    """Refuse a composed document that nests deeper than `max_depth`, whose aliases
+    expand to more than `max_alias_nodes` extra nodes (a billion-laughs document is a
+    few hundred nodes that expand to 10^9), or that contains itself. Iterative, each
+    distinct node visited once."""
+    size: dict[int, int] = {}  # id -> nodes once aliases are expanded
+    height: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, list[yaml.Node] | None]] = [(root, None)]
+    while stack:
+        node, kids = stack.pop()
+        key = id(node)
+        if kids is not None:  # every child is done
+            on_path.discard(key)
+            total, tallest = 1, 0
+            for child in kids:
+                total += size[id(child)]
+                tallest = max(tallest, height[id(child)])
+            if tallest >= limits.max_depth:
+                raise SpecError(
+                    _where(source, node),
+                    f"nested deeper than {limits.max_depth} levels "
+                    f"(limit {limits.over('max_depth')})",
+                )
+            size[key], height[key] = total, tallest + 1
+        elif key not in size:
+            if isinstance(node, yaml.ScalarNode):
+                size[key] = height[key] = 1
+                continue
+            kids = _children(node)
+            on_path.add(key)
+            stack.append((node, kids))
+            for child in kids:
+                if id(child) in on_path:
+                    raise SpecError(_where(source, child), "a YAML alias refers to itself")
+                if id(child) not in size:
+                    stack.append((child, None))
+    extra = size[id(root)] - len(size)
+    if extra > limits.max_alias_nodes:
+        raise SpecError(
+            source,
+            f"YAML aliases expand to {extra} more nodes (limit {limits.over('max_alias_nodes')})",
+        )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return [n for pair in node.value for n in pair]
+
+
+def _where(source: str, node: yaml.Node) -> str:
+    mark = node.start_mark
+    return f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
