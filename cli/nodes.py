@@ -11,8 +11,7 @@ import click
 from cli.output import show
 from cli.system import node
 from cli.workflows import app_of
-from workflow_engine.controller.nodeset import set_node
-from workflow_engine.engine.nodeset import SETTABLE_PHASES
+from workflow_engine.controller import nodeset
 from workflow_engine.errors import SpecError
 
 
@@ -33,7 +32,7 @@ def _outputs(pairs: tuple[str, ...]) -> dict[str, str]:
     required=True,
     help="which suspend nodes (displayName=NAME, name=..., id=..., templateName=...)",
 )
-@click.option("--phase", type=click.Choice(SETTABLE_PHASES), help="the node's new phase")
+@click.option("--phase", type=click.Choice(nodeset.SETTABLE_PHASES), help="the node's new phase")
 @click.option("-m", "--message", help="the node's message")
 @click.option(
     "-p",
@@ -56,7 +55,7 @@ def set_(
     if not (outputs or phase or message is not None):
         raise click.UsageError("nothing to set: give --output-parameter, --phase or --message")
     app = app_of(ctx)
-    obj = set_node(
+    obj = nodeset.set_node(
         app.store,
         name,
         app.namespace,

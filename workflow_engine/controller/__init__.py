@@ -13,7 +13,7 @@ functions the CLI calls.
 The CLI imports these names only.
 """
 
-from workflow_engine.controller import embedded, operations, secrets, templates
+from workflow_engine.controller import embedded, nodeset, operations, secrets, templates
 from workflow_engine.controller.embedded import ControllerRunning, EmbeddedOptions, StatePaths
 from workflow_engine.controller.events import Event, EventLog, FileEventLog, MemoryEventLog
 from workflow_engine.controller.logs import FileLogs, LogSource, finished_pods, workflow_logs
@@ -51,6 +51,7 @@ __all__ = [
     "deletion_collector",
     "embedded",
     "finished_pods",
+    "nodeset",
     "operations",
     "parameter_file_values",
     "parse_duration",
