@@ -22,7 +22,7 @@ from tests.integration.runtime.conftest import HOST_PATH
 from tests.support.processes import first_marked_pid, marker_env
 from workflow_engine.errors import SpecError
 from workflow_engine.runtime.process import ProcessRuntime
-from workflow_engine.runtime.process.isolation import probe_namespaces
+from workflow_engine.runtime.process.isolation import describe_boundary, probe_namespaces
 from workflow_engine.runtime.process.sandbox import find_helper
 from workflow_engine.runtime.process.security import CAPABILITIES, DEFAULT_CAPABILITIES
 
@@ -81,6 +81,17 @@ def test_the_namespace_probe_agrees_with_unshare(runtime: ProcessRuntime) -> Non
     assert runtime.boundary.namespaces == expected
     for ns in ("pid", "uts", "ipc"):
         assert (f"{ns} namespace" in runtime.boundary.describe()) == (ns in expected)
+
+
+def test_wf_version_describes_what_a_runtime_builds_and_leaves_nothing(
+    runtime: ProcessRuntime,
+) -> None:
+    assert describe_boundary("overlay") == runtime.boundary.describe()
+    assert describe_boundary("plain") == "none: needs root and the overlay sandbox"
+    cgroups = runtime.boundary.cgroups
+    for parent in (cgroups.memory, cgroups.cpu) if cgroups is not None else ():
+        if parent is not None:
+            assert not list(parent.parent.glob("wf-probe-*"))
 
 
 def test_a_pod_sees_only_its_own_processes(runtime: ProcessRuntime) -> None:

@@ -61,7 +61,9 @@ class Cgroups:
     cpu: Path | None
 
     def describe(self) -> str:
-        parts = [f"{k} at {p}" for k, p in (("memory", self.memory), ("cpu", self.cpu)) if p]
+        parts = [
+            f"{k} below {p.parent}" for k, p in (("memory", self.memory), ("cpu", self.cpu)) if p
+        ]
         return f"cgroup v{self.version} ({', '.join(parts)})"
 
     def create(self, key: str, memory: int | None, cpu_millis: int | None) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from workflow_engine.runtime.process.cgroups import Cgroups, probe_cgroups
+from workflow_engine.runtime.process.sandbox import find_helper
 from workflow_engine.runtime.process.security import ContainerSecurity
 
 log = logging.getLogger(__name__)
@@ -118,3 +119,13 @@ def probe_boundary(
     boundary = Boundary(namespaces - {"user"}, True, cgroups, network, tuple(notes))
     log.info("pod boundary: %s", boundary.describe())
     return boundary
+
+
+def describe_boundary(kind: str, helper: str | None = None) -> str:
+    """What a runtime made now would build (for `wf version`); leaves nothing behind."""
+    boundary = probe_boundary(
+        "auto", kind, helper or find_helper(), "host", f"wf-probe-{os.getpid()}"
+    )
+    if boundary.cgroups is not None:
+        boundary.cgroups.close()
+    return boundary.describe()
