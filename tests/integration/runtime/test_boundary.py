@@ -221,7 +221,7 @@ def test_a_memory_limit_ends_an_allocating_process_as_oom_killed(
     seen = wait_phase(runtime, name)
     main = seen.containers[0]
     assert (seen.phase, main.exit_code, main.reason) == ("Failed", 137, "OOMKilled")
-    assert [p for p in parent.iterdir() if p.is_dir()] == []  # its cgroup is gone
+    poll(lambda: not [p for p in parent.iterdir() if p.is_dir()], what="its cgroup to go")
     phase, reason, _ = run(runtime, "python3 -c 'x = bytearray(1024)'", resources=limits)
     assert (phase, reason) == ("Succeeded", "Completed")
 

@@ -139,9 +139,12 @@ class Launcher:
         return cgroups is not None and limited and cgroups.oom_killed(exit_key(pod, c.name))
 
     def release(self, pod: PodRecord, c: ContainerRecord) -> None:
-        """The container ended: its cgroups go."""
-        if self.boundary.cgroups is not None and c.plan is not None and c.plan.security.limited:
-            self.boundary.cgroups.remove(exit_key(pod, c.name))
+        """The container ended: its cgroups go (in a spawner thread: removing a v1
+        memory cgroup can take milliseconds, which the event loop must not wait for)."""
+        cgroups = self.boundary.cgroups
+        if cgroups is not None and c.plan is not None and c.plan.security.limited:
+            key = exit_key(pod, c.name)
+            self.spawners.submit(lambda: cgroups.remove(key))
 
     def _plain_links(self, pod: PodRecord) -> None:
         """Without mount namespaces a volume can only appear at its mountPath through a
