@@ -61,7 +61,7 @@ class Boundary:
         """wf-sandbox's ISO argument for one container process."""
         if not self.active:
             return "-"
-        items = [ns for ns in ("pid", "ipc") if ns in self.namespaces]
+        items: list[str] = [ns for ns in ("pid", "ipc") if ns in self.namespaces]
         if "uts" in self.namespaces:
             items.append(f"uts={hostname[:HOSTNAME_MAX].rstrip('-.') or 'pod'}")
         if self.network == "private" and "net" in self.namespaces and not sec.host_network:
@@ -112,10 +112,10 @@ def probe_boundary(
     ]
     if network == "private" and "net" not in namespaces:
         notes.append("the kernel refuses a network namespace: pods use the host network")
-    cgroups = probe_cgroups(cgroup_name)
-    if isinstance(cgroups, str):
-        notes.append(f"resources.limits not enforced: {cgroups}")
-        cgroups = None
+    found = probe_cgroups(cgroup_name)
+    cgroups = found if isinstance(found, Cgroups) else None
+    if isinstance(found, str):
+        notes.append(f"resources.limits not enforced: {found}")
     boundary = Boundary(namespaces - {"user"}, True, cgroups, network, tuple(notes))
     log.info("pod boundary: %s", boundary.describe())
     return boundary
