@@ -113,7 +113,10 @@ class Launcher:
         boundary = self.boundary
         if sec.error and os.geteuid() == 0 and not plan.error:
             return replace(plan, error=sec.error, error_reason="CreateContainerConfigError")
-        changes_user = {sec.run_as_user, sec.run_as_group} - {None, os.geteuid()}
+        changes_user = sec.run_as_user not in (None, os.geteuid()) or sec.run_as_group not in (
+            None,
+            os.getegid(),
+        )
         if changes_user and not boundary.users and not plan.error:
             why = "; ".join(boundary.notes) or "not supported"
             error = f"securityContext.runAsUser/runAsGroup cannot be honoured here: {why}"
