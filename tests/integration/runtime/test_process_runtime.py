@@ -212,7 +212,7 @@ def test_volume_under_an_absolute_host_symlink_is_shared(
     mount = [{"name": "v", "mountPath": d}]
     manifest = pod(
         name,
-        sh("main", f"until [ -e {d}/x ]; do sleep 0.02; done; cat {d}/x", volumeMounts=mount),
+        sh("main", f"until [ -s {d}/x ]; do sleep 0.02; done; cat {d}/x", volumeMounts=mount),
         sh("helper", f"echo shared > {d}/x", volumeMounts=mount),
         volumes=[{"name": "v", "emptyDir": {}}],
     )
