@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from workflow_engine.runtime.process.cgroups import (
+    cgroup_name,
     parse_mountinfo,
     parse_self_cgroup,
     probe_cgroups,
@@ -64,7 +65,16 @@ def test_v1_hierarchies_when_v2_lacks_the_controllers(tmp_path: Path) -> None:
     found = probe_cgroups("wf-y", fake_proc(tmp_path, info, "4:memory:/api/me\n1:cpu:/\n0::/\n"))
     assert not isinstance(found, str)
     assert (found.version, found.memory, found.cpu) == (1, mem / "api/me/wf-y", cpu / "wf-y")
-    assert found.memory.is_dir() and found.cpu.is_dir()
+    assert not found.memory.exists() and not found.cpu.exists()  # made on first use
+    procs = found.create("ns/pod/1/main", 1 << 20, 500)
+    assert procs == (
+        str(found.memory / cgroup_name("ns/pod/1/main") / "cgroup.procs"),
+        str(found.cpu / cgroup_name("ns/pod/1/main") / "cgroup.procs"),
+    )
+    assert (found.memory / cgroup_name("ns/pod/1/main") / "memory.limit_in_bytes").read_text() == (
+        str(1 << 20)
+    )
+    assert (found.cpu / cgroup_name("ns/pod/1/main") / "cpu.cfs_quota_us").read_text() == "50000"
 
 
 def test_no_cgroups_gives_the_reasons(tmp_path: Path) -> None:

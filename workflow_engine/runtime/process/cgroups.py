@@ -81,12 +81,14 @@ class Cgroups:
                 _write(d / "cpu.max", f"{quota} {PERIOD_US}")
             return (str(d / "cgroup.procs"),)
         if memory is not None and self.memory is not None:
+            self.memory.mkdir(exist_ok=True)  # made on first use: a runtime killed leaves none
             d = self.memory / name
             d.mkdir(exist_ok=True)
             _write(d / "memory.limit_in_bytes", str(memory))
             _write(d / "memory.memsw.limit_in_bytes", str(memory), optional=True)
             procs.append(str(d / "cgroup.procs"))
         if quota and self.cpu is not None:
+            self.cpu.mkdir(exist_ok=True)
             d = self.cpu / name
             d.mkdir(exist_ok=True)
             _write(d / "cpu.cfs_period_us", str(PERIOD_US))
@@ -156,10 +158,9 @@ def _v1(mounts: list[Mount], own: dict[str, str], name: str) -> Cgroups | str:
         mount = next((m for m in mounts if m.fstype == "cgroup" and controller in m.options), None)
         dirs[controller] = None
         if mount is not None and controller in own:
-            parent = _below(mount, own[controller]) / name
-            with contextlib.suppress(OSError):
-                parent.mkdir(exist_ok=True)
-                dirs[controller] = parent
+            base = _below(mount, own[controller])
+            if os.access(base, os.W_OK):  # the pods' parent is made when first needed
+                dirs[controller] = base / name
     if dirs["memory"] is None and dirs["cpu"] is None:
         return "no writable cgroup v1 memory or cpu hierarchy"
     return Cgroups(1, dirs["memory"], dirs["cpu"])
