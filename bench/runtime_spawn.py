@@ -1,7 +1,9 @@
 """Benchmark: 1,000 `true` pods with 8 slots through ProcessRuntime vs `make -j8`.
 
 Where it sits: measures the runtime's hot path (workflow_engine.runtime.process) against
-the process-spawn floor. Prints seconds per run (median of --repeat) and ratios.
+the process-spawn floor, through each sandbox and each layer of the container boundary
+(isolation.py), then the cost of each layer alone in wf-sandbox (sequential shims).
+Prints seconds per run (median of --repeat) and ratios.
 Run: .venv/bin/python bench/runtime_spawn.py [--pods 1000] [--slots 8] [--repeat 3]
 """
 
@@ -21,6 +23,8 @@ from typing import Any
 
 from workflow_engine.runtime.base import Sandbox
 from workflow_engine.runtime.process import ProcessRuntime
+from workflow_engine.runtime.process.cgroups import probe_cgroups
+from workflow_engine.runtime.process.sandbox import find_helper
 
 
 def make_run(pods: int, slots: int, workdir: Path) -> float:
@@ -54,16 +58,31 @@ def run_true(container: Mapping[str, Any], sandbox: Sandbox) -> int:
     return sandbox.run(["true"], {}).exit_code
 
 
-def runtime_run(pods: int, slots: int, workdir: Path, sandbox: str, handler: bool = False) -> float:
+def runtime_run(
+    pods: int,
+    slots: int,
+    workdir: Path,
+    sandbox: str,
+    handler: bool = False,
+    options: Mapping[str, Any] | None = None,
+    container: Mapping[str, Any] | None = None,
+) -> float:
     handlers = {"run-true": run_true} if handler else {}
-    runtime = ProcessRuntime(workdir, slots=slots, sandbox=sandbox, handlers=handlers)  # type: ignore[arg-type]
+    runtime = ProcessRuntime(
+        workdir,
+        slots=slots,
+        sandbox=sandbox,  # type: ignore[arg-type]
+        handlers=handlers,
+        **(options or {}),
+    )
     assert runtime.sandbox_kind == sandbox, runtime.sandbox_kind
     if sandbox == "overlay" and runtime.sandbox_helper is None:
         print("note: wf-sandbox is not built (scripts/setup.sh): overlay entered in Python")
     wake = threading.Event()
     runtime.add_listener(wake.set)
     command = ["run-true"] if handler else ["true"]
-    pod = {"spec": {"containers": [{"name": "main", "image": "debian", "command": command}]}}
+    main = {"name": "main", "image": "debian", "command": command, **(container or {})}
+    pod = {"spec": {"containers": [main]}}
     start = time.perf_counter()
     for i in range(pods):
         runtime.create_pod({"metadata": {"name": f"p{i}"}, **pod})
@@ -76,6 +95,19 @@ def runtime_run(pods: int, slots: int, workdir: Path, sandbox: str, handler: boo
     elapsed = time.perf_counter() - start
     runtime.close()
     return elapsed
+
+
+LIMITS = {"resources": {"limits": {"memory": "256Mi", "cpu": "1"}}}
+NONE: dict[str, Any] = {}
+# name -> sandbox, ProcessRuntime options, container fields
+MODES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
+    "ProcessRuntime plain": ("plain", NONE, NONE),
+    "overlay, no boundary": ("overlay", {"isolation": "none"}, NONE),
+    "overlay + boundary": ("overlay", NONE, NONE),
+    "+ private network": ("overlay", {"pod_network": "private"}, NONE),
+    "+ limits (cgroups)": ("overlay", NONE, LIMITS),
+    "+ runAsUser 1000": ("overlay", NONE, {"securityContext": {"runAsUser": 1000}}),
+}
 
 
 def cpu_seconds() -> float:
@@ -108,11 +140,15 @@ def main() -> None:
         root = Path(tmp)
         results: dict[str, tuple[float, float]] = {"make": median(lambda: make_run(n, s, root), r)}
         results["python Popen floor"] = median(lambda: bare_run(n, s), r)
-        kinds = ["plain"] + (["overlay"] if os.geteuid() == 0 else [])
         counter = iter(range(1000))
-        for kind in kinds:
-            results[f"ProcessRuntime {kind}"] = median(
-                lambda k=kind: runtime_run(n, s, root / f"{k}{next(counter)}", k), r
+        for name, (kind, options, container) in MODES.items():
+            if kind == "overlay" and os.geteuid() != 0:
+                continue
+            results[name] = median(
+                lambda k=kind, o=options, c=container: runtime_run(
+                    n, s, root / f"r{next(counter)}", k, options=o, container=c
+                ),
+                r,
             )
         results["plain, via a handler"] = median(
             lambda: runtime_run(n, s, root / f"h{next(counter)}", "plain", handler=True), r
@@ -128,9 +164,75 @@ def main() -> None:
             f"{name:24s} {wall:8.3f} {wall / make_wall:7.2f} {cpu:7.3f} {cpu / make_cpu:7.2f} "
             f"{cpu / n * 1e3:11.3f}"
         )
-    for name in [f"ProcessRuntime {k}" for k in kinds] + ["plain, via a handler"]:
-        extra = results[name][1] - floor_cpu
-        print(f"{name}: {extra / n * 1e3:+.3f} ms CPU per pod over the Popen floor")
+    for name in [*MODES, "plain, via a handler"]:
+        if name in results:
+            extra = results[name][1] - floor_cpu
+            print(f"{name}: {extra / n * 1e3:+.3f} ms CPU per pod over the Popen floor")
+    if os.geteuid() == 0:
+        layers(min(n, 300), r)
+
+
+def layers(runs: int, repeat: int) -> None:
+    """Each layer alone: `runs` sequential wf-sandbox shims running `true` in an overlay,
+    per ISO argument (see wf_isolate.c); CPU of this process and its children."""
+    helper = find_helper()
+    if helper is None:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for d in ("root", "upper", "work"):
+            (root / d).mkdir()
+        cgroups = probe_cgroups("wf-bench-layers")
+        procs = () if isinstance(cgroups, str) else cgroups.create("bench", 1 << 28, 1000)
+        variants = {
+            "overlay only": "-",
+            "pid (+ own /proc)": "pid",
+            "uts + ipc": "uts=bench,ipc",
+            "own /dev": "dev",
+            "capabilities": "caps=a80425fb",
+            "network": "net",
+            "cgroups": ",".join(f"cg={p}" for p in procs) or "-",
+            "all but network": "pid,uts=bench,ipc,dev,caps=a80425fb"
+            + "".join(f",cg={p}" for p in procs),
+        }
+        base: tuple[float, float] | None = None
+        print(f"\n{runs} sequential `true` shims per layer, median of {repeat}")
+        print(f"{'':20s} {'wall ms':>8s} {'over':>7s} {'CPU ms':>7s} {'over':>7s}")
+        for name, iso in variants.items():
+            wall, cpu = median(lambda i=iso: shim_runs(helper, root, i, runs), repeat)
+            per = (wall / runs * 1e3, cpu / runs * 1e3)
+            base = per if base is None else base
+            print(
+                f"{name:20s} {per[0]:8.3f} {per[0] - base[0]:+7.3f}"
+                f" {per[1]:7.3f} {per[1] - base[1]:+7.3f}"
+            )
+        if not isinstance(cgroups, str):
+            cgroups.remove("bench")
+            cgroups.close()
+
+
+def shim_runs(helper: str, root: Path, iso: str, runs: int) -> float:
+    journal = os.open(root / "journal", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    dir_fd = os.open(root, os.O_PATH | os.O_DIRECTORY)
+    options = f"lowerdir=/,upperdir={root / 'upper'},workdir={root / 'work'}"
+    own = {item.partition("=")[0] for item in iso.split(",")}
+    binds = [p for p, ns in (("/proc", "pid"), ("/dev", "dev")) if ns not in own]
+    flat = [x for p in binds for x in (p, p, "d")]
+    start = time.perf_counter()
+    for i in range(runs):
+        report_r, report_w = os.pipe()
+        argv = [helper, "--shim", str(dir_fd), str(journal), "-", "-", "-", f"k{i}"]
+        argv += [str(report_w), iso, str(root / "root"), options, "/", str(len(binds)), *flat]
+        proc = subprocess.Popen([*argv, "true"], pass_fds=(report_w, dir_fd, journal))
+        os.close(report_w)
+        failure = os.read(report_r, 512)
+        os.close(report_r)
+        if proc.wait() != -9 or failure:  # the shim ends by killing its process group
+            raise SystemExit(f"shim failed with {iso}: {failure!r}")
+    elapsed = time.perf_counter() - start
+    os.close(journal)
+    os.close(dir_fd)
+    return elapsed
 
 
 if __name__ == "__main__":

@@ -36,11 +36,16 @@ fi
 # (workflow_engine/runtime/process/wf_sandbox.c), rebuilt when its source is newer;
 # without it the runtime enters sandboxes in Python, about three times slower per pod,
 # and its pods die with it instead of being adopted by the next runtime.
-helper_src=workflow_engine/runtime/process/wf_sandbox.c
-if [ .venv/bin/wf-sandbox -ot "$helper_src" ] && command -v cc >/dev/null 2>&1; then
+helper_dir=workflow_engine/runtime/process
+helper_src=("$helper_dir/wf_sandbox.c" "$helper_dir/wf_isolate.c")
+stale=0
+for src in "${helper_src[@]}" "$helper_dir/wf_isolate.h"; do
+    [ .venv/bin/wf-sandbox -ot "$src" ] && stale=1
+done
+if [ "$stale" = 1 ] && command -v cc >/dev/null 2>&1; then
     # static when libc.a is there: no dynamic loader run per pod
-    if cc -O2 -Wall -static -o .venv/bin/wf-sandbox.tmp "$helper_src" 2>/dev/null ||
-        cc -O2 -Wall -o .venv/bin/wf-sandbox.tmp "$helper_src"; then
+    if cc -O2 -Wall -static -o .venv/bin/wf-sandbox.tmp "${helper_src[@]}" 2>/dev/null ||
+        cc -O2 -Wall -o .venv/bin/wf-sandbox.tmp "${helper_src[@]}"; then
         mv .venv/bin/wf-sandbox.tmp .venv/bin/wf-sandbox
     else
         echo "setup: wf-sandbox not built; overlay sandboxes will be entered in Python" >&2

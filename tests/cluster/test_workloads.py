@@ -34,6 +34,7 @@ from tests.cluster.kube import (
     wait_for,
 )
 from tests.cluster.procs import wait_until
+from tests.support.processes import first_marked_pid, marker_env
 from workflow_engine.runtime.kubernetes_node import NodeAgent
 
 pytestmark = pytest.mark.cluster
@@ -198,12 +199,14 @@ def test_deleting_a_pod_ends_its_processes_within_the_grace_period(
     grace: int,
     within: tuple[float, float],
 ) -> None:
-    # `$$$$`: Kubernetes turns `$$` into `$` in a container's command
+    # `$$$$`: Kubernetes turns `$$` into `$` in a container's command; in a PID
+    # namespace that pid is the namespace's, so the host pid is found by a marker
     pod = pod_manifest("victim", f"echo $$$$ > /trig/pid; {script}")
+    pod["spec"]["containers"][0]["env"] = marker_env(namespace)
     pod["spec"]["terminationGracePeriodSeconds"] = grace
     run_pod(cluster, namespace, host_dir(pod, tmp_path), ("Running",))
     wait_until("the pid file", lambda: read_pid(tmp_path / "pid") is not None, WAIT)
-    pid = read_pid(tmp_path / "pid")
+    pid = first_marked_pid(namespace)
     assert pid is not None and alive(pid)
     began = time.monotonic()
     cluster.kubectl("delete", "-n", namespace, "pod", "victim", "--wait=false")

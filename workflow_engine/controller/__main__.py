@@ -25,13 +25,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-dir", required=True, type=Path)
     parser.add_argument("--idle-exit", type=float, default=None)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--pod-network", choices=("host", "private"), default="host")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every reconcile")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    options = EmbeddedOptions(idle_exit=args.idle_exit, workers=args.workers)
+    options = EmbeddedOptions(
+        idle_exit=args.idle_exit, workers=args.workers, pod_network=args.pod_network
+    )
     try:
         return run(StatePaths(args.state_dir), options)
     except ControllerRunning as exc:

@@ -51,6 +51,7 @@ from workflow_engine.engine.decision import CreatePod
 from workflow_engine.errors import SpecError, WorkflowEngineError
 from workflow_engine.podbuilder import PodConfig, build_pod
 from workflow_engine.runtime.process import ProcessRuntime
+from workflow_engine.runtime.process.isolation import describe_boundary
 from workflow_engine.runtime.process.profiles import entrypoint_for
 from workflow_engine.runtime.process.sandbox import probe_overlay
 from workflow_engine.spec.models import Workflow
@@ -107,6 +108,7 @@ class EmbeddedOptions:
     workers: int = 3
     slots: int | None = None  # pods running at once; the runtime's default when None
     sandbox: str = "auto"
+    pod_network: str = "host"  # "private": pods without hostNetwork get loopback only
 
 
 def open_store(paths: StatePaths) -> SqliteStore:
@@ -223,6 +225,7 @@ def build_controller(
         slots=options.slots,
         handlers={EXECUTOR_COMMAND: make_container_handler(store)},
         sandbox=options.sandbox,  # type: ignore[arg-type]
+        pod_network=options.pod_network,  # type: ignore[arg-type]
     )
     clock = clock or SystemClock()
     reconciler = Reconciler(
@@ -363,6 +366,7 @@ def describe(paths: StatePaths) -> dict[str, str]:
         )
     except OSError as exc:
         sandbox = f"plain ({exc})"
+    isolation = describe_boundary("overlay" if sandbox.startswith("overlay") else "plain")
     lock = ControllerLock(paths.lock)
     running = "no" if lock.is_free() else f"yes (pid {lock.holder()})"
     return {
@@ -372,6 +376,7 @@ def describe(paths: StatePaths) -> dict[str, str]:
         "pydantic": _version("pydantic"),
         "click": _version("click"),
         "sandbox": sandbox,
+        "isolation": isolation,
         "state dir": str(paths.root),
         "store": paths.store_url,
         "controller running": running,

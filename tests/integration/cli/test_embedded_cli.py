@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.controller.conftest import REPO, Embedded, data, poll
+from workflow_engine.runtime.process.isolation import describe_boundary
 
 pytestmark = pytest.mark.integration
 
@@ -110,6 +111,8 @@ def test_version_describes_this_machine(embedded: Embedded) -> None:
     info = json.loads(result.output)
     assert info["state dir"] == str(embedded.home)
     assert info["sandbox"].split()[0] in ("overlay", "plain")
+    kind = info["sandbox"].split()[0]
+    assert info["isolation"] == describe_boundary(kind)  # the same probe as its runtime
     assert info["controller running"].startswith("yes")
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from tests.integration.artifacts.test_examples import CASES as ARTIFACT_CASES
 from tests.integration.controller.conftest import REPO, Embedded, embedded, poll  # noqa: F401
+from workflow_engine.runtime.process.isolation import describe_boundary
 
 pytestmark = pytest.mark.integration
 EXAMPLES = REPO / "examples"
@@ -182,7 +183,12 @@ TABLE: dict[str, tuple[tuple[str, ...], str, Check]] = {
     "dag-target.yaml": (("-p", "target=D"), "Succeeded", check_dag_target),
 }
 # Examples that need more than one `wf submit`: tested by their own functions below.
-SCENARIOS = {"suspend-resume.yaml", "template-ref.yaml", "templates/greeting-template.yaml"}
+SCENARIOS = {
+    "suspend-resume.yaml",
+    "template-ref.yaml",
+    "templates/greeting-template.yaml",
+    "security-context.yaml",
+}
 # run through `wf server` by tests/integration/server/test_events.py
 SCENARIOS |= {"events/build-and-test.yaml", "events/push-binding.yaml"}
 
@@ -247,3 +253,16 @@ def test_template_ref_and_submit_from_template(embedded: Embedded) -> None:  # n
     )
     assert run.exit_code == 0, run.output
     assert "hello you" in logs_of(embedded, "@latest")
+
+
+def test_security_context_and_memory_limit(embedded: Embedded) -> None:  # noqa: F811
+    """The pod boundary as the embedded controller builds it (probed the same way)."""
+    boundary = describe_boundary("overlay")
+    if not boundary.startswith("pid") or "limits by cgroup" not in boundary:
+        pytest.skip(f"this kernel or set-up refuses part of the pod boundary: {boundary}")
+    wf = submit(embedded, EXAMPLES / "security-context.yaml")
+    by_name = nodes(wf)
+    assert wf["status"]["phase"] == "Failed"
+    assert by_name["as-user"]["outputs"]["result"] == "uid=1000 caps=0000000000000000"
+    assert by_name["greedy"]["phase"] == "Failed"
+    assert by_name["greedy"]["message"].startswith("OOMKilled (exit code 137)")

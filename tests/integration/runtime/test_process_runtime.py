@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.contract.runtime_contract import find, log_text, pod, poll, sh, unique, wait_phase
+from tests.support.processes import alive, first_marked_pid, marker_env
 from workflow_engine.errors import SpecError
 from workflow_engine.runtime.base import Sandbox
 from workflow_engine.runtime.process import SIDECARS_ANNOTATION, ProcessRuntime
@@ -142,21 +143,13 @@ def test_delete_of_a_finished_pod_removes_its_directory(
 
 def test_close_kills_what_it_started(runtime_factory: Factory, host_dir: Path) -> None:
     runtime, name = runtime_factory(), unique()
-    pidfile = host_dir / "pid"
-    runtime.create_pod(
-        pod(name, sh("main", f"echo $$$$ > {pidfile}; exec sleep 60"), host_dir=host_dir)
-    )
-    pid = int(poll(lambda: pidfile.exists() and pidfile.read_text().strip(), what="the pid"))
+    ready = host_dir / "ready"
+    container = sh("main", f"touch {ready}; exec sleep 60", env=marker_env(name))
+    runtime.create_pod(pod(name, container, host_dir=host_dir))
+    poll(ready.exists, what="the container to start")
+    pid = poll(lambda: first_marked_pid(name), what="the container's process on the host")
     runtime.close()
-
-    def gone() -> bool:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        return False
-
-    poll(gone, what="the process to be killed")
+    poll(lambda: not alive(pid), what="the process to be killed")
 
 
 def test_a_failing_handler_fails_its_container(runtime_factory: Factory) -> None:
@@ -237,7 +230,7 @@ def test_volume_under_an_absolute_host_symlink_is_shared(
     mount = [{"name": "v", "mountPath": d}]
     manifest = pod(
         name,
-        sh("main", f"until [ -e {d}/x ]; do sleep 0.02; done; cat {d}/x", volumeMounts=mount),
+        sh("main", f"until [ -s {d}/x ]; do sleep 0.02; done; cat {d}/x", volumeMounts=mount),
         sh("helper", f"echo shared > {d}/x", volumeMounts=mount),
         volumes=[{"name": "v", "emptyDir": {}}],
     )

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workflow_engine.runtime.process.security import ContainerSecurity
+
 SIDECARS_ANNOTATION = "workflows.argoproj.io/sidecars"
 _REF = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.\-]*)\)")
 _FIELD = re.compile(r"metadata\.(labels|annotations)\['([^']+)'\]")
@@ -37,6 +39,8 @@ class ContainerPlan:
     error: str = ""  # set when the container cannot be started at all
     notes: tuple[str, ...] = ()  # lines for the container's log (ignored settings)
     sidecar: bool = False
+    security: ContainerSecurity = field(default_factory=ContainerSecurity)
+    error_reason: str = "ContainerCannotRun"  # the container's reason when `error` is set
 
 
 @dataclass

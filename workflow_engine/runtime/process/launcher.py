@@ -25,11 +25,18 @@ from workflow_engine.runtime.process.containers import (
     sidecar_names,
 )
 from workflow_engine.runtime.process.handlers import ContainerSandbox, RunJournal, Workers
+from workflow_engine.runtime.process.isolation import Boundary
 from workflow_engine.runtime.process.logs import LogWriter
-from workflow_engine.runtime.process.persist import Journal
+from workflow_engine.runtime.process.persist import Journal, exit_key
 from workflow_engine.runtime.process.profiles import Profiles, entrypoint_for
 from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
-from workflow_engine.runtime.process.sandbox import Layout, SandboxKind, start_process
+from workflow_engine.runtime.process.sandbox import (
+    LaunchError,
+    Layout,
+    SandboxKind,
+    start_process,
+)
+from workflow_engine.runtime.process.security import container_security
 from workflow_engine.runtime.process.shim import container_files, start_shim
 
 
@@ -49,8 +56,10 @@ class Launcher:
         shim: str | None,
         lock: threading.Lock,
         now: Callable[[], datetime],
+        boundary: Boundary | None = None,
     ) -> None:
         self.kind = kind
+        self.boundary = boundary or Boundary()
         self.profiles = profiles
         self.handlers = dict(handlers)
         self.workers = workers  # handler calls (may take long)
@@ -77,28 +86,74 @@ class Launcher:
         for host in volumes.values():
             if not os.path.isdir(host):  # emptyDir, or a hostPath not made yet
                 os.makedirs(host, exist_ok=True)
+                if host.startswith(str(pod.directory)):  # emptyDir: any runAsUser writes
+                    os.chmod(host, 0o777)
         main_specs = list(pod.spec.get("containers") or ())
         sidecars = sidecar_names(pod.annotations, [str(c.get("name", "")) for c in main_specs])
-        for records, specs in (
-            (pod.init, pod.spec.get("initContainers") or ()),
-            (pod.main, main_specs),
+        for key, records, specs in (
+            ("initContainers", pod.init, pod.spec.get("initContainers") or ()),
+            ("containers", pod.main, main_specs),
         ):
-            for record, spec in zip(records, specs, strict=True):
+            for i, (record, spec) in enumerate(zip(records, specs, strict=True)):
                 image = str(spec.get("image", ""))
                 base = {
                     "PATH": self.profiles.path_for(image),
                     "HOME": self.home,
                     "HOSTNAME": pod.name,
                 }
-                record.plan = plan_container(
+                plan = plan_container(
                     spec,
                     ctx,
                     base,
                     sidecar=record.name in sidecars,
                     entrypoint=entrypoint_for(image) or (),
                 )
+                record.plan = self._secure(pod, plan, f"spec.{key}[{i}]")
         if self.kind == "plain":
             self._plain_links(pod)
+
+    def _secure(self, pod: PodRecord, plan: ContainerPlan, path: str) -> ContainerPlan:
+        """The plan with its securityContext and limits, refused when they cannot hold."""
+        sec = container_security(pod.spec, plan.spec, path)
+        plan = replace(plan, security=sec)
+        boundary = self.boundary
+        if sec.error and os.geteuid() == 0 and not plan.error:
+            return replace(plan, error=sec.error, error_reason="CreateContainerConfigError")
+        changes_user = sec.run_as_user not in (None, os.geteuid()) or sec.run_as_group not in (
+            None,
+            os.getegid(),
+        )
+        if changes_user and not boundary.users and not plan.error:
+            why = "; ".join(boundary.notes) or "not supported"
+            error = f"securityContext.runAsUser/runAsGroup cannot be honoured here: {why}"
+            return replace(plan, error=error)
+        if sec.limited and boundary.cgroups is None:
+            why = "; ".join(boundary.notes) or "no isolation"
+            return _with_note(plan, f"resources.limits not enforced ({why})")
+        return plan
+
+    def cgroup_procs(self, pod: PodRecord, plan: ContainerPlan) -> tuple[str, ...]:
+        """The container's cgroups (made with its limits, when it has any)."""
+        cgroups, sec = self.boundary.cgroups, plan.security
+        if cgroups is None or not sec.limited:
+            return ()
+        try:
+            return cgroups.create(exit_key(pod, plan.name), sec.memory_bytes, sec.cpu_millis)
+        except OSError as e:
+            raise LaunchError(128, f"cannot make the container's cgroup: {e}") from e
+
+    def oom_killed(self, pod: PodRecord, c: ContainerRecord) -> bool:
+        cgroups = self.boundary.cgroups
+        limited = c.plan is not None and c.plan.security.limited
+        return cgroups is not None and limited and cgroups.oom_killed(exit_key(pod, c.name))
+
+    def release(self, pod: PodRecord, c: ContainerRecord) -> None:
+        """The container ended: its cgroups go (in a spawner thread: removing a v1
+        memory cgroup can take milliseconds, which the event loop must not wait for)."""
+        cgroups = self.boundary.cgroups
+        if cgroups is not None and c.plan is not None and c.plan.security.limited:
+            key = exit_key(pod, c.name)
+            self.spawners.submit(lambda: cgroups.remove(key))
 
     def _plain_links(self, pod: PodRecord) -> None:
         """Without mount namespaces a volume can only appear at its mountPath through a
@@ -119,7 +174,7 @@ class Launcher:
                 except OSError as e:
                     c.plan = _with_note(c.plan, f"volume at {m.path} not linked: {e}")
 
-    def layout(self, pod: PodRecord, plan: ContainerPlan) -> Layout:
+    def layout(self, pod: PodRecord, plan: ContainerPlan, cgroups: tuple[str, ...] = ()) -> Layout:
         return Layout(
             kind=self.kind,
             pod_dir=pod.directory,
@@ -129,6 +184,7 @@ class Launcher:
             extra_binds=self.extra_binds,
             helper=self.helper,
             shim=self.shim,
+            iso=self.boundary.iso(plan.security, pod.name, cgroups),
         )
 
     def is_handler(self, plan: ContainerPlan) -> bool:
@@ -141,7 +197,7 @@ class Launcher:
         (stdout and stderr share one pipe so the log keeps their order), or None for the
         pipe when the process runs under a shim (which writes the log itself, and its
         exit code as `key` to the journal's `journal_fd`)."""
-        layout = self.layout(pod, plan)
+        layout = self.layout(pod, plan, self.cgroup_procs(pod, plan))
         layout.prepare()
         if plan.notes:
             writer = LogWriter(pod.directory / "logs" / f"{plan.name}.log", self.now)
@@ -176,10 +232,14 @@ class Launcher:
         exit codes are keyed `key_prefix` + run name."""
         plan = c.plan
         assert plan is not None
-        layout = self.layout(pod, plan)
         handler = self.handlers[plan.argv[0]]
 
         def work() -> None:
+            try:
+                layout = self.layout(pod, plan, self.cgroup_procs(pod, plan))
+            except LaunchError as e:
+                done(128, e.message)
+                return
             sandbox = ContainerSandbox(
                 layout, plan, c, self.lock, self.now, RunJournal(journal, pod, key_prefix)
             )

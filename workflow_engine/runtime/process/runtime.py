@@ -8,6 +8,7 @@ otherwise), records phases, exit codes and logs, and wakes listeners on every ch
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import pwd
@@ -24,6 +25,12 @@ from workflow_engine.errors import NotFound, PermanentError, SpecError
 from workflow_engine.runtime.base import ContainerHandler, PodObservation
 from workflow_engine.runtime.process.adopt import Adoption, find_unrecorded_shims
 from workflow_engine.runtime.process.handlers import Workers
+from workflow_engine.runtime.process.isolation import (
+    Boundary,
+    IsolationChoice,
+    PodNetwork,
+    probe_boundary,
+)
 from workflow_engine.runtime.process.launcher import Launcher
 from workflow_engine.runtime.process.logs import read_log
 from workflow_engine.runtime.process.loop import Callback, EventLoop
@@ -31,6 +38,7 @@ from workflow_engine.runtime.process.persist import Journal
 from workflow_engine.runtime.process.profiles import Profiles
 from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
 from workflow_engine.runtime.process.sandbox import SandboxKind, find_helper, probe_overlay
+from workflow_engine.runtime.process.security import check_pod
 from workflow_engine.runtime.process.shim import shim_supported
 from workflow_engine.runtime.process.supervisor import PodTable, Supervisor
 
@@ -68,11 +76,17 @@ class ProcessRuntime:
         sandbox: Literal["overlay", "plain", "auto"] = "auto",
         host_path: str | None = None,
         sandbox_helper: str | None = "auto",
+        isolation: IsolationChoice = "auto",
+        pod_network: PodNetwork = "host",
     ) -> None:
         """`sandbox_helper`: the wf-sandbox program that enters an overlay sandbox and
         runs each container process under its shim ("auto": the one scripts/setup.sh
         built, if any; None: do it in Python, slower, and the processes die with this
-        runtime). The pods an earlier runtime left in `state_dir` are adopted."""
+        runtime). `isolation`: "auto" builds every layer of the container boundary the
+        kernel allows around overlay sandboxes (see `boundary`), "none" the overlay
+        only. `pod_network`: "private" gives each pod without `hostNetwork: true` a
+        network namespace with loopback only. The pods an earlier runtime left in
+        `state_dir` are adopted."""
         self._state_dir = Path(state_dir)
         self._pods_dir = self._state_dir / "pods"
         self._pods_dir.mkdir(parents=True, exist_ok=True)
@@ -87,6 +101,8 @@ class ProcessRuntime:
         self._kind = _resolve_kind(sandbox, self._state_dir / f".probe-{os.getpid()}", helper)
         self._helper = helper if self._kind == "overlay" else None
         self._shim = helper if helper is not None and shim_supported(helper) else None
+        cgroup_name = "wf-" + hashlib.sha1(str(self._state_dir.resolve()).encode()).hexdigest()[:12]
+        self._boundary = probe_boundary(isolation, self._kind, self._shim, pod_network, cgroup_name)
         profiles_root = self._state_dir / "profiles"
         profiles_root.mkdir(exist_ok=True)
         (self._state_dir / "root").mkdir(exist_ok=True)
@@ -107,6 +123,7 @@ class ProcessRuntime:
             shim=self._shim,
             lock=self._lock,
             now=now,
+            boundary=self._boundary,
         )
         self._loop = EventLoop(self._dispatch)
         self._supervisor = Supervisor(self._table, self._loop, self._launcher, now)
@@ -126,6 +143,11 @@ class ProcessRuntime:
     @property
     def sandbox_kind(self) -> SandboxKind:
         return self._kind
+
+    @property
+    def boundary(self) -> Boundary:
+        """What holds around each container (namespaces, users, limits), as probed."""
+        return self._boundary
 
     @property
     def sandbox_helper(self) -> str | None:
@@ -172,6 +194,7 @@ class ProcessRuntime:
                 isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0
             ):
                 raise SpecError(f"spec.{field}", f"{seconds!r} is not a number of seconds")
+        check_pod(spec)
         if self._closed:
             raise PermanentError("the runtime is closed")
         directory = self._pods_dir / namespace / name
@@ -266,6 +289,8 @@ class ProcessRuntime:
             self._launcher.unlink_plain(pod)
         with self._lock:
             self._table.journal.close()
+        if self._boundary.cgroups is not None:
+            self._boundary.cgroups.close()
 
     def detach(self, timeout: float = 10.0) -> None:
         """Stop supervising but leave every container process running, for a runtime

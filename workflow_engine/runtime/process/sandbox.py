@@ -57,6 +57,7 @@ class Layout:
     extra_binds: tuple[str, ...] = ()  # host directories bound at the same path
     helper: str | None = None  # the wf-sandbox program entering overlays, when built
     shim: str | None = None  # the same program, when it can be each process's shim
+    iso: str = "-"  # the boundary wf-sandbox builds (isolation.Boundary.iso); "-": none
 
     @property
     def upper(self) -> Path:
@@ -83,7 +84,10 @@ Bind = tuple[str, str, bool, bool]  # host source, container path, is a director
 
 
 def _binds(layout: Layout) -> list[Bind]:
-    binds: list[Bind] = [("/proc", "/proc", True, False), ("/dev", "/dev", True, False)]
+    own = {item.partition("=")[0] for item in layout.iso.split(",")}
+    binds: list[Bind] = [
+        (p, p, True, False) for p, ns in (("/proc", "pid"), ("/dev", "dev")) if ns not in own
+    ]
     binds += [(d, d, True, False) for d in layout.extra_binds]
     binds += [
         (m.host, resolve_inside(m.path), os.path.isdir(m.host), m.read_only) for m in layout.mounts

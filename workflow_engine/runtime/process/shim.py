@@ -29,7 +29,7 @@ from workflow_engine.runtime.process.sandbox import (
     plain_env,
 )
 
-SHIM_VERSION = b"wf-shim 3"
+SHIM_VERSION = b"wf-shim 4"
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def start_shim(
     else:
         enter, flat = ["-", "-", cwd or str(layout.pod_dir)], []
     names = [str(journal_fd), files.log, files.out or "-", files.capture or "-", files.key]
-    head = [shim, "--shim", str(dir_fd), *names, str(report_w), *enter]
+    head = [shim, "--shim", str(dir_fd), *names, str(report_w), layout.iso, *enter]
     try:
         proc = subprocess.Popen(
             [*head, str(len(flat) // 3), *flat, *argv],

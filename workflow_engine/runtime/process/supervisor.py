@@ -141,7 +141,7 @@ class Supervisor:
         assert plan is not None
         self.table.touch(pod)
         if plan.error:
-            self.exited(pod, c, 128, "ContainerCannotRun", plan.error)
+            self.exited(pod, c, 128, plan.error_reason, plan.error)
         elif self.launcher.is_handler(plan):
             self.run_handler(pod, c)
         else:
@@ -303,6 +303,9 @@ class Supervisor:
         c.finished_at = self.now()
         c.message = message
         self.table.touch(pod)
+        if code != 0 and reason in ("", "Error") and self.launcher.oom_killed(pod, c):
+            reason = "OOMKilled"  # as the kubelet reports a container the OOM killer ended
+        self.launcher.release(pod, c)
         if pod.deadline_hit and code != 0:
             c.reason = "DeadlineExceeded"
         else:

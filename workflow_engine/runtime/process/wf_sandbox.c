@@ -6,14 +6,17 @@
  * to run them in a preexec function; sandbox.py falls back to that when this is absent.
  *
  * usage: wf-sandbox ERRFD ROOT OVERLAY-OPTIONS CWD NBINDS [SRC DST KIND]... PROGRAM [ARG]...
- *        wf-sandbox --shim DIRFD JOURNALFD LOG OUT CAP KEY ERRFD ROOT OVERLAY-OPTIONS CWD NBINDS
- *                   [SRC DST KIND]... PROGRAM [ARG]...
+ *        wf-sandbox --shim DIRFD JOURNALFD LOG OUT CAP KEY ERRFD ISO ROOT OVERLAY-OPTIONS CWD
+ *                   NBINDS [SRC DST KIND]... PROGRAM [ARG]...
  *        wf-sandbox --shim-version
+ *        wf-sandbox --probe    (prints the namespaces this kernel lets it enter)
  *   ERRFD    a close-on-exec pipe: on failure "<errno> <stage>" is written to it before
  *            exiting 127; a successful exec closes it with nothing written
  *   ROOT     the mount point of the overlay (in this process's own mount namespace);
  *            "-" for the plain sandbox: no namespace, only CWD
  *   KIND     "d" or "f" (directory or file target), with "r" appended for read-only
+ *   ISO      the container boundary, "-" for none (wf_isolate.c: namespaces, own /proc
+ *            and /dev, cgroups, user and capabilities)
  *
  * The shim (like containerd-shim or conmon) outlives the runtime that started it: it
  * leads its own session, ignores SIGPIPE, SIGHUP, SIGINT and SIGTERM (a SIGTERM to its
@@ -45,6 +48,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wf_isolate.h"
+
 extern char **environ;
 
 #define MAX_PARTIAL (64 * 1024)
@@ -53,7 +58,7 @@ extern char **environ;
 
 static int errfd = -1;
 
-static void fail(const char *stage) {
+void fail(const char *stage) {
     int code = errno;
     char buf[512];
     int n = snprintf(buf, sizeof buf, "%d %s", code, stage);
@@ -98,7 +103,7 @@ static void bind(const char *root, const char *src, const char *dst, const char 
 }
 
 /* argv[0..]: ROOT OPTIONS CWD NBINDS [SRC DST KIND]... PROGRAM...; returns PROGRAM's index */
-static int enter(int argc, char **argv) {
+static int enter(int argc, char **argv, const struct iso *iso) {
     if (argc < 5) {
         errno = EINVAL;
         fail("arguments");
@@ -112,10 +117,12 @@ static int enter(int argc, char **argv) {
         errno = EINVAL;
         fail("arguments");
     }
+    iso_enter(iso);
     if (strcmp(root, "-") != 0) {
         if (unshare(CLONE_NEWNS)) fail("unshare");
         if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL)) fail("mount --make-rprivate /");
         if (mount("overlay", root, "overlay", 0, options)) fail("mount overlay");
+        if (iso->dev) iso_make_dev(root);
         for (int i = 0; i < nbinds; i++)
             bind(root, argv[4 + 3 * i], argv[5 + 3 * i], argv[6 + 3 * i]);
         if (chroot(root)) fail("chroot");
@@ -277,36 +284,61 @@ static int cloexec(const char *text) {
 /* the shim outlives the runtime and its terminal; its program gets them back */
 static const int ignored[] = {SIGPIPE, SIGHUP, SIGINT, SIGTERM};
 
-static int shim(int argc, char **argv) {
-    if (argc < 8) {
-        errno = EINVAL;
-        fail("arguments");
-    }
-    dirfd = cloexec(argv[0]);
-    journal = cloexec(argv[1]);
-    log_sink = (struct sink){opt(argv[2]), -1};
-    out_sink = (struct sink){opt(argv[3]), -1};
-    cap_sink = (struct sink){opt(argv[4]), -1};
-    const char *key = argv[5];
-    errfd = cloexec(argv[6]);
-    setsid(); /* fails harmlessly when the runtime already made it a session leader */
-    for (size_t i = 0; i < sizeof ignored / sizeof *ignored; i++) signal(ignored[i], SIG_IGN);
-    int first = 7 + enter(argc - 7, argv + 7);
+static struct iso iso;
 
-    static struct stream streams[2];
-    int nstreams = out_sink.name ? 2 : 1;
-    int ends[2][2];
-    for (int i = 0; i < nstreams; i++) {
-        if (pipe2(ends[i], O_CLOEXEC)) fail("pipe");
-        streams[i].fd = ends[i][0];
-        streams[i].raw = out_sink.name && i == 0;
+/* in the program's (v)forked process: never returns */
+static void exec_program(char **prog, int out, int err) {
+    if (dup2(out, 1) < 0 || dup2(err, 2) < 0) fail("dup2");
+    for (size_t i = 0; i < sizeof ignored / sizeof *ignored; i++) signal(ignored[i], SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    iso_drop_privileges(&iso);
+    execvp(prog[0], prog);
+    fail("exec");
+}
+
+/* PID 1 of the container's PID namespace: its own /proc, then the program; reaps every
+ * orphan and ends with the program's code (the kernel then kills what is left) */
+static char *mode_arg; /* argv[1]: "--shim", shown as "--init" by the init */
+
+static void init_main(char **prog, int out, int err) {
+    /* same length: a runtime looking for shims in /proc must not take the init for one */
+    if (mode_arg) memcpy(mode_arg, "--init", 6);
+    iso_mount_proc();
+    pid_t child = vfork(); /* returns once the program was exec'd or failed */
+    if (child < 0) fail("fork");
+    if (child == 0) exec_program(prog, out, err);
+    close(errfd);
+    close(out);
+    close(err);
+    for (;;) {
+        int status;
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid < 0 && errno == EINTR) continue;
+        if (pid < 0) _exit(127);
+        if (pid == child) _exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
     }
+}
+
+/* the program (or, with a PID namespace, its init) as a child of the shim */
+static pid_t spawn_isolated(char **prog, int out, int err) {
+    pid_t child = iso.pid ? fork() : vfork();
+    if (child < 0) fail("fork");
+    if (child == 0) {
+        if (iso.pid) init_main(prog, out, err);
+        exec_program(prog, out, err);
+    }
+    return child;
+}
+
+static pid_t spawn_plain(char **prog, int out, int err, const char *key) {
     /* posix_spawn (a vfork-like clone in glibc): cheaper than fork, and exec failures
      * come back as its result */
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, ends[0][1], 1);
-    posix_spawn_file_actions_adddup2(&actions, ends[nstreams - 1][1], 2);
+    posix_spawn_file_actions_adddup2(&actions, out, 1);
+    posix_spawn_file_actions_adddup2(&actions, err, 2);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     sigset_t defaults, none;
@@ -317,12 +349,44 @@ static int shim(int argc, char **argv) {
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     pid_t child;
-    int err = posix_spawnp(&child, argv[first], &actions, &attr, argv + first, environ);
-    if (err) {
+    int e = posix_spawnp(&child, prog[0], &actions, &attr, prog, environ);
+    if (e) {
         write_exit(key, 127);
-        errno = err;
+        errno = e;
         fail("exec");
     }
+    return child;
+}
+
+static int shim(int argc, char **argv) {
+    if (argc < 9) {
+        errno = EINVAL;
+        fail("arguments");
+    }
+    dirfd = cloexec(argv[0]);
+    journal = cloexec(argv[1]);
+    log_sink = (struct sink){opt(argv[2]), -1};
+    out_sink = (struct sink){opt(argv[3]), -1};
+    cap_sink = (struct sink){opt(argv[4]), -1};
+    const char *key = argv[5];
+    errfd = cloexec(argv[6]);
+    iso_parse(strdup(argv[7]), &iso); /* a copy: /proc/<pid>/cmdline names the shim */
+    setsid(); /* fails harmlessly when the runtime already made it a session leader */
+    for (size_t i = 0; i < sizeof ignored / sizeof *ignored; i++) signal(ignored[i], SIG_IGN);
+    int first = 8 + enter(argc - 8, argv + 8, &iso);
+
+    static struct stream streams[2];
+    int nstreams = out_sink.name ? 2 : 1;
+    int ends[2][2];
+    for (int i = 0; i < nstreams; i++) {
+        if (pipe2(ends[i], O_CLOEXEC)) fail("pipe");
+        streams[i].fd = ends[i][0];
+        streams[i].raw = out_sink.name && i == 0;
+    }
+    int out = ends[0][1], err = ends[nstreams - 1][1];
+    pid_t child = iso.pid || iso.has_uid || iso.has_gid || iso.has_caps || iso.nnp
+                      ? spawn_isolated(argv + first, out, err)
+                      : spawn_plain(argv + first, out, err, key);
     close(errfd);
     for (int i = 0; i < nstreams; i++) close(ends[i][1]);
     int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
@@ -360,18 +424,24 @@ static int shim(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "--shim-version") == 0) {
-        puts("wf-shim 3");
+        puts("wf-shim 4");
         return 0;
     }
-    if (argc > 1 && strcmp(argv[1], "--shim") == 0) return shim(argc - 2, argv + 2);
+    if (argc == 2 && strcmp(argv[1], "--probe") == 0) return iso_probe();
+    if (argc > 1 && strcmp(argv[1], "--shim") == 0) {
+        mode_arg = argv[1];
+        return shim(argc - 2, argv + 2);
+    }
     if (argc < 7) {
         fprintf(stderr, "usage: wf-sandbox ERRFD ROOT OPTIONS CWD NBINDS [SRC DST KIND]... PROGRAM...\n"
-                        "       wf-sandbox --shim DIRFD JOURNALFD LOG OUT CAP KEY ERRFD ROOT OPTIONS CWD "
+                        "       wf-sandbox --shim DIRFD JOURNALFD LOG OUT CAP KEY ERRFD ISO ROOT OPTIONS CWD "
                         "NBINDS [SRC DST KIND]... PROGRAM...\n");
         return 2;
     }
     errfd = cloexec(argv[1]);
-    int first = 1 + enter(argc - 2, argv + 2) + 1;
+    struct iso none;
+    iso_parse("-", &none);
+    int first = 1 + enter(argc - 2, argv + 2, &none) + 1;
     execvp(argv[first], argv + first);
     fail("exec");
     return 127;
