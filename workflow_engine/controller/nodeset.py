@@ -10,6 +10,8 @@ from workflow_engine.controller.cache import is_completed
 from workflow_engine.controller.operations import OperationError, _mutate, workflow_model
 from workflow_engine.engine import set_node as _set_node
 from workflow_engine.engine.nodeset import SETTABLE_PHASES
+
+__all__ = ["SETTABLE_PHASES", "set_node"]
 from workflow_engine.spec.status_codec import status_to_dict
 from workflow_engine.store.base import Obj, Store
 
