@@ -10,7 +10,8 @@ Sits at the top of the controller room, wiring the real pieces together:
 
 `run()` is `wf controller` (foreground); `ensure_controller()` is what mutating `wf`
 commands call: it starts a detached controller when none holds the lock, and that one
-exits by itself after `idle_exit` idle seconds (no unfinished workflow, no live pod).
+exits by itself after `idle_exit` idle seconds (no unfinished workflow, no live pod,
+no CronWorkflow that still fires).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from workflow_engine.artifacts import (
     load_repositories_file,
 )
 from workflow_engine.controller.clock import Clock, SystemClock
+from workflow_engine.controller.cron import CRON_KIND, CronLoop, schedules_keep_running
 from workflow_engine.controller.events import FileEventLog
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
 from workflow_engine.controller.loop import Controller, LoopOptions
@@ -234,6 +236,7 @@ def build_controller(
         ResultIndex(),
     )
     controller = Controller(reconciler, clock, LoopOptions(workers=options.workers))
+    controller.companions.append(CronLoop(store, clock))
     return controller, [runtime, store]
 
 
@@ -306,12 +309,14 @@ def _serve(
 
 
 def _changed_since(paths: StatePaths, version: int) -> bool:
-    """Was a workflow created or changed after `version`? (Other kinds' writes move
-    the store's version too: they must not keep an idle controller alive.)"""
+    """Was a workflow, or a CronWorkflow that still fires, created or changed after
+    `version`? (Other kinds' writes move the store's version too: they must not keep
+    an idle controller alive.)"""
     store = open_store(paths)
     try:
         items = store.list(WORKFLOW_KIND, None).items
-        return any(int(obj["metadata"]["resourceVersion"]) > version for obj in items)
+        crons = [c for c in store.list(CRON_KIND, None).items if schedules_keep_running(c)]
+        return any(int(obj["metadata"]["resourceVersion"]) > version for obj in items + crons)
     finally:
         store.close()
 
