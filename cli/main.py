@@ -19,6 +19,7 @@ import click
 
 from cli.app import App
 from cli.artifacts import cp, secret
+from cli.cron import cron
 from cli.errors import WfGroup
 from cli.lifecycle import COMMANDS as LIFECYCLE
 from cli.server import server
@@ -74,6 +75,7 @@ for _command in (
     cp,
     secret,
     template,
+    cron,
     controller,
     node,
     server,

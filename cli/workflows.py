@@ -28,6 +28,7 @@ from workflow_engine.controller import (
     workflow_logs,
 )
 from workflow_engine.controller import operations as ops
+from workflow_engine.cron import CRON_LABEL
 from workflow_engine.errors import SpecError, SpecErrors
 from workflow_engine.lint import lint_files
 from workflow_engine.spec.models import COMPLETED_PHASES
@@ -73,7 +74,11 @@ def _live(app: App, name: str, namespace: str) -> dict[str, Any]:
 
 @click.command()
 @click.argument("file", required=False)
-@click.option("--from", "from_ref", help="workflowtemplate/NAME or clusterworkflowtemplate/NAME")
+@click.option(
+    "--from",
+    "from_ref",
+    help="workflowtemplate/NAME, clusterworkflowtemplate/NAME or cronwf/NAME",
+)
 @click.option("-p", "--parameter", "parameters", multiple=True, help="NAME=VALUE (repeatable)")
 @click.option("-f", "--parameter-file", type=click.Path(dir_okay=False), help="YAML/JSON file")
 @click.option("-e", "--entrypoint")
@@ -100,10 +105,11 @@ def submit(
     watch: bool,
     output: str | None,
 ) -> None:
-    """Submit a workflow from FILE (or - for stdin), or --from a stored template."""
+    """Submit a workflow from FILE (or - for stdin), or --from a stored template or
+    CronWorkflow."""
     app = app_of(ctx)
     if bool(file) == bool(from_ref):
-        raise click.UsageError("give either FILE or --from workflowtemplate/NAME")
+        raise click.UsageError("give either FILE or --from workflowtemplate/NAME (or cronwf/NAME)")
     if name and generate_name:
         raise click.UsageError("--name and --generate-name exclude each other")
     options = SubmitOptions(
@@ -137,6 +143,7 @@ def submit(
 @click.option("--completed", is_flag=True, help="only finished")
 @click.option("--phase", "phases", multiple=True, help="only this phase (repeatable)")
 @click.option("-l", "--selector", help="label selector, e.g. app=x,team")
+@click.option("--cron", "cron_name", help="only the workflows this CronWorkflow started")
 @click.option("--since", help="only created within this long, e.g. 1h")
 @click.option("-A", "--all-namespaces", is_flag=True)
 @click.option("-o", "--output", type=click.Choice(["wide", "json", "yaml", "name"]))
@@ -147,6 +154,7 @@ def list_(
     completed: bool,
     phases: tuple[str, ...],
     selector: str | None,
+    cron_name: str | None,
     since: str | None,
     all_namespaces: bool,
     output: str | None,
@@ -162,7 +170,7 @@ def list_(
         app.store,
         None if all_namespaces else app.namespace,
         phases=wanted or None,
-        selector=parse_selector(selector) if selector else None,
+        selector=_selector(selector, cron_name),
         since=parse_duration(since, "--since") if since else None,
         now=app.now(),
     )
@@ -172,6 +180,13 @@ def list_(
         show("No workflows found")
     else:
         show(workflow_table(items, app.now(), wide=output == "wide"))
+
+
+def _selector(text: str | None, cron_name: str | None) -> dict[str, str | None] | None:
+    selector = parse_selector(text) if text else {}
+    if cron_name:
+        selector[CRON_LABEL] = cron_name
+    return selector or None
 
 
 @click.command()

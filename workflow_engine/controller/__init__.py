@@ -9,11 +9,12 @@ functions the CLI calls.
     secrets                          `wf secret`
     operations, submit, templates,   what `wf` does: submit, list, get, wait, retry,
     names, logs, resolver            delete, templates, logs, name resolution
+    cron, crons                      the cron loop (a companion of the loop); `wf cron`
 
 The CLI imports these names only.
 """
 
-from workflow_engine.controller import embedded, operations, secrets, templates
+from workflow_engine.controller import crons, embedded, operations, secrets, templates
 from workflow_engine.controller.embedded import ControllerRunning, EmbeddedOptions, StatePaths
 from workflow_engine.controller.events import Event, EventLog, FileEventLog, MemoryEventLog
 from workflow_engine.controller.logs import FileLogs, LogSource, finished_pods, workflow_logs
@@ -48,6 +49,7 @@ __all__ = [
     "StoreResolver",
     "SubmitOptions",
     "copy_outputs",
+    "crons",
     "deletion_collector",
     "embedded",
     "finished_pods",
