@@ -19,7 +19,7 @@ from workflow_engine.controller.embedded import ControllerRunning, EmbeddedOptio
 from workflow_engine.controller.events import Event, EventLog, FileEventLog, MemoryEventLog
 from workflow_engine.controller.logs import FileLogs, LogSource, finished_pods, workflow_logs
 from workflow_engine.controller.names import parse_duration, parse_labels, parse_selector
-from workflow_engine.controller.operations import OperationError
+from workflow_engine.controller.operations import OperationError, WaitTimedOut
 from workflow_engine.controller.repositories import (
     ArtifactWiring,
     copy_outputs,
@@ -48,6 +48,7 @@ __all__ = [
     "StatePaths",
     "StoreResolver",
     "SubmitOptions",
+    "WaitTimedOut",
     "copy_outputs",
     "crons",
     "deletion_collector",
