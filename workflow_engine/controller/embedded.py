@@ -47,7 +47,9 @@ from workflow_engine.controller.reconcile import Engine, Reconciler
 from workflow_engine.controller.repositories import ArtifactWiring
 from workflow_engine.controller.serialized import SerializedWrites
 from workflow_engine.controller.statuscache import StatusSerializer
+from workflow_engine.controller.triggers import TriggerLoop
 from workflow_engine.controller.volumes import VolumeSubstitution
+from workflow_engine.cron import TRIGGER_KIND
 from workflow_engine.engine import operate
 from workflow_engine.engine.decision import CreatePod
 from workflow_engine.errors import SpecError, WorkflowEngineError
@@ -237,6 +239,7 @@ def build_controller(
     )
     controller = Controller(reconciler, clock, LoopOptions(workers=options.workers))
     controller.companions.append(CronLoop(store, clock))
+    controller.companions.append(TriggerLoop(store, clock, paths.root / "triggers"))
     return controller, [runtime, store]
 
 
@@ -309,13 +312,14 @@ def _serve(
 
 
 def _changed_since(paths: StatePaths, version: int) -> bool:
-    """Was a workflow, or a CronWorkflow that still fires, created or changed after
-    `version`? (Other kinds' writes move the store's version too: they must not keep
-    an idle controller alive.)"""
+    """Was a workflow, or a CronWorkflow or WorkflowTrigger that still fires, created
+    or changed after `version`? (Other kinds' writes move the store's version too:
+    they must not keep an idle controller alive.)"""
     store = open_store(paths)
     try:
         items = store.list(WORKFLOW_KIND, None).items
         crons = [c for c in store.list(CRON_KIND, None).items if schedules_keep_running(c)]
+        crons += [t for t in store.list(TRIGGER_KIND, None).items if not t["spec"].get("suspend")]
         return any(int(obj["metadata"]["resourceVersion"]) > version for obj in items + crons)
     finally:
         store.close()

@@ -78,7 +78,7 @@ def plan(cron: Obj, children: list[Obj], now: datetime, checked: datetime | None
         status["phase"] = STOPPED
         notes.append("stopStrategy expression is true: no more runs")
     status.setdefault("phase", ACTIVE)
-    delete = _over_history(spec, children)
+    delete = over_history(spec, children)
     try:
         schedules = schedules_of(spec)
     except ScheduleError as exc:
@@ -205,7 +205,7 @@ def _count_finished(status: Obj, children: list[Obj]) -> Obj:
     return status
 
 
-def _over_history(spec: Obj, children: list[Obj]) -> tuple[str, ...]:
+def over_history(spec: Obj, children: list[Obj]) -> tuple[str, ...]:
     """Finished children beyond the history limits, oldest first to go."""
     finished = [c for c in children if is_finished(c)]
     good = [c for c in finished if c["status"].get("phase") == "Succeeded"]
@@ -258,6 +258,7 @@ __all__ = [
     "STOPPED",
     "SUBMISSION_ERROR",
     "CronDecision",
+    "over_history",
     "plan",
     "schedules_of",
     "with_condition",

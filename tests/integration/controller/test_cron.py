@@ -5,105 +5,24 @@ controller down across scheduled times starts the missed run exactly once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
-from tests.support.clocks import SteppedClock
+from tests.integration.controller.rig import Rig
 from tests.support.polling import poll
 from workflow_engine.controller import operations as ops
-from workflow_engine.controller.cron import CronLoop
-from workflow_engine.controller.embedded import (
-    EmbeddedOptions,
-    StatePaths,
-    build_controller,
-    open_store,
-)
-from workflow_engine.controller.loop import Controller
 from workflow_engine.cron import CRON_LABEL, child_name
-from workflow_engine.runtime.process import ProcessRuntime
-from workflow_engine.store.base import Store
 
 pytestmark = pytest.mark.integration
-DATA = Path(__file__).parents[2] / "data" / "cron"
-START = datetime(2025, 1, 1, 0, 0, 30, tzinfo=UTC)
 
 
 def minute(n: int) -> datetime:
     return datetime(2025, 1, 1, 0, n, tzinfo=UTC)
 
 
-@dataclass
-class Rig:
-    paths: StatePaths
-    clock: SteppedClock
-    store: Store
-    running: list[tuple[Controller, list[Any]]] = field(default_factory=list)
-
-    def start(self) -> CronLoop:
-        controller, closers = build_controller(self.paths, EmbeddedOptions(), clock=self.clock)
-        controller.start()
-        self.running.append((controller, closers))
-        loop = controller.companions[0]
-        assert isinstance(loop, CronLoop)
-        poll(lambda: loop.ticks > 0, what="the cron loop's first pass")
-        return loop
-
-    def stop(self) -> None:
-        controller, closers = self.running.pop()
-        controller.signal_stop()
-        for item in reversed(closers):
-            if isinstance(item, ProcessRuntime):
-                item.detach()
-            else:
-                item.close()
-        controller.stop()
-
-    def create(self, file: str, **spec: Any) -> dict[str, Any]:
-        doc = yaml.safe_load((DATA / file).read_text())
-        doc["spec"].update(spec)
-        return self.store.create(doc)
-
-    def children(self, cron: str) -> dict[str, dict[str, Any]]:
-        items = self.store.list("Workflow", "default", {CRON_LABEL: cron}).items
-        return {w["metadata"]["name"]: w for w in items}
-
-    def phase(self, name: str) -> str | None:
-        return (self.store.get("Workflow", name).get("status") or {}).get("phase")
-
-    def cron_status(self, name: str) -> dict[str, Any]:
-        return self.store.get("CronWorkflow", name).get("status") or {}
-
-    def passes_after(self, loop: CronLoop, moment: datetime) -> None:
-        """Jump to `moment` and wait for a whole cron pass that saw it (a pass under
-        way at the jump may have read the time before it: wait for the one after)."""
-        before = loop.ticks
-        self.clock.jump_to(moment)
-        poll(lambda: loop.ticks >= before + 1, what="a cron pass after the jump")
-        before = loop.ticks
-        self.clock.jump_to(moment)
-        poll(lambda: loop.ticks >= before + 1, what="a whole cron pass after the jump")
-
-
-@pytest.fixture
-def rig(tmp_path: Path) -> Iterator[Rig]:
-    paths = StatePaths(tmp_path / "state")
-    paths.root.mkdir(parents=True)
-    store = open_store(paths)
-    rig = Rig(paths, SteppedClock(START), store)
-    yield rig
-    while rig.running:
-        rig.stop()
-    store.close()
-
-
 def test_child_runs_to_the_end_and_history_is_pruned(rig: Rig) -> None:
-    rig.create("every-minute.yaml")
+    rig.create("cron/every-minute.yaml")
     loop = rig.start()
     rig.clock.jump_to(minute(1) + timedelta(seconds=1))
     first = child_name("every-minute", minute(1))
@@ -124,7 +43,7 @@ def test_child_runs_to_the_end_and_history_is_pruned(rig: Rig) -> None:
 
 
 def test_forbid_skips_while_a_child_runs(rig: Rig) -> None:
-    rig.create("waits.yaml", concurrencyPolicy="Forbid")
+    rig.create("cron/waits.yaml", concurrencyPolicy="Forbid")
     loop = rig.start()
     rig.clock.jump_to(minute(1) + timedelta(seconds=1))
     first = child_name("waits", minute(1))
@@ -139,7 +58,7 @@ def test_forbid_skips_while_a_child_runs(rig: Rig) -> None:
 
 
 def test_replace_terminates_the_running_child(rig: Rig) -> None:
-    rig.create("waits.yaml", concurrencyPolicy="Replace")
+    rig.create("cron/waits.yaml", concurrencyPolicy="Replace")
     rig.start()
     rig.clock.jump_to(minute(1) + timedelta(seconds=1))
     first = child_name("waits", minute(1))
@@ -154,7 +73,7 @@ def test_replace_terminates_the_running_child(rig: Rig) -> None:
 
 
 def test_a_controller_down_across_scheduled_times_runs_the_missed_one_once(rig: Rig) -> None:
-    rig.create("every-minute.yaml", startingDeadlineSeconds=120, successfulJobsHistoryLimit=5)
+    rig.create("cron/every-minute.yaml", startingDeadlineSeconds=120, successfulJobsHistoryLimit=5)
     rig.start()
     rig.clock.jump_to(minute(1) + timedelta(seconds=1))
     poll(lambda: rig.cron_status("every-minute").get("succeeded") == 1, what="the first run")
