@@ -119,7 +119,7 @@ def _schedule(obj: dict[str, Any]) -> str:
     return ", ".join(texts) + (f" ({spec['timezone']})" if spec.get("timezone") else "")
 
 
-def _ago(text: str | None, now: datetime) -> str:
+def ago(text: str | None, now: datetime) -> str:
     moment = parse_time(text)
     return f"{human_duration((now - moment).total_seconds())} ago" if moment else "-"
 
@@ -145,10 +145,10 @@ def cron_table(items: list[dict[str, Any]], now: datetime) -> Table:
             obj["metadata"]["name"],
             _schedule(obj),
             _state(obj),
-            _ago(status.get("lastScheduledTime"), now),
+            ago(status.get("lastScheduledTime"), now),
             _next(obj, now),
             str(len(status.get("active") or [])),
-            _ago(obj["metadata"].get("creationTimestamp"), now).removesuffix(" ago"),
+            ago(obj["metadata"].get("creationTimestamp"), now).removesuffix(" ago"),
         )
     return table
 
@@ -168,7 +168,7 @@ def cron_details(obj: dict[str, Any], now: datetime) -> Table:
             "Starting deadline:",
             f"{spec['startingDeadlineSeconds']}s" if spec.get("startingDeadlineSeconds") else "-",
         ),
-        ("Last scheduled:", _ago(status.get("lastScheduledTime"), now)),
+        ("Last scheduled:", ago(status.get("lastScheduledTime"), now)),
         ("Next run:", _next(obj, now)),
         ("Succeeded / failed:", f"{status.get('succeeded', 0)} / {status.get('failed', 0)}"),
         ("Active:", ", ".join(r["name"] for r in status.get("active") or []) or "-"),
@@ -179,4 +179,4 @@ def cron_details(obj: dict[str, Any], now: datetime) -> Table:
     return table
 
 
-__all__ = ["cron", "cron_details", "cron_table"]
+__all__ = ["ago", "cron", "cron_details", "cron_table"]

@@ -25,6 +25,7 @@ from cli.lifecycle import COMMANDS as LIFECYCLE
 from cli.server import server
 from cli.system import completion, controller, node, version
 from cli.templates import template
+from cli.trigger import trigger
 from cli.workflows import COMMANDS
 from workflow_engine.controller import FileEventLog, FileLogs, embedded, finished_pods
 from workflow_engine.store import default_state_dir
@@ -76,6 +77,7 @@ for _command in (
     secret,
     template,
     cron,
+    trigger,
     controller,
     node,
     server,

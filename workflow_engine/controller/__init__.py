@@ -10,11 +10,19 @@ functions the CLI calls.
     operations, submit, templates,   what `wf` does: submit, list, get, wait, retry,
     names, logs, resolver            delete, templates, logs, name resolution
     cron, crons                      the cron loop (a companion of the loop); `wf cron`
+    triggers, triggerops             the trigger loop (a companion); `wf trigger`
 
 The CLI imports these names only.
 """
 
-from workflow_engine.controller import crons, embedded, operations, secrets, templates
+from workflow_engine.controller import (
+    crons,
+    embedded,
+    operations,
+    secrets,
+    templates,
+    triggerops,
+)
 from workflow_engine.controller.embedded import ControllerRunning, EmbeddedOptions, StatePaths
 from workflow_engine.controller.events import Event, EventLog, FileEventLog, MemoryEventLog
 from workflow_engine.controller.logs import FileLogs, LogSource, finished_pods, workflow_logs
@@ -64,5 +72,6 @@ __all__ = [
     "submit_from",
     "submit_text",
     "templates",
+    "triggerops",
     "workflow_logs",
 ]
