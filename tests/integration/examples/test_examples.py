@@ -169,7 +169,12 @@ TABLE: dict[str, tuple[tuple[str, ...], str, Check]] = {
     "global-parameters.yaml": ((), "Succeeded", check_global_parameters),
 }
 # Examples that need more than one `wf submit`: tested by their own functions below.
-SCENARIOS = {"suspend-resume.yaml", "template-ref.yaml", "templates/greeting-template.yaml"}
+SCENARIOS = {
+    "suspend-resume.yaml",
+    "template-ref.yaml",
+    "templates/greeting-template.yaml",
+    "cron-nightly.yaml",
+}
 # run through `wf server` by tests/integration/server/test_events.py
 SCENARIOS |= {"events/build-and-test.yaml", "events/push-binding.yaml"}
 
@@ -234,3 +239,18 @@ def test_template_ref_and_submit_from_template(embedded: Embedded) -> None:  # n
     )
     assert run.exit_code == 0, run.output
     assert "hello you" in logs_of(embedded, "@latest")
+
+
+def test_nightly_cron_workflow(embedded: Embedded) -> None:  # noqa: F811
+    """Stored as a CronWorkflow, then run by hand; its schedule's own firing is tested
+    on a stepped clock in tests/integration/controller/test_cron.py."""
+    created = embedded.wf("cron", "create", str(EXAMPLES / "cron-nightly.yaml"))
+    assert created.exit_code == 0, created.output
+    assert "0 2 * * * (Europe/Paris)" in embedded.wf("cron", "list").output
+    run = embedded.wf("submit", "--from", "cronwf/nightly-report", "--wait", "-o", "json")
+    assert run.exit_code == 0, run.output
+    wf = json.loads(run.output)
+    assert wf["metadata"]["labels"]["purpose"] == "report"
+    assert "nightly report: 42 rows" in logs_of(embedded, wf["metadata"]["name"])
+    listed = embedded.wf("list", "--cron", "nightly-report", "-o", "name").output.split()
+    assert listed == [wf["metadata"]["name"]]
