@@ -85,9 +85,9 @@ def test_submit_wait_log_streams_pod_logs(embedded: Embedded) -> None:
     result = embedded.wf("submit", str(CI / "slow-steps.yaml"), "--wait", "--log")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    first = lines.index("first: line-one")
-    second = lines.index("second: line-two")
-    assert first < second < len(lines) - 1
+    # each pod's lines come in order; two pods' lines may interleave either way
+    logged = {lines.index("first: line-one"), lines.index("second: line-two")}
+    assert max(logged) < len(lines) - 1
     assert lines[-1].endswith(" Succeeded")
 
 
