@@ -4,8 +4,10 @@ applies each decision once: terminate (Replace), create the child, write the
 CronWorkflow's status, delete children past the history limits.
 
 A companion of the workflow loop (`loop.Controller`): started and stopped with it,
-woken by its workflow watch when a child changes, by its own watch of CronWorkflows,
-by the clock (a test clock's jump) and at the next scheduled time. While any
+woken by its workflow watch when a child changes, by the clock (a test clock's jump),
+at the next scheduled time, and every `resync` seconds, when it lists CronWorkflows
+again (no watch of its own: every watch re-reads the store on each write, and a new
+or changed CronWorkflow loses nothing by waiting a few seconds, see `plan`). While any
 CronWorkflow is unsuspended and not Stopped the controller is not idle, so the
 on-demand embedded controller keeps the schedule (docs/cron.md).
 
@@ -36,7 +38,7 @@ from workflow_engine.cron import (
     with_condition,
     without_condition,
 )
-from workflow_engine.errors import AlreadyExists, Conflict, Expired, NotFound, WorkflowEngineError
+from workflow_engine.errors import AlreadyExists, Conflict, NotFound, WorkflowEngineError
 from workflow_engine.store.base import Obj, Store
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,7 @@ class CronLoop:
     """Runs every CronWorkflow of `namespace` (None: all) on `clock`."""
 
     def __init__(
-        self, store: Store, clock: Clock, namespace: str | None = None, resync: float = 30.0
+        self, store: Store, clock: Clock, namespace: str | None = None, resync: float = 5.0
     ) -> None:
         self.store = store
         self.clock = clock
@@ -72,10 +74,9 @@ class CronLoop:
 
     def start(self) -> None:
         self._running = self._any_running(self.store.list(CRON_KIND, self.namespace).items)
-        for name, target in (("wf-cron", self._run), ("wf-cron-watch", self._watch)):
-            thread = threading.Thread(target=target, name=name, daemon=True)
-            self._threads.append(thread)
-            thread.start()
+        thread = threading.Thread(target=self._run, name="wf-cron", daemon=True)
+        self._threads.append(thread)
+        thread.start()
 
     def signal_stop(self) -> None:
         self._stop.set()
@@ -110,24 +111,6 @@ class CronLoop:
             if wake_at is not None:
                 timeout = min(timeout, max(0.0, (wake_at - self.clock.now()).total_seconds()))
             self._wake.wait(timeout)
-
-    def _watch(self) -> None:
-        version = self.store.list(CRON_KIND, self.namespace).resource_version
-        while not self._stop.is_set():
-            try:
-                for event in self.store.watch(CRON_KIND, self.namespace, version, 5.0):
-                    version = event.object["metadata"]["resourceVersion"]
-                    self._wake.set()
-                    if self._stop.is_set():
-                        return
-            except Expired:
-                version = self.store.list(CRON_KIND, self.namespace).resource_version
-                self._wake.set()
-            except Exception:
-                if self._stop.is_set():
-                    return  # the store was closed under us
-                log.exception("CronWorkflow watch failed; watching again")
-                self._stop.wait(1.0)
 
     def _any_running(self, crons: list[Obj]) -> bool:
         return any(schedules_keep_running(c) for c in crons)

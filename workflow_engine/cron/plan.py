@@ -8,8 +8,9 @@ Pure and clock-injected, beside the engine: the controller's cron loop
 - it fires when `now` passes a time of `schedule`/`schedules` (in `timezone`); only
   the latest due time runs, so a stalled loop never starts a burst;
 - `checked` is the time the loop last planned this CronWorkflow (None right after a
-  controller start): then the latest time missed since `status.lastScheduledTime`
-  runs once, if `startingDeadlineSeconds` (when set above 0) has not passed since it;
+  controller start, or when it first sees the object): then the latest time missed
+  since `status.lastScheduledTime` (or, never scheduled, since its creation) runs
+  once, if `startingDeadlineSeconds` (when set above 0) has not passed since it;
 - `suspend`, a false `when`, or `concurrencyPolicy: Forbid` with a child still
   running skip a time; `Replace` stops (terminates) the running children first;
 - a child's name is `<cron name>-<unix seconds of its scheduled time>`, so planning a
@@ -74,7 +75,7 @@ def plan(cron: Obj, children: list[Obj], now: datetime, checked: datetime | None
     spec, status = cron.get("spec") or {}, dict(cron.get("status") or {})
     status = _count_finished(status, children)
     notes: list[str] = []
-    if _stop_now(spec, status, cron, children):
+    if _stop_now(spec, status, cron):
         status["phase"] = STOPPED
         notes.append("stopStrategy expression is true: no more runs")
     status.setdefault("phase", ACTIVE)
@@ -113,9 +114,9 @@ def _due(
 ) -> datetime | None:
     """The scheduled time to run now, if any (the latest one due, within the deadline)."""
     if checked is None:
-        last = parse_time(status.get("lastScheduledTime"))
-        if last is None:
-            return None  # never ran: nothing was missed
+        # Never scheduled: from its creation, so a time between a create and the loop's
+        # first sight of it is not lost. (Argo starts such a one at the next time.)
+        last = parse_time(status.get("lastScheduledTime")) or anchor
         due = schedules.latest_in(last, now, anchor)
     else:
         due = schedules.latest_in(checked, now, anchor)
@@ -164,7 +165,7 @@ def _when_true(when: str, cron: Obj, status: Obj) -> bool:
     return evaluate_bool(when, {"cronworkflow": variables})
 
 
-def _stop_now(spec: Obj, status: Obj, cron: Obj, children: list[Obj]) -> bool:
+def _stop_now(spec: Obj, status: Obj, cron: Obj) -> bool:
     expression = ((spec.get("stopStrategy") or {}).get("expression") or "").strip()
     if not expression or status.get("phase") == STOPPED:
         return False
@@ -180,24 +181,18 @@ def _count_finished(status: Obj, children: list[Obj]) -> Obj:
     status = dict(status)
     by_uid = {c["metadata"].get("uid"): c for c in children}
     by_name = {c["metadata"]["name"]: c for c in children}
-    active, succeeded, failed = [], int(status.get("succeeded") or 0), 0
-    failed = int(status.get("failed") or 0)
+    active: list[Obj] = []
+    succeeded, failed = int(status.get("succeeded") or 0), int(status.get("failed") or 0)
     for ref in status.get("active") or []:
         child = by_uid.get(ref.get("uid")) or by_name.get(ref.get("name"))
         if child is None:
-            continue
-        if is_finished(child):
-            phase = (child.get("status") or {}).get("phase")
-            succeeded, failed = (
-                (succeeded + 1, failed)
-                if phase == "Succeeded"
-                else (
-                    succeeded,
-                    failed + 1,
-                )
-            )
-            continue
-        active.append(ref if ref.get("uid") else active_refs([child])[0])
+            continue  # deleted while running: neither outcome
+        if not is_finished(child):
+            active.append(ref if ref.get("uid") else active_refs([child])[0])
+        elif (child.get("status") or {}).get("phase") == "Succeeded":
+            succeeded += 1
+        else:
+            failed += 1
     listed = {ref["name"] for ref in active}
     active += [r for r in active_refs(children) if r["name"] not in listed]
     status["active"] = active

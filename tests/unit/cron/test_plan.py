@@ -94,8 +94,15 @@ def test_missed_run_after_downtime(
     assert again.submit is None
 
 
-def test_never_scheduled_means_nothing_was_missed() -> None:
-    assert plan(cron(), [], now=at(52), checked=None).submit is None
+def test_never_scheduled_counts_from_its_creation() -> None:
+    # created at T0, first seen at 00:52: the latest time since (00:50) runs once
+    assert plan(cron(), [], now=at(52), checked=None).submit == at(50)
+    late = plan(cron(startingDeadlineSeconds=60), [], now=at(52), checked=None)
+    assert late.submit is None
+    # created after the last time: nothing
+    fresh = cron()
+    fresh["metadata"]["creationTimestamp"] = stamp(at(51))
+    assert plan(fresh, [], now=at(52), checked=None).submit is None
 
 
 @pytest.mark.parametrize(
