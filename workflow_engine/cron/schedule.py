@@ -17,6 +17,8 @@ So a daily schedule fires exactly once on every day, transition days included.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,6 +34,7 @@ _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 _MAX_STEPS = 64
 _MAX_BACK_STEPS = 256
 _SLACK = timedelta(hours=1)
+_STEP = timedelta(minutes=1)
 
 
 class ScheduleError(ValueError):
@@ -93,7 +96,7 @@ class Schedule:
         assert self.expression is not None
         wall = after.astimezone(self.zone).replace(tzinfo=None)
         try:
-            candidates = croniter(self.expression, wall)
+            candidates = _iterator(self.expression, wall)
             for _ in range(_MAX_STEPS):
                 naive = candidates.get_next(datetime)
                 instant = naive.replace(tzinfo=self.zone, fold=0).astimezone(UTC)
@@ -108,6 +111,9 @@ class Schedule:
     ) -> datetime | None:
         """The last instant in (after, until] (None: none), found by stepping back
         from `until`, so a long downtime costs no more than a short one."""
+        first = self.next_after(after, anchor)
+        if first is None or first > until:
+            return None  # the usual case, one step: nothing due
         if self.interval is not None:
             start = anchor or after
             if until < start:
@@ -115,11 +121,13 @@ class Schedule:
             latest = start + ((until - start) // self.interval) * self.interval
             return latest.astimezone(UTC) if latest > after else None
         assert self.expression is not None
-        # Start an hour late: in an autumn repeated hour a later wall time can map to
-        # an earlier instant (fold=0).
-        wall = until.astimezone(self.zone).replace(tzinfo=None) + _SLACK
+        # Step back from just after `until`; from an hour later when the clocks went back
+        # within the last hour, where a later wall time can map to an earlier instant.
+        local = until.astimezone(self.zone)
+        went_back = (until - _SLACK).astimezone(self.zone).utcoffset() != local.utcoffset()
+        wall = local.replace(tzinfo=None) + (_SLACK if went_back else _STEP)
         try:
-            candidates = croniter(self.expression, wall)
+            candidates = _iterator(self.expression, wall)
             for _ in range(_MAX_BACK_STEPS):
                 naive = candidates.get_prev(datetime)
                 instant = naive.replace(tzinfo=self.zone, fold=0).astimezone(UTC)
@@ -145,9 +153,10 @@ class Schedules:
 
     @classmethod
     def parse(cls, texts: list[str], timezone: str | None = None) -> Schedules:
-        if not texts:
-            raise ScheduleError("no schedule: set spec.schedule or spec.schedules")
-        return cls(tuple(Schedule.parse(t, timezone) for t in texts))
+        """Parsed once per distinct (schedules, zone): the cron loop plans every
+        CronWorkflow every few seconds, and validating a cron expression costs about
+        a millisecond."""
+        return _parse_schedules(tuple(texts), timezone)
 
     def next_after(self, after: datetime, anchor: datetime | None = None) -> datetime | None:
         found = [s.next_after(after, anchor) for s in self.items]
@@ -161,6 +170,26 @@ class Schedules:
         found = [s.latest_in(after, until, anchor) for s in self.items]
         times = [t for t in found if t is not None]
         return max(times) if times else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(expression: str) -> croniter:
+    return croniter(expression, datetime(2000, 1, 1))
+
+
+def _iterator(expression: str, wall: datetime) -> croniter:
+    """A croniter at `wall`: a copy of one parsed once (parsing costs most of a step;
+    the copy shares only the parsed fields, which croniter never changes)."""
+    candidates = copy.copy(_parsed(expression))
+    candidates.set_current(wall, force=True)
+    return candidates
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_schedules(texts: tuple[str, ...], timezone: str | None) -> Schedules:
+    if not texts:
+        raise ScheduleError("no schedule: set spec.schedule or spec.schedules")
+    return Schedules(tuple(Schedule.parse(t, timezone) for t in texts))
 
 
 __all__ = ["Schedule", "ScheduleError", "Schedules"]
