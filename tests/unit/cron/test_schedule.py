@@ -124,3 +124,13 @@ def test_never_firing_schedule_gives_none() -> None:
 def test_bad_schedules(texts: list[str], zone: str | None, message: str) -> None:
     with pytest.raises(ScheduleError, match=message):
         Schedules.parse(texts, zone)
+
+
+def test_latest_in_during_the_repeated_autumn_hour() -> None:
+    # 2025-11-02 in New York: 01:30 EDT is 05:30 UTC; at 06:10 UTC (01:10 EST, the
+    # second 01:10) the wall clock reads earlier than 01:30, yet 01:30 EDT has passed.
+    schedule = Schedule.parse("30 1 * * *", "America/New_York")
+    assert schedule.latest_in(utc(2025, 11, 1, 12), utc(2025, 11, 2, 6, 10)) == utc(
+        2025, 11, 2, 5, 30
+    )
+    assert schedule.latest_in(utc(2025, 11, 2, 5, 30), utc(2025, 11, 2, 6, 40)) is None
