@@ -50,9 +50,9 @@ def progress_lines(
         if old.get(node_id, ("", "", ""))[1] != phase:
             lines.append(f"{stamp} {name} {phase}" + (f": {message}" if message else ""))
     was = ((before or {}).get("status") or {}).get("phase")
-    phase = (after.get("status") or {}).get("phase")
-    if phase and phase != was:
-        lines.append(f"{stamp} workflow {after['metadata']['name']} {phase}")
+    now_phase = (after.get("status") or {}).get("phase")
+    if now_phase and now_phase != was:
+        lines.append(f"{stamp} workflow {after['metadata']['name']} {now_phase}")
     return lines
 
 

@@ -40,6 +40,7 @@ from workflow_engine.cron import (
 )
 from workflow_engine.errors import AlreadyExists, Conflict, NotFound, WorkflowEngineError
 from workflow_engine.store.base import Obj, Store
+from workflow_engine.vocabulary import WORKFLOW_KIND
 
 log = logging.getLogger(__name__)
 CRON_KIND = "CronWorkflow"
@@ -131,7 +132,7 @@ class CronLoop:
     def _one(self, cron: Obj) -> datetime | None:
         meta = cron["metadata"]
         namespace, name = meta.get("namespace") or "default", meta["name"]
-        children = self.store.list("Workflow", namespace, {CRON_LABEL: name}).items
+        children = self.store.list(WORKFLOW_KIND, namespace, {CRON_LABEL: name}).items
         now = self.clock.now()
         decision = plan(cron, children, now, self._checked.get((namespace, name)))
         if decision.skipped:

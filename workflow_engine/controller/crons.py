@@ -25,6 +25,7 @@ from workflow_engine.errors import AlreadyExists, Conflict, NotFound, SpecError,
 from workflow_engine.lint import lint_text
 from workflow_engine.spec import load_documents
 from workflow_engine.store.base import Obj, Store
+from workflow_engine.vocabulary import WORKFLOW_KIND
 
 _ATTEMPTS = 10
 
@@ -88,7 +89,7 @@ def delete_crons(store: Store, names: list[str], namespace: str = "default") -> 
         get_cron(store, name, namespace)  # all exist, or nothing is deleted
     for name in names:
         store.delete(CRON_KIND, name, namespace)
-        children = store.list("Workflow", namespace, {CRON_LABEL: name}).items
+        children = store.list(WORKFLOW_KIND, namespace, {CRON_LABEL: name}).items
         delete_workflows(store, [c["metadata"]["name"] for c in children], namespace)
     return names
 

@@ -26,6 +26,7 @@ from workflow_engine.errors import AlreadyExists, Conflict, NotFound, SpecError,
 from workflow_engine.lint import lint_text
 from workflow_engine.spec import load_documents
 from workflow_engine.store.base import Obj, Store
+from workflow_engine.vocabulary import WORKFLOW_KIND
 
 _ATTEMPTS = 10
 _SAMPLE = TriggerEvent(
@@ -96,7 +97,7 @@ def delete_triggers(store: Store, names: list[str], namespace: str = "default") 
         get_trigger(store, name, namespace)
     for name in names:
         store.delete(TRIGGER_KIND, name, namespace)
-        children = store.list("Workflow", namespace, {TRIGGER_LABEL: name}).items
+        children = store.list(WORKFLOW_KIND, namespace, {TRIGGER_LABEL: name}).items
         delete_workflows(store, [c["metadata"]["name"] for c in children], namespace)
     return names
 

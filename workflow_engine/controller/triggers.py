@@ -43,6 +43,7 @@ from workflow_engine.cron import (
 )
 from workflow_engine.errors import AlreadyExists, Conflict, NotFound, WorkflowEngineError
 from workflow_engine.store.base import Obj, Store
+from workflow_engine.vocabulary import SECRET_KIND, WORKFLOW_KIND
 
 log = logging.getLogger(__name__)
 SOURCE_ERROR = "SourceError"
@@ -92,7 +93,7 @@ class TriggerLoop:
     def busy(self) -> bool:
         return self._running
 
-    def on_workflow(self, obj: dict) -> None:
+    def on_workflow(self, obj: Obj) -> None:
         """Children's changes need no reaction before the next poll."""
 
     @staticmethod
@@ -169,7 +170,7 @@ class TriggerLoop:
     def _prune(self, trigger: Obj) -> None:
         meta = trigger["metadata"]
         namespace = meta.get("namespace") or "default"
-        children = self.store.list("Workflow", namespace, {TRIGGER_LABEL: meta["name"]}).items
+        children = self.store.list(WORKFLOW_KIND, namespace, {TRIGGER_LABEL: meta["name"]}).items
         names = over_history(trigger.get("spec") or {}, children)
         if names:
             delete(self.store, list(names), namespace)
@@ -220,7 +221,7 @@ class TriggerLoop:
     def _secret(self, selector: dict[str, Any] | None, namespace: str) -> str | None:
         if not selector:
             return None
-        obj = self.store.get("Secret", selector["name"], namespace)
+        obj = self.store.get(SECRET_KIND, selector["name"], namespace)
         return secret_data(obj, selector["key"])
 
 

@@ -11,6 +11,8 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
+from workflow_engine.vocabulary import WORKFLOW_KIND
+
 Obj = dict[str, Any]
 CRON_LABEL = "workflows.argoproj.io/cron-workflow"
 SCHEDULED_TIME = "workflows.argoproj.io/scheduled-time"
@@ -41,7 +43,7 @@ def active_refs(children: list[Obj]) -> list[Obj]:
     """Object references (as `status.active` lists them) of the unfinished children."""
     return [
         {
-            "kind": "Workflow",
+            "kind": WORKFLOW_KIND,
             "apiVersion": c.get("apiVersion"),
             "name": c["metadata"]["name"],
             "namespace": c["metadata"].get("namespace") or "default",
@@ -83,7 +85,7 @@ def child_workflow(cron: Obj, scheduled: datetime | None, name: str | None = Non
         ]
     return {
         "apiVersion": cron.get("apiVersion"),
-        "kind": "Workflow",
+        "kind": WORKFLOW_KIND,
         "metadata": child_meta,
         "spec": copy.deepcopy((cron.get("spec") or {}).get("workflowSpec") or {}),
     }

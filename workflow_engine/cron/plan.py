@@ -36,6 +36,7 @@ from workflow_engine.cron.child import (
 )
 from workflow_engine.cron.schedule import ScheduleError, Schedules
 from workflow_engine.expr import ExprError, evaluate_bool, evaluate_when, substitute
+from workflow_engine.vocabulary import WORKFLOW_KIND
 
 Obj = dict[str, Any]
 SPEC_ERROR = "SpecError"
@@ -225,7 +226,7 @@ def _finished_at(child: Obj) -> datetime:
 def _ref(cron: Obj, name: str) -> Obj:
     meta = cron["metadata"]
     return {
-        "kind": "Workflow",
+        "kind": WORKFLOW_KIND,
         "apiVersion": cron.get("apiVersion"),
         "name": name,
         "namespace": meta.get("namespace") or "default",

@@ -37,6 +37,7 @@ from typing import Any
 
 from workflow_engine.cron.child import rfc3339
 from workflow_engine.expr import ExprError, substitute
+from workflow_engine.vocabulary import WORKFLOW_KIND
 
 Obj = dict[str, Any]
 TRIGGER_KIND = "WorkflowTrigger"
@@ -179,7 +180,7 @@ def trigger_child(trigger: Obj, event: TriggerEvent) -> Obj:
         }
     return {
         "apiVersion": trigger.get("apiVersion"),
-        "kind": "Workflow",
+        "kind": WORKFLOW_KIND,
         "metadata": {
             "name": f"{meta['name']}-{event.ident}",
             "namespace": meta.get("namespace") or "default",
