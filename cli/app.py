@@ -12,8 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from workflow_engine.controller import EventLog, LogSource, MemoryEventLog
+from workflow_engine.errors import SpecError, WorkflowEngineError
 from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits
 from workflow_engine.store.base import Store
+
+
+class BackendUnreachable(WorkflowEngineError):
+    """The store could not be opened (CLI exit code 3)."""
 
 
 def _utcnow() -> datetime:
@@ -45,7 +50,12 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = self.open_store()
+            try:
+                self._store = self.open_store()
+            except SpecError:
+                raise
+            except (OSError, WorkflowEngineError) as exc:
+                raise BackendUnreachable(f"cannot open the store: {exc}") from exc
         return self._store
 
     def close(self) -> None:

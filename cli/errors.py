@@ -1,7 +1,12 @@
 """How `wf` turns the project's errors into one clear line and an exit code.
 
-Exit codes: 0 ok; 1 an operation failed (or the workflow did, for --wait/watch/wait);
-2 usage errors and SpecErrors (every error on its own line, `path: reason`).
+Exit codes (CI relies on them, docs/ci.md):
+    0  ok (for --wait/watch/wait: the workflow Succeeded)
+    1  an operation failed, or the workflow ended Failed or Error
+    2  usage errors and SpecErrors (every error on its own line, `path: reason`)
+    3  the backend is unreachable (the store cannot be opened or answers with an
+       infrastructure error: TransientError, PermanentError)
+    4  `--timeout` passed before the workflow finished (it goes on running)
 Tracebacks only with `--debug`.
 """
 
@@ -12,11 +17,20 @@ from typing import Any
 
 import click
 
-from workflow_engine.controller import OperationError
-from workflow_engine.errors import SpecError, SpecErrors, WorkflowEngineError
+from cli.app import BackendUnreachable
+from workflow_engine.controller import OperationError, WaitTimedOut
+from workflow_engine.errors import (
+    PermanentError,
+    SpecError,
+    SpecErrors,
+    TransientError,
+    WorkflowEngineError,
+)
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+EXIT_TIMEOUT = 4
 
 
 def spec_error_lines(exc: SpecError) -> list[str]:
@@ -37,6 +51,13 @@ class WfGroup(click.Group):
             for line in spec_error_lines(exc):
                 click.echo(line, err=True)
             ctx.exit(EXIT_USAGE)
+        except WaitTimedOut as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(EXIT_TIMEOUT)
+        except (BackendUnreachable, TransientError, PermanentError) as exc:
+            _debug(ctx)
+            click.echo(f"error: backend unreachable: {exc}", err=True)
+            ctx.exit(EXIT_UNREACHABLE)
         except (OperationError, WorkflowEngineError, OSError) as exc:
             _debug(ctx)
             click.echo(f"error: {exc}", err=True)

@@ -20,12 +20,14 @@ import click
 from cli.app import App
 from cli.artifacts import cp, secret
 from cli.cluster_templates import cluster_template
+from cli.cron import cron
 from cli.errors import WfGroup
 from cli.lifecycle import COMMANDS as LIFECYCLE
 from cli.nodes import set_ as _node_set  # noqa: F401  (registers `wf node set`)
 from cli.server import server
 from cli.system import completion, controller, node, version
 from cli.templates import template
+from cli.trigger import trigger
 from cli.workflows import COMMANDS
 from workflow_engine.controller import FileEventLog, FileLogs, embedded, finished_pods
 from workflow_engine.spec.limits import DocumentLimits
@@ -79,6 +81,8 @@ for _command in (
     secret,
     template,
     cluster_template,
+    cron,
+    trigger,
     controller,
     node,
     server,

@@ -12,6 +12,7 @@ import click
 from rich.live import Live
 
 from cli.app import App
+from cli.ci import LOG_DRAIN_SECONDS, follow_plainly, junit_report, stream_logs
 from cli.errors import EXIT_FAILED
 from cli.format import workflow_details, workflow_table
 from cli.output import show, show_object
@@ -28,6 +29,7 @@ from workflow_engine.controller import (
     workflow_logs,
 )
 from workflow_engine.controller import operations as ops
+from workflow_engine.cron import CRON_LABEL
 from workflow_engine.errors import SpecError, SpecErrors
 from workflow_engine.lint import lint_files, read_document
 from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits, decode
@@ -48,10 +50,21 @@ def read_source(path: str, limits: DocumentLimits = DEFAULT_LIMITS) -> tuple[str
     return read_document(Path(path), limits), path
 
 
-def finish(app: App, obj: dict[str, Any], watch: bool, output: str | None) -> None:
-    """--wait / --watch: follow to the end; exit 1 unless it Succeeded."""
+def finish(
+    app: App,
+    obj: dict[str, Any],
+    watch: bool,
+    output: str | None,
+    timeout: float | None = None,
+    log: bool = False,
+) -> None:
+    """--wait / --watch: follow to the end; exit 1 unless it Succeeded (4 when
+    `timeout` seconds pass first). `log`: stream pod logs meanwhile."""
     name, ns = obj["metadata"]["name"], obj["metadata"].get("namespace") or app.namespace
-    obj = _live(app, name, ns) if watch else ops.wait(app.store, name, ns)
+    logs = stream_logs(app, name, ns) if log else None
+    obj = _live(app, name, ns, timeout) if watch else ops.wait(app.store, name, ns, timeout)
+    if logs is not None:
+        logs.join(LOG_DRAIN_SECONDS)
     phase = obj["status"]["phase"]
     if not show_object(obj, output) and not watch:
         message = obj["status"].get("message")
@@ -60,21 +73,26 @@ def finish(app: App, obj: dict[str, Any], watch: bool, output: str | None) -> No
         sys.exit(EXIT_FAILED)
 
 
-def _live(app: App, name: str, namespace: str) -> dict[str, Any]:
+def _live(app: App, name: str, namespace: str, timeout: float | None = None) -> dict[str, Any]:
     last: dict[str, Any] = {}
     if sys.stdout.isatty():
         with Live(auto_refresh=False) as live:
-            for last in ops.follow(app.store, name, namespace):
+            for last in ops.follow(app.store, name, namespace, timeout=timeout):
                 live.update(workflow_details(last, app.now()), refresh=True)
     else:
-        last = ops.wait(app.store, name, namespace)
+        # Not a terminal (CI logs, pipes): plain lines as nodes change, then the tree.
+        last = ops.expand_nodes(follow_plainly(app, name, namespace, timeout))
         show(workflow_details(last, app.now(), app.events.list(namespace, name)))
     return last
 
 
 @click.command()
 @click.argument("file", required=False)
-@click.option("--from", "from_ref", help="workflowtemplate/NAME or clusterworkflowtemplate/NAME")
+@click.option(
+    "--from",
+    "from_ref",
+    help="workflowtemplate/NAME, clusterworkflowtemplate/NAME or cronwf/NAME",
+)
 @click.option("-p", "--parameter", "parameters", multiple=True, help="NAME=VALUE (repeatable)")
 @click.option("-f", "--parameter-file", type=click.Path(dir_okay=False), help="YAML/JSON file")
 @click.option("-e", "--entrypoint")
@@ -85,6 +103,8 @@ def _live(app: App, name: str, namespace: str) -> dict[str, Any]:
     "-w", "--wait", is_flag=True, help="wait until it finishes; exit 1 unless it succeeded"
 )
 @click.option("--watch", is_flag=True, help="show the live tree until it finishes")
+@click.option("--log", is_flag=True, help="with --wait/--watch: stream pod logs as they come")
+@click.option("--timeout", help="with --wait/--watch: give up after this long (exit 4), e.g. 10m")
 @click.option("-o", "--output", type=click.Choice(["name", "json", "yaml"]))
 @click.pass_context
 def submit(
@@ -99,14 +119,20 @@ def submit(
     labels: str | None,
     wait: bool,
     watch: bool,
+    log: bool,
+    timeout: str | None,
     output: str | None,
 ) -> None:
-    """Submit a workflow from FILE (or - for stdin), or --from a stored template."""
+    """Submit a workflow from FILE (or - for stdin), or --from a stored template or
+    CronWorkflow."""
     app = app_of(ctx)
     if bool(file) == bool(from_ref):
-        raise click.UsageError("give either FILE or --from workflowtemplate/NAME")
+        raise click.UsageError("give either FILE or --from workflowtemplate/NAME (or cronwf/NAME)")
     if name and generate_name:
         raise click.UsageError("--name and --generate-name exclude each other")
+    if (log or timeout) and not (wait or watch):
+        raise click.UsageError("--log and --timeout go with --wait or --watch")
+    seconds = parse_duration(timeout, "--timeout").total_seconds() if timeout else None
     options = SubmitOptions(
         parameters=[parse_parameter(p) for p in parameters],
         parameter_file=parameter_file_values(*read_source(parameter_file, app.limits), app.limits)
@@ -126,7 +152,7 @@ def submit(
     app.ensure_controller()
     if wait or watch:
         for obj in created:
-            finish(app, obj, watch, output)
+            finish(app, obj, watch, output, seconds, log)
         return
     for obj in created:
         if not show_object(obj, output):
@@ -138,6 +164,7 @@ def submit(
 @click.option("--completed", is_flag=True, help="only finished")
 @click.option("--phase", "phases", multiple=True, help="only this phase (repeatable)")
 @click.option("-l", "--selector", help="label selector, e.g. app=x,team")
+@click.option("--cron", "cron_name", help="only the workflows this CronWorkflow started")
 @click.option("--since", help="only created within this long, e.g. 1h")
 @click.option("-A", "--all-namespaces", is_flag=True)
 @click.option("-o", "--output", type=click.Choice(["wide", "json", "yaml", "name"]))
@@ -148,6 +175,7 @@ def list_(
     completed: bool,
     phases: tuple[str, ...],
     selector: str | None,
+    cron_name: str | None,
     since: str | None,
     all_namespaces: bool,
     output: str | None,
@@ -163,7 +191,7 @@ def list_(
         app.store,
         None if all_namespaces else app.namespace,
         phases=wanted or None,
-        selector=parse_selector(selector) if selector else None,
+        selector=_selector(selector, cron_name),
         since=parse_duration(since, "--since") if since else None,
         now=app.now(),
     )
@@ -175,15 +203,27 @@ def list_(
         show(workflow_table(items, app.now(), wide=output == "wide"))
 
 
+def _selector(text: str | None, cron_name: str | None) -> dict[str, str | None] | None:
+    selector = parse_selector(text) if text else {}
+    if cron_name:
+        selector[CRON_LABEL] = cron_name
+    return selector or None
+
+
 @click.command()
 @click.argument("name")
-@click.option("-o", "--output", type=click.Choice(["json", "yaml", "tree", "wide", "name"]))
+@click.option(
+    "-o", "--output", type=click.Choice(["json", "yaml", "tree", "wide", "name", "junit"])
+)
 @click.pass_context
 def get(ctx: click.Context, name: str, output: str | None) -> None:
-    """Show a workflow (NAME or @latest): its status and node tree."""
+    """Show a workflow (NAME or @latest): its status and node tree (-o junit: a JUnit
+    XML report, one test case per leaf node)."""
     app = app_of(ctx)
     obj = ops.get_workflow(app.store, name, app.namespace)
-    if not show_object(obj, output):
+    if output == "junit":
+        click.echo(junit_report(app, obj), nl=False)
+    elif not show_object(obj, output):
         events = [] if output == "tree" else app.events.list(app.namespace, obj["metadata"]["name"])
         show(workflow_details(obj, app.now(), events, wide=output == "wide"))
 

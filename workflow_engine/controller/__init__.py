@@ -9,16 +9,26 @@ functions the CLI calls.
     secrets                          `wf secret`
     operations, submit, templates,   what `wf` does: submit, list, get, wait, retry,
     names, logs, resolver            delete, templates, logs, name resolution
+    cron, crons                      the cron loop (a companion of the loop); `wf cron`
+    triggers, triggerops             the trigger loop (a companion); `wf trigger`
 
 The CLI imports these names only.
 """
 
-from workflow_engine.controller import embedded, nodeset, operations, secrets, templates
+from workflow_engine.controller import (
+    crons,
+    embedded,
+    nodeset,
+    operations,
+    secrets,
+    templates,
+    triggerops,
+)
 from workflow_engine.controller.embedded import ControllerRunning, EmbeddedOptions, StatePaths
 from workflow_engine.controller.events import Event, EventLog, FileEventLog, MemoryEventLog
 from workflow_engine.controller.logs import FileLogs, LogSource, finished_pods, workflow_logs
 from workflow_engine.controller.names import parse_duration, parse_labels, parse_selector
-from workflow_engine.controller.operations import OperationError
+from workflow_engine.controller.operations import OperationError, WaitTimedOut
 from workflow_engine.controller.repositories import (
     ArtifactWiring,
     copy_outputs,
@@ -47,7 +57,9 @@ __all__ = [
     "StatePaths",
     "StoreResolver",
     "SubmitOptions",
+    "WaitTimedOut",
     "copy_outputs",
+    "crons",
     "deletion_collector",
     "embedded",
     "finished_pods",
@@ -62,5 +74,6 @@ __all__ = [
     "submit_from",
     "submit_text",
     "templates",
+    "triggerops",
     "workflow_logs",
 ]

@@ -10,7 +10,8 @@ Sits at the top of the controller room, wiring the real pieces together:
 
 `run()` is `wf controller` (foreground); `ensure_controller()` is what mutating `wf`
 commands call: it starts a detached controller when none holds the lock, and that one
-exits by itself after `idle_exit` idle seconds (no unfinished workflow, no live pod).
+exits by itself after `idle_exit` idle seconds (no unfinished workflow, no live pod,
+no CronWorkflow that still fires).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from workflow_engine.artifacts import (
     load_repositories_file,
 )
 from workflow_engine.controller.clock import Clock, SystemClock
+from workflow_engine.controller.cron import CRON_KIND, CronLoop, schedules_keep_running
 from workflow_engine.controller.events import FileEventLog
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
 from workflow_engine.controller.loop import Controller, LoopOptions
@@ -45,7 +47,9 @@ from workflow_engine.controller.reconcile import Engine, Reconciler
 from workflow_engine.controller.repositories import ArtifactWiring
 from workflow_engine.controller.serialized import SerializedWrites
 from workflow_engine.controller.statuscache import StatusSerializer
+from workflow_engine.controller.triggers import TriggerLoop
 from workflow_engine.controller.volumes import VolumeSubstitution
+from workflow_engine.cron import TRIGGER_KIND
 from workflow_engine.engine import operate
 from workflow_engine.engine.decision import CreatePod
 from workflow_engine.errors import SpecError, WorkflowEngineError
@@ -238,6 +242,8 @@ def build_controller(
         ResultIndex(),
     )
     controller = Controller(reconciler, clock, LoopOptions(workers=options.workers))
+    controller.companions.append(CronLoop(store, clock))
+    controller.companions.append(TriggerLoop(store, clock, paths.root / "triggers"))
     return controller, [runtime, store]
 
 
@@ -310,12 +316,15 @@ def _serve(
 
 
 def _changed_since(paths: StatePaths, version: int) -> bool:
-    """Was a workflow created or changed after `version`? (Other kinds' writes move
-    the store's version too: they must not keep an idle controller alive.)"""
+    """Was a workflow, or a CronWorkflow or WorkflowTrigger that still fires, created
+    or changed after `version`? (Other kinds' writes move the store's version too:
+    they must not keep an idle controller alive.)"""
     store = open_store(paths)
     try:
         items = store.list(WORKFLOW_KIND, None).items
-        return any(int(obj["metadata"]["resourceVersion"]) > version for obj in items)
+        crons = [c for c in store.list(CRON_KIND, None).items if schedules_keep_running(c)]
+        crons += [t for t in store.list(TRIGGER_KIND, None).items if not t["spec"].get("suspend")]
+        return any(int(obj["metadata"]["resourceVersion"]) > version for obj in items + crons)
     finally:
         store.close()
 

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from workflow_engine.controller.cache import is_completed, key_of
 from workflow_engine.controller.clock import Clock
@@ -55,6 +55,22 @@ class LoopOptions:
     cooldown_factor: float = 1.0
 
 
+class Companion(Protocol):
+    """Something that runs beside the workflow loop (the cron loop, triggers): started
+    after it, stopped with it, told of every workflow change, and keeping the
+    controller from its idle exit while `busy()`."""
+
+    def start(self) -> None: ...
+
+    def signal_stop(self) -> None: ...
+
+    def stop(self, timeout: float = 10.0) -> None: ...
+
+    def busy(self) -> bool: ...
+
+    def on_workflow(self, obj: dict[str, Any]) -> None: ...
+
+
 class Controller:
     def __init__(
         self, reconciler: Reconciler, clock: Clock, options: LoopOptions | None = None
@@ -71,6 +87,7 @@ class Controller:
         # The store version up to which the workflow watch has offered every change to
         # the cache: what the idle exit may safely say it has seen.
         self.workflows_version = 0
+        self.companions: list[Companion] = []
 
     @property
     def pods(self) -> PodIndex:
@@ -98,6 +115,8 @@ class Controller:
         self._spawn("wf-pods", self._sync_pods)
         for index in range(self.options.workers):
             self._spawn(f"wf-worker-{index}", self._work)
+        for companion in self.companions:
+            companion.start()
         self._started.set()
 
     def signal_stop(self) -> None:
@@ -106,15 +125,22 @@ class Controller:
         self._stop.set()
         self._pods_dirty.set()
         self.queue.shut_down()
+        for companion in self.companions:
+            companion.signal_stop()
 
     def stop(self, timeout: float = 10.0) -> None:
         self.signal_stop()
         for thread in self._threads:
             thread.join(timeout)
+        for companion in self.companions:
+            companion.stop(timeout)
 
     def is_idle(self) -> bool:
         """Nothing to do: no queued work, no timer, no live pod, no workflow that can
-        move without a person (suspended ones wait for `wf resume`)."""
+        move without a person (suspended ones wait for `wf resume`), no companion
+        (cron, triggers) with a schedule to keep."""
+        if any(companion.busy() for companion in self.companions):
+            return False
         if self.queue.busy() or self.queue.pending_timers() or self.pods.active_count():
             return False
         return all(
@@ -189,6 +215,8 @@ class Controller:
 
     def _on_workflow(self, event: WatchEvent) -> None:
         key = key_of(event.object)
+        for companion in self.companions:
+            companion.on_workflow(event.object)
         if event.type == "DELETED":
             self.reconciler.cache.drop(key)
             self.queue.add(key)
@@ -269,4 +297,4 @@ def waits_for_user(obj: dict[str, Any]) -> bool:
     return any(n.get("type") == "Suspend" and n.get("phase") == "Running" for n in nodes)
 
 
-__all__ = ["Controller", "LoopOptions"]
+__all__ = ["Companion", "Controller", "LoopOptions"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,6 +45,11 @@ __all__ = ["SubmitOptions"]
 
 class OperationError(WorkflowEngineError):
     """The operation makes no sense for the workflow's state (CLI exit code 1)."""
+
+
+class WaitTimedOut(OperationError):
+    """A wait gave up before the workflow finished (`wf submit --wait --timeout`,
+    CLI exit code 4); the workflow goes on."""
 
 
 def expand_nodes(obj: Obj) -> Obj:
@@ -99,20 +105,29 @@ def follow(
     poll: float = 1.0,
     *,
     expand: bool = True,
+    timeout: float | None = None,
 ) -> Iterator[Obj]:
     """The workflow now and after every change, ending with its completed copy. With
     `expand=False` the copies keep `compressedNodes` as stored (cheap when only the
-    phase is looked at: expanding a 1,000-node map costs milliseconds per change)."""
+    phase is looked at: expanding a 1,000-node map costs milliseconds per change).
+    `timeout` (seconds): raise WaitTimedOut when it is not completed by then."""
     unpack = expand_nodes if expand else _as_is
+    deadline = None if timeout is None else time.monotonic() + timeout
     obj = get_workflow(store, name, namespace)
     name = obj["metadata"]["name"]
     yield obj
     version = obj["metadata"]["resourceVersion"]
     while not is_completed(obj):
+        left = poll if deadline is None else min(poll, deadline - time.monotonic())
+        if left <= 0:
+            phase = (obj.get("status") or {}).get("phase") or "Pending"
+            raise WaitTimedOut(f"workflow {name!r} is still {phase} after {timeout:g}s")
         try:
-            for event in store.watch(WORKFLOW_KIND, namespace, version, timeout=poll):
+            for event in store.watch(WORKFLOW_KIND, namespace, version, timeout=left):
                 version = event.object["metadata"]["resourceVersion"]
                 if event.object["metadata"]["name"] != name:
+                    if deadline is not None and time.monotonic() > deadline:
+                        break  # other workflows' changes must not hold the deadline off
                     continue
                 if event.type == "DELETED":
                     raise NotFound(f"workflow {name!r} was deleted")
@@ -126,10 +141,11 @@ def follow(
             yield obj
 
 
-def wait(store: Store, name: str, namespace: str = "default") -> Obj:
-    """Block until the workflow is completed; returns its last copy."""
+def wait(store: Store, name: str, namespace: str = "default", timeout: float | None = None) -> Obj:
+    """Block until the workflow is completed; returns its last copy. WaitTimedOut when
+    `timeout` seconds pass first."""
     last: Obj = {}
-    for last in follow(store, name, namespace, expand=False):  # noqa: B007 - keep the last
+    for last in follow(store, name, namespace, expand=False, timeout=timeout):  # noqa: B007
         pass
     return expand_nodes(last)
 

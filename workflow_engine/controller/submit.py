@@ -21,6 +21,7 @@ from workflow_engine.controller.resolver import (
     CLUSTER_NAMESPACE,
     StoreResolver,
 )
+from workflow_engine.cron import child_workflow
 from workflow_engine.errors import NotFound, SpecError, SpecErrors
 from workflow_engine.lint import lint_documents, structural_errors
 from workflow_engine.spec import API_VERSION, load_documents
@@ -32,7 +33,10 @@ from workflow_engine.vocabulary import WORKFLOW_TEMPLATE_KIND as WORKFLOW_TEMPLA
 
 TEMPLATE_LABEL = "workflows.argoproj.io/workflow-template"
 CLUSTER_TEMPLATE_LABEL = "workflows.argoproj.io/cluster-workflow-template"
+CRON_WORKFLOW = "CronWorkflow"
 _FROM_KINDS = {
+    "cronwf": CRON_WORKFLOW,
+    "cronworkflow": CRON_WORKFLOW,
     "workflowtemplate": WORKFLOW_TEMPLATE,
     "wftmpl": WORKFLOW_TEMPLATE,
     "clusterworkflowtemplate": CLUSTER_WORKFLOW_TEMPLATE,
@@ -208,15 +212,16 @@ def submit_text(
 
 
 def from_reference(reference: str) -> tuple[str, str]:
-    """`workflowtemplate/NAME` or `clusterworkflowtemplate/NAME` -> (kind, name)."""
+    """`workflowtemplate/NAME`, `clusterworkflowtemplate/NAME` or `cronwf/NAME` ->
+    (kind, name)."""
     kind, sep, name = reference.partition("/")
     if not sep or kind.lower() not in _FROM_KINDS or not name:
         raise SpecErrors(
             [
                 SpecError(
                     "--from",
-                    f"{reference!r}: expected workflowtemplate/NAME "
-                    "or clusterworkflowtemplate/NAME",
+                    f"{reference!r}: expected workflowtemplate/NAME, "
+                    "clusterworkflowtemplate/NAME or cronwf/NAME",
                 )
             ]
         )
@@ -224,8 +229,11 @@ def from_reference(reference: str) -> tuple[str, str]:
 
 
 def submit_from(store: Store, reference: str, options: SubmitOptions, now: datetime) -> Obj:
-    """A new Workflow that runs a stored (Cluster)WorkflowTemplate."""
+    """A new Workflow that runs a stored (Cluster)WorkflowTemplate, or that a stored
+    CronWorkflow would start (labelled with it, as its scheduled children are)."""
     kind, name = from_reference(reference)
+    if kind == CRON_WORKFLOW:
+        return _submit_from_cron(store, name, reference, options, now)
     cluster = kind == CLUSTER_WORKFLOW_TEMPLATE
     try:
         template = store.get(kind, name, CLUSTER_NAMESPACE if cluster else options.namespace)
@@ -245,6 +253,18 @@ def submit_from(store: Store, reference: str, options: SubmitOptions, now: datet
     doc = apply_overrides(doc, options, now)
     inherited = ((template.get("spec") or {}).get("arguments") or {}).get("parameters") or []
     _lint(store, [doc], reference, inherited)
+    return store.create(doc)
+
+
+def _submit_from_cron(
+    store: Store, name: str, reference: str, options: SubmitOptions, now: datetime
+) -> Obj:
+    try:
+        cron = store.get(CRON_WORKFLOW, name, options.namespace)
+    except NotFound:
+        raise SpecErrors([SpecError("--from", f"CronWorkflow {name!r} not found")]) from None
+    doc = apply_overrides(child_workflow(cron, None), options, now)
+    _lint(store, [doc], reference)
     return store.create(doc)
 
 

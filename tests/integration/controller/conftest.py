@@ -131,3 +131,6 @@ def _is_our_controller(pid: int, home: Path) -> bool:
     except OSError:
         return False
     return b"workflow_engine.controller" in cmdline and str(home).encode() in cmdline
+
+
+from tests.integration.controller.rig import rig  # noqa: E402, F401  (fixture: a stepped-clock controller)

@@ -213,3 +213,25 @@ def test_kill_9_at_three_points_of_one_run_repeats_no_step(state: Embedded, tmp_
     _kill_when(state, lambda: _lines(lines) == ["one", "two", "three"], "step three running")
     assert _phase(state, name) == "Running"
     _finish_with_a_new_controller(state, name, lines)
+
+
+def test_an_active_cron_workflow_keeps_the_on_demand_controller_up(state: Embedded) -> None:
+    """WF_IDLE_EXIT is 1s here: children keep coming every 2s only while the controller
+    stays up; once the CronWorkflow is suspended it exits."""
+    created = state.wf_process("cron", "create", data("cron", "every-2s.yaml"))
+    assert created.wait(timeout=60) == 0, created.communicate()
+    lock = ControllerLock(state.paths.lock)
+    # is_free() writes nothing while the lock is held: then the file names the holder
+    pid = poll(
+        lambda: None if lock.is_free() else lock.holder(),
+        what="a controller started by wf cron create",
+    )
+
+    def children() -> int:
+        listed = state.wf("list", "--cron", "every-2s", "-o", "name")
+        return len(listed.output.split())
+
+    poll(lambda: children() >= 3, timeout=60, what="three scheduled children")
+    assert alive(pid)
+    assert state.wf("cron", "suspend", "every-2s").exit_code == 0
+    poll(lambda: not alive(pid), timeout=60, what="the controller to exit once suspended")

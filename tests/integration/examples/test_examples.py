@@ -188,6 +188,7 @@ SCENARIOS = {
     "template-ref.yaml",
     "templates/greeting-template.yaml",
     "security-context.yaml",
+    "cron-nightly.yaml",
 }
 # run through `wf server` by tests/integration/server/test_events.py
 SCENARIOS |= {"events/build-and-test.yaml", "events/push-binding.yaml"}
@@ -266,3 +267,18 @@ def test_security_context_and_memory_limit(embedded: Embedded) -> None:  # noqa:
     assert by_name["as-user"]["outputs"]["result"] == "uid=1000 caps=0000000000000000"
     assert by_name["greedy"]["phase"] == "Failed"
     assert by_name["greedy"]["message"].startswith("OOMKilled (exit code 137)")
+
+
+def test_nightly_cron_workflow(embedded: Embedded) -> None:  # noqa: F811
+    """Stored as a CronWorkflow, then run by hand; its schedule's own firing is tested
+    on a stepped clock in tests/integration/controller/test_cron.py."""
+    created = embedded.wf("cron", "create", str(EXAMPLES / "cron-nightly.yaml"))
+    assert created.exit_code == 0, created.output
+    assert "0 2 * * * (Europe/Paris)" in embedded.wf("cron", "list").output
+    run = embedded.wf("submit", "--from", "cronwf/nightly-report", "--wait", "-o", "json")
+    assert run.exit_code == 0, run.output
+    wf = json.loads(run.output)
+    assert wf["metadata"]["labels"]["purpose"] == "report"
+    assert "nightly report: 42 rows" in logs_of(embedded, wf["metadata"]["name"])
+    listed = embedded.wf("list", "--cron", "nightly-report", "-o", "name").output.split()
+    assert listed == [wf["metadata"]["name"]]

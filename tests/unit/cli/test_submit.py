@@ -220,7 +220,8 @@ def test_submit_from_a_cluster_workflow_template(wf: Wf) -> None:
         ),
         pytest.param(
             "pod/nope",
-            "--from: 'pod/nope': expected workflowtemplate/NAME or clusterworkflowtemplate/NAME",
+            "--from: 'pod/nope': expected workflowtemplate/NAME, clusterworkflowtemplate/NAME "
+            "or cronwf/NAME",
             id="bad-kind",
         ),
     ],
