@@ -4,7 +4,8 @@ functions the CLI calls.
     clock, queue, indexes, observe   time, the work queue, what was observed
     reconcile, loop                  one reconcile; the loop around it
     statuscache, serialized, events  status writes, in-process write queueing, events
-    embedded                         state directory wiring, lock, on-demand start
+    embedded, statedir               state directory wiring, lock, on-demand start
+    daemon                           `wf controller status|stop`
     repositories, volumes            artifact repository per workflow, GC; volume variables
     secrets                          `wf secret`
     operations, submit, templates,   what `wf` does: submit, list, get, wait, retry,
@@ -13,7 +14,7 @@ functions the CLI calls.
 The CLI imports these names only.
 """
 
-from workflow_engine.controller import embedded, operations, secrets, templates
+from workflow_engine.controller import daemon, embedded, operations, secrets, templates
 from workflow_engine.controller.embedded import ControllerRunning, EmbeddedOptions, StatePaths
 from workflow_engine.controller.events import Event, EventLog, FileEventLog, MemoryEventLog
 from workflow_engine.controller.logs import FileLogs, LogSource, finished_pods, workflow_logs
@@ -48,6 +49,7 @@ __all__ = [
     "StoreResolver",
     "SubmitOptions",
     "copy_outputs",
+    "daemon",
     "deletion_collector",
     "embedded",
     "finished_pods",
