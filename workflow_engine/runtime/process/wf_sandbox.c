@@ -22,6 +22,9 @@
  * before the chroot, so they stay reachable): LOG gets "<RFC 3339 time> <line>" per line
  * (stdout and stderr; the format of logs.py), OUT stdout as written, CAP both as written
  * ("-": none; with OUT "-" both streams share one pipe, so the log keeps their order).
+ * DIRFD is a read-only directory descriptor holding the runtime's launch claim (a lock,
+ * claims.py): kept open, close-on-exec, until the shim exits. Before spawning PROGRAM
+ * the shim appends {"start":"KEY"} to JOURNALFD.
  * When PROGRAM ends it appends its exit code (128+N for signal N) to JOURNALFD, the
  * runtime's journal (persist.py, opened with O_APPEND), as one line
  * {"exit":"KEY","code":N} in a single write (creating a file costs forty times more
@@ -266,6 +269,16 @@ static void write_exit(const char *key, int code) {
     write_all(journal, text, (size_t)n);
 }
 
+/* {"start":"KEY"} once the sandbox is entered, before PROGRAM is spawned: a runtime
+ * finding no exit code can tell a program that ran (lost) from one that never started
+ * (started again); see claims.py */
+static void write_start(const char *key) {
+    char text[1024];
+    int n = snprintf(text, sizeof text, "{\"start\":\"%s\"}\n", key);
+    if (n <= 0 || n >= (int)sizeof text) return;
+    write_all(journal, text, (size_t)n);
+}
+
 static const char *opt(const char *name) { return strcmp(name, "-") ? name : NULL; }
 
 static int cloexec(const char *text) {
@@ -317,6 +330,7 @@ static int shim(int argc, char **argv) {
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     pid_t child;
+    write_start(key);
     int err = posix_spawnp(&child, argv[first], &actions, &attr, argv + first, environ);
     if (err) {
         write_exit(key, 127);
@@ -360,7 +374,7 @@ static int shim(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "--shim-version") == 0) {
-        puts("wf-shim 3");
+        puts("wf-shim 4");
         return 0;
     }
     if (argc > 1 && strcmp(argv[1], "--shim") == 0) return shim(argc - 2, argv + 2);
