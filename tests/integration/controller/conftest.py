@@ -131,3 +131,14 @@ def _is_our_controller(pid: int, home: Path) -> bool:
     except OSError:
         return False
     return b"workflow_engine.controller" in cmdline and str(home).encode() in cmdline
+
+
+@pytest.fixture
+def busy_machine() -> Iterator[None]:
+    """Two processes spinning on the CPU (this machine's cores) for the length of the
+    test: the kill -9 tests run under load, where a start window is widest."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    yield
+    for hog in hogs:
+        hog.kill()
+        hog.wait()
