@@ -19,6 +19,7 @@ import click
 
 from cli.app import App
 from cli.artifacts import cp, secret
+from cli.configmaps import configmap
 from cli.errors import WfGroup
 from cli.lifecycle import COMMANDS as LIFECYCLE
 from cli.server import server
@@ -73,6 +74,7 @@ for _command in (
     *LIFECYCLE,
     cp,
     secret,
+    configmap,
     template,
     controller,
     node,

@@ -7,14 +7,22 @@ functions the CLI calls.
     embedded, statedir               state directory wiring, lock, on-demand start
     daemon                           `wf controller status|stop`
     repositories, volumes            artifact repository per workflow, GC; volume variables
-    secrets                          `wf secret`
+    secrets, configmaps              `wf secret`, `wf configmap`
+    podsources                       a pod's Secrets and ConfigMaps, resolved before it is created
     operations, submit, templates,   what `wf` does: submit, list, get, wait, retry,
     names, logs, resolver            delete, templates, logs, name resolution
 
 The CLI imports these names only.
 """
 
-from workflow_engine.controller import daemon, embedded, operations, secrets, templates
+from workflow_engine.controller import (
+    configmaps,
+    daemon,
+    embedded,
+    operations,
+    secrets,
+    templates,
+)
 from workflow_engine.controller.embedded import ControllerRunning, EmbeddedOptions, StatePaths
 from workflow_engine.controller.events import Event, EventLog, FileEventLog, MemoryEventLog
 from workflow_engine.controller.logs import FileLogs, LogSource, finished_pods, workflow_logs
@@ -48,6 +56,7 @@ __all__ = [
     "StatePaths",
     "StoreResolver",
     "SubmitOptions",
+    "configmaps",
     "copy_outputs",
     "daemon",
     "deletion_collector",

@@ -41,6 +41,7 @@ from workflow_engine.controller.daemon import StatusReport
 from workflow_engine.controller.events import FileEventLog
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
 from workflow_engine.controller.loop import Controller, LoopOptions
+from workflow_engine.controller.podsources import PodSources
 from workflow_engine.controller.reconcile import Engine, Reconciler
 from workflow_engine.controller.repositories import ArtifactWiring
 from workflow_engine.controller.serialized import SerializedWrites
@@ -106,11 +107,17 @@ def load_wiring(paths: StatePaths, store: Store | None = None) -> ArtifactWiring
     )
 
 
-def make_engine(paths: StatePaths, wiring: ArtifactWiring | None = None) -> Engine:
+def make_engine(
+    paths: StatePaths, wiring: ArtifactWiring | None = None, sources: PodSources | None = None
+) -> Engine:
     wiring = wiring or load_wiring(paths)
     volumes = VolumeSubstitution()
 
     def pod(wf: Workflow, action: CreatePod, now: datetime) -> dict[str, Any]:
+        manifest = _build(wf, action, now)
+        return manifest if sources is None else sources.resolve(manifest)
+
+    def _build(wf: Workflow, action: CreatePod, now: datetime) -> dict[str, Any]:
         return build_pod(
             volumes.apply(wf),
             action.template,
@@ -149,7 +156,7 @@ def build_controller(
     reconciler = Reconciler(
         store,
         runtime,
-        make_engine(paths, load_wiring(paths, store)),
+        make_engine(paths, load_wiring(paths, store), PodSources(store, runtime.pod_directory)),
         clock,
         FileEventLog(paths.events),
         PodIndex(),

@@ -425,7 +425,8 @@ class Reconciler:
         except Exception as exc:  # SpecError, PermanentError, or a bug
             message = failure_message(exc)
             log.warning("pod %s/%s cannot be created: %s", key[0], action.pod_name, message)
-            self.pods.note_failed(key, action.pod_name, action.node_id, CREATE_ERROR, message)
+            reason = str(getattr(exc, "pod_reason", CREATE_ERROR))
+            self.pods.note_failed(key, action.pod_name, action.node_id, reason, message)
             return 0.0
         return int(self.pods.note_created(key, action.pod_name, action.node_id))
 
