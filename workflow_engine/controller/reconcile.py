@@ -131,7 +131,17 @@ class Reconciler:
     # -- entry point -----------------------------------------------------------------
 
     def reconcile(self, key: WorkflowKey) -> ReconcileResult:
-        entry = self._current(key)
+        try:
+            entry = self._current(key)
+        except (NotFound, Conflict, TransientError):
+            raise
+        except Exception as exc:  # a stored workflow the models refuse: end it, once
+            try:
+                obj = self.store.get(WORKFLOW_KIND, key[1], key[0])
+            except NotFound:
+                entry = None
+            else:
+                return self._fail(key, obj, exc)
         if entry is None:
             self.cleanup(key)
             return ReconcileResult(deleted=True)
@@ -147,8 +157,8 @@ class Reconciler:
                     )
                 return self._reconcile_entry(key, entry)
             except NotFound as exc:
-                if not self._gone(key):
-                    raise exc from None  # something else was missing
+                if not self._gone(key):  # something else was missing: as any failure
+                    return self._fail(key, entry.obj, exc)
                 self.cleanup(key)
                 return ReconcileResult(deleted=True)
             except Conflict:
@@ -161,15 +171,14 @@ class Reconciler:
             except TransientError:
                 raise  # the loop retries with backoff
             except Exception as exc:  # past operate(): writing, building, applying
-                return self._fail(key, entry, exc)
+                return self._fail(key, entry.obj, exc)
         return ReconcileResult(requeue_after=0.1)
 
-    def _fail(self, key: WorkflowKey, entry: Cached, exc: Exception) -> ReconcileResult:
+    def _fail(self, key: WorkflowKey, obj: Obj, exc: Exception) -> ReconcileResult:
         """End the workflow Error with the cause, written straight into its stored status
         (the engine's serializer may be what failed), so the failure is not retried for
         ever; a workflow already completed keeps its status, and is left alone until
         something changes."""
-        obj = entry.obj
         status = dict(obj.get("status") or {})
         if not is_completed_phase(status.get("phase")):
             now = format_time(self.clock.now())

@@ -100,6 +100,24 @@ def test_a_status_that_cannot_be_written_ends_the_workflow_error_once() -> None:
     assert serialize.calls == 1
 
 
+def test_a_stored_workflow_the_models_refuse_ends_error_once() -> None:
+    """Written past lint (by hand, or by another tool): reading it fails every time."""
+    store, runtime = MemoryStore(), FakeRuntime()
+    reconciler = reconciler_with(store, runtime, FAKE_ENGINE)
+    bad = workflow("wf", "a")
+    bad["spec"]["templates"] = "not a list"
+    store.create(bad)
+    reconciler.reconcile(KEY)
+    obj = store.get("Workflow", "wf")
+    assert obj["status"]["phase"] == "Error"
+    assert "templates" in obj["status"]["message"]
+    reconciler.reconcile(KEY)
+    assert (
+        store.get("Workflow", "wf")["metadata"]["resourceVersion"]
+        == obj["metadata"]["resourceVersion"]
+    )
+
+
 def test_the_controller_goes_idle_after_a_failing_workflow(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
