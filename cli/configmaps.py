@@ -23,7 +23,12 @@ def configmap() -> None:
 @configmap.command("create")
 @click.argument("name")
 @click.option("--from-literal", "literals", multiple=True, help="KEY=VALUE (repeatable)")
-@click.option("--from-file", "files", multiple=True, help="KEY=PATH: the file's content")
+@click.option(
+    "--from-file",
+    "files",
+    multiple=True,
+    help="[KEY=]PATH: the file's content (KEY: the file's name unless given)",
+)
 @click.pass_context
 def configmap_create(
     ctx: click.Context, name: str, literals: tuple[str, ...], files: tuple[str, ...]
@@ -32,7 +37,9 @@ def configmap_create(
     app = app_of(ctx)
     values = dict(secrets.parse_literal(item) for item in literals)
     for item in files:
-        key, path = secrets.parse_literal(item, "--from-file")
+        key, path = (
+            secrets.parse_literal(item, "--from-file") if "=" in item else (Path(item).name, item)
+        )
         try:
             values[key] = Path(path).read_text(encoding="utf-8")
         except OSError as exc:

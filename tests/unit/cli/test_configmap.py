@@ -15,14 +15,15 @@ def test_configmap_create_list_get_delete(wf: Wf, tmp_path: Path) -> None:
     path.write_text("[app]\ncolour = blue\n")
     created = wf(
         "configmap", "create", "app", "--from-literal", "greeting=hello",
-        "--from-file", f"settings.ini={path}",
+        "--from-file", f"conf={path}", "--from-file", str(path),
     )  # fmt: skip
     assert (created.exit_code, created.output) == (0, "configmap app created\n")
     obj = wf.store.get("ConfigMap", "app", "default")
-    assert obj["data"] == {"greeting": "hello", "settings.ini": "[app]\ncolour = blue\n"}
+    text = "[app]\ncolour = blue\n"
+    assert obj["data"] == {"greeting": "hello", "conf": text, "settings.ini": text}
     listed = wf("configmap", "list")
     assert listed.exit_code == 0
-    assert "app" in listed.output and "greeting,settings.ini" in listed.output
+    assert "app" in listed.output and "conf,greeting,settings.ini" in listed.output
     shown = wf("configmap", "get", "app", "-o", "json")
     assert json.loads(shown.output)["data"]["greeting"] == "hello"
     assert wf("configmap", "create", "app", "--from-literal", "a=b").exit_code == 1
