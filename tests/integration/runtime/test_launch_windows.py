@@ -152,8 +152,10 @@ def test_a_shim_between_fork_and_exec_is_waited_for_not_started_again(
     finally:
         os.close(journal_fd)
         os.close(child)
-    poll(lambda: runs(host_dir) == 1, what="the program to run")
-    (host_dir / "go").touch()
+    try:
+        poll(lambda: runs(host_dir) == 1, what="the program to run")
+    finally:  # the shim is this test's child: it must not outlive a failure
+        (host_dir / "go").touch()
     done = wait_phase(runtime, name)
     shim.wait()
     assert (done.phase, done.containers[0].exit_code) == ("Succeeded", 0)
