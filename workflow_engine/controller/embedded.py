@@ -45,7 +45,8 @@ from workflow_engine.controller.podsources import PodSources
 from workflow_engine.controller.reconcile import Engine, Reconciler
 from workflow_engine.controller.repositories import ArtifactWiring
 from workflow_engine.controller.serialized import SerializedWrites
-from workflow_engine.controller.statedir import ControllerLock, StatePaths
+from workflow_engine.controller.statedir import ControllerLock as ControllerLock  # re-exported
+from workflow_engine.controller.statedir import StatePaths as StatePaths  # re-exported
 from workflow_engine.controller.statuscache import StatusSerializer
 from workflow_engine.controller.volumes import VolumeSubstitution
 from workflow_engine.engine import operate

@@ -54,4 +54,4 @@ def claimed(pod_dir: Path, key: str) -> bool:
         found = fcntl.fcntl(fd, fcntl.F_OFD_GETLK, probe)
     finally:
         os.close(fd)
-    return struct.unpack(_FLOCK, found)[0] != fcntl.F_UNLCK
+    return bool(struct.unpack(_FLOCK, found)[0] != fcntl.F_UNLCK)
