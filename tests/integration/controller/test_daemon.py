@@ -41,7 +41,11 @@ def test_without_a_controller_status_says_so_and_stop_has_nothing_to_do(
 def test_status_shows_the_running_controller_and_stop_ends_it(state: Embedded) -> None:
     controller = _controller(state)
     try:
-        poll(lambda: _status(state).get("state") == "idle", what="the controller's report")
+        poll(  # a busy machine may take many seconds to start a Python controller
+            lambda: _status(state).get("state") == "idle",
+            timeout=120,
+            what="the controller's report",
+        )
         info = _status(state)
         assert info["pid"] == controller.pid
         assert (info["state dir"], info["workflows"], info["pods"]) == (str(state.home), 0, 0)
@@ -49,7 +53,7 @@ def test_status_shows_the_running_controller_and_stop_ends_it(state: Embedded) -
         table = state.wf("controller", "status")
         assert table.exit_code == 0
         assert f"pid:       {controller.pid}\n" in table.output
-        stop = state.wf("controller", "stop")
+        stop = state.wf("controller", "stop", "--timeout", "120")  # a busy machine is slow
         assert (stop.exit_code, stop.output) == (0, f"controller (pid {controller.pid}) stopped\n")
         assert controller.wait(timeout=30) == 0
     finally:
@@ -69,13 +73,14 @@ def test_stop_while_a_pod_runs_leaves_it_to_the_next_controller(
     name = _submit_appender(state, tmp_path, tmp_path)
     controller = _controller(state)
     try:
-        poll(lambda: _lines(lines) == ["one"], what="step one running")
+        poll(lambda: _lines(lines) == ["one"], timeout=120, what="step one running")
         poll(
             lambda: (_status(state).get("workflows"), _status(state).get("pods")) == (1, 1),
+            timeout=60,
             what="the report of one workflow and its pod",
         )
         assert _status(state)["state"] == "busy"
-        stop = state.wf("controller", "stop")
+        stop = state.wf("controller", "stop", "--timeout", "120")
         assert stop.exit_code == 0, stop.output
         assert controller.wait(timeout=30) == 0
     finally:
