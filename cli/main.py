@@ -20,6 +20,7 @@ import click
 from cli.app import App
 from cli.artifacts import cp, secret
 from cli.cluster_templates import cluster_template
+from cli.configmaps import configmap
 from cli.cron import cron
 from cli.errors import WfGroup
 from cli.lifecycle import COMMANDS as LIFECYCLE
@@ -79,6 +80,7 @@ for _command in (
     *LIFECYCLE,
     cp,
     secret,
+    configmap,
     template,
     cluster_template,
     cron,

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from click.shell_completion import get_completion_class
 
 from cli.output import show, show_data
 from cli.workflows import app_of
+from workflow_engine.controller import StatePaths, daemon
 from workflow_engine.runtime.kubernetes_node import default_node_state_dir, serve_node
 
+NOT_RUNNING = 3  # `status` of a stopped service, as init scripts report it
 
-@click.command()
+
+@click.group(invoke_without_command=True)
 @click.option(
     "--idle-exit",
     type=float,
@@ -24,11 +29,92 @@ from workflow_engine.runtime.kubernetes_node import default_node_state_dir, serv
 )
 @click.pass_context
 def controller(ctx: click.Context, idle_exit: float | None) -> None:
-    """Run the embedded controller in the foreground (Ctrl-C stops it)."""
+    """Run the embedded controller in the foreground (Ctrl-C stops it); `wf controller
+    status` and `wf controller stop` are about the one running in the background."""
+    if ctx.invoked_subcommand is not None:
+        return
     app = app_of(ctx)
     if app.run_controller is None:
         raise click.UsageError("no embedded controller here")
     ctx.exit(app.run_controller(idle_exit))
+
+
+def _state_paths(ctx: click.Context) -> StatePaths:
+    root = app_of(ctx).state_dir
+    if root is None:
+        raise click.UsageError("no embedded controller here")
+    return StatePaths(root)
+
+
+@controller.command("status")
+@click.option("-o", "--output", type=click.Choice(["json", "yaml"]))
+@click.pass_context
+def controller_status(ctx: click.Context, output: str | None) -> None:
+    """Is a controller running for this state directory, and what is it doing?
+    Exit code 0 when one runs, 3 when none does."""
+    paths = _state_paths(ctx)
+    status = daemon.read_status(paths)
+    info = _status_info(status, paths, app_of(ctx).now())
+    if output:
+        show_data(info, output)
+    elif status is None:
+        show(f"no controller is running for {paths.root}")
+    else:
+        width = max(len(k) for k in info) + 2
+        for key, value in info.items():
+            show(f"{key + ':':<{width}}{'-' if value is None else value}")
+    ctx.exit(0 if status is not None else NOT_RUNNING)
+
+
+def _status_info(
+    status: daemon.ControllerStatus | None, paths: StatePaths, now: datetime
+) -> dict[str, Any]:
+    if status is None:
+        return {"running": False, "state dir": str(paths.root)}
+    uptime = status.uptime(now)
+    return {
+        "running": True,
+        "pid": status.pid,
+        "uptime": None if uptime is None else format_seconds(uptime),
+        "state": status.state,
+        "state dir": str(status.state_dir),
+        "workflows": status.workflows,
+        "pods": status.pods,
+    }
+
+
+@controller.command("stop")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="seconds to wait for it to stop",
+)
+@click.pass_context
+def controller_stop(ctx: click.Context, timeout: float) -> None:
+    """Stop the background controller gracefully, as SIGTERM or Ctrl-C does: running
+    pods go on, and the next controller (any `wf submit`) adopts them. Exit code 0 once
+    it stopped (or when none was running), 1 when it still runs after --timeout."""
+    paths = _state_paths(ctx)
+    result = daemon.stop_controller(paths, timeout)
+    if result.pid is None:
+        show(f"no controller is running for {paths.root}")
+    elif result.stopped:
+        show(f"controller (pid {result.pid}) stopped")
+    else:
+        click.echo(f"controller (pid {result.pid}) still runs after {timeout:g}s", err=True)
+        ctx.exit(1)
+
+
+def format_seconds(seconds: float) -> str:
+    total = int(seconds)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "m")]
+    text = "".join(f"{n}{unit}" for n, unit in parts if n)
+    return f"{text}{secs}s"
 
 
 @click.group(invoke_without_command=True)

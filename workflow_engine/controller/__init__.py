@@ -4,9 +4,11 @@ functions the CLI calls.
     clock, queue, indexes, observe   time, the work queue, what was observed
     reconcile, loop                  one reconcile; the loop around it
     statuscache, serialized, events  status writes, in-process write queueing, events
-    embedded                         state directory wiring, lock, on-demand start
+    embedded, statedir               state directory wiring, lock, on-demand start
+    daemon                           `wf controller status|stop`
     repositories, volumes            artifact repository per workflow, GC; volume variables
-    secrets                          `wf secret`
+    secrets, configmaps              `wf secret`, `wf configmap`
+    podsources                       a pod's Secrets and ConfigMaps, resolved before it is created
     operations, submit, templates,   what `wf` does: submit, list, get, wait, retry,
     names, logs, resolver            delete, templates, logs, name resolution
     cron, crons                      the cron loop (a companion of the loop); `wf cron`
@@ -16,7 +18,9 @@ The CLI imports these names only.
 """
 
 from workflow_engine.controller import (
+    configmaps,
     crons,
+    daemon,
     embedded,
     nodeset,
     operations,
@@ -58,8 +62,10 @@ __all__ = [
     "StoreResolver",
     "SubmitOptions",
     "WaitTimedOut",
+    "configmaps",
     "copy_outputs",
     "crons",
+    "daemon",
     "deletion_collector",
     "embedded",
     "finished_pods",

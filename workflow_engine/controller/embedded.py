@@ -16,7 +16,6 @@ no CronWorkflow that still fires).
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import signal
@@ -28,8 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from executor.handler import make_container_handler
 from workflow_engine.artifacts import (
@@ -38,14 +36,19 @@ from workflow_engine.artifacts import (
     RepositoryConfig,
     load_repositories_file,
 )
+from workflow_engine.controller.cache import is_completed
 from workflow_engine.controller.clock import Clock, SystemClock
 from workflow_engine.controller.cron import CRON_KIND, CronLoop, schedules_keep_running
+from workflow_engine.controller.daemon import StatusReport
 from workflow_engine.controller.events import FileEventLog
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
 from workflow_engine.controller.loop import Controller, LoopOptions
+from workflow_engine.controller.podsources import PodSources
 from workflow_engine.controller.reconcile import Engine, Reconciler
 from workflow_engine.controller.repositories import ArtifactWiring
 from workflow_engine.controller.serialized import SerializedWrites
+from workflow_engine.controller.statedir import ControllerLock as ControllerLock  # re-exported
+from workflow_engine.controller.statedir import StatePaths as StatePaths  # re-exported
 from workflow_engine.controller.statuscache import StatusSerializer
 from workflow_engine.controller.triggers import TriggerLoop
 from workflow_engine.controller.volumes import VolumeSubstitution
@@ -60,7 +63,7 @@ from workflow_engine.runtime.process.profiles import entrypoint_for
 from workflow_engine.runtime.process.sandbox import probe_overlay
 from workflow_engine.spec.models import Workflow
 from workflow_engine.spec.status_codec import status_from_dict
-from workflow_engine.store import DATABASE_FILE, SqliteStore
+from workflow_engine.store import SqliteStore
 from workflow_engine.store.base import Store
 from workflow_engine.vocabulary import WORKFLOW_KIND
 
@@ -71,39 +74,6 @@ DEFAULT_IDLE_EXIT = 5.0
 
 class ControllerRunning(WorkflowEngineError):
     """Another controller holds this state directory's lock."""
-
-
-@dataclass(frozen=True)
-class StatePaths:
-    root: Path
-
-    @property
-    def db(self) -> Path:
-        return self.root / DATABASE_FILE
-
-    @property
-    def store_url(self) -> str:
-        return f"sqlite://{self.db.absolute()}"
-
-    @property
-    def runtime(self) -> Path:
-        return self.root / "runtime"
-
-    @property
-    def artifacts(self) -> Path:
-        return self.root / "artifacts"
-
-    @property
-    def events(self) -> Path:
-        return self.root / "events"
-
-    @property
-    def lock(self) -> Path:
-        return self.root / "controller.lock"
-
-    @property
-    def log(self) -> Path:
-        return self.root / "controller.log"
 
 
 @dataclass(frozen=True)
@@ -121,52 +91,6 @@ def open_store(paths: StatePaths) -> SqliteStore:
 
 def artifact_repository(paths: StatePaths) -> dict[str, Any]:
     return {"archiveLogs": False, "local": {"path": str(paths.artifacts.absolute())}}
-
-
-# -- the lock ----------------------------------------------------------------------------
-
-
-class ControllerLock:
-    """An exclusive fcntl lock on `<state>/controller.lock`, released when the holder
-    exits however it exits (kill -9 included)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._file: IO[str] | None = None
-
-    def acquire(self) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle = self.path.open("a+")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            return False
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        self._file = handle
-        return True
-
-    def release(self) -> None:
-        if self._file is not None:
-            fcntl.flock(self._file, fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
-
-    def holder(self) -> int | None:
-        try:
-            text = self.path.read_text().strip()
-        except OSError:
-            return None
-        return int(text) if text.isdigit() else None
-
-    def is_free(self) -> bool:
-        if self.acquire():
-            self.release()
-            return True
-        return False
 
 
 # -- building and running ------------------------------------------------------------------
@@ -191,11 +115,17 @@ def load_wiring(paths: StatePaths, store: Store | None = None) -> ArtifactWiring
     )
 
 
-def make_engine(paths: StatePaths, wiring: ArtifactWiring | None = None) -> Engine:
+def make_engine(
+    paths: StatePaths, wiring: ArtifactWiring | None = None, sources: PodSources | None = None
+) -> Engine:
     wiring = wiring or load_wiring(paths)
     volumes = VolumeSubstitution()
 
     def pod(wf: Workflow, action: CreatePod, now: datetime) -> dict[str, Any]:
+        manifest = _build(wf, action, now)
+        return manifest if sources is None else sources.resolve(manifest)
+
+    def _build(wf: Workflow, action: CreatePod, now: datetime) -> dict[str, Any]:
         return build_pod(
             volumes.apply(wf),
             action.template,
@@ -235,7 +165,7 @@ def build_controller(
     reconciler = Reconciler(
         store,
         runtime,
-        make_engine(paths, load_wiring(paths, store)),
+        make_engine(paths, load_wiring(paths, store), PodSources(store, runtime.pod_directory)),
         clock,
         FileEventLog(paths.events),
         PodIndex(),
@@ -283,10 +213,12 @@ def _serve(
     clock = controller.clock
     idle_since: list[float | None] = [None]
     seen = [0]
+    report = StatusReport(paths, clock.now())
 
     def done() -> bool:
         if stop.is_set():
             return True
+        _report(controller, report)
         if options.idle_exit is None:
             return False
         version = controller.idle_version()
@@ -311,8 +243,17 @@ def _serve(
             else:
                 item.close()
         controller.stop()
+        report.remove()
     log.info("controller stopped after %d reconciles", controller.reconciles)
     return seen[0]
+
+
+def _report(controller: Controller, report: StatusReport) -> None:
+    """Keep `controller.status` current for `wf controller status` (cheap: the counts
+    come from memory, and the file is rewritten only when they change)."""
+    unfinished = sum(not is_completed(obj) for obj in controller.reconciler.cache.objects())
+    busy = not controller.is_idle()
+    report.update("busy" if busy else "idle", unfinished, controller.pods.active_count())
 
 
 def _changed_since(paths: StatePaths, version: int) -> bool:

@@ -45,17 +45,17 @@ from workflow_engine.engine.decision import (
     error_decision,
 )
 from workflow_engine.engine.observed import Observed, TaskResult
-from workflow_engine.errors import Conflict, NotFound, PermanentError, SpecError
+from workflow_engine.errors import Conflict, NotFound, TransientError, WorkflowEngineError
 from workflow_engine.runtime.base import Runtime
 from workflow_engine.spec.models import Workflow, WorkflowStatus, format_time
 from workflow_engine.spec.resolver import MappingResolver
-from workflow_engine.spec.status import IllegalTransition
 from workflow_engine.store.base import Obj, Store
 from workflow_engine.vocabulary import (
     PODS_TO_DELETE,
     TASK_RESULT_KIND,
     WORKFLOW_KIND,
     WORKFLOW_LABEL,
+    is_completed_phase,
     phase_labels,
 )
 
@@ -131,7 +131,17 @@ class Reconciler:
     # -- entry point -----------------------------------------------------------------
 
     def reconcile(self, key: WorkflowKey) -> ReconcileResult:
-        entry = self._current(key)
+        try:
+            entry = self._current(key)
+        except (NotFound, Conflict, TransientError):
+            raise
+        except Exception as exc:  # a stored workflow the models refuse: end it, once
+            try:
+                obj = self.store.get(WORKFLOW_KIND, key[1], key[0])
+            except NotFound:
+                entry = None
+            else:
+                return self._fail(key, obj, exc)
         if entry is None:
             self.cleanup(key)
             return ReconcileResult(deleted=True)
@@ -147,8 +157,8 @@ class Reconciler:
                     )
                 return self._reconcile_entry(key, entry)
             except NotFound as exc:
-                if not self._gone(key):
-                    raise exc from None  # something else was missing
+                if not self._gone(key):  # something else was missing: as any failure
+                    return self._fail(key, entry.obj, exc)
                 self.cleanup(key)
                 return ReconcileResult(deleted=True)
             except Conflict:
@@ -158,7 +168,40 @@ class Reconciler:
                     self.cleanup(key)
                     return ReconcileResult(deleted=True)
                 self.cache.put(key, entry)
+            except TransientError:
+                raise  # the loop retries with backoff
+            except Exception as exc:  # past operate(): writing, building, applying
+                return self._fail(key, entry.obj, exc)
         return ReconcileResult(requeue_after=0.1)
+
+    def _fail(self, key: WorkflowKey, obj: Obj, exc: Exception) -> ReconcileResult:
+        """End the workflow Error with the cause, written straight into its stored status
+        (the engine's serializer may be what failed), so the failure is not retried for
+        ever; a workflow already completed keeps its status, and is left alone until
+        something changes."""
+        status = dict(obj.get("status") or {})
+        if not is_completed_phase(status.get("phase")):
+            now = format_time(self.clock.now())
+            status.update(phase="Error", message=failure_message(exc), finishedAt=now)
+            status.setdefault("startedAt", now)
+            labels = {**(obj["metadata"].get("labels") or {}), **dict(phase_labels("Error"))}
+            meta = {**obj["metadata"], "labels": labels}
+            obj = self.store.update_status(
+                {
+                    "apiVersion": obj["apiVersion"],
+                    "kind": obj["kind"],
+                    "metadata": meta,
+                    "status": status,
+                }
+            )
+        else:
+            log.warning("reconcile of completed workflow %s/%s failed: %r", *key, exc)
+        self.cache.drop(key)
+        self._seen[key] = _Seen(obj["metadata"]["resourceVersion"], *self._versions(key))
+        return ReconcileResult(completed=True)
+
+    def _versions(self, key: WorkflowKey) -> tuple[int, int]:
+        return self.pods.version(key), self.results.version(key)
 
     def _gone(self, key: WorkflowKey) -> bool:
         try:
@@ -308,12 +351,17 @@ class Reconciler:
         return ReconcileResult(requeue_after=requeue, completed=is_completed(written.obj))
 
     def _decide(self, wf: Workflow, observed: Observed, now: datetime) -> Decision:
-        """operate(), with the WorkflowTemplates it asks for fetched first."""
+        """operate(), with the WorkflowTemplates it asks for fetched first. Whatever it
+        raises (a spec error, an illegal transition, an OverflowError...) ends the
+        workflow Error with the cause, once: retrying would decide the same, for ever.
+        Only a transient store error is left to the loop to retry."""
         try:
             decision = decide_with_templates(self.engine.operate, self.store, wf, observed, now)
-        except (SpecError, IllegalTransition) as exc:  # retrying would decide the same
-            return error_decision(wf, now, str(exc))
-        return decision or error_decision(wf, now, "too many workflow templates referenced")
+        except TransientError:
+            raise
+        except Exception as exc:
+            return _given_up(wf, now, failure_message(exc))
+        return decision or _given_up(wf, now, "too many workflow templates referenced")
 
     def _write(self, key: WorkflowKey, entry: Cached, decision: Decision) -> Cached:
         """The Decision's one store write: status and labels together."""
@@ -379,10 +427,15 @@ class Reconciler:
         if self.pods.deleting(key[0], action.pod_name):  # `wf retry` removed it: wait
             return FOREIGN_POD_RETRY
         try:
-            self.runtime.create_pod(self.engine.build_pod(wf, action, now))
-        except (SpecError, PermanentError) as exc:
-            log.warning("pod %s/%s cannot be created: %s", key[0], action.pod_name, exc)
-            self.pods.note_failed(key, action.pod_name, action.node_id, CREATE_ERROR, str(exc))
+            manifest = self.engine.build_pod(wf, action, now)
+            self.runtime.create_pod(manifest)
+        except TransientError:
+            raise
+        except Exception as exc:  # SpecError, PermanentError, or a bug
+            message = failure_message(exc)
+            log.warning("pod %s/%s cannot be created: %s", key[0], action.pod_name, message)
+            reason = str(getattr(exc, "pod_reason", CREATE_ERROR))
+            self.pods.note_failed(key, action.pod_name, action.node_id, reason, message)
             return 0.0
         return int(self.pods.note_created(key, action.pod_name, action.node_id))
 
@@ -392,3 +445,21 @@ def _labels(obj: Obj, decision: Decision) -> dict[str, str]:
     labels.update(dict(decision.labels))
     labels.update(phase_labels(decision.status.phase))
     return labels
+
+
+def failure_message(exc: Exception) -> str:
+    """What a workflow's (or pod's) status says about an exception that ended it: the
+    message of our own errors, and the type too of anything else (a bug, logged once
+    with its traceback, which the status cannot hold)."""
+    if isinstance(exc, WorkflowEngineError):
+        return str(exc)
+    log.error("unexpected error, ending the workflow", exc_info=exc)
+    return f"internal error: {type(exc).__name__}: {exc}"
+
+
+def _given_up(wf: Workflow, now: datetime, message: str) -> Decision:
+    """`error_decision`, but a workflow that ended already keeps its status (no new
+    finish time, message or event): once is enough."""
+    if wf.status is not None and is_completed_phase(wf.status.phase):
+        return Decision(status=wf.status)
+    return error_decision(wf, now, message)

@@ -219,9 +219,26 @@ def _repeat(ctx: Ctx, s_: Any, n_: Any) -> str:
     return s * n
 
 
+def whole(fn: Callable[[float], int], f: float) -> float:
+    """`floor`/`ceil` as Go's math has them: a float, and ±Inf and NaN as they are
+    (Python's would raise OverflowError or ValueError)."""
+    return f if math.isinf(f) or math.isnan(f) else float(fn(f))
+
+
 def _round(ctx: Ctx, x: Any) -> float:
     f = to_float(x)
-    return float(math.floor(abs(f) + 0.5)) * (1 if f >= 0 else -1)
+    return whole(math.floor, abs(f) + 0.5) * (1 if f >= 0 else -1)
+
+
+def _from_pairs(ctx: Ctx, pairs: Any) -> dict[Any, Any]:
+    out: dict[Any, Any] = {}
+    for pair in _arr("fromPairs", pairs):
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise ExprEvalError(f"fromPairs() expects [key, value] pairs, got {v.go_str(pair)}")
+        if not isinstance(pair[0], str | int | float | bool):
+            raise ExprEvalError(f"fromPairs(): a key cannot be {v.type_name(pair[0])}")
+        out[pair[0]] = pair[1]
+    return out
 
 
 def _abs(ctx: Ctx, x: Any) -> Any:
@@ -251,7 +268,12 @@ _INDEFINITE = re.compile(r"\*|\.\.|\[\?|,|:")
 def _jsonpath(ctx: Ctx, doc: Any, path: Any) -> Any:
     data = v.from_json(doc) if isinstance(doc, str) else doc
     path = _str("jsonpath", path)
-    found = [m.value for m in _jsonpath_parse(path).find(data)]
+    try:
+        found = [m.value for m in _jsonpath_parse(path).find(data)]
+    except ExprEvalError:
+        raise
+    except Exception as e:  # jsonpath-ng's filters raise whatever Python raises
+        raise ExprEvalError(f"jsonpath(): {path!r} failed on this document: {e!r}") from None
     if _INDEFINITE.search(path):
         return found
     if not found:
@@ -304,8 +326,8 @@ def table() -> ReadOnlyMap[str, tuple[Builtin, frozenset[int]]]:
         "hasPrefix": _str_fn("hasPrefix", str.startswith),
         "hasSuffix": _str_fn("hasSuffix", str.endswith),
         "abs": _abs,
-        "ceil": _s(lambda x: float(math.ceil(to_float(x)))),
-        "floor": _s(lambda x: float(math.floor(to_float(x)))),
+        "ceil": _s(lambda x: whole(math.ceil, to_float(x))),
+        "floor": _s(lambda x: whole(math.floor, to_float(x))),
         "round": _round,
         "max": _max,
         "min": _min,
@@ -323,7 +345,7 @@ def table() -> ReadOnlyMap[str, tuple[Builtin, frozenset[int]]]:
         "keys": _keys,
         "values": _values,
         "toPairs": lambda ctx, m: [[k, m[k]] for k in _keys(ctx, m)],
-        "fromPairs": _s(lambda ps: {p[0]: p[1] for p in _arr("fromPairs", ps)}),
+        "fromPairs": _from_pairs,
         "get": _get,
     }
     with_pred: dict[str, Builtin] = {

@@ -19,7 +19,12 @@ from typing import Any
 from workflow_engine.expr import builtins, dates, sprig
 from workflow_engine.expr import values as v
 from workflow_engine.expr.context import Ctx, Fn
-from workflow_engine.expr.errors import ExprEvalError, ExprSyntaxError, UnresolvedError
+from workflow_engine.expr.errors import (
+    ExprError,
+    ExprEvalError,
+    ExprSyntaxError,
+    UnresolvedError,
+)
 from workflow_engine.expr.parser import Node, parse
 
 
@@ -94,7 +99,7 @@ def _word_op(op: str, a: Any, b: Any) -> Any:
         if isinstance(b, list | tuple):
             return any(v.values_equal(a, e) for e in b)
         if isinstance(b, Mapping):
-            return a in b
+            return _hashable("a map key", a) in b
         raise ExprEvalError(f"invalid operation: {v.type_name(a)} in {v.type_name(b)}")
     if not (isinstance(a, str) and isinstance(b, str)):
         raise _type_error(op, a, b)
@@ -103,6 +108,12 @@ def _word_op(op: str, a: Any, b: Any) -> Any:
     if op == "contains":
         return b in a
     return a.startswith(b) if op == "startsWith" else a.endswith(b)
+
+
+def _hashable(what: str, key: Any) -> Any:
+    if isinstance(key, list | dict):
+        raise ExprEvalError(f"invalid operation: {v.type_name(key)} cannot be {what}")
+    return key
 
 
 def _range(a: Any, b: Any) -> list[int]:
@@ -125,7 +136,7 @@ def _binary(op: str) -> Callable[[Any, Any], Any]:
 def read_member(obj: Any, key: Any, optional: bool) -> Any:
     """`obj.key` / `obj[key]`: map keys (nil when missing), array and string indexes."""
     if isinstance(obj, Mapping):
-        return obj.get(key)
+        return obj.get(_hashable("a map key", key))
     if obj is None:
         if optional:
             return None
@@ -267,7 +278,7 @@ class _Compiler:
 
     def c_map(self, node: Node) -> Fn:
         pairs = [(self.fn(k), self.fn(x)) for k, x in node[1]]
-        return lambda ctx: {k(ctx): x(ctx) for k, x in pairs}
+        return lambda ctx: {_hashable("a map key", k(ctx)): x(ctx) for k, x in pairs}
 
     def c_closure(self, node: Node) -> Fn:
         raise ExprSyntaxError("a {...} predicate is only allowed as a function argument", 0)
@@ -310,8 +321,10 @@ class _Compiler:
             evaluated = [f if i in preds else f(ctx) for i, f in enumerate(fns)]
             try:
                 return impl(ctx, *evaluated)
-            except TypeError as e:
-                raise ExprEvalError(f"{name}(): wrong arguments ({e})") from None
+            except ExprError:
+                raise
+            except Exception as e:  # a builtin's own failure is the expression's
+                raise builtin_failure(f"{name}()", e) from None
 
         return call
 
@@ -332,15 +345,33 @@ class _Compiler:
         fns = [self.fn(a) for a in args]
 
         def call(ctx: Ctx) -> Any:
+            args = [f(ctx) for f in fns]
             try:
-                return impl(*(f(ctx) for f in fns))
-            except (TypeError, AttributeError, IndexError) as e:
-                raise ExprEvalError(f"sprig.{name}(): wrong arguments ({e})") from None
+                return impl(*args)
+            except ExprError:
+                raise
+            except Exception as e:  # as for builtins: never anything but an ExprEvalError
+                raise builtin_failure(f"sprig.{name}()", e) from None
 
         return call
 
 
 _MISSING = object()
+
+
+def builtin_failure(name: str, exc: Exception) -> ExprEvalError:
+    """The ExprEvalError a function's Python failure becomes: wrong arguments for a
+    TypeError, the failure's own words otherwise (an OverflowError, a MemoryError...)."""
+    if isinstance(exc, TypeError):
+        return ExprEvalError(f"{name}: wrong arguments ({exc})")
+    return ExprEvalError(f"{name}: {_describe(exc)}")
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, OverflowError | MemoryError):
+        return f"numeric overflow ({text})"
+    return text
 
 
 def _has_optional(node: Node) -> bool:
@@ -356,13 +387,23 @@ def compile_source(source: str) -> Fn:
     """Parse and compile one expression (cached per source string)."""
     try:
         return _Compiler().fn(parse(source))
+    except ExprError:
+        raise
     except RecursionError:
         raise ExprSyntaxError("expression is nested too deeply", 0) from None
+    except Exception as e:  # whatever the parser trips on is the text's fault
+        raise ExprSyntaxError(f"cannot parse the expression: {_describe(e)}", 0) from None
 
 
 def run(source: str, env: Mapping[str, Any]) -> Any:
+    """Evaluate `source`; every failure is an ExprError (the engine turns those into a
+    node's or the workflow's Error, and nothing else may escape from here)."""
     fn = compile_source(source)
     try:
         return fn(Ctx(env))
+    except ExprError:
+        raise
     except RecursionError:
         raise ExprEvalError("expression nested too deeply") from None
+    except Exception as e:  # an operator's Python failure (unhashable key, overflow...)
+        raise ExprEvalError(f"cannot evaluate the expression: {_describe(e)}") from None

@@ -154,8 +154,31 @@ def _split(sep: Any, s: Any) -> dict[str, str]:
 
 def _round(x: Any, places: Any, *_: Any) -> float:
     f, p = to_float64(x), to_int64(places)
-    scale = 10.0**p
-    return float(int(abs(f) * scale + 0.5)) / scale * (1 if f >= 0 else -1)
+    if math.isinf(f) or math.isnan(f):
+        return f
+    try:
+        scale = math.pow(10.0, max(-400, p))
+    except OverflowError:  # more places than a float has: nothing to round
+        return f
+    scaled = abs(f) * scale + 0.5
+    if math.isinf(scaled) or scale == 0:
+        return f if math.isinf(scaled) else 0.0
+    return float(int(scaled)) / scale * (1 if f >= 0 else -1)
+
+
+def _indent(n: Any, s: Any, newline: str = "") -> str:
+    pad = to_int64(n)
+    if pad < 0 or pad > v.MAX_STRING:
+        raise ExprEvalError(f"sprig.indent: {pad} is not a usable indentation")
+    text = strval(s)
+    if pad * (text.count("\n") + 1) + len(text) > v.MAX_STRING:
+        raise ExprEvalError("sprig.indent: the indented string would be too long")
+    return newline + " " * pad + text.replace("\n", "\n" + " " * pad)
+
+
+def _whole(fn: Callable[[float], int], x: Any) -> float:
+    f = to_float64(x)
+    return f if math.isinf(f) or math.isnan(f) else float(fn(f))
 
 
 def _regex(pattern: Any) -> re.Pattern[str]:
@@ -225,12 +248,8 @@ def _functions() -> dict[str, Callable[..., Any]]:
         "quote": _quote,
         "squote": lambda *xs: " ".join(f"'{strval(x)}'" for x in xs if x is not None),
         "cat": lambda *xs: " ".join(strval(x) for x in xs if x is not None),
-        "indent": lambda n, s: (
-            " " * to_int64(n) + strval(s).replace("\n", "\n" + " " * to_int64(n))
-        ),
-        "nindent": lambda n, s: (
-            "\n" + " " * to_int64(n) + strval(s).replace("\n", "\n" + " " * to_int64(n))
-        ),
+        "indent": _indent,
+        "nindent": lambda n, s: _indent(n, s, "\n"),
         "split": _split,
         "splitList": _strs(lambda sep, s: s.split(sep)),
         "join": lambda sep, xs: strval(sep).join(_strslice(xs)),
@@ -242,7 +261,7 @@ def _functions() -> dict[str, Callable[..., Any]]:
         "float64": to_float64,
         "toDecimal": lambda s: int(strval(s), 8) if re.fullmatch(r"[0-7]+", strval(s)) else 0,
         "add": _sum,
-        "add1": lambda x: to_int64(x) + 1,
+        "add1": lambda x: v.check_int(to_int64(x) + 1),
         "sub": lambda a, b: v.check_int(to_int64(a) - to_int64(b)),
         "mul": _mul,
         "div": _div,
@@ -255,8 +274,8 @@ def _functions() -> dict[str, Callable[..., Any]]:
         "divf": _divf,
         "maxf": lambda a, *xs: max([to_float64(a), *(to_float64(x) for x in xs)]),
         "minf": lambda a, *xs: min([to_float64(a), *(to_float64(x) for x in xs)]),
-        "floor": lambda x: float(math.floor(to_float64(x))),
-        "ceil": lambda x: float(math.ceil(to_float64(x))),
+        "floor": lambda x: _whole(math.floor, x),
+        "ceil": lambda x: _whole(math.ceil, x),
         "round": _round,
         "default": _default,
         "empty": v.truthy_empty,
@@ -298,8 +317,14 @@ def _functions() -> dict[str, Callable[..., Any]]:
         "hasKey": lambda d, k: isinstance(d, dict) and strval(k) in d,
         "keys": lambda *ds: sorted({k for d in ds if isinstance(d, dict) for k in d}),
         "values": lambda d: list(d.values()) if isinstance(d, dict) else [],
-        "pick": lambda d, *ks: {k: d[k] for k in map(strval, ks) if k in d},
-        "omit": lambda d, *ks: {k: x for k, x in d.items() if k not in set(map(strval, ks))},
+        "pick": lambda d, *ks: (
+            {k: d[k] for k in map(strval, ks) if k in d} if isinstance(d, dict) else {}
+        ),
+        "omit": lambda d, *ks: (
+            {k: x for k, x in d.items() if k not in set(map(strval, ks))}
+            if isinstance(d, dict)
+            else {}
+        ),
         "merge": _merge,
         "kindOf": _kind_of,
         "typeOf": _kind_of,

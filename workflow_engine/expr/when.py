@@ -11,7 +11,7 @@ import math
 import re
 from typing import Any
 
-from workflow_engine.expr.errors import ExprEvalError, ExprSyntaxError
+from workflow_engine.expr.errors import ExprError, ExprEvalError, ExprSyntaxError
 from workflow_engine.expr.values import go_float
 
 Node = tuple[Any, ...]
@@ -182,8 +182,12 @@ class _Parser:
 def parse_when(text: str) -> Node:
     try:
         node = _Parser(text).parse()
+    except ExprError:
+        raise
     except RecursionError:
         raise ExprSyntaxError(f"condition is nested too deeply: {text[:80]!r}...", 0) from None
+    except Exception as e:  # whatever the tokenizer trips on is the text's fault
+        raise ExprSyntaxError(f"cannot parse the condition {text[:80]!r}: {e}", 0) from None
     if _depth(node) > MAX_DEPTH:  # `_eval` recurses: a chain `a == b == c ...` is deep too
         raise ExprSyntaxError(
             f"condition is nested deeper than {MAX_DEPTH} operations: {text[:80]!r}...", 0
@@ -298,7 +302,15 @@ def evaluate_when(text: str) -> bool:
     """True when the (already substituted) `when` condition holds; "" is true."""
     if not text.strip():
         return True
-    result = _eval(parse_when(text))
+    node = parse_when(text)
+    try:
+        result = _eval(node)
+    except ExprError:
+        raise
+    except RecursionError:
+        raise ExprEvalError(f"condition is nested too deeply: {text[:80]!r}...") from None
+    except Exception as e:  # Python's own failure (an overflow...) is the condition's
+        raise ExprEvalError(f"cannot evaluate the when condition {text!r}: {e}") from None
     if not isinstance(result, bool):
         raise ExprEvalError(f"when condition {text!r} evaluated to {_show(result)}, not a boolean")
     return result

@@ -134,3 +134,14 @@ def _is_our_controller(pid: int, home: Path) -> bool:
 
 
 from tests.integration.controller.rig import rig  # noqa: E402, F401  (fixture: a stepped-clock controller)
+
+
+@pytest.fixture
+def busy_machine() -> Iterator[None]:
+    """Two processes spinning on the CPU (this machine's cores) for the length of the
+    test: the kill -9 tests run under load, where a start window is widest."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    yield
+    for hog in hogs:
+        hog.kill()
+        hog.wait()

@@ -129,7 +129,9 @@ def _finish_with_a_new_controller(state: Embedded, name: str, lines: Path) -> No
         controller.wait()
 
 
-def test_kill_9_between_pods_repeats_no_step(state: Embedded, tmp_path: Path) -> None:
+def test_kill_9_between_pods_repeats_no_step(
+    state: Embedded, tmp_path: Path, busy_machine: None
+) -> None:
     lines = tmp_path / "lines"
     name = _submit_appender(state, tmp_path, tmp_path)
     _kill_when(
@@ -141,7 +143,9 @@ def test_kill_9_between_pods_repeats_no_step(state: Embedded, tmp_path: Path) ->
     _finish_with_a_new_controller(state, name, lines)
 
 
-def test_kill_9_while_a_pod_runs_repeats_no_step(state: Embedded, tmp_path: Path) -> None:
+def test_kill_9_while_a_pod_runs_repeats_no_step(
+    state: Embedded, tmp_path: Path, busy_machine: None
+) -> None:
     """The process runtime records its pods on disk and runs each container under a
     shim that outlives the controller: the next controller re-adopts the running pod,
     sees it end, and the workflow completes with every step run once."""

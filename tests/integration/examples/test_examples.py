@@ -189,6 +189,7 @@ SCENARIOS = {
     "templates/greeting-template.yaml",
     "security-context.yaml",
     "cron-nightly.yaml",
+    "secrets-and-configmaps.yaml",
 }
 # run through `wf server` by tests/integration/server/test_events.py
 SCENARIOS |= {"events/build-and-test.yaml", "events/push-binding.yaml"}
@@ -282,3 +283,26 @@ def test_nightly_cron_workflow(embedded: Embedded) -> None:  # noqa: F811
     assert "nightly report: 42 rows" in logs_of(embedded, wf["metadata"]["name"])
     listed = embedded.wf("list", "--cron", "nightly-report", "-o", "name").output.split()
     assert listed == [wf["metadata"]["name"]]
+
+
+def test_secrets_and_configmaps_reach_env_and_files(embedded: Embedded) -> None:  # noqa: F811
+    example = EXAMPLES / "secrets-and-configmaps.yaml"
+    config = ("configmap", "create", "app-config", "--from-literal", "greeting=hello")
+    assert embedded.wf(*config, "--from-literal", "colour=blue").exit_code == 0
+    secret = ("secret", "create", "app-secret", "--from-literal", "password=s3cret")
+    assert embedded.wf(*secret).exit_code == 0
+    wf = submit(embedded, example)
+    assert wf["status"]["phase"] == "Succeeded", json.dumps(wf["status"], indent=1)[:3000]
+    logs = logs_of(embedded, wf["metadata"]["name"])
+    assert "greeting=hello colour=blue unset=[]" in logs
+    assert "file says hello" in logs
+    assert "password file matches" in logs
+    assert "s3cret" not in logs
+
+    assert embedded.wf("secret", "delete", "app-secret").exit_code == 0
+    failed = submit(embedded, example)
+    assert failed["status"]["phase"] == "Failed"
+    [pod] = [n for n in failed["status"]["nodes"].values() if n["type"] == "Pod"]
+    assert pod["phase"] in ("Failed", "Error")
+    assert pod["message"] == 'CreateContainerConfigError: secret "app-secret" not found'
+    assert "CreateContainerConfigError" in failed["status"]["message"]

@@ -24,6 +24,7 @@ from executor import make_container_handler
 from workflow_engine.runtime.base import ContainerHandler, Sandbox
 from workflow_engine.runtime.process import ProcessRuntime
 from workflow_engine.runtime.process.persist import Journal
+from workflow_engine.runtime.process.records import is_pending
 from workflow_engine.store import SqliteStore
 
 
@@ -39,7 +40,9 @@ def _recorded(state: Path) -> bool:
     kill leaves them to be found in /proc: a case of its own, tested apart.)"""
     for pod in Journal(state / "journal", state / "pods").load():
         for c in pod.containers():
-            if c.state == "running" and (None in c.runs or (not c.runs and c.shim is None)):
+            if c.state == "running" and (
+                any(map(is_pending, c.runs)) or (not c.runs and is_pending(c.shim))
+            ):
                 return False
     return True
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.contract.runtime_contract import poll
+from workflow_engine.runtime.process.claims import claimed
 from workflow_engine.runtime.process.logs import STAMP_LEN, read_log
 from workflow_engine.runtime.process.sandbox import LaunchError, Layout, find_helper
 from workflow_engine.runtime.process.shim import (
@@ -57,8 +58,13 @@ def exit_code(tmp_path: Path, key: str) -> int | None:
         lines = (tmp_path / "journal").read_text().splitlines()
     except FileNotFoundError:
         return None
-    codes = [json.loads(line)["code"] for line in lines if f'"ns/pod/1/{key}"' in line]
+    entries = [json.loads(line) for line in lines]
+    codes = [e["code"] for e in entries if e.get("exit") == f"ns/pod/1/{key}"]
     return codes[-1] if codes else None
+
+
+def journal_lines(tmp_path: Path) -> list[dict]:
+    return [json.loads(line) for line in (tmp_path / "journal").read_text().splitlines()]
 
 
 def _text(tmp_path: Path, name: str) -> str:
@@ -91,6 +97,25 @@ def test_the_exit_code_is_appended_to_the_record(
 ) -> None:
     start(script).wait()
     assert exit_code(tmp_path, "main.run0") == code
+
+
+def test_a_start_line_comes_before_the_program_runs_and_the_claim_lasts_the_shim(
+    start: Start, tmp_path: Path
+) -> None:
+    """What re-adoption relies on (claims.py): while the shim lives its claim is held;
+    once it has spawned the program a start line is in the journal; when it is gone
+    the claim is free and the exit line follows the start line."""
+    key = "ns/pod/1/main.run0"
+    (tmp_path / "go").unlink(missing_ok=True)
+    shim = start(f"while [ ! -e {tmp_path}/go ]; do sleep 0.02; done")
+    assert claimed(tmp_path, key)
+    assert not claimed(tmp_path, "ns/pod/1/other")
+    poll(lambda: journal_lines(tmp_path), what="the start line")
+    assert journal_lines(tmp_path) == [{"start": key}]
+    (tmp_path / "go").touch()
+    shim.wait()
+    assert journal_lines(tmp_path) == [{"start": key}, {"exit": key, "code": 0}]
+    assert not claimed(tmp_path, key)
 
 
 def test_stdout_and_capture_files_hold_the_raw_output(start: Start, tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from workflow_engine.runtime.base import RunResult
 from workflow_engine.runtime.process.containers import ContainerPlan
 from workflow_engine.runtime.process.logs import LogWriter
 from workflow_engine.runtime.process.persist import Journal
-from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
+from workflow_engine.runtime.process.records import ContainerRecord, PodRecord, pending
 from workflow_engine.runtime.process.sandbox import LaunchError, Layout, kill_group, start_process
 from workflow_engine.runtime.process.shim import (
     ShimFiles,
@@ -191,9 +191,9 @@ class ContainerSandbox:
             if not adopted:
                 if record.kill_requested:
                     return RunResult(exit_code=KILLED, stdout=b"")
-                record.runs.append(None)
-                journal.save()  # this run is known to have started before it can have
                 journal_fd, seq = journal.journal.lease()
+                record.runs.append(pending(seq))
+                journal.save()  # this run is known to be starting before it can be
         self._started = True
         proc = pidfd = None
         if adopted:
@@ -221,7 +221,8 @@ class ContainerSandbox:
             with self._lock:
                 if proc is not None:
                     started = start_time(proc.pid, zombie=True)
-                    record.runs[index] = (proc.pid, started, seq) if started is not None else None
+                    if started is not None:
+                        record.runs[index] = (proc.pid, started, seq)
                     journal.save()
                 record.pids.add(pid)
                 if record.kill_requested:  # as Supervisor._started: grace unless spent

@@ -140,6 +140,7 @@ class _Segment:
     path: Path
     offset: int = 0
     exits: dict[str, int] = field(default_factory=dict)
+    starts: set[str] = field(default_factory=set)  # keys whose shim spawned its program
     partial: bytes = b""
 
     def read(self, everything: bool = False) -> list[dict[str, Any]]:
@@ -155,7 +156,7 @@ class _Segment:
         self.partial = lines.pop()  # incomplete (or torn) until its newline comes
         entries = []
         for line in lines:
-            if not everything and not line.startswith(b'{"exit":'):
+            if not everything and not line.startswith((b'{"exit":', b'{"start":')):
                 continue
             with contextlib.suppress(ValueError):
                 entry = json.loads(line)
@@ -163,6 +164,8 @@ class _Segment:
                     entries.append(entry)
                     if isinstance(entry.get("exit"), str) and isinstance(entry.get("code"), int):
                         self.exits[entry["exit"]] = entry["code"]
+                    elif isinstance(entry.get("start"), str):
+                        self.starts.add(entry["start"])
         return entries
 
 
@@ -274,6 +277,14 @@ class Journal:
                 return segment.exits[key]
         return None
 
+    def started(self, key: str) -> bool:
+        """Did the shim of `key` get as far as spawning its program (a `start` line)?"""
+        for segment in self._segments.values():
+            segment.read()
+            if key in segment.starts:
+                return True
+        return False
+
     def close(self) -> None:
         if self._fd >= 0:
             os.close(self._fd)
@@ -281,7 +292,8 @@ class Journal:
 
 
 def _live_shims(c: ContainerRecord) -> list[Shim]:
-    """Shims of a container that may still be running (so may still append)."""
+    """Shims of a container that may still be running (so may still append), those
+    recorded as being started (pid 0) included."""
     if c.state != "running":
         return []
     return [s for s in (c.shim, *c.runs) if s is not None]

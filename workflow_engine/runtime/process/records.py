@@ -17,6 +17,16 @@ from workflow_engine.runtime.process.containers import ContainerPlan
 
 Stage = Literal["queued", "init", "main", "done"]
 Shim = tuple[int, int, int]  # pid, start time (/proc/<pid>/stat), journal segment
+PENDING = 0  # the pid of a shim recorded as being started: (PENDING, 0, its segment)
+
+
+def pending(segment: int) -> Shim:
+    return (PENDING, 0, segment)
+
+
+def is_pending(shim: Shim | None) -> bool:
+    """Recorded as being started, its pid not known yet (None: by an older runtime)."""
+    return shim is None or shim[0] == PENDING
 
 
 @dataclass
@@ -35,9 +45,9 @@ class ContainerRecord:
     killed: bool = False  # kill() sent SIGTERM (with a SIGKILL timer)...
     forced: bool = False  # ...and the timer fired
     # the shim of a started process container, persisted: a runtime started later on
-    # the same state dir finds it again; None while it is starting
+    # the same state dir finds it again; pending(segment) while it is starting
     shim: Shim | None = None
-    # handler containers: the shim of each Sandbox.run, in call order
+    # handler containers: the shim of each Sandbox.run, in call order (pending first)
     runs: list[Shim | None] = field(default_factory=list)
 
     @property

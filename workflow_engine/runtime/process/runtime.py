@@ -160,6 +160,11 @@ class ProcessRuntime:
         so that a runtime started later on the same state dir adopts them?"""
         return self._shim is not None
 
+    def pod_directory(self, namespace: str, name: str) -> Path:
+        """Where the pod's files live (removed with the pod): its owner may put files
+        for the pod there before creating it, e.g. the contents of its volumes."""
+        return self._pods_dir / namespace / name
+
     @property
     def slots(self) -> int:
         return self._table.slots

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from workflow_engine.runtime.process.claims import claim
 from workflow_engine.runtime.process.sandbox import (
     LaunchError,
     Layout,
@@ -85,7 +86,12 @@ def start_shim(
     The shim appends the exit code to `journal_fd` (open with O_APPEND)."""
     if not argv:
         raise LaunchError(128, "no command to run")
-    dir_fd = os.open(layout.pod_dir, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    dir_fd = os.open(layout.pod_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        claim(dir_fd, files.key)  # held by the shim from its fork to its exit (claims.py)
+    except OSError:
+        os.close(dir_fd)
+        raise
     report_r, report_w = os.pipe()
     if layout.kind == "overlay":
         enter = [str(layout.root), overlay_options(layout), cwd or "/"]
@@ -148,8 +154,9 @@ def start_time(pid: int, zombie: bool = False) -> int | None:
 
 
 def open_if_alive(pid: int | None, started: int | None) -> int | None:
-    """A pidfd of the shim `pid` if it still runs (and is the one started at `started`)."""
-    if pid is None or started is None:
+    """A pidfd of the shim `pid` if it still runs (and is the one started at `started`);
+    None for a shim recorded as being started (pid 0, see records.PENDING)."""
+    if not pid or started is None:
         return None
     try:
         pidfd = os.pidfd_open(pid)

@@ -21,7 +21,7 @@ from workflow_engine.runtime.process.launcher import Launcher
 from workflow_engine.runtime.process.logs import LogWriter
 from workflow_engine.runtime.process.loop import EventLoop
 from workflow_engine.runtime.process.persist import Journal, exit_key
-from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
+from workflow_engine.runtime.process.records import ContainerRecord, PodRecord, pending
 from workflow_engine.runtime.process.sandbox import LaunchError, kill_group
 from workflow_engine.runtime.process.shim import start_time
 
@@ -145,20 +145,31 @@ class Supervisor:
         elif self.launcher.is_handler(plan):
             self.run_handler(pod, c)
         else:
-            self.table.journal.save(pod)  # "running" is on disk before the process can be
+            journal_fd, seq = self.table.journal.lease()
+            c.shim = pending(seq)  # "being started" is on disk before the process can be
+            self.table.journal.save(pod)
             self.table.dirty.pop(pod.key, None)
-            self._spawn(pod, c, plan)
+            self._spawn(pod, c, plan, journal_fd, seq)
+
+    def restart(self, pod: PodRecord, c: ContainerRecord) -> None:
+        """Start again a container an earlier runtime recorded as being started but
+        never started (adopt.py: no claim, no start line, no exit code)."""
+        c.shim, c.state, c.started_at = None, "waiting", None
+        if pod.deleting or pod.deadline_hit or self.table.closing:
+            self.finish(pod)  # never ran: nothing to kill
+        else:
+            self._start(pod, c)
 
     def run_handler(self, pod: PodRecord, c: ContainerRecord) -> None:
         self.launcher.run_handler(
             pod, c, self._handler_done(pod, c), self.table.journal, exit_key(pod, "")
         )
 
-    def _spawn(self, pod: PodRecord, c: ContainerRecord, plan: ContainerPlan) -> None:
+    def _spawn(
+        self, pod: PodRecord, c: ContainerRecord, plan: ContainerPlan, journal_fd: int, seq: int
+    ) -> None:
         """Start the process in a worker thread: the parent waits in fork/exec (long with
         an overlay sandbox), and the loop must keep serving other pods meanwhile."""
-
-        journal_fd, seq = self.table.journal.lease()
         key = exit_key(pod, c.name)
 
         def job() -> None:
@@ -202,7 +213,7 @@ class Supervisor:
             kill_group(proc.pid, signal.SIGTERM if later else signal.SIGKILL)
         if read_end is None:  # under a shim: it writes the log and the exit code
             started = start_time(proc.pid, zombie=True)  # our child: not reaped yet
-            c.shim = (proc.pid, started, seq) if started is not None else None
+            c.shim = (proc.pid, started, seq) if started is not None else c.shim
             self.table.touch(pod)
             self.watch_shim(pod, c, os.pidfd_open(proc.pid), proc)
         else:

@@ -25,6 +25,9 @@
  * before the chroot, so they stay reachable): LOG gets "<RFC 3339 time> <line>" per line
  * (stdout and stderr; the format of logs.py), OUT stdout as written, CAP both as written
  * ("-": none; with OUT "-" both streams share one pipe, so the log keeps their order).
+ * DIRFD is a read-only directory descriptor holding the runtime's launch claim (a lock,
+ * claims.py): kept open, close-on-exec, until the shim exits. Before spawning PROGRAM
+ * the shim appends {"start":"KEY"} to JOURNALFD.
  * When PROGRAM ends it appends its exit code (128+N for signal N) to JOURNALFD, the
  * runtime's journal (persist.py, opened with O_APPEND), as one line
  * {"exit":"KEY","code":N} in a single write (creating a file costs forty times more
@@ -273,6 +276,16 @@ static void write_exit(const char *key, int code) {
     write_all(journal, text, (size_t)n);
 }
 
+/* {"start":"KEY"} once the sandbox is entered, before PROGRAM is spawned: a runtime
+ * finding no exit code can tell a program that ran (lost) from one that never started
+ * (started again); see claims.py */
+static void write_start(const char *key) {
+    char text[1024];
+    int n = snprintf(text, sizeof text, "{\"start\":\"%s\"}\n", key);
+    if (n <= 0 || n >= (int)sizeof text) return;
+    write_all(journal, text, (size_t)n);
+}
+
 static const char *opt(const char *name) { return strcmp(name, "-") ? name : NULL; }
 
 static int cloexec(const char *text) {
@@ -322,7 +335,8 @@ static void init_main(char **prog, int out, int err) {
 }
 
 /* the program (or, with a PID namespace, its init) as a child of the shim */
-static pid_t spawn_isolated(char **prog, int out, int err) {
+static pid_t spawn_isolated(char **prog, int out, int err, const char *key) {
+    write_start(key);
     pid_t child = iso.pid ? fork() : vfork();
     if (child < 0) fail("fork");
     if (child == 0) {
@@ -349,6 +363,7 @@ static pid_t spawn_plain(char **prog, int out, int err, const char *key) {
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     pid_t child;
+    write_start(key);
     int e = posix_spawnp(&child, prog[0], &actions, &attr, prog, environ);
     if (e) {
         write_exit(key, 127);
@@ -385,7 +400,7 @@ static int shim(int argc, char **argv) {
     }
     int out = ends[0][1], err = ends[nstreams - 1][1];
     pid_t child = iso.pid || iso.has_uid || iso.has_gid || iso.has_caps || iso.nnp
-                      ? spawn_isolated(argv + first, out, err)
+                      ? spawn_isolated(argv + first, out, err, key)
                       : spawn_plain(argv + first, out, err, key);
     close(errfd);
     for (int i = 0; i < nstreams; i++) close(ends[i][1]);
