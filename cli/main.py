@@ -23,6 +23,7 @@ from cli.app import App
 from cli.artifacts import cp, secret
 from cli.backend import backend_of, kubernetes_app, kubernetes_options
 from cli.errors import WfGroup
+from cli.install import convert, install
 from cli.lifecycle import COMMANDS as LIFECYCLE
 from cli.server import server
 from cli.system import completion, controller, node, version
@@ -94,6 +95,8 @@ for _command in (
     server,
     version,
     completion,
+    install,
+    convert,
 ):
     cli.add_command(_command)
 
