@@ -15,6 +15,7 @@ from workflow_engine.controller import EventLog, LogSource, MemoryEventLog
 from workflow_engine.errors import SpecError, WorkflowEngineError
 from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits
 from workflow_engine.store.base import Store
+from workflow_engine.store.kubernetes.options import KubernetesOptions
 
 
 class BackendUnreachable(WorkflowEngineError):
@@ -45,6 +46,8 @@ class App:
     default_repository: dict[str, Any] | None = None
     # bounds on the documents commands read (WF_MAX_* in the environment)
     limits: DocumentLimits = DEFAULT_LIMITS
+    # the cluster, when the backend is Kubernetes
+    kubernetes: KubernetesOptions | None = None
     _store: Store | None = field(default=None, repr=False)
 
     @property
