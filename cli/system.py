@@ -22,10 +22,53 @@ from workflow_engine.runtime.kubernetes_node import default_node_state_dir, serv
     default=None,
     help="exit after this many idle seconds (default: run until stopped)",
 )
+@click.option(
+    "--backend",
+    type=click.Choice(["embedded", "kubernetes"]),
+    default="embedded",
+    show_default=True,
+    help="kubernetes: run against the cluster of --kubeconfig (or in-cluster)",
+)
+@click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False), help="kubernetes only")
+@click.option("--context", help="kubeconfig context (kubernetes only)")
+@click.option(
+    "--all-namespaces", "-A", is_flag=True, help="kubernetes: watch every namespace, not just -n"
+)
+@click.option(
+    "--executor-command",
+    default="wf-exec",
+    show_default=True,
+    help="kubernetes: the executor program in the pods (a path, or a name on their PATH)",
+)
+@click.option("--executor-image", default="", help="kubernetes: the image holding the executor")
 @click.pass_context
-def controller(ctx: click.Context, idle_exit: float | None) -> None:
-    """Run the embedded controller in the foreground (Ctrl-C stops it)."""
+def controller(
+    ctx: click.Context,
+    idle_exit: float | None,
+    backend: str,
+    kubeconfig: str | None,
+    context: str | None,
+    all_namespaces: bool,
+    executor_command: str,
+    executor_image: str,
+) -> None:
+    """Run the controller in the foreground (Ctrl-C stops it): embedded, or against a
+    Kubernetes cluster with `--backend kubernetes`."""
     app = app_of(ctx)
+    if backend == "kubernetes":
+        # imported here: the Kubernetes client costs every other command its start-up time
+        from workflow_engine.controller import kube
+
+        if idle_exit is not None:
+            raise click.UsageError("--idle-exit is for the embedded controller")
+        options = kube.KubeOptions(
+            namespace=None if all_namespaces else app.namespace,
+            executor_command=(executor_command,),
+            executor_image=executor_image,
+        )
+        ctx.exit(kube.serve(kubeconfig, context, options))
+    if kubeconfig or context or all_namespaces:
+        raise click.UsageError("--kubeconfig, --context and -A need --backend kubernetes")
     if app.run_controller is None:
         raise click.UsageError("no embedded controller here")
     ctx.exit(app.run_controller(idle_exit))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from tests.unit.cli.conftest import Wf, data
 
@@ -99,3 +100,18 @@ def test_controller_refused_when_another_runs(wf: Wf) -> None:
     result = wf("controller")
     assert result.exit_code == 1
     assert result.output == "error: a controller (pid 1) already runs for /x\n"
+
+
+def test_controller_kubernetes_options_need_the_kubernetes_backend(wf: Wf, tmp_path: Path) -> None:
+    config = tmp_path / "kubeconfig"
+    config.write_text("apiVersion: v1\nkind: Config\n")
+    for args in (["--kubeconfig", str(config)], ["--context", "x"], ["-A"]):
+        result = wf("controller", *args)
+        assert result.exit_code == 2, args
+        assert "need --backend kubernetes" in result.output
+
+
+def test_controller_idle_exit_is_embedded_only(wf: Wf) -> None:
+    result = wf("controller", "--backend", "kubernetes", "--idle-exit", "3")
+    assert result.exit_code == 2
+    assert "--idle-exit is for the embedded controller" in result.output
