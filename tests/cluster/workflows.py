@@ -24,6 +24,7 @@ from workflow_engine.controller.kube import KubeOptions, run
 from workflow_engine.controller.logs import workflow_logs
 from workflow_engine.controller.loop import Controller
 from workflow_engine.runtime.kubernetes import KubernetesRuntime, load_api_client
+from workflow_engine.spec.status_codec import decompress_nodes
 from workflow_engine.store import open_store
 from workflow_engine.store.base import Obj, Store
 
@@ -121,7 +122,12 @@ def example(name: str, parameters: dict[str, str] | None = None) -> dict[str, An
 
 
 def get_workflow(store: Store, namespace: str, name: str) -> Obj:
-    return store.get("Workflow", name, namespace)
+    """The workflow, its node map expanded if the store compressed it."""
+    wf = store.get("Workflow", name, namespace)
+    if (wf.get("status") or {}).get("compressedNodes"):
+        status = {k: v for k, v in wf["status"].items() if k != "compressedNodes"}
+        wf = {**wf, "status": {**status, "nodes": node_map(wf)}}
+    return wf
 
 
 def wait_done(store: Store, namespace: str, name: str, timeout: float = 180.0) -> Obj:
@@ -130,6 +136,13 @@ def wait_done(store: Store, namespace: str, name: str, timeout: float = 180.0) -
         return wf if (wf.get("status") or {}).get("phase") in DONE else None
 
     return poll(done, timeout, f"workflow {namespace}/{name} to finish")
+
+
+def node_map(wf: Obj) -> dict[str, Any]:
+    """status.nodes, expanded when the store compressed them."""
+    status = wf.get("status") or {}
+    packed = status.get("compressedNodes")
+    return dict(decompress_nodes(packed) if packed else status.get("nodes") or {})
 
 
 def pod_logs(store: Store, runtime: KubernetesRuntime, wf: Obj) -> str:
