@@ -27,8 +27,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.cluster.cluster import ControlPlane, build  # noqa: E402
-from tests.cluster.workflows import (  # noqa: E402
+from tests.cluster.cluster import ControlPlane, build
+from tests.cluster.workflows import (
     DATA,
     EXAMPLES,
     KubeController,
@@ -36,8 +36,8 @@ from tests.cluster.workflows import (  # noqa: E402
     prepare_namespace,
     wait_done,
 )
-from workflow_engine.runtime.kubernetes import KubernetesRuntime, load_api_client  # noqa: E402
-from workflow_engine.runtime.kubernetes_node import run_node  # noqa: E402
+from workflow_engine.runtime.kubernetes import KubernetesRuntime, load_api_client
+from workflow_engine.runtime.kubernetes_node import run_node
 
 
 class PodClock:
