@@ -18,9 +18,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.cluster.cluster import ControlPlane
 from tests.cluster.workflows import (
+    DATA,
     KubeController,
     cluster_store,
     create,
@@ -137,3 +139,25 @@ def test_workflow_events_and_pod_owner_references(env: Env, cluster: ControlPlan
 
     got = poll(reasons, 60, "the WorkflowSucceeded event", interval=0.3)
     assert "WorkflowRunning" in got and "WorkflowNodeSucceeded" in got
+
+
+def test_pod_spec_patch_reaches_the_pod(env: Env, cluster: ControlPlane) -> None:
+    doc = yaml.safe_load((DATA / "pod-spec-patch.yaml").read_text())
+    name = create(env.cluster, env.namespace, doc)
+    wf = wait_done(env.store, env.namespace, name)
+    assert wf["status"]["phase"] == "Succeeded", json.dumps(wf["status"])[:2000]
+    (main,) = [n for n in wf["status"]["nodes"].values() if n["type"] == "Pod"]
+    assert main["outputs"]["result"] == "by the workflow"
+    (pod,) = json.loads(
+        cluster.kubectl(
+            "get",
+            "pods",
+            "-n",
+            env.namespace,
+            "-l",
+            f"workflows.argoproj.io/workflow={name}",
+            "-o",
+            "json",
+        ).stdout
+    )["items"]
+    assert pod["spec"]["activeDeadlineSeconds"] == 120
