@@ -79,7 +79,7 @@ class PodInformer:
         self._stop.set()
         response = self._response
         if response is not None:
-            response.shutdown() if hasattr(response, "shutdown") else response.close()
+            getattr(response, "shutdown", response.close)()  # unblocks the watch thread
         self._thread.join(timeout)
 
     # -- reading ------------------------------------------------------------------------
@@ -117,11 +117,14 @@ class PodInformer:
                     version = self._watch(version)
             except Expired:
                 continue  # the version was compacted away: list again at once
-            except (WorkflowEngineError, ValueError, KeyError) as exc:
+            except Exception as exc:  # whatever broke, the informer must go on
                 if self._stop.is_set():
                     return
                 delay = self._backoff.next()
-                log.warning("pod informer: %s; listing again in %.1fs", exc, delay)
+                if isinstance(exc, (WorkflowEngineError, ValueError, KeyError)):
+                    log.warning("pod informer: %s; listing again in %.1fs", exc, delay)
+                else:
+                    log.exception("pod informer failed; listing again in %.1fs", delay)
                 self._stop.wait(delay)
 
     def _scope(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
