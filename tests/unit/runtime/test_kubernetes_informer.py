@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from workflow_engine.errors import Expired, WorkflowEngineError
-from workflow_engine.runtime.kubernetes.informer import Backoff, PodInformer
+from workflow_engine.runtime.kubernetes.informer import Backoff, PodInformer, selects
 
 
 def informer() -> tuple[PodInformer, list[int]]:
@@ -66,3 +66,33 @@ def test_backoff_doubles_to_its_cap_and_resets() -> None:
     assert [backoff.next() for _ in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
     backoff.reset()
     assert backoff.next() == 0.5
+
+
+@pytest.mark.parametrize(
+    ("selector", "selected"),
+    [
+        ("app", True),
+        ("!app", False),
+        ("app=web", True),
+        ("app==web", True),
+        ("app=db", False),
+        ("app!=db", True),
+        ("app=web,tier", False),
+        ("app=web, zone!=x", True),
+        ("app in (web)", False),
+    ],
+)
+def test_label_selectors(selector: str, selected: bool) -> None:
+    assert selects(selector, {"app": "web"}) is selected
+
+
+def test_put_ignores_pods_outside_the_selector_or_namespace() -> None:
+    inf = PodInformer(None, "ns", "picked", lambda: None)  # type: ignore[arg-type]
+    outside = pod("a", "1")
+    other_ns = pod("b", "1")
+    other_ns["metadata"] |= {"namespace": "elsewhere", "labels": {"picked": "y"}}
+    inside = pod("c", "1")
+    inside["metadata"]["labels"] = {"picked": "y"}
+    for p in (outside, other_ns, inside):
+        inf.put(p)
+    assert [p.name for p in inf.observations()] == ["c"]

@@ -32,6 +32,25 @@ def key_of(pod: Mapping[str, Any]) -> Key:
     return (str(meta.get("namespace") or "default"), str(meta.get("name")))
 
 
+def selects(selector: str, labels: Mapping[str, str]) -> bool:
+    """Does an equality-based label selector (`a`, `!a`, `a=b`, `a==b`, `a!=b`, joined
+    by commas) select these labels? Set-based terms (`in`, `notin`) answer False."""
+    for term in (t.strip() for t in selector.split(",") if t.strip()):
+        if "!=" in term:
+            key, value = (p.strip() for p in term.split("!=", 1))
+            ok = labels.get(key) != value
+        elif "=" in term:
+            key, value = (p.strip() for p in term.replace("==", "=").split("=", 1))
+            ok = labels.get(key) == value
+        elif term.startswith("!"):
+            ok = term[1:].strip() not in labels
+        else:
+            ok = " " not in term and term in labels
+        if not ok:
+            return False
+    return True
+
+
 class Backoff:
     """Exponential delays between failed attempts: first, first*2, ... up to `cap`."""
 
@@ -95,7 +114,12 @@ class PodInformer:
 
     def put(self, pod: dict[str, Any]) -> None:
         """A pod we just created, known before its watch event arrives (never replaces
-        what the watch already delivered)."""
+        what the watch already delivered; ignored when outside the selector)."""
+        labels = (pod.get("metadata") or {}).get("labels") or {}
+        if self._selector and not selects(self._selector, labels):
+            return
+        if self._namespace is not None and key_of(pod)[0] != self._namespace:
+            return
         with self._lock:
             if key_of(pod) not in self._pods:
                 self._pods[key_of(pod)] = (pod, observation(pod))
