@@ -64,10 +64,12 @@ def cluster_store(cluster: ControlPlane) -> Store:
 class KubeController:
     """The controller in a thread; `with KubeController(cluster, ns) as c: ...`."""
 
-    def __init__(self, cluster: ControlPlane, namespace: str, workers: int = 3) -> None:
+    def __init__(
+        self, cluster: ControlPlane, namespace: str, workers: int = 3, **options: Any
+    ) -> None:
         self.cluster, self.namespace = cluster, namespace
         self.options = KubeOptions(
-            namespace=namespace, workers=workers, executor_command=(WF_EXEC,)
+            namespace=namespace, workers=workers, executor_command=(WF_EXEC,), **options
         )
         self._stop = threading.Event()
         self._started = threading.Event()
