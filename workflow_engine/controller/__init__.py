@@ -5,6 +5,9 @@ functions the CLI calls.
     reconcile, loop                  one reconcile; the loop around it
     statuscache, serialized, events  status writes, in-process write queueing, events
     embedded                         state directory wiring, lock, on-demand start
+    kube, kube_events                Kubernetes mode: the same loop over the cluster
+                                     (imported on first use: the Kubernetes client is slow
+                                     to import, and most commands never need it)
     repositories, volumes            artifact repository per workflow, GC; volume variables
     secrets                          `wf secret`
     operations, submit, templates,   what `wf` does: submit, list, get, wait, retry,
@@ -12,6 +15,8 @@ functions the CLI calls.
 
 The CLI imports these names only.
 """
+
+import importlib
 
 from workflow_engine.controller import embedded, operations, secrets, templates
 from workflow_engine.controller.embedded import ControllerRunning, EmbeddedOptions, StatePaths
@@ -51,6 +56,7 @@ __all__ = [
     "deletion_collector",
     "embedded",
     "finished_pods",
+    "kube",
     "operations",
     "parameter_file_values",
     "parse_duration",
@@ -63,3 +69,9 @@ __all__ = [
     "templates",
     "workflow_logs",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name == "kube":
+        return importlib.import_module("workflow_engine.controller.kube")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
