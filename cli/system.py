@@ -27,12 +27,15 @@ from workflow_engine.runtime.kubernetes_node import default_node_state_dir, serv
     type=click.Choice(["embedded", "kubernetes"]),
     default="embedded",
     show_default=True,
+    envvar="WF_BACKEND",
     help="kubernetes: run against the cluster of --kubeconfig (or in-cluster)",
 )
 @click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False), help="kubernetes only")
 @click.option("--context", help="kubeconfig context (kubernetes only)")
 @click.option(
-    "--all-namespaces", "-A", is_flag=True, help="kubernetes: watch every namespace, not just -n"
+    "--namespaced",
+    is_flag=True,
+    help="kubernetes: watch only the namespace of -n (default: every namespace)",
 )
 @click.option(
     "--executor-command",
@@ -48,7 +51,7 @@ def controller(
     backend: str,
     kubeconfig: str | None,
     context: str | None,
-    all_namespaces: bool,
+    namespaced: bool,
     executor_command: str,
     executor_image: str,
 ) -> None:
@@ -62,13 +65,13 @@ def controller(
         if idle_exit is not None:
             raise click.UsageError("--idle-exit is for the embedded controller")
         options = kube.KubeOptions(
-            namespace=None if all_namespaces else app.namespace,
+            namespace=app.namespace if namespaced else None,
             executor_command=(executor_command,),
             executor_image=executor_image,
         )
         ctx.exit(kube.serve(kubeconfig, context, options))
-    if kubeconfig or context or all_namespaces:
-        raise click.UsageError("--kubeconfig, --context and -A need --backend kubernetes")
+    if kubeconfig or context or namespaced:
+        raise click.UsageError("--kubeconfig, --context and --namespaced need --backend kubernetes")
     if app.run_controller is None:
         raise click.UsageError("no embedded controller here")
     ctx.exit(app.run_controller(idle_exit))

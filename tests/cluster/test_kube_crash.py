@@ -45,7 +45,7 @@ def kube_ns(cluster: ControlPlane, node: NodeAgent, namespace: str) -> str:
 def start_controller(cluster: ControlPlane, namespace: str, home: Path) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-m", "cli.main", "-n", namespace, "controller"]
     argv += ["--backend", "kubernetes", "--kubeconfig", str(cluster.kubeconfig)]
-    argv += ["--executor-command", WF_EXEC]
+    argv += ["--namespaced", "--executor-command", WF_EXEC]
     log = (home / "controller.log").open("ab")
     return subprocess.Popen(
         argv,

@@ -25,13 +25,14 @@ from workflow_engine.controller.logs import workflow_logs
 from workflow_engine.controller.loop import Controller
 from workflow_engine.runtime.kubernetes import KubernetesRuntime, load_api_client
 from workflow_engine.spec.status_codec import decompress_nodes
-from workflow_engine.store import open_store
+from workflow_engine.store import kubernetes_url, open_store
 from workflow_engine.store.base import Obj, Store
 
 DATA = REPO_ROOT / "tests" / "data" / "cluster" / "kube"
 EXAMPLES = REPO_ROOT / "examples"
 WF_EXEC = str(Path(sys.executable).with_name("wf-exec"))
 DONE = ("Succeeded", "Failed", "Error")
+GROUP = "argoproj.io"
 _installed: set[str] = set()
 
 
@@ -39,7 +40,8 @@ def install_crds(cluster: ControlPlane) -> None:
     """The CRDs of crds/ (once per control plane), established before use."""
     if str(cluster.kubeconfig) in _installed:
         return
-    cluster.kubectl("apply", "-f", str(REPO_ROOT / "crds"))
+    crds = sorted((REPO_ROOT / "crds" / "argoproj").glob(f"*.{GROUP}.yaml"))
+    cluster.kubectl("apply", *(a for crd in crds for a in ("-f", str(crd))))
     cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd", "--all")
     _installed.add(str(cluster.kubeconfig))
 
@@ -58,7 +60,9 @@ def prepare_namespace(cluster: ControlPlane, namespace: str) -> None:
 
 
 def cluster_store(cluster: ControlPlane) -> Store:
-    return open_store(f"kubernetes://?kubeconfig={cluster.kubeconfig}")
+    """The Kubernetes store of the test cluster, in Argo's API group (examples/ apply
+    unchanged)."""
+    return open_store(kubernetes_url(str(cluster.kubeconfig), group=GROUP))
 
 
 class KubeController:

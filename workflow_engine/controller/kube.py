@@ -43,7 +43,7 @@ from workflow_engine.runtime.kubernetes import KubernetesRuntime, load_api_clien
 from workflow_engine.runtime.kubernetes.client import call
 from workflow_engine.spec.models import Workflow
 from workflow_engine.spec.status_codec import status_from_dict
-from workflow_engine.store import open_store
+from workflow_engine.store import kubernetes_url, open_store
 from workflow_engine.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class KubeOptions:
     workers: int = 3
     executor_command: tuple[str, ...] = ("wf-exec",)
     executor_image: str = ""
-    pod_store_url: str = POD_STORE_URL  # WF_STORE of the pods
+    pod_store_url: str | None = None  # WF_STORE of the pods; None: from the store's group
     default_repository: Mapping[str, Any] = field(default_factory=dict)  # Argo's shape
     events_api_version: str = "argoproj.io/v1alpha1"
     loop: LoopOptions | None = None
@@ -105,7 +105,7 @@ def load_wiring(api_client: client.ApiClient, store: Store, options: KubeOptions
         log.error("%s ConfigMaps: %s", CONFIG_MAP_NAME, exc)
         config, broken = RepositoryConfig(), "; ".join(str(exc).splitlines())
     base = PodConfig(
-        store_url=options.pod_store_url,
+        store_url=options.pod_store_url or pod_store_url(store),
         executor_command=options.executor_command,
         executor_image=options.executor_image,
     )
@@ -164,8 +164,14 @@ def run(
 
 def open_cluster_store(kubeconfig: str | None, context: str | None) -> Store:
     """The Kubernetes store of the same cluster (in-cluster without a kubeconfig)."""
-    query = "&".join(f"{k}={v}" for k, v in (("kubeconfig", kubeconfig), ("context", context)) if v)
-    return open_store(f"{POD_STORE_URL}{'?' + query if query else ''}")
+    return open_store(kubernetes_url(kubeconfig, context))
+
+
+def pod_store_url(store: Store) -> str:
+    """What the pods' executors open: the same API group as the controller's store, with
+    the pod's own service account (no kubeconfig)."""
+    group = getattr(store, "group", None)
+    return kubernetes_url(group=group) if isinstance(group, str) else POD_STORE_URL
 
 
 def serve(kubeconfig: str | None, context: str | None, options: KubeOptions) -> int:

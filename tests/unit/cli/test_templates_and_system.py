@@ -105,7 +105,7 @@ def test_controller_refused_when_another_runs(wf: Wf) -> None:
 def test_controller_kubernetes_options_need_the_kubernetes_backend(wf: Wf, tmp_path: Path) -> None:
     config = tmp_path / "kubeconfig"
     config.write_text("apiVersion: v1\nkind: Config\n")
-    for args in (["--kubeconfig", str(config)], ["--context", "x"], ["-A"]):
+    for args in (["--kubeconfig", str(config)], ["--context", "x"], ["--namespaced"]):
         result = wf("controller", *args)
         assert result.exit_code == 2, args
         assert "need --backend kubernetes" in result.output
