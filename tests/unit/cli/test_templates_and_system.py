@@ -115,3 +115,12 @@ def test_controller_idle_exit_is_embedded_only(wf: Wf) -> None:
     result = wf("controller", "--backend", "kubernetes", "--idle-exit", "3")
     assert result.exit_code == 2
     assert "--idle-exit is for the embedded controller" in result.output
+
+
+def test_controller_with_an_unreadable_kubeconfig_is_a_usage_error(wf: Wf, tmp_path: Path) -> None:
+    config = tmp_path / "kubeconfig"
+    config.write_text("apiVersion: v1\nkind: Config\n")  # no cluster, no current-context
+    result = wf("controller", "--backend", "kubernetes", "--kubeconfig", str(config))
+    assert result.exit_code == 2
+    assert result.output.startswith(f"{config}: cannot load Kubernetes configuration")
+    assert result.output.count("\n") == 1

@@ -17,7 +17,7 @@ import urllib3
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
-from workflow_engine.errors import TransientError, WorkflowEngineError
+from workflow_engine.errors import SpecError, TransientError, WorkflowEngineError
 from workflow_engine.runtime.kubernetes.convert import api_error
 
 T = TypeVar("T")
@@ -26,7 +26,8 @@ T = TypeVar("T")
 def load_api_client(kubeconfig: str | None = None, context: str | None = None) -> client.ApiClient:
     """An ApiClient for the cluster of `kubeconfig` (its current context unless
     `context`); without a kubeconfig, the in-cluster service account (the token and CA
-    the kubelet mounts, KUBERNETES_SERVICE_HOST/PORT)."""
+    the kubelet mounts, KUBERNETES_SERVICE_HOST/PORT). A configuration that cannot be
+    read is the user's error: SpecError naming the file."""
     configuration = client.Configuration()
     try:
         if kubeconfig:
@@ -35,11 +36,10 @@ def load_api_client(kubeconfig: str | None = None, context: str | None = None) -
             )
         else:
             config.load_incluster_config(client_configuration=configuration)
-    except (config.ConfigException, OSError) as exc:
+    except (config.ConfigException, OSError, ValueError, TypeError) as exc:
         where = kubeconfig or "in-cluster service account"
-        raise WorkflowEngineError(
-            f"cannot load Kubernetes configuration ({where}): {exc}"
-        ) from None
+        reason = " ".join(f"cannot load Kubernetes configuration: {exc}".split())
+        raise SpecError(where, reason) from None
     return client.ApiClient(configuration)
 
 
