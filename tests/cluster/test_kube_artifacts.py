@@ -39,7 +39,7 @@ from workflow_engine.artifacts import (
 from workflow_engine.runtime.kubernetes_node import NodeAgent
 from workflow_engine.store.base import Store
 
-pytestmark = pytest.mark.cluster
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(900)]  # a batch of workflows
 Check = Callable[[dict[str, Any], Callable[[dict[str, Any]], str]], None]
 
 

@@ -71,6 +71,7 @@ def gated(host: Path) -> dict:
     return dict(yaml.safe_load(text))
 
 
+@pytest.mark.timeout(900)
 def test_a_killed_controller_is_replaced_and_nothing_runs_twice(
     cluster: ControlPlane,
     kube_ns: str,
@@ -103,6 +104,7 @@ def test_a_killed_controller_is_replaced_and_nothing_runs_twice(
     assert len(set(ran)) == len(ran), sorted(ran)
 
 
+@pytest.mark.timeout(1800)  # 500 pods, each a Python start, on a 2-core machine shared
 @pytest.mark.parametrize(("workflows", "width"), [(50, 10)], ids=["50x10"])
 def test_load_many_workflows_submitted_at_once_all_complete(
     cluster: ControlPlane, kube_ns: str, workflows: int, width: int

@@ -39,7 +39,7 @@ from workflow_engine.runtime.kubernetes import KubernetesRuntime, load_api_clien
 from workflow_engine.runtime.kubernetes_node import NodeAgent
 from workflow_engine.store.base import Store
 
-pytestmark = pytest.mark.cluster
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(900)]  # a batch of workflows
 
 
 class Env:
