@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import urllib3
@@ -25,28 +25,55 @@ from workflow_engine.store.kubernetes.options import KubernetesOptions
 
 Query = Sequence[tuple[str, str]]
 
+JSON = "application/json"
+APPLY_PATCH = "application/apply-patch+yaml"  # server-side apply (JSON is YAML)
+_RETRY_AFTER_ATTEMPTS = 6
+_RETRY_AFTER_MAX = 5.0
+
+
+def _retry_after(response: urllib3.HTTPResponse) -> float | None:
+    """Seconds the server asked us to wait before retrying, if it asked."""
+    header = response.headers.get("Retry-After")
+    if response.status != 429 and not (response.status >= 500 and header):
+        return None
+    try:
+        return min(max(float(header or 1), 0.1), _RETRY_AFTER_MAX)
+    except ValueError:
+        return 1.0
+
 
 class RateLimiter:
     """A token bucket: `burst` requests at once, then `qps` per second."""
 
-    def __init__(self, qps: float, burst: int) -> None:
+    def __init__(
+        self,
+        qps: float,
+        burst: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if qps <= 0 or burst < 1:
             raise ValueError("qps must be positive and burst at least 1")
         self._qps = qps
         self._burst = float(burst)
         self._tokens = float(burst)
-        self._last = time.monotonic()
+        self._clock = clock
+        self._sleep = sleep
+        self._last = clock()
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
+    def acquire(self) -> float:
+        """Take one token, waiting for it if the bucket is empty; returns the wait."""
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             self._tokens = min(self._burst, self._tokens + (now - self._last) * self._qps)
             self._last = now
             self._tokens -= 1.0
             wait = -self._tokens / self._qps if self._tokens < 0 else 0.0
         if wait > 0:
-            time.sleep(wait)
+            self._sleep(wait)
+        return wait
 
 
 def api_client(options: KubernetesOptions) -> k8s.ApiClient:
@@ -94,8 +121,17 @@ class Http:
         *,
         query: Query = (),
         body: Mapping[str, Any] | None = None,
+        content_type: str = JSON,
     ) -> dict[str, Any]:
-        response = self.open(method, path, what, query=query, body=body, timeout=self._timeout)
+        response = self.open(
+            method,
+            path,
+            what,
+            query=query,
+            body=body,
+            timeout=self._timeout,
+            content_type=content_type,
+        )
         try:
             data = response.data
         finally:
@@ -112,9 +148,36 @@ class Http:
         query: Query = (),
         body: Mapping[str, Any] | None = None,
         timeout: float | tuple[float, float] | None = None,
+        content_type: str = JSON,
     ) -> urllib3.HTTPResponse:
         """The raw answer (a stream for watches); error answers raise mapped errors."""
-        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        for attempt in range(_RETRY_AFTER_ATTEMPTS):
+            raw = self._send(method, path, what, query, body, timeout, content_type)
+            if 200 <= raw.status < 300:
+                return raw
+            delay = _retry_after(raw)
+            try:
+                status = parse_status(raw.data)
+            finally:
+                raw.release_conn()
+            if delay is None or attempt == _RETRY_AFTER_ATTEMPTS - 1:
+                break
+            # As client-go does: the server asked us to come back (429, or a 5xx with
+            # Retry-After, e.g. a cache still initialising); the request was not acted on.
+            time.sleep(delay)
+        raise error_for(raw.status, status, what)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        query: Query,
+        body: Mapping[str, Any] | None,
+        timeout: float | tuple[float, float] | None,
+        content_type: str,
+    ) -> urllib3.HTTPResponse:
+        headers = {"Accept": JSON, "Content-Type": content_type}
         self._limiter.acquire()
         request = self._client.param_serialize(
             method,
@@ -125,22 +188,17 @@ class Http:
         )
         method_, url, headers_, _, _ = request
         try:
-            # The REST layer serialises a JSON body itself.
+            # The REST layer serialises a JSON body itself; other types go as text.
+            payload = body if content_type == JSON or body is None else json.dumps(body)
             answer = self._client.call_api(
-                method_, url, headers_, body, None, _request_timeout=timeout
+                method_, url, headers_, payload, None, _request_timeout=timeout
             )
         except (urllib3.exceptions.HTTPError, OSError) as err:
             raise TransientError(f"{what}: cannot reach the API server: {err}") from err
         except k8s.ApiException as err:
             raise TransientError(f"{what}: {err.reason}") from err
         raw: urllib3.HTTPResponse = answer.response
-        if 200 <= raw.status < 300:
-            return raw
-        try:
-            status = parse_status(raw.data)
-        finally:
-            raw.release_conn()
-        raise error_for(raw.status, status, what)
+        return raw
 
     def close(self) -> None:
         self._client.close()
