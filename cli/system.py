@@ -23,55 +23,44 @@ from workflow_engine.runtime.kubernetes_node import default_node_state_dir, serv
     help="exit after this many idle seconds (default: run until stopped)",
 )
 @click.option(
-    "--backend",
-    type=click.Choice(["embedded", "kubernetes"]),
-    default="embedded",
-    show_default=True,
-    envvar="WF_BACKEND",
-    help="kubernetes: run against the cluster of --kubeconfig (or in-cluster)",
-)
-@click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False), help="kubernetes only")
-@click.option("--context", help="kubeconfig context (kubernetes only)")
-@click.option(
     "--namespaced",
     is_flag=True,
-    help="kubernetes: watch only the namespace of -n (default: every namespace)",
+    help="Kubernetes backend: watch only the namespace of -n (default: every namespace)",
 )
 @click.option(
     "--executor-command",
-    default="wf-exec",
-    show_default=True,
-    help="kubernetes: the executor program in the pods (a path, or a name on their PATH)",
+    help="Kubernetes backend: the executor program in the pods (default: wf-exec on their PATH)",
 )
-@click.option("--executor-image", default="", help="kubernetes: the image holding the executor")
+@click.option("--executor-image", help="Kubernetes backend: the image holding the executor")
 @click.pass_context
 def controller(
     ctx: click.Context,
     idle_exit: float | None,
-    backend: str,
-    kubeconfig: str | None,
-    context: str | None,
     namespaced: bool,
-    executor_command: str,
-    executor_image: str,
+    executor_command: str | None,
+    executor_image: str | None,
 ) -> None:
-    """Run the controller in the foreground (Ctrl-C stops it): embedded, or against a
-    Kubernetes cluster with `--backend kubernetes`."""
+    """Run the controller in the foreground (Ctrl-C stops it): over the state directory,
+    or with the Kubernetes backend (`wf --kubeconfig ... controller`, WF_BACKEND=kubernetes,
+    or in a pod) against the cluster."""
     app = app_of(ctx)
-    if backend == "kubernetes":
+    if app.kubernetes is not None:
+        if idle_exit is not None:
+            raise click.UsageError("--idle-exit is for the embedded controller")
         # imported here: the Kubernetes client costs every other command its start-up time
         from workflow_engine.controller import kube
 
-        if idle_exit is not None:
-            raise click.UsageError("--idle-exit is for the embedded controller")
         options = kube.KubeOptions(
             namespace=app.namespace if namespaced else None,
-            executor_command=(executor_command,),
-            executor_image=executor_image,
+            executor_command=(executor_command or "wf-exec",),
+            executor_image=executor_image or "",
         )
-        ctx.exit(kube.serve(kubeconfig, context, options))
-    if kubeconfig or context or namespaced:
-        raise click.UsageError("--kubeconfig, --context and --namespaced need --backend kubernetes")
+        ctx.exit(kube.serve(app.kubernetes, options))
+    if namespaced or executor_command or executor_image:
+        raise click.UsageError(
+            "--namespaced, --executor-command and --executor-image are for the Kubernetes "
+            "backend (wf --kubeconfig FILE controller, or WF_BACKEND=kubernetes)"
+        )
     if app.run_controller is None:
         raise click.UsageError("no embedded controller here")
     ctx.exit(app.run_controller(idle_exit))

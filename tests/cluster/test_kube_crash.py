@@ -1,7 +1,7 @@
 """Crash safety and load of the controller on the cluster.
 
 Real: the control plane, `wf node`, the Kubernetes store and runtime, and the
-controller as a separate `wf controller --backend kubernetes` process, killed with
+controller as a separate `wf --kubeconfig K controller` process, killed with
 SIGKILL mid-run: a new one must resume every workflow, create no pod twice (each pod
 appends its name to a host file: a pod run twice shows twice) and lose nothing.
 """
@@ -21,6 +21,7 @@ import yaml
 from tests.cluster.cluster import REPO_ROOT, ControlPlane
 from tests.cluster.workflows import (
     DATA,
+    GROUP,
     WF_EXEC,
     KubeController,
     cluster_store,
@@ -43,14 +44,13 @@ def kube_ns(cluster: ControlPlane, node: NodeAgent, namespace: str) -> str:
 
 
 def start_controller(cluster: ControlPlane, namespace: str, home: Path) -> subprocess.Popen[bytes]:
-    argv = [sys.executable, "-m", "cli.main", "-n", namespace, "controller"]
-    argv += ["--backend", "kubernetes", "--kubeconfig", str(cluster.kubeconfig)]
-    argv += ["--namespaced", "--executor-command", WF_EXEC]
+    argv = [sys.executable, "-m", "cli.main", "--kubeconfig", str(cluster.kubeconfig)]
+    argv += ["-n", namespace, "controller", "--namespaced", "--executor-command", WF_EXEC]
     log = (home / "controller.log").open("ab")
     return subprocess.Popen(
         argv,
         cwd=REPO_ROOT,
-        env={**os.environ, "WF_HOME": str(home), "HOME": str(home)},
+        env={**os.environ, "WF_HOME": str(home), "HOME": str(home), "WF_API_GROUP": GROUP},
         stdout=log,
         stderr=subprocess.STDOUT,
     )

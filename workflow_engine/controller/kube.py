@@ -43,8 +43,9 @@ from workflow_engine.runtime.kubernetes import KubernetesRuntime, load_api_clien
 from workflow_engine.runtime.kubernetes.client import call
 from workflow_engine.spec.models import Workflow
 from workflow_engine.spec.status_codec import status_from_dict
-from workflow_engine.store import kubernetes_url, open_store
+from workflow_engine.store import kubernetes_url
 from workflow_engine.store.base import Store
+from workflow_engine.store.kubernetes import KubernetesOptions, KubernetesStore
 
 log = logging.getLogger(__name__)
 POD_STORE_URL = "kubernetes://"
@@ -162,11 +163,6 @@ def run(
     return 0
 
 
-def open_cluster_store(kubeconfig: str | None, context: str | None) -> Store:
-    """The Kubernetes store of the same cluster (in-cluster without a kubeconfig)."""
-    return open_store(kubernetes_url(kubeconfig, context))
-
-
 def pod_store_url(store: Store) -> str:
     """What the pods' executors open: the same API group as the controller's store, with
     the pod's own service account (no kubeconfig)."""
@@ -174,14 +170,19 @@ def pod_store_url(store: Store) -> str:
     return kubernetes_url(group=group) if isinstance(group, str) else POD_STORE_URL
 
 
-def serve(kubeconfig: str | None, context: str | None, options: KubeOptions) -> int:
-    """`wf controller --backend kubernetes` in the foreground, until SIGINT/SIGTERM."""
+def serve(cluster: KubernetesOptions, options: KubeOptions) -> int:
+    """`wf controller` with the Kubernetes backend, in the foreground until SIGINT or
+    SIGTERM. A kubeconfig that cannot be read raises SpecError (before anything starts)."""
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-    api_client = load_api_client(kubeconfig, context)
-    store = open_cluster_store(kubeconfig, context)
+    api_client = load_api_client(cluster.kubeconfig, cluster.context)
+    try:
+        store = KubernetesStore(cluster)
+    except BaseException:
+        api_client.close()
+        raise
     try:
         return run(store, api_client, options, stop)
     finally:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tests.unit.cli.conftest import Wf, data
+from workflow_engine.store.kubernetes import KubernetesOptions
 
 
 def test_template_create_list_get_delete(wf: Wf) -> None:
@@ -102,17 +103,16 @@ def test_controller_refused_when_another_runs(wf: Wf) -> None:
     assert result.output == "error: a controller (pid 1) already runs for /x\n"
 
 
-def test_controller_kubernetes_options_need_the_kubernetes_backend(wf: Wf, tmp_path: Path) -> None:
-    config = tmp_path / "kubeconfig"
-    config.write_text("apiVersion: v1\nkind: Config\n")
-    for args in (["--kubeconfig", str(config)], ["--context", "x"], ["--namespaced"]):
+def test_controller_kubernetes_options_need_the_kubernetes_backend(wf: Wf) -> None:
+    for args in (["--namespaced"], ["--executor-command", "x"], ["--executor-image", "i"]):
         result = wf("controller", *args)
         assert result.exit_code == 2, args
-        assert "need --backend kubernetes" in result.output
+        assert "are for the Kubernetes backend" in result.output
 
 
 def test_controller_idle_exit_is_embedded_only(wf: Wf) -> None:
-    result = wf("controller", "--backend", "kubernetes", "--idle-exit", "3")
+    wf.app.kubernetes = KubernetesOptions(kubeconfig="/nonexistent")
+    result = wf("controller", "--idle-exit", "3")
     assert result.exit_code == 2
     assert "--idle-exit is for the embedded controller" in result.output
 
@@ -120,7 +120,8 @@ def test_controller_idle_exit_is_embedded_only(wf: Wf) -> None:
 def test_controller_with_an_unreadable_kubeconfig_is_a_usage_error(wf: Wf, tmp_path: Path) -> None:
     config = tmp_path / "kubeconfig"
     config.write_text("apiVersion: v1\nkind: Config\n")  # no cluster, no current-context
-    result = wf("controller", "--backend", "kubernetes", "--kubeconfig", str(config))
+    wf.app.kubernetes = KubernetesOptions(kubeconfig=str(config))
+    result = wf("controller")
     assert result.exit_code == 2
     assert result.output.startswith(f"{config}: cannot load Kubernetes configuration")
     assert result.output.count("\n") == 1

@@ -25,22 +25,31 @@ T = TypeVar("T")
 
 def load_api_client(kubeconfig: str | None = None, context: str | None = None) -> client.ApiClient:
     """An ApiClient for the cluster of `kubeconfig` (its current context unless
-    `context`); without a kubeconfig, the in-cluster service account (the token and CA
-    the kubelet mounts, KUBERNETES_SERVICE_HOST/PORT). A configuration that cannot be
-    read is the user's error: SpecError naming the file."""
+    `context`); without them, the in-cluster service account when in a pod (the token and
+    CA the kubelet mounts, KUBERNETES_SERVICE_HOST/PORT), else the default kubeconfig.
+    A configuration that cannot be read is the user's error: SpecError naming the file."""
     configuration = client.Configuration()
     try:
-        if kubeconfig:
+        if kubeconfig or context or not _in_cluster(configuration):
             config.load_kube_config(
-                config_file=kubeconfig, context=context, client_configuration=configuration
+                config_file=kubeconfig,
+                context=context,
+                client_configuration=configuration,
+                persist_config=False,
             )
-        else:
-            config.load_incluster_config(client_configuration=configuration)
     except (config.ConfigException, OSError, ValueError, TypeError) as exc:
         where = kubeconfig or "in-cluster service account"
         reason = " ".join(f"cannot load Kubernetes configuration: {exc}".split())
         raise SpecError(where, reason) from None
     return client.ApiClient(configuration)
+
+
+def _in_cluster(configuration: client.Configuration) -> bool:
+    try:
+        config.load_incluster_config(client_configuration=configuration)
+    except config.ConfigException:
+        return False
+    return True
 
 
 def translate(exc: BaseException) -> WorkflowEngineError:
