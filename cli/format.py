@@ -278,4 +278,4 @@ def workflow_details(
 
 
 def workflow_name_line(obj: dict[str, Any]) -> str:
-    return obj["metadata"]["name"]
+    return str(obj["metadata"]["name"])

@@ -5,6 +5,7 @@ suspend, resume. Each parses its options, calls one library function of
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -48,10 +49,10 @@ def delete(
         show("No workflows deleted")
 
 
-def _collect_artifacts(app: App) -> Callable[[dict], None]:
+def _collect_artifacts(app: App) -> Callable[[dict[str, Any]], None]:
     collect = deletion_collector(app.store, app.default_repository)
 
-    def before_delete(obj: dict) -> None:
+    def before_delete(obj: dict[str, Any]) -> None:
         for failure in collect(obj):
             click.echo(f"warning: {obj['metadata']['name']}: artifact GC: {failure}", err=True)
 
@@ -103,7 +104,7 @@ def resubmit(ctx: click.Context, name: str, wait: bool, output: str | None) -> N
         show(f"workflow {obj['metadata']['name']} submitted")
 
 
-def _simple(verb: str, action: Callable[[App, str], dict], doc: str) -> click.Command:
+def _simple(verb: str, action: Callable[[App, str], dict[str, Any]], doc: str) -> click.Command:
     @click.command(verb, help=doc)
     @click.argument("names", nargs=-1, required=True)
     @click.pass_context

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.live import Live
@@ -33,7 +34,8 @@ from workflow_engine.spec.models import COMPLETED_PHASES
 
 
 def app_of(ctx: click.Context) -> App:
-    return ctx.find_root().obj
+    app: App = ctx.find_root().obj
+    return app
 
 
 def read_source(path: str) -> tuple[str, str]:
@@ -45,7 +47,7 @@ def read_source(path: str) -> tuple[str, str]:
         raise SpecError(path, f"cannot read: {exc.strerror or exc}") from None
 
 
-def finish(app: App, obj: dict, watch: bool, output: str | None) -> None:
+def finish(app: App, obj: dict[str, Any], watch: bool, output: str | None) -> None:
     """--wait / --watch: follow to the end; exit 1 unless it Succeeded."""
     name, ns = obj["metadata"]["name"], obj["metadata"].get("namespace") or app.namespace
     obj = _live(app, name, ns) if watch else ops.wait(app.store, name, ns)
@@ -57,8 +59,8 @@ def finish(app: App, obj: dict, watch: bool, output: str | None) -> None:
         sys.exit(EXIT_FAILED)
 
 
-def _live(app: App, name: str, namespace: str) -> dict:
-    last: dict = {}
+def _live(app: App, name: str, namespace: str) -> dict[str, Any]:
+    last: dict[str, Any] = {}
     if sys.stdout.isatty():
         with Live(auto_refresh=False) as live:
             for last in ops.follow(app.store, name, namespace):

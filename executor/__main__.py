@@ -18,9 +18,8 @@ from executor.command import DEFAULT_SEARCH_PATH
 from executor.config import ExecutorConfig
 from executor.kubeenv import command_line
 from executor.sandbox import FORWARDED_SIGNALS, LocalSandbox
-from executor.secrets import StoreSecrets
 from executor.work import EXECUTOR_FAILED, execute
-from workflow_engine.artifacts import default_drivers
+from workflow_engine.artifacts import StoreSecrets, default_drivers
 from workflow_engine.errors import WorkflowEngineError
 from workflow_engine.store import open_store
 

@@ -13,7 +13,7 @@ import os
 import posixpath
 from collections.abc import Sequence
 
-from workflow_engine.runtime.base import Sandbox
+from workflow_engine.ports import Sandbox
 
 NOT_FOUND_EXIT = 127
 # containerd's default PATH: what a container without PATH in its image or env gets

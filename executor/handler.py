@@ -8,7 +8,7 @@ spec's env (never os.environ), runs `executor.work.execute`, and returns the exi
 Per-pod cost is kept small: the template JSON is parsed once, the artifact repository
 and its drivers are parsed and built once per distinct (repository JSON, namespace) and
 reused. Drivers read credentials from Secret objects in the store, in the pod's
-namespace (`executor.secrets.StoreSecrets`).
+namespace (`workflow_engine.artifacts.StoreSecrets`).
 """
 
 from __future__ import annotations
@@ -19,25 +19,24 @@ from typing import Any
 from executor.command import DEFAULT_SEARCH_PATH
 from executor.config import ExecutorConfig
 from executor.kubeenv import literal_env, user_argv
-from executor.secrets import StoreSecrets
 from executor.work import EXECUTOR_FAILED, execute
 from workflow_engine.artifacts import (
     ArtifactRepository,
     Drivers,
     SecretResolver,
+    StoreSecrets,
     default_drivers,
     parse_repository,
 )
 from workflow_engine.errors import WorkflowEngineError
-from workflow_engine.runtime.base import ContainerHandler, Sandbox
-from workflow_engine.store.base import Store
+from workflow_engine.ports import ContainerHandler, ObjectStore, Sandbox
 
 DriverFactory = Callable[[ArtifactRepository | None, SecretResolver], Drivers]
 _CACHE_LIMIT = 16
 
 
 def make_container_handler(
-    store: Store, drivers: DriverFactory = default_drivers
+    store: ObjectStore, drivers: DriverFactory = default_drivers
 ) -> ContainerHandler:
     repos: dict[str, ArtifactRepository] = {}
     built: dict[tuple[str, str], Drivers] = {}

@@ -20,7 +20,7 @@ from workflow_engine.artifacts import (
     unzip_into,
 )
 from workflow_engine.errors import NotFound, PermanentError
-from workflow_engine.runtime.base import Sandbox
+from workflow_engine.ports import Sandbox
 from workflow_engine.spec.models import Artifact, Template
 
 SCRIPT_PATH = "/wf/staging/script"

@@ -1,4 +1,4 @@
-"""The executor's report: one WorkflowTaskResult object written through the Store.
+"""The executor's report: one WorkflowTaskResult object written through the store port.
 
 Last step of the executor's work. The object's name is the node id, so a pod that
 runs again (after a crash) overwrites its own report instead of adding another.
@@ -11,12 +11,11 @@ from typing import Any
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from workflow_engine.errors import AlreadyExists, Conflict, TransientError
+from workflow_engine.ports import Obj, ObjectStore
 from workflow_engine.spec.models import API_VERSION
-from workflow_engine.store.base import Obj, Store
-
-KIND = "WorkflowTaskResult"
-WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
-COMPLETED_LABEL = "workflows.argoproj.io/report-outputs-completed"
+from workflow_engine.vocabulary import REPORT_COMPLETED_LABEL as COMPLETED_LABEL
+from workflow_engine.vocabulary import TASK_RESULT_KIND as KIND
+from workflow_engine.vocabulary import WORKFLOW_LABEL
 
 
 def task_result(
@@ -45,7 +44,7 @@ def task_result(
     return obj
 
 
-def write_task_result(store: Store, obj: Obj) -> None:
+def write_task_result(store: ObjectStore, obj: Obj) -> None:
     """Create, or replace the existing one; store hiccups are retried briefly."""
     try:
         _upsert(store, obj)
@@ -62,7 +61,7 @@ def write_task_result(store: Store, obj: Obj) -> None:
             _upsert(store, obj)
 
 
-def _upsert(store: Store, obj: Obj) -> None:
+def _upsert(store: ObjectStore, obj: Obj) -> None:
     try:
         store.create(obj)
     except AlreadyExists:

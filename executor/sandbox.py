@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from workflow_engine.runtime.base import RunResult
+from workflow_engine.ports import RunResult
 
 _CHUNK = 65536
 

@@ -32,8 +32,7 @@ from executor.outputs import (
 from executor.report import task_result, write_task_result
 from workflow_engine.artifacts import Drivers
 from workflow_engine.errors import WorkflowEngineError
-from workflow_engine.runtime.base import RunResult, Sandbox
-from workflow_engine.store.base import Store
+from workflow_engine.ports import ObjectStore, RunResult, Sandbox
 
 EXECUTOR_FAILED = 1
 
@@ -42,7 +41,7 @@ def execute(
     config: ExecutorConfig,
     argv: Sequence[str],
     sandbox: Sandbox,
-    store: Store,
+    store: ObjectStore,
     drivers: Drivers,
     search_path: str = DEFAULT_SEARCH_PATH,
 ) -> int:
@@ -116,7 +115,7 @@ def _collect(
 
 def _report(
     config: ExecutorConfig,
-    store: Store,
+    store: ObjectStore,
     sandbox: Sandbox,
     outputs: dict[str, object],
     message: str,

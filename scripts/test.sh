@@ -8,4 +8,5 @@ export PATH="$PWD/.venv/bin:$PATH"
 ruff format --check .
 ruff check .
 lint-imports
+mypy
 pytest -q -p no:cacheprovider "$@"

@@ -1,11 +1,19 @@
 """The Runtime contract: what every Runtime implementation must do (see runtime/base.py).
 
-Not collected by itself: a test module subclasses `RuntimeContract` and supplies two
-fixtures: `runtime_factory(slots=None, handlers=None) -> Runtime` (the factory closes
-what it made; an implementation without container handlers calls `pytest.skip` when
-given some) and `host_dir`, a host directory the pods reach through a hostPath volume
-mounted at the same path. Pods coordinate with the test through files there; every
-wait polls with a deadline.
+Two levels, both not collected by themselves:
+- `RuntimePortContract`: the port's bookkeeping, which even an in-memory runtime that
+  runs nothing must keep (create is idempotent, labels and annotations are observed,
+  a pod ends in the phase its main container's exit code gives, listeners hear it,
+  delete and logs of missing pods). Its pods' `main` runs `sh -c "exit N"` and carries
+  the annotation `EXIT_CODE_ANNOTATION: N`, which a runtime that runs nothing (the
+  controller tests' FakeRuntime) may obey instead. A subclass supplies
+  `runtime_factory`.
+- `RuntimeContract(RuntimePortContract)`: running real containers. A subclass supplies
+  `runtime_factory(slots=None, handlers=None) -> Runtime` (the factory closes what it
+  made; an implementation without container handlers calls `pytest.skip` when given
+  some) and `host_dir`, a host directory the pods reach through a hostPath volume
+  mounted at the same path. Pods coordinate with the test through files there; every
+  wait polls with a deadline.
 """
 
 from __future__ import annotations
@@ -68,7 +76,83 @@ def log_text(runtime: Runtime, name: str, container: str = "main", **kw: Any) ->
     return b"".join(runtime.logs(name, container=container, **kw)).decode()
 
 
-class RuntimeContract:
+EXIT_CODE_ANNOTATION = "test/exit-code"
+
+
+def exiting(name: str, code: int, **metadata: Any) -> dict[str, Any]:
+    """A pod whose main container exits with `code` (see the module docstring)."""
+    manifest = pod(name, sh("main", f"exit {code}"))
+    manifest["metadata"].update(metadata)
+    annotations = manifest["metadata"].setdefault("annotations", {})
+    annotations[EXIT_CODE_ANNOTATION] = str(code)
+    return manifest
+
+
+class RuntimePortContract:
+    """The bookkeeping of the Runtime port; every test takes `runtime_factory`."""
+
+    @pytest.mark.parametrize(("code", "phase"), [(0, "Succeeded"), (3, "Failed")])
+    def test_the_main_exit_code_decides_the_phase(
+        self, runtime_factory: Factory, code: int, phase: str
+    ) -> None:
+        runtime, name = runtime_factory(), unique()
+        runtime.create_pod(exiting(name, code))
+        seen = wait_phase(runtime, name)
+        main = next(c for c in seen.containers if c.name == "main")
+        assert (seen.phase, main.state, main.exit_code) == (phase, "terminated", code)
+        assert main.reason == ("Completed" if code == 0 else "Error")
+
+    def test_a_second_create_of_a_name_changes_nothing(self, runtime_factory: Factory) -> None:
+        runtime, name = runtime_factory(), unique()
+        runtime.create_pod(exiting(name, 0, labels={"first": "yes"}))
+        runtime.create_pod(exiting(name, 3, labels={"second": "yes"}))
+        seen = wait_phase(runtime, name)
+        assert [p.name for p in runtime.observe()].count(name) == 1
+        assert (seen.phase, dict(seen.labels)) == ("Succeeded", {"first": "yes"})
+
+    def test_metadata_is_observed(self, runtime_factory: Factory) -> None:
+        runtime, name = runtime_factory(), unique()
+        labels = {"workflows.argoproj.io/workflow": "wf-1"}
+        runtime.create_pod(exiting(name, 0, labels=labels, namespace="ns-1"))
+        seen = wait_phase(runtime, name)
+        assert (seen.namespace, dict(seen.labels)) == ("ns-1", labels)
+        assert dict(seen.annotations)[EXIT_CODE_ANNOTATION] == "0"
+
+    def test_listeners_hear_a_pod_end(self, runtime_factory: Factory) -> None:
+        runtime, name = runtime_factory(), unique()
+        heard = threading.Event()
+        runtime.add_listener(heard.set)
+        runtime.create_pod(exiting(name, 0))
+        wait_phase(runtime, name)
+        poll(heard.is_set, what="a listener call")
+
+    def test_delete_removes_a_pod_and_missing_ones_are_no_error(
+        self, runtime_factory: Factory
+    ) -> None:
+        runtime, name = runtime_factory(), unique()
+        runtime.create_pod(exiting(name, 0))
+        wait_phase(runtime, name)
+        runtime.delete_pod(name)
+        poll(lambda: find(runtime, name) is None, what="the pod to go")
+        runtime.delete_pod(name)
+        runtime.delete_pod(unique("never"))
+        with pytest.raises(NotFound):
+            runtime.logs(name)
+
+    def test_logs_of_a_pod_end_in_newlines_and_of_missing_ones_are_not_found(
+        self, runtime_factory: Factory
+    ) -> None:
+        runtime, name = runtime_factory(), unique()
+        with pytest.raises(NotFound):
+            runtime.logs(unique("never"))
+        runtime.create_pod(exiting(name, 0))
+        wait_phase(runtime, name)
+        assert all(line.endswith(b"\n") for line in runtime.logs(name))
+        with pytest.raises(NotFound):
+            runtime.logs(name, container="nope")
+
+
+class RuntimeContract(RuntimePortContract):
     """Every test takes `runtime_factory` and usually `host_dir` from the subclass."""
 
     # -- phases and exit codes ------------------------------------------------------

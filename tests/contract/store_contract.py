@@ -204,18 +204,34 @@ class StoreContract:
         assert updated["metadata"]["resourceVersion"] != with_status["metadata"]["resourceVersion"]
         assert store.get("Workflow", "wf", ns) == updated
 
-    def test_update_status_changes_only_status(self, store: Store) -> None:
+    def test_update_status_changes_only_status_and_given_labels(self, store: Store) -> None:
         ns = unique()
         created = store.create(workflow("wf", ns, keep="me"))
         attempt = {**created, "spec": {"entrypoint": "ignored"}, "status": {"phase": "Succeeded"}}
-        attempt["metadata"] = {**created["metadata"], "labels": {"ignored": "yes"}}
+        attempt["metadata"] = {
+            **created["metadata"],
+            "labels": {"phase": "Succeeded"},
+            "annotations": {"ignored": "yes"},
+        }
         updated = store.update_status(attempt)
         assert updated["status"] == {"phase": "Succeeded"}
         assert updated["spec"] == created["spec"]
-        assert updated["metadata"]["labels"] == {"keep": "me"}
+        assert updated["metadata"]["labels"] == {"phase": "Succeeded"}  # the same write
+        assert "annotations" not in updated["metadata"]
         assert updated["metadata"]["generation"] == 1
         assert updated["metadata"]["resourceVersion"] != created["metadata"]["resourceVersion"]
         assert store.get("Workflow", "wf", ns) == updated
+        assert [
+            o["metadata"]["name"] for o in store.list("Workflow", ns, {"phase": "Succeeded"}).items
+        ] == ["wf"]
+
+    def test_update_status_without_labels_keeps_them(self, store: Store) -> None:
+        ns = unique()
+        created = store.create(workflow("wf", ns, keep="me"))
+        meta = {k: v for k, v in created["metadata"].items() if k != "labels"}
+        updated = store.update_status({**created, "metadata": meta, "status": {"phase": "Running"}})
+        assert updated["metadata"]["labels"] == {"keep": "me"}
+        assert updated["status"] == {"phase": "Running"}
 
     def test_update_cannot_change_identity(self, store: Store) -> None:
         ns = unique()

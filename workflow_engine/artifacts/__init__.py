@@ -26,7 +26,7 @@ from workflow_engine.artifacts.download import (
     download_outputs,
     output_artifacts,
 )
-from workflow_engine.artifacts.gc import GCReport, collect_garbage, collect_workflow, mark_collected
+from workflow_engine.artifacts.gc import GCReport, delete_artifacts
 from workflow_engine.artifacts.git import GitDriver
 from workflow_engine.artifacts.http import HTTPDriver
 from workflow_engine.artifacts.local import LocalDriver
@@ -56,6 +56,7 @@ from workflow_engine.artifacts.secrets import (
     MappingSecrets,
     NoSecrets,
     SecretResolver,
+    StoreSecrets,
     make_secret,
     secret_data,
 )
@@ -86,10 +87,10 @@ __all__ = [
     "S3ArtifactRepository",
     "S3Driver",
     "SecretResolver",
+    "StoreSecrets",
     "choose_repository",
-    "collect_garbage",
-    "collect_workflow",
     "default_drivers",
+    "delete_artifacts",
     "describe",
     "download_outputs",
     "driver_for",
@@ -98,7 +99,6 @@ __all__ = [
     "locate",
     "location_kind",
     "make_secret",
-    "mark_collected",
     "output_artifacts",
     "output_key",
     "pack",

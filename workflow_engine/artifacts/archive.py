@@ -139,8 +139,14 @@ def _unzip_safely(archive: Path, root: Path) -> None:
 
 def _keep_member(member: tarfile.TarInfo, _path: str) -> tarfile.TarInfo:
     # Ownership is the extracting user's; set-id and sticky bits are dropped.
+    # None leaves the field unset (tarfile's own filters do the same); the stubs say int.
     return member.replace(
-        uid=None, gid=None, uname=None, gname=None, mode=member.mode & 0o777, deep=False
+        uid=None,  # type: ignore[arg-type]
+        gid=None,  # type: ignore[arg-type]
+        uname=None,  # type: ignore[arg-type]
+        gname=None,  # type: ignore[arg-type]
+        mode=member.mode & 0o777,
+        deep=False,
     )
 
 

@@ -55,8 +55,11 @@ class RetryPolicy:
     @property
     def budget(self) -> float:
         """The most time spent waiting between attempts, in seconds."""
-        return sum(
-            min(self.max_wait, self.initial_wait * 2**i) for i in range(max(0, self.attempts - 1))
+        return float(
+            sum(
+                min(self.max_wait, self.initial_wait * 2**i)
+                for i in range(max(0, self.attempts - 1))
+            )
         )
 
 

@@ -254,12 +254,12 @@ class _Translate:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: object, exc: BaseException | None, _tb: object) -> bool:
+    def __exit__(self, exc_type: object, exc: BaseException | None, _tb: object) -> None:
         if exc is None or isinstance(exc, NotFound | PermanentError | TransientError):
-            return False
+            return
         error = translate(exc, self._t, self._op)
         if error is None:
-            return False
+            return
         raise error from None
 
 

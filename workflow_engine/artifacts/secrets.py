@@ -2,9 +2,10 @@
 
 Drivers (s3, git, http) hold `SecretKeySelector`s (`{name, key}`) from the artifact or
 the repository; they ask a `SecretResolver` for the value just before they need it.
-The executor gives them a store-backed resolver (`executor.secrets.StoreSecrets`:
-Kubernetes-shaped `Secret` objects in the workflow's namespace); tests give a
-`MappingSecrets`. A value is never put into a message: errors name the secret and key.
+The executor and the controller give them a store-backed resolver (`StoreSecrets`:
+Kubernetes-shaped `Secret` objects in the workflow's namespace, read through the
+`ObjectReader` port, so any Store serves); tests give a `MappingSecrets`. A value is
+never put into a message: errors name the secret and key.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from workflow_engine.errors import NotFound, PermanentError
+from workflow_engine.ports import ObjectReader
 from workflow_engine.spec.artifacts import SecretKeySelector
+from workflow_engine.vocabulary import SECRET_KIND
 
 REDACTED = "***"
 
@@ -46,6 +49,23 @@ class NoSecrets:
 
     def secret(self, name: str, key: str) -> str:
         raise NotFound(f"secret {name!r} not found (no secrets are configured)")
+
+
+class StoreSecrets:
+    """Secrets kept as objects (`kind: Secret`, `data` base64 and/or `stringData`) in a
+    store, in one namespace. Values are read when a driver needs them (a rotated
+    secret is seen by the next pod) and never logged."""
+
+    def __init__(self, store: ObjectReader, namespace: str) -> None:
+        self._store = store
+        self._namespace = namespace
+
+    def secret(self, name: str, key: str) -> str:
+        try:
+            obj = self._store.get(SECRET_KIND, name, self._namespace)
+        except NotFound:
+            raise NotFound(f"secret {name!r} not found in namespace {self._namespace!r}") from None
+        return secret_data(obj, key)
 
 
 def secret_data(obj: Mapping[str, Any], key: str) -> str:

@@ -13,9 +13,7 @@ from typing import Any
 from workflow_engine.controller.indexes import WorkflowKey
 from workflow_engine.spec.models import Workflow
 from workflow_engine.store.base import Obj
-
-WORKFLOW_KIND = "Workflow"
-COMPLETED_PHASES = frozenset({"Succeeded", "Failed", "Error"})
+from workflow_engine.vocabulary import COMPLETED_PHASES
 
 
 @dataclass

@@ -56,6 +56,7 @@ from workflow_engine.spec.models import Workflow
 from workflow_engine.spec.status_codec import status_from_dict
 from workflow_engine.store import DATABASE_FILE, SqliteStore
 from workflow_engine.store.base import Store
+from workflow_engine.vocabulary import WORKFLOW_KIND
 
 log = logging.getLogger(__name__)
 EXECUTOR_COMMAND = "wf-exec"
@@ -204,6 +205,7 @@ def make_engine(paths: StatePaths, wiring: ArtifactWiring | None = None) -> Engi
         status_to_dict=StatusSerializer(),
         status_from_dict=status_from_dict,
         build_pod=pod,
+        collect_artifacts=wiring.collect_artifacts,
     )
 
 
@@ -282,8 +284,8 @@ def _serve(
             idle_since[0] = None
             return False
         seen[0] = version
-        idle_since[0] = idle_since[0] or clock.monotonic()
-        return clock.monotonic() - idle_since[0] >= options.idle_exit
+        since = idle_since[0] = idle_since[0] or clock.monotonic()
+        return clock.monotonic() - since >= options.idle_exit
 
     log.info("controller started (pid %d) for %s", os.getpid(), paths.root)
     try:
@@ -308,7 +310,7 @@ def _changed_since(paths: StatePaths, version: int) -> bool:
     the store's version too: they must not keep an idle controller alive.)"""
     store = open_store(paths)
     try:
-        items = store.list("Workflow", None).items
+        items = store.list(WORKFLOW_KIND, None).items
         return any(int(obj["metadata"]["resourceVersion"]) > version for obj in items)
     finally:
         store.close()

@@ -12,15 +12,10 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from workflow_engine.controller.observe import (
-    NODE_ID_ANNOTATION,
-    WORKFLOW_LABEL,
-    WORKFLOW_UID_LABEL,
-    pod_state,
-    task_result,
-)
+from workflow_engine.controller.observe import pod_state, task_result
 from workflow_engine.engine.observed import PodState, TaskResult
 from workflow_engine.runtime.base import PodObservation
+from workflow_engine.vocabulary import NODE_ID_ANNOTATION, WORKFLOW_LABEL, WORKFLOW_UID_LABEL
 
 WorkflowKey = tuple[str, str]  # (namespace, name)
 ACTIVE_POD_PHASES = frozenset({"Pending", "Running", "Unknown"})

@@ -20,12 +20,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from workflow_engine.controller.cache import is_completed
 from workflow_engine.controller.operations import expand_nodes, get_workflow
-from workflow_engine.controller.reconcile import WORKFLOW_KIND, is_completed
 from workflow_engine.engine.naming import pod_name
 from workflow_engine.errors import NotFound
 from workflow_engine.runtime.process.logs import read_log
 from workflow_engine.store.base import Obj, Store
+from workflow_engine.vocabulary import WORKFLOW_KIND
 
 
 class LogSource(Protocol):

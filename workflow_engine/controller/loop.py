@@ -22,16 +22,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from workflow_engine.controller.cache import WORKFLOW_KIND, is_completed, key_of
+from workflow_engine.controller.cache import is_completed, key_of
 from workflow_engine.controller.clock import Clock
 from workflow_engine.controller.indexes import PodIndex, ResultIndex, WorkflowKey
-from workflow_engine.controller.observe import TASK_RESULT_KIND
 from workflow_engine.controller.queue import ShutDown, WorkQueue
 from workflow_engine.controller.reconcile import Reconciler
 from workflow_engine.errors import Expired
 from workflow_engine.spec.status_codec import decompress_nodes
 from workflow_engine.store.base import ObjectList, WatchEvent
+from workflow_engine.vocabulary import TASK_RESULT_KIND, WORKFLOW_KIND
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +258,7 @@ class Controller:
                 self.queue.done(key, min(cost * self.options.cooldown_factor, 0.05))
 
 
-def waits_for_user(obj: dict) -> bool:
+def waits_for_user(obj: dict[str, Any]) -> bool:
     """Suspended (spec.suspend, or a suspend step without a duration running): only a
     person's `wf resume` moves it on."""
     if (obj.get("spec") or {}).get("suspend"):

@@ -15,16 +15,10 @@ from pydantic import ValidationError
 from workflow_engine.engine.observed import Observed, PodState, TaskResult
 from workflow_engine.runtime.base import ContainerObservation, PodObservation
 from workflow_engine.spec.models import Outputs
+from workflow_engine.vocabulary import (
+    WORKFLOW_LABEL,
+)
 
-WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
-NODE_ID_ANNOTATION = "workflows.argoproj.io/node-id"
-NODE_NAME_ANNOTATION = "workflows.argoproj.io/node-name"
-PHASE_LABEL = "workflows.argoproj.io/phase"
-COMPLETED_LABEL = "workflows.argoproj.io/completed"
-WORKFLOW_UID_LABEL = "workflows.argoproj.io/workflow-uid"  # set by the pod builder
-TASK_RESULT_KIND = "WorkflowTaskResult"
-# Set by `wf retry`: pods the controller must delete before it decides anything.
-PODS_TO_DELETE = "wfengine.io/pods-to-delete"
 MAIN_CONTAINER = "main"
 
 

@@ -18,21 +18,24 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from workflow_engine.controller.cache import is_completed
 from workflow_engine.controller.events import EventLog
 from workflow_engine.controller.names import creation_order, matches_phases, newest, resolve
-from workflow_engine.controller.observe import (
-    COMPLETED_LABEL,
-    PHASE_LABEL,
-    PODS_TO_DELETE,
-    TASK_RESULT_KIND,
-)
-from workflow_engine.controller.reconcile import COMPLETED_PHASES, WORKFLOW_KIND, is_completed
 from workflow_engine.controller.submit import SubmitOptions, resubmit_object
 from workflow_engine.engine import resume_workflow, retry_workflow
 from workflow_engine.errors import Conflict, Expired, NotFound, WorkflowEngineError
 from workflow_engine.spec.models import Workflow, parse_time
 from workflow_engine.spec.status_codec import decompress_nodes, status_from_dict, status_to_dict
 from workflow_engine.store.base import Obj, Store
+from workflow_engine.vocabulary import (
+    COMPLETED_LABEL,
+    COMPLETED_PHASES,
+    PHASE_LABEL,
+    PODS_TO_DELETE,
+    TASK_RESULT_KIND,
+    WORKFLOW_KIND,
+    WORKFLOW_LABEL,
+)
 
 _ATTEMPTS = 10
 
@@ -320,7 +323,7 @@ def delete(
 
 def _result_names(store: Store, obj: Obj) -> set[str]:
     namespace = obj["metadata"].get("namespace") or "default"
-    selector = {"workflows.argoproj.io/workflow": obj["metadata"]["name"]}
+    selector = {WORKFLOW_LABEL: obj["metadata"]["name"]}
     return {r["metadata"]["name"] for r in store.list(TASK_RESULT_KIND, namespace, selector).items}
 
 

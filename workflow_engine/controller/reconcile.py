@@ -1,9 +1,12 @@
 """One reconcile of one workflow: read it, observe, `operate()`, apply the Decision once.
 
-Sits in the controller between the work queue and the pure engine. The Decision is
-applied in the order that makes a crash harmless: first the one status write (with the
-phase/completed labels), so the store records what is about to happen; then the runtime
-calls (creating a pod that exists is a no-op, so a re-run after a crash repeats nothing);
+Sits in the controller between the work queue and the pure engine. The WorkflowTemplates
+a decision needs are fetched before it (`operate()` names any it lacks, and is called
+again with them: it never reads the store). The Decision is applied in the order that
+makes a crash harmless: first the one status write (status and phase/completed labels
+together), so the store records what is about to happen; then the runtime calls
+(creating a pod that exists is a no-op, so a re-run after a crash repeats nothing) and
+the artifact collection (its outcome goes to the next `operate()`, which records it);
 then timers and events. A Conflict on the write means someone else (the CLI: suspend,
 stop, retry) changed the workflow: re-read it and decide again, nothing was applied yet.
 
@@ -21,13 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from workflow_engine.controller.cache import (
-    COMPLETED_PHASES,
-    WORKFLOW_KIND,
-    Cached,
-    WorkflowCache,
-    is_completed,
-)
+from workflow_engine.controller.cache import Cached, WorkflowCache, is_completed
 from workflow_engine.controller.clock import Clock
 from workflow_engine.controller.events import Event, EventLog
 from workflow_engine.controller.indexes import (
@@ -36,29 +33,31 @@ from workflow_engine.controller.indexes import (
     ResultIndex,
     WorkflowKey,
 )
-from workflow_engine.controller.observe import (
-    COMPLETED_LABEL,
-    PHASE_LABEL,
-    PODS_TO_DELETE,
-    TASK_RESULT_KIND,
-    WORKFLOW_LABEL,
-    task_result,
-)
-from workflow_engine.controller.resolver import StoreResolver
+from workflow_engine.controller.observe import task_result
+from workflow_engine.controller.resolver import decide_with_templates
+from workflow_engine.engine.artifact_gc import CollectArtifacts, Collected
 from workflow_engine.engine.decision import (
     CreatePod,
     Decision,
     DeletePod,
     EmitEvent,
     RequeueAfter,
+    error_decision,
 )
 from workflow_engine.engine.observed import Observed, TaskResult
 from workflow_engine.errors import Conflict, NotFound, PermanentError, SpecError
 from workflow_engine.runtime.base import Runtime
 from workflow_engine.spec.models import Workflow, WorkflowStatus, format_time
-from workflow_engine.spec.resolver import TemplateResolver
+from workflow_engine.spec.resolver import MappingResolver
 from workflow_engine.spec.status import IllegalTransition
 from workflow_engine.store.base import Obj, Store
+from workflow_engine.vocabulary import (
+    PODS_TO_DELETE,
+    TASK_RESULT_KIND,
+    WORKFLOW_KIND,
+    WORKFLOW_LABEL,
+    phase_labels,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +65,16 @@ _CONFLICT_ATTEMPTS = 8
 FOREIGN_POD_RETRY = 0.2  # seconds: a pod being deleted frees its name
 CREATE_ERROR = "CreateError"  # the reason of a pod the runtime refused or could not build
 
-Operate = Callable[[Workflow, Observed, datetime, TemplateResolver], Decision]
+Operate = Callable[[Workflow, Observed, datetime, MappingResolver], Decision]
 PodFactory = Callable[[Workflow, CreatePod, datetime], dict[str, Any]]
+Collector = Callable[[Workflow, CollectArtifacts], Collected]
+
+
+def no_collector(wf: Workflow, action: CollectArtifacts) -> Collected:
+    """The collector of a controller with no artifact repository: every object stays."""
+    return Collected(
+        failed=tuple(f"{i.artifact.name}: no artifact repository" for i in action.artifacts)
+    )
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ class Engine:
     status_to_dict: Callable[[WorkflowStatus], dict[str, Any]]
     status_from_dict: Callable[[dict[str, Any]], WorkflowStatus]
     build_pod: PodFactory
+    collect_artifacts: Collector = no_collector
 
 
 @dataclass
@@ -117,6 +125,7 @@ class Reconciler:
         self.results = results
         self.cache = cache or WorkflowCache()
         self._seen: dict[WorkflowKey, _Seen] = {}
+        self._collected: dict[WorkflowKey, Collected] = {}  # until a decision records it
         self.missing_results = MissingResults()
 
     # -- entry point -----------------------------------------------------------------
@@ -171,6 +180,7 @@ class Reconciler:
         self.pods.forget(key)
         self.results.forget(key)
         self._seen.pop(key, None)
+        self._collected.pop(key, None)
 
     def _delete_requested_pods(self, key: WorkflowKey, entry: Cached) -> Cached:
         """`wf retry` asked for these pods to go before their nodes run again."""
@@ -249,7 +259,7 @@ class Reconciler:
                 continue
             if node_id not in results and (key, node_id) not in self.missing_results:
                 fetched += self._fetch_missing_result(key, pod_name, results)
-        return Observed(pods=pods, results=results), fetched
+        return Observed(pods=pods, results=results, collected=self._collected.get(key)), fetched
 
     def _fetch_missing_result(
         self, key: WorkflowKey, pod_name: str, results: dict[str, TaskResult]
@@ -274,11 +284,10 @@ class Reconciler:
         observed, fetched = self._observed(key, entry.model.metadata.uid)
         if self.results.version(key) == results_version + fetched:
             results_version += fetched  # only our own fetches moved it
-        try:
-            decision = self.engine.operate(entry.model, observed, now, StoreResolver(self.store))
-        except (SpecError, IllegalTransition) as exc:  # retrying would decide the same
-            decision = _error_decision(entry.model, now, str(exc))
+        decision = self._decide(entry.model, observed, now)
         written = self._write(key, entry, decision)
+        if observed.collected is not None:
+            self._collected.pop(key, None)  # the status written records it
         if written is not entry and not entry.obj.get("status"):
             # Its first status: events kept under its name are a deleted namesake's.
             self.events.forget(key[0], key[1])
@@ -298,23 +307,29 @@ class Reconciler:
         )
         return ReconcileResult(requeue_after=requeue, completed=is_completed(written.obj))
 
+    def _decide(self, wf: Workflow, observed: Observed, now: datetime) -> Decision:
+        """operate(), with the WorkflowTemplates it asks for fetched first."""
+        try:
+            decision = decide_with_templates(self.engine.operate, self.store, wf, observed, now)
+        except (SpecError, IllegalTransition) as exc:  # retrying would decide the same
+            return error_decision(wf, now, str(exc))
+        return decision or error_decision(wf, now, "too many workflow templates referenced")
+
     def _write(self, key: WorkflowKey, entry: Cached, decision: Decision) -> Cached:
+        """The Decision's one store write: status and labels together."""
         obj = entry.obj
         status = self.engine.status_to_dict(decision.status)
-        if status != (obj.get("status") or {}):
-            obj = self.store.update_status(
-                {
-                    "apiVersion": obj["apiVersion"],
-                    "kind": obj["kind"],
-                    "metadata": obj["metadata"],
-                    "status": status,
-                }
-            )
         labels = _labels(obj, decision)
-        if labels != (obj["metadata"].get("labels") or {}):
-            obj = self.store.update({**obj, "metadata": {**obj["metadata"], "labels": labels}})
-        if obj is entry.obj:
+        if status == (obj.get("status") or {}) and labels == (obj["metadata"].get("labels") or {}):
             return entry
+        obj = self.store.update_status(
+            {
+                "apiVersion": obj["apiVersion"],
+                "kind": obj["kind"],
+                "metadata": {**obj["metadata"], "labels": labels},
+                "status": status,
+            }
+        )
         model = entry.model.model_copy(update={"status": decision.status})
         written = Cached(obj=obj, model=model, generation=entry.generation)
         self.cache.put(key, written)
@@ -339,6 +354,9 @@ class Reconciler:
                 self.runtime.delete_pod(action.pod_name, key[0], action.grace_seconds)
             elif isinstance(action, EmitEvent):
                 events.append(Event(format_time(now), action.type, action.reason, action.message))
+            elif isinstance(action, CollectArtifacts):
+                self._collected[key] = self.engine.collect_artifacts(wf, action)
+                retry = 0.0  # the next operate() records the outcome
             elif not isinstance(action, RequeueAfter):
                 raise TypeError(f"unknown action {action!r}")
         if events:
@@ -372,16 +390,5 @@ class Reconciler:
 def _labels(obj: Obj, decision: Decision) -> dict[str, str]:
     labels = dict(obj["metadata"].get("labels") or {})
     labels.update(dict(decision.labels))
-    phase = decision.status.phase
-    if phase:
-        labels[PHASE_LABEL] = phase
-    labels[COMPLETED_LABEL] = "true" if phase in COMPLETED_PHASES else "false"
+    labels.update(phase_labels(decision.status.phase))
     return labels
-
-
-def _error_decision(wf: Workflow, now: datetime, message: str) -> Decision:
-    status = wf.status or WorkflowStatus()
-    update: dict[str, Any] = {"phase": "Error", "message": message, "finished_at": now}
-    if status.started_at is None:
-        update["started_at"] = now
-    return Decision(status=status.model_copy(update=update))

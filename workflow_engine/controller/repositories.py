@@ -8,9 +8,9 @@ as fallback) and wraps the engine:
   (`choose_repository`: `spec.artifactRepositoryRef`, else the namespace's default,
   else the fallback) and recorded in `status.artifactRepositoryRef`; from then on the
   workflow keeps the recorded one (`repository_of`). An unknown ref, or a malformed
-  repositories file, makes the workflow Error with the reason. When a decision
-  completes a workflow whose artifacts ask for `OnWorkflowCompletion`, the objects
-  are deleted (`collect_workflow`) and the status written with them is marked.
+  repositories file, makes the workflow Error with the reason.
+- `collect_artifacts`: carries out a Decision's `CollectArtifacts` action (the engine
+  chose the objects) in the workflow's recorded repository.
 - `pod_config`: the PodConfig of that workflow's pods (WF_ARTIFACT_REPOSITORY).
 - `collect_before_deletion`: what `wf delete` runs before a workflow goes.
 """
@@ -25,7 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from executor.secrets import StoreSecrets
+from pydantic import ValidationError
+
 from workflow_engine.artifacts import (
     ArtifactRepository,
     Downloaded,
@@ -33,24 +34,30 @@ from workflow_engine.artifacts import (
     NoSecrets,
     RepositoryConfig,
     SecretResolver,
+    StoreSecrets,
     choose_repository,
-    collect_workflow,
     default_drivers,
+    delete_artifacts,
     download_outputs,
     repository_of,
 )
-from workflow_engine.artifacts.gc import Event
-from workflow_engine.engine.decision import Decision, EmitEvent
+from workflow_engine.engine.artifact_gc import (
+    CollectArtifacts,
+    Collected,
+    StoredArtifact,
+    due_artifacts,
+)
+from workflow_engine.engine.decision import Decision, error_decision
+from workflow_engine.engine.templates import exec_spec
 from workflow_engine.errors import NotFound, PermanentError, WorkflowEngineError
 from workflow_engine.podbuilder import PodConfig
 from workflow_engine.spec.models import Workflow, WorkflowStatus
-from workflow_engine.spec.status_codec import status_from_dict
+from workflow_engine.spec.status_codec import nodes_of, status_from_dict
 from workflow_engine.store.base import Obj, Store
+from workflow_engine.vocabulary import COMPLETED_PHASES
 
 log = logging.getLogger(__name__)
 
-COMPLETED_PHASES = frozenset({"Succeeded", "Failed", "Error"})
-GC_STRATEGIES = frozenset({"OnWorkflowCompletion", "OnWorkflowDeletion"})
 _CACHE_LIMIT = 256
 
 Operate = Callable[..., Decision]
@@ -109,6 +116,9 @@ class ArtifactWiring:
     # -- the engine, wrapped ------------------------------------------------------------
 
     def wrap(self, operate: Operate) -> Operate:
+        """`operate` that first records the workflow's repository (a workflow whose
+        repository cannot be chosen ends as Error)."""
+
         def wrapped(wf: Workflow, observed: Any, now: datetime, *rest: Any) -> Decision:
             if (wf.status is None or wf.status.phase not in COMPLETED_PHASES) and self.recorded(
                 wf.status
@@ -116,74 +126,53 @@ class ArtifactWiring:
                 try:
                     wf = self.with_repository(wf)
                 except WorkflowEngineError as exc:
-                    return _error(wf, now, str(exc))
-            decision = operate(wf, observed, now, *rest)
-            if decision.status.phase in COMPLETED_PHASES and self._gc_due(wf, decision.status):
-                decision = self._collect(wf, decision)
-            return decision
+                    return error_decision(wf, now, str(exc))
+            return operate(wf, observed, now, *rest)
 
         return wrapped
 
-    def _gc_due(self, wf: Workflow, status: WorkflowStatus) -> bool:
-        gc = status.artifact_gc_status
-        processed = ((gc.to_dict() if gc is not None else {}) or {}).get("strategiesProcessed")
-        if (processed or {}).get("OnWorkflowCompletion"):
-            return False
-        return wants_gc(wf.spec.to_dict())
+    # -- garbage collection --------------------------------------------------------------
 
-    def _collect(self, wf: Workflow, decision: Decision) -> Decision:
+    def collect_artifacts(self, wf: Workflow, action: CollectArtifacts) -> Collected:
+        """Carry out a CollectArtifacts action in the workflow's recorded repository."""
         obj = {
-            "metadata": wf.metadata.to_dict(),
-            "spec": wf.spec.to_dict(),
-            "status": decision.status.to_dict(),
+            "metadata": {"namespace": wf.metadata.namespace},
+            "status": {"artifactRepositoryRef": self.recorded(wf.status)},
         }
-        report, status = self.collect(obj, "completion")
-        actions = list(decision.actions)
-        if report.deleted:
-            actions.append(
-                EmitEvent("ArtifactGCCompleted", f"deleted {len(report.deleted)} artifact(s)")
-            )
-        for _item, reason in report.failed:
-            actions.append(EmitEvent("ArtifactGCFailed", reason, "Warning"))
-        return replace(decision, status=status_from_dict(status), actions=tuple(actions))
+        report = self._delete(obj, action.artifacts)
+        return Collected(
+            deleted=frozenset((node_id, art.name) for node_id, art in report.deleted),
+            failed=tuple(reason for _item, reason in report.failed),
+        )
 
-    def collect(self, obj: Mapping[str, Any], event: Event) -> tuple[GCReport, dict[str, Any]]:
+    def _delete(self, obj: Mapping[str, Any], items: tuple[StoredArtifact, ...]) -> GCReport:
         ns = (obj.get("metadata") or {}).get("namespace") or "default"
         secrets: SecretResolver = (
             StoreSecrets(self.store, ns) if self.store is not None else NoSecrets()
         )
-        return collect_workflow(obj, repository_of(obj, self.fallback), secrets, event)
+        try:
+            drivers = default_drivers(repository_of(obj, self.fallback), secrets)
+        except WorkflowEngineError as exc:
+            report = GCReport()
+            report.failed.extend(((i.node_id, i.artifact), str(exc)) for i in items)
+            return report
+        return delete_artifacts(((i.node_id, i.artifact) for i in items), drivers)
 
     def collect_before_deletion(self, obj: Obj) -> list[str]:
         """Delete what a workflow's artifacts owe at deletion (OnWorkflowDeletion, and
         OnWorkflowCompletion not done yet); returns the failures, one line each."""
-        if not wants_gc(obj.get("spec") or {}):
+        try:
+            status = status_from_dict(obj.get("status") or {})
+            wf = Workflow.model_validate({k: v for k, v in obj.items() if k != "status"})
+            spec = wf.spec
+            if status.stored_workflow_template_spec is not None:
+                spec = exec_spec(wf, status.stored_workflow_template_spec)
+        except ValidationError as exc:  # written by hand: nothing can be chosen from it
+            return [f"artifact GC skipped, the workflow cannot be read: {exc.errors()[0]['msg']}"]
+        items = due_artifacts(spec, nodes_of(status), "deletion")
+        if not items:
             return []
-        report, _status = self.collect(obj, "deletion")
-        return [reason for _item, reason in report.failed]
-
-
-def wants_gc(spec: Mapping[str, Any]) -> bool:
-    """Does any strategy in the spec ask for collection (workflow-level or an output
-    artifact's own)? Cheap: read once per completion, not per reconcile."""
-    if ((spec.get("artifactGC") or {}).get("strategy") or "") in GC_STRATEGIES:
-        return True
-    for tmpl in spec.get("templates") or ():
-        for art in ((tmpl or {}).get("outputs") or {}).get("artifacts") or ():
-            if ((art.get("artifactGC") or {}).get("strategy") or "") in GC_STRATEGIES:
-                return True
-    return False
-
-
-def _error(wf: Workflow, now: datetime, message: str) -> Decision:
-    status = wf.status or WorkflowStatus()
-    update: dict[str, Any] = {"phase": "Error", "message": message, "finished_at": now}
-    if status.started_at is None:
-        update["started_at"] = now
-    return Decision(
-        status=status.model_copy(update=update),
-        actions=(EmitEvent("WorkflowFailed", message, "Warning"),),
-    )
+        return [reason for _item, reason in self._delete(obj, items).failed]
 
 
 # -- what `wf` calls -------------------------------------------------------------------

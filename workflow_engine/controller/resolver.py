@@ -1,5 +1,6 @@
-"""A TemplateResolver backed by the store: WorkflowTemplates and ClusterWorkflowTemplates
-as lint and `operate()` look them up (`templateRef`, `workflowTemplateRef`).
+"""WorkflowTemplates and ClusterWorkflowTemplates from the store: a TemplateResolver
+for lint (`StoreResolver`), and the frozen map `operate()` is handed
+(`fetch_templates`, for the names it asked for).
 
 ClusterWorkflowTemplates have no namespace; the embedded store keeps them in the
 default namespace. Lookups are memoised for the resolver's life, so make one per
@@ -8,15 +9,20 @@ reconcile (or per submit) to see fresh templates.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
+from workflow_engine.engine.decision import Decision
+from workflow_engine.engine.observed import Observed
 from workflow_engine.errors import NotFound, SpecErrors
 from workflow_engine.spec import parse_object
-from workflow_engine.spec.models import ClusterWorkflowTemplate, WorkflowTemplate
+from workflow_engine.spec.models import ClusterWorkflowTemplate, Workflow, WorkflowTemplate
+from workflow_engine.spec.resolver import MappingResolver, TemplateKey
 from workflow_engine.store.base import Store
+from workflow_engine.vocabulary import CLUSTER_WORKFLOW_TEMPLATE_KIND as CLUSTER_WORKFLOW_TEMPLATE
+from workflow_engine.vocabulary import WORKFLOW_TEMPLATE_KIND as WORKFLOW_TEMPLATE
 
-WORKFLOW_TEMPLATE = "WorkflowTemplate"
-CLUSTER_WORKFLOW_TEMPLATE = "ClusterWorkflowTemplate"
 CLUSTER_NAMESPACE = "default"
 
 
@@ -41,3 +47,47 @@ class StoreResolver:
             except (NotFound, SpecErrors):
                 self._memo[key] = None
         return self._memo[key]
+
+
+def fetch_templates(
+    store: Store, have: MappingResolver, keys: Iterable[TemplateKey], namespace: str
+) -> MappingResolver:
+    """`have` plus the objects `keys` name (those that exist and parse): the frozen
+    map a workflow's next `operate()` is handed. Cluster-scoped ones are kept in
+    `CLUSTER_NAMESPACE`; namespaced ones are the workflow's `namespace`'s."""
+    wanted = tuple(keys)
+    resolver = StoreResolver(store)
+    found: list[WorkflowTemplate | ClusterWorkflowTemplate] = []
+    for kind, name in wanted:
+        obj = (
+            resolver.cluster_workflow_template(name)
+            if kind == "cluster"
+            else resolver.workflow_template(name, namespace)
+        )
+        if obj is not None:
+            found.append(obj)
+    return have.with_lookups(wanted, found)
+
+
+# Each round fetches the one WorkflowTemplate operate() asked for; a workflow reaching
+# more distinct ones than this in one decision ends as Error.
+TEMPLATE_ROUNDS = 64
+
+
+def decide_with_templates(
+    operate: Callable[[Workflow, Observed, datetime, MappingResolver], Decision],
+    store: Store,
+    wf: Workflow,
+    observed: Observed,
+    now: datetime,
+) -> Decision | None:
+    """`operate()` called until it needs no more WorkflowTemplates, each one it asks
+    for fetched from the store in between; None after TEMPLATE_ROUNDS rounds."""
+    templates = MappingResolver((), looked_up=())
+    namespace = wf.metadata.namespace or "default"
+    for _ in range(TEMPLATE_ROUNDS):
+        decision = operate(wf, observed, now, templates)
+        if not decision.needs_templates:
+            return decision
+        templates = fetch_templates(store, templates, decision.needs_templates, namespace)
+    return None

@@ -1,7 +1,7 @@
 """`wf secret create|list|delete`: Kubernetes-shaped Secrets in the store.
 
 Sits between the CLI and the store, beside `operations`. Executors read these Secrets
-(artifact credentials, `executor.secrets.StoreSecrets`); this module writes them. A
+(artifact credentials, `workflow_engine.artifacts.StoreSecrets`); this module writes them. A
 listing carries the keys only, never a value.
 """
 
@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from workflow_engine.artifacts import make_secret
 from workflow_engine.errors import SpecError
 from workflow_engine.store.base import Obj, Store
-
-SECRET_KIND = "Secret"
+from workflow_engine.vocabulary import SECRET_KIND
 
 
 @dataclass(frozen=True)

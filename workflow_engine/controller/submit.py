@@ -19,17 +19,17 @@ from typing import Any
 import yaml
 
 from workflow_engine.controller.names import SUBMITTED_AT
-from workflow_engine.controller.reconcile import WORKFLOW_KIND
 from workflow_engine.controller.resolver import (
     CLUSTER_NAMESPACE,
-    CLUSTER_WORKFLOW_TEMPLATE,
-    WORKFLOW_TEMPLATE,
     StoreResolver,
 )
 from workflow_engine.errors import NotFound, SpecError, SpecErrors
 from workflow_engine.lint import lint_text
 from workflow_engine.spec import API_VERSION, load_documents
 from workflow_engine.store.base import Obj, Store
+from workflow_engine.vocabulary import CLUSTER_WORKFLOW_TEMPLATE_KIND as CLUSTER_WORKFLOW_TEMPLATE
+from workflow_engine.vocabulary import WORKFLOW_KIND
+from workflow_engine.vocabulary import WORKFLOW_TEMPLATE_KIND as WORKFLOW_TEMPLATE
 
 TEMPLATE_LABEL = "workflows.argoproj.io/workflow-template"
 CLUSTER_TEMPLATE_LABEL = "workflows.argoproj.io/cluster-workflow-template"

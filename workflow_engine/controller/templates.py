@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from workflow_engine.controller.resolver import (
     CLUSTER_NAMESPACE,
-    CLUSTER_WORKFLOW_TEMPLATE,
-    WORKFLOW_TEMPLATE,
     StoreResolver,
 )
 from workflow_engine.errors import AlreadyExists, NotFound, SpecError, SpecErrors
 from workflow_engine.lint import lint_text
 from workflow_engine.spec import load_documents
 from workflow_engine.store.base import Obj, Store
+from workflow_engine.vocabulary import CLUSTER_WORKFLOW_TEMPLATE_KIND as CLUSTER_WORKFLOW_TEMPLATE
+from workflow_engine.vocabulary import WORKFLOW_TEMPLATE_KIND as WORKFLOW_TEMPLATE
 
 TEMPLATE_KINDS = (WORKFLOW_TEMPLATE, CLUSTER_WORKFLOW_TEMPLATE)
 _ALIASES = {

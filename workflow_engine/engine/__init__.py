@@ -1,6 +1,7 @@
 """The pure core: `operate(workflow, observed, now) -> Decision`, Argo's semantics
 without I/O, plus the pure operations behind `retry` and `resume`."""
 
+from workflow_engine.engine.artifact_gc import CollectArtifacts, Collected
 from workflow_engine.engine.decision import (
     Action,
     CreatePod,
@@ -8,6 +9,7 @@ from workflow_engine.engine.decision import (
     DeletePod,
     EmitEvent,
     RequeueAfter,
+    error_decision,
 )
 from workflow_engine.engine.naming import fnv32a, node_id, pod_name
 from workflow_engine.engine.observed import Observed, PodState, TaskResult
@@ -18,6 +20,8 @@ __all__ = [
     "LABEL_COMPLETED",
     "LABEL_PHASE",
     "Action",
+    "CollectArtifacts",
+    "Collected",
     "CreatePod",
     "Decision",
     "DeletePod",
@@ -27,6 +31,7 @@ __all__ = [
     "PodState",
     "RequeueAfter",
     "TaskResult",
+    "error_decision",
     "fnv32a",
     "node_id",
     "operate",

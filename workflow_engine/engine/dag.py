@@ -8,7 +8,6 @@ only tasks not yet started evaluate their dependencies.
 
 from __future__ import annotations
 
-from collections import ChainMap
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +17,7 @@ from workflow_engine.engine.dag_plan import ancestors, plan
 from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import ExprError, Outcome, evaluate_depends, evaluate_when
 from workflow_engine.engine.hooks import exit_hook, run_exit_hook, run_lifecycle_hooks
+from workflow_engine.engine.layers import layered
 from workflow_engine.engine.loops import expand, has_loop, resolve_holder
 from workflow_engine.engine.params import (
     InputError,
@@ -30,7 +30,7 @@ from workflow_engine.engine.scope import OutputsScope
 from workflow_engine.engine.steps import continues_on, outbound
 from workflow_engine.engine.templates import Scope
 from workflow_engine.spec.models import DAGTask, NodeStatus, Template
-from workflow_engine.spec.status import COMPLETED_PHASES, FULFILLED_PHASES
+from workflow_engine.spec.status import COMPLETED_PHASES, FULFILLED_PHASES, NodePhase, NodeType
 
 _FAILED = frozenset({"Failed", "Error"})
 
@@ -49,7 +49,7 @@ class DagPass:
         self.template = template
         self.plan = plan(template, validate=not ctx.run.children(node))
         self.tasks = {t.name: t for t in self.plan.order}
-        self.scope = ChainMap(OutputsScope("tasks", lambda: list(self.tasks), self._lookup), scope)  # type: ignore[arg-type]
+        self.scope = layered(OutputsScope("tasks", lambda: list(self.tasks), self._lookup), scope)
         self.hooks_done: dict[str, bool] = {}
         self.busy = False  # some task node is still unfinished
 
@@ -84,14 +84,19 @@ class DagPass:
                 self.run.add_child(self.run.nodes[out].name, node_name)
 
     def init(
-        self, task: DAGTask, name: str, node_type: str, phase: str, message: str | None = None
+        self,
+        task: DAGTask,
+        name: str,
+        node_type: NodeType,
+        phase: NodePhase,
+        message: str | None = None,
     ) -> NodeStatus:
         return self.run.init_node(
             name,
             node_type,
             self.node.id,
             phase,
-            template_name=task.template,  # type: ignore[arg-type]
+            template_name=task.template,
             template_ref=task.template_ref,
             template_scope=self.tscope.label,
             message=message,

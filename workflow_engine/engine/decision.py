@@ -1,8 +1,13 @@
 """What `operate()` decides: the new workflow status and the actions to apply.
 
-The controller applies a Decision once: one store write of `status` (plus any
-`metadata` labels the engine sets), then the runtime calls, in order. Every
-action is idempotent, so applying a Decision twice (after a crash) is harmless.
+The controller applies a Decision once: one store write of `status` and the
+`metadata` labels the engine sets, together; then the actions, in order (pods,
+artifact collection, events). Every action is idempotent, so applying a Decision
+twice (after a crash) is harmless.
+
+A Decision with `needs_templates` decided nothing: the engine needs those
+WorkflowTemplates fetched and asks to be called again with them (nothing is
+written or applied).
 """
 
 from __future__ import annotations
@@ -11,7 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from workflow_engine.spec.models import Template, WorkflowStatus
+from workflow_engine.engine.artifact_gc import CollectArtifacts
+from workflow_engine.spec.models import Template, Workflow, WorkflowStatus
+from workflow_engine.spec.resolver import TemplateKey
+from workflow_engine.vocabulary import ended_as_error, phase_labels
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,7 @@ class EmitEvent:
     type: Literal["Normal", "Warning"] = "Normal"
 
 
-Action = CreatePod | DeletePod | RequeueAfter | EmitEvent
+Action = CreatePod | DeletePod | RequeueAfter | EmitEvent | CollectArtifacts
 
 
 @dataclass(frozen=True)
@@ -57,8 +65,20 @@ class Decision:
     status: WorkflowStatus
     actions: tuple[Action, ...] = ()
     labels: tuple[tuple[str, str], ...] = ()  # metadata labels to set, e.g. phase
+    needs_templates: tuple[TemplateKey, ...] = ()  # fetch these and call again
 
     @property
     def requeue_after(self) -> float | None:
         delays = [a.seconds for a in self.actions if isinstance(a, RequeueAfter)]
         return min(delays) if delays else None
+
+
+def error_decision(wf: Workflow, now: datetime, message: str) -> Decision:
+    """End `wf` as Error with `message`: the one way any layer gives up on a workflow
+    that can never run (the status, its labels and the WorkflowFailed event)."""
+    status = ended_as_error(wf.status or WorkflowStatus(), now, message)
+    return Decision(
+        status=status,
+        actions=(EmitEvent("WorkflowFailed", message, "Warning"),),
+        labels=phase_labels(status.phase),
+    )

@@ -4,22 +4,22 @@ executor of its template type (pod, steps, dag, suspend)."""
 
 from __future__ import annotations
 
-from collections import ChainMap
 from datetime import timedelta
 from typing import Any
 
 from workflow_engine.engine import leaf
 from workflow_engine.engine.context import Ctx, Opts
 from workflow_engine.engine.exprs import ExprError
+from workflow_engine.engine.layers import layered
 from workflow_engine.engine.nodes import ensure_node, error_node, template_fields
 from workflow_engine.engine.params import InputError, bind_inputs
 from workflow_engine.engine.retry import execute_retry, strategy_for
 from workflow_engine.engine.templates import Holder, Scope, TemplateNotFound
 from workflow_engine.spec.models import Arguments, Inputs, NodeStatus, Template
-from workflow_engine.spec.status import FULFILLED_PHASES
+from workflow_engine.spec.status import FULFILLED_PHASES, NodeType
 
 _POD_KINDS = frozenset({"container", "script", "resource", "data", "containerSet"})
-_NODE_TYPES = {
+_NODE_TYPES: dict[str, NodeType] = {
     "steps": "Steps",
     "dag": "DAG",
     "suspend": "Suspend",
@@ -28,7 +28,7 @@ _NODE_TYPES = {
 }
 
 
-def node_type(template: Template) -> str:
+def node_type(template: Template) -> NodeType:
     return "Pod" if template.kind in _POD_KINDS else _NODE_TYPES.get(template.kind, "Skipped")
 
 
@@ -52,7 +52,7 @@ def execute_template(
                 node_name,
                 node_type(template),
                 opts.boundary_id,
-                "Failed",  # type: ignore[arg-type]
+                "Failed",
                 template_scope=tscope.label,
                 message=stopped,
                 flag=opts.flag,
@@ -92,11 +92,11 @@ def execute_kind(
             ctx, node_name, holder, tscope, template, inputs, input_scope, opts
         )
     if kind in ("steps", "dag"):
-        node_type = "Steps" if kind == "steps" else "DAG"
+        node_type: NodeType = "Steps" if kind == "steps" else "DAG"
         node = ensure_node(ctx, node_name, node_type, "Running", holder, tscope, opts, inputs)
         if enforce_timeout(ctx, node, template):
             return ctx.run.nodes[node.id]
-        scope = ChainMap(input_scope, ctx.globals)
+        scope = layered(input_scope, ctx.globals)
         run = steps.execute_steps if kind == "steps" else dag.execute_dag
         node = run(ctx, node, tscope, template, scope, opts)
         if node.phase in FULFILLED_PHASES and ctx.run.daemons:

@@ -4,13 +4,13 @@ and the step group or DAG waits for it."""
 
 from __future__ import annotations
 
-from collections import ChainMap
 from collections.abc import Mapping
 from typing import Any
 
 from workflow_engine.engine.context import Ctx, Opts
 from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import ExprError, evaluate_bool
+from workflow_engine.engine.layers import layered
 from workflow_engine.engine.naming import on_exit_name
 from workflow_engine.engine.nodes import error_node
 from workflow_engine.engine.params import InputError, nested, resolve_argument_artifacts
@@ -46,7 +46,7 @@ def run_exit_hook(
         children = ctx.run.children(parent)
         if children and children[-1] in ctx.run.nodes:
             outputs_node = ctx.run.nodes[children[-1]]
-    local = ChainMap(node_vars(prefix, outputs_node), {f"{prefix}.status": parent.phase}, scope)
+    local = layered(node_vars(prefix, outputs_node), {f"{prefix}.status": parent.phase}, scope)
     try:
         if hook.expression and not evaluate_bool(hook.expression, nested(local)):
             return True
@@ -83,7 +83,7 @@ def run_lifecycle_hooks(
     `<node>.hooks.<name>`, once its expression holds; True when those started are done."""
     if not hooks:
         return True
-    local = ChainMap(node_vars(prefix, parent), {f"{prefix}.status": parent.phase}, scope)
+    local = layered(node_vars(prefix, parent), {f"{prefix}.status": parent.phase}, scope)
     return _run_hooks(ctx, hooks, parent.name, boundary_id, tscope, local)
 
 

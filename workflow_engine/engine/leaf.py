@@ -9,7 +9,6 @@ loses nothing.
 from __future__ import annotations
 
 import contextlib
-from collections import ChainMap
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from workflow_engine.engine.context import Ctx, Opts, is_exit_node
 from workflow_engine.engine.decision import CreatePod
 from workflow_engine.engine.durations import BadDuration, parse_duration
 from workflow_engine.engine.exprs import ExprError
+from workflow_engine.engine.layers import layered
 from workflow_engine.engine.naming import pod_name
 from workflow_engine.engine.nodes import ensure_node, error_node
 from workflow_engine.engine.scope import substitute_model, substitute_value
@@ -93,7 +93,7 @@ def execute_pod(
         node.phase in FULFILLED_PHASES or node.phase != "Pending" or pod in ctx.observed.pods
     ):
         return node
-    scope = ChainMap(_local_vars(pod, node_name, template, opts), input_scope, ctx.globals)
+    scope = layered(_local_vars(pod, node_name, template, opts), input_scope, ctx.globals)
     try:
         final = substitute_model(template, scope, strict=True, skip=("inputs",))
     except (ExprError, ValueError) as err:
@@ -133,7 +133,7 @@ def execute_suspend(
         return node
     try:
         seconds = parse_duration(
-            substitute_value(duration, ChainMap(input_scope, ctx.globals), False)
+            substitute_value(duration, layered(input_scope, ctx.globals), False)
         )
     except BadDuration as err:
         return run.mark(node.id, "Error", str(err))

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import functools
 import json
-from collections import ChainMap
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from workflow_engine.engine.context import Ctx
 from workflow_engine.engine.exprs import substitute
+from workflow_engine.engine.layers import layered
 from workflow_engine.engine.naming import go_format, loop_node_name
 from workflow_engine.engine.params import InputError, resolve_argument_artifacts
 from workflow_engine.engine.scope import substitute_value
@@ -163,7 +163,7 @@ def _named(prefix: str, base: str, items: Iterable[Any]) -> tuple[Iteration, ...
 def resolve_iteration(holder: H, name: str, item: Any, scope: Mapping[str, Any]) -> H:
     """One iteration of a looping step or task, `{{item}}` and its arguments'
     artifact sources (`from`, looked up in `scope`) resolved."""
-    resolved = resolve_holder(holder, ChainMap(item_vars(item), scope))
+    resolved = resolve_holder(holder, layered(item_vars(item), scope))
     return resolved.model_copy(
         update={
             "name": name,
@@ -200,12 +200,13 @@ def would_wait(ctx: Ctx, holder: H, tscope: Scope, boundary_id: str, on_exit: bo
     return True
 
 
-class WaitCheck:
+class WaitCheck(Generic[H]):
     """`would_wait` for one pass over a loop's iterations: recomputed only when the
     counters parallelism reads (active pods, the boundary's active children) moved."""
 
     def __init__(self, ctx: Ctx, holder: H, tscope: Scope, boundary_id: str, on_exit: bool) -> None:
-        self.ctx, self.holder, self.tscope = ctx, holder, tscope
+        self.ctx, self.tscope = ctx, tscope
+        self.holder: H = holder
         self.boundary_id, self.on_exit = boundary_id, on_exit
         self._key: tuple[int, int] | None = None
         self._value = False

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from workflow_engine.engine.artifact_gc import Collected
 from workflow_engine.spec.models import Outputs
 
 PodPhase = Literal["Pending", "Running", "Succeeded", "Failed", "Unknown"]
@@ -44,3 +45,5 @@ class TaskResult:
 class Observed:
     pods: Mapping[str, PodState] = field(default_factory=dict)  # by pod name
     results: Mapping[str, TaskResult] = field(default_factory=dict)  # by node id
+    # The outcome of the last CollectArtifacts action, until a decision records it.
+    collected: Collected | None = None

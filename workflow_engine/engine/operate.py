@@ -1,7 +1,9 @@
-"""`operate(workflow, observed, now)`: the pure core's entry point. It resolves what
-the workflow runs, folds observed pods into the nodes, walks the template tree from
-the entrypoint creating and advancing nodes, runs the workflow's exit handler after
-the main tree, and settles the workflow's phase. No I/O: the result is a Decision."""
+"""`operate(workflow, observed, now, templates)`: the pure core's entry point. It
+resolves what the workflow runs (referenced WorkflowTemplates come in `templates`, a
+frozen map the controller fetched), folds observed pods into the nodes, walks the
+template tree from the entrypoint creating and advancing nodes, runs the workflow's
+exit handler after the main tree, settles the workflow's phase, and once it is
+complete asks for its artifact garbage collection. No I/O: the result is a Decision."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from workflow_engine.engine.artifact_gc import completion_gc
 from workflow_engine.engine.context import Ctx, Opts
-from workflow_engine.engine.decision import Decision, DeletePod, RequeueAfter
+from workflow_engine.engine.decision import Action, Decision, DeletePod, EmitEvent, RequeueAfter
 from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.hooks import run_workflow_hooks
 from workflow_engine.engine.leaf import node_pod_name
@@ -22,6 +25,7 @@ from workflow_engine.engine.templates import (
     Scope,
     TemplateNotFound,
     Templates,
+    TemplatesNeeded,
     exec_spec,
     resolve_workflow_template_spec,
 )
@@ -34,12 +38,14 @@ from workflow_engine.spec.models import (
     WorkflowStatus,
     WorkflowStep,
 )
-from workflow_engine.spec.resolver import TemplateResolver
-from workflow_engine.spec.status import COMPLETED_PHASES, FULFILLED_PHASES, NodeFlag
+from workflow_engine.spec.resolver import MappingResolver
+from workflow_engine.spec.status import FULFILLED_PHASES, NodeFlag
 from workflow_engine.spec.status_codec import nodes_of
+from workflow_engine.vocabulary import COMPLETED_LABEL as LABEL_COMPLETED
+from workflow_engine.vocabulary import COMPLETED_PHASES, phase_labels
+from workflow_engine.vocabulary import PHASE_LABEL as LABEL_PHASE
 
-LABEL_PHASE = "workflows.argoproj.io/phase"
-LABEL_COMPLETED = "workflows.argoproj.io/completed"
+__all__ = ["LABEL_COMPLETED", "LABEL_PHASE", "failures_json", "operate"]
 _WORKFLOW_PHASE = {
     "Pending": "Pending",
     "Running": "Running",
@@ -51,24 +57,55 @@ _WORKFLOW_PHASE = {
 }
 
 
-def labels_for(phase: str) -> tuple[tuple[str, str], ...]:
-    return (
-        (LABEL_PHASE, phase or "Pending"),
-        (LABEL_COMPLETED, "true" if phase in COMPLETED_PHASES else "false"),
-    )
-
-
 def operate(
-    wf: Workflow, observed: Observed, now: datetime, resolver: TemplateResolver | None = None
+    wf: Workflow, observed: Observed, now: datetime, templates: MappingResolver | None = None
 ) -> Decision:
+    """The Decision for `wf` now. `templates` holds the WorkflowTemplates and
+    ClusterWorkflowTemplates fetched for it; when it lacks one not recorded in the
+    status yet, the Decision only names it (`needs_templates`)."""
     status = wf.status or WorkflowStatus()
     if status.phase in COMPLETED_PHASES:
-        strays = tuple(
-            DeletePod(pod_name=name, reason="the workflow is finished")
-            for name, state in observed.pods.items()
-            if state.phase in ("Pending", "Running")
-        )
-        return Decision(status=status, actions=strays, labels=labels_for(status.phase))
+        return _completed(wf, status, observed)
+    try:
+        return _operate(wf, status, observed, now, templates)
+    except TemplatesNeeded as need:
+        return Decision(status=status, needs_templates=(need.key,))
+
+
+def _completed(wf: Workflow, status: WorkflowStatus, observed: Observed) -> Decision:
+    actions: list[Action] = [
+        DeletePod(pod_name=name, reason="the workflow is finished")
+        for name, state in observed.pods.items()
+        if state.phase in ("Pending", "Running")
+    ]
+    spec = wf.spec
+    if status.stored_workflow_template_spec is not None:
+        spec = exec_spec(wf, status.stored_workflow_template_spec)
+    status = _with_gc(spec, status, observed, actions)
+    return Decision(status=status, actions=tuple(actions), labels=phase_labels(status.phase))
+
+
+def _with_gc(
+    spec: WorkflowSpec, status: WorkflowStatus, observed: Observed, actions: list[Action]
+) -> WorkflowStatus:
+    """The completed status with its artifact GC asked for, or recorded when done."""
+    marked, collect, failed = completion_gc(spec, status, nodes_of(status), observed.collected)
+    if collect is not None:
+        actions.append(collect)
+    elif observed.collected is not None and marked is not status:
+        deleted = len(observed.collected.deleted)
+        actions.append(EmitEvent("ArtifactGCCompleted", f"deleted {deleted} artifact(s)"))
+    actions.extend(EmitEvent("ArtifactGCFailed", reason, "Warning") for reason in failed)
+    return marked
+
+
+def _operate(
+    wf: Workflow,
+    status: WorkflowStatus,
+    observed: Observed,
+    now: datetime,
+    resolver: MappingResolver | None,
+) -> Decision:
     name = wf.metadata.name or ""
     run = Run(name, nodes_of(status), now)
     update: dict[str, Any] = {"compressed_nodes": None}
@@ -104,7 +141,7 @@ def _context(
     run: Run,
     observed: Observed,
     started: datetime,
-    resolver: TemplateResolver | None,
+    resolver: MappingResolver | None,
 ) -> Ctx:
     created = wf.metadata.creation_timestamp or started
     globals_ = global_scope(wf, spec, created)
@@ -238,7 +275,11 @@ def _decision(ctx: Ctx, status: WorkflowStatus, update: dict[str, Any]) -> Decis
     actions = list(ctx.run.actions)
     if ctx.run.requeues and new_status.phase not in COMPLETED_PHASES:
         actions.append(RequeueAfter(seconds=min(ctx.run.requeues)))
-    return Decision(status=new_status, actions=tuple(actions), labels=labels_for(new_status.phase))
+    if new_status.phase in COMPLETED_PHASES:
+        new_status = _with_gc(ctx.spec, new_status, ctx.observed, actions)
+    return Decision(
+        status=new_status, actions=tuple(actions), labels=phase_labels(new_status.phase)
+    )
 
 
 def _finish_early(
@@ -250,4 +291,4 @@ def _finish_early(
     run.event("WorkflowFailed", message, warning=True)
     update["nodes"] = run.finish() or None
     new_status = status.model_copy(update=update)
-    return Decision(status=new_status, actions=tuple(run.actions), labels=labels_for(phase))
+    return Decision(status=new_status, actions=tuple(run.actions), labels=phase_labels(phase))

@@ -5,12 +5,12 @@ outputs, computing a steps/dag template's outputs, and publishing `globalName`s.
 from __future__ import annotations
 
 import json
-from collections import ChainMap
 from collections.abc import Mapping
 from typing import Any
 
 from workflow_engine.engine.context import Ctx
 from workflow_engine.engine.exprs import ExprError, evaluate, substitute
+from workflow_engine.engine.layers import layered
 from workflow_engine.errors import WorkflowEngineError
 from workflow_engine.spec.models import (
     Arguments,
@@ -199,7 +199,7 @@ def _output_value(param: Parameter, scope: Mapping[str, Any]) -> str:
         if source.parameter:
             return substitute(source.parameter, scope, strict=True)
         if source.expression:
-            value = evaluate(source.expression, nested(ChainMap({}, scope)))
+            value = evaluate(source.expression, nested(layered({}, scope)))
             return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
         if source.supplied is not None and param.value is not None:
             return param.value

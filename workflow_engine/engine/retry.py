@@ -6,7 +6,6 @@ backoff's maxDuration says to stop."""
 from __future__ import annotations
 
 import re
-from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
@@ -15,6 +14,7 @@ from typing import Any
 from workflow_engine.engine.context import Ctx, Opts
 from workflow_engine.engine.durations import BadDuration, humanize, parse_duration
 from workflow_engine.engine.exprs import ExprError, evaluate_bool
+from workflow_engine.engine.layers import layered
 from workflow_engine.engine.naming import retry_child_name
 from workflow_engine.engine.nodes import ensure_node, error_node
 from workflow_engine.engine.scope import substitute_model
@@ -39,9 +39,7 @@ def strategy_for(
     if strategy is None:
         return None
     if input_scope:
-        strategy = substitute_model(
-            strategy, ChainMap(dict(input_scope), ctx.globals), strict=False
-        )
+        strategy = substitute_model(strategy, layered(dict(input_scope), ctx.globals), strict=False)
     return strategy
 
 

@@ -4,7 +4,6 @@ otherwise. Nodes: the Steps node `x`, groups `x[i]`, steps `x[i].name`."""
 
 from __future__ import annotations
 
-from collections import ChainMap
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -12,6 +11,7 @@ from workflow_engine.engine.context import Ctx, Opts, template_boundary
 from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import ExprError, evaluate_when
 from workflow_engine.engine.hooks import exit_hook, run_exit_hook, run_lifecycle_hooks
+from workflow_engine.engine.layers import layered
 from workflow_engine.engine.loops import (
     WaitCheck,
     expand,
@@ -99,7 +99,7 @@ def execute_steps(
     run = ctx.run
     if template_boundary(ctx, node, template) is None:
         return run.nodes[node.id]
-    full = ChainMap(_steps_scope(ctx, node, template), scope)  # type: ignore[arg-type]
+    full = layered(_steps_scope(ctx, node, template), scope)
     groups = template.steps or []
     for i, group in enumerate(groups):
         sg_name = f"{node.name}[{i}]"

@@ -2,9 +2,12 @@
 spec merged under it (`workflowTemplateRef`), templates reached by `templateRef`, and
 `templateDefaults` merged into each.
 
-Whatever is fetched through the resolver is recorded (`status.storedTemplates`,
+The referenced objects come in a frozen map the controller fetched before the call
+(`MappingResolver`). A name the map has not looked up raises `TemplatesNeeded`:
+`operate()` then decides nothing but asks for it, and the controller calls again with
+it fetched. Whatever is taken from the map is recorded (`status.storedTemplates`,
 `status.storedWorkflowTemplateSpec`) and preferred on later calls, so a running
-workflow never changes when a WorkflowTemplate is edited and needs no resolver again.
+workflow never changes when a WorkflowTemplate is edited and needs no lookup again.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from workflow_engine.errors import WorkflowEngineError
 from workflow_engine.spec.models import (
     TEMPLATE_KINDS,
+    ClusterWorkflowTemplate,
     DAGTask,
     LifecycleHook,
     Template,
@@ -23,14 +27,42 @@ from workflow_engine.spec.models import (
     Workflow,
     WorkflowSpec,
     WorkflowStep,
+    WorkflowTemplate,
 )
-from workflow_engine.spec.resolver import TemplateResolver
+from workflow_engine.spec.resolver import MappingResolver, TemplateKey, template_key
 
 Holder = WorkflowStep | DAGTask | LifecycleHook
 
 
 class TemplateNotFound(WorkflowEngineError):
     """A template (or the WorkflowTemplate holding it) cannot be found."""
+
+
+class TemplatesNeeded(Exception):
+    """The call needs a WorkflowTemplate the given map has not looked up yet. Not a
+    WorkflowEngineError: nothing in the engine may catch it but `operate()`."""
+
+    def __init__(self, key: TemplateKey) -> None:
+        super().__init__(f"{key[0]} workflow template {key[1]!r} was not looked up")
+        self.key = key
+
+
+def _lookup(
+    resolver: MappingResolver | None, cluster: bool | None, name: str, namespace: str
+) -> WorkflowTemplate | ClusterWorkflowTemplate | None:
+    """The referenced object; None when it does not exist. Raises TemplatesNeeded when
+    the map cannot tell yet."""
+    if resolver is None:
+        return None
+    obj = (
+        resolver.cluster_workflow_template(name)
+        if cluster
+        else resolver.workflow_template(name, namespace)
+    )
+    key = template_key(cluster, name)
+    if obj is None and not resolver.knows(key):
+        raise TemplatesNeeded(key)
+    return obj
 
 
 def merge_dicts(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -56,7 +88,7 @@ def _named(items: list[Any]) -> bool:
 
 
 def resolve_workflow_template_spec(
-    wf: Workflow, stored: dict[str, Any] | None, resolver: TemplateResolver | None
+    wf: Workflow, stored: dict[str, Any] | None, resolver: MappingResolver | None
 ) -> dict[str, Any] | None:
     """The referenced WorkflowTemplate's spec (from the status if stored earlier)."""
     ref = wf.spec.workflow_template_ref
@@ -65,13 +97,7 @@ def resolve_workflow_template_spec(
     if stored is not None:
         return stored
     namespace = wf.metadata.namespace or "default"
-    obj = None
-    if resolver is not None:
-        obj = (
-            resolver.cluster_workflow_template(ref.name)
-            if ref.cluster_scope
-            else resolver.workflow_template(ref.name, namespace)
-        )
+    obj = _lookup(resolver, ref.cluster_scope, ref.name, namespace)
     if obj is None:
         kind = "clusterworkflowtemplates" if ref.cluster_scope else "workflowtemplates"
         raise TemplateNotFound(f'{kind}.argoproj.io "{ref.name}" not found')
@@ -106,7 +132,7 @@ class Templates:
         spec: WorkflowSpec,
         namespace: str,
         stored: dict[str, Any] | None,
-        resolver: TemplateResolver | None,
+        resolver: MappingResolver | None,
     ) -> None:
         self._local = {t.name: t for t in spec.templates or () if t.name}
         self._defaults = spec.template_defaults.to_dict() if spec.template_defaults else None
@@ -150,13 +176,7 @@ class Templates:
         if key in self.stored:
             return Template.model_validate(self.stored[key])
         kind, _, resource = scope_key.partition("/")
-        obj = None
-        if self._resolver is not None:
-            obj = (
-                self._resolver.cluster_workflow_template(resource)
-                if kind == "cluster"
-                else self._resolver.workflow_template(resource, self._namespace)
-            )
+        obj = _lookup(self._resolver, kind == "cluster", resource, self._namespace)
         if obj is None:
             plural = "clusterworkflowtemplates" if kind == "cluster" else "workflowtemplates"
             raise TemplateNotFound(f'{plural}.argoproj.io "{resource}" not found')

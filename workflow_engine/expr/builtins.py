@@ -15,8 +15,8 @@ import statistics
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import jsonpath_ng.ext
 from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
+from jsonpath_ng.ext.parser import parse as parse_jsonpath
 
 from workflow_engine.expr import values as v
 from workflow_engine.expr.context import Ctx, Fn, ReadOnlyMap
@@ -190,8 +190,8 @@ def _get(ctx: Ctx, obj: Any, key: Any) -> Any:
     return None
 
 
-def _split(ctx: Ctx, s: Any, sep: Any, n: int = -1, after: bool = False) -> list[str]:
-    s, sep = _str("split", s), _str("split", sep)
+def _split(ctx: Ctx, s_: Any, sep_: Any, n: int = -1, after: bool = False) -> list[str]:
+    s, sep = _str("split", s_), _str("split", sep_)
     if n == 0:
         return []
     if sep == "":
@@ -204,13 +204,13 @@ def _split(ctx: Ctx, s: Any, sep: Any, n: int = -1, after: bool = False) -> list
     return parts
 
 
-def _trim(ctx: Ctx, s: Any, chars: Any = None) -> str:
-    s = _str("trim", s)
+def _trim(ctx: Ctx, s_: Any, chars: Any = None) -> str:
+    s = _str("trim", s_)
     return s.strip() if chars is None else s.strip(_str("trim", chars))
 
 
-def _repeat(ctx: Ctx, s: Any, n: Any) -> str:
-    s, n = _str("repeat", s), to_int(n)
+def _repeat(ctx: Ctx, s_: Any, n_: Any) -> str:
+    s, n = _str("repeat", s_), to_int(n_)
     if n < 0:
         raise ExprEvalError("repeat() count must not be negative")
     if len(s) * n > v.MAX_STRING:
@@ -239,7 +239,7 @@ def _from_base64(ctx: Ctx, s: Any) -> str:
 @functools.lru_cache(maxsize=256)
 def _jsonpath_parse(path: str) -> Any:
     try:
-        return jsonpath_ng.ext.parse(path)
+        return parse_jsonpath(path)
     except (JsonPathLexerError, JsonPathParserError, Exception) as e:
         raise ExprEvalError(f"jsonpath(): invalid path {path!r}: {e}") from None
 

@@ -68,10 +68,10 @@ def _compare(op: str, a: Any, b: Any) -> bool:
     if not ((v.is_number(a) and v.is_number(b)) or (isinstance(a, str) and isinstance(b, str))):
         raise _type_error(op, a, b)
     if op == "<":
-        return a < b
+        return bool(a < b)
     if op == ">":
-        return a > b
-    return a <= b if op == "<=" else a >= b
+        return bool(a > b)
+    return bool(a <= b if op == "<=" else a >= b)
 
 
 @functools.lru_cache(maxsize=512)
@@ -155,7 +155,8 @@ class _Compiler:
         self.bound: list[str] = []
 
     def fn(self, node: Node) -> Fn:
-        return getattr(self, "c_" + node[0])(node)
+        compile_: Callable[[Node], Fn] = getattr(self, "c_" + node[0])
+        return compile_(node)
 
     def c_lit(self, node: Node) -> Fn:
         value = node[1]

@@ -107,7 +107,7 @@ def _decide(node: Node, results: Mapping[str, TaskOutcome]) -> bool | None:
     if kind == "not":
         inner = _decide(node[1], results)
         return None if inner is None else not inner
-    short = kind == "or"  # the value that settles an `or` (True) or an `and` (False)
+    short: bool = kind == "or"  # the value that settles an `or` (True) or an `and` (False)
     unknown = False
     for child in node[1:]:
         value = _decide(child, results)

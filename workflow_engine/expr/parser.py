@@ -164,7 +164,7 @@ def unquote(raw: str) -> str:
 
 
 @v_args(inline=True)
-class _ToAst(Transformer):
+class _ToAst(Transformer[Token, Any]):
     """Builds the tuple AST while the LALR parser runs (no intermediate tree)."""
 
     def int_(self, tok: Token) -> Node:
@@ -303,7 +303,8 @@ def parse(source: str) -> Node:
     if not source.strip():
         raise ExprSyntaxError("empty expression", 0)
     try:
-        return _lark().parse(source)
+        ast: tuple[Any, ...] = _lark().parse(source)  # type: ignore[assignment]  # the transformer ran
+        return ast
     except UnexpectedInput as e:
         raise _describe(e, source) from None
     except RecursionError:

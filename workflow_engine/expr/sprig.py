@@ -63,16 +63,16 @@ def _strslice(x: Any) -> list[str]:
     return [] if x is None else [strval(x)]
 
 
-def _div(a: Any, b: Any) -> int:
-    a, b = to_int64(a), to_int64(b)
+def _div(a_: Any, b_: Any) -> int:
+    a, b = to_int64(a_), to_int64(b_)
     if b == 0:
         raise ExprEvalError("sprig.div: division by zero")
     q = abs(a) // abs(b)
     return q if (a >= 0) == (b >= 0) else -q
 
 
-def _mod(a: Any, b: Any) -> int:
-    a, b = to_int64(a), to_int64(b)
+def _mod(a_: Any, b_: Any) -> int:
+    a, b = to_int64(a_), to_int64(b_)
     if b == 0:
         raise ExprEvalError("sprig.mod: division by zero")
     r = abs(a) % abs(b)
@@ -82,12 +82,12 @@ def _mod(a: Any, b: Any) -> int:
 def _mul(a: Any, *rest: Any) -> int:
     out = to_int64(a)
     for b in rest:
-        out = v.check_int(out * to_int64(b))
+        out = int(v.check_int(out * to_int64(b)))
     return out
 
 
-def _trunc(n: Any, s: Any) -> str:
-    n, s = to_int64(n), strval(s)
+def _trunc(n_: Any, s_: Any) -> str:
+    n, s = to_int64(n_), strval(s_)
     if n < 0 and len(s) + n > 0:
         return s[len(s) + n :]
     if n >= 0 and len(s) > n:
@@ -95,15 +95,15 @@ def _trunc(n: Any, s: Any) -> str:
     return s
 
 
-def _repeat(n: Any, s: Any) -> str:
-    n, s = to_int64(n), strval(s)
+def _repeat(n_: Any, s_: Any) -> str:
+    n, s = to_int64(n_), strval(s_)
     if n < 0 or len(s) * n > v.MAX_STRING:
         raise ExprEvalError(f"sprig.repeat: count {n} is negative or makes too long a string")
     return s * n
 
 
-def _substr(start: Any, end: Any, s: Any) -> str:
-    start, end, s = to_int64(start), to_int64(end), strval(s)
+def _substr(start_: Any, end_: Any, s_: Any) -> str:
+    start, end, s = to_int64(start_), to_int64(end_), strval(s_)
     if start < 0:
         return s[:end]
     if end < 0 or end > len(s):

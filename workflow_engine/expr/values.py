@@ -181,7 +181,7 @@ def truthy_empty(v: Any) -> bool:
 def values_equal(a: Any, b: Any) -> bool:
     """expr-lang `==`: numbers compare by value across int/float; other types must match."""
     if is_number(a) and is_number(b):
-        return a == b
+        return bool(a == b)
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):

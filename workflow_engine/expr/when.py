@@ -110,7 +110,7 @@ class _Parser:
         tok = self.peek()
         if tok and tok[0] == "op" and tok[1] in ops:
             self.i += 1
-            return tok[1]
+            return str(tok[1])
         return None
 
     def fail(self, what: str) -> ExprSyntaxError:

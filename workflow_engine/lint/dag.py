@@ -29,7 +29,7 @@ def check_dag(ctx: SpecContext, template: Template, path: str, scope: Scope) -> 
         yield SpecError(where, "a dag needs at least one task")
     by_name = {task.name: task for task in dag.tasks}
     yield from _check_names(dag.tasks, where)
-    graph: nx.DiGraph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(by_name)
     uses_depends = any(task.depends is not None for task in dag.tasks)
     for index, task in enumerate(dag.tasks):
@@ -77,7 +77,7 @@ def _check_dependencies(
     task: DAGTask,
     where: str,
     by_name: dict[str, DAGTask],
-    graph: nx.DiGraph,
+    graph: nx.DiGraph[str],
     uses_depends: bool,
 ) -> Iterator[SpecError]:
     if (uses_depends or task.dependencies) and task.name[:1].isdigit():
@@ -112,7 +112,7 @@ def _check_dependencies(
             yield SpecError(f"{where}.depends", f"{name}.{used} needs task {q(name)} to loop")
 
 
-def _check_cycles(graph: nx.DiGraph, tasks: list[DAGTask], where: str) -> Iterator[SpecError]:
+def _check_cycles(graph: nx.DiGraph[str], tasks: list[DAGTask], where: str) -> Iterator[SpecError]:
     order = {task.name: index for index, task in enumerate(tasks)}
     for component in nx.strongly_connected_components(graph):
         if len(component) == 1 and not graph.has_edge(*(2 * tuple(component))):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -43,24 +42,17 @@ def lint_text(
     return _lint_parsed_set([parsed], resolver)[0]
 
 
-def lint_files(
-    paths: Sequence[Path], resolver: TemplateResolver | None = None
-) -> dict[Path, list[SpecError]]:
-    """Every error of every file, the WorkflowTemplates of all files visible to all."""
-    parsed: list[_Parsed | SpecError] = []
-    for path in paths:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            parsed.append(SpecError(str(path), f"cannot read: {exc}"))
-            continue
-        parsed.append(_parse_text(text, str(path)))
+def lint_texts(
+    texts: Sequence[tuple[str, str | SpecError]], resolver: TemplateResolver | None = None
+) -> list[list[SpecError]]:
+    """Every error of every (source, text), the WorkflowTemplates of all texts visible
+    to all; a source that could not be read comes as its SpecError and gets only it."""
+    parsed = [
+        text if isinstance(text, SpecError) else _parse_text(text, source) for source, text in texts
+    ]
     good = [p for p in parsed if not isinstance(p, SpecError)]
     results = iter(_lint_parsed_set(good, resolver))
-    return {
-        Path(path): [p] if isinstance(p, SpecError) else next(results)
-        for path, p in zip(paths, parsed, strict=True)
-    }
+    return [[p] if isinstance(p, SpecError) else next(results) for p in parsed]
 
 
 class _Parsed:
@@ -120,12 +112,13 @@ def _without_unknown_fields(doc: dict[str, Any]) -> LintedObject | None:
 
 def _drop(tree: Any, loc: tuple[int | str, ...]) -> bool:
     for part in loc[:-1]:
-        if (isinstance(tree, dict) and part in tree) or (
-            isinstance(tree, list) and isinstance(part, int) and part < len(tree)
-        ):
+        if isinstance(tree, dict) and part in tree:
             tree = tree[part]
-        else:
-            return False
+            continue
+        if isinstance(tree, list) and isinstance(part, int) and part < len(tree):
+            tree = tree[part]
+            continue
+        return False
     if isinstance(tree, dict) and loc[-1] in tree:
         del tree[loc[-1]]
         return True

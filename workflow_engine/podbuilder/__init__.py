@@ -5,17 +5,15 @@ deadline=..., config=PodConfig(...))` is the one place pod shape is decided;
 `strategic_merge` is how `podSpecPatch` is applied. Imports only the spec room.
 """
 
-from workflow_engine.podbuilder.build import (
+from workflow_engine.podbuilder.build import POD_TEMPLATE_KINDS, PodConfig, build_pod
+from workflow_engine.podbuilder.containers import MAIN, SCRIPT_PATH, escape_env_value
+from workflow_engine.podbuilder.patch import strategic_merge
+from workflow_engine.vocabulary import (
     COMPLETED_LABEL,
     NODE_ID_ANNOTATION,
     NODE_NAME_ANNOTATION,
-    POD_TEMPLATE_KINDS,
     WORKFLOW_LABEL,
-    PodConfig,
-    build_pod,
 )
-from workflow_engine.podbuilder.containers import MAIN, SCRIPT_PATH, escape_env_value
-from workflow_engine.podbuilder.patch import strategic_merge
 
 __all__ = [
     "COMPLETED_LABEL",

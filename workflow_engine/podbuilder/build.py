@@ -24,14 +24,14 @@ from workflow_engine.podbuilder.containers import (
 from workflow_engine.podbuilder.patch import strategic_merge
 from workflow_engine.spec import load_documents
 from workflow_engine.spec.models import Template, Workflow, format_time
+from workflow_engine.vocabulary import (
+    COMPLETED_LABEL,
+    NODE_ID_ANNOTATION,
+    NODE_NAME_ANNOTATION,
+    WORKFLOW_LABEL,
+    WORKFLOW_UID_LABEL,
+)
 
-WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
-COMPLETED_LABEL = "workflows.argoproj.io/completed"
-# Pod names hash only the workflow's name: the uid tells a re-created workflow's pods
-# from those its deleted namesake left behind.
-WORKFLOW_UID_LABEL = "workflows.argoproj.io/workflow-uid"
-NODE_ID_ANNOTATION = "workflows.argoproj.io/node-id"
-NODE_NAME_ANNOTATION = "workflows.argoproj.io/node-name"
 POD_TEMPLATE_KINDS = ("container", "script")
 
 # Pod fields where the template's value replaces the workflow's (Argo's order).
@@ -228,7 +228,7 @@ def _volumes(
             by_name[vol["name"]] = vol
     for claim in wf.get("volumeClaimTemplates") or ():
         cname = (claim.get("metadata") or {}).get("name")
-        if cname in used and cname not in by_name:
+        if isinstance(cname, str) and cname in used and cname not in by_name:
             claim_name = f"{workflow.metadata.name}-{cname}"
             by_name[cname] = {"name": cname, "persistentVolumeClaim": {"claimName": claim_name}}
     for vol in tmpl.get("volumes") or ():

@@ -33,7 +33,8 @@ _DIRECTIVE = "$patch"
 def strategic_merge(original: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     """`original` with `patch` applied; neither argument is changed."""
     if patch.get(_DIRECTIVE) == "replace":
-        return _strip(patch)
+        replaced: dict[str, Any] = _strip(patch)
+        return replaced
     result = copy.deepcopy(original)
     for key, value in patch.items():
         if key.startswith("$"):

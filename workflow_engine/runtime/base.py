@@ -25,8 +25,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Literal, Protocol
+
+from workflow_engine.ports import ContainerHandler, RunResult, Sandbox
+
+__all__ = [
+    "ContainerHandler",
+    "ContainerObservation",
+    "PodObservation",
+    "PodPhase",
+    "RunResult",
+    "Runtime",
+    "Sandbox",
+]
 
 PodPhase = Literal["Pending", "Running", "Succeeded", "Failed", "Unknown"]
 
@@ -57,49 +68,6 @@ class PodObservation:
     reason: str = ""
     started_at: datetime | None = None
     finished_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class RunResult:
-    exit_code: int  # 128+N when killed by signal N
-    stdout: bytes  # the last `stdout_limit` bytes of the process's stdout
-    stdout_truncated: bool = False
-
-
-class Sandbox(Protocol):
-    """A pod container's filesystem view and process launcher, used by code running
-    outside the container's processes (a container handler)."""
-
-    def host_path(self, path: str) -> Path:
-        """The host path at which `path` (absolute, as the container sees it) can be
-        written so that the container's processes see it, or read after they wrote it.
-        For reading, a path the container did not write resolves to the host's file."""
-        ...
-
-    def run(
-        self,
-        argv: Sequence[str],
-        env: Mapping[str, str],
-        cwd: str | None = None,
-        stdout_limit: int = 0,
-        capture: Path | None = None,
-    ) -> RunResult:
-        """Run argv inside the sandbox and wait. Its stdout and stderr go to the
-        container's log (as for any container); the last `stdout_limit` bytes of
-        stdout are also returned. With `capture` (a host file), everything the
-        process writes to stdout and stderr is also appended there, as read, without
-        the log's time stamps (the executor's `archiveLogs`). The runtime owns the
-        process: deleting the pod or passing its deadline kills it. A missing program
-        gives exit code 127."""
-        ...
-
-    def log(self, line: str) -> None:
-        """Append a line to the container's log (executor messages)."""
-        ...
-
-
-ContainerHandler = Callable[[Mapping[str, Any], Sandbox], int]
-"""(container spec, sandbox) -> the container's exit code."""
 
 
 class Runtime(Protocol):

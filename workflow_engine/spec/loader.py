@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from workflow_engine.errors import SpecError, SpecErrors
 from workflow_engine.spec.base import ArgoModel
@@ -46,7 +47,7 @@ def format_path(loc: Iterable[int | str]) -> str:
     return out
 
 
-def _reason(error: dict[str, Any]) -> str:
+def _reason(error: ErrorDetails) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         return "unknown field"
@@ -54,7 +55,8 @@ def _reason(error: dict[str, Any]) -> str:
         return "required field is missing"
     if kind == "literal_error":
         return f"must be one of {error['ctx']['expected']}"
-    return error["msg"][0].lower() + error["msg"][1:]
+    message = str(error["msg"])
+    return message[0].lower() + message[1:]
 
 
 def _clean_loc(loc: tuple[int | str, ...]) -> list[int | str]:

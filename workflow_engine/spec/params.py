@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from workflow_engine.spec.artifacts import Artifact
 from workflow_engine.spec.base import AnyString, ArgoModel, IntOrString, KubeObject
 
@@ -12,7 +14,7 @@ class ValueFrom(ArgoModel):
     jq_filter: str | None = None
     event: str | None = None
     parameter: str | None = None
-    supplied: dict | None = None
+    supplied: dict[str, Any] | None = None
     config_map_key_ref: KubeObject | None = None
     default: AnyString | None = None
     expression: str | None = None

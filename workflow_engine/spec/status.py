@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from workflow_engine import vocabulary
 from workflow_engine.errors import WorkflowEngineError
 from workflow_engine.spec.artifacts import ArtifactRepositoryRefStatus
 from workflow_engine.spec.base import ArgoModel, KubeObject, Time
@@ -36,7 +37,7 @@ NodeType = Literal[
 FULFILLED_PHASES: frozenset[str] = frozenset({"Succeeded", "Failed", "Error", "Skipped", "Omitted"})
 FAILED_OR_ERROR: frozenset[str] = frozenset({"Failed", "Error"})
 # Argo's Completed(): the run of the node ended (skipped and omitted nodes never ran).
-COMPLETED_PHASES: frozenset[str] = frozenset({"Succeeded", "Failed", "Error"})
+COMPLETED_PHASES = vocabulary.COMPLETED_PHASES
 
 # Which phase may follow which. A terminal phase is final; going back is an engine bug.
 NODE_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -48,6 +49,19 @@ NODE_TRANSITIONS: dict[str, frozenset[str]] = {
     "Skipped": frozenset(),
     "Omitted": frozenset(),
 }
+
+
+class ArtifactGCStatus(ArgoModel):
+    """Argo's ArtGCStatus: which `artifactGC` strategies were carried out."""
+
+    model_config = ArgoModel.model_config | {"extra": "ignore"}
+
+    strategies_processed: dict[str, bool] | None = None
+    pods_recouped: dict[str, bool] | None = None
+    not_specified: bool | None = None
+
+    def processed(self, strategy: str) -> bool:
+        return bool((self.strategies_processed or {}).get(strategy))
 
 
 class IllegalTransition(WorkflowEngineError):
@@ -154,5 +168,5 @@ class WorkflowStatus(ArgoModel):
     resources_duration: dict[str, int] | None = None
     stored_workflow_template_spec: dict[str, Any] | None = None
     artifact_repository_ref: ArtifactRepositoryRefStatus | None = None
-    artifact_gc_status: KubeObject | None = Field(default=None, alias="artifactGCStatus")
+    artifact_gc_status: ArtifactGCStatus | None = Field(default=None, alias="artifactGCStatus")
     task_results_completion_status: dict[str, bool] | None = None

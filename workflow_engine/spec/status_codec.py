@@ -20,7 +20,8 @@ def compress_nodes(nodes: dict[str, Any]) -> str:
 
 
 def decompress_nodes(text: str) -> dict[str, Any]:
-    return json.loads(gzip.decompress(base64.b64decode(text)))
+    nodes: dict[str, Any] = json.loads(gzip.decompress(base64.b64decode(text)))
+    return nodes
 
 
 def status_to_dict(

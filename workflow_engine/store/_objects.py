@@ -166,11 +166,16 @@ def updated_object(stored: Obj, obj: Obj, resource_version: int) -> Obj:
 
 
 def status_updated_object(stored: Obj, obj: Obj, resource_version: int) -> Obj:
-    """What `update_status` stores: the stored object with the caller's status."""
+    """What `update_status` stores: the stored object with the caller's status, and
+    the caller's labels when it gives `metadata.labels`."""
     new = {k: v for k, v in stored.items() if k != "status"}
     if "status" in obj:
         new["status"] = obj["status"]
-    new["metadata"] = {**stored["metadata"], "resourceVersion": str(resource_version)}
+    meta = {**stored["metadata"], "resourceVersion": str(resource_version)}
+    labels = (obj.get("metadata") or {}).get("labels")
+    if labels is not None:
+        meta["labels"] = dict(labels)
+    new["metadata"] = meta
     return new
 
 

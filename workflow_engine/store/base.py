@@ -10,7 +10,10 @@ Semantics, as the Kubernetes API server has them:
   from `metadata.generateName` (5 random lowercase alphanumerics appended) when
   `name` is absent. A taken name raises AlreadyExists.
 - `update` replaces metadata (labels, annotations), spec and everything but
-  `status`; `update_status` replaces only `status`. Both require the caller's
+  `status`; `update_status` replaces `status` and, when the caller's object has
+  `metadata.labels`, the labels too, in the same write (a controller writes a
+  workflow's status and its phase labels once per decision; nothing else of
+  metadata changes). Both require the caller's
   `metadata.resourceVersion` to equal the stored one, else Conflict. Both bump
   the resourceVersion and return the stored object. `metadata.generation` is 1
   after create and `update` bumps it when anything outside metadata and status

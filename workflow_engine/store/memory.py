@@ -8,6 +8,7 @@ one lock guards everything, and a condition wakes watchers on every write.
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import random
 import threading
@@ -162,7 +163,9 @@ class MemoryStore:
                 "were compacted; list again and watch from the list's resourceVersion"
             )
 
-    def _pending(self, kind: str, namespace: str | None, after: int) -> tuple[list[_Change], int]:
+    def _pending(
+        self, kind: str, namespace: str | None, after: int
+    ) -> tuple[builtins.list[_Change], int]:
         """Changes after `after` (lock held), and the version they bring the cursor to."""
         self._check_reachable(after)
         skip = max(0, after + 1 - self._changes[0].resource_version) if self._changes else 0

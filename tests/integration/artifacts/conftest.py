@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 
 from executor import ExecutorConfig, LocalSandbox, execute
-from executor.secrets import StoreSecrets
 from tests.fixtures.gitrepo import git_repo  # noqa: F401  (fixture)
 from tests.fixtures.httpserver import http_files  # noqa: F401  (fixture)
 from tests.fixtures.seaweedfs import SeaweedServer, seaweedfs  # noqa: F401  (fixture)
 from workflow_engine.artifacts import (
     DEFAULT_RETRY,
     RetryPolicy,
+    StoreSecrets,
     default_drivers,
     make_secret,
     parse_repository,

@@ -1,7 +1,7 @@
 """The artifact layer wired into the embedded controller and `wf`, end to end: a named
 repository from `<state>/artifact-repositories.yaml` chosen by `artifactRepositoryRef`
-(a second local directory), `status.artifactRepositoryRef`, `wf cp` from it, artifact
-GC at completion and at `wf delete`, and workflow parameters in `spec.volumes`.
+(a second local directory), `status.artifactRepositoryRef`, `wf cp` from it, and
+workflow parameters in `spec.volumes` (artifact GC: test_gc_strategies.py).
 Real: SqliteStore, ProcessRuntime, executor, engine, the controller (a thread here)."""
 
 from __future__ import annotations
@@ -109,40 +109,6 @@ def test_an_unknown_key_errors_the_workflow(stack: Embedded, tmp_path: Path) -> 
     result = stack.wf("submit", str(path), "--wait")
     assert result.exit_code == 1
     assert "has no key 'nope' (keys: second)" in result.output
-
-
-@pytest.mark.parametrize(
-    ("gc", "kept_after_completion", "kept_after_delete"),
-    [
-        (None, True, True),
-        ({"strategy": "OnWorkflowCompletion"}, False, False),
-        ({"strategy": "OnWorkflowDeletion"}, True, False),
-        ({"strategy": "Never"}, True, True),
-    ],
-    ids=["unset-keeps", "on-completion", "on-deletion", "never"],
-)
-def test_artifact_gc(
-    stack: Embedded,
-    tmp_path: Path,
-    gc: dict[str, str] | None,
-    kept_after_completion: bool,
-    kept_after_delete: bool,
-) -> None:
-    spec: dict[str, Any] = {"artifactRepositoryRef": {"key": "second"}}
-    if gc is not None:
-        spec["artifactGC"] = gc
-    obj = _submit(stack, tmp_path, **spec)
-    name, key = obj["metadata"]["name"], _key(obj)
-    stored = tmp_path / "second" / key
-    assert stored.exists() == kept_after_completion
-    after = json.loads(stack.wf("get", name, "-o", "json").output)
-    processed = (after["status"].get("artifactGCStatus") or {}).get("strategiesProcessed")
-    assert bool(processed) == (gc is not None and gc["strategy"] != "Never")
-    if not kept_after_completion:
-        [node] = [n for n in after["status"]["nodes"].values() if n["type"] == "Pod"]
-        assert node["outputs"]["artifacts"][0]["deleted"] is True
-    assert stack.wf("delete", name).exit_code == 0
-    assert stored.exists() == kept_after_delete
 
 
 def test_workflow_parameters_in_volumes(stack: Embedded, tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
-"""Artifact GC by strategy and `wf cp`'s download, over a workflow status whose
-outputs live in a real local repository (tmp directory)."""
+"""Artifact GC by strategy (the engine's choice, `engine.artifact_gc`, carried out by
+`delete_artifacts`) and `wf cp`'s download, over a workflow status whose outputs live
+in a real local repository (tmp directory)."""
 
 from __future__ import annotations
 
@@ -13,17 +14,24 @@ from workflow_engine.artifacts import (
     Drivers,
     LocalDriver,
     NoSecrets,
-    collect_garbage,
-    collect_workflow,
+    default_drivers,
+    delete_artifacts,
     download_outputs,
-    mark_collected,
     pack,
     pack_zip,
     repository_of,
 )
 from workflow_engine.artifacts.download import render_path
-from workflow_engine.artifacts.gc import stored_outputs
+from workflow_engine.engine.artifact_gc import (
+    Collected,
+    GCEvent,
+    completion_gc,
+    due_artifacts,
+    stored_outputs,
+)
 from workflow_engine.errors import NotFound, PermanentError
+from workflow_engine.spec.models import NodeStatus, WorkflowSpec, WorkflowStatus
+from workflow_engine.spec.status_codec import nodes_of, status_from_dict
 
 
 def _workflow(wf_gc: str | None, per_artifact: dict[str, str]) -> dict[str, Any]:
@@ -42,6 +50,8 @@ def _workflow(wf_gc: str | None, per_artifact: dict[str, str]) -> dict[str, Any]
         "status": {
             "nodes": {
                 "wf-1": {
+                    "id": "wf-1",
+                    "type": "Pod",
                     "name": "wf.a",
                     "displayName": "a",
                     "templateName": "gen",
@@ -50,6 +60,8 @@ def _workflow(wf_gc: str | None, per_artifact: dict[str, str]) -> dict[str, Any]
                     },
                 },
                 "wf-2": {
+                    "id": "wf-2",
+                    "type": "Pod",
                     "name": "wf.b",
                     "displayName": "b",
                     "templateName": "use",
@@ -76,6 +88,21 @@ def repo(tmp_path: Path) -> Path:
 
 def _drivers(repo: Path) -> Drivers:
     return {"local": LocalDriver(repo)}
+
+
+def _models(wf: dict[str, Any]) -> tuple[WorkflowSpec, WorkflowStatus, dict[str, NodeStatus]]:
+    status = status_from_dict(wf["status"])
+    return WorkflowSpec.model_validate(wf["spec"]), status, nodes_of(status)
+
+
+def _collect(wf: dict[str, Any], drivers: Drivers, event: GCEvent) -> Collected:
+    spec, _status, nodes = _models(wf)
+    items = due_artifacts(spec, nodes, event)
+    report = delete_artifacts(((i.node_id, i.artifact) for i in items), drivers)
+    return Collected(
+        deleted=frozenset((n, a.name) for n, a in report.deleted),
+        failed=tuple(reason for _item, reason in report.failed),
+    )
 
 
 def _left(repo: Path) -> set[str]:
@@ -121,25 +148,31 @@ def test_gc_by_strategy(
     gone: set[str],
 ) -> None:
     wf = _workflow(wf_gc, per_artifact)
-    report = collect_garbage(wf, _drivers(repo), event)  # type: ignore[arg-type]
-    assert report.ok
+    collected = _collect(wf, _drivers(repo), event)  # type: ignore[arg-type]
+    assert collected.failed == ()
     assert _left(repo) == ALL - gone
-    marked = mark_collected(wf["status"], report, event)  # type: ignore[arg-type]
+    spec, status, nodes = _models(wf)
+    marked, again, failed = completion_gc(spec, status, nodes, collected)
+    assert again is None and failed == ()
     flags = {
-        (node_id, a["name"]): a.get("deleted", False)
-        for node_id, node in marked["nodes"].items()
-        for a in node["outputs"]["artifacts"]
+        (node_id, a.name): bool(a.deleted)
+        for node_id, node in (marked.nodes or {}).items()
+        for a in (node.outputs.artifacts if node.outputs else None) or ()
     }
-    assert sum(flags.values()) == len(gone)
-    assert marked["artifactGCStatus"]["strategiesProcessed"]["OnWorkflowCompletion"] is True
+    wants = wf_gc in ("OnWorkflowCompletion", "OnWorkflowDeletion") or bool(
+        set(per_artifact.values()) - {"Never"}
+    )
+    assert sum(flags.values()) == (len(gone) if wants else 0)
+    gc = marked.artifact_gc_status
+    assert (gc is not None and gc.processed("OnWorkflowCompletion")) is wants
     # Marked artifacts are not collected twice.
-    again = collect_garbage({**wf, "status": marked}, _drivers(repo), event)  # type: ignore[arg-type]
-    assert again.deleted == []
+    assert _collect({**wf, "status": marked.to_dict()}, _drivers(repo), event).deleted == set()  # type: ignore[arg-type]
 
 
 def test_gc_each_location_once_and_failures_reported(repo: Path) -> None:
     wf = _workflow("OnWorkflowCompletion", {})
-    assert len(list(stored_outputs(wf))) == 3  # the global copy of x is the same object
+    spec, _status, nodes = _models(wf)
+    assert len(list(stored_outputs(spec, nodes))) == 3  # the global copy of x is the same object
 
     class Refusing:
         def load(self, artifact: object, dest: Path) -> None: ...
@@ -147,9 +180,9 @@ def test_gc_each_location_once_and_failures_reported(repo: Path) -> None:
         def delete(self, artifact: object) -> None:
             raise PermanentError("access denied")
 
-    report = collect_garbage(wf, {"local": Refusing()}, "completion")
-    assert not report.ok and len(report.failed) == 3
-    assert "access denied" in report.failed[0][1]
+    collected = _collect(wf, {"local": Refusing()}, "completion")  # type: ignore[dict-item]
+    assert collected.deleted == set() and len(collected.failed) == 3
+    assert "access denied" in collected.failed[0]
 
 
 def test_download_all_outputs_unpacked(repo: Path, tmp_path: Path) -> None:
@@ -221,17 +254,13 @@ def test_render_path() -> None:
     assert render_path("{a}/{b}", {"a": "x", "b": "y"}).as_posix() == "x/y"
 
 
-def test_collect_workflow_uses_the_recorded_repository(repo: Path) -> None:
+def test_gc_uses_the_recorded_repository(repo: Path) -> None:
     wf = _workflow("OnWorkflowCompletion", {})
     recorded = {"artifactRepository": {"local": {"path": str(repo)}}}
     wf["status"]["artifactRepositoryRef"] = recorded
     fallback = ArtifactRepository.model_validate({"local": {"path": "/nowhere"}})
     repository = repository_of(wf, fallback)
     assert repository.local is not None and repository.local.path == str(repo)
-    report, status = collect_workflow(wf, repository, NoSecrets(), "completion")
-    assert report.ok and _left(repo) == set()
-    assert status["artifactRepositoryRef"] == recorded
-    assert all(
-        a.get("deleted") for n in status["nodes"].values() for a in n["outputs"]["artifacts"]
-    )
+    collected = _collect(wf, default_drivers(repository, NoSecrets()), "completion")
+    assert collected.failed == () and _left(repo) == set()
     assert repository_of({"status": {}}, fallback) == fallback

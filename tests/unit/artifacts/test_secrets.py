@@ -7,8 +7,13 @@ import base64
 
 import pytest
 
-from executor.secrets import StoreSecrets
-from workflow_engine.artifacts import MappingSecrets, NoSecrets, make_secret, secret_data
+from workflow_engine.artifacts import (
+    MappingSecrets,
+    NoSecrets,
+    StoreSecrets,
+    make_secret,
+    secret_data,
+)
 from workflow_engine.artifacts.secrets import redact, resolve
 from workflow_engine.errors import NotFound, PermanentError
 from workflow_engine.spec.artifacts import SecretKeySelector

@@ -6,7 +6,7 @@ import pytest
 
 from tests.unit.cli.conftest import Wf
 from tests.unit.cli.test_inspect import finished, submitted
-from workflow_engine.controller.observe import PODS_TO_DELETE
+from workflow_engine.vocabulary import PODS_TO_DELETE
 
 
 def test_delete_by_name_removes_workflow_and_results(wf: Wf) -> None:

@@ -1,5 +1,6 @@
 """Real fakes for controller tests: a Runtime that keeps pods in memory (the test
-says when they end) and a tiny engine that runs a workflow's templates one after the
+says when they end; it passes the Runtime port contract,
+test_fake_runtime_contract.py) and a tiny engine that runs a workflow's templates one after the
 other, so the controller's wiring can be tested without the real engine.
 
 The fake engine: every template in `spec.templates` is one step, run in order. A
@@ -67,7 +68,10 @@ class FakeRuntime:
     def finish(self, name: str, exit_code: int, namespace: str = "default") -> None:
         with self._lock:
             pod = self.pods[(namespace, name)]
-            main = ContainerObservation(name="main", state="terminated", exit_code=exit_code)
+            reason = "Completed" if exit_code == 0 else "Error"
+            main = ContainerObservation(
+                name="main", state="terminated", exit_code=exit_code, reason=reason
+            )
             self.pods[(namespace, name)] = PodObservation(
                 name=name,
                 namespace=namespace,
@@ -100,9 +104,17 @@ class FakeRuntime:
         timestamps: bool = False,
         since: datetime | None = None,
     ) -> Iterator[bytes]:
-        if name not in self.logs_by_pod:
-            raise NotFound(name)
-        return iter(self.logs_by_pod[name])
+        if name in self.logs_by_pod:  # what a test said the pod logged
+            return iter(self.logs_by_pod[name])
+        with self._lock:
+            manifest = self.manifests.get(name) if (namespace, name) in self.pods else None
+        if manifest is None:
+            raise NotFound(f"pod {namespace}/{name} not found")
+        spec = manifest.get("spec") or {}
+        names = [c["name"] for c in (spec.get("initContainers") or []) + spec["containers"]]
+        if container not in names:
+            raise NotFound(f"pod {namespace}/{name} has no container {container!r}")
+        return iter(())
 
     def add_listener(self, callback: Callable[[], None]) -> None:
         self._listeners.append(callback)

@@ -11,12 +11,12 @@ from tests.unit.controller.fakes import FAKE_ENGINE, FakeRuntime, pod_of, workfl
 from workflow_engine.controller.clock import ManualClock
 from workflow_engine.controller.events import MemoryEventLog
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
-from workflow_engine.controller.observe import PODS_TO_DELETE
 from workflow_engine.controller.reconcile import Reconciler
 from workflow_engine.engine.decision import Decision
 from workflow_engine.errors import SpecError
 from workflow_engine.spec.status import IllegalTransition
 from workflow_engine.store import MemoryStore
+from workflow_engine.vocabulary import PODS_TO_DELETE
 
 KEY = ("default", "wf")
 LABELS = "workflows.argoproj.io"

@@ -13,11 +13,12 @@ import pytest
 
 from workflow_engine.artifacts import ArtifactRepository, RepositoryConfig
 from workflow_engine.controller.embedded import StatePaths, load_wiring
-from workflow_engine.controller.repositories import ArtifactWiring, wants_gc
+from workflow_engine.controller.repositories import ArtifactWiring
 from workflow_engine.controller.volumes import VolumeSubstitution
+from workflow_engine.engine.artifact_gc import ON_COMPLETION, CollectArtifacts, StoredArtifact
 from workflow_engine.engine.decision import Decision, EmitEvent
 from workflow_engine.podbuilder import PodConfig
-from workflow_engine.spec.models import Workflow, WorkflowStatus
+from workflow_engine.spec.models import Artifact, Workflow, WorkflowStatus
 from workflow_engine.store import MemoryStore
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -112,68 +113,39 @@ def test_an_unknown_ref_is_an_error_without_running_anything(tmp_path: Path) -> 
     assert any(isinstance(a, EmitEvent) and a.type == "Warning" for a in decision.actions)
 
 
-def _completed(tmp_path: Path, gc: dict[str, Any] | None) -> tuple[Decision, Path]:
-    stored = tmp_path / "default" / "wf" / "pod" / "out.tgz"
+def test_collect_artifacts_deletes_in_the_recorded_repository(tmp_path: Path) -> None:
+    stored = tmp_path / "second" / "wf" / "pod" / "out.tgz"
     stored.parent.mkdir(parents=True)
     stored.write_bytes(b"x")
-    node = {
-        "id": "wf",
-        "name": "wf",
-        "displayName": "wf",
-        "type": "Pod",
-        "phase": "Succeeded",
-        "outputs": {"artifacts": [{"name": "out", "local": {"key": "wf/pod/out.tgz"}}]},
+    recorded = {
+        "artifactRepositoryRef": {
+            "artifactRepository": {"local": {"path": str(tmp_path / "second")}}
+        }
     }
-    spec = {"artifactGC": gc} if gc else {}
-    operate = Recorder({"phase": "Succeeded", "nodes": {"wf": node}})
-    decision = _wiring(tmp_path).wrap(operate)(_workflow(spec), None, NOW, None)
-    return decision, stored
+    items = tuple(
+        StoredArtifact(
+            "n1", Artifact.model_validate({"name": name, "local": {"key": key}}), ON_COMPLETION
+        )
+        for name, key in [("out", "wf/pod/out.tgz"), ("gone", "wf/pod/never-written.tgz")]
+    )
+    collected = _wiring(tmp_path).collect_artifacts(
+        _workflow(status=recorded), CollectArtifacts(items)
+    )
+    assert not stored.exists()
+    assert collected.deleted == {("n1", "out"), ("n1", "gone")}  # a missing object is no error
+    assert collected.failed == ()
 
 
-@pytest.mark.parametrize(
-    ("gc", "deleted"),
-    [
-        ({"strategy": "OnWorkflowCompletion"}, True),
-        ({"strategy": "OnWorkflowDeletion"}, False),
-        (None, False),
-    ],
-    ids=["on-completion", "on-deletion-waits", "unset"],
-)
-def test_gc_at_completion(tmp_path: Path, gc: dict[str, Any] | None, deleted: bool) -> None:
-    decision, stored = _completed(tmp_path, gc)
-    assert stored.exists() != deleted
-    status = decision.status.to_dict()
-    art = status["nodes"]["wf"]["outputs"]["artifacts"][0]
-    assert art.get("deleted", False) == deleted
-    assert bool(status.get("artifactGCStatus")) == (gc is not None)
-
-
-@pytest.mark.parametrize(
-    ("spec", "wanted"),
-    [
-        ({}, False),
-        ({"artifactGC": {"strategy": "Never"}}, False),
-        ({"artifactGC": {"strategy": "OnWorkflowDeletion"}}, True),
-        (
-            {
-                "templates": [
-                    {
-                        "name": "t",
-                        "outputs": {
-                            "artifacts": [
-                                {"name": "a", "artifactGC": {"strategy": "OnWorkflowCompletion"}}
-                            ]
-                        },
-                    }
-                ]
-            },
-            True,
-        ),
-    ],
-    ids=["none", "never", "workflow-level", "per-artifact"],
-)
-def test_wants_gc(spec: dict[str, Any], wanted: bool) -> None:
-    assert wants_gc(spec) is wanted
+def test_collect_artifacts_reports_a_broken_repository_per_artifact(tmp_path: Path) -> None:
+    recorded = {"artifactRepositoryRef": {"artifactRepository": {"local": {"path": 3}}}}
+    item = StoredArtifact(
+        "n1", Artifact.model_validate({"name": "out", "local": {"key": "k"}}), ON_COMPLETION
+    )
+    collected = _wiring(tmp_path).collect_artifacts(
+        _workflow(status=recorded), CollectArtifacts((item,))
+    )
+    assert collected.deleted == frozenset()
+    assert len(collected.failed) == 1 and "artifactRepository" in collected.failed[0]
 
 
 @pytest.mark.parametrize(
@@ -210,3 +182,15 @@ def test_a_malformed_repositories_file_errors_new_workflows(tmp_path: Path) -> N
     assert "artifact repositories:" in (decision.status.message or "")
     assert "artifact-repositories.yaml[0].data.x.local" in (decision.status.message or "")
     assert operate.seen == []
+
+
+def test_deletion_gc_of_an_unreadable_workflow_reports_instead_of_failing(tmp_path: Path) -> None:
+    obj = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": "wf", "namespace": "default"},
+        "spec": {"entrypoint": "main", "artifactGC": {"strategy": "OnWorkflowDeletion"}},
+        "status": {"nodes": {"n": {"name": "written by hand"}}},  # no id, no type
+    }
+    [failure] = _wiring(tmp_path).collect_before_deletion(obj)
+    assert failure.startswith("artifact GC skipped, the workflow cannot be read: ")

@@ -12,7 +12,7 @@ from typing import Any
 
 from workflow_engine.engine import CreatePod, DeletePod, Observed, PodState, TaskResult, operate
 from workflow_engine.spec.models import Artifact, Outputs, Parameter, S3Artifact, Workflow
-from workflow_engine.spec.resolver import TemplateResolver
+from workflow_engine.spec.resolver import MappingResolver
 from workflow_engine.spec.status_codec import status_from_dict, status_to_dict
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -45,7 +45,7 @@ class SimPod:
 class Simulator:
     wf: Workflow
     scripts: dict[str, Script | list[Script]] = field(default_factory=dict)
-    resolver: TemplateResolver | None = None
+    resolver: MappingResolver | None = None
     now: datetime = START
     round_trip: bool = True
     pods: dict[str, SimPod] = field(default_factory=dict)
@@ -176,6 +176,7 @@ class Simulator:
                 name=a.name,
                 path=a.path,
                 s3=S3Artifact(key=f"{self.wf.metadata.name}/{pod.name}/{a.name}.tgz"),
+                artifact_gc=a.artifact_gc,  # the executor reports the declared strategy
             )
             for a in (declared.artifacts if declared else None) or ()
         ]

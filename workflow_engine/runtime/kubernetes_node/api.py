@@ -49,7 +49,9 @@ class Connection:
         from kubernetes import client, config  # only the kubeconfig reader
 
         cfg = client.Configuration()
-        config.load_kube_config(config_file=path, context=context, client_configuration=cfg)
+        config.load_kube_config(  # type: ignore[no-untyped-call]  # the library has no types
+            config_file=path, context=context, client_configuration=cfg
+        )
         auth = (cfg.api_key or {}).get("authorization") or (cfg.api_key or {}).get("BearerToken")
         token = auth.removeprefix("Bearer ").strip() if auth else None
         return cls(

@@ -45,9 +45,9 @@ def _lines(
         container,
         follow=follow,
         timestamps=flag("timestamps"),
-        since=_since((query.get("sinceTime") or [None])[0]),
+        since=_since(next(iter(query.get("sinceTime") or ()), None)),
     )
-    tail = (query.get("tailLines") or [None])[0]
+    tail = next(iter(query.get("tailLines") or ()), None)
     if tail is not None and not follow:
         return iter(deque(lines, maxlen=max(0, int(tail))))
     return lines

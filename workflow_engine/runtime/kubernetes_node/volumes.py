@@ -90,7 +90,8 @@ class VolumeWriter:
     @staticmethod
     def _optional(src: Mapping[str, Any], read: Any) -> Files:
         try:
-            return read()
+            files: Files = read()
+            return files
         except NotFound:
             if src.get("optional"):
                 return {}

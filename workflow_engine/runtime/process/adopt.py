@@ -40,11 +40,11 @@ def find_unrecorded_shims(pods: list[PodRecord], seq: int) -> None:
     if not wanted:
         return
     for key, (pid, started) in find_shims(set(wanted)).items():
-        c, index = wanted[key]
-        if index is None:
-            c.shim = (pid, started, seq)
+        record, at = wanted[key]
+        if at is None:
+            record.shim = (pid, started, seq)
         else:
-            c.runs[index] = (pid, started, seq)
+            record.runs[at] = (pid, started, seq)
 
 
 class Adoption:

@@ -167,11 +167,11 @@ class ProcessRuntime:
         if not spec.get("containers"):
             raise SpecError("spec.containers", "a pod needs at least one container")
         for field in ("activeDeadlineSeconds", "terminationGracePeriodSeconds"):
-            value = spec.get(field)
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int | float) or value < 0
+            seconds = spec.get(field)
+            if seconds is not None and (
+                isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0
             ):
-                raise SpecError(f"spec.{field}", f"{value!r} is not a number of seconds")
+                raise SpecError(f"spec.{field}", f"{seconds!r} is not a number of seconds")
         if self._closed:
             raise PermanentError("the runtime is closed")
         directory = self._pods_dir / namespace / name

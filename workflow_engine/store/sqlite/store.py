@@ -10,6 +10,7 @@ condition for writes made through this store object.
 
 from __future__ import annotations
 
+import builtins
 import random
 import sqlite3
 import threading
@@ -276,7 +277,7 @@ class SqliteStore:
 
     def _changes_after(
         self, kind: str, namespace: str | None, after: int
-    ) -> tuple[list[tuple[int, str, str]], int]:
+    ) -> tuple[builtins.list[tuple[int, str, str]], int]:
         """Matching changes after `after`, and the version the cursor may move to."""
         query = (
             "SELECT resource_version, type, body FROM changes WHERE resource_version > ?"
