@@ -181,10 +181,10 @@ def serve(cluster: KubernetesOptions, options: KubeOptions) -> int:
     try:
         store = KubernetesStore(cluster)
     except BaseException:
-        api_client.close()
+        api_client.close()  # type: ignore[no-untyped-call]
         raise
     try:
         return run(store, api_client, options, stop)
     finally:
         store.close()
-        api_client.close()
+        api_client.close()  # type: ignore[no-untyped-call]

@@ -31,7 +31,7 @@ def load_api_client(kubeconfig: str | None = None, context: str | None = None) -
     configuration = client.Configuration()
     try:
         if kubeconfig or context or not _in_cluster(configuration):
-            config.load_kube_config(
+            config.load_kube_config(  # type: ignore[no-untyped-call]
                 config_file=kubeconfig,
                 context=context,
                 client_configuration=configuration,
@@ -46,7 +46,7 @@ def load_api_client(kubeconfig: str | None = None, context: str | None = None) -
 
 def _in_cluster(configuration: client.Configuration) -> bool:
     try:
-        config.load_incluster_config(client_configuration=configuration)
+        config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
     except config.ConfigException:
         return False
     return True

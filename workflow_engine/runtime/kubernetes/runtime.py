@@ -178,7 +178,7 @@ class KubernetesRuntime:
 
     def close(self) -> None:
         self._informer.stop()
-        self._api.close()
+        self._api.close()  # type: ignore[no-untyped-call]
 
     def __enter__(self) -> KubernetesRuntime:
         return self
