@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from tests.cluster.cluster import REPO_ROOT, ControlPlane
+from tests.cluster.store_fixtures import install_crds as install_group
 from tests.support.polling import poll
 from workflow_engine.controller.kube import KubeOptions, run
 from workflow_engine.controller.logs import workflow_logs
@@ -37,12 +38,11 @@ _installed: set[str] = set()
 
 
 def install_crds(cluster: ControlPlane) -> None:
-    """The CRDs of crds/ (once per control plane), established before use."""
+    """Argo's group's CRDs (once per control plane), served before use, installed as the
+    store's tests install them (server-side apply, as `wf install` does)."""
     if str(cluster.kubeconfig) in _installed:
         return
-    crds = sorted((REPO_ROOT / "crds" / "argoproj").glob(f"*.{GROUP}.yaml"))
-    cluster.kubectl("apply", *(a for crd in crds for a in ("-f", str(crd))))
-    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd", "--all")
+    install_group(cluster, GROUP)
     _installed.add(str(cluster.kubeconfig))
 
 
