@@ -124,7 +124,9 @@ def build_controller(
     runtime = KubernetesRuntime(
         api_client, namespace=options.namespace, label_selector=WORKFLOW_LABEL
     )
-    events = KubernetesEventLog(api_client, options.events_api_version)
+    group = getattr(store, "group", None)  # the events name the Workflow in the store's group
+    api_version = f"{group}/v1alpha1" if isinstance(group, str) else options.events_api_version
+    events = KubernetesEventLog(api_client, api_version)
     clock = clock or SystemClock()
     reconciler = Reconciler(
         store,
