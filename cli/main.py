@@ -25,6 +25,7 @@ from cli.backend import backend_of, kubernetes_app, kubernetes_options
 from cli.errors import WfGroup
 from cli.install import convert, install
 from cli.lifecycle import COMMANDS as LIFECYCLE
+from cli.server import server
 from cli.system import completion, controller, node, version
 from cli.templates import template
 from cli.workflows import COMMANDS
@@ -91,6 +92,7 @@ for _command in (
     template,
     controller,
     node,
+    server,
     version,
     completion,
     install,

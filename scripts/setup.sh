@@ -9,6 +9,8 @@ command -v busybox >/dev/null 2>&1 || need_apt+=(busybox)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
 command -v make >/dev/null 2>&1 || need_apt+=(make)
 command -v cc >/dev/null 2>&1 || need_apt+=(gcc libc6-dev)
+# the web UI's browser test drives Debian's headless chromium (Playwright never downloads one)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ "${#need_apt[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         apt-get update -qq >/dev/null

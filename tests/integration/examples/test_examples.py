@@ -170,6 +170,8 @@ TABLE: dict[str, tuple[tuple[str, ...], str, Check]] = {
 }
 # Examples that need more than one `wf submit`: tested by their own functions below.
 SCENARIOS = {"suspend-resume.yaml", "template-ref.yaml", "templates/greeting-template.yaml"}
+# run through `wf server` by tests/integration/server/test_events.py
+SCENARIOS |= {"events/build-and-test.yaml", "events/push-binding.yaml"}
 
 
 def test_every_example_has_a_test() -> None:
