@@ -2,8 +2,10 @@
 
 `open_store(url)` is the one way the CLI, the controller and the executor get a
 store: `sqlite:///ABSOLUTE/PATH.db` (embedded mode), `memory://` (tests, one
-process) and, later, `kubernetes://`. `default_state_dir(env)` says where the
-embedded mode keeps its files; `docs/state.md` describes them for users.
+process) and `kubernetes://?kubeconfig=PATH&context=NAME&group=G&qps=N&burst=N`
+(every parameter optional: in a pod, the pod's service account).
+`default_state_dir(env)` says where the embedded mode keeps its files;
+`docs/state.md` describes them for users.
 """
 
 from __future__ import annotations
@@ -12,14 +14,17 @@ import os
 import pwd
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from workflow_engine.errors import PermanentError, SpecError
+from workflow_engine.errors import SpecError
 from workflow_engine.store.base import Obj, ObjectList, Store, WatchEvent, WatchEventType
+from workflow_engine.store.kubernetes.options import KubernetesOptions
 from workflow_engine.store.memory import MemoryStore
 from workflow_engine.store.sqlite import SqliteStore
 
 __all__ = [
     "DATABASE_FILE",
+    "KubernetesOptions",
     "MemoryStore",
     "Obj",
     "ObjectList",
@@ -29,6 +34,8 @@ __all__ = [
     "WatchEventType",
     "default_state_dir",
     "default_store_url",
+    "kubernetes_options",
+    "kubernetes_url",
     "open_store",
 ]
 
@@ -50,11 +57,45 @@ def open_store(url: str) -> Store:
             raise SpecError("", f"store URL {url!r}: memory:// takes nothing after it")
         return MemoryStore()
     if scheme == "kubernetes":
-        raise PermanentError("kubernetes store not built yet")
+        from workflow_engine.store.kubernetes import KubernetesStore  # slow import: on use
+
+        return KubernetesStore(kubernetes_options(url))
     raise SpecError("", f"unknown store URL scheme {scheme!r} in {url!r}: {_EXPECTED}")
 
 
-_EXPECTED = "expected sqlite:///ABSOLUTE/PATH.db or memory://"
+_EXPECTED = "expected sqlite:///ABSOLUTE/PATH.db, memory:// or kubernetes://"
+_KUBERNETES_PARAMS = ("kubeconfig", "context", "group", "qps", "burst")
+
+
+def kubernetes_url(
+    kubeconfig: str | None = None, context: str | None = None, group: str | None = None
+) -> str:
+    """The `kubernetes://` URL for these settings (the inverse of `kubernetes_options`)."""
+    given = {"kubeconfig": kubeconfig, "context": context, "group": group}
+    query = urlencode({k: v for k, v in given.items() if v})
+    return f"kubernetes://?{query}" if query else "kubernetes://"
+
+
+def kubernetes_options(url: str) -> KubernetesOptions:
+    """Parse `kubernetes://?kubeconfig=...&context=...&group=...&qps=...&burst=...`."""
+    parts = urlsplit(url)
+    if parts.netloc or parts.path:
+        raise SpecError("", f"store URL {url!r}: kubernetes:// takes only ?parameters")
+    values: dict[str, str] = {}
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key not in _KUBERNETES_PARAMS:
+            raise SpecError("", f"store URL {url!r}: unknown parameter {key!r}")
+        values[key] = value
+    try:
+        return KubernetesOptions(
+            kubeconfig=values.get("kubeconfig") or None,
+            context=values.get("context") or None,
+            group=values.get("group") or None,
+            qps=float(values.get("qps") or KubernetesOptions.qps),
+            burst=int(values.get("burst") or KubernetesOptions.burst),
+        )
+    except ValueError as err:
+        raise SpecError("", f"store URL {url!r}: {err}") from None
 
 
 def default_state_dir(env: Mapping[str, str]) -> Path:

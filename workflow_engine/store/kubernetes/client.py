@@ -1,0 +1,146 @@
+"""The Kubernetes store's one door to the API server: JSON over the official client.
+
+Under `store.py` and `watch.py`. Uses the `kubernetes` package for what it is good
+at (kubeconfig and in-cluster credentials, TLS, connection pooling) and sends plain
+JSON, so objects stay dicts end to end. Every request passes a client-side rate
+limiter (QPS with a burst, as client-go has) and every error answer is mapped to
+our taxonomy here (`errors.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import urllib3
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+
+from workflow_engine.errors import PermanentError, TransientError
+from workflow_engine.store.kubernetes.errors import error_for, parse_status
+from workflow_engine.store.kubernetes.options import KubernetesOptions
+
+Query = Sequence[tuple[str, str]]
+
+
+class RateLimiter:
+    """A token bucket: `burst` requests at once, then `qps` per second."""
+
+    def __init__(self, qps: float, burst: int) -> None:
+        if qps <= 0 or burst < 1:
+            raise ValueError("qps must be positive and burst at least 1")
+        self._qps = qps
+        self._burst = float(burst)
+        self._tokens = float(burst)
+        self._last = time.monotonic()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self._burst, self._tokens + (now - self._last) * self._qps)
+            self._last = now
+            self._tokens -= 1.0
+            wait = -self._tokens / self._qps if self._tokens < 0 else 0.0
+        if wait > 0:
+            time.sleep(wait)
+
+
+def api_client(options: KubernetesOptions) -> k8s.ApiClient:
+    configuration = k8s.Configuration()
+    try:
+        if options.kubeconfig is None and _in_cluster():
+            k8s_config.load_incluster_config(client_configuration=configuration)
+        else:
+            k8s_config.load_kube_config(
+                config_file=options.kubeconfig,
+                context=options.context,
+                client_configuration=configuration,
+                persist_config=False,
+            )
+    except (k8s_config.ConfigException, OSError) as err:
+        raise PermanentError(f"cannot load Kubernetes credentials: {err}") from err
+    # Enough pooled connections for the controller's workers and watches at once.
+    configuration.connection_pool_maxsize = 32
+    # The library retries reads itself by default; we retry in exactly one layer.
+    configuration.retries = False
+    return k8s.ApiClient(configuration)
+
+
+def _in_cluster() -> bool:
+    try:
+        k8s_config.load_incluster_config(client_configuration=k8s.Configuration())
+    except k8s_config.ConfigException:
+        return False
+    return True
+
+
+class Http:
+    """JSON requests with rate limiting and error mapping."""
+
+    def __init__(self, client: k8s.ApiClient, options: KubernetesOptions) -> None:
+        self._client = client
+        self._limiter = RateLimiter(options.qps, options.burst)
+        self._timeout = options.request_timeout
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        query: Query = (),
+        body: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        response = self.open(method, path, what, query=query, body=body, timeout=self._timeout)
+        try:
+            data = response.data
+        finally:
+            response.release_conn()
+        result = json.loads(data) if data else {}
+        return result if isinstance(result, dict) else {}
+
+    def open(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        query: Query = (),
+        body: Mapping[str, Any] | None = None,
+        timeout: float | tuple[float, float] | None = None,
+    ) -> urllib3.HTTPResponse:
+        """The raw answer (a stream for watches); error answers raise mapped errors."""
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        self._limiter.acquire()
+        request = self._client.param_serialize(
+            method,
+            path,
+            query_params=list(query) or None,
+            header_params=headers,
+            auth_settings=["BearerToken"],
+        )
+        method_, url, headers_, _, _ = request
+        try:
+            # The REST layer serialises a JSON body itself.
+            answer = self._client.call_api(
+                method_, url, headers_, body, None, _request_timeout=timeout
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as err:
+            raise TransientError(f"{what}: cannot reach the API server: {err}") from err
+        except k8s.ApiException as err:
+            raise TransientError(f"{what}: {err.reason}") from err
+        raw: urllib3.HTTPResponse = answer.response
+        if 200 <= raw.status < 300:
+            return raw
+        try:
+            status = parse_status(raw.data)
+        finally:
+            raw.release_conn()
+        raise error_for(raw.status, status, what)
+
+    def close(self) -> None:
+        self._client.close()

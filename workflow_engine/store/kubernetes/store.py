@@ -1,0 +1,242 @@
+"""KubernetesStore: the Store port over the Kubernetes API (custom resources).
+
+Kubernetes mode's store, beside the SQLite one; both pass
+`tests/contract/store_contract.py`. The API server itself keeps the rules of
+`store/base.py` (names, uid, resourceVersion, generation, optimistic
+concurrency), so this class mostly translates: kind -> REST path (`kinds.py`),
+status writes -> the status subresource, answers -> our errors (`errors.py`),
+and the port's idle-ended watch -> Kubernetes watches (`watch.py`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from workflow_engine.errors import Conflict, NotFound, PermanentError, SpecError
+from workflow_engine.store import _objects as o
+from workflow_engine.store.base import Obj, ObjectList, WatchEvent
+from workflow_engine.store.kubernetes.client import Http, api_client
+from workflow_engine.store.kubernetes.errors import MissingNamespace
+from workflow_engine.store.kubernetes.kinds import GROUPS, VERSION, Resource, lookup, resources
+from workflow_engine.store.kubernetes.options import KubernetesOptions
+from workflow_engine.store.kubernetes.watch import follow
+
+_PAGE = 500
+# Set by the server; a create or update that carries them is refused or misread.
+_SERVER_FIELDS = ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields")
+
+
+class KubernetesStore:
+    """The Store port on a cluster; `group` is where our CRDs are installed."""
+
+    def __init__(self, options: KubernetesOptions | None = None) -> None:
+        self.options = options or KubernetesOptions()
+        self._http = Http(api_client(self.options), self.options)
+        try:
+            self.group = self.options.group or discover_group(self._http)
+        except BaseException:
+            self._http.close()
+            raise
+        self._kinds = resources(self.group)
+
+    # -- Store port ----------------------------------------------------------------
+
+    def create(self, obj: Obj) -> Obj:
+        kind, namespace = o.kind_and_namespace(obj)
+        resource = self._resource_for_write(kind)
+        o.labels_of(obj)
+        body = self._body(obj, resource, strip=_SERVER_FIELDS)
+        if resource.status:
+            body.pop("status", None)  # the server ignores it; say so by not sending it
+        what = f"create {kind} {namespace}/{body['metadata'].get('name') or '(generated)'}"
+        path = resource.collection(namespace)
+        try:
+            return self._clean(self._http.call("POST", path, what, body=body), resource)
+        except MissingNamespace as err:
+            if not self.options.create_namespaces:
+                raise
+            self._create_namespace(err.namespace)
+            return self._clean(self._http.call("POST", path, what, body=body), resource)
+
+    def get(self, kind: str, name: str, namespace: str = "default") -> Obj:
+        resource = lookup(self._kinds, kind)
+        what = f"{kind} {namespace}/{name}"
+        return self._clean(self._http.call("GET", resource.item(name, namespace), what), resource)
+
+    def list(
+        self,
+        kind: str,
+        namespace: str | None = "default",
+        label_selector: Mapping[str, str | None] | None = None,
+    ) -> ObjectList:
+        o.check_selector(label_selector)
+        try:
+            resource = lookup(self._kinds, kind)
+        except NotFound:
+            return ObjectList(items=[], resource_version=self._current_version())
+        query: list[tuple[str, str]] = [("limit", str(_PAGE))]
+        if label_selector:
+            query.append(("labelSelector", selector_text(label_selector)))
+        items: list[Obj] = []
+        version, token = "", ""
+        while True:
+            page = self._http.call(
+                "GET",
+                resource.collection(namespace),
+                f"list {kind}",
+                query=[*query, ("continue", token)] if token else query,
+            )
+            meta = page.get("metadata") or {}
+            version = version or str(meta.get("resourceVersion") or "")
+            items.extend(self._clean(item, resource) for item in page.get("items") or [])
+            token = str(meta.get("continue") or "")
+            if not token:
+                break
+        items.sort(key=lambda it: (it["metadata"].get("namespace", ""), it["metadata"]["name"]))
+        return ObjectList(items=items, resource_version=version)
+
+    def update(self, obj: Obj) -> Obj:
+        kind, namespace, name = o.key_of(obj)
+        resource = self._resource_for_write(kind)
+        o.labels_of(obj)
+        version = _required_version(obj)
+        body = self._body(obj, resource, strip=_SERVER_FIELDS)
+        body["metadata"]["resourceVersion"] = version
+        if resource.status:
+            body.pop("status", None)
+        else:
+            body = self._keep_stored_status(resource, name, namespace, body)
+        what = f"update {kind} {namespace}/{name}"
+        return self._clean(
+            self._http.call("PUT", resource.item(name, namespace), what, body=body), resource
+        )
+
+    def update_status(self, obj: Obj) -> Obj:
+        kind, namespace, name = o.key_of(obj)
+        resource = self._resource_for_write(kind)
+        version = _required_version(obj)
+        what = f"update status of {kind} {namespace}/{name}"
+        if not resource.status:
+            stored = self.get(kind, name, namespace)
+            if stored["metadata"]["resourceVersion"] != version:
+                raise Conflict(f"{what}: resourceVersion {version!r} is stale; read it again")
+            body = {k: v for k, v in stored.items() if k != "status"}
+            if "status" in obj:
+                body["status"] = obj["status"]
+            path = resource.item(name, namespace)
+        else:
+            body = self._body(obj, resource, strip=_SERVER_FIELDS)
+            body["metadata"]["resourceVersion"] = version
+            path = resource.item(name, namespace, "status")
+        return self._clean(self._http.call("PUT", path, what, body=body), resource)
+
+    def delete(self, kind: str, name: str, namespace: str = "default") -> None:
+        resource = lookup(self._kinds, kind)
+        self._http.call(
+            "DELETE", resource.item(name, namespace), f"delete {kind} {namespace}/{name}"
+        )
+
+    def watch(
+        self,
+        kind: str,
+        namespace: str | None = "default",
+        resource_version: str | None = None,
+        timeout: float = 30.0,
+    ) -> Iterator[WatchEvent]:
+        resource = lookup(self._kinds, kind)
+        # "From now" is decided by this call, not by the first next().
+        start = resource_version or self._current_version(resource, namespace)
+        return follow(
+            self._http,
+            resource,
+            namespace,
+            start,
+            timeout,
+            lambda obj: self._clean(obj, resource),
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- internals -----------------------------------------------------------------
+
+    def _resource_for_write(self, kind: str) -> Resource:
+        try:
+            return lookup(self._kinds, kind)
+        except NotFound as err:
+            raise SpecError("kind", str(err)) from None
+
+    def _body(self, obj: Obj, resource: Resource, strip: tuple[str, ...]) -> Obj:
+        body = json.loads(json.dumps(obj))
+        body["apiVersion"] = resource.api_version
+        meta = body["metadata"]
+        for field in strip:
+            meta.pop(field, None)
+        if resource.namespaced:
+            meta["namespace"] = o.namespace_of(meta)
+        else:
+            meta.pop("namespace", None)
+        return body
+
+    def _keep_stored_status(self, resource: Resource, name: str, namespace: str, body: Obj) -> Obj:
+        """Kinds without a status subresource: `update` must still leave status alone."""
+        stored = self.get(resource.kind, name, namespace)
+        body.pop("status", None)
+        if "status" in stored:
+            body["status"] = stored["status"]
+        return body
+
+    def _clean(self, obj: dict[str, Any], resource: Resource) -> Obj:
+        obj.setdefault("apiVersion", resource.api_version)
+        obj.setdefault("kind", resource.kind)
+        meta = obj.setdefault("metadata", {})
+        meta.pop("managedFields", None)
+        # The server drops empty maps; callers may rely on labels being a dict.
+        meta.setdefault("labels", {})
+        return obj
+
+    def _current_version(self, resource: Resource | None = None, ns: str | None = None) -> str:
+        resource = resource or self._kinds["ConfigMap"]
+        page = self._http.call(
+            "GET", resource.collection(ns), f"list {resource.kind}", query=[("limit", "1")]
+        )
+        return str((page.get("metadata") or {}).get("resourceVersion") or "")
+
+    def _create_namespace(self, name: str) -> None:
+        body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+        try:
+            self._http.call("POST", "/api/v1/namespaces", f"create namespace {name}", body=body)
+        except Exception as err:  # someone else made it meanwhile: fine
+            if "already exists" not in str(err):
+                raise
+
+
+def discover_group(http: Http) -> str:
+    """The API group that serves our Workflow kind: ours first, then Argo's."""
+    for group in GROUPS:
+        try:
+            found = http.call("GET", f"/apis/{group}/{VERSION}", f"discover {group}")
+        except NotFound:
+            continue
+        if any(r.get("name") == "workflows" for r in found.get("resources") or []):
+            return group
+    raise PermanentError(
+        "no Workflow custom resource on this cluster (looked in "
+        f"{' and '.join(GROUPS)}): install the CRDs with `wf install` or `kubectl apply -k crds/`"
+    )
+
+
+def selector_text(selector: Mapping[str, str | None]) -> str:
+    """Kubernetes' label selector syntax: `a=b,c` (c: the key is present)."""
+    return ",".join(key if value is None else f"{key}={value}" for key, value in selector.items())
+
+
+def _required_version(obj: Obj) -> str:
+    version = (obj.get("metadata") or {}).get("resourceVersion")
+    if not isinstance(version, str) or not version:
+        # The API server would take an update without one as unconditional.
+        kind, namespace, name = o.key_of(obj)
+        raise Conflict(f"{kind} {namespace}/{name}: no resourceVersion given; read it first")
+    return version
