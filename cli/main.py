@@ -8,6 +8,8 @@ click group. Tests call `cli` with their own `App` as `obj`.
     WF_NAMESPACE      the namespace (default: default)
     WF_IDLE_EXIT      seconds an on-demand controller stays up idle (default: 5)
     WF_NO_CONTROLLER  1: never start a controller on demand
+    WF_BACKEND        embedded (default) | kubernetes (see cli.backend; also --kubeconfig,
+                      --context)
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import click
 
 from cli.app import App
 from cli.artifacts import cp, secret
+from cli.backend import backend_of, kubernetes_app, kubernetes_options
 from cli.errors import WfGroup
 from cli.lifecycle import COMMANDS as LIFECYCLE
 from cli.system import completion, controller, node, version
@@ -55,11 +58,23 @@ def app_from_env(env: Mapping[str, str]) -> App:
 @click.group(cls=WfGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="show tracebacks")
 @click.option("-n", "--namespace", help="the namespace (default: $WF_NAMESPACE or default)")
+@click.option("--kubeconfig", help="use the cluster of this kubeconfig (Kubernetes backend)")
+@click.option("--context", help="the kubeconfig context (Kubernetes backend)")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, namespace: str | None) -> None:
-    """wf: run Argo Workflows YAML on this machine."""
+def cli(
+    ctx: click.Context,
+    debug: bool,
+    namespace: str | None,
+    kubeconfig: str | None,
+    context: str | None,
+) -> None:
+    """wf: run Argo Workflows YAML on this machine, or on Kubernetes."""
     if ctx.obj is None:
-        ctx.obj = app_from_env(os.environ)
+        env = os.environ
+        if backend_of(env, kubeconfig, context) == "kubernetes":
+            ctx.obj = kubernetes_app(env, kubernetes_options(env, kubeconfig, context))
+        else:
+            ctx.obj = app_from_env(env)
     app: App = ctx.obj
     app.debug = app.debug or debug
     if namespace:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from workflow_engine.store.kubernetes.kinds import ARGO_GROUP, CUSTOM_KINDS, OWN_GROUP
+from workflow_engine.store.kubernetes.kinds import ARGO_GROUP, CUSTOM_KINDS, GROUPS, OWN_GROUP
 from workflow_engine.store.kubernetes.options import KubernetesOptions
 
 if TYPE_CHECKING:
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ARGO_GROUP",
     "CUSTOM_KINDS",
+    "GROUPS",
     "OWN_GROUP",
     "KubernetesOptions",
     "KubernetesStore",

@@ -25,6 +25,20 @@ from workflow_engine.store.kubernetes.options import KubernetesOptions
 
 Query = Sequence[tuple[str, str]]
 
+_RETRY_AFTER_ATTEMPTS = 6
+_RETRY_AFTER_MAX = 5.0
+
+
+def _retry_after(response: urllib3.HTTPResponse) -> float | None:
+    """Seconds the server asked us to wait before retrying, if it asked."""
+    header = response.headers.get("Retry-After")
+    if response.status != 429 and not (response.status >= 500 and header):
+        return None
+    try:
+        return min(max(float(header or 1), 0.1), _RETRY_AFTER_MAX)
+    except ValueError:
+        return 1.0
+
 
 class RateLimiter:
     """A token bucket: `burst` requests at once, then `qps` per second."""
@@ -114,6 +128,31 @@ class Http:
         timeout: float | tuple[float, float] | None = None,
     ) -> urllib3.HTTPResponse:
         """The raw answer (a stream for watches); error answers raise mapped errors."""
+        for attempt in range(_RETRY_AFTER_ATTEMPTS):
+            raw = self._send(method, path, what, query, body, timeout)
+            if 200 <= raw.status < 300:
+                return raw
+            delay = _retry_after(raw)
+            try:
+                status = parse_status(raw.data)
+            finally:
+                raw.release_conn()
+            if delay is None or attempt == _RETRY_AFTER_ATTEMPTS - 1:
+                break
+            # As client-go does: the server asked us to come back (429, or a 5xx with
+            # Retry-After, e.g. a cache still initialising); the request was not acted on.
+            time.sleep(delay)
+        raise error_for(raw.status, status, what)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        query: Query,
+        body: Mapping[str, Any] | None,
+        timeout: float | tuple[float, float] | None,
+    ) -> urllib3.HTTPResponse:
         headers = {"Accept": "application/json", "Content-Type": "application/json"}
         self._limiter.acquire()
         request = self._client.param_serialize(
@@ -134,13 +173,7 @@ class Http:
         except k8s.ApiException as err:
             raise TransientError(f"{what}: {err.reason}") from err
         raw: urllib3.HTTPResponse = answer.response
-        if 200 <= raw.status < 300:
-            return raw
-        try:
-            status = parse_status(raw.data)
-        finally:
-            raw.release_conn()
-        raise error_for(raw.status, status, what)
+        return raw
 
     def close(self) -> None:
         self._client.close()

@@ -1,0 +1,73 @@
+"""Which backend a `wf` invocation talks to: the embedded state directory (the
+default) or a Kubernetes cluster. Part of the program edge (`cli.main`): reads the
+environment it is handed, never `os.environ` itself.
+
+    WF_BACKEND     embedded (default) | kubernetes; --kubeconfig or --context imply kubernetes
+    KUBECONFIG     the kubeconfig (first of a list); in a pod: its service account
+    WF_API_GROUP   argoproj.io | wfengine.io (default: whichever the cluster serves, ours first)
+    WF_KUBE_QPS, WF_KUBE_BURST   client-side rate limit (default 50 and 100)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import click
+
+from cli.app import App
+from workflow_engine.store.kubernetes import GROUPS, KubernetesOptions
+
+if TYPE_CHECKING:
+    from workflow_engine.store.kubernetes import KubernetesStore
+
+BACKENDS = ("embedded", "kubernetes")
+
+
+def backend_of(env: Mapping[str, str], kubeconfig: str | None, context: str | None) -> str:
+    chosen = (env.get("WF_BACKEND") or "").strip().lower()
+    if chosen and chosen not in BACKENDS:
+        raise click.UsageError(f"WF_BACKEND={chosen!r}: expected one of {', '.join(BACKENDS)}")
+    if kubeconfig or context:
+        if chosen == "embedded":
+            raise click.UsageError("--kubeconfig/--context need WF_BACKEND=kubernetes (or unset)")
+        return "kubernetes"
+    return chosen or "embedded"
+
+
+def kubernetes_options(
+    env: Mapping[str, str], kubeconfig: str | None, context: str | None
+) -> KubernetesOptions:
+    group = env.get("WF_API_GROUP") or None
+    if group is not None and group not in GROUPS:
+        raise click.UsageError(f"WF_API_GROUP={group!r}: expected one of {', '.join(GROUPS)}")
+    path = kubeconfig or (env.get("KUBECONFIG") or "").split(os.pathsep)[0] or None
+    try:
+        qps = float(env.get("WF_KUBE_QPS") or KubernetesOptions.qps)
+        burst = int(env.get("WF_KUBE_BURST") or KubernetesOptions.burst)
+    except ValueError as err:
+        raise click.UsageError(f"WF_KUBE_QPS/WF_KUBE_BURST: {err}") from None
+    if qps <= 0 or burst < 1:
+        raise click.UsageError("WF_KUBE_QPS must be positive and WF_KUBE_BURST at least 1")
+    return KubernetesOptions(kubeconfig=path, context=context, group=group, qps=qps, burst=burst)
+
+
+def kubernetes_app(env: Mapping[str, str], options: KubernetesOptions) -> App:
+    """An App on the cluster: the store is the API server; the controller runs there."""
+
+    def open_store() -> KubernetesStore:
+        from workflow_engine.store.kubernetes import KubernetesStore  # slow import: on use
+
+        return KubernetesStore(options)
+
+    where = options.kubeconfig or "in-cluster or default kubeconfig"
+    return App(
+        open_store=open_store,
+        namespace=env.get("WF_NAMESPACE") or "default",
+        describe=lambda: {
+            "backend": "kubernetes",
+            "kubeconfig": where,
+            "context": options.context or "(current)",
+        },
+    )
