@@ -13,6 +13,7 @@ from typing import Any
 
 from workflow_engine.controller import EventLog, LogSource, MemoryEventLog
 from workflow_engine.store.base import Store
+from workflow_engine.store.kubernetes.options import KubernetesOptions
 
 
 def _utcnow() -> datetime:
@@ -37,6 +38,8 @@ class App:
     # the built-in artifact repository (embedded: <state>/artifacts): for `wf cp` and GC
     # of workflows that recorded none
     default_repository: dict[str, Any] | None = None
+    # the cluster, when the backend is Kubernetes
+    kubernetes: KubernetesOptions | None = None
     _store: Store | None = field(default=None, repr=False)
 
     @property

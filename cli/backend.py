@@ -70,4 +70,5 @@ def kubernetes_app(env: Mapping[str, str], options: KubernetesOptions) -> App:
             "kubeconfig": where,
             "context": options.context or "(current)",
         },
+        kubernetes=options,
     )

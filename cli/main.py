@@ -23,6 +23,7 @@ from cli.app import App
 from cli.artifacts import cp, secret
 from cli.backend import backend_of, kubernetes_app, kubernetes_options
 from cli.errors import WfGroup
+from cli.install import convert, install
 from cli.lifecycle import COMMANDS as LIFECYCLE
 from cli.system import completion, controller, node, version
 from cli.templates import template
@@ -92,6 +93,8 @@ for _command in (
     node,
     version,
     completion,
+    install,
+    convert,
 ):
     cli.add_command(_command)
 

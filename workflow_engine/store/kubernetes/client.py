@@ -25,6 +25,8 @@ from workflow_engine.store.kubernetes.options import KubernetesOptions
 
 Query = Sequence[tuple[str, str]]
 
+JSON = "application/json"
+APPLY_PATCH = "application/apply-patch+yaml"  # server-side apply (JSON is YAML)
 _RETRY_AFTER_ATTEMPTS = 6
 _RETRY_AFTER_MAX = 5.0
 
@@ -108,8 +110,17 @@ class Http:
         *,
         query: Query = (),
         body: Mapping[str, Any] | None = None,
+        content_type: str = JSON,
     ) -> dict[str, Any]:
-        response = self.open(method, path, what, query=query, body=body, timeout=self._timeout)
+        response = self.open(
+            method,
+            path,
+            what,
+            query=query,
+            body=body,
+            timeout=self._timeout,
+            content_type=content_type,
+        )
         try:
             data = response.data
         finally:
@@ -126,10 +137,11 @@ class Http:
         query: Query = (),
         body: Mapping[str, Any] | None = None,
         timeout: float | tuple[float, float] | None = None,
+        content_type: str = JSON,
     ) -> urllib3.HTTPResponse:
         """The raw answer (a stream for watches); error answers raise mapped errors."""
         for attempt in range(_RETRY_AFTER_ATTEMPTS):
-            raw = self._send(method, path, what, query, body, timeout)
+            raw = self._send(method, path, what, query, body, timeout, content_type)
             if 200 <= raw.status < 300:
                 return raw
             delay = _retry_after(raw)
@@ -152,8 +164,9 @@ class Http:
         query: Query,
         body: Mapping[str, Any] | None,
         timeout: float | tuple[float, float] | None,
+        content_type: str,
     ) -> urllib3.HTTPResponse:
-        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        headers = {"Accept": JSON, "Content-Type": content_type}
         self._limiter.acquire()
         request = self._client.param_serialize(
             method,
@@ -164,9 +177,10 @@ class Http:
         )
         method_, url, headers_, _, _ = request
         try:
-            # The REST layer serialises a JSON body itself.
+            # The REST layer serialises a JSON body itself; other types go as text.
+            payload = body if content_type == JSON or body is None else json.dumps(body)
             answer = self._client.call_api(
-                method_, url, headers_, body, None, _request_timeout=timeout
+                method_, url, headers_, payload, None, _request_timeout=timeout
             )
         except (urllib3.exceptions.HTTPError, OSError) as err:
             raise TransientError(f"{what}: cannot reach the API server: {err}") from err

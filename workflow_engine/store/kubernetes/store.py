@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 from workflow_engine.errors import Conflict, NotFound, PermanentError, SpecError
@@ -129,6 +130,8 @@ class KubernetesStore:
         else:
             body = self._body(obj, resource, strip=_SERVER_FIELDS)
             body["metadata"]["resourceVersion"] = version
+            if kind == "Workflow" and isinstance(body.get("status"), dict):
+                body["status"] = with_duration(body["status"])
             path = resource.item(name, namespace, "status")
         return self._clean(self._http.call("PUT", path, what, body=body), resource)
 
@@ -226,6 +229,26 @@ def discover_group(http: Http) -> str:
         "no Workflow custom resource on this cluster (looked in "
         f"{' and '.join(GROUPS)}): install the CRDs with `wf install` or `kubectl apply -k crds/`"
     )
+
+
+def with_duration(status: dict[str, Any]) -> dict[str, Any]:
+    """`status.duration` ("1m5s") for `kubectl get wf`'s Duration column, whose
+    jsonPath cannot subtract startedAt from finishedAt itself."""
+    started, finished = status.get("startedAt"), status.get("finishedAt")
+    if not (isinstance(started, str) and isinstance(finished, str)):
+        return status
+    try:
+        seconds = int((_parse(finished) - _parse(started)).total_seconds())
+    except ValueError:
+        return status
+    hours, rest = divmod(max(seconds, 0), 3600)
+    minutes, secs = divmod(rest, 60)
+    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if hours or minutes else "")
+    return {**status, "duration": f"{text}{secs}s"}
+
+
+def _parse(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
 def selector_text(selector: Mapping[str, str | None]) -> str:
