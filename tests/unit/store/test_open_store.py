@@ -21,6 +21,7 @@ def test_public_surface_is_pinned_and_sorted() -> None:
     assert store_pkg.__all__ == sorted(store_pkg.__all__)
     assert store_pkg.__all__ == [
         "DATABASE_FILE",
+        "KubernetesOptions",
         "MemoryStore",
         "Obj",
         "ObjectList",
@@ -30,6 +31,8 @@ def test_public_surface_is_pinned_and_sorted() -> None:
         "WatchEventType",
         "default_state_dir",
         "default_store_url",
+        "kubernetes_options",
+        "kubernetes_url",
         "open_store",
     ]
 
@@ -55,14 +58,27 @@ def test_memory_url_opens_a_fresh_memory_store() -> None:
 @pytest.mark.parametrize(
     ("url", "error", "words"),
     [
-        ("kubernetes://", PermanentError, "kubernetes store not built yet"),
+        (
+            "kubernetes://?kubeconfig=/nonexistent/kubeconfig",
+            PermanentError,
+            "cannot load Kubernetes credentials",
+        ),
+        ("kubernetes://?colour=blue", SpecError, "unknown parameter"),
         ("sqlite://relative/path.db", SpecError, "absolute path"),
         ("sqlite://", SpecError, "absolute path"),
         ("memory://extra", SpecError, "nothing after"),
         ("/just/a/path.db", SpecError, "no scheme"),
         ("postgres://host/db", SpecError, "unknown store URL scheme"),
     ],
-    ids=["kubernetes-later", "relative", "empty-path", "memory-extra", "no-scheme", "unknown"],
+    ids=[
+        "kubernetes-no-credentials",
+        "kubernetes-bad-parameter",
+        "relative",
+        "empty-path",
+        "memory-extra",
+        "no-scheme",
+        "unknown",
+    ],
 )
 def test_bad_urls_are_refused_clearly(url: str, error: type[Exception], words: str) -> None:
     with pytest.raises(error, match=words):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import urllib3
@@ -45,24 +45,35 @@ def _retry_after(response: urllib3.HTTPResponse) -> float | None:
 class RateLimiter:
     """A token bucket: `burst` requests at once, then `qps` per second."""
 
-    def __init__(self, qps: float, burst: int) -> None:
+    def __init__(
+        self,
+        qps: float,
+        burst: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if qps <= 0 or burst < 1:
             raise ValueError("qps must be positive and burst at least 1")
         self._qps = qps
         self._burst = float(burst)
         self._tokens = float(burst)
-        self._last = time.monotonic()
+        self._clock = clock
+        self._sleep = sleep
+        self._last = clock()
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
+    def acquire(self) -> float:
+        """Take one token, waiting for it if the bucket is empty; returns the wait."""
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             self._tokens = min(self._burst, self._tokens + (now - self._last) * self._qps)
             self._last = now
             self._tokens -= 1.0
             wait = -self._tokens / self._qps if self._tokens < 0 else 0.0
         if wait > 0:
-            time.sleep(wait)
+            self._sleep(wait)
+        return wait
 
 
 def api_client(options: KubernetesOptions) -> k8s.ApiClient:
