@@ -1,8 +1,9 @@
 """pytest fixtures for the Kubernetes store on the test control plane.
 
-What is real: the control plane of `tests.cluster.fixtures.cluster`, our CRDs (both
-API groups, applied with the real kubectl from the checked-in `crds/` tree) and the
-`kubernetes` client. `crds` (session scope) installs the CRDs once; `kube_store` is
+What is real: the control plane of `tests.cluster.fixtures.cluster`, our CRDs
+(server-side applied as `wf install` does; tests/cluster/test_install.py applies the
+checked-in `crds/` tree with kubectl) and the `kubernetes` client. `crds` (session
+scope) installs our group's CRDs once, `argo_crds` Argo's group too; `kube_store` is
 a KubernetesStore on our own group that creates the namespaces the contract suite
 invents; `argo_store` is one on Argo's group. Reuse them from another directory with
 `from tests.cluster.store_fixtures import crds, kube_store  # noqa: F401`.
@@ -11,22 +12,22 @@ invents; `argo_store` is one on Argo's group. Reuse them from another directory 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.cluster.cluster import REPO_ROOT, ControlPlane
+from tests.cluster.cluster import ControlPlane
 from tests.support.polling import poll
 from workflow_engine.spec.crds import ARGO_GROUP, custom_resource_definitions
 from workflow_engine.spec.objects import API_GROUP
 from workflow_engine.store.kubernetes import KubernetesOptions, KubernetesStore
+from workflow_engine.store.kubernetes.apply import apply_objects
 
-CRDS = REPO_ROOT / "crds"
 
-
-def install_crds(cluster: ControlPlane, directory: Path, group: str) -> None:
-    """Apply one group's CRDs and wait until the API server serves them."""
-    cluster.kubectl("apply", "--server-side", "-k", str(directory))
+def install_crds(cluster: ControlPlane, group: str) -> None:
+    """Apply one group's CRDs (as `wf install` does, with a timeout for a busy
+    machine) and wait until the API server serves them."""
+    options = KubernetesOptions(kubeconfig=str(cluster.kubeconfig), request_timeout=300)
+    apply_objects(options, custom_resource_definitions(group))
     for crd in custom_resource_definitions(group):
         path = f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{crd['metadata']['name']}"
         poll(lambda path=path: _established(cluster, path), 60, f"{path} Established", 0.2)
@@ -42,10 +43,16 @@ def _established(cluster: ControlPlane, path: str) -> bool:
 
 @pytest.fixture(scope="session")
 def crds(cluster: ControlPlane) -> ControlPlane:
-    """The cluster with our CRDs installed under both groups."""
-    install_crds(cluster, CRDS / "wfengine", API_GROUP)
-    install_crds(cluster, CRDS / "argoproj", ARGO_GROUP)
+    """The cluster with our CRDs installed in our own group."""
+    install_crds(cluster, API_GROUP)
     return cluster
+
+
+@pytest.fixture(scope="session")
+def argo_crds(crds: ControlPlane) -> ControlPlane:
+    """... and in Argo's group too (both install modes on one cluster)."""
+    install_crds(crds, ARGO_GROUP)
+    return crds
 
 
 def open_kube_store(cluster: ControlPlane, group: str = API_GROUP) -> KubernetesStore:
@@ -65,8 +72,8 @@ def kube_store(crds: ControlPlane) -> Iterator[KubernetesStore]:
 
 
 @pytest.fixture
-def argo_store(crds: ControlPlane) -> Iterator[KubernetesStore]:
-    store = open_kube_store(crds, ARGO_GROUP)
+def argo_store(argo_crds: ControlPlane) -> Iterator[KubernetesStore]:
+    store = open_kube_store(argo_crds, ARGO_GROUP)
     try:
         yield store
     finally:

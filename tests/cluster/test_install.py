@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from tests.cluster.cluster import REPO_ROOT, ControlPlane
-from tests.cluster.store_fixtures import crds, open_kube_store  # noqa: F401
+from tests.cluster.store_fixtures import argo_crds, crds, open_kube_store  # noqa: F401
 from tests.support.polling import poll
 from workflow_engine.spec.crds import ARGO_GROUP
 from workflow_engine.spec.install import install_objects
@@ -34,10 +34,10 @@ CONTROLLER = "system:serviceaccount:wf-system:wf-controller"
 
 
 @pytest.fixture(scope="module", params=["side-by-side", "replace"])
-def installed(request: pytest.FixtureRequest, crds: ControlPlane) -> tuple[ControlPlane, str]:  # noqa: F811
+def installed(request: pytest.FixtureRequest, argo_crds: ControlPlane) -> tuple[ControlPlane, str]:  # noqa: F811
     """The cluster after `kubectl apply -k` of one install mode; its API group."""
-    crds.kubectl("apply", "-k", str(DATA / f"install-{request.param}"))
-    return crds, API_GROUP if request.param == "side-by-side" else ARGO_GROUP
+    argo_crds.kubectl("apply", "-k", str(DATA / f"install-{request.param}"))
+    return argo_crds, API_GROUP if request.param == "side-by-side" else ARGO_GROUP
 
 
 def test_the_install_creates_crds_rbac_and_the_controller(

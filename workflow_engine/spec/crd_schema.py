@@ -37,34 +37,47 @@ class _Generator(GenerateJsonSchema):
         return super().function_before_schema(schema)
 
 
+# Typed where first met only (a workflow's `templates`); later places (e.g.
+# `templateDefaults`) stay open: each typed copy of a template costs the API server
+# about 60 kB of schema to build and keep, per CRD.
+_TYPED_ONCE = frozenset({"Template"})
+
+
 def structural_schema(model: type[BaseModel]) -> Schema:
     """The model's schema (by alias) in the structural form the API server accepts."""
     raw = model.model_json_schema(by_alias=True, schema_generator=_Generator, mode="validation")
     definitions = raw.get("$defs", {})
-    return _convert(raw, definitions, ())
+    return _convert(raw, definitions, (), set())
 
 
-def _convert(node: JsonSchemaValue, defs: dict[str, Any], stack: tuple[str, ...]) -> Schema:
+def _convert(
+    node: JsonSchemaValue, defs: dict[str, Any], stack: tuple[str, ...], done: set[str]
+) -> Schema:
     if "$ref" in node:
         name = node["$ref"].rsplit("/", 1)[-1]
-        if name in stack:
-            return dict(OPEN_OBJECT)  # recursion: leave this level to lint
-        return _convert(defs[name], defs, (*stack, name))
+        if name in stack or name in done:
+            return dict(OPEN_OBJECT)  # recursion (or typed already): lint judges it
+        if name in _TYPED_ONCE:
+            done.add(name)
+        return _convert(defs[name], defs, (*stack, name), done)
     if "x-kubernetes-preserve-unknown-fields" in node:
         return dict(node)
     for union in ("anyOf", "oneOf"):
         if union in node:
-            return _union(node[union], defs, stack)
+            return _union(node[union], defs, stack, done)
     if "allOf" in node and len(node["allOf"]) == 1:
-        return _convert(node["allOf"][0], defs, stack)
+        return _convert(node["allOf"][0], defs, stack, done)
     if "const" in node:
         return {"type": "string"} if isinstance(node["const"], str) else dict(ANY_VALUE)
     kind = node.get("type")
     if kind == "object":
-        return _object(node, defs, stack)
+        return _object(node, defs, stack, done)
     if kind == "array":
         items = node.get("items")
-        return {"type": "array", "items": _convert(items, defs, stack) if items else ANY_VALUE}
+        return {
+            "type": "array",
+            "items": _convert(items, defs, stack, done) if items else ANY_VALUE,
+        }
     if kind in ("string", "integer", "number", "boolean"):
         out: Schema = {"type": kind}
         if "enum" in node and kind == "string":
@@ -73,26 +86,32 @@ def _convert(node: JsonSchemaValue, defs: dict[str, Any], stack: tuple[str, ...]
     return dict(ANY_VALUE)  # Any
 
 
-def _union(options: list[Any], defs: dict[str, Any], stack: tuple[str, ...]) -> Schema:
+def _union(
+    options: list[Any], defs: dict[str, Any], stack: tuple[str, ...], done: set[str]
+) -> Schema:
     present = [o for o in options if o.get("type") != "null"]
     if len(present) == 1:
-        return _convert(present[0], defs, stack)
+        return _convert(present[0], defs, stack, done)
     types = {o.get("type") for o in present}
     if types == {"integer", "string"}:
         return {"x-kubernetes-int-or-string": True}
     return dict(ANY_VALUE)
 
 
-def _object(node: JsonSchemaValue, defs: dict[str, Any], stack: tuple[str, ...]) -> Schema:
+def _object(
+    node: JsonSchemaValue, defs: dict[str, Any], stack: tuple[str, ...], done: set[str]
+) -> Schema:
     properties = node.get("properties")
     extra = node.get("additionalProperties")
     if not properties:
         if isinstance(extra, dict) and extra:
-            return {"type": "object", "additionalProperties": _convert(extra, defs, stack)}
+            return {"type": "object", "additionalProperties": _convert(extra, defs, stack, done)}
         return dict(OPEN_OBJECT)  # a KubeObject or a free-form dict
     out: Schema = {
         "type": "object",
-        "properties": {key: _convert(value, defs, stack) for key, value in properties.items()},
+        "properties": {
+            key: _convert(value, defs, stack, done) for key, value in properties.items()
+        },
     }
     if node.get("required"):
         out["required"] = list(node["required"])
