@@ -80,9 +80,9 @@ def api_client(options: KubernetesOptions) -> k8s.ApiClient:
     configuration = k8s.Configuration()
     try:
         if options.kubeconfig is None and _in_cluster():
-            k8s_config.load_incluster_config(client_configuration=configuration)
+            k8s_config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
         else:
-            k8s_config.load_kube_config(
+            k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
                 config_file=options.kubeconfig,
                 context=options.context,
                 client_configuration=configuration,
@@ -99,7 +99,7 @@ def api_client(options: KubernetesOptions) -> k8s.ApiClient:
 
 def _in_cluster() -> bool:
     try:
-        k8s_config.load_incluster_config(client_configuration=k8s.Configuration())
+        k8s_config.load_incluster_config(client_configuration=k8s.Configuration())  # type: ignore[no-untyped-call]
     except k8s_config.ConfigException:
         return False
     return True
@@ -201,4 +201,4 @@ class Http:
         return raw
 
     def close(self) -> None:
-        self._client.close()
+        self._client.close()  # type: ignore[no-untyped-call]

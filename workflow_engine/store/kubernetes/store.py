@@ -172,7 +172,7 @@ class KubernetesStore:
             raise SpecError("kind", str(err)) from None
 
     def _body(self, obj: Obj, resource: Resource, strip: tuple[str, ...]) -> Obj:
-        body = json.loads(json.dumps(obj))
+        body: Obj = json.loads(json.dumps(obj))
         body["apiVersion"] = resource.api_version
         meta = body["metadata"]
         for field in strip:

@@ -20,7 +20,7 @@ from typing import Any
 import urllib3
 
 from workflow_engine.errors import Expired, TransientError
-from workflow_engine.store.base import WatchEvent
+from workflow_engine.store.base import WatchEvent, WatchEventType
 from workflow_engine.store.kubernetes.client import Http
 from workflow_engine.store.kubernetes.errors import error_for
 from workflow_engine.store.kubernetes.kinds import Resource
@@ -28,7 +28,12 @@ from workflow_engine.store.kubernetes.kinds import Resource
 _CONNECT_TIMEOUT = 10.0
 _BACKOFF_FIRST = 0.1
 _BACKOFF_MAX = 5.0
-_EVENT_TYPES = ("ADDED", "MODIFIED", "DELETED")
+
+_EVENT_TYPES: dict[str, WatchEventType] = {
+    "ADDED": "ADDED",
+    "MODIFIED": "MODIFIED",
+    "DELETED": "DELETED",
+}
 
 Clean = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -69,8 +74,9 @@ def follow(
             for kind, obj in _lines(response, what):
                 version = obj.get("metadata", {}).get("resourceVersion") or version
                 backoff = _BACKOFF_FIRST
-                if kind in _EVENT_TYPES:
-                    yield WatchEvent(type=kind, object=clean(obj))
+                event_type = _EVENT_TYPES.get(kind)
+                if event_type is not None:
+                    yield WatchEvent(type=event_type, object=clean(obj))
                     deadline = time.monotonic() + idle
         except TransientError:
             time.sleep(min(backoff, max(0.0, deadline - time.monotonic())))
