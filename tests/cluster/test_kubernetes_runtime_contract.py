@@ -3,9 +3,10 @@
 What is real: the API server, scheduler and controller-manager (`cluster` fixture) and
 a `wf node` agent (`node` fixture) running the pods as local processes; the runtime
 talks to the API server with the official client and the admin kubeconfig. The
-contract's pods carry no namespace, so they go to the `default` namespace (their
-names are unique). Slots and container handlers are the process runtime's own: a
-Kubernetes node's capacity bounds its pods, and `wf-exec` runs as a real program.
+contract's pods without a namespace go to `default`, one goes to `ns-1` (created here);
+the runtime observes every namespace (pod names are unique). Slots and container
+handlers are the process runtime's own: a Kubernetes node's capacity bounds its pods,
+and `wf-exec` runs as a real program.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def runtime_factory(
     cluster: ControlPlane, node: NodeAgent
 ) -> Iterator[Callable[..., KubernetesRuntime]]:
     made: list[KubernetesRuntime] = []
+    # the contract puts one pod in `ns-1`; the others go to `default`
+    cluster.kubectl("create", "namespace", "ns-1", check=False)
 
     def make(
         slots: int | None = None, handlers: Mapping[str, Any] | None = None
@@ -41,7 +44,7 @@ def runtime_factory(
             pytest.skip("container handlers are the process runtime's: wf-exec runs in the pod")
         if slots is not None:
             pytest.skip("slots are a node's capacity (wf node --slots), not the API's")
-        runtime = KubernetesRuntime(load_api_client(str(cluster.kubeconfig)), namespace="default")
+        runtime = KubernetesRuntime(load_api_client(str(cluster.kubeconfig)))
         made.append(runtime)
         return runtime
 
