@@ -406,7 +406,10 @@ def race(store: Store, verb: str, base: Obj, writers: int) -> list[str]:
     lock = threading.Lock()
 
     def attempt(i: int) -> None:
-        change = {**base, "spec": {"writer": i}, "status": {"writer": i}}
+        # Each write differs from the stored object: on Kubernetes a write identical to
+        # it is a no-op (no new resourceVersion), so two writers could both "win".
+        mark = {"writer": i, "over": base["metadata"]["resourceVersion"]}
+        change = {**base, "spec": mark, "status": mark}
         barrier.wait()
         try:
             getattr(store, verb)(change)

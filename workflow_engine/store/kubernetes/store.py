@@ -117,6 +117,7 @@ class KubernetesStore:
     def update_status(self, obj: Obj) -> Obj:
         kind, namespace, name = o.key_of(obj)
         resource = self._resource_for_write(kind)
+        o.labels_of(obj)  # before the first of two writes
         version = _required_version(obj)
         what = f"update status of {kind} {namespace}/{name}"
         if not resource.status:
@@ -133,7 +134,28 @@ class KubernetesStore:
             if kind == "Workflow" and isinstance(body.get("status"), dict):
                 body["status"] = with_duration(body["status"])
             path = resource.item(name, namespace, "status")
+            written = self._clean(self._http.call("PUT", path, what, body=body), resource)
+            return self._relabel(resource, written, obj)
         return self._clean(self._http.call("PUT", path, what, body=body), resource)
+
+    def _relabel(self, resource: Resource, written: Obj, obj: Obj) -> Obj:
+        """The port writes the labels given with a status; the status subresource ignores
+        metadata, so a second write (against the version the first made) sets them. Not
+        atomic: a failure between the two leaves the new status with the old labels, and
+        the caller's retry (it gets the error) writes them."""
+        labels = (obj.get("metadata") or {}).get("labels")
+        if labels is None or labels == written["metadata"].get("labels"):
+            return written
+        meta = {**written["metadata"], "labels": labels}
+        body = self._body({**written, "metadata": meta}, resource, strip=_SERVER_FIELDS[:1])
+        body["metadata"].pop("generation", None)
+        body["metadata"].pop("creationTimestamp", None)
+        body.pop("status", None)
+        name, namespace = meta["name"], meta.get("namespace", "default")
+        what = f"update labels of {resource.kind} {namespace}/{name}"
+        return self._clean(
+            self._http.call("PUT", resource.item(name, namespace), what, body=body), resource
+        )
 
     def delete(self, kind: str, name: str, namespace: str = "default") -> None:
         resource = lookup(self._kinds, kind)
