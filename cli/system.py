@@ -27,13 +27,48 @@ NOT_RUNNING = 3  # `status` of a stopped service, as init scripts report it
     default=None,
     help="exit after this many idle seconds (default: run until stopped)",
 )
+@click.option(
+    "--namespaced",
+    is_flag=True,
+    help="Kubernetes backend: watch only the namespace of -n (default: every namespace)",
+)
+@click.option(
+    "--executor-command",
+    help="Kubernetes backend: the executor program in the pods (default: wf-exec on their PATH)",
+)
+@click.option("--executor-image", help="Kubernetes backend: the image holding the executor")
 @click.pass_context
-def controller(ctx: click.Context, idle_exit: float | None) -> None:
-    """Run the embedded controller in the foreground (Ctrl-C stops it); `wf controller
-    status` and `wf controller stop` are about the one running in the background."""
+def controller(
+    ctx: click.Context,
+    idle_exit: float | None,
+    namespaced: bool,
+    executor_command: str | None,
+    executor_image: str | None,
+) -> None:
+    """Run the controller in the foreground (Ctrl-C stops it): over the state directory,
+    or with the Kubernetes backend (`wf --kubeconfig ... controller`, WF_BACKEND=kubernetes,
+    or in a pod) against the cluster. `wf controller status` and `wf controller stop` are
+    about the embedded one running in the background."""
     if ctx.invoked_subcommand is not None:
         return
     app = app_of(ctx)
+    if app.kubernetes is not None:
+        if idle_exit is not None:
+            raise click.UsageError("--idle-exit is for the embedded controller")
+        # imported here: the Kubernetes client costs every other command its start-up time
+        from workflow_engine.controller import kube
+
+        options = kube.KubeOptions(
+            namespace=app.namespace if namespaced else None,
+            executor_command=(executor_command or "wf-exec",),
+            executor_image=executor_image or "",
+        )
+        ctx.exit(kube.serve(app.kubernetes, options))
+    if namespaced or executor_command or executor_image:
+        raise click.UsageError(
+            "--namespaced, --executor-command and --executor-image are for the Kubernetes "
+            "backend (wf --kubeconfig FILE controller, or WF_BACKEND=kubernetes)"
+        )
     if app.run_controller is None:
         raise click.UsageError("no embedded controller here")
     ctx.exit(app.run_controller(idle_exit))

@@ -6,6 +6,9 @@ functions the CLI calls.
     statuscache, serialized, events  status writes, in-process write queueing, events
     embedded, statedir               state directory wiring, lock, on-demand start
     daemon                           `wf controller status|stop`
+    kube, kube_events                Kubernetes mode: the same loop over the cluster
+                                     (imported on first use: the Kubernetes client is slow
+                                     to import, and most commands never need it)
     repositories, volumes            artifact repository per workflow, GC; volume variables
     secrets, configmaps              `wf secret`, `wf configmap`
     podsources                       a pod's Secrets and ConfigMaps, resolved before it is created
@@ -16,6 +19,8 @@ functions the CLI calls.
 
 The CLI imports these names only.
 """
+
+import importlib
 
 from workflow_engine.controller import (
     configmaps,
@@ -69,6 +74,7 @@ __all__ = [
     "deletion_collector",
     "embedded",
     "finished_pods",
+    "kube",
     "nodeset",
     "operations",
     "parameter_file_values",
@@ -83,3 +89,9 @@ __all__ = [
     "triggerops",
     "workflow_logs",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name == "kube":
+        return importlib.import_module("workflow_engine.controller.kube")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

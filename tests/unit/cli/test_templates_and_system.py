@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from tests.unit.cli.conftest import Wf, data
+from workflow_engine.store.kubernetes import KubernetesOptions
 
 
 def test_template_create_list_get_delete(wf: Wf) -> None:
@@ -124,3 +126,27 @@ def test_cluster_template_refuses_other_kinds_and_unknown_names(wf: Wf) -> None:
     assert wf("template", "list", "-o", "name").output.split() == []
     missing = wf("cluster-template", "get", "nope")
     assert missing.exit_code != 0 and "nope" in missing.output
+
+
+def test_controller_kubernetes_options_need_the_kubernetes_backend(wf: Wf) -> None:
+    for args in (["--namespaced"], ["--executor-command", "x"], ["--executor-image", "i"]):
+        result = wf("controller", *args)
+        assert result.exit_code == 2, args
+        assert "are for the Kubernetes backend" in result.output
+
+
+def test_controller_idle_exit_is_embedded_only(wf: Wf) -> None:
+    wf.app.kubernetes = KubernetesOptions(kubeconfig="/nonexistent")
+    result = wf("controller", "--idle-exit", "3")
+    assert result.exit_code == 2
+    assert "--idle-exit is for the embedded controller" in result.output
+
+
+def test_controller_with_an_unreadable_kubeconfig_is_a_usage_error(wf: Wf, tmp_path: Path) -> None:
+    config = tmp_path / "kubeconfig"
+    config.write_text("apiVersion: v1\nkind: Config\n")  # no cluster, no current-context
+    wf.app.kubernetes = KubernetesOptions(kubeconfig=str(config))
+    result = wf("controller")
+    assert result.exit_code == 2
+    assert result.output.startswith(f"{config}: cannot load Kubernetes configuration")
+    assert result.output.count("\n") == 1

@@ -1,0 +1,134 @@
+"""Crash safety and load of the controller on the cluster.
+
+Real: the control plane, `wf node`, the Kubernetes store and runtime, and the
+controller as a separate `wf --kubeconfig K controller` process, killed with
+SIGKILL mid-run: a new one must resume every workflow, create no pod twice (each pod
+appends its name to a host file: a pod run twice shows twice) and lose nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.cluster.cluster import REPO_ROOT, ControlPlane
+from tests.cluster.workflows import (
+    DATA,
+    GROUP,
+    WF_EXEC,
+    KubeController,
+    cluster_store,
+    create,
+    node_map,
+    prepare_namespace,
+    wait_done,
+)
+from tests.support.polling import poll
+from workflow_engine.runtime.kubernetes_node import NodeAgent
+
+pytestmark = pytest.mark.cluster
+WORKFLOWS = 5
+
+
+@pytest.fixture
+def kube_ns(cluster: ControlPlane, node: NodeAgent, namespace: str) -> str:
+    prepare_namespace(cluster, namespace)
+    return namespace
+
+
+def start_controller(cluster: ControlPlane, namespace: str, home: Path) -> subprocess.Popen[bytes]:
+    argv = [sys.executable, "-m", "cli.main", "--kubeconfig", str(cluster.kubeconfig)]
+    argv += ["-n", namespace, "controller", "--namespaced", "--executor-command", WF_EXEC]
+    log = (home / "controller.log").open("ab")
+    return subprocess.Popen(
+        argv,
+        cwd=REPO_ROOT,
+        env={**os.environ, "WF_HOME": str(home), "HOME": str(home), "WF_API_GROUP": GROUP},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
+
+
+def gated(host: Path) -> dict:
+    text = (DATA / "gated-steps.yaml").read_text().replace("HOST_DIR", str(host))
+    return dict(yaml.safe_load(text))
+
+
+@pytest.mark.timeout(900)
+def test_a_killed_controller_is_replaced_and_nothing_runs_twice(
+    cluster: ControlPlane,
+    kube_ns: str,
+    tmp_path: Path,
+    processes: list[subprocess.Popen[bytes]],
+) -> None:
+    host = tmp_path / "host"
+    host.mkdir()
+    os.chmod(host, 0o777)
+    runs = host / "runs"
+    processes.append(start_controller(cluster, kube_ns, tmp_path))
+    names = [create(cluster, kube_ns, gated(host)) for _ in range(WORKFLOWS)]
+
+    def first_steps_running() -> bool:
+        return runs.exists() and len(runs.read_text().split()) >= WORKFLOWS
+
+    poll(first_steps_running, 180, "every first step to run", interval=0.2)
+    processes[0].send_signal(signal.SIGKILL)
+    processes[0].wait(30)
+    (host / "gate").touch()
+    processes.append(start_controller(cluster, kube_ns, tmp_path))
+    store = cluster_store(cluster)
+    try:
+        finished = [wait_done(store, kube_ns, name, 300) for name in names]
+    finally:
+        store.close()
+    assert [wf["status"]["phase"] for wf in finished] == ["Succeeded"] * WORKFLOWS
+    ran = runs.read_text().split()
+    assert len(ran) == 4 * WORKFLOWS
+    assert len(set(ran)) == len(ran), sorted(ran)
+
+
+@pytest.mark.timeout(1800)  # 500 pods, each a Python start, on a 2-core machine shared
+@pytest.mark.parametrize(("workflows", "width"), [(50, 10)], ids=["50x10"])
+def test_load_many_workflows_submitted_at_once_all_complete(
+    cluster: ControlPlane, kube_ns: str, workflows: int, width: int
+) -> None:
+    doc = yaml.safe_load((DATA / "fan-out.yaml").read_text())
+    doc["spec"]["arguments"] = {"parameters": [{"name": "width", "value": str(width)}]}
+    store = cluster_store(cluster)
+    try:
+        with KubeController(cluster, kube_ns, workers=4):
+            names = [create(cluster, kube_ns, doc) for _ in range(workflows)]
+            finished = [wait_done(store, kube_ns, name, 900) for name in names]
+    finally:
+        store.close()
+    failed = [
+        (wf["metadata"]["name"], n.get("displayName"), n.get("phase"), n.get("message"))
+        for wf in finished
+        for n in node_map(wf).values()
+        if n.get("phase") not in ("Succeeded", "Skipped")
+    ]
+    assert {wf["status"]["phase"] for wf in finished} == {"Succeeded"}, failed[:10]
+    pods = [
+        n
+        for wf in finished
+        for n in node_map(wf).values()
+        if n["type"] == "Pod" and n["phase"] == "Succeeded"
+    ]
+    assert len(pods) == workflows * width

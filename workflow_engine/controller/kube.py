@@ -1,0 +1,192 @@
+"""Kubernetes mode: the same controller loop over the Kubernetes Store and Runtime.
+
+Sits at the top of the controller room, beside `embedded.py`, wiring the real pieces:
+    store      Workflows, TaskResults, Secrets as objects on the API server (given)
+    runtime    KubernetesRuntime: real Pods, observed through a pod informer that only
+               sees workflow pods (the `workflows.argoproj.io/workflow` label)
+    events     KubernetesEventLog: core/v1 Events on each Workflow
+    pods       built by the pod builder with the executor as a program (`wf-exec` in the
+               pod's image, or `executor_command`), reporting through `pod_store_url`
+               (the Kubernetes store, in-cluster, with the pod's service account)
+    artifacts  the `artifact-repositories` ConfigMaps of the cluster, read at start
+A restarted controller rebuilds everything from the store and the pods it lists, so a
+crash loses nothing and creates no pod twice (pod names are deterministic).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from kubernetes import client
+
+from workflow_engine.artifacts import ArtifactRepository, RepositoryConfig
+from workflow_engine.artifacts.repositories import CONFIG_MAP_NAME
+from workflow_engine.controller.clock import Clock, SystemClock
+from workflow_engine.controller.indexes import PodIndex, ResultIndex
+from workflow_engine.controller.kube_events import KubernetesEventLog
+from workflow_engine.controller.loop import Controller, LoopOptions
+from workflow_engine.controller.reconcile import Engine, Reconciler
+from workflow_engine.controller.repositories import ArtifactWiring
+from workflow_engine.controller.statuscache import StatusSerializer
+from workflow_engine.controller.volumes import VolumeSubstitution
+from workflow_engine.engine import operate
+from workflow_engine.engine.decision import CreatePod
+from workflow_engine.errors import SpecError, WorkflowEngineError
+from workflow_engine.podbuilder import WORKFLOW_LABEL, PodConfig, build_pod
+from workflow_engine.runtime.kubernetes import KubernetesRuntime, load_api_client
+from workflow_engine.runtime.kubernetes.client import call
+from workflow_engine.spec.models import Workflow
+from workflow_engine.spec.status_codec import status_from_dict
+from workflow_engine.store import kubernetes_url
+from workflow_engine.store.base import Store
+from workflow_engine.store.kubernetes import KubernetesOptions, KubernetesStore
+
+log = logging.getLogger(__name__)
+POD_STORE_URL = "kubernetes://"
+
+
+@dataclass(frozen=True)
+class KubeOptions:
+    namespace: str | None = None  # None: every namespace
+    workers: int = 3
+    executor_command: tuple[str, ...] = ("wf-exec",)
+    executor_image: str = ""
+    pod_store_url: str | None = None  # WF_STORE of the pods; None: from the store's group
+    default_repository: Mapping[str, Any] = field(default_factory=dict)  # Argo's shape
+    events_api_version: str = "argoproj.io/v1alpha1"
+    loop: LoopOptions | None = None
+
+
+def cluster_repositories(api_client: client.ApiClient, namespace: str | None) -> RepositoryConfig:
+    """The `artifact-repositories` ConfigMaps the controller can see."""
+    core = client.CoreV1Api(api_client)
+    selector = f"metadata.name={CONFIG_MAP_NAME}"
+    if namespace is None:
+        found = call(core.list_config_map_for_all_namespaces, field_selector=selector)
+    else:
+        found = call(core.list_namespaced_config_map, namespace, field_selector=selector)
+    items = [{"kind": "ConfigMap", "apiVersion": "v1", **obj} for obj in found.get("items") or []]
+    return RepositoryConfig.from_objects(items)
+
+
+def make_engine(wiring: ArtifactWiring) -> Engine:
+    volumes = VolumeSubstitution()
+
+    def pod(wf: Workflow, action: CreatePod, now: datetime) -> dict[str, Any]:
+        return build_pod(
+            volumes.apply(wf),
+            action.template,
+            node_id=action.node_id,
+            node_name=action.node_name,
+            pod_name=action.pod_name,
+            now=now,
+            deadline=action.deadline,
+            config=wiring.pod_config(wf),
+        )
+
+    return Engine(
+        operate=wiring.wrap(operate),
+        status_to_dict=StatusSerializer(),
+        status_from_dict=status_from_dict,
+        build_pod=pod,
+    )
+
+
+def load_wiring(api_client: client.ApiClient, store: Store, options: KubeOptions) -> ArtifactWiring:
+    broken = None
+    try:
+        config = cluster_repositories(api_client, options.namespace)
+    except (SpecError, WorkflowEngineError) as exc:
+        log.error("%s ConfigMaps: %s", CONFIG_MAP_NAME, exc)
+        config, broken = RepositoryConfig(), "; ".join(str(exc).splitlines())
+    base = PodConfig(
+        store_url=options.pod_store_url or pod_store_url(store),
+        executor_command=options.executor_command,
+        executor_image=options.executor_image,
+    )
+    fallback = ArtifactRepository.model_validate(dict(options.default_repository))
+    return ArtifactWiring(config, fallback, base, store, broken)
+
+
+def build_controller(
+    store: Store,
+    api_client: client.ApiClient,
+    options: KubeOptions,
+    clock: Clock | None = None,
+) -> tuple[Controller, list[Any]]:
+    """A controller over the cluster; the second value lists what to close."""
+    runtime = KubernetesRuntime(
+        api_client, namespace=options.namespace, label_selector=WORKFLOW_LABEL
+    )
+    group = getattr(store, "group", None)  # the events name the Workflow in the store's group
+    api_version = f"{group}/v1alpha1" if isinstance(group, str) else options.events_api_version
+    events = KubernetesEventLog(api_client, api_version)
+    clock = clock or SystemClock()
+    reconciler = Reconciler(
+        store,
+        runtime,
+        make_engine(load_wiring(api_client, store, options)),
+        clock,
+        events,
+        PodIndex(),
+        ResultIndex(),
+    )
+    loop = options.loop or LoopOptions(workers=options.workers, namespace=options.namespace)
+    return Controller(reconciler, clock, loop), [events, runtime]
+
+
+def run(
+    store: Store,
+    api_client: client.ApiClient,
+    options: KubeOptions,
+    stop: threading.Event,
+    on_started: Callable[[Controller], None] | None = None,
+) -> int:
+    """Run the controller until `stop` is set; closes what it built (not the store)."""
+    controller, closers = build_controller(store, api_client, options)
+    log.info("controller started against the cluster (namespace %s)", options.namespace or "*")
+    try:
+        controller.start()
+        if on_started is not None:
+            on_started(controller)
+        controller.run_until(stop.is_set)
+    finally:
+        controller.signal_stop()
+        for item in closers:
+            item.close()
+        controller.stop()
+    log.info("controller stopped after %d reconciles", controller.reconciles)
+    return 0
+
+
+def pod_store_url(store: Store) -> str:
+    """What the pods' executors open: the same API group as the controller's store, with
+    the pod's own service account (no kubeconfig)."""
+    group = getattr(store, "group", None)
+    return kubernetes_url(group=group) if isinstance(group, str) else POD_STORE_URL
+
+
+def serve(cluster: KubernetesOptions, options: KubeOptions) -> int:
+    """`wf controller` with the Kubernetes backend, in the foreground until SIGINT or
+    SIGTERM. A kubeconfig that cannot be read raises SpecError (before anything starts)."""
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    api_client = load_api_client(cluster.kubeconfig, cluster.context)
+    try:
+        store = KubernetesStore(cluster)
+    except BaseException:
+        api_client.close()  # type: ignore[no-untyped-call]
+        raise
+    try:
+        return run(store, api_client, options, stop)
+    finally:
+        store.close()
+        api_client.close()  # type: ignore[no-untyped-call]
