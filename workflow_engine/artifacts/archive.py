@@ -133,6 +133,10 @@ def unpack_at(
                 os.rename(entries[0], name, src_dir_fd=fd, dst_dir_fd=parent_fd)
             else:
                 os.rename(staging, name, src_dir_fd=parent_fd, dst_dir_fd=parent_fd)
+            escaping = tree.escaping_link(f"/proc/self/fd/{parent_fd}/{name}", top)
+            if escaping is not None:
+                remove_entry(name, parent_fd)
+                raise unsafe(escaping, "its link resolves outside the target")
         finally:
             os.close(fd)
     except OSError as exc:

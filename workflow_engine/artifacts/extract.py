@@ -238,6 +238,18 @@ class Tree:
                 )
         self._files.add(parts)
 
+    def escaping_link(self, placed: str, top: tuple[str, ...] = ()) -> str | None:
+        """After the tree was renamed into place at host path `placed` (its `top` entry
+        when that became the target): the first link that now resolves outside it. A
+        link can climb to the staging level and come back down by a name the rename
+        changed, which no check before the rename can see."""
+        final = os.path.realpath(placed)
+        for parts in self._links:
+            resolved = os.path.realpath(os.path.join(final, *parts[len(top) :]))
+            if resolved != final and not resolved.startswith(final + os.sep):
+                return "/".join(parts)
+        return None
+
     def finish(self, top: tuple[str, ...] = ()) -> None:
         """Check every link against the final root (`top` under the root when the
         single top entry becomes the target) and give directories their modes."""

@@ -151,3 +151,21 @@ def test_hostile_tarballs_never_touch_anything_outside(spec: list[tuple[str, str
 @given(members)
 def test_hostile_zips_never_touch_anything_outside(spec: list[tuple[str, str, bytes]]) -> None:
     _check(spec, "zip")
+
+
+@pytest.mark.parametrize("fmt", ["tar", "zip"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        [("symlink", "outside/a", b"../outside")],
+        [("dir", "outside/x", b""), ("symlink", "outside/x/a", b"../../outside/x")],
+    ],
+    ids=["top-dir-by-its-old-name", "nested-back-through-top"],
+)
+def test_links_that_name_the_single_top_directory_are_refused(
+    spec: list[tuple[str, str, bytes]], fmt: str
+) -> None:
+    """Found by the property above: a single top directory becomes the target under
+    another name, so a link climbing out of it and back in by its old name would point
+    outside once renamed."""
+    _check(spec, fmt)
