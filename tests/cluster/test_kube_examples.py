@@ -73,16 +73,25 @@ def _parameters(args: tuple[str, ...]) -> dict[str, str]:
 # in a batch its pod may wait that long for a slot there, or for its `wf-exec` (a Python
 # start on this busy machine) to reach the command whose line the check looks for.
 ALONE = "timeout.yaml"
-BATCH = sorted(set(TABLE) - {ALONE})
+# Not on the cluster yet: the Kubernetes controller knows no image entrypoints, so a
+# container with `args` only (argosay's) cannot be wrapped by `wf-exec` there.
+EMBEDDED_ONLY = {"argosay.yaml"}
+BATCH = sorted(set(TABLE) - {ALONE} - EMBEDDED_ONLY)
+
+
+def _batch_document(name: str) -> dict[str, Any]:
+    doc = example(name, _parameters(TABLE[name][0]))
+    if name == "retry-backoff.yaml":
+        # its backoff's maxDuration (1m) counts from the first attempt's start; in a batch
+        # on a busy node the three attempts' pods may queue longer than that
+        doc["spec"]["templates"][0]["retryStrategy"]["backoff"]["maxDuration"] = "10m"
+    return doc
 
 
 @pytest.fixture(scope="module")
 def finished(env: Env) -> dict[str, dict[str, Any]]:
     """Every example of the table but ALONE, created at once, then waited for."""
-    names = {
-        ex: create(env.cluster, env.namespace, example(ex, _parameters(TABLE[ex][0])))
-        for ex in BATCH
-    }
+    names = {ex: create(env.cluster, env.namespace, _batch_document(ex)) for ex in BATCH}
     return {ex: wait_done(env.store, env.namespace, name, 600) for ex, name in names.items()}
 
 

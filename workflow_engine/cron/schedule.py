@@ -22,9 +22,11 @@ import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from croniter import CroniterError, croniter
+
+from workflow_engine.spec.zones import zone_named
 
 _CRON_TZ = re.compile(r"^(CRON_TZ|TZ)=(\S+)\s+")
 _EVERY = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)")
@@ -42,10 +44,10 @@ class ScheduleError(ValueError):
 
 
 def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ScheduleError(f"unknown time zone {name!r}") from None
+    zone = zone_named(name)
+    if zone is None:
+        raise ScheduleError(f"unknown time zone {name[:80]!r}")
+    return zone
 
 
 def _every(text: str) -> timedelta:

@@ -14,11 +14,11 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from workflow_engine.expr import golayout
 from workflow_engine.expr.context import Ctx
 from workflow_engine.expr.errors import ExprEvalError
+from workflow_engine.spec.zones import zone_named
 
 NOW_KEY = "__now__"  # the env key holding the evaluation's `now()` (no dots: one root)
 
@@ -69,10 +69,10 @@ def _zone(name: Any) -> tzinfo:
         raise ExprEvalError("date(): the timezone must be a string")
     if name in ("", "UTC"):
         return UTC
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ExprEvalError(f"date(): unknown time zone {name!r}") from None
+    zone = zone_named(name)
+    if zone is None:
+        raise ExprEvalError(f"date(): unknown time zone {name[:80]!r}")
+    return zone
 
 
 def _now(ctx: Ctx) -> datetime:
