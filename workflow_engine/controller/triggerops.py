@@ -46,7 +46,7 @@ def _check(store: Store, doc: Obj, where: str) -> list[SpecError]:
         poll_interval(spec)
         child = trigger_child(doc, _SAMPLE)
     except TriggerSpecError as exc:
-        return [SpecError(f"{where}spec", str(exc))]
+        return [SpecError(f"{where}{exc.path}", str(exc).removeprefix(f"{exc.path} is "))]
     inner = "spec.workflowSpec." if spec.get("workflowSpec") else "spec."
     return [
         SpecError(f"{where}{e.path.replace('spec.', inner, 1)}", e.reason)

@@ -32,23 +32,23 @@ import copy
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from workflow_engine.cron.child import rfc3339
 from workflow_engine.expr import ExprError, substitute
+from workflow_engine.spec.triggers import (
+    DEFAULT_POLL,
+    TRIGGER_KIND,
+    TriggerSpecError,
+    poll_interval,
+    source_of,
+)
 from workflow_engine.vocabulary import WORKFLOW_KIND
 
 Obj = dict[str, Any]
-TRIGGER_KIND = "WorkflowTrigger"
 TRIGGER_LABEL = "wfengine.io/trigger"
 EVENT_ANNOTATION = "wfengine.io/trigger-event"
-DEFAULT_POLL = timedelta(seconds=60)
-_UNITS = {"s": 1, "m": 60, "h": 3600}
-
-
-class TriggerSpecError(ValueError):
-    """A WorkflowTrigger spec that cannot be used (reported as its SpecError condition)."""
 
 
 @dataclass(frozen=True)
@@ -64,35 +64,6 @@ class TriggerDecision:
     events: tuple[TriggerEvent, ...]
     status: Obj
     notes: tuple[str, ...] = field(default_factory=tuple)
-
-
-def poll_interval(spec: Obj) -> timedelta:
-    text = str(spec.get("pollInterval") or "").strip()
-    if not text:
-        return DEFAULT_POLL
-    number, unit = (text[:-1], text[-1]) if text[-1] in _UNITS else (text, "s")
-    try:
-        seconds = float(number) * _UNITS[unit]
-    except ValueError:
-        raise TriggerSpecError(f"pollInterval {text!r}: expected a duration such as 30s") from None
-    if seconds < 1:
-        raise TriggerSpecError(f"pollInterval {text!r}: at least 1s")
-    return timedelta(seconds=seconds)
-
-
-def source_of(spec: Obj) -> str:
-    """`git` or `s3`: exactly one must be given."""
-    given = [k for k in ("git", "s3") if spec.get(k)]
-    if len(given) != 1:
-        raise TriggerSpecError("set exactly one of spec.git and spec.s3")
-    source = given[0]
-    required = ("repo", "branch") if source == "git" else ("endpoint", "bucket")
-    for key in required:
-        if not spec[source].get(key):
-            raise TriggerSpecError(f"spec.{source}.{key} is required")
-    if not spec.get("workflowSpec") and not spec.get("workflowTemplateRef"):
-        raise TriggerSpecError("set spec.workflowSpec or spec.workflowTemplateRef")
-    return source
 
 
 def is_due(status: Obj, spec: Obj, now: datetime) -> bool:

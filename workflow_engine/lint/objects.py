@@ -1,6 +1,6 @@
 """Lint of one parsed API object: its metadata, then the workflow spec it carries
-(Workflow, WorkflowTemplate, ClusterWorkflowTemplate, CronWorkflow) or its binding
-(WorkflowEventBinding)."""
+(Workflow, WorkflowTemplate, ClusterWorkflowTemplate, CronWorkflow, WorkflowTrigger)
+or its binding (WorkflowEventBinding)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,10 @@ from workflow_engine.spec.models import (
     WorkflowTemplate,
     WorkflowTemplateRef,
 )
+from workflow_engine.spec.objects import WorkflowTrigger
+from workflow_engine.spec.params import Arguments
 from workflow_engine.spec.resolver import TemplateResolver
+from workflow_engine.spec.triggers import TriggerSpecError, poll_interval, source_of
 from workflow_engine.spec.zones import zone_named
 
 # Argo caps names at 63 (a label value); CronWorkflows at 52, leaving room for a timestamp.
@@ -39,7 +42,12 @@ MAX_CRON_NAME = 52
 _CRON_TZ = re.compile(r"^(CRON_TZ|TZ)=(\S+)\s+")
 
 LintedObject = (
-    Workflow | WorkflowTemplate | ClusterWorkflowTemplate | CronWorkflow | WorkflowEventBinding
+    Workflow
+    | WorkflowTemplate
+    | ClusterWorkflowTemplate
+    | CronWorkflow
+    | WorkflowEventBinding
+    | WorkflowTrigger
 )
 
 
@@ -67,6 +75,10 @@ def lint_parsed(
         yield from _lint_workflow_spec(
             spec, "spec.workflowSpec", namespace, resolver, authoritative
         )
+    elif isinstance(obj, WorkflowTrigger):
+        # a child is named <trigger>-<10 characters>, as a CronWorkflow's child
+        yield from _check_metadata(obj.metadata, MAX_CRON_NAME, generate_allowed=False)
+        yield from _check_trigger(obj, namespace, resolver, authoritative)
     else:
         yield from _check_metadata(obj.metadata, MAX_NAME, generate_allowed=False)
         yield from _check_binding(obj, namespace, resolver, authoritative)
@@ -195,3 +207,43 @@ def _check_binding(
     )
     yield from (SpecError("spec.submit.workflowTemplateRef.name", e) for e in errors)
     yield from check_arguments(submit.arguments, "spec.submit.arguments")
+
+
+def _check_trigger(
+    trigger: WorkflowTrigger,
+    namespace: str,
+    resolver: TemplateResolver | None,
+    authoritative: bool,
+) -> Iterator[SpecError]:
+    spec = trigger.spec
+    raw = spec.model_dump(by_alias=True, exclude_none=True)
+    for rule in (source_of, poll_interval):
+        try:
+            rule(raw)
+        except TriggerSpecError as exc:
+            yield SpecError(exc.path, str(exc).removeprefix(f"{exc.path} is "))
+    yield from check_arguments(spec.arguments, "spec.arguments")
+    if spec.workflow_spec is not None:
+        child, path = spec.workflow_spec, "spec.workflowSpec"
+    elif spec.workflow_template_ref is not None:
+        child, path = WorkflowSpec(workflow_template_ref=spec.workflow_template_ref), "spec"
+    else:
+        return
+    yield from _lint_workflow_spec(
+        _with_trigger_arguments(child, spec.arguments), path, namespace, resolver, authoritative
+    )
+
+
+def _with_trigger_arguments(spec: WorkflowSpec, arguments: Arguments | None) -> WorkflowSpec:
+    """The spec as a child gets it: the trigger's parameters join its own (their
+    values are filled per event, so they are not judged here)."""
+    given = (arguments.parameters if arguments else None) or []
+    if not given:
+        return spec
+    names = {p.name for p in given}
+    own = (spec.arguments.parameters if spec.arguments else None) or []
+    added = [p.model_copy(update={"value": "-"}) for p in given]
+    merged = Arguments(parameters=[p for p in own if p.name not in names] + added)
+    if spec.arguments is not None:
+        merged = spec.arguments.model_copy(update={"parameters": merged.parameters})
+    return spec.model_copy(update={"arguments": merged})

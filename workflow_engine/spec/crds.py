@@ -24,6 +24,7 @@ from workflow_engine.spec.objects import (
     CronWorkflowSpec,
     WorkflowEventBindingSpec,
     WorkflowSpec,
+    WorkflowTriggerSpec,
 )
 from workflow_engine.spec.params import Outputs
 
@@ -94,6 +95,15 @@ KINDS: tuple[Kind, ...] = (
         WorkflowEventBindingSpec,
         False,
         (_AGE,),
+    ),
+    Kind(
+        "WorkflowTrigger",
+        "workflowtriggers",
+        ("wftrig",),
+        True,
+        WorkflowTriggerSpec,
+        True,
+        (("Suspended", "boolean", ".spec.suspend"), _AGE),
     ),
     Kind(
         "WorkflowTaskResult",

@@ -1,5 +1,6 @@
 """The API objects: Workflow, WorkflowTemplate, ClusterWorkflowTemplate, CronWorkflow,
-WorkflowEventBinding, in Kubernetes shape (apiVersion, kind, metadata, spec, status)."""
+WorkflowEventBinding and WorkflowTrigger (this project's kind; its rules are in
+`triggers.py`), in Kubernetes shape (apiVersion, kind, metadata, spec, status)."""
 
 from __future__ import annotations
 
@@ -177,8 +178,48 @@ class WorkflowEventBinding(ArgoModel):
     spec: WorkflowEventBindingSpec
 
 
+class GitSource(ArgoModel):
+    repo: str | None = None
+    branch: str | None = None
+
+
+class S3Source(ArgoModel):
+    endpoint: str | None = None
+    bucket: str | None = None
+    prefix: str | None = None
+    insecure: bool | None = None
+    access_key_secret: KubeObject | None = None
+    secret_key_secret: KubeObject | None = None
+
+
+class WorkflowTriggerSpec(ArgoModel):
+    git: GitSource | None = None
+    s3: S3Source | None = None
+    poll_interval: str | None = None
+    arguments: Arguments | None = None
+    workflow_spec: WorkflowSpec | None = None
+    workflow_template_ref: WorkflowTemplateRef | None = None
+    workflow_metadata: ObjectMeta | None = None
+    suspend: bool | None = None
+    successful_jobs_history_limit: int | None = None
+    failed_jobs_history_limit: int | None = None
+
+
+class WorkflowTrigger(ArgoModel):
+    api_version: str = API_VERSION
+    kind: Literal["WorkflowTrigger"] = "WorkflowTrigger"
+    metadata: ObjectMeta = ObjectMeta()
+    spec: WorkflowTriggerSpec
+    status: dict[str, Any] | None = None
+
+
 ApiObject = (
-    Workflow | WorkflowTemplate | ClusterWorkflowTemplate | CronWorkflow | WorkflowEventBinding
+    Workflow
+    | WorkflowTemplate
+    | ClusterWorkflowTemplate
+    | CronWorkflow
+    | WorkflowEventBinding
+    | WorkflowTrigger
 )
 
 KINDS: dict[str, type[ArgoModel]] = {
@@ -187,4 +228,5 @@ KINDS: dict[str, type[ArgoModel]] = {
     "ClusterWorkflowTemplate": ClusterWorkflowTemplate,
     "CronWorkflow": CronWorkflow,
     "WorkflowEventBinding": WorkflowEventBinding,
+    "WorkflowTrigger": WorkflowTrigger,
 }

@@ -59,3 +59,12 @@ def test_bad_triggers_are_refused(wf: Wf, command: str, file: str, line: str) ->
 def test_missing_trigger(wf: Wf) -> None:
     result = wf("trigger", "delete", "nope")
     assert (result.exit_code, result.output) == (1, "error: WorkflowTrigger 'nope' not found\n")
+
+
+def test_wf_lint_knows_the_trigger_kind(wf: Wf, tmp_path: Path) -> None:
+    assert wf("lint", _good(tmp_path)).exit_code == 0
+    doc = yaml.safe_load(ON_PUSH.read_text())  # spec.git.repo left out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(doc))
+    refused = wf("lint", str(bad))
+    assert (refused.exit_code, "spec.git.repo: required" in refused.output) == (2, True)
