@@ -31,7 +31,7 @@ def cron() -> None:
 def create(ctx: click.Context, files: tuple[str, ...], upsert: bool, output: str | None) -> None:
     """Lint then store the CronWorkflows of FILES (- for stdin)."""
     app = app_of(ctx)
-    sources = [read_source(f) for f in files]
+    sources = [read_source(f, app.limits) for f in files]
     for text, source in sources:
         crons.lint_crons(app.store, text, source)
     for text, source in sources:
@@ -105,7 +105,7 @@ def resume(ctx: click.Context, names: tuple[str, ...]) -> None:
 def lint(ctx: click.Context, files: tuple[str, ...]) -> None:
     """Check CronWorkflow files without storing them (exit 2 on any error)."""
     app = app_of(ctx)
-    for text, source in (read_source(f) for f in files):
+    for text, source in (read_source(f, app.limits) for f in files):
         crons.lint_crons(app.store, text, source)
     show(f"no errors found in {len(files)} file(s)")
 

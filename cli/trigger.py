@@ -28,7 +28,7 @@ def trigger() -> None:
 def create(ctx: click.Context, files: tuple[str, ...], output: str | None) -> None:
     """Check then store the WorkflowTriggers of FILES (- for stdin)."""
     app = app_of(ctx)
-    sources = [read_source(f) for f in files]
+    sources = [read_source(f, app.limits) for f in files]
     for text, source in sources:
         triggerops.lint_triggers(app.store, text, source)
     for text, source in sources:
@@ -99,7 +99,7 @@ def resume(ctx: click.Context, names: tuple[str, ...]) -> None:
 def lint(ctx: click.Context, files: tuple[str, ...]) -> None:
     """Check WorkflowTrigger files without storing them (exit 2 on any error)."""
     app = app_of(ctx)
-    for text, source in (read_source(f) for f in files):
+    for text, source in (read_source(f, app.limits) for f in files):
         triggerops.lint_triggers(app.store, text, source)
     show(f"no errors found in {len(files)} file(s)")
 
