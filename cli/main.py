@@ -35,7 +35,7 @@ from cli.templates import template
 from cli.trigger import trigger
 from cli.workflows import COMMANDS
 from workflow_engine.controller import FileEventLog, FileLogs, embedded, finished_pods
-from workflow_engine.spec.limits import DocumentLimits
+from workflow_engine.spec.limits import DocumentLimits, set_max_expression_length
 from workflow_engine.store import default_state_dir
 
 
@@ -43,10 +43,13 @@ def app_from_env(env: Mapping[str, str]) -> App:
     paths = embedded.StatePaths(default_state_dir(env))
     idle = float(env.get("WF_IDLE_EXIT") or embedded.DEFAULT_IDLE_EXIT)
     autostart = (env.get("WF_NO_CONTROLLER") or "").lower() not in ("1", "true", "yes")
+    limits = DocumentLimits.from_env(env)
 
     def ensure() -> None:
         if autostart:
-            embedded.ensure_controller(paths, idle_exit=idle)
+            embedded.ensure_controller(
+                paths, idle_exit=idle, max_expression_length=limits.max_expression_length
+            )
 
     return App(
         open_store=lambda: embedded.open_store(paths),
@@ -60,7 +63,7 @@ def app_from_env(env: Mapping[str, str]) -> App:
         describe=lambda: embedded.describe(paths),
         events=FileEventLog(paths.events),
         default_repository=embedded.artifact_repository(paths),
-        limits=DocumentLimits.from_env(env),
+        limits=limits,
     )
 
 
@@ -86,6 +89,9 @@ def cli(
             ctx.obj = app_from_env(env)
     app: App = ctx.obj
     app.debug = app.debug or debug
+    # lint here and a controller run in this process (`wf controller`, `wf server`)
+    # evaluate expressions under the same bound
+    set_max_expression_length(app.limits.max_expression_length)
     if namespace:
         app.namespace = namespace
     ctx.call_on_close(app.close)

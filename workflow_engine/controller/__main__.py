@@ -18,6 +18,7 @@ from workflow_engine.controller.embedded import (
     StatePaths,
     run,
 )
+from workflow_engine.spec.limits import DEFAULT_MAX_EXPRESSION_LENGTH, set_max_expression_length
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,8 +27,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle-exit", type=float, default=None)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--pod-network", choices=("host", "private"), default="host")
+    parser.add_argument(
+        "--max-expression-length",
+        type=int,
+        default=DEFAULT_MAX_EXPRESSION_LENGTH,
+        help="characters of one expression (the CLI passes its WF_MAX_EXPRESSION_LENGTH)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every reconcile")
     args = parser.parse_args(argv)
+    if args.max_expression_length < 1:
+        parser.error("--max-expression-length must be positive")
+    set_max_expression_length(args.max_expression_length)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

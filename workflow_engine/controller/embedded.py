@@ -61,6 +61,7 @@ from workflow_engine.runtime.process import ProcessRuntime
 from workflow_engine.runtime.process.isolation import describe_boundary
 from workflow_engine.runtime.process.profiles import entrypoint_for
 from workflow_engine.runtime.process.sandbox import probe_overlay
+from workflow_engine.spec.limits import DEFAULT_MAX_EXPRESSION_LENGTH
 from workflow_engine.spec.models import Workflow
 from workflow_engine.spec.status_codec import status_from_dict
 from workflow_engine.store import SqliteStore
@@ -278,9 +279,15 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 
 def ensure_controller(
-    paths: StatePaths, idle_exit: float = DEFAULT_IDLE_EXIT, python: str = sys.executable
+    paths: StatePaths,
+    idle_exit: float = DEFAULT_IDLE_EXIT,
+    python: str = sys.executable,
+    max_expression_length: int = DEFAULT_MAX_EXPRESSION_LENGTH,
 ) -> int | None:
-    """Start a detached controller unless one holds the lock; returns its pid."""
+    """Start a detached controller unless one holds the lock; returns its pid.
+
+    The controller evaluates expressions under `max_expression_length`, the bound the
+    starting command linted with (a controller already running keeps its own)."""
     if not ControllerLock(paths.lock).is_free():
         return None
     paths.root.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -294,6 +301,8 @@ def ensure_controller(
                 str(paths.root),
                 "--idle-exit",
                 str(idle_exit),
+                "--max-expression-length",
+                str(max_expression_length),
             ],
             stdin=subprocess.DEVNULL,
             stdout=out,

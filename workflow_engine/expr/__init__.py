@@ -27,7 +27,13 @@ from workflow_engine.expr.depends import (
     depends_from_dependencies,
     parse_depends,
 )
-from workflow_engine.expr.errors import ExprError, ExprEvalError, ExprSyntaxError, UnresolvedError
+from workflow_engine.expr.errors import (
+    ExprError,
+    ExprEvalError,
+    ExprSyntaxError,
+    UnresolvedError,
+    quoted,
+)
 from workflow_engine.expr.template import Reference, build_env, references, substitute
 from workflow_engine.expr.when import evaluate_when
 
@@ -45,7 +51,7 @@ def evaluate_bool(source: str, env: Mapping[str, Any]) -> bool:
     Argo's EvalBool does: a result that is not a boolean is an ExprEvalError."""
     result = run(source, env)
     if not isinstance(result, bool):
-        raise ExprEvalError(f"expression {source!r} gave {result!r}, not a boolean")
+        raise ExprEvalError(f"expression {quoted(source)} gave {result!r}, not a boolean")
     return result
 
 

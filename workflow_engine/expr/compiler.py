@@ -25,6 +25,7 @@ from workflow_engine.expr.errors import (
     ExprSyntaxError,
     UnresolvedError,
 )
+from workflow_engine.expr.limits import forget_on_bound_change
 from workflow_engine.expr.parser import Node, parse
 
 
@@ -407,3 +408,6 @@ def run(source: str, env: Mapping[str, Any]) -> Any:
         raise ExprEvalError("expression nested too deeply") from None
     except Exception as e:  # an operator's Python failure (unhashable key, overflow...)
         raise ExprEvalError(f"cannot evaluate the expression: {_describe(e)}") from None
+
+
+forget_on_bound_change(compile_source.cache_clear)

@@ -17,7 +17,7 @@ from typing import Any
 
 from workflow_engine.expr import golayout
 from workflow_engine.expr.context import Ctx
-from workflow_engine.expr.errors import ExprEvalError
+from workflow_engine.expr.errors import ExprEvalError, quoted
 from workflow_engine.spec.zones import zone_named
 
 NOW_KEY = "__now__"  # the env key holding the evaluation's `now()` (no dots: one root)
@@ -60,7 +60,7 @@ def parse_duration(text: Any) -> timedelta:
         micros += float(match.group(1)) * _UNITS_US[match.group(2)]
         pos = match.end()
     if not body or pos != len(body):
-        raise ExprEvalError(f"time: invalid duration {text!r}")
+        raise ExprEvalError(f"time: invalid duration {quoted(text)}")
     return sign * timedelta(microseconds=round(micros))
 
 
@@ -94,7 +94,9 @@ def _date(ctx: Ctx, text: Any, layout: Any = None, zone: Any = None) -> datetime
         parsed = golayout.parse(candidate, text, where)
         if parsed is not None:
             return parsed
-    raise ExprEvalError(f"date(): cannot parse {text!r}" + (f" as {layout!r}" if layout else ""))
+    raise ExprEvalError(
+        f"date(): cannot parse {quoted(text)}" + (f" as {layout!r}" if layout else "")
+    )
 
 
 def _duration(ctx: Ctx, text: Any) -> timedelta:

@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflow_engine.expr.errors import ExprEvalError, ExprSyntaxError
+from workflow_engine.expr.errors import ExprEvalError, ExprSyntaxError, quoted
+from workflow_engine.expr.limits import check_length, forget_on_bound_change
 
 RESULTS = (
     "Succeeded",
@@ -87,7 +88,8 @@ class DependsExpr:
         missing = self.task_names - results.keys()
         if missing:
             raise ExprEvalError(
-                f"depends {self.text!r}: no outcome yet for task(s) {', '.join(sorted(missing))}"
+                f"depends {quoted(self.text)}: no outcome yet for "
+                f"task(s) {', '.join(sorted(missing))}"
             )
         out = _decide(self.tree, results)
         assert out is not None
@@ -130,7 +132,7 @@ class _Parser:
                 bad = stripped[pos:].lstrip()[:1]
                 at = len(stripped) - len(stripped[pos:].lstrip())
                 raise ExprSyntaxError(
-                    f"depends {text!r}: unexpected {bad!r}; use task names, "
+                    f"depends {quoted(text)}: unexpected {bad!r}; use task names, "
                     "task.Result, &&, ||, ! and parentheses",
                     at,
                 )
@@ -141,9 +143,9 @@ class _Parser:
 
     def fail(self) -> ExprSyntaxError:
         if self.i >= len(self.toks):
-            return ExprSyntaxError(f"depends {self.text!r}: unexpected end", len(self.text))
+            return ExprSyntaxError(f"depends {quoted(self.text)}: unexpected end", len(self.text))
         _, value, _, pos = self.toks[self.i]
-        return ExprSyntaxError(f"depends {self.text!r}: unexpected {value!r}", pos)
+        return ExprSyntaxError(f"depends {quoted(self.text)}: unexpected {value!r}", pos)
 
     def take(self, group: int) -> bool:
         if self.i < len(self.toks) and self.toks[self.i][0] == group:
@@ -181,7 +183,7 @@ class _Parser:
             _, name, suffix, pos = self.toks[self.i]
             if suffix is not None and suffix not in RESULTS:
                 raise ExprSyntaxError(
-                    f"depends {self.text!r}: task result {suffix!r} of task {name!r} is "
+                    f"depends {quoted(self.text)}: task result {suffix!r} of task {name!r} is "
                     f"invalid; use one of {', '.join(RESULTS)}",
                     pos,
                 )
@@ -199,15 +201,19 @@ def _names(node: Node) -> set[str]:
 @functools.lru_cache(maxsize=8192)
 def parse_depends(text: str) -> DependsExpr:
     """Parse a `depends` condition (cached per text); raises ExprSyntaxError."""
+    check_length(text, "depends")
     if not text.strip():
         raise ExprSyntaxError("depends is empty", 0)
     try:
         tree = _Parser(text).parse()
         return DependsExpr(text, tree, frozenset(_names(tree)))
     except RecursionError:
-        raise ExprSyntaxError(f"depends is nested too deeply: {text[:80]!r}...", 0) from None
+        raise ExprSyntaxError(f"depends is nested too deeply: {quoted(text)}", 0) from None
 
 
 def depends_from_dependencies(names: Sequence[str]) -> str:
     """`dependencies: [A, B]` as the equivalent `depends` text, "A && B"."""
     return " && ".join(names)
+
+
+forget_on_bound_change(parse_depends.cache_clear)

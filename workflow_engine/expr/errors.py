@@ -14,6 +14,23 @@ from __future__ import annotations
 
 from workflow_engine.errors import WorkflowEngineError
 
+QUOTE_CUT = 120  # characters of a user's text repeated in one error message
+
+
+def quoted(text: str) -> str:
+    """`text` as an error message shows it: repr'd, cut to QUOTE_CUT characters with
+    its length named, so a 64 KiB expression does not make a 64 KiB message."""
+    if len(text) <= QUOTE_CUT:
+        return repr(text)
+    return f"{text[:QUOTE_CUT]!r}... ({len(text)} characters)"
+
+
+def shown_tag(inner: str) -> str:
+    """A `{{...}}` tag as an error message shows it, cut like `quoted`."""
+    if len(inner) <= QUOTE_CUT:
+        return f"{{{{{inner}}}}}"
+    return f"{{{{{inner[:QUOTE_CUT]}...}}}} ({len(inner) + 4} characters)"
+
 
 class ExprError(WorkflowEngineError):
     """Base of every error of the expression layer."""

@@ -19,9 +19,8 @@ from typing import Any
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from workflow_engine.expr.errors import ExprSyntaxError
-
-MAX_SOURCE = 64 * 1024
+from workflow_engine.expr.errors import ExprSyntaxError, quoted
+from workflow_engine.expr.limits import check_length, forget_on_bound_change
 
 Node = tuple[Any, ...]
 
@@ -282,24 +281,21 @@ def _describe(err: UnexpectedInput, source: str) -> ExprSyntaxError:
     if isinstance(err, UnexpectedEOF) or (
         isinstance(err, UnexpectedToken) and err.token.type == "$END"
     ):
-        return ExprSyntaxError(f"unexpected end of expression {source!r}", len(source))
+        return ExprSyntaxError(f"unexpected end of expression {quoted(source)}", len(source))
     if isinstance(err, UnexpectedToken):
         tok = err.token
         pos = tok.start_pos if tok.start_pos is not None else pos
-        return ExprSyntaxError(f"unexpected {str(tok)!r} in expression {source!r}", pos)
+        return ExprSyntaxError(f"unexpected {str(tok)!r} in expression {quoted(source)}", pos)
     if isinstance(err, UnexpectedCharacters):
         char = source[pos] if pos < len(source) else ""
-        return ExprSyntaxError(f"unexpected character {char!r} in expression {source!r}", pos)
-    return ExprSyntaxError(f"cannot parse expression {source!r}", pos)
+        return ExprSyntaxError(f"unexpected character {char!r} in expression {quoted(source)}", pos)
+    return ExprSyntaxError(f"cannot parse expression {quoted(source)}", pos)
 
 
 @functools.lru_cache(maxsize=4096)
 def parse(source: str) -> Node:
     """Parse one expression into its AST (cached per source string)."""
-    if len(source) > MAX_SOURCE:
-        raise ExprSyntaxError(
-            f"expression is {len(source)} characters, over the {MAX_SOURCE} limit", MAX_SOURCE
-        )
+    check_length(source)
     if not source.strip():
         raise ExprSyntaxError("empty expression", 0)
     try:
@@ -309,3 +305,6 @@ def parse(source: str) -> Node:
         raise _describe(e, source) from None
     except RecursionError:
         raise ExprSyntaxError("expression is nested too deeply", 0) from None
+
+
+forget_on_bound_change(parse.cache_clear)

@@ -20,7 +20,9 @@ from workflow_engine.expr.errors import (
     ExprEvalError,
     ExprSyntaxError,
     UnresolvedError,
+    shown_tag,
 )
+from workflow_engine.expr.limits import forget_on_bound_change
 from workflow_engine.expr.parser import Node, parse
 
 _MISSING = object()
@@ -230,7 +232,7 @@ def references(text: str) -> list[Reference]:
                 reads = expression_reads(source)
             except ExprSyntaxError as e:
                 raise ExprSyntaxError(
-                    f"in tag {{{{{inner}}}}}: {e.message}", start + 3 + e.position
+                    f"in tag {shown_tag(inner)}: {e.message}", start + 3 + e.position
                 ) from None
             out.append(Reference(start, end, "expression", source, reads))
         else:
@@ -269,19 +271,21 @@ def _expression_value(
         result = fn(Ctx(env))
     except UnresolvedError as e:
         if strict:
-            raise UnresolvedError(e.name, f"{{{{={source}}}}}: {e}") from None
+            raise UnresolvedError(e.name, f"{shown_tag('=' + source)}: {e}") from None
         return None
     except ExprSyntaxError as e:
         if strict:
-            raise ExprSyntaxError(f"in tag {{{{={source}}}}}: {e.message}", e.position) from None
+            raise ExprSyntaxError(
+                f"in tag {shown_tag('=' + source)}: {e.message}", e.position
+            ) from None
         return None
     except ExprEvalError as e:
         if strict:
-            raise ExprEvalError(f"{{{{={source}}}}}: {e}") from None
+            raise ExprEvalError(f"{shown_tag('=' + source)}: {e}") from None
         return None
     if result is None:
         if strict:
-            raise UnresolvedError(source, f"{{{{={source}}}}} evaluated to nil")
+            raise UnresolvedError(source, f"{shown_tag('=' + source)} evaluated to nil")
         return None
     # Argo writes an expression's result with Go's `%v`: `[a b]`, `map[k:v]`, `1e+06`
     return values.go_str(result)
@@ -306,10 +310,14 @@ def substitute(text: str, scope: Mapping[str, Any], *, strict: bool = True) -> s
             found = _read_path(scope, inner.strip())
             if found is _MISSING:
                 if strict:
-                    raise UnresolvedError(inner.strip(), f"unresolved tag {{{{{inner}}}}}")
+                    raise UnresolvedError(inner.strip(), f"unresolved tag {shown_tag(inner)}")
                 value = None
             else:
                 value = values.render(found)
         parts.append(text[start:end] if value is None else value)
     parts.append(text[last:])
     return "".join(parts)
+
+
+forget_on_bound_change(expression_reads.cache_clear)
+forget_on_bound_change(_roots.cache_clear)

@@ -11,7 +11,8 @@ import math
 import re
 from typing import Any
 
-from workflow_engine.expr.errors import ExprError, ExprEvalError, ExprSyntaxError
+from workflow_engine.expr.errors import ExprError, ExprEvalError, ExprSyntaxError, quoted
+from workflow_engine.expr.limits import check_length, forget_on_bound_change
 from workflow_engine.expr.values import go_float
 
 Node = tuple[Any, ...]
@@ -93,7 +94,7 @@ def _read_string(text: str, i: int) -> tuple[int, str]:
         else:
             buf.append(c)
             i += 1
-    raise ExprSyntaxError(f"unclosed string in {text!r}", i)
+    raise ExprSyntaxError(f"unclosed string in {quoted(text)}", i)
 
 
 class _Parser:
@@ -117,9 +118,11 @@ class _Parser:
     def fail(self, what: str) -> ExprSyntaxError:
         tok = self.peek()
         if tok is None:
-            return ExprSyntaxError(f"unexpected end of condition {self.text!r}", len(self.text))
+            return ExprSyntaxError(
+                f"unexpected end of condition {quoted(self.text)}", len(self.text)
+            )
         return ExprSyntaxError(
-            f"unexpected {what} {tok[1]!r} in condition {self.text!r}{_HINT}", tok[2]
+            f"unexpected {what} {tok[1]!r} in condition {quoted(self.text)}{_HINT}", tok[2]
         )
 
     def parse(self) -> Node:
@@ -180,17 +183,18 @@ class _Parser:
 
 @functools.lru_cache(maxsize=8192)
 def parse_when(text: str) -> Node:
+    check_length(text, "condition")
     try:
         node = _Parser(text).parse()
     except ExprError:
         raise
     except RecursionError:
-        raise ExprSyntaxError(f"condition is nested too deeply: {text[:80]!r}...", 0) from None
+        raise ExprSyntaxError(f"condition is nested too deeply: {quoted(text)}", 0) from None
     except Exception as e:  # whatever the tokenizer trips on is the text's fault
         raise ExprSyntaxError(f"cannot parse the condition {text[:80]!r}: {e}", 0) from None
     if _depth(node) > MAX_DEPTH:  # `_eval` recurses: a chain `a == b == c ...` is deep too
         raise ExprSyntaxError(
-            f"condition is nested deeper than {MAX_DEPTH} operations: {text[:80]!r}...", 0
+            f"condition is nested deeper than {MAX_DEPTH} operations: {quoted(text)}", 0
         )
     return node
 
@@ -308,9 +312,14 @@ def evaluate_when(text: str) -> bool:
     except ExprError:
         raise
     except RecursionError:
-        raise ExprEvalError(f"condition is nested too deeply: {text[:80]!r}...") from None
+        raise ExprEvalError(f"condition is nested too deeply: {quoted(text)}") from None
     except Exception as e:  # Python's own failure (an overflow...) is the condition's
-        raise ExprEvalError(f"cannot evaluate the when condition {text!r}: {e}") from None
+        raise ExprEvalError(f"cannot evaluate the when condition {quoted(text)}: {e}") from None
     if not isinstance(result, bool):
-        raise ExprEvalError(f"when condition {text!r} evaluated to {_show(result)}, not a boolean")
+        raise ExprEvalError(
+            f"when condition {quoted(text)} evaluated to {_show(result)}, not a boolean"
+        )
     return result
+
+
+forget_on_bound_change(parse_when.cache_clear)

@@ -1,6 +1,7 @@
-"""Bounds on what a user document may cost: bytes, nesting, YAML alias expansion.
+"""Bounds on what a user document may cost: bytes, nesting, YAML alias expansion,
+expression length.
 
-Used by `spec.loader`; expressions have their own bounds in `workflow_engine.expr`.
+Used by `spec.loader`; the expression bound is enforced by `workflow_engine.expr.limits`.
 Every bound is named after the environment variable that sets it at the CLI edge
 (`cli.main`), and every refusal says which bound was hit, so a user who needs more
 knows what to raise. Checked on the
@@ -9,7 +10,7 @@ YAML node graph before Python objects are built, in time linear in the text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import yaml
@@ -20,11 +21,13 @@ from workflow_engine.errors import SpecError
 DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 100
 DEFAULT_MAX_ALIAS_NODES = 100_000
+DEFAULT_MAX_EXPRESSION_LENGTH = 64 * 1024  # characters of one expression, `when` or `depends`
 
 ENV_NAMES = {
     "max_document_bytes": "WF_MAX_DOCUMENT_BYTES",
     "max_depth": "WF_MAX_NESTING_DEPTH",
     "max_alias_nodes": "WF_MAX_YAML_ALIAS_NODES",
+    "max_expression_length": "WF_MAX_EXPRESSION_LENGTH",
 }
 
 
@@ -33,6 +36,7 @@ class DocumentLimits:
     max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
     max_depth: int = DEFAULT_MAX_DEPTH  # nested mappings and sequences
     max_alias_nodes: int = DEFAULT_MAX_ALIAS_NODES  # nodes added by expanding aliases
+    max_expression_length: int = DEFAULT_MAX_EXPRESSION_LENGTH
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DocumentLimits:
@@ -127,3 +131,30 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 def _where(source: str, node: yaml.Node) -> str:
     mark = node.start_mark
     return f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+
+
+# The expression bound is process-wide: every parser of `workflow_engine.expr` checks
+# it (`expr.limits.check_length`), and the parsed-expression caches are emptied when it
+# changes, so a text refused under one bound is parsed anew under another. It lives
+# here, not in `expr`, so the CLI's edge can set it without importing the parsers.
+_expression_bound = DEFAULT_MAX_EXPRESSION_LENGTH
+_on_expression_bound_change: list[Callable[[], None]] = []
+
+
+def max_expression_length() -> int:
+    return _expression_bound
+
+
+def set_max_expression_length(characters: int) -> None:
+    global _expression_bound
+    if characters < 1:
+        raise ValueError(f"the expression length bound must be positive, not {characters}")
+    if characters != _expression_bound:
+        _expression_bound = characters
+        for clear in _on_expression_bound_change:
+            clear()
+
+
+def forget_on_expression_bound_change(clear: Callable[[], None]) -> None:
+    """Register a cache's `cache_clear`, called whenever the bound changes."""
+    _on_expression_bound_change.append(clear)
