@@ -37,6 +37,12 @@ NOT_RUNNING = 3  # `status` of a stopped service, as init scripts report it
     help="Kubernetes backend: the executor program in the pods (default: wf-exec on their PATH)",
 )
 @click.option("--executor-image", help="Kubernetes backend: the image holding the executor")
+@click.option(
+    "--metrics-address",
+    metavar="HOST:PORT",
+    help="serve Prometheus metrics at /metrics on HOST:PORT, :PORT (every interface) or "
+    "PORT (loopback)",
+)
 @click.pass_context
 def controller(
     ctx: click.Context,
@@ -44,6 +50,7 @@ def controller(
     namespaced: bool,
     executor_command: str | None,
     executor_image: str | None,
+    metrics_address: str | None,
 ) -> None:
     """Run the controller in the foreground (Ctrl-C stops it): over the state directory,
     or with the Kubernetes backend (`wf --kubeconfig ... controller`, WF_BACKEND=kubernetes,
@@ -52,6 +59,8 @@ def controller(
     if ctx.invoked_subcommand is not None:
         return
     app = app_of(ctx)
+    if metrics_address is not None:
+        _check_address(metrics_address)
     if app.kubernetes is not None:
         if idle_exit is not None:
             raise click.UsageError("--idle-exit is for the embedded controller")
@@ -62,6 +71,7 @@ def controller(
             namespace=app.namespace if namespaced else None,
             executor_command=(executor_command or "wf-exec",),
             executor_image=executor_image or "",
+            metrics_address=metrics_address,
         )
         ctx.exit(kube.serve(app.kubernetes, options))
     if namespaced or executor_command or executor_image:
@@ -71,7 +81,16 @@ def controller(
         )
     if app.run_controller is None:
         raise click.UsageError("no embedded controller here")
-    ctx.exit(app.run_controller(idle_exit))
+    ctx.exit(app.run_controller(idle_exit, metrics_address))
+
+
+def _check_address(text: str) -> None:
+    from workflow_engine.controller import metrics  # prometheus_client only when asked for
+
+    try:
+        metrics.parse_address(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--metrics-address") from None
 
 
 def _state_paths(ctx: click.Context) -> StatePaths:

@@ -9,6 +9,7 @@ functions the CLI calls.
     kube, kube_events                Kubernetes mode: the same loop over the cluster
                                      (imported on first use: the Kubernetes client is slow
                                      to import, and most commands never need it)
+    observer, metrics                what the loop reports; Prometheus /metrics (on first use)
     repositories, volumes            artifact repository per workflow, GC; volume variables
     secrets, configmaps              `wf secret`, `wf configmap`
     podsources                       a pod's Secrets and ConfigMaps, resolved before it is created
@@ -75,6 +76,7 @@ __all__ = [
     "embedded",
     "finished_pods",
     "kube",
+    "metrics",
     "nodeset",
     "operations",
     "parameter_file_values",
@@ -92,6 +94,6 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    if name == "kube":
-        return importlib.import_module("workflow_engine.controller.kube")
+    if name in ("kube", "metrics"):  # heavy client libraries: imported on first use
+        return importlib.import_module(f"workflow_engine.controller.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

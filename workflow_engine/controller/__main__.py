@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_MAX_EXPRESSION_LENGTH,
         help="characters of one expression (the CLI passes its WF_MAX_EXPRESSION_LENGTH)",
     )
+    parser.add_argument(
+        "--metrics-address", help="serve Prometheus /metrics at HOST:PORT, :PORT or PORT"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every reconcile")
     args = parser.parse_args(argv)
     if args.max_expression_length < 1:
@@ -43,7 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     options = EmbeddedOptions(
-        idle_exit=args.idle_exit, workers=args.workers, pod_network=args.pod_network
+        idle_exit=args.idle_exit,
+        workers=args.workers,
+        pod_network=args.pod_network,
+        metrics_address=args.metrics_address,
     )
     try:
         return run(StatePaths(args.state_dir), options)

@@ -61,6 +61,7 @@ class KubeOptions:
     default_repository: Mapping[str, Any] = field(default_factory=dict)  # Argo's shape
     events_api_version: str = "argoproj.io/v1alpha1"
     loop: LoopOptions | None = None
+    metrics_address: str | None = None  # HOST:PORT of /metrics (Prometheus); None: none
 
 
 def cluster_repositories(api_client: client.ApiClient, namespace: str | None) -> RepositoryConfig:
@@ -151,6 +152,10 @@ def run(
     """Run the controller until `stop` is set; closes what it built (not the store)."""
     controller, closers = build_controller(store, api_client, options)
     log.info("controller started against the cluster (namespace %s)", options.namespace or "*")
+    if options.metrics_address is not None:
+        from workflow_engine.controller.metrics import start_metrics
+
+        closers.append(start_metrics(controller, options.metrics_address))
     try:
         controller.start()
         if on_started is not None:

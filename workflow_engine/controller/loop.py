@@ -267,6 +267,7 @@ class Controller:
             if key is None:
                 continue
             started = time.perf_counter()
+            failed = False
             try:
                 result = self.reconciler.reconcile(key)
                 self.reconciles += 1
@@ -276,6 +277,7 @@ class Controller:
             except Exception:
                 if self._stop.is_set():
                     continue  # shutting down: the store or runtime may be closed already
+                failed = True
                 log.exception("reconcile of %s/%s failed; retrying", *key)
                 self.queue.add_after(key, self.options.error_backoff)
             finally:
@@ -284,6 +286,7 @@ class Controller:
                 # changes, not once per pod, and a small one loses next to nothing.
                 cost = time.perf_counter() - started
                 self.queue.done(key, min(cost * self.options.cooldown_factor, 0.05))
+                self.reconciler.observer.reconciled(cost, failed)
 
 
 def waits_for_user(obj: dict[str, Any]) -> bool:

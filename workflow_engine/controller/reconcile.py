@@ -34,6 +34,7 @@ from workflow_engine.controller.indexes import (
     WorkflowKey,
 )
 from workflow_engine.controller.observe import task_result
+from workflow_engine.controller.observer import ControllerObserver, NoObserver
 from workflow_engine.controller.resolver import decide_with_templates
 from workflow_engine.engine.artifact_gc import CollectArtifacts, Collected
 from workflow_engine.engine.decision import (
@@ -127,6 +128,7 @@ class Reconciler:
         self._seen: dict[WorkflowKey, _Seen] = {}
         self._collected: dict[WorkflowKey, Collected] = {}  # until a decision records it
         self.missing_results = MissingResults()
+        self.observer: ControllerObserver = NoObserver()
 
     # -- entry point -----------------------------------------------------------------
 
@@ -162,6 +164,7 @@ class Reconciler:
                 self.cleanup(key)
                 return ReconcileResult(deleted=True)
             except Conflict:
+                self.observer.write_conflict()
                 try:
                     entry = self._load(self.store.get(WORKFLOW_KIND, key[1], key[0]), None)
                 except NotFound:
@@ -402,6 +405,8 @@ class Reconciler:
                 self.runtime.delete_pod(action.pod_name, key[0], action.grace_seconds)
             elif isinstance(action, EmitEvent):
                 events.append(Event(format_time(now), action.type, action.reason, action.message))
+                if action.node_id is not None:
+                    self._node_completed(decision, action.node_id)
             elif isinstance(action, CollectArtifacts):
                 self._collected[key] = self.engine.collect_artifacts(wf, action)
                 retry = 0.0  # the next operate() records the outcome
@@ -410,6 +415,15 @@ class Reconciler:
         if events:
             self.events.record(key[0], key[1], events)
         return noted, retry
+
+    def _node_completed(self, decision: Decision, node_id: str) -> None:
+        node = (decision.status.nodes or {}).get(node_id)
+        if node is None:
+            return
+        seconds = None
+        if node.started_at is not None and node.finished_at is not None:
+            seconds = max((node.finished_at - node.started_at).total_seconds(), 0.0)
+        self.observer.node_completed(node.phase, seconds)
 
     def _create_pod(
         self, key: WorkflowKey, wf: Workflow, action: CreatePod, now: datetime
@@ -437,6 +451,7 @@ class Reconciler:
             reason = str(getattr(exc, "pod_reason", CREATE_ERROR))
             self.pods.note_failed(key, action.pod_name, action.node_id, reason, message)
             return 0.0
+        self.observer.pod_created()
         return int(self.pods.note_created(key, action.pod_name, action.node_id))
 
 

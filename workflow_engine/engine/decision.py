@@ -55,6 +55,7 @@ class EmitEvent:
     reason: str  # e.g. "WorkflowRunning", "WorkflowSucceeded", "WorkflowNodeFailed"
     message: str
     type: Literal["Normal", "Warning"] = "Normal"
+    node_id: str | None = None  # the node a WorkflowNode<Phase> event is about
 
 
 Action = CreatePod | DeletePod | RequeueAfter | EmitEvent | CollectArtifacts

@@ -200,9 +200,16 @@ class Run:
     def delete_pod(self, pod_name: str, reason: str) -> None:
         self.actions.append(DeletePod(pod_name=pod_name, reason=reason))
 
-    def event(self, reason: str, message: str, warning: bool = False) -> None:
+    def event(
+        self, reason: str, message: str, warning: bool = False, node_id: str | None = None
+    ) -> None:
         self.actions.append(
-            EmitEvent(reason=reason, message=message, type="Warning" if warning else "Normal")
+            EmitEvent(
+                reason=reason,
+                message=message,
+                type="Warning" if warning else "Normal",
+                node_id=node_id,
+            )
         )
 
     def event_for(self, node: NodeStatus) -> None:
@@ -212,4 +219,6 @@ class Run:
         text = f"{node.phase} node {node.name}"
         if node.message:
             text += f": {node.message}"
-        self.event(f"WorkflowNode{node.phase}", text, warning=node.phase != "Succeeded")
+        self.event(
+            f"WorkflowNode{node.phase}", text, warning=node.phase != "Succeeded", node_id=node.id
+        )
