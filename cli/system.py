@@ -12,6 +12,7 @@ from typing import Any
 import click
 from click.shell_completion import get_completion_class
 
+from cli.leader import election_config, lease_options
 from cli.output import show, show_data
 from cli.workflows import app_of
 from workflow_engine.controller import StatePaths, daemon
@@ -37,13 +38,16 @@ NOT_RUNNING = 3  # `status` of a stopped service, as init scripts report it
     help="Kubernetes backend: the executor program in the pods (default: wf-exec on their PATH)",
 )
 @click.option("--executor-image", help="Kubernetes backend: the image holding the executor")
+@lease_options
 @click.pass_context
 def controller(
     ctx: click.Context,
+    /,
     idle_exit: float | None,
     namespaced: bool,
     executor_command: str | None,
     executor_image: str | None,
+    **lease: Any,
 ) -> None:
     """Run the controller in the foreground (Ctrl-C stops it): over the state directory,
     or with the Kubernetes backend (`wf --kubeconfig ... controller`, WF_BACKEND=kubernetes,
@@ -62,6 +66,7 @@ def controller(
             namespace=app.namespace if namespaced else None,
             executor_command=(executor_command or "wf-exec",),
             executor_image=executor_image or "",
+            election=election_config(lease, app.namespace if namespaced else None),
         )
         ctx.exit(kube.serve(app.kubernetes, options))
     if namespaced or executor_command or executor_image:

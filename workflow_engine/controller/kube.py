@@ -9,6 +9,11 @@ Sits at the top of the controller room, beside `embedded.py`, wiring the real pi
                pod's image, or `executor_command`), reporting through `pod_store_url`
                (the Kubernetes store, in-cluster, with the pod's service account)
     artifacts  the `artifact-repositories` ConfigMaps of the cluster, read at start
+    crons      the CronLoop of embedded mode, over the CronWorkflow objects
+    election   with `KubeOptions.election`, a Lease (`leader.py`): the loop and the
+               crons start only once this replica leads, stop when it loses the
+               lease (exit code 1, the Deployment restarts it as a standby), and the
+               lease is released when it is stopped
 A restarted controller rebuilds everything from the store and the pods it lists, so a
 crash loses nothing and creates no pod twice (pod names are deterministic).
 """
@@ -28,8 +33,11 @@ from kubernetes import client
 from workflow_engine.artifacts import ArtifactRepository, RepositoryConfig
 from workflow_engine.artifacts.repositories import CONFIG_MAP_NAME
 from workflow_engine.controller.clock import Clock, SystemClock
+from workflow_engine.controller.cron import CronLoop
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
 from workflow_engine.controller.kube_events import KubernetesEventLog
+from workflow_engine.controller.leader import ElectionConfig, LeaderElector
+from workflow_engine.controller.lease_api import KubernetesLeases
 from workflow_engine.controller.loop import Controller, LoopOptions
 from workflow_engine.controller.reconcile import Engine, Reconciler
 from workflow_engine.controller.repositories import ArtifactWiring
@@ -61,6 +69,8 @@ class KubeOptions:
     default_repository: Mapping[str, Any] = field(default_factory=dict)  # Argo's shape
     events_api_version: str = "argoproj.io/v1alpha1"
     loop: LoopOptions | None = None
+    election: ElectionConfig | None = None  # None: act without a Lease (one replica)
+    cron_resync: float = 5.0
 
 
 def cluster_repositories(api_client: client.ApiClient, namespace: str | None) -> RepositoryConfig:
@@ -138,7 +148,9 @@ def build_controller(
         ResultIndex(),
     )
     loop = options.loop or LoopOptions(workers=options.workers, namespace=options.namespace)
-    return Controller(reconciler, clock, loop), [events, runtime]
+    controller = Controller(reconciler, clock, loop)
+    controller.companions.append(CronLoop(store, clock, options.namespace, options.cron_resync))
+    return controller, [events, runtime]
 
 
 def run(
@@ -148,21 +160,57 @@ def run(
     stop: threading.Event,
     on_started: Callable[[Controller], None] | None = None,
 ) -> int:
-    """Run the controller until `stop` is set; closes what it built (not the store)."""
+    """Run the controller until `stop` is set (0), or until its lease is lost (1);
+    closes what it built (not the store). With an election, nothing is read or acted
+    on before this replica holds the Lease."""
+    if options.election is None:
+        _run_loop(store, api_client, options, stop, on_started)
+        return 0
+    config = options.election
+    leases = KubernetesLeases(api_client, config.name, config.namespace)
+    elector = LeaderElector(leases, config, SystemClock())
+    log.info("%s waits for lease %s/%s", config.identity, config.namespace, config.name)
+    if not elector.acquire(stop):
+        return 0
+    lost, ended = threading.Event(), threading.Event()
+
+    def keep() -> None:
+        if not elector.hold(ended):
+            lost.set()
+
+    holder = threading.Thread(target=keep, name="wf-lease", daemon=True)
+    holder.start()
+    try:
+        _run_loop(store, api_client, options, stop, on_started, lost)
+    finally:
+        ended.set()  # ends the renewals (when the lease was lost, they ended already)
+        holder.join()
+        if not lost.is_set():
+            elector.release()
+    return 1 if lost.is_set() else 0
+
+
+def _run_loop(
+    store: Store,
+    api_client: client.ApiClient,
+    options: KubeOptions,
+    stop: threading.Event,
+    on_started: Callable[[Controller], None] | None,
+    lost: threading.Event | None = None,
+) -> None:
     controller, closers = build_controller(store, api_client, options)
     log.info("controller started against the cluster (namespace %s)", options.namespace or "*")
     try:
         controller.start()
         if on_started is not None:
             on_started(controller)
-        controller.run_until(stop.is_set)
+        controller.run_until(lambda: stop.is_set() or (lost is not None and lost.is_set()))
     finally:
         controller.signal_stop()
         for item in closers:
             item.close()
         controller.stop()
     log.info("controller stopped after %d reconciles", controller.reconciles)
-    return 0
 
 
 def pod_store_url(store: Store) -> str:
