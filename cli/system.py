@@ -3,6 +3,7 @@ itself and the processes it runs."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from datetime import datetime
@@ -61,6 +62,11 @@ def controller(
             raise click.UsageError("--idle-exit is for the embedded controller")
         # imported here: the Kubernetes client costs every other command its start-up time
         from workflow_engine.controller import kube
+
+        # a long-running server: say what it does (lease changes, start, stop) on stderr
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
 
         options = kube.KubeOptions(
             namespace=app.namespace if namespaced else None,
