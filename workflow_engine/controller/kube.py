@@ -9,6 +9,7 @@ Sits at the top of the controller room, beside `embedded.py`, wiring the real pi
                pod's image, or `executor_command`), reporting through `pod_store_url`
                (the Kubernetes store, in-cluster, with the pod's service account)
     artifacts  the `artifact-repositories` ConfigMaps of the cluster, read at start
+    lint       a workflow that never started is linted first (`kube_lint.py`)
     crons      the CronLoop of embedded mode, over the CronWorkflow objects
     election   with `KubeOptions.election`, a Lease (`leader.py`): the loop and the
                crons start only once this replica leads, stop when it loses the
@@ -36,6 +37,7 @@ from workflow_engine.controller.clock import Clock, SystemClock
 from workflow_engine.controller.cron import CronLoop
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
 from workflow_engine.controller.kube_events import KubernetesEventLog
+from workflow_engine.controller.kube_lint import lint_first
 from workflow_engine.controller.leader import ElectionConfig, LeaderElector
 from workflow_engine.controller.lease_api import KubernetesLeases
 from workflow_engine.controller.loop import Controller, LoopOptions
@@ -85,7 +87,7 @@ def cluster_repositories(api_client: client.ApiClient, namespace: str | None) ->
     return RepositoryConfig.from_objects(items)
 
 
-def make_engine(wiring: ArtifactWiring) -> Engine:
+def make_engine(wiring: ArtifactWiring, store: Store) -> Engine:
     volumes = VolumeSubstitution()
 
     def pod(wf: Workflow, action: CreatePod, now: datetime) -> dict[str, Any]:
@@ -101,7 +103,7 @@ def make_engine(wiring: ArtifactWiring) -> Engine:
         )
 
     return Engine(
-        operate=wiring.wrap(operate),
+        operate=lint_first(wiring.wrap(operate), store),
         status_to_dict=StatusSerializer(),
         status_from_dict=status_from_dict,
         build_pod=pod,
@@ -141,7 +143,7 @@ def build_controller(
     reconciler = Reconciler(
         store,
         runtime,
-        make_engine(load_wiring(api_client, store, options)),
+        make_engine(load_wiring(api_client, store, options), store),
         clock,
         events,
         PodIndex(),
