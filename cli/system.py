@@ -39,6 +39,19 @@ NOT_RUNNING = 3  # `status` of a stopped service, as init scripts report it
     help="Kubernetes backend: the executor program in the pods (default: wf-exec on their PATH)",
 )
 @click.option("--executor-image", help="Kubernetes backend: the image holding the executor")
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    envvar="WF_METRICS_PORT",
+    help="Kubernetes backend: serve Prometheus metrics on this port (default: none)",
+)
+@click.option(
+    "--metrics-address",
+    default="0.0.0.0",
+    envvar="WF_METRICS_ADDRESS",
+    show_default=True,
+    help="the address the metrics endpoint listens on",
+)
 @lease_options
 @click.pass_context
 def controller(
@@ -48,6 +61,8 @@ def controller(
     namespaced: bool,
     executor_command: str | None,
     executor_image: str | None,
+    metrics_port: int | None,
+    metrics_address: str,
     **lease: Any,
 ) -> None:
     """Run the controller in the foreground (Ctrl-C stops it): over the state directory,
@@ -73,6 +88,8 @@ def controller(
             executor_command=(executor_command or "wf-exec",),
             executor_image=executor_image or "",
             election=election_config(lease, app.namespace if namespaced else None),
+            metrics_port=metrics_port,
+            metrics_address=metrics_address,
         )
         ctx.exit(kube.serve(app.kubernetes, options))
     if namespaced or executor_command or executor_image:

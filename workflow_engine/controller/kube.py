@@ -9,6 +9,7 @@ Sits at the top of the controller room, beside `embedded.py`, wiring the real pi
                pod's image, or `executor_command`), reporting through `pod_store_url`
                (the Kubernetes store, in-cluster, with the pod's service account)
     artifacts  the `artifact-repositories` ConfigMaps of the cluster, read at start
+    metrics    Prometheus metrics (`metrics.py`) on `metrics_port`, when given
     lint       a workflow that never started is linted first (`kube_lint.py`)
     crons      the CronLoop of embedded mode, over the CronWorkflow objects
     election   with `KubeOptions.election`, a Lease (`leader.py`): the loop and the
@@ -41,6 +42,7 @@ from workflow_engine.controller.kube_lint import lint_first
 from workflow_engine.controller.leader import ElectionConfig, LeaderElector
 from workflow_engine.controller.lease_api import KubernetesLeases
 from workflow_engine.controller.loop import Controller, LoopOptions
+from workflow_engine.controller.metrics import ControllerMetrics, MetricsServer
 from workflow_engine.controller.reconcile import Engine, Reconciler
 from workflow_engine.controller.repositories import ArtifactWiring
 from workflow_engine.controller.statuscache import StatusSerializer
@@ -72,6 +74,8 @@ class KubeOptions:
     events_api_version: str = "argoproj.io/v1alpha1"
     loop: LoopOptions | None = None
     election: ElectionConfig | None = None  # None: act without a Lease (one replica)
+    metrics_port: int | None = None  # None: no metrics endpoint; 0: any free port
+    metrics_address: str = "0.0.0.0"
     cron_resync: float = 5.0
 
 
@@ -164,13 +168,35 @@ def run(
 ) -> int:
     """Run the controller until `stop` is set (0), or until its lease is lost (1);
     closes what it built (not the store). With an election, nothing is read or acted
-    on before this replica holds the Lease."""
+    on before this replica holds the Lease. The metrics endpoint (if a port is given)
+    serves from the start, a standby's too."""
+    metrics = ControllerMetrics()
+    server = None
+    if options.metrics_port is not None:
+        server = MetricsServer(metrics, options.metrics_port, options.metrics_address)
+        log.info("metrics on %s:%d", options.metrics_address, server.port)
+    try:
+        return _run_elected(store, api_client, options, stop, on_started, metrics)
+    finally:
+        if server is not None:
+            server.close()
+
+
+def _run_elected(
+    store: Store,
+    api_client: client.ApiClient,
+    options: KubeOptions,
+    stop: threading.Event,
+    on_started: Callable[[Controller], None] | None,
+    metrics: ControllerMetrics,
+) -> int:
     if options.election is None:
-        _run_loop(store, api_client, options, stop, on_started)
+        _run_loop(store, api_client, options, stop, on_started, metrics)
         return 0
     config = options.election
     leases = KubernetesLeases(api_client, config.name, config.namespace)
     elector = LeaderElector(leases, config, SystemClock())
+    metrics.leading = lambda: elector.leading
     log.info("%s waits for lease %s/%s", config.identity, config.namespace, config.name)
     if not elector.acquire(stop):
         return 0
@@ -183,7 +209,7 @@ def run(
     holder = threading.Thread(target=keep, name="wf-lease", daemon=True)
     holder.start()
     try:
-        _run_loop(store, api_client, options, stop, on_started, lost)
+        _run_loop(store, api_client, options, stop, on_started, metrics, lost)
     finally:
         ended.set()  # ends the renewals (when the lease was lost, they ended already)
         holder.join()
@@ -198,10 +224,12 @@ def _run_loop(
     options: KubeOptions,
     stop: threading.Event,
     on_started: Callable[[Controller], None] | None,
+    metrics: ControllerMetrics,
     lost: threading.Event | None = None,
 ) -> None:
     controller, closers = build_controller(store, api_client, options)
     log.info("controller started against the cluster (namespace %s)", options.namespace or "*")
+    metrics.attach(controller)
     try:
         controller.start()
         if on_started is not None:
@@ -212,6 +240,7 @@ def _run_loop(
         for item in closers:
             item.close()
         controller.stop()
+        metrics.detach()
     log.info("controller stopped after %d reconciles", controller.reconciles)
 
 

@@ -112,6 +112,11 @@ class WorkQueue(Generic[K]):
             self._cond.wait_for(lambda: not self._processing or self._shutdown, timeout)
             return not self._processing
 
+    def depth(self) -> int:
+        """Keys waiting for a worker (not those in process, nor timers)."""
+        with self._cond:
+            return len(self._queue)
+
     def busy(self) -> bool:
         """True while any key is queued or being processed."""
         with self._cond:
