@@ -6,7 +6,9 @@ coordination.k8s.io/v1 Lease (short timings: 4 s duration, 3 s renew deadline, 0
 retry). The leader is killed with SIGKILL mid-run: the standby takes over once the
 lease has run out, and every workflow completes with no pod run twice (each pod
 appends its name to a host file). Then a third replica waits while the second leads,
-and SIGTERM makes the second release the Lease, so the third takes it.
+and SIGTERM makes the second release the Lease, so the third takes it. Each replica's
+Prometheus endpoint is scraped: `wf_leader` tells the leader from the standby, and the
+new leader counts the finished workflows.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ import os
 import signal
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.cluster.cluster import ControlPlane
+from tests.cluster.procs import free_ports
 from tests.cluster.workflows import (
     DATA,
     FAST_LEASE,
@@ -71,6 +76,24 @@ def log_of(home: Path, identity: str) -> str:
     return (home / f"{identity}.log").read_text(errors="replace")
 
 
+def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """The samples of a controller's metrics endpoint; {} while it does not answer."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as resp:
+            text = resp.read().decode()
+    except OSError:
+        return {}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def leader_gauge(port: int) -> float | None:
+    return scrape(port).get(("wf_leader", ()))
+
+
 def gated(host: Path) -> dict:
     text = (DATA / "gated-steps.yaml").read_text().replace("HOST_DIR", str(host))
     return dict(yaml.safe_load(text))
@@ -87,9 +110,10 @@ def test_only_the_leader_acts_and_a_standby_takes_over(
     host.mkdir()
     os.chmod(host, 0o777)
     runs = host / "runs"
-    processes.append(start_controller(cluster, kube_ns, tmp_path, "ctl-a"))
+    port_a, port_b = free_ports(2)
+    processes.append(start_controller(cluster, kube_ns, tmp_path, "ctl-a", port_a))
     poll(lambda: holder(cluster, kube_ns) == "ctl-a", 60, "ctl-a to lead", interval=0.2)
-    processes.append(start_controller(cluster, kube_ns, tmp_path, "ctl-b"))
+    processes.append(start_controller(cluster, kube_ns, tmp_path, "ctl-b", port_b))
     poll(lambda: "waits for lease" in log_of(tmp_path, "ctl-b"), 60, "ctl-b to wait")
     names = [create(cluster, kube_ns, gated(host)) for _ in range(WORKFLOWS)]
 
@@ -101,6 +125,7 @@ def test_only_the_leader_acts_and_a_standby_takes_over(
     assert holder(cluster, kube_ns) == "ctl-a"
     assert STARTED in log_of(tmp_path, "ctl-a")
     assert STARTED not in log_of(tmp_path, "ctl-b")
+    assert (leader_gauge(port_a), leader_gauge(port_b)) == (1, 0)
 
     processes[0].send_signal(signal.SIGKILL)
     processes[0].wait(30)
@@ -118,6 +143,10 @@ def test_only_the_leader_acts_and_a_standby_takes_over(
     ran = runs.read_text().split()
     assert len(ran) == 4 * WORKFLOWS
     assert len(set(ran)) == len(ran), sorted(ran)
+    done = ("wf_workflows", (("phase", "Succeeded"),))
+    seen = poll(lambda: (m := scrape(port_b)).get(done) == WORKFLOWS and m, 30, "the count")
+    assert seen[("wf_leader", ())] == 1
+    assert seen[("wf_reconcile_duration_seconds_count", ())] >= WORKFLOWS
 
     # SIGTERM: the leader stops its loop and releases the Lease; the standby takes it.
     processes.append(start_controller(cluster, kube_ns, tmp_path, "ctl-c"))

@@ -121,16 +121,23 @@ FAST_LEASE = {
 
 
 def start_controller(
-    cluster: ControlPlane, namespace: str, home: Path, identity: str | None = None
+    cluster: ControlPlane,
+    namespace: str,
+    home: Path,
+    identity: str | None = None,
+    metrics_port: int | None = None,
 ) -> subprocess.Popen[bytes]:
     """`wf --kubeconfig K -n NS controller --namespaced` as a process, with a short
-    Lease in NS (named `identity` if given), logging to `home/<identity>.log`."""
+    Lease in NS (named `identity` if given), logging to `home/<identity>.log`, serving
+    metrics on 127.0.0.1:`metrics_port` if given."""
     argv = [sys.executable, "-m", "cli.main", "--kubeconfig", str(cluster.kubeconfig)]
     argv += ["-n", namespace, "controller", "--namespaced", "--executor-command", WF_EXEC]
     env = {**os.environ, **FAST_LEASE, "WF_HOME": str(home), "HOME": str(home)}
     env["WF_API_GROUP"] = GROUP
     if identity is not None:
         env["WF_LEASE_IDENTITY"] = identity
+    if metrics_port is not None:
+        env.update(WF_METRICS_PORT=str(metrics_port), WF_METRICS_ADDRESS="127.0.0.1")
     log = (home / f"{identity or 'controller'}.log").open("ab")
     return subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
