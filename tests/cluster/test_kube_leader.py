@@ -156,3 +156,22 @@ def test_only_the_leader_acts_and_a_standby_takes_over(
     assert "released by ctl-b" in log_of(tmp_path, "ctl-b")
     poll(lambda: holder(cluster, kube_ns) == "ctl-c", 60, "ctl-c to take over", interval=0.1)
     poll(lambda: STARTED in log_of(tmp_path, "ctl-c"), 60, "ctl-c to start its loop")
+
+
+@pytest.mark.timeout(300)
+def test_a_leader_that_sees_another_holder_stops_and_exits_1(
+    cluster: ControlPlane,
+    kube_ns: str,
+    tmp_path: Path,
+    processes: list[subprocess.Popen[bytes]],
+) -> None:
+    processes.append(start_controller(cluster, kube_ns, tmp_path, "ctl-a"))
+    poll(lambda: holder(cluster, kube_ns) == "ctl-a", 60, "ctl-a to lead", interval=0.2)
+    poll(lambda: STARTED in log_of(tmp_path, "ctl-a"), 60, "ctl-a to start its loop")
+    patch = '{"spec": {"holderIdentity": "intruder"}}'
+    cluster.kubectl("patch", "lease", LEASE, "-n", kube_ns, "--type", "merge", "-p", patch)
+    assert processes[0].wait(60) == 1
+    log = log_of(tmp_path, "ctl-a")
+    assert "lease" in log and "lost by ctl-a" in log
+    assert "controller stopped after" in log
+    assert holder(cluster, kube_ns) == "intruder"  # a lost lease is not released
