@@ -38,8 +38,8 @@ class App:
     namespace: str = "default"
     debug: bool = False
     now: Callable[[], datetime] = _utcnow
-    # (idle exit seconds, metrics HOST:PORT) -> exit code
-    run_controller: Callable[[float | None, str | None], int] | None = None
+    # (idle exit seconds, metrics port or None, metrics address) -> exit code
+    run_controller: Callable[[float | None, int | None, str], int] | None = None
     describe: Callable[[], dict[str, str]] = dict
     events: EventLog = field(default_factory=MemoryEventLog)
     # the built-in artifact repository (embedded: <state>/artifacts): for `wf cp` and GC

@@ -57,8 +57,11 @@ def app_from_env(env: Mapping[str, str]) -> App:
         log_source=lambda store, name, ns: FileLogs(paths.runtime, finished_pods(store, name, ns)),
         state_dir=paths.root,
         namespace=env.get("WF_NAMESPACE") or "default",
-        run_controller=lambda idle_exit, metrics_address: embedded.run(
-            paths, embedded.EmbeddedOptions(idle_exit=idle_exit, metrics_address=metrics_address)
+        run_controller=lambda idle_exit, metrics_port, metrics_address: embedded.run(
+            paths,
+            embedded.EmbeddedOptions(
+                idle_exit=idle_exit, metrics_port=metrics_port, metrics_address=metrics_address
+            ),
         ),
         describe=lambda: embedded.describe(paths),
         events=FileEventLog(paths.events),

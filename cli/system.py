@@ -3,6 +3,7 @@ itself and the processes it runs."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from datetime import datetime
@@ -12,6 +13,7 @@ from typing import Any
 import click
 from click.shell_completion import get_completion_class
 
+from cli.leader import election_config, lease_options
 from cli.output import show, show_data
 from cli.workflows import app_of
 from workflow_engine.controller import StatePaths, daemon
@@ -38,19 +40,29 @@ NOT_RUNNING = 3  # `status` of a stopped service, as init scripts report it
 )
 @click.option("--executor-image", help="Kubernetes backend: the image holding the executor")
 @click.option(
-    "--metrics-address",
-    metavar="HOST:PORT",
-    help="serve Prometheus metrics at /metrics on HOST:PORT, :PORT (every interface) or "
-    "PORT (loopback)",
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    envvar="WF_METRICS_PORT",
+    help="serve Prometheus metrics at /metrics on this port (0: any free one; default: none)",
 )
+@click.option(
+    "--metrics-address",
+    envvar="WF_METRICS_ADDRESS",
+    help="the address the metrics endpoint listens on (default: 0.0.0.0 with the "
+    "Kubernetes backend, 127.0.0.1 embedded)",
+)
+@lease_options
 @click.pass_context
 def controller(
     ctx: click.Context,
+    /,
     idle_exit: float | None,
     namespaced: bool,
     executor_command: str | None,
     executor_image: str | None,
+    metrics_port: int | None,
     metrics_address: str | None,
+    **lease: Any,
 ) -> None:
     """Run the controller in the foreground (Ctrl-C stops it): over the state directory,
     or with the Kubernetes backend (`wf --kubeconfig ... controller`, WF_BACKEND=kubernetes,
@@ -59,19 +71,24 @@ def controller(
     if ctx.invoked_subcommand is not None:
         return
     app = app_of(ctx)
-    if metrics_address is not None:
-        _check_address(metrics_address)
     if app.kubernetes is not None:
         if idle_exit is not None:
             raise click.UsageError("--idle-exit is for the embedded controller")
         # imported here: the Kubernetes client costs every other command its start-up time
         from workflow_engine.controller import kube
 
+        # a long-running server: say what it does (lease changes, start, stop) on stderr
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+
         options = kube.KubeOptions(
             namespace=app.namespace if namespaced else None,
             executor_command=(executor_command or "wf-exec",),
             executor_image=executor_image or "",
-            metrics_address=metrics_address,
+            election=election_config(lease, app.namespace if namespaced else None),
+            metrics_port=metrics_port,
+            metrics_address=metrics_address or "0.0.0.0",
         )
         ctx.exit(kube.serve(app.kubernetes, options))
     if namespaced or executor_command or executor_image:
@@ -81,16 +98,7 @@ def controller(
         )
     if app.run_controller is None:
         raise click.UsageError("no embedded controller here")
-    ctx.exit(app.run_controller(idle_exit, metrics_address))
-
-
-def _check_address(text: str) -> None:
-    from workflow_engine.controller import metrics  # prometheus_client only when asked for
-
-    try:
-        metrics.parse_address(text)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--metrics-address") from None
+    ctx.exit(app.run_controller(idle_exit, metrics_port, metrics_address or "127.0.0.1"))
 
 
 def _state_paths(ctx: click.Context) -> StatePaths:

@@ -16,6 +16,7 @@ from tests.cluster.cluster import ControlPlane
 from tests.cluster.procs import wait_until
 
 NODE = "wf-test-node"
+EXTRA_NODES = ("wf-test-node-2", "wf-test-node-3")  # the `three_nodes` fixture's
 WAIT = 60.0
 DATA = Path(__file__).parent.parent / "data" / "cluster" / "node"
 

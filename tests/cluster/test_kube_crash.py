@@ -11,23 +11,21 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.cluster.cluster import REPO_ROOT, ControlPlane
+from tests.cluster.cluster import ControlPlane
 from tests.cluster.workflows import (
     DATA,
-    GROUP,
-    WF_EXEC,
     KubeController,
     cluster_store,
     create,
     node_map,
     prepare_namespace,
+    start_controller,
     wait_done,
 )
 from tests.support.polling import poll
@@ -41,19 +39,6 @@ WORKFLOWS = 5
 def kube_ns(cluster: ControlPlane, node: NodeAgent, namespace: str) -> str:
     prepare_namespace(cluster, namespace)
     return namespace
-
-
-def start_controller(cluster: ControlPlane, namespace: str, home: Path) -> subprocess.Popen[bytes]:
-    argv = [sys.executable, "-m", "cli.main", "--kubeconfig", str(cluster.kubeconfig)]
-    argv += ["-n", namespace, "controller", "--namespaced", "--executor-command", WF_EXEC]
-    log = (home / "controller.log").open("ab")
-    return subprocess.Popen(
-        argv,
-        cwd=REPO_ROOT,
-        env={**os.environ, "WF_HOME": str(home), "HOME": str(home), "WF_API_GROUP": GROUP},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cluster.cluster import ControlPlane
+from tests.cluster.cluster import REPO_ROOT, ControlPlane
 from tests.cluster.workflows import (
     DATA,
     cluster_store,
@@ -34,6 +34,7 @@ def test_controller_deployment_runs_a_workflow(
     prepare_namespace(cluster, namespace)
     bin_dir = str(Path(sys.executable).parent)
     manifest = (DATA / "controller-deployment.yaml").read_text().replace("WF_BIN", bin_dir)
+    manifest = manifest.replace("WF_REPO", str(REPO_ROOT))
     cluster.kubectl("apply", "-n", namespace, "-f", "-", input=manifest)
     name = create(cluster, namespace, example("steps.yaml"))
     store = cluster_store(cluster)
@@ -48,4 +49,8 @@ def test_controller_deployment_runs_a_workflow(
         ).stdout
     )["items"]
     assert [p["status"]["phase"] for p in pods] == ["Running"]
+    lease = json.loads(
+        cluster.kubectl("get", "lease", "-n", namespace, "wf-controller", "-o", "json").stdout
+    )
+    assert lease["spec"]["holderIdentity"] == pods[0]["metadata"]["name"]  # the leader
     cluster.kubectl("delete", "deployment", "-n", namespace, "wf-controller", "--wait=false")

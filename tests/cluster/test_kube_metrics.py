@@ -44,12 +44,12 @@ def test_metrics_on_the_cluster(
     cluster: ControlPlane, node: NodeAgent, namespace: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     prepare_namespace(cluster, namespace)
-    caplog.set_level(logging.INFO, logger="workflow_engine.controller.metrics")
+    caplog.set_level(logging.INFO, logger="workflow_engine.controller.kube")
     store = cluster_store(cluster)
     try:
-        with KubeController(cluster, namespace, metrics_address="127.0.0.1:0"):
+        with KubeController(cluster, namespace, metrics_port=0, metrics_address="127.0.0.1"):
             found = poll(
-                lambda: re.search(r"metrics at http://127\.0\.0\.1:(\d+)/metrics", caplog.text),
+                lambda: re.search(r"metrics on 127\.0\.0\.1:(\d+)", caplog.text),
                 timeout=30,
                 what="the metrics address in the log",
             )

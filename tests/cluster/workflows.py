@@ -11,6 +11,8 @@ account. `prepare_namespace` installs the CRDs and the executor's Role.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -107,6 +109,37 @@ class KubeController:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(60)
+
+
+# Short leases for the tests of controllers as processes: a replacement of a killed
+# controller waits the lease duration (Argo's and client-go's default is 15 s).
+FAST_LEASE = {
+    "WF_LEASE_DURATION": "4",
+    "WF_LEASE_RENEW_DEADLINE": "3",
+    "WF_LEASE_RETRY_PERIOD": "0.5",
+}
+
+
+def start_controller(
+    cluster: ControlPlane,
+    namespace: str,
+    home: Path,
+    identity: str | None = None,
+    metrics_port: int | None = None,
+) -> subprocess.Popen[bytes]:
+    """`wf --kubeconfig K -n NS controller --namespaced` as a process, with a short
+    Lease in NS (named `identity` if given), logging to `home/<identity>.log`, serving
+    metrics on 127.0.0.1:`metrics_port` if given."""
+    argv = [sys.executable, "-m", "cli.main", "--kubeconfig", str(cluster.kubeconfig)]
+    argv += ["-n", namespace, "controller", "--namespaced", "--executor-command", WF_EXEC]
+    env = {**os.environ, **FAST_LEASE, "WF_HOME": str(home), "HOME": str(home)}
+    env["WF_API_GROUP"] = GROUP
+    if identity is not None:
+        env["WF_LEASE_IDENTITY"] = identity
+    if metrics_port is not None:
+        env.update(WF_METRICS_PORT=str(metrics_port), WF_METRICS_ADDRESS="127.0.0.1")
+    log = (home / f"{identity or 'controller'}.log").open("ab")
+    return subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def create(cluster: ControlPlane, namespace: str, doc: dict[str, Any]) -> str:

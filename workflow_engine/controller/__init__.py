@@ -10,6 +10,7 @@ functions the CLI calls.
                                      (imported on first use: the Kubernetes client is slow
                                      to import, and most commands never need it)
     observer, metrics                what the loop reports; Prometheus /metrics (on first use)
+    leader, lease_api                leader election over a Lease (Kubernetes mode)
     repositories, volumes            artifact repository per workflow, GC; volume variables
     secrets, configmaps              `wf secret`, `wf configmap`
     podsources                       a pod's Secrets and ConfigMaps, resolved before it is created
@@ -36,6 +37,7 @@ from workflow_engine.controller import (
 )
 from workflow_engine.controller.embedded import ControllerRunning, EmbeddedOptions, StatePaths
 from workflow_engine.controller.events import Event, EventLog, FileEventLog, MemoryEventLog
+from workflow_engine.controller.leader import ElectionConfig
 from workflow_engine.controller.logs import FileLogs, LogSource, finished_pods, workflow_logs
 from workflow_engine.controller.names import parse_duration, parse_labels, parse_selector
 from workflow_engine.controller.operations import OperationError, WaitTimedOut
@@ -56,6 +58,7 @@ from workflow_engine.controller.submit import (
 __all__ = [
     "ArtifactWiring",
     "ControllerRunning",
+    "ElectionConfig",
     "EmbeddedOptions",
     "Event",
     "EventLog",

@@ -34,8 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         help="characters of one expression (the CLI passes its WF_MAX_EXPRESSION_LENGTH)",
     )
     parser.add_argument(
-        "--metrics-address", help="serve Prometheus /metrics at HOST:PORT, :PORT or PORT"
+        "--metrics-port", type=int, help="serve Prometheus /metrics on this port (0: any)"
     )
+    parser.add_argument("--metrics-address", default="127.0.0.1")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every reconcile")
     args = parser.parse_args(argv)
     if args.max_expression_length < 1:
@@ -49,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         idle_exit=args.idle_exit,
         workers=args.workers,
         pod_network=args.pod_network,
+        metrics_port=args.metrics_port,
         metrics_address=args.metrics_address,
     )
     try:

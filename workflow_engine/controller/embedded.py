@@ -84,7 +84,8 @@ class EmbeddedOptions:
     slots: int | None = None  # pods running at once; the runtime's default when None
     sandbox: str = "auto"
     pod_network: str = "host"  # "private": pods without hostNetwork get loopback only
-    metrics_address: str | None = None  # HOST:PORT of /metrics (Prometheus); None: none
+    metrics_port: int | None = None  # Prometheus /metrics; None: none, 0: any free port
+    metrics_address: str = "127.0.0.1"
 
 
 def open_store(paths: StatePaths) -> SqliteStore:
@@ -232,10 +233,10 @@ def _serve(
         return clock.monotonic() - since >= options.idle_exit
 
     log.info("controller started (pid %d) for %s", os.getpid(), paths.root)
-    if options.metrics_address is not None:
-        from workflow_engine.controller.metrics import start_metrics  # only when asked for
+    if options.metrics_port is not None:
+        from workflow_engine.controller.metrics import serve_controller  # only when asked for
 
-        closers.append(start_metrics(controller, options.metrics_address))
+        closers.append(serve_controller(controller, options.metrics_port, options.metrics_address))
     try:
         controller.start()
         controller.run_until(done)

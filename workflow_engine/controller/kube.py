@@ -9,6 +9,13 @@ Sits at the top of the controller room, beside `embedded.py`, wiring the real pi
                pod's image, or `executor_command`), reporting through `pod_store_url`
                (the Kubernetes store, in-cluster, with the pod's service account)
     artifacts  the `artifact-repositories` ConfigMaps of the cluster, read at start
+    metrics    Prometheus metrics (`metrics.py`) on `metrics_port`, when given
+    lint       a workflow that never started is linted first (`kube_lint.py`)
+    crons      the CronLoop of embedded mode, over the CronWorkflow objects
+    election   with `KubeOptions.election`, a Lease (`leader.py`): the loop and the
+               crons start only once this replica leads, stop when it loses the
+               lease (exit code 1, the Deployment restarts it as a standby), and the
+               lease is released when it is stopped
 A restarted controller rebuilds everything from the store and the pods it lists, so a
 crash loses nothing and creates no pod twice (pod names are deterministic).
 """
@@ -28,9 +35,14 @@ from kubernetes import client
 from workflow_engine.artifacts import ArtifactRepository, RepositoryConfig
 from workflow_engine.artifacts.repositories import CONFIG_MAP_NAME
 from workflow_engine.controller.clock import Clock, SystemClock
+from workflow_engine.controller.cron import CronLoop
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
 from workflow_engine.controller.kube_events import KubernetesEventLog
+from workflow_engine.controller.kube_lint import lint_first
+from workflow_engine.controller.leader import ElectionConfig, LeaderElector
+from workflow_engine.controller.lease_api import KubernetesLeases
 from workflow_engine.controller.loop import Controller, LoopOptions
+from workflow_engine.controller.metrics import ControllerMetrics, MetricsServer
 from workflow_engine.controller.reconcile import Engine, Reconciler
 from workflow_engine.controller.repositories import ArtifactWiring
 from workflow_engine.controller.statuscache import StatusSerializer
@@ -61,7 +73,10 @@ class KubeOptions:
     default_repository: Mapping[str, Any] = field(default_factory=dict)  # Argo's shape
     events_api_version: str = "argoproj.io/v1alpha1"
     loop: LoopOptions | None = None
-    metrics_address: str | None = None  # HOST:PORT of /metrics (Prometheus); None: none
+    election: ElectionConfig | None = None  # None: act without a Lease (one replica)
+    metrics_port: int | None = None  # None: no metrics endpoint; 0: any free port
+    metrics_address: str = "0.0.0.0"
+    cron_resync: float = 5.0
 
 
 def cluster_repositories(api_client: client.ApiClient, namespace: str | None) -> RepositoryConfig:
@@ -76,7 +91,7 @@ def cluster_repositories(api_client: client.ApiClient, namespace: str | None) ->
     return RepositoryConfig.from_objects(items)
 
 
-def make_engine(wiring: ArtifactWiring) -> Engine:
+def make_engine(wiring: ArtifactWiring, store: Store) -> Engine:
     volumes = VolumeSubstitution()
 
     def pod(wf: Workflow, action: CreatePod, now: datetime) -> dict[str, Any]:
@@ -92,7 +107,7 @@ def make_engine(wiring: ArtifactWiring) -> Engine:
         )
 
     return Engine(
-        operate=wiring.wrap(operate),
+        operate=lint_first(wiring.wrap(operate), store),
         status_to_dict=StatusSerializer(),
         status_from_dict=status_from_dict,
         build_pod=pod,
@@ -132,14 +147,16 @@ def build_controller(
     reconciler = Reconciler(
         store,
         runtime,
-        make_engine(load_wiring(api_client, store, options)),
+        make_engine(load_wiring(api_client, store, options), store),
         clock,
         events,
         PodIndex(),
         ResultIndex(),
     )
     loop = options.loop or LoopOptions(workers=options.workers, namespace=options.namespace)
-    return Controller(reconciler, clock, loop), [events, runtime]
+    controller = Controller(reconciler, clock, loop)
+    controller.companions.append(CronLoop(store, clock, options.namespace, options.cron_resync))
+    return controller, [events, runtime]
 
 
 def run(
@@ -149,25 +166,82 @@ def run(
     stop: threading.Event,
     on_started: Callable[[Controller], None] | None = None,
 ) -> int:
-    """Run the controller until `stop` is set; closes what it built (not the store)."""
+    """Run the controller until `stop` is set (0), or until its lease is lost (1);
+    closes what it built (not the store). With an election, nothing is read or acted
+    on before this replica holds the Lease. The metrics endpoint (if a port is given)
+    serves from the start, a standby's too."""
+    metrics = ControllerMetrics()
+    server = None
+    if options.metrics_port is not None:
+        server = MetricsServer(metrics, options.metrics_port, options.metrics_address)
+        log.info("metrics on %s:%d", options.metrics_address, server.port)
+    try:
+        return _run_elected(store, api_client, options, stop, on_started, metrics)
+    finally:
+        if server is not None:
+            server.close()
+
+
+def _run_elected(
+    store: Store,
+    api_client: client.ApiClient,
+    options: KubeOptions,
+    stop: threading.Event,
+    on_started: Callable[[Controller], None] | None,
+    metrics: ControllerMetrics,
+) -> int:
+    if options.election is None:
+        _run_loop(store, api_client, options, stop, on_started, metrics)
+        return 0
+    config = options.election
+    leases = KubernetesLeases(api_client, config.name, config.namespace)
+    elector = LeaderElector(leases, config, SystemClock())
+    metrics.leading = lambda: elector.leading
+    log.info("%s waits for lease %s/%s", config.identity, config.namespace, config.name)
+    if not elector.acquire(stop):
+        return 0
+    lost, ended = threading.Event(), threading.Event()
+
+    def keep() -> None:
+        if not elector.hold(ended):
+            lost.set()
+
+    holder = threading.Thread(target=keep, name="wf-lease", daemon=True)
+    holder.start()
+    try:
+        _run_loop(store, api_client, options, stop, on_started, metrics, lost)
+    finally:
+        ended.set()  # ends the renewals (when the lease was lost, they ended already)
+        holder.join()
+        if not lost.is_set():
+            elector.release()
+    return 1 if lost.is_set() else 0
+
+
+def _run_loop(
+    store: Store,
+    api_client: client.ApiClient,
+    options: KubeOptions,
+    stop: threading.Event,
+    on_started: Callable[[Controller], None] | None,
+    metrics: ControllerMetrics,
+    lost: threading.Event | None = None,
+) -> None:
     controller, closers = build_controller(store, api_client, options)
     log.info("controller started against the cluster (namespace %s)", options.namespace or "*")
-    if options.metrics_address is not None:
-        from workflow_engine.controller.metrics import start_metrics
-
-        closers.append(start_metrics(controller, options.metrics_address))
+    metrics.attach(controller)
     try:
         controller.start()
         if on_started is not None:
             on_started(controller)
-        controller.run_until(stop.is_set)
+        controller.run_until(lambda: stop.is_set() or (lost is not None and lost.is_set()))
     finally:
         controller.signal_stop()
         for item in closers:
             item.close()
         controller.stop()
+        metrics.detach()
     log.info("controller stopped after %d reconciles", controller.reconciles)
-    return 0
 
 
 def pod_store_url(store: Store) -> str:

@@ -88,6 +88,8 @@ class Controller:
         # the cache: what the idle exit may safely say it has seen.
         self.workflows_version = 0
         self.companions: list[Companion] = []
+        # Told of every reconcile: its seconds and what it raised (None: it went well).
+        self.reconcile_hooks: list[Callable[[float, Exception | None], None]] = []
 
     @property
     def pods(self) -> PodIndex:
@@ -267,17 +269,17 @@ class Controller:
             if key is None:
                 continue
             started = time.perf_counter()
-            failed = False
+            failure: Exception | None = None
             try:
                 result = self.reconciler.reconcile(key)
                 self.reconciles += 1
                 log.debug("reconciled %s/%s: %s", *key, result)
                 if result.requeue_after is not None:
                     self.queue.add_after(key, result.requeue_after)
-            except Exception:
+            except Exception as exc:
+                failure = exc
                 if self._stop.is_set():
                     continue  # shutting down: the store or runtime may be closed already
-                failed = True
                 log.exception("reconcile of %s/%s failed; retrying", *key)
                 self.queue.add_after(key, self.options.error_backoff)
             finally:
@@ -286,7 +288,8 @@ class Controller:
                 # changes, not once per pod, and a small one loses next to nothing.
                 cost = time.perf_counter() - started
                 self.queue.done(key, min(cost * self.options.cooldown_factor, 0.05))
-                self.reconciler.observer.reconciled(cost, failed)
+                for hook in self.reconcile_hooks:
+                    hook(cost, failure)
 
 
 def waits_for_user(obj: dict[str, Any]) -> bool:

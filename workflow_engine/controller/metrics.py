@@ -1,70 +1,125 @@
-"""The controller's Prometheus metrics, served over HTTP (`/metrics`).
+"""Prometheus metrics of the controller, on an HTTP endpoint (`/metrics`).
 
-`PrometheusObserver` is the `ControllerObserver` that counts and times what the loop
-reports; workflows by phase and the queue's depth are read from the controller when
-scraped, so they are never stale and cost nothing between scrapes. Each controller
-has a registry of its own (two controllers in one process, as tests run them, do not
-share counters).
+One `ControllerMetrics` per process (its own registry: two controllers in one process,
+as tests run them, share nothing), served by `MetricsServer` when a port is given, and
+`attach`ed to each controller the process builds: Kubernetes mode (`kube.py`, where a
+standby replica serves too) and embedded mode (`serve_controller`). Measured while
+reconciling (the loop's reconcile hooks, the reconciler's `ControllerObserver` calls)
+or read at scrape time from what the controller already holds:
 
-    wf_workflows{phase}                      workflows the controller knows, by phase
-    wf_workqueue_depth                       workflows waiting for a worker
-    wf_reconcile_duration_seconds            histogram of one reconcile
-    wf_reconcile_errors_total                reconciles that raised (retried with backoff)
-    wf_status_write_conflicts_total          status writes that met a newer version (409)
-    wf_pods_created_total                    pods created
-    wf_node_duration_seconds{phase}          histogram of pod and suspend nodes, when they end
+    wf_workflows{phase}                     workflows in the controller's cache, by phase
+    wf_queue_depth                          workflows waiting for a worker
+    wf_reconcile_duration_seconds           histogram of one reconcile's time
+    wf_reconcile_errors_total{error}        reconciles that raised, by error type
+                                            (TransientError: the API server or a
+                                            connection failed; Conflict, NotFound...)
+    wf_status_write_conflicts_total         status writes that met a newer version (409),
+                                            decided again
+    wf_pods_created_total                   pods created
+    wf_node_duration_seconds{phase}         histogram of pod and suspend nodes, at their end
+    wf_leader                               1 while this replica leads (or runs without
+                                            an election), 0 while it waits
 """
 
 from __future__ import annotations
 
 import logging
-import socket
-import threading
 from collections import Counter as Tally
-from collections.abc import Iterator
-from dataclasses import dataclass
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.exposition import make_wsgi_app
 from prometheus_client.registry import Collector
 
 from workflow_engine.controller.loop import Controller
+from workflow_engine.controller.observer import NoObserver
+from workflow_engine.errors import SpecError
 
 log = logging.getLogger(__name__)
 
-PHASES = ("Pending", "Running", "Succeeded", "Failed", "Error")
-_NODE_BUCKETS = (0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600)
+BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+NODE_BUCKETS = (0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 4 * 3600.0)
 
 
-class PrometheusObserver:
-    def __init__(self, registry: CollectorRegistry) -> None:
+class _StateCollector(Collector):
+    """What the attached controller holds, read at each scrape."""
+
+    def __init__(self, metrics: ControllerMetrics) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        controller = self.metrics.controller
+        phases = GaugeMetricFamily(
+            "wf_workflows", "Workflows known to the controller, by phase", labels=["phase"]
+        )
+        depth = GaugeMetricFamily("wf_queue_depth", "Workflows waiting for a worker")
+        if controller is not None:
+            tally = Tally(
+                (obj.get("status") or {}).get("phase") or "Pending"
+                for obj in controller.reconciler.cache.objects()
+            )
+            for phase, count in sorted(tally.items()):
+                phases.add_metric([phase], count)
+            depth.add_metric([], controller.queue.depth())
+        yield phases
+        yield depth
+        leader = GaugeMetricFamily("wf_leader", "1 while this replica acts, 0 while it waits")
+        leader.add_metric([], 1.0 if self.metrics.leading() else 0.0)
+        yield leader
+
+
+class ControllerMetrics:
+    """The controller's metrics, in a registry of their own; the reconciler's
+    `ControllerObserver` while attached."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.controller: Controller | None = None
+        self.leading: Callable[[], bool] = lambda: self.controller is not None
         self.reconcile_seconds = Histogram(
-            "wf_reconcile_duration_seconds", "Time of one reconcile", registry=registry
+            "wf_reconcile_duration_seconds",
+            "Time of one reconcile of one workflow",
+            buckets=BUCKETS,
+            registry=self.registry,
         )
         self.reconcile_errors = Counter(
-            "wf_reconcile_errors", "Reconciles that raised and are retried", registry=registry
+            "wf_reconcile_errors",
+            "Reconciles that raised, by error type",
+            ["error"],
+            registry=self.registry,
         )
         self.conflicts = Counter(
             "wf_status_write_conflicts",
-            "Status writes that met a newer version of the workflow",
-            registry=registry,
+            "Status writes that met a newer version of the workflow, decided again",
+            registry=self.registry,
         )
-        self.pods_created = Counter("wf_pods_created", "Pods created", registry=registry)
+        self.pods_created = Counter("wf_pods_created", "Pods created", registry=self.registry)
         self.node_seconds = Histogram(
             "wf_node_duration_seconds",
             "Duration of pod and suspend nodes, observed when they end",
             ["phase"],
-            buckets=_NODE_BUCKETS,
-            registry=registry,
+            buckets=NODE_BUCKETS,
+            registry=self.registry,
         )
+        self.registry.register(_StateCollector(self))
 
-    def reconciled(self, seconds: float, failed: bool) -> None:
+    def attach(self, controller: Controller) -> None:
+        """Measure `controller` from now on (replacing any earlier one)."""
+        self.controller = controller
+        controller.reconcile_hooks.append(self.observe)
+        controller.reconciler.observer = self
+
+    def detach(self) -> None:
+        if self.controller is not None:
+            self.controller.reconciler.observer = NoObserver()
+        self.controller = None
+
+    def observe(self, seconds: float, failure: Exception | None) -> None:
         self.reconcile_seconds.observe(seconds)
-        if failed:
-            self.reconcile_errors.inc()
+        if failure is not None:
+            self.reconcile_errors.labels(type(failure).__name__).inc()
+
+    # -- ControllerObserver ------------------------------------------------------------
 
     def pod_created(self) -> None:
         self.pods_created.inc()
@@ -77,92 +132,29 @@ class PrometheusObserver:
         self.conflicts.inc()
 
 
-class _ControllerState(Collector):
-    """Read at scrape time: workflows by phase and the queue's depth."""
-
-    def __init__(self, controller: Controller) -> None:
-        self.controller = controller
-
-    def collect(self) -> Iterator[Metric]:
-        phases = Tally(
-            (obj.get("status") or {}).get("phase") or "Pending"
-            for obj in self.controller.reconciler.cache.objects()
-        )
-        workflows = GaugeMetricFamily(
-            "wf_workflows", "Workflows the controller knows, by phase", labels=["phase"]
-        )
-        for phase in sorted(set(PHASES) | set(phases)):
-            workflows.add_metric([phase], phases.get(phase, 0))
-        yield workflows
-        yield GaugeMetricFamily(
-            "wf_workqueue_depth",
-            "Workflows waiting for a worker",
-            value=self.controller.queue.depth(),
-        )
-
-
-@dataclass
 class MetricsServer:
-    server: WSGIServer
-    thread: threading.Thread
+    """The HTTP endpoint (`/metrics`, any path) until `close()`."""
 
-    @property
-    def port(self) -> int:
-        return self.server.server_address[1]
+    def __init__(self, metrics: ControllerMetrics, port: int, address: str) -> None:
+        try:
+            self._server, self._thread = start_http_server(port, address, metrics.registry)
+        except OSError as exc:
+            raise SpecError("metrics-port", f"cannot serve on {address}:{port}: {exc}") from None
+        self.port = int(self._server.server_port)
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(10)
 
 
-def parse_address(text: str) -> tuple[str, int]:
-    """`HOST:PORT`, `:PORT` (every interface) or `PORT` (loopback only)."""
-    host, sep, port = text.rpartition(":")
-    if not sep:
-        host = "127.0.0.1"
-    elif not host:
-        host = "0.0.0.0"  # asked for with ":PORT", as Argo's controller serves
-    if not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ValueError(f"{text!r} is not HOST:PORT, :PORT or PORT")
-    return host.strip("[]"), int(port)
-
-
-def start_metrics(controller: Controller, address: str) -> MetricsServer:
-    """`serve_metrics` at an address as `parse_address` reads it, logged."""
-    host, port = parse_address(address)
-    server = serve_metrics(controller, host, port)
-    log.info("metrics at http://%s:%d/metrics", host, server.port)
+def serve_controller(controller: Controller, port: int, address: str) -> MetricsServer:
+    """Embedded mode: metrics of `controller` served on address:port, logged."""
+    metrics = ControllerMetrics()
+    metrics.attach(controller)
+    server = MetricsServer(metrics, port, address)
+    log.info("metrics on %s:%d", address, server.port)
     return server
 
 
-def instrument(controller: Controller) -> CollectorRegistry:
-    """Attach a PrometheusObserver to `controller`; its registry."""
-    registry = CollectorRegistry()
-    controller.reconciler.observer = PrometheusObserver(registry)
-    registry.register(_ControllerState(controller))
-    return registry
-
-
-def serve_metrics(controller: Controller, host: str, port: int) -> MetricsServer:
-    """Instrument `controller` and serve `/metrics` on host:port (0: a free port)."""
-    registry = instrument(controller)
-
-    server_class = _Server6 if ":" in host else _Server
-    httpd = make_server(host, port, make_wsgi_app(registry), server_class, handler_class=_Quiet)
-    thread = threading.Thread(target=httpd.serve_forever, name="wf-metrics", daemon=True)
-    thread.start()
-    return MetricsServer(httpd, thread)
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass  # scrapes every few seconds would flood the controller's log
-
-
-class _Server(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _Server6(_Server):
-    address_family = socket.AF_INET6
+__all__ = ["BUCKETS", "ControllerMetrics", "MetricsServer", "serve_controller"]

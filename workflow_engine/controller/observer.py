@@ -1,6 +1,6 @@
 """What the controller tells an observer as it works (the metrics' port).
 
-The reconcile loop and the reconciler call these at the points that matter to an
+The reconciler calls these at the points that matter to an
 operator; `NoObserver` is the default, `metrics.PrometheusObserver` the real one.
 Kept free of any client library so the loop never imports one.
 """
@@ -11,9 +11,6 @@ from typing import Protocol
 
 
 class ControllerObserver(Protocol):
-    def reconciled(self, seconds: float, failed: bool) -> None:
-        """One reconcile ran for `seconds`; `failed`: it raised and will be retried."""
-
     def pod_created(self) -> None: ...
 
     def node_completed(self, phase: str, seconds: float | None) -> None:
@@ -24,9 +21,6 @@ class ControllerObserver(Protocol):
 
 
 class NoObserver:
-    def reconciled(self, seconds: float, failed: bool) -> None:
-        pass
-
     def pod_created(self) -> None:
         pass
 

@@ -113,7 +113,7 @@ class WorkQueue(Generic[K]):
             return not self._processing
 
     def depth(self) -> int:
-        """Keys waiting for a worker (not those being processed, nor timers)."""
+        """Keys waiting for a worker (not those in process, nor timers)."""
         with self._cond:
             return len(self._queue)
 

@@ -141,7 +141,14 @@ def controller_deployment(image: str = IMAGE, replicas: int = 1) -> Manifest:
         "name": "controller",
         "image": image,
         "command": ["wf", "controller"],
-        "env": [{"name": "WF_BACKEND", "value": "kubernetes"}],
+        "env": [
+            {"name": "WF_BACKEND", "value": "kubernetes"},
+            # the pod's name is its identity in the leader-election Lease
+            {
+                "name": "WF_LEASE_IDENTITY",
+                "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}},
+            },
+        ],
         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
         "securityContext": {
             "allowPrivilegeEscalation": False,

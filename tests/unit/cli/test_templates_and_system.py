@@ -85,25 +85,26 @@ def test_unknown_command_is_a_usage_error(wf: Wf) -> None:
 
 
 def test_controller_runs_the_apps_controller_with_the_idle_exit(wf: Wf) -> None:
-    calls: list[tuple[float | None, str | None]] = []
-    wf.app.run_controller = lambda idle, metrics: calls.append((idle, metrics)) or 0
+    calls: list[tuple[float | None, int | None, str]] = []
+    wf.app.run_controller = lambda idle, port, address: calls.append((idle, port, address)) or 0
     assert wf("controller", "--idle-exit", "3").exit_code == 0
-    assert wf("controller", "--metrics-address", ":9090").exit_code == 0
-    assert calls == [(3.0, None), (None, ":9090")]
+    assert wf("controller", "--metrics-port", "9090").exit_code == 0
+    assert wf("controller", "--metrics-port", "0", "--metrics-address", "::1").exit_code == 0
+    assert calls == [(3.0, None, "127.0.0.1"), (None, 9090, "127.0.0.1"), (None, 0, "::1")]
 
 
-def test_a_bad_metrics_address_is_a_usage_error(wf: Wf) -> None:
-    wf.app.run_controller = lambda idle, metrics: 0
-    for bad in ("localhost:http", "127.0.0.1:70000", ""):
-        result = wf("controller", "--metrics-address", bad)
+def test_a_bad_metrics_port_is_a_usage_error(wf: Wf) -> None:
+    wf.app.run_controller = lambda idle, port, address: 0
+    for bad in ("http", "70000", "-1"):
+        result = wf("controller", "--metrics-port", bad)
         assert result.exit_code == 2, (bad, result.output)
-        assert "--metrics-address" in result.output
+        assert "--metrics-port" in result.output
 
 
 def test_controller_refused_when_another_runs(wf: Wf) -> None:
     from workflow_engine.controller.embedded import ControllerRunning
 
-    def refuse(idle: float | None, metrics: str | None) -> int:
+    def refuse(idle: float | None, port: int | None, address: str) -> int:
         raise ControllerRunning("a controller (pid 1) already runs for /x")
 
     wf.app.run_controller = refuse
