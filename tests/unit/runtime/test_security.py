@@ -8,7 +8,7 @@ import pytest
 
 from workflow_engine.errors import SpecError
 from workflow_engine.runtime.process.cgroups import Cgroups
-from workflow_engine.runtime.process.isolation import USERNS_BASE, Boundary
+from workflow_engine.runtime.process.isolation import USERNS_BASE, Boundary, probe_boundary
 from workflow_engine.runtime.process.security import (
     CAPABILITIES,
     DEFAULT_CAPABILITIES,
@@ -161,3 +161,8 @@ def test_seccomp_profiles(
     sec = container_security(pod_spec, {"name": "main", **container}, "c")
     assert sec.seccomp == seccomp
     assert sec.error.startswith(error) if error else sec.error == ""
+
+
+def test_refusing_an_unknown_layer_is_a_mistake_said_at_once() -> None:
+    with pytest.raises(ValueError, match=r"unknown boundary layers \['usr'\]"):
+        probe_boundary("auto", "plain", None, "host", "wf-test", refuse=("usr", "user"))

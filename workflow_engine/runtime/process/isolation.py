@@ -119,6 +119,9 @@ def probe_boundary(
 ) -> Boundary:
     """What this runtime can build around each container (once, at start). `refuse`:
     layers of LAYERS to leave out as if the kernel refused them (each fallback's test)."""
+    unknown = sorted(set(refuse) - set(LAYERS))
+    if unknown:
+        raise ValueError(f"unknown boundary layers {unknown}: known are {', '.join(LAYERS)}")
     if choice == "none":
         return Boundary(network=network, notes=("isolation='none' was asked for",))
     if kind != "overlay" or os.geteuid() != 0:
