@@ -280,3 +280,31 @@ def test_bad_profiles_and_host_users_are_refused_before_anything_is_created(
         runtime.create_pod(pod(unique("bad"), sh("main", "true", **container), **spec))
     assert e.value.path == path
     assert runtime.observe() == []
+
+
+def test_root_in_a_user_namespace_writes_only_where_anyone_may(runtime: ProcessRuntime) -> None:
+    needs_userns(runtime)
+    script = (
+        "(echo x > /result.txt) 2>/dev/null && echo wrote-root || echo root-refused;"
+        " touch made && stat -c %u . && echo x > /tmp/t && echo tmp-ok"
+    )
+    phase, _, log = run(runtime, script, pod=NO_USERS, workingDir="/work/new")
+    assert (phase, log) == ("Succeeded", "root-refused\n0\ntmp-ok\n")
+
+
+def test_even_privileged_root_in_a_user_namespace_cannot_mount_or_set_the_hostname(
+    runtime: ProcessRuntime,
+) -> None:
+    """Its other namespaces (mount, UTS...) belong to the host's user namespace: capabilities that
+    hold only in its own user namespace change nothing in them."""
+    needs_userns(runtime)
+    script = (
+        "(hostname other) 2>/dev/null && echo renamed || echo hostname-refused;"
+        " (mount -t tmpfs none /mnt) 2>/dev/null && echo mounted || echo mount-refused;"
+        " grep CapEff /proc/self/status | cut -f2"
+    )
+    phase, _, log = run(runtime, script, pod=NO_USERS, securityContext={"privileged": True})
+    assert phase == "Succeeded"
+    lines = log.splitlines()
+    assert lines[:2] == ["hostname-refused", "mount-refused"]
+    assert int(lines[2], 16) != 0  # it has capabilities, in its own namespace
