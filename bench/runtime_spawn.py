@@ -66,6 +66,7 @@ def runtime_run(
     handler: bool = False,
     options: Mapping[str, Any] | None = None,
     container: Mapping[str, Any] | None = None,
+    pod_spec: Mapping[str, Any] | None = None,
 ) -> float:
     handlers = {"run-true": run_true} if handler else {}
     runtime = ProcessRuntime(
@@ -82,7 +83,7 @@ def runtime_run(
     runtime.add_listener(wake.set)
     command = ["run-true"] if handler else ["true"]
     main = {"name": "main", "image": "debian", "command": command, **(container or {})}
-    pod = {"spec": {"containers": [main]}}
+    pod = {"spec": {"containers": [main], **(pod_spec or {})}}
     start = time.perf_counter()
     for i in range(pods):
         runtime.create_pod({"metadata": {"name": f"p{i}"}, **pod})
@@ -99,14 +100,17 @@ def runtime_run(
 
 LIMITS = {"resources": {"limits": {"memory": "256Mi", "cpu": "1"}}}
 NONE: dict[str, Any] = {}
-# name -> sandbox, ProcessRuntime options, container fields
-MODES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
-    "ProcessRuntime plain": ("plain", NONE, NONE),
-    "overlay, no boundary": ("overlay", {"isolation": "none"}, NONE),
-    "overlay + boundary": ("overlay", NONE, NONE),
-    "+ private network": ("overlay", {"pod_network": "private"}, NONE),
-    "+ limits (cgroups)": ("overlay", NONE, LIMITS),
-    "+ runAsUser 1000": ("overlay", NONE, {"securityContext": {"runAsUser": 1000}}),
+NO_SECCOMP = {"refuse_layers": ("seccomp",)}
+# name -> sandbox, ProcessRuntime options, container fields, pod spec fields
+MODES: dict[str, tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] = {
+    "ProcessRuntime plain": ("plain", NONE, NONE, NONE),
+    "overlay, no boundary": ("overlay", {"isolation": "none"}, NONE, NONE),
+    "boundary, no seccomp": ("overlay", NO_SECCOMP, NONE, NONE),
+    "overlay + boundary": ("overlay", NONE, NONE, NONE),
+    "+ hostUsers: false": ("overlay", NONE, NONE, {"hostUsers": False}),
+    "+ private network": ("overlay", {"pod_network": "private"}, NONE, NONE),
+    "+ limits (cgroups)": ("overlay", NONE, LIMITS, NONE),
+    "+ runAsUser 1000": ("overlay", NONE, {"securityContext": {"runAsUser": 1000}}, NONE),
 }
 
 
@@ -141,12 +145,12 @@ def main() -> None:
         results: dict[str, tuple[float, float]] = {"make": median(lambda: make_run(n, s, root), r)}
         results["python Popen floor"] = median(lambda: bare_run(n, s), r)
         counter = iter(range(1000))
-        for name, (kind, options, container) in MODES.items():
+        for name, (kind, options, container, pod_spec) in MODES.items():
             if kind == "overlay" and os.geteuid() != 0:
                 continue
             results[name] = median(
-                lambda k=kind, o=options, c=container: runtime_run(
-                    n, s, root / f"r{next(counter)}", k, options=o, container=c
+                lambda k=kind, o=options, c=container, p=pod_spec: runtime_run(
+                    n, s, root / f"r{next(counter)}", k, options=o, container=c, pod_spec=p
                 ),
                 r,
             )
@@ -168,6 +172,16 @@ def main() -> None:
         if name in results:
             extra = results[name][1] - floor_cpu
             print(f"{name}: {extra / n * 1e3:+.3f} ms CPU per pod over the Popen floor")
+    for name, without in (
+        ("overlay + boundary", "boundary, no seccomp"),
+        ("+ hostUsers: false", "overlay + boundary"),
+    ):
+        if name in results and without in results:
+            (wall, cpu), (wall0, cpu0) = results[name], results[without]
+            print(
+                f"{name} vs {without}: x{wall / wall0:.2f} wall, x{cpu / cpu0:.2f} CPU,"
+                f" {(cpu - cpu0) / n * 1e3:+.3f} ms CPU per pod"
+            )
     if os.geteuid() == 0:
         layers(min(n, 300), r)
 
@@ -190,6 +204,8 @@ def layers(runs: int, repeat: int) -> None:
             "uts + ipc": "uts=bench,ipc",
             "own /dev": "dev",
             "capabilities": "caps=a80425fb",
+            "seccomp filter": "caps=a80425fb,seccomp",
+            "user namespace": "userns=100000,uid=0,gid=0",
             "network": "net",
             "cgroups": ",".join(f"cg={p}" for p in procs) or "-",
             "all but network": "pid,uts=bench,ipc,dev,caps=a80425fb"

@@ -7,7 +7,8 @@ directory or a volume's directory), every component is opened without following 
 link, so nothing a pod made (say `/work -> /etc` in a volume) can steer a write onto
 the host. The fetched object lands in a fresh private directory beside the target,
 reached through a descriptor, and archives are unpacked by
-`workflow_engine.artifacts.archive.unpack_at` under the same descriptor.
+`workflow_engine.artifacts.archive.unpack_at` under the same descriptor, by an
+unprivileged chrooted child when this process is root (`confined=True`).
 """
 
 from __future__ import annotations
@@ -126,11 +127,11 @@ def _place(
 ) -> None:
     archive = artifact.archive
     if archive is not None and archive.zip is not None:
-        unpack_at(fetched, parent, leaf, "zip", limits)
+        unpack_at(fetched, parent, leaf, "zip", limits, confined=True)
     elif (archive is None or archive.none is None) and (
         (archive is not None and archive.tar is not None) or is_tarball(fetched)
     ):
-        unpack_at(fetched, parent, leaf, "tar", limits)
+        unpack_at(fetched, parent, leaf, "tar", limits, confined=True)
     else:
         old, new = lstat_at(leaf, parent), lstat_at("data", fd)
         if old is not None and (stat.S_ISDIR(old.st_mode) or (new and stat.S_ISDIR(new.st_mode))):

@@ -37,7 +37,7 @@ fi
 # without it the runtime enters sandboxes in Python, about three times slower per pod,
 # and its pods die with it instead of being adopted by the next runtime.
 helper_dir=workflow_engine/runtime/process
-helper_src=("$helper_dir/wf_sandbox.c" "$helper_dir/wf_isolate.c")
+helper_src=("$helper_dir/wf_sandbox.c" "$helper_dir/wf_isolate.c" "$helper_dir/wf_seccomp.c")
 stale=0
 for src in "${helper_src[@]}" "$helper_dir/wf_isolate.h"; do
     [ .venv/bin/wf-sandbox -ot "$src" ] && stale=1

@@ -21,7 +21,9 @@ import tarfile
 import zipfile
 import zlib
 from pathlib import Path
+from typing import IO
 
+from workflow_engine.artifacts.confined import fill_confined
 from workflow_engine.artifacts.extract import (
     MAX_NAME,
     ExtractLimits,
@@ -83,7 +85,9 @@ def is_tarball(path: Path) -> bool:
         return False
 
 
-def unpack_into(archive: Path, dest: Path, limits: ExtractLimits | None = None) -> None:
+def unpack_into(
+    archive: Path, dest: Path, limits: ExtractLimits | None = None, *, confined: bool = False
+) -> None:
     """Extract the tarball `archive` so that its single top entry becomes `dest` (or,
     when it has several, a directory `dest` holding them), as Argo's executor does.
 
@@ -94,27 +98,37 @@ def unpack_into(archive: Path, dest: Path, limits: ExtractLimits | None = None) 
     dest.parent.mkdir(parents=True, exist_ok=True)
     parent = os.open(dest.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        unpack_at(archive, parent, dest.name, "tar", limits)
+        unpack_at(archive, parent, dest.name, "tar", limits, confined=confined)
     finally:
         os.close(parent)
 
 
-def unzip_into(archive: Path, dest: Path, limits: ExtractLimits | None = None) -> None:
+def unzip_into(
+    archive: Path, dest: Path, limits: ExtractLimits | None = None, *, confined: bool = False
+) -> None:
     """As `unpack_into`, for a zip archive (`archive: {zip: {}}`)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     parent = os.open(dest.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        unpack_at(archive, parent, dest.name, "zip", limits)
+        unpack_at(archive, parent, dest.name, "zip", limits, confined=confined)
     finally:
         os.close(parent)
 
 
 def unpack_at(
-    archive: Path, parent_fd: int, name: str, kind: str, limits: ExtractLimits | None = None
+    archive: Path,
+    parent_fd: int,
+    name: str,
+    kind: str,
+    limits: ExtractLimits | None = None,
+    *,
+    confined: bool = False,
 ) -> None:
     """Extract `archive` ("tar" or "zip") to the entry `name` of the directory open as
     `parent_fd`: staged in a fresh sibling directory, checked, then renamed into place
-    (whatever was at `name` is removed first, without following links)."""
+    (whatever was at `name` is removed first, without following links). `confined`:
+    when this process is root, the members are written by an unprivileged, chrooted
+    child (`workflow_engine.artifacts.confined`) and the files belong to its user."""
     if "/" in name or name in ("", ".", ".."):
         raise PermanentError(f"cannot unpack to {name!r}: not a plain name")
     staging = f".{name}.unpack"
@@ -124,7 +138,10 @@ def unpack_at(
         fd = open_dir_beneath(parent_fd, (staging,), staging, create=False)
         try:
             tree = Tree(fd, f"/proc/self/fd/{fd}", limits or ExtractLimits())
-            (_fill_from_tar if kind == "tar" else _fill_from_zip)(archive, tree)
+            if confined and os.geteuid() == 0 and fill_confined(archive, fd, kind, tree.limits):
+                tree.scan_links()  # the child's word is not taken for them
+            else:
+                fill_tree(archive, kind, tree)
             entries = os.listdir(fd)
             top = (entries[0],) if len(entries) == 1 else ()
             tree.finish(top)
@@ -145,9 +162,18 @@ def unpack_at(
         remove_entry(staging, parent_fd)
 
 
-def _fill_from_tar(archive: Path, tree: Tree) -> None:
+def fill_tree(source: Path | IO[bytes], kind: str, tree: Tree) -> None:
+    """Add every member of the archive ("tar" or "zip") at `source` to `tree`."""
+    (_fill_from_tar if kind == "tar" else _fill_from_zip)(source, tree)
+
+
+def _fill_from_tar(source: Path | IO[bytes], tree: Tree) -> None:
     try:
-        with tarfile.open(archive, mode="r:*") as tar:
+        with (
+            tarfile.open(source, mode="r:*")
+            if isinstance(source, Path)
+            else tarfile.open(fileobj=source, mode="r:*")
+        ) as tar:
             for member in tar:
                 _add_tar_member(tar, member, tree)
     except (tarfile.TarError, EOFError, zlib.error) as exc:
@@ -173,9 +199,9 @@ def _add_tar_member(tar: tarfile.TarFile, member: tarfile.TarInfo, tree: Tree) -
         raise unsafe(name, f"unsupported member type {member.type!r}")
 
 
-def _fill_from_zip(archive: Path, tree: Tree) -> None:
+def _fill_from_zip(source: Path | IO[bytes], tree: Tree) -> None:
     try:
-        with zipfile.ZipFile(archive) as zf:
+        with zipfile.ZipFile(source) as zf:
             for info in zf.infolist():
                 _add_zip_member(zf, info, tree)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:

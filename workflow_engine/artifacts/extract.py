@@ -238,6 +238,20 @@ class Tree:
                 )
         self._files.add(parts)
 
+    def scan_links(self) -> None:
+        """Record every symbolic link of the tree as it is on disk (when another
+        process filled it), walking directories without following a link."""
+        self._links = []
+        pending: list[tuple[str, ...]] = [()]
+        while pending:
+            parts = pending.pop()
+            with _opened(open_dir_beneath(self.root_fd, parts, "/".join(parts), False)) as fd:
+                for entry in os.scandir(fd):
+                    if entry.is_symlink():
+                        self._links.append((*parts, entry.name))
+                    elif entry.is_dir(follow_symlinks=False):
+                        pending.append((*parts, entry.name))
+
     def escaping_link(self, placed: str, top: tuple[str, ...] = ()) -> str | None:
         """After the tree was renamed into place at host path `placed` (its `top` entry
         when that became the target): the first link that now resolves outside it. A
@@ -260,6 +274,10 @@ class Tree:
             resolved = os.path.realpath(os.path.join(self.root, *parts))
             if resolved != final and not resolved.startswith(final + os.sep):
                 raise unsafe("/".join(parts), "its link resolves outside the target")
+        self.apply_modes()
+
+    def apply_modes(self) -> None:
+        """Give the archive's directories their modes, deepest first."""
         for parts, mode in sorted(self._dir_modes.items(), key=lambda kv: -len(kv[0])):
             try:
                 fd = open_dir_beneath(self.root_fd, parts, "/".join(parts), create=False)

@@ -268,6 +268,10 @@ def test_security_context_and_memory_limit(embedded: Embedded) -> None:  # noqa:
     assert by_name["as-user"]["outputs"]["result"] == "uid=1000 caps=0000000000000000"
     assert by_name["greedy"]["phase"] == "Failed"
     assert by_name["greedy"]["message"].startswith("OOMKilled (exit code 137)")
+    if "user namespace" in boundary:
+        assert by_name["isolated"]["outputs"]["result"] == "uid=0 host=100000"
+    else:
+        assert "hostUsers: false cannot be honoured" in by_name["isolated"]["message"]
 
 
 def test_nightly_cron_workflow(embedded: Embedded) -> None:  # noqa: F811

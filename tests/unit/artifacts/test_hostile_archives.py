@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workflow_engine.artifacts import unpack_into, unzip_into
+from workflow_engine.artifacts.confined import UNPACK_UID
 from workflow_engine.artifacts.extract import ExtractLimits
 from workflow_engine.errors import PermanentError
 
@@ -113,7 +114,7 @@ def _quiet_duplicates() -> Iterator[None]:
         yield
 
 
-def _check(spec: list[tuple[str, str, bytes]], fmt: str) -> None:
+def _check(spec: list[tuple[str, str, bytes]], fmt: str, confined: bool = False) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         (base / "victim").write_bytes(b"precious")
@@ -127,7 +128,7 @@ def _check(spec: list[tuple[str, str, bytes]], fmt: str) -> None:
         dest = jail / "dest"
         unpack = unpack_into if fmt == "tar" else unzip_into
         try:
-            unpack(archive, dest, ExtractLimits(max_bytes=1024, max_members=50))
+            unpack(archive, dest, ExtractLimits(max_bytes=1024, max_members=50), confined=confined)
         except PermanentError:
             assert list(jail.iterdir()) == [], "a refused archive leaves nothing behind"
         else:
@@ -138,6 +139,9 @@ def _check(spec: list[tuple[str, str, bytes]], fmt: str) -> None:
                     assert resolved == real or resolved.startswith(real + os.sep), entry
             assert not dest.is_symlink()
             assert [p.name for p in jail.iterdir()] == ["dest"]
+            if confined:  # written by the unprivileged child, nothing by root
+                owners = {p.lstat().st_uid for p in [dest, *dest.rglob("*")]}
+                assert owners == {UNPACK_UID}
         assert _snapshot(base, jail) == before
 
 
@@ -151,6 +155,19 @@ def test_hostile_tarballs_never_touch_anything_outside(spec: list[tuple[str, str
 @given(members)
 def test_hostile_zips_never_touch_anything_outside(spec: list[tuple[str, str, bytes]]) -> None:
     _check(spec, "zip")
+
+
+# the same archives unpacked by the confined child (a fresh interpreter each: fewer)
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="only a root caller is confined")
+
+
+@needs_root
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(members, st.sampled_from(["tar", "zip"]))
+def test_hostile_archives_unpacked_confined_never_touch_anything_outside(
+    spec: list[tuple[str, str, bytes]], fmt: str
+) -> None:
+    _check(spec, fmt, confined=True)
 
 
 @pytest.mark.parametrize("fmt", ["tar", "zip"])

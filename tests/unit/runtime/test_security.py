@@ -8,7 +8,7 @@ import pytest
 
 from workflow_engine.errors import SpecError
 from workflow_engine.runtime.process.cgroups import Cgroups
-from workflow_engine.runtime.process.isolation import Boundary
+from workflow_engine.runtime.process.isolation import USERNS_BASE, Boundary, probe_boundary
 from workflow_engine.runtime.process.security import (
     CAPABILITIES,
     DEFAULT_CAPABILITIES,
@@ -117,3 +117,52 @@ def test_the_iso_argument() -> None:
     host = ContainerSecurity(host_network=True, capabilities=None)
     assert boundary.iso(host, "h", ()) == "pid,ipc,uts=h,dev"
     assert Boundary(notes=("no",)).iso(sec, "h", ()) == "-"
+
+
+def test_the_iso_argument_with_a_user_namespace_and_the_filter() -> None:
+    boundary = Boundary(frozenset({"pid", "user"}), True, None, "host", (), seccomp=True)
+    pod_spec = {"hostUsers": False}
+    sec = container_security(pod_spec, {}, "c")
+    assert (sec.host_users, sec.seccomp, sec.filtered) == (False, "", True)
+    assert boundary.iso(sec, "h", ()) == (
+        f"pid,dev,userns={USERNS_BASE},uid=0,gid=0,caps={sec.capabilities:x},seccomp"
+    )
+    unconfined = {"securityContext": {"seccompProfile": {"type": "Unconfined"}}}
+    assert "seccomp" not in boundary.iso(container_security({}, unconfined, "c"), "h", ())
+    privileged = {"securityContext": {"privileged": True}}
+    assert "seccomp" not in boundary.iso(container_security({}, privileged, "c"), "h", ())
+    no_userns = Boundary(frozenset({"pid"}), True, None, "host", (), seccomp=False)
+    assert no_userns.iso(sec, "h", ()) == f"pid,dev,caps={sec.capabilities:x}"
+
+
+@pytest.mark.parametrize(
+    ("pod_spec", "container", "seccomp", "error"),
+    [
+        pytest.param({}, {}, "", "", id="unset"),
+        pytest.param(
+            {"securityContext": {"seccompProfile": {"type": "Unconfined"}}},
+            {"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}},
+            "RuntimeDefault",
+            "",
+            id="container-wins",
+        ),
+        pytest.param(
+            {"securityContext": {"seccompProfile": {"type": "Localhost"}}},
+            {},
+            "",
+            "seccomp profile type Localhost ('') is not supported",
+            id="localhost-refused",
+        ),
+    ],
+)
+def test_seccomp_profiles(
+    pod_spec: dict[str, Any], container: dict[str, Any], seccomp: str, error: str
+) -> None:
+    sec = container_security(pod_spec, {"name": "main", **container}, "c")
+    assert sec.seccomp == seccomp
+    assert sec.error.startswith(error) if error else sec.error == ""
+
+
+def test_refusing_an_unknown_layer_is_a_mistake_said_at_once() -> None:
+    with pytest.raises(ValueError, match=r"unknown boundary layers \['usr'\]"):
+        probe_boundary("auto", "plain", None, "host", "wf-test", refuse=("usr", "user"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -25,6 +26,10 @@ log = logging.getLogger(__name__)
 IsolationChoice = Literal["auto", "none"]
 PodNetwork = Literal["host", "private"]
 HOSTNAME_MAX = 63  # the kubelet truncates a pod's hostname the same way
+# host ids of a hostUsers: false pod: container ids 0..65535 are host ids 100000..165535
+# (one range for every pod: pods sharing a volume read each other's files, as one user)
+USERNS_BASE = 100_000
+LAYERS = ("pid", "uts", "ipc", "net", "user", "seccomp")  # what --probe may print
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,7 @@ class Boundary:
     cgroups: Cgroups | None = None
     network: PodNetwork = "host"
     notes: tuple[str, ...] = field(default=())  # why a layer is missing
+    seccomp: bool = False  # the default system-call filter can be installed
 
     @property
     def active(self) -> bool:
@@ -49,6 +55,10 @@ class Boundary:
         ]
         if "pid" in self.namespaces:
             held.insert(1, "own /proc")
+        if self.seccomp:
+            held.append("seccomp RuntimeDefault")
+        if self.user_namespaces:
+            held.append("user namespace with hostUsers: false")
         if self.network == "private" and "net" in self.namespaces:
             held.append("private network (loopback only) unless hostNetwork")
         else:
@@ -56,6 +66,10 @@ class Boundary:
         held.append(f"limits by {self.cgroups.describe()}" if self.cgroups else "no limits")
         text = ", ".join(held)
         return f"{text} (missing: {'; '.join(self.notes)})" if self.notes else text
+
+    @property
+    def user_namespaces(self) -> bool:
+        return self.active and "user" in self.namespaces
 
     def iso(self, sec: ContainerSecurity, hostname: str, cgroup_procs: tuple[str, ...]) -> str:
         """wf-sandbox's ISO argument for one container process."""
@@ -67,15 +81,20 @@ class Boundary:
         if self.network == "private" and "net" in self.namespaces and not sec.host_network:
             items.append("net")
         items.append("dev")
-        if sec.run_as_user is not None:
-            items.append(f"uid={sec.run_as_user}")
-        if sec.run_as_group is not None or sec.run_as_user is not None:
+        userns = not sec.host_users and self.user_namespaces
+        if userns:
+            items.append(f"userns={USERNS_BASE}")
+        if sec.run_as_user is not None or userns:
+            items.append(f"uid={sec.run_as_user or 0}")
+        if sec.run_as_group is not None or sec.run_as_user is not None or userns:
             items.append(f"gid={sec.run_as_group or 0}")
             items += [f"group={g}" for g in sec.groups]
         if sec.capabilities is not None:
             items.append(f"caps={sec.capabilities:x}")
         if sec.no_new_privs:
             items.append("nnp")
+        if self.seccomp and sec.filtered:
+            items.append("seccomp")
         items += [f"cg={p}" for p in cgroup_procs]
         return ",".join(items)
 
@@ -96,15 +115,20 @@ def probe_boundary(
     shim: str | None,
     network: PodNetwork,
     cgroup_name: str,
+    refuse: Collection[str] = (),
 ) -> Boundary:
-    """What this runtime can build around each container (once, at start)."""
+    """What this runtime can build around each container (once, at start). `refuse`:
+    layers of LAYERS to leave out as if the kernel refused them (each fallback's test)."""
+    unknown = sorted(set(refuse) - set(LAYERS))
+    if unknown:
+        raise ValueError(f"unknown boundary layers {unknown}: known are {', '.join(LAYERS)}")
     if choice == "none":
         return Boundary(network=network, notes=("isolation='none' was asked for",))
     if kind != "overlay" or os.geteuid() != 0:
         return Boundary(network=network, notes=("needs root and the overlay sandbox",))
     if shim is None:
         return Boundary(network=network, notes=("needs wf-sandbox (scripts/setup.sh)",))
-    namespaces = probe_namespaces(shim)
+    namespaces = probe_namespaces(shim) - frozenset(refuse)
     notes = [
         f"the kernel refuses a {ns} namespace"
         for ns in ("pid", "uts", "ipc")
@@ -112,11 +136,17 @@ def probe_boundary(
     ]
     if network == "private" and "net" not in namespaces:
         notes.append("the kernel refuses a network namespace: pods use the host network")
+    if "user" not in namespaces:
+        notes.append("the kernel refuses a user namespace: hostUsers: false pods are refused")
+    if "seccomp" not in namespaces:
+        notes.append("no seccomp filter: system calls are not filtered")
     found = probe_cgroups(cgroup_name)
     cgroups = found if isinstance(found, Cgroups) else None
     if isinstance(found, str):
         notes.append(f"resources.limits not enforced: {found}")
-    boundary = Boundary(namespaces - {"user"}, True, cgroups, network, tuple(notes))
+    boundary = Boundary(
+        namespaces - {"seccomp"}, True, cgroups, network, tuple(notes), "seccomp" in namespaces
+    )
     log.info("pod boundary: %s", boundary.describe())
     return boundary
 

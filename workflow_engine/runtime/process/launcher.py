@@ -25,7 +25,7 @@ from workflow_engine.runtime.process.containers import (
     sidecar_names,
 )
 from workflow_engine.runtime.process.handlers import ContainerSandbox, RunJournal, Workers
-from workflow_engine.runtime.process.isolation import Boundary
+from workflow_engine.runtime.process.isolation import USERNS_BASE, Boundary
 from workflow_engine.runtime.process.logs import LogWriter
 from workflow_engine.runtime.process.persist import Journal, exit_key
 from workflow_engine.runtime.process.profiles import Profiles, entrypoint_for
@@ -36,7 +36,7 @@ from workflow_engine.runtime.process.sandbox import (
     SandboxKind,
     start_process,
 )
-from workflow_engine.runtime.process.security import container_security
+from workflow_engine.runtime.process.security import RUN_AS_ROOT, container_security
 from workflow_engine.runtime.process.shim import container_files, start_shim
 
 
@@ -83,11 +83,15 @@ class Launcher:
             pass
         volumes, errors = pod_volumes(pod.spec, pod.directory / "volumes")
         ctx = PodContext(pod.name, pod.namespace, pod.labels, pod.annotations, volumes, errors)
+        # a user namespace's root owns the emptyDirs (its ids are host ids from the base)
+        userns = pod.spec.get("hostUsers") is False and self.boundary.user_namespaces
         for host in volumes.values():
             if not os.path.isdir(host):  # emptyDir, or a hostPath not made yet
                 os.makedirs(host, exist_ok=True)
                 if host.startswith(str(pod.directory)):  # emptyDir: any runAsUser writes
                     os.chmod(host, 0o777)
+                    if userns:
+                        os.chown(host, USERNS_BASE, USERNS_BASE)
         main_specs = list(pod.spec.get("containers") or ())
         sidecars = sidecar_names(pod.annotations, [str(c.get("name", "")) for c in main_specs])
         for key, records, specs in (
@@ -117,8 +121,13 @@ class Launcher:
         sec = container_security(pod.spec, plan.spec, path)
         plan = replace(plan, security=sec)
         boundary = self.boundary
-        if sec.error and os.geteuid() == 0 and not plan.error:
+        # runAsNonRoot: a runtime that is not root runs nothing as root
+        as_root = os.geteuid() == 0 or not sec.error.startswith(RUN_AS_ROOT)
+        if sec.error and as_root and not plan.error:
             return replace(plan, error=sec.error, error_reason="CreateContainerConfigError")
+        if not sec.host_users and not boundary.user_namespaces and not plan.error:
+            why = "; ".join(boundary.notes) or "not supported"
+            return replace(plan, error=f"hostUsers: false cannot be honoured here: {why}")
         changes_user = sec.run_as_user not in (None, os.geteuid()) or sec.run_as_group not in (
             None,
             os.getegid(),
@@ -127,6 +136,9 @@ class Launcher:
             why = "; ".join(boundary.notes) or "not supported"
             error = f"securityContext.runAsUser/runAsGroup cannot be honoured here: {why}"
             return replace(plan, error=error)
+        if sec.seccomp == "RuntimeDefault" and not (boundary.seccomp and sec.filtered):
+            why = "; ".join(boundary.notes) or "no isolation"
+            plan = _with_note(plan, f"seccompProfile RuntimeDefault not applied ({why})")
         if sec.limited and boundary.cgroups is None:
             why = "; ".join(boundary.notes) or "no isolation"
             return _with_note(plan, f"resources.limits not enforced ({why})")

@@ -16,7 +16,7 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -78,6 +78,7 @@ class ProcessRuntime:
         sandbox_helper: str | None = "auto",
         isolation: IsolationChoice = "auto",
         pod_network: PodNetwork = "host",
+        refuse_layers: Collection[str] = (),
     ) -> None:
         """`sandbox_helper`: the wf-sandbox program that enters an overlay sandbox and
         runs each container process under its shim ("auto": the one scripts/setup.sh
@@ -85,8 +86,9 @@ class ProcessRuntime:
         runtime). `isolation`: "auto" builds every layer of the container boundary the
         kernel allows around overlay sandboxes (see `boundary`), "none" the overlay
         only. `pod_network`: "private" gives each pod without `hostNetwork: true` a
-        network namespace with loopback only. The pods an earlier runtime left in
-        `state_dir` are adopted."""
+        network namespace with loopback only. `refuse_layers`: boundary layers
+        ("pid", "uts", "ipc", "net", "user", "seccomp") to leave out as if the kernel
+        refused them. The pods an earlier runtime left in `state_dir` are adopted."""
         self._state_dir = Path(state_dir)
         self._pods_dir = self._state_dir / "pods"
         self._pods_dir.mkdir(parents=True, exist_ok=True)
@@ -102,7 +104,9 @@ class ProcessRuntime:
         self._helper = helper if self._kind == "overlay" else None
         self._shim = helper if helper is not None and shim_supported(helper) else None
         cgroup_name = "wf-" + hashlib.sha1(str(self._state_dir.resolve()).encode()).hexdigest()[:12]
-        self._boundary = probe_boundary(isolation, self._kind, self._shim, pod_network, cgroup_name)
+        self._boundary = probe_boundary(
+            isolation, self._kind, self._shim, pod_network, cgroup_name, refuse_layers
+        )
         profiles_root = self._state_dir / "profiles"
         profiles_root.mkdir(exist_ok=True)
         (self._state_dir / "root").mkdir(exist_ok=True)

@@ -82,6 +82,8 @@ DEFAULT_CAPABILITIES = frozenset(
     }
 )
 RUN_AS_ROOT = "container has runAsNonRoot and image will run as root"
+SECCOMP_TYPES = ("RuntimeDefault", "Unconfined", "Localhost")
+USERNS_IDS = 65536  # ids a user namespace maps (0..65535), as the kubelet gives a pod
 _QUANTITY = re.compile(
     r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m|[eE]-?[0-9]+)?"
 )
@@ -108,11 +110,18 @@ class ContainerSecurity:
     host_network: bool = False
     memory_bytes: int | None = None
     cpu_millis: int | None = None
+    host_users: bool = True  # False: a user namespace (pod spec.hostUsers: false)
+    seccomp: str = ""  # seccompProfile.type: "", RuntimeDefault or Unconfined
     error: str = ""  # the container is refused (reason CreateContainerConfigError)
 
     @property
     def runs_as_root(self) -> bool:
         return not self.run_as_user
+
+    @property
+    def filtered(self) -> bool:
+        """Does the default seccomp filter apply (unset or RuntimeDefault, not privileged)?"""
+        return self.seccomp != "Unconfined" and self.capabilities is not None
 
     @property
     def limited(self) -> bool:
@@ -156,6 +165,29 @@ def _capabilities(ctx: Mapping[str, Any], path: str) -> int | None:
     return sum(1 << CAPABILITIES.index(n) for n in kept)
 
 
+def _seccomp(profile: Any, path: str, container: str) -> tuple[str, str]:
+    """The seccompProfile's type, and the refusal for a Localhost profile."""
+    if profile is None:
+        return "", ""
+    if not isinstance(profile, Mapping):
+        raise SpecError(path, f"{profile!r} is not a mapping")
+    kind = profile.get("type")
+    if kind not in SECCOMP_TYPES:
+        raise SpecError(f"{path}.type", f"{kind!r} is not one of {', '.join(SECCOMP_TYPES)}")
+    if kind == "Localhost":
+        where = profile.get("localhostProfile", "")
+        why = f"seccomp profile type Localhost ({where!r}) is not supported by the process runtime"
+        return "", f"{why} ({container})"
+    return str(kind), ""
+
+
+def _host_users(pod_spec: Mapping[str, Any]) -> bool:
+    value = pod_spec.get("hostUsers")
+    if value is not None and not isinstance(value, bool):
+        raise SpecError("spec.hostUsers", f"{value!r} is not true or false")
+    return value is not False
+
+
 def _limits(spec: Mapping[str, Any], path: str) -> tuple[int | None, int | None]:
     limits = (spec.get("resources") or {}).get("limits") or {}
     memory = cpu = None
@@ -192,6 +224,13 @@ def container_security(
     memory, cpu = _limits(spec, path)
     non_root = bool(pick("runAsNonRoot")[0])
     pod = f"container {spec.get('name', '')!r}"
+    host_users = _host_users(pod_spec)
+    if not host_users:
+        for value, (_, where) in ((user, pick("runAsUser")), (group, pick("runAsGroup"))):
+            if value is not None and value >= USERNS_IDS:
+                raise SpecError(where, f"{value} is not below {USERNS_IDS} (hostUsers: false)")
+    seccomp, profile_error = _seccomp(*pick("seccompProfile"), pod)
+    refusal = f"{RUN_AS_ROOT} ({pod})" if non_root and not user else ""
     return ContainerSecurity(
         run_as_user=user,
         run_as_group=group,
@@ -201,7 +240,9 @@ def container_security(
         host_network=bool(pod_spec.get("hostNetwork")),
         memory_bytes=memory,
         cpu_millis=cpu,
-        error=f"{RUN_AS_ROOT} ({pod})" if non_root and not user else "",
+        host_users=host_users,
+        seccomp=seccomp,
+        error=profile_error or refusal,
     )
 
 

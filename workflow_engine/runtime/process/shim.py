@@ -30,7 +30,7 @@ from workflow_engine.runtime.process.sandbox import (
     plain_env,
 )
 
-SHIM_VERSION = b"wf-shim 4"
+SHIM_VERSION = b"wf-shim 5"
 
 
 @dataclass(frozen=True)

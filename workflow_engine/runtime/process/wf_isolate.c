@@ -10,6 +10,12 @@
  *   net       a network namespace with only `lo`, brought up here
  *   dev       a tmpfs /dev with null, zero, full, random, urandom, tty, shm and fd links
  *             instead of the host's /dev (no disks, no /dev/mem)
+ *   userns    the program's process is made in a user namespace (iso_fork_program) that
+ *             maps container ids 0..65535 to host ids BASE..BASE+65535: root there is an
+ *             unprivileged user on the host for every file it reaches. The mount, PID,
+ *             UTS, IPC and network namespaces stay owned by the host's user namespace
+ *             (they were made before, as root), so its root cannot change its mounts.
+ *   seccomp   the default system-call filter (wf_seccomp.c), installed just before exec
  *   uid gid group caps nnp
  *             in the program's process just before exec: supplementary groups, gid, uid,
  *             the capability bounding set and the kept capabilities, no_new_privs
@@ -48,6 +54,9 @@ void iso_parse(char *text, struct iso *iso) {
         else if (!strcmp(item, "net")) iso->net = 1;
         else if (!strcmp(item, "dev")) iso->dev = 1;
         else if (!strcmp(item, "nnp")) iso->nnp = 1;
+        else if (!strcmp(item, "seccomp")) iso->seccomp = 1;
+        else if (!strcmp(item, "userns") && value)
+            iso->userns = 1, iso->userns_base = strtoul(value, NULL, 10);
         else if (!strcmp(item, "uts") && value) iso->uts = 1, iso->hostname = value;
         else if (!strcmp(item, "uid") && value) iso->has_uid = 1, iso->uid = (uid_t)strtoul(value, NULL, 10);
         else if (!strcmp(item, "gid") && value) iso->has_gid = 1, iso->gid = (gid_t)strtoul(value, NULL, 10);
@@ -62,6 +71,8 @@ void iso_parse(char *text, struct iso *iso) {
         }
     }
 }
+
+static int userns_fd = -1; /* the user namespace the program joins (iso_make_userns) */
 
 static void join_cgroup(const char *procs) {
     int fd = open(procs, O_WRONLY | O_CLOEXEC);
@@ -83,6 +94,8 @@ static void loopback_up(void) {
 
 void iso_enter(const struct iso *iso) {
     for (int i = 0; i < iso->ncgroups; i++) join_cgroup(iso->cgroups[i]);
+    /* before the PID namespace (its child would be that namespace's init) and chroot */
+    if (iso->userns) userns_fd = iso_make_userns(iso->userns_base);
     int flags = (iso->pid ? CLONE_NEWPID : 0) | (iso->uts ? CLONE_NEWUTS : 0) |
                 (iso->ipc ? CLONE_NEWIPC : 0) | (iso->net ? CLONE_NEWNET : 0);
     if (flags && unshare(flags)) fail("unshare namespaces");
@@ -138,8 +151,47 @@ void iso_mount_proc(void) {
     }
 }
 
+static void write_map(pid_t pid, const char *file, unsigned long base) {
+    char path[64], text[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+    int n = snprintf(text, sizeof text, "0 %lu %lu\n", base, ISO_USERNS_SIZE);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, text, (size_t)n) != n) fail(file);
+    close(fd);
+}
+
+/* A user namespace mapping container ids 0..65535 to BASE.., made by a child (a process
+ * cannot make one once chrooted, nor map a range into its own), held by a descriptor;
+ * the program's process joins it (setns) just before exec. Returns the descriptor. */
+int iso_make_userns(unsigned long base) {
+    int sync[2];
+    if (pipe2(sync, O_CLOEXEC)) fail("pipe");
+    /* a fork into a new user namespace (glibc's fork takes no flags) */
+    pid_t child = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+    if (child < 0) fail("clone user namespace");
+    if (child == 0) { /* waits until the maps are written and the namespace is held */
+        char done;
+        close(sync[1]);
+        _exit(read(sync[0], &done, 1) < 0);
+    }
+    close(sync[0]);
+    char path[64];
+    write_map(child, "uid_map", base);
+    write_map(child, "gid_map", base);
+    snprintf(path, sizeof path, "/proc/%d/ns/user", (int)child);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail("user namespace");
+    close(sync[1]);
+    int status;
+    waitpid(child, &status, 0);
+    return fd;
+}
+
 void iso_drop_privileges(const struct iso *iso) {
+    if (iso->userns && setns(userns_fd, CLONE_NEWUSER)) fail("join user namespace");
     if (iso->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) fail("no_new_privs");
+    /* while this process still has CAP_SYS_ADMIN (no no_new_privs needed) */
+    if (iso->seccomp && iso_seccomp(iso->has_caps ? iso->caps : ~0ULL)) fail("seccomp");
     if (iso->has_caps) {
         for (int c = 0; c < 64; c++)
             if (!(iso->caps >> c & 1) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) && errno != EINVAL)
@@ -177,12 +229,32 @@ static int try_unshare(int flags) {
     return waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* can a child make a process in a user namespace with a mapped range, root there? */
+static int try_userns(void) {
+    pid_t child = fork();
+    if (child < 0) return 0;
+    if (child == 0) {
+        int fd = iso_make_userns(100000);
+        _exit(setns(fd, CLONE_NEWUSER) || setresgid(0, 0, 0) || setresuid(0, 0, 0) || getuid());
+    }
+    int status;
+    return waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static int try_seccomp(void) {
+    pid_t child = fork();
+    if (child < 0) return 0;
+    if (child == 0) _exit(iso_probe_seccomp() ? 0 : 1);
+    int status;
+    return waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 int iso_probe(void) {
     static const struct {
         const char *name;
         int flags;
     } kinds[] = {{"pid", CLONE_NEWPID | CLONE_NEWNS}, {"uts", CLONE_NEWUTS},  {"ipc", CLONE_NEWIPC},
-                 {"net", CLONE_NEWNET},                {"user", CLONE_NEWUSER}};
+                 {"net", CLONE_NEWNET}};
     const char *sep = "";
     for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
         if (try_unshare(kinds[i].flags)) {
@@ -190,6 +262,8 @@ int iso_probe(void) {
             sep = " ";
         }
     }
+    if (try_userns()) printf("%suser", sep), sep = " ";
+    if (try_seccomp()) printf("%sseccomp", sep);
     printf("\n");
     return 0;
 }

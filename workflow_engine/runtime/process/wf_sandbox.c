@@ -72,7 +72,8 @@ void fail(const char *stage) {
     _exit(127);
 }
 
-static void mkdirs(char *path) {
+/* returns 1 when the last component was made here */
+static int mkdirs(char *path) {
     for (char *p = path + 1; *p; p++) {
         if (*p == '/') {
             *p = '\0';
@@ -80,7 +81,9 @@ static void mkdirs(char *path) {
             *p = '/';
         }
     }
-    if (mkdir(path, 0755) && errno != EEXIST) fail(path);
+    if (mkdir(path, 0755) == 0) return 1;
+    if (errno != EEXIST) fail(path);
+    return 0;
 }
 
 static void bind(const char *root, const char *src, const char *dst, const char *kind) {
@@ -130,7 +133,12 @@ static int enter(int argc, char **argv, const struct iso *iso) {
             bind(root, argv[4 + 3 * i], argv[5 + 3 * i], argv[6 + 3 * i]);
         if (chroot(root)) fail("chroot");
     }
-    mkdirs(cwd);
+    /* a working directory made here belongs to the container's user (mapped) */
+    if (mkdirs(cwd) && iso->userns) {
+        uid_t uid = (uid_t)iso->userns_base + (iso->has_uid ? iso->uid : 0);
+        gid_t gid = (gid_t)iso->userns_base + (iso->has_gid ? iso->gid : 0);
+        if (chown(cwd, uid, gid)) fail("chown working directory");
+    }
     if (chdir(cwd)) fail("chdir");
     return first;
 }
@@ -319,7 +327,8 @@ static void init_main(char **prog, int out, int err) {
     /* same length: a runtime looking for shims in /proc must not take the init for one */
     if (mode_arg) memcpy(mode_arg, "--init", 6);
     iso_mount_proc();
-    pid_t child = vfork(); /* returns once the program was exec'd or failed */
+    /* vfork returns once the program was exec'd or failed */
+    pid_t child = vfork();
     if (child < 0) fail("fork");
     if (child == 0) exec_program(prog, out, err);
     close(errfd);
@@ -399,7 +408,8 @@ static int shim(int argc, char **argv) {
         streams[i].raw = out_sink.name && i == 0;
     }
     int out = ends[0][1], err = ends[nstreams - 1][1];
-    pid_t child = iso.pid || iso.has_uid || iso.has_gid || iso.has_caps || iso.nnp
+    pid_t child = iso.pid || iso.has_uid || iso.has_gid || iso.has_caps || iso.nnp || iso.userns ||
+                          iso.seccomp
                       ? spawn_isolated(argv + first, out, err, key)
                       : spawn_plain(argv + first, out, err, key);
     close(errfd);
@@ -439,7 +449,7 @@ static int shim(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "--shim-version") == 0) {
-        puts("wf-shim 4");
+        puts("wf-shim 5");
         return 0;
     }
     if (argc == 2 && strcmp(argv[1], "--probe") == 0) return iso_probe();
