@@ -42,6 +42,7 @@ UNHONOURED: tuple[Unhonoured, ...] = (
     Unhonoured("template", "synchronization", "no mutex or semaphore is taken"),
     Unhonoured("template", "memoize", "results are not cached: the template always runs"),
     Unhonoured("template", "metrics", "no Prometheus metrics are emitted"),
+    Unhonoured("template", "resource", _NO_RUN),
     Unhonoured("template", "http", _NO_RUN),
     Unhonoured("template", "data", _NO_RUN),
     Unhonoured("template", "containerSet", _NO_RUN),
