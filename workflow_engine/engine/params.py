@@ -66,7 +66,8 @@ def bind_inputs(
             value = supplied.value
         if value is None:
             raise InputError(f"inputs.parameters.{param.name} was not supplied")
-        value = substitute(value, ctx.globals, strict=False)
+        # an input may refer to the inputs before it (`default: "{{=inputs.parameters.a}}"`)
+        value = substitute(value, layered(scope, ctx.globals), strict=False)
         if param.enum and value not in param.enum:
             raise InputError(
                 f"value '{value}' for input parameter '{param.name}' is not in enum {param.enum}"

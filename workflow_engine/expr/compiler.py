@@ -210,7 +210,8 @@ class _Compiler:
         return lambda ctx: read_member(obj(ctx), key, optional)
 
     def c_index(self, node: Node) -> Fn:
-        obj, key, optional = self.fn(node[1]), self.fn(node[2]), _has_optional(node[1])
+        optional = (len(node) > 3 and bool(node[3])) or _has_optional(node[1])
+        obj, key = self.fn(node[1]), self.fn(node[2])
         return lambda ctx: read_member(obj(ctx), key(ctx), optional)
 
     def c_slice(self, node: Node) -> Fn:
@@ -261,7 +262,9 @@ class _Compiler:
         return lambda ctx: a(ctx) if _bool_of("?:", c(ctx)) else b(ctx)
 
     def c_coalesce(self, node: Node) -> Fn:
-        left, right = self.fn(node[1]), self.fn(node[2])
+        # expr-lang makes every member and index read left of `??` optional
+        # (`a.b.c ?? d` reads as `a?.b?.c ?? d`)
+        left, right = self.fn(_optional_chain(node[1])), self.fn(node[2])
 
         def coalesce(ctx: Ctx) -> Any:
             try:
@@ -372,6 +375,14 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, OverflowError | MemoryError):
         return f"numeric overflow ({text})"
     return text
+
+
+def _optional_chain(node: Node) -> Node:
+    if node[0] == "member":
+        return ("member", _optional_chain(node[1]), node[2], True)
+    if node[0] == "index":
+        return ("index", _optional_chain(node[1]), node[2], True)
+    return node
 
 
 def _has_optional(node: Node) -> bool:
