@@ -11,6 +11,7 @@ from typing import Any
 from workflow_engine.engine.context import Ctx
 from workflow_engine.engine.exprs import ExprError, evaluate, substitute
 from workflow_engine.engine.layers import layered
+from workflow_engine.engine.scope import substitute_model
 from workflow_engine.errors import WorkflowEngineError
 from workflow_engine.spec.models import (
     Arguments,
@@ -79,8 +80,11 @@ def bind_inputs(
             [p.to_dict() for p in params], separators=(",", ":")
         )
     arg_arts = {a.name: a for a in (args.artifacts if args else None) or ()}
+    # Argo substitutes the template's inputs too: a location may use the workflow's
+    # variables and the input parameters (`s3: {key: "{{workflow.name}}/x"}`)
+    located = layered(scope, ctx.globals)
     artifacts = [
-        _bind_artifact(art, arg_arts.get(art.name), scope)
+        _bind_artifact(substitute_model(art, located, strict=False), arg_arts.get(art.name), scope)
         for art in template.inputs.artifacts or ()
     ]
     inputs = template.inputs.model_copy(
@@ -117,8 +121,26 @@ def resolve_argument_artifacts(
                 raise InputError(f"Unable to resolve: {art.from_}")
             located = {k: getattr(source, k) for k in _LOCATION_KEYS if getattr(source, k)}
             art = art.model_copy(update={**located, "from_": None})
-        resolved.append(art)
+        resolved.append(at_sub_path(art))
     return args.model_copy(update={"artifacts": resolved})
+
+
+_NAMING_FIELD = {"s3": "key", "local": "key", "http": "url"}
+
+
+def at_sub_path(art: Artifact) -> Artifact:
+    """Argo's AppendToKey: an argument's `subPath` names a file or directory inside the
+    artifact (stored unarchived, `archive: none`), by extending its key or URL."""
+    if not art.sub_path:
+        return art
+    for kind, field in _NAMING_FIELD.items():
+        loc = getattr(art, kind)
+        if loc is not None and getattr(loc, field):
+            where = f"{getattr(loc, field).rstrip('/')}/{art.sub_path.strip('/')}"
+            return art.model_copy(
+                update={kind: loc.model_copy(update={field: where}), "sub_path": None}
+            )
+    return art
 
 
 def pod_outputs(

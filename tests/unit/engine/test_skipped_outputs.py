@@ -1,4 +1,5 @@
-"""Outputs of skipped and omitted nodes, and inputs that refer to other inputs.
+"""Outputs of skipped and omitted nodes, inputs that refer to other inputs, and an
+argument artifact's subPath.
 
 Argo v4 (workflow/controller, addSkippedNodeOutputsToScope; PR argoproj/argo-workflows
 #16223 "drop values when skipped arguments are being substituted"): a skipped or
@@ -16,7 +17,8 @@ import pytest
 
 from tests.unit.engine.simulator import Simulator
 from workflow_engine.engine import CreatePod
-from workflow_engine.spec.models import Workflow
+from workflow_engine.engine.params import at_sub_path
+from workflow_engine.spec.models import Artifact, Workflow
 
 PRODUCE = {
     "name": "produce",
@@ -185,3 +187,20 @@ def test_an_input_default_may_use_an_earlier_input(default: str, expected: str) 
     sim = Simulator(wf(main)).run()
     assert sim.status.phase == "Succeeded", sim.status.message
     assert echoed(sim) == {"wf": expected}
+
+
+@pytest.mark.parametrize(
+    ("location", "expected"),
+    [
+        ({"s3": {"key": "wf/site"}}, {"s3": {"key": "wf/site/docs/index.txt"}}),
+        ({"local": {"key": "wf/site/"}}, {"local": {"key": "wf/site/docs/index.txt"}}),
+        ({"http": {"url": "http://h/site"}}, {"http": {"url": "http://h/site/docs/index.txt"}}),
+    ],
+    ids=["s3", "local", "http"],
+)
+def test_an_argument_sub_path_extends_the_key(
+    location: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    """Argo's AppendToKey: `subPath` on an argument artifact picks a path inside it."""
+    art = Artifact.model_validate({"name": "a", "subPath": "/docs/index.txt", **location})
+    assert at_sub_path(art).to_dict() == {"name": "a", **expected}
