@@ -8,6 +8,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import ValidationError
+
 from workflow_engine.engine.context import Ctx
 from workflow_engine.engine.exprs import ExprError, evaluate, substitute
 from workflow_engine.engine.layers import layered
@@ -114,15 +116,35 @@ def resolve_argument_artifacts(
         return args
     resolved = []
     for art in args.artifacts:
-        if art.from_:
-            key = art.from_.strip().removeprefix("{{").removesuffix("}}").strip()
-            source = scope.get(key)
-            if not isinstance(source, Artifact):
-                raise InputError(f"Unable to resolve: {art.from_}")
+        if art.from_ or art.from_expression:
+            source = artifact_source(art, scope)
+            if source is None:
+                raise InputError(f"Unable to resolve: {art.from_ or art.from_expression}")
             located = {k: getattr(source, k) for k in _LOCATION_KEYS if getattr(source, k)}
-            art = art.model_copy(update={**located, "from_": None})
+            art = art.model_copy(update={**located, "from_": None, "from_expression": None})
         resolved.append(at_sub_path(art))
     return args.model_copy(update={"artifacts": resolved})
+
+
+def artifact_source(art: Artifact, scope: Mapping[str, Any]) -> Artifact | None:
+    """The artifact `from: "{{steps.x.outputs.artifacts.y}}"` or `fromExpression`
+    (an expression giving an artifact, e.g. one of two tasks' outputs) names."""
+    if art.from_:
+        key = art.from_.strip().removeprefix("{{").removesuffix("}}").strip()
+        source = scope.get(key)
+        return source if isinstance(source, Artifact) else None
+    if not art.from_expression:
+        return None
+    try:
+        value = evaluate(art.from_expression, nested(layered({}, scope)))
+    except ExprError:
+        return None
+    if isinstance(value, Artifact):
+        return value
+    try:
+        return Artifact.model_validate(value) if isinstance(value, dict) else None
+    except ValidationError:
+        return None
 
 
 _NAMING_FIELD = {"s3": "key", "local": "key", "http": "url"}
@@ -196,14 +218,13 @@ def template_outputs(template: Template, scope: Mapping[str, Any]) -> Outputs | 
         )
     artifacts = []
     for art in declared.artifacts or ():
-        source = None
-        if art.from_:
-            key = art.from_.strip().removeprefix("{{").removesuffix("}}").strip()
-            source = scope.get(key)
-        if not isinstance(source, Artifact):
+        source = artifact_source(art, scope)
+        if source is None:
             if art.optional:
                 continue
-            raise InputError(f"unable to resolve outputs from scope: {art.from_}")
+            raise InputError(
+                f"unable to resolve outputs from scope: {art.from_ or art.from_expression}"
+            )
         artifacts.append(
             source.model_copy(update={"name": art.name, "global_name": art.global_name})
         )
