@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +25,7 @@ from workflow_engine.expr.errors import (
     UnresolvedError,
 )
 from workflow_engine.expr.parser import Node, parse
+from workflow_engine.expr.regex import RegexError, compile_regex
 
 
 def _type_error(op: str, a: Any, b: Any) -> ExprEvalError:
@@ -86,12 +86,11 @@ def _compare(op: str, a: Any, b: Any) -> bool:
     return bool(a <= b if op == "<=" else a >= b)
 
 
-@functools.lru_cache(maxsize=512)
-def _regex(pattern: str) -> re.Pattern[str]:
+def _regex(pattern: str) -> Any:
     try:
-        return re.compile(pattern)
-    except re.error as e:
-        raise ExprEvalError(f"invalid regular expression {pattern!r}: {e}") from None
+        return compile_regex(pattern)
+    except RegexError as e:
+        raise ExprEvalError(str(e)) from None
 
 
 def _word_op(op: str, a: Any, b: Any) -> Any:
