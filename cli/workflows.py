@@ -30,8 +30,8 @@ from workflow_engine.controller import (
 )
 from workflow_engine.controller import operations as ops
 from workflow_engine.cron import CRON_LABEL
-from workflow_engine.errors import SpecError, SpecErrors
-from workflow_engine.lint import lint_files, read_document
+from workflow_engine.errors import SpecError, SpecErrors, SpecWarning
+from workflow_engine.lint import lint_files, lint_warnings, read_document
 from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits, decode
 from workflow_engine.spec.models import COMPLETED_PHASES
 
@@ -149,6 +149,8 @@ def submit(
     else:
         text, source = read_source(file or "-", app.limits)
         created = submit_text(app.store, text, source, options, app.now(), app.limits)
+        for warning in lint_warnings(text, source, app.limits):
+            click.echo(warning_line(warning, source), err=True)
     app.ensure_controller()
     if wait or watch:
         for obj in created:
@@ -306,7 +308,8 @@ def logs(
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.pass_context
 def lint(ctx: click.Context, files: tuple[str, ...]) -> None:
-    """Check workflow and template files; list every error (exit 2 when any)."""
+    """Check workflow and template files; list every error (exit 2 when any) and every
+    warning (a field accepted but not honoured: exit 0 when there are only warnings)."""
     app = app_of(ctx)
     results = lint_files([Path(f) for f in files], StoreResolver(app.store), app.limits)
     errors = [
@@ -314,9 +317,26 @@ def lint(ctx: click.Context, files: tuple[str, ...]) -> None:
         for path, errs in results.items()
         for e in errs
     ]
+    warnings = [line for path in files for line in _file_warnings(path, app)]
+    for line in warnings:
+        show(line)
     if errors:
         raise SpecErrors(errors)
-    show(f"no errors found in {len(files)} file(s)")
+    counted = f", {len(warnings)} warning(s)" if warnings else ""
+    show(f"no errors found in {len(files)} file(s){counted}")
+
+
+def _file_warnings(path: str, app: App) -> list[str]:
+    try:
+        text = read_document(Path(path), app.limits)
+    except SpecError:
+        return []  # lint_files reported it
+    return [warning_line(w, path) for w in lint_warnings(text, path, app.limits)]
+
+
+def warning_line(warning: SpecWarning, source: str) -> str:
+    """`warning: FILE: PATH: REASON`, as lint prints errors with the file first."""
+    return f"warning: {source}: {warning}"
 
 
 COMMANDS = [submit, list_, get, watch, wait_, logs, lint]

@@ -85,7 +85,7 @@ def fetch_inputs(
     """Load every input artifact; returns log lines for optional ones skipped."""
     notes: list[str] = []
     for artifact in (template.inputs.artifacts if template.inputs else None) or ():
-        if location_kind(artifact) is None:
+        if location_kind(artifact) is None or _empty_location(artifact):
             if artifact.optional:
                 notes.append(f"optional input artifact {artifact.name!r} not supplied: skipped")
                 continue
@@ -96,6 +96,17 @@ def fetch_inputs(
             if not _load(artifact, parent, leaf, drivers, limits or ExtractLimits()):
                 notes.append(f"optional {describe(artifact)} not found: skipped")
     return notes
+
+
+def _empty_location(artifact: Artifact) -> bool:
+    """A location whose key, URL or repository is empty names nothing: Argo treats the
+    artifact as not supplied (skipped when optional)."""
+    kind = location_kind(artifact)
+    field = _NAMING_FIELD.get(kind or "")
+    return field is not None and not getattr(getattr(artifact, str(kind)), field)
+
+
+_NAMING_FIELD = {"s3": "key", "local": "key", "http": "url", "git": "repo"}
 
 
 def _load(

@@ -5,7 +5,8 @@ errors of the libraries they wrap into them, and exactly one layer retries.
 
     WorkflowEngineError
      ├── SpecError(path, reason)       user input is wrong; CLI exit code 2
-     │    └── SpecErrors(errors)       several at once, from lint
+     │    ├── SpecErrors(errors)       several at once, from lint
+     │    └── SpecWarning(path, reason) valid, but worth saying (never raised)
      ├── NotFound                      the object does not exist
      ├── AlreadyExists                 create of a name that is taken
      ├── Conflict                      update against a stale resourceVersion
@@ -26,10 +27,19 @@ class WorkflowEngineError(Exception):
 class SpecError(WorkflowEngineError):
     """A user error in a document, located by a field path such as `spec.templates[2].name`."""
 
+    severity = "error"
+
     def __init__(self, path: str, reason: str) -> None:
         self.path = path
         self.reason = reason
         super().__init__(f"{path}: {reason}" if path else reason)
+
+
+class SpecWarning(SpecError):
+    """Something lint reports but does not refuse (a field accepted but not honoured).
+    Returned by lint's warning functions, never raised; printed as `warning: path: reason`."""
+
+    severity = "warning"
 
 
 class SpecErrors(SpecError):

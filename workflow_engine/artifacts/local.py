@@ -13,7 +13,9 @@ import shutil
 import threading
 from pathlib import Path, PurePosixPath
 
+from workflow_engine.artifacts.base import ArtifactDriver
 from workflow_engine.errors import NotFound, PermanentError, TransientError
+from workflow_engine.spec.artifacts import LocalArtifact
 from workflow_engine.spec.models import Artifact
 
 _TRANSIENT_ERRNOS = frozenset({errno.EAGAIN, errno.EINTR, errno.EBUSY, errno.ETIMEDOUT})
@@ -93,3 +95,43 @@ def _translate(exc: OSError, artifact: Artifact, op: str) -> Exception:
     if exc.errno in _TRANSIENT_ERRNOS:
         return TransientError(message)
     return PermanentError(message)
+
+
+class KeyOnlyS3ToLocal:
+    """The `s3` driver when the default repository is the local directory: a key-only
+    `s3: {key: K}` names object K of the default repository (as Argo resolves it), so it
+    is the local object K; an s3 location with a bucket or endpoint of its own still
+    goes to S3."""
+
+    def __init__(self, s3: ArtifactDriver, local: ArtifactDriver) -> None:
+        self._s3 = s3
+        self._local = local
+
+    def load(self, artifact: Artifact, dest: Path) -> None:
+        local = as_local(artifact)
+        if local is None:
+            self._s3.load(artifact, dest)
+        else:
+            self._local.load(local, dest)
+
+    def save(self, src: Path, artifact: Artifact) -> Artifact:
+        local = as_local(artifact)
+        if local is None:
+            return self._s3.save(src, artifact)
+        self._local.save(src, local)
+        return artifact
+
+    def delete(self, artifact: Artifact) -> None:
+        local = as_local(artifact)
+        if local is None:
+            self._s3.delete(artifact)
+        else:
+            self._local.delete(local)
+
+
+def as_local(artifact: Artifact) -> Artifact | None:
+    """The artifact at the local key its key-only s3 location names; None otherwise."""
+    loc = artifact.s3
+    if loc is None or loc.bucket is not None or loc.endpoint is not None or not loc.key:
+        return None
+    return artifact.model_copy(update={"s3": None, "local": LocalArtifact(key=loc.key)})

@@ -29,7 +29,7 @@ from workflow_engine.artifacts.base import (
 )
 from workflow_engine.artifacts.git import GitDriver
 from workflow_engine.artifacts.http import HTTPDriver
-from workflow_engine.artifacts.local import LocalDriver
+from workflow_engine.artifacts.local import KeyOnlyS3ToLocal, LocalDriver
 from workflow_engine.artifacts.raw import RawDriver
 from workflow_engine.artifacts.s3 import S3Driver
 from workflow_engine.artifacts.secrets import NoSecrets, SecretResolver
@@ -143,8 +143,10 @@ def default_drivers(
 ) -> dict[str, RetryingDriver]:
     """The drivers a pod needs, each wrapped in retries: raw, git and http always, the
     repository's kind (local directory or s3) when configured, and s3 for artifacts
-    that carry a complete location of their own. `secrets` reads credentials (none
-    configured: any secret reference is refused with a clear error)."""
+    that carry a complete location of their own (with the local repository, a key-only
+    `s3: {key}` is an object of the local one, as Argo resolves it against the default).
+    `secrets` reads credentials (none configured: any secret reference is refused with a
+    clear error)."""
     secrets = secrets if secrets is not None else NoSecrets()
 
     def wrap(driver: ArtifactDriver) -> RetryingDriver:
@@ -162,5 +164,8 @@ def default_drivers(
         "s3": wrap(S3Driver(repo.s3 if repo is not None else None, secrets)),
     }
     if repo is not None and repo.local is not None:
-        drivers["local"] = wrap(LocalDriver(Path(repo.local.path)))
+        local = LocalDriver(Path(repo.local.path))
+        drivers["local"] = wrap(local)
+        if repo.s3 is None:
+            drivers["s3"] = wrap(KeyOnlyS3ToLocal(S3Driver(None, secrets), local))
     return drivers

@@ -33,9 +33,9 @@ from workflow_engine.engine.params import (
 )
 from workflow_engine.engine.run import settled
 from workflow_engine.engine.scope import OutputsScope
-from workflow_engine.engine.steps import continues_on, outbound
+from workflow_engine.engine.steps import continues_on, declared_outputs, outbound
 from workflow_engine.engine.templates import Scope
-from workflow_engine.spec.models import DAGTask, NodeStatus, Template
+from workflow_engine.spec.models import DAGTask, NodeStatus, Outputs, Template
 from workflow_engine.spec.status import COMPLETED_PHASES, FULFILLED_PHASES, NodePhase, NodeType
 
 _FAILED = frozenset({"Failed", "Error"})
@@ -55,7 +55,8 @@ class DagPass:
         self.template = _with_target(template, scope)
         self.plan = plan(self.template, validate=not ctx.run.children(node))
         self.tasks = {t.name: t for t in self.plan.order}
-        self.scope = layered(OutputsScope("tasks", lambda: list(self.tasks), self._lookup), scope)
+        outputs = OutputsScope("tasks", lambda: list(self.tasks), self._lookup, self._declared)
+        self.scope = layered(outputs, scope)
         self.hooks_done: dict[str, bool] = {}
         self.busy = False  # some task node is still unfinished
 
@@ -69,6 +70,10 @@ class DagPass:
         if node.type == "TaskGroup":
             return node, list(self.run.child_nodes(node))
         return node, None
+
+    def _declared(self, name: str) -> Outputs | None:
+        """The outputs the task's template declares (for a skipped task's defaults)."""
+        return declared_outputs(self.ctx, self.tscope, self.tasks[name])
 
     def first_failure(self) -> str:
         for task in self.plan.order:

@@ -13,7 +13,7 @@ from workflow_engine.engine.exprs import substitute
 from workflow_engine.engine.layers import layered
 from workflow_engine.engine.naming import go_format, loop_node_name
 from workflow_engine.engine.params import InputError, resolve_argument_artifacts
-from workflow_engine.engine.scope import substitute_value
+from workflow_engine.engine.scope import refers_to_skipped_output, substitute_value
 from workflow_engine.engine.templates import Scope, TemplateNotFound
 from workflow_engine.spec.models import DAGTask, Sequence, WorkflowStep
 
@@ -106,14 +106,26 @@ def resolve_holder(holder: H, scope: Mapping[str, Any]) -> H:
         if key in data:
             kept[key] = data.pop(key)
     froms = _pop_artifact_sources(data)
+    dropped = _drop_skipped_arguments(data, scope)
     new = substitute_value(data, scope, strict=True)
-    if new is data and not froms:
+    if new is data and not froms and not dropped:
         return holder
     new.update(kept)
     for art, source in zip(new.get("arguments", {}).get("artifacts", []), froms, strict=False):
         if source is not None:
             art["from"] = source
     return type(holder).model_validate(new)
+
+
+def _drop_skipped_arguments(data: dict[str, Any], scope: Mapping[str, Any]) -> bool:
+    """Leave out the parameters that name what a skipped node never produced."""
+    args = data.get("arguments")
+    if not isinstance(args, dict) or not args.get("parameters"):
+        return False
+    params = args["parameters"]
+    kept = [p for p in params if not refers_to_skipped_output(p.get("value"), scope)]
+    args["parameters"] = kept
+    return len(kept) != len(params)
 
 
 def _pop_artifact_sources(data: dict[str, Any]) -> list[str | None]:

@@ -8,9 +8,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import ValidationError
+
 from workflow_engine.engine.context import Ctx
 from workflow_engine.engine.exprs import ExprError, evaluate, substitute
 from workflow_engine.engine.layers import layered
+from workflow_engine.engine.scope import substitute_model
 from workflow_engine.errors import WorkflowEngineError
 from workflow_engine.spec.models import (
     Arguments,
@@ -66,7 +69,8 @@ def bind_inputs(
             value = supplied.value
         if value is None:
             raise InputError(f"inputs.parameters.{param.name} was not supplied")
-        value = substitute(value, ctx.globals, strict=False)
+        # an input may refer to the inputs before it (`default: "{{=inputs.parameters.a}}"`)
+        value = substitute(value, layered(scope, ctx.globals), strict=False)
         if param.enum and value not in param.enum:
             raise InputError(
                 f"value '{value}' for input parameter '{param.name}' is not in enum {param.enum}"
@@ -78,8 +82,11 @@ def bind_inputs(
             [p.to_dict() for p in params], separators=(",", ":")
         )
     arg_arts = {a.name: a for a in (args.artifacts if args else None) or ()}
+    # Argo substitutes the template's inputs too: a location may use the workflow's
+    # variables and the input parameters (`s3: {key: "{{workflow.name}}/x"}`)
+    located = layered(scope, ctx.globals)
     artifacts = [
-        _bind_artifact(art, arg_arts.get(art.name), scope)
+        _bind_artifact(substitute_model(art, located, strict=False), arg_arts.get(art.name), scope)
         for art in template.inputs.artifacts or ()
     ]
     inputs = template.inputs.model_copy(
@@ -109,15 +116,53 @@ def resolve_argument_artifacts(
         return args
     resolved = []
     for art in args.artifacts:
-        if art.from_:
-            key = art.from_.strip().removeprefix("{{").removesuffix("}}").strip()
-            source = scope.get(key)
-            if not isinstance(source, Artifact):
-                raise InputError(f"Unable to resolve: {art.from_}")
+        if art.from_ or art.from_expression:
+            source = artifact_source(art, scope)
+            if source is None:
+                raise InputError(f"Unable to resolve: {art.from_ or art.from_expression}")
             located = {k: getattr(source, k) for k in _LOCATION_KEYS if getattr(source, k)}
-            art = art.model_copy(update={**located, "from_": None})
-        resolved.append(art)
+            art = art.model_copy(update={**located, "from_": None, "from_expression": None})
+        resolved.append(at_sub_path(art))
     return args.model_copy(update={"artifacts": resolved})
+
+
+def artifact_source(art: Artifact, scope: Mapping[str, Any]) -> Artifact | None:
+    """The artifact `from: "{{steps.x.outputs.artifacts.y}}"` or `fromExpression`
+    (an expression giving an artifact, e.g. one of two tasks' outputs) names."""
+    if art.from_:
+        key = art.from_.strip().removeprefix("{{").removesuffix("}}").strip()
+        source = scope.get(key)
+        return source if isinstance(source, Artifact) else None
+    if not art.from_expression:
+        return None
+    try:
+        value = evaluate(art.from_expression, nested(layered({}, scope)))
+    except ExprError:
+        return None
+    if isinstance(value, Artifact):
+        return value
+    try:
+        return Artifact.model_validate(value) if isinstance(value, dict) else None
+    except ValidationError:
+        return None
+
+
+_NAMING_FIELD = {"s3": "key", "local": "key", "http": "url"}
+
+
+def at_sub_path(art: Artifact) -> Artifact:
+    """Argo's AppendToKey: an argument's `subPath` names a file or directory inside the
+    artifact (stored unarchived, `archive: none`), by extending its key or URL."""
+    if not art.sub_path:
+        return art
+    for kind, field in _NAMING_FIELD.items():
+        loc = getattr(art, kind)
+        if loc is not None and getattr(loc, field):
+            where = f"{getattr(loc, field).rstrip('/')}/{art.sub_path.strip('/')}"
+            return art.model_copy(
+                update={kind: loc.model_copy(update={field: where}), "sub_path": None}
+            )
+    return art
 
 
 def pod_outputs(
@@ -173,14 +218,13 @@ def template_outputs(template: Template, scope: Mapping[str, Any]) -> Outputs | 
         )
     artifacts = []
     for art in declared.artifacts or ():
-        source = None
-        if art.from_:
-            key = art.from_.strip().removeprefix("{{").removesuffix("}}").strip()
-            source = scope.get(key)
-        if not isinstance(source, Artifact):
+        source = artifact_source(art, scope)
+        if source is None:
             if art.optional:
                 continue
-            raise InputError(f"unable to resolve outputs from scope: {art.from_}")
+            raise InputError(
+                f"unable to resolve outputs from scope: {art.from_ or art.from_expression}"
+            )
         artifacts.append(
             source.model_copy(update={"name": art.name, "global_name": art.global_name})
         )

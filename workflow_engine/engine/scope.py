@@ -8,6 +8,7 @@ does not rebuild its ancestors' variables at every node.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -17,6 +18,8 @@ from workflow_engine.spec.models import ArgoModel, NodeStatus, Outputs, Workflow
 from workflow_engine.spec.models import format_time as rfc3339
 
 _M = TypeVar("_M", bound=ArgoModel)
+SKIPPED_PHASES = frozenset({"Skipped", "Omitted"})
+_OUTPUT_TAG = re.compile(r"\{\{\s*((steps|tasks)\.([^.\s}]+)\.outputs\.[^\s}]+)\s*\}\}")
 _STRFTIME_CHARS = "aAbBcCdDeFgGhHIjklmMnprRsStTuUVwWxXyYzZ"
 
 
@@ -82,6 +85,26 @@ def node_vars(prefix: str, node: NodeStatus) -> dict[str, Any]:
     return out
 
 
+def skipped_vars(prefix: str, declared: Outputs | None) -> dict[str, Any]:
+    """A skipped or omitted node's outputs, as Argo (v4's addSkippedNodeOutputsToScope)
+    gives them: each declared output parameter with a `valueFrom.default` has it."""
+    out: dict[str, Any] = {}
+    for param in (declared.parameters if declared else None) or ():
+        default = param.value_from.default if param.value_from else None
+        if default is not None:
+            out[f"{prefix}.outputs.parameters.{param.name}"] = default
+    return out
+
+
+def refers_to_skipped_output(value: str | None, scope: Mapping[str, Any]) -> bool:
+    """`value` is one `{{steps|tasks.X.outputs...}}` tag that X, skipped or omitted, never
+    produced: Argo drops such an argument so the input's own default applies."""
+    found = _OUTPUT_TAG.fullmatch(value.strip()) if value else None
+    if found is None or found.group(1) in scope:
+        return False
+    return scope.get(f"{found.group(2)}.{found.group(3)}.status") in SKIPPED_PHASES
+
+
 def aggregate_vars(prefix: str, nodes: list[NodeStatus]) -> dict[str, Any]:
     """Argo's processAggregateNodeOutputs: loop outputs as JSON lists."""
     param_maps: list[dict[str, str]] = []
@@ -138,10 +161,12 @@ class OutputsScope(Mapping[str, Any]):
         prefix: str,
         names: Callable[[], list[str]],
         lookup: Callable[[str], tuple[NodeStatus | None, list[NodeStatus] | None]],
+        declared: Callable[[str], Outputs | None] | None = None,
     ) -> None:
         self._prefix = prefix
         self._names = names
         self._lookup = lookup
+        self._declared = declared
         self._cache: dict[str, dict[str, Any]] = {}
 
     def _vars(self, name: str) -> dict[str, Any]:
@@ -152,6 +177,8 @@ class OutputsScope(Mapping[str, Any]):
             found = {}
             if loop is not None:
                 found.update(aggregate_vars(prefix, loop))
+            if node is not None and node.phase in SKIPPED_PHASES and self._declared:
+                found.update(skipped_vars(prefix, self._declared(name)))
             if node is not None:
                 found.update(node_vars(prefix, node))
             self._cache[name] = found

@@ -28,8 +28,8 @@ from workflow_engine.engine.params import (
 )
 from workflow_engine.engine.run import settled
 from workflow_engine.engine.scope import OutputsScope
-from workflow_engine.engine.templates import Scope
-from workflow_engine.spec.models import NodeStatus, Template, WorkflowStep
+from workflow_engine.engine.templates import Scope, TemplateNotFound
+from workflow_engine.spec.models import DAGTask, NodeStatus, Outputs, Template, WorkflowStep
 from workflow_engine.spec.status import FULFILLED_PHASES
 
 _FAILED = frozenset({"Failed", "Error"})
@@ -63,12 +63,22 @@ def outbound(ctx: Ctx, node_id: str) -> list[str]:
     return [o for child in node.outbound_nodes or () for o in outbound(ctx, child)]
 
 
-def _steps_scope(ctx: Ctx, node: NodeStatus, template: Template) -> OutputsScope:
+def declared_outputs(ctx: Ctx, tscope: Scope, holder: WorkflowStep | DAGTask) -> Outputs | None:
+    """The outputs `holder`'s template declares; None when it cannot be found."""
+    try:
+        return ctx.templates.resolve(tscope, holder)[1].outputs
+    except TemplateNotFound:
+        return None
+
+
+def _steps_scope(ctx: Ctx, node: NodeStatus, tscope: Scope, template: Template) -> OutputsScope:
     where: dict[str, tuple[int, bool]] = {}
+    steps: dict[str, WorkflowStep] = {}
     for i, group in enumerate(template.steps or ()):
         for step in group:
             if step.name:
                 where[step.name] = (i, has_loop(step))
+                steps[step.name] = step
 
     def lookup(name: str) -> tuple[NodeStatus | None, list[NodeStatus] | None]:
         if name not in where:
@@ -85,7 +95,12 @@ def _steps_scope(ctx: Ctx, node: NodeStatus, template: Template) -> OutputsScope
         )
         return single, iterations
 
-    return OutputsScope("steps", lambda: list(where), lookup)
+    return OutputsScope(
+        "steps",
+        lambda: list(where),
+        lookup,
+        lambda name: declared_outputs(ctx, tscope, steps[name]),
+    )
 
 
 def execute_steps(
@@ -99,7 +114,7 @@ def execute_steps(
     run = ctx.run
     if template_boundary(ctx, node, template) is None:
         return run.nodes[node.id]
-    full = layered(_steps_scope(ctx, node, template), scope)
+    full = layered(_steps_scope(ctx, node, tscope, template), scope)
     groups = template.steps or []
     for i, group in enumerate(groups):
         sg_name = f"{node.name}[{i}]"

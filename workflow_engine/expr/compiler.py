@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +26,7 @@ from workflow_engine.expr.errors import (
 )
 from workflow_engine.expr.limits import forget_on_bound_change
 from workflow_engine.expr.parser import Node, parse
+from workflow_engine.expr.regex import RegexError, compile_regex
 
 
 def _type_error(op: str, a: Any, b: Any) -> ExprEvalError:
@@ -87,12 +87,11 @@ def _compare(op: str, a: Any, b: Any) -> bool:
     return bool(a <= b if op == "<=" else a >= b)
 
 
-@functools.lru_cache(maxsize=512)
-def _regex(pattern: str) -> re.Pattern[str]:
+def _regex(pattern: str) -> Any:
     try:
-        return re.compile(pattern)
-    except re.error as e:
-        raise ExprEvalError(f"invalid regular expression {pattern!r}: {e}") from None
+        return compile_regex(pattern)
+    except RegexError as e:
+        raise ExprEvalError(str(e)) from None
 
 
 def _word_op(op: str, a: Any, b: Any) -> Any:
@@ -211,7 +210,8 @@ class _Compiler:
         return lambda ctx: read_member(obj(ctx), key, optional)
 
     def c_index(self, node: Node) -> Fn:
-        obj, key, optional = self.fn(node[1]), self.fn(node[2]), _has_optional(node[1])
+        optional = (len(node) > 3 and bool(node[3])) or _has_optional(node[1])
+        obj, key = self.fn(node[1]), self.fn(node[2])
         return lambda ctx: read_member(obj(ctx), key(ctx), optional)
 
     def c_slice(self, node: Node) -> Fn:
@@ -262,7 +262,9 @@ class _Compiler:
         return lambda ctx: a(ctx) if _bool_of("?:", c(ctx)) else b(ctx)
 
     def c_coalesce(self, node: Node) -> Fn:
-        left, right = self.fn(node[1]), self.fn(node[2])
+        # expr-lang makes every member and index read left of `??` optional
+        # (`a.b.c ?? d` reads as `a?.b?.c ?? d`)
+        left, right = self.fn(_optional_chain(node[1])), self.fn(node[2])
 
         def coalesce(ctx: Ctx) -> Any:
             try:
@@ -373,6 +375,14 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, OverflowError | MemoryError):
         return f"numeric overflow ({text})"
     return text
+
+
+def _optional_chain(node: Node) -> Node:
+    if node[0] == "member":
+        return ("member", _optional_chain(node[1]), node[2], True)
+    if node[0] == "index":
+        return ("index", _optional_chain(node[1]), node[2], True)
+    return node
 
 
 def _has_optional(node: Node) -> bool:

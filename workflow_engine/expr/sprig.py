@@ -17,6 +17,13 @@ from typing import Any
 from workflow_engine.expr import values as v
 from workflow_engine.expr.context import ReadOnlyMap
 from workflow_engine.expr.errors import ExprEvalError
+from workflow_engine.expr.regex import (
+    RegexError,
+    compile_regex,
+    go_find_all,
+    go_quote_meta,
+    go_split,
+)
 
 # `\d+(\.\d*)?`, not `\d+\.?\d*`: with the dot optional, a run of digits splits between
 # the two in n ways, and a failing match tries them all (quadratic)
@@ -181,17 +188,23 @@ def _whole(fn: Callable[[float], int], x: Any) -> float:
     return f if math.isinf(f) or math.isnan(f) else float(fn(f))
 
 
-def _regex(pattern: Any) -> re.Pattern[str]:
+def _regex(pattern: Any) -> Any:
     try:
-        return re.compile(strval(pattern))
-    except re.error as e:
-        raise ExprEvalError(f"sprig: invalid regular expression {pattern!r}: {e}") from None
+        return compile_regex(strval(pattern))
+    except RegexError as e:
+        raise ExprEvalError(f"sprig: {e}") from None
 
 
 def _regex_find_all(p: Any, s: Any, n: Any) -> list[str]:
-    found = [m.group(0) for m in _regex(p).finditer(strval(s))]
+    _regex(p)
+    found = [m.group(0) for m in go_find_all(strval(p), strval(s))]
     n = to_int64(n)
     return found if n < 0 else found[:n]
+
+
+def _regex_split(p: Any, s: Any, n: Any) -> list[str]:
+    _regex(p)  # a bad pattern is the same error everywhere
+    return go_split(strval(p), strval(s), to_int64(n))
 
 
 def _quote(*xs: Any) -> str:
@@ -295,8 +308,8 @@ def _functions() -> dict[str, Callable[..., Any]]:
         "regexFindAll": _regex_find_all,
         "regexReplaceAll": lambda p, s, r: _regex(p).sub(_go_repl(strval(r)), strval(s)),
         "regexReplaceAllLiteral": lambda p, s, r: _regex(p).sub(lambda _: strval(r), strval(s)),
-        "regexSplit": lambda p, s, n: _regex(p).split(strval(s), max(0, to_int64(n) - 1)),
-        "regexQuoteMeta": _strs(re.escape),
+        "regexSplit": _regex_split,
+        "regexQuoteMeta": _strs(go_quote_meta),
         "list": lambda *xs: list(xs),
         "first": _list_fn(lambda xs: xs[0] if xs else None),
         "last": _list_fn(lambda xs: xs[-1] if xs else None),

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from typing import Any
 
 from workflow_engine.expr.errors import ExprError, ExprEvalError, ExprSyntaxError, quoted
 from workflow_engine.expr.limits import check_length, forget_on_bound_change
+from workflow_engine.expr.regex import RegexError, compile_regex
 from workflow_engine.expr.values import go_float
 
 Node = tuple[Any, ...]
@@ -266,9 +266,9 @@ def _binary(op: str, a: Any, b: Any) -> Any:
         if not (isinstance(a, str) and isinstance(b, str)):
             raise ExprEvalError(f"{op} needs two strings, got {_show(a)} and {_show(b)}")
         try:
-            found = re.search(b, a) is not None
-        except re.error as e:
-            raise ExprEvalError(f"invalid regular expression {b!r}: {e}") from None
+            found = compile_regex(b).search(a) is not None
+        except RegexError as e:
+            raise ExprEvalError(str(e)) from None
         return found == (op == "=~")
     if op in (">", ">=", "<", "<="):
         if not (isinstance(a, str) and isinstance(b, str)):

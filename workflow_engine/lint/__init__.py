@@ -4,13 +4,25 @@ Above spec and expr, below the controller and the CLI (`wf lint`, `wf submit`).
 """
 
 from workflow_engine.lint.files import lint_files, read_document
-from workflow_engine.lint.run import lint_documents, lint_object, lint_text, structural_errors
+from workflow_engine.lint.run import (
+    document_warnings,
+    lint_documents,
+    lint_object,
+    lint_text,
+    lint_warnings,
+    structural_errors,
+)
+from workflow_engine.lint.unhonoured import UNHONOURED, Unhonoured
 
 __all__ = [
+    "UNHONOURED",
+    "Unhonoured",
+    "document_warnings",
     "lint_documents",
     "lint_files",
     "lint_object",
     "lint_text",
+    "lint_warnings",
     "read_document",
     "structural_errors",
 ]

@@ -18,9 +18,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from workflow_engine.errors import SpecError, SpecErrors
+from workflow_engine.errors import SpecError, SpecErrors, SpecWarning
 from workflow_engine.lint.context import ChainResolver
 from workflow_engine.lint.objects import LintedObject, lint_parsed
+from workflow_engine.lint.unhonoured import unhonoured_warnings
 from workflow_engine.spec import load_documents, parse_object
 from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits
 from workflow_engine.spec.models import ClusterWorkflowTemplate, WorkflowTemplate
@@ -72,6 +73,28 @@ def lint_documents(
     if isinstance(parsed, SpecError):
         return [parsed]
     return _lint_parsed_set([parsed], resolver)[0]
+
+
+def lint_warnings(
+    text: str, source: str = "<input>", limits: DocumentLimits = DEFAULT_LIMITS
+) -> list[SpecWarning]:
+    """The warnings of a text (fields accepted but not honoured); [] when it does not
+    load (its errors come from `lint_text`). Paths as `lint_text`'s."""
+    try:
+        docs = load_documents(text, source, limits)
+    except SpecError:
+        return []
+    return document_warnings(docs)
+
+
+def document_warnings(docs: Sequence[dict[str, Any]]) -> list[SpecWarning]:
+    """As `lint_warnings`, for documents already loaded."""
+    return [
+        warning
+        for index, doc in enumerate(docs)
+        if isinstance(doc, dict)
+        for warning in unhonoured_warnings(doc, f"[{index}]" if len(docs) > 1 else "")
+    ]
 
 
 def structural_errors(docs: Sequence[dict[str, Any]]) -> list[SpecError]:

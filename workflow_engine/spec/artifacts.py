@@ -97,6 +97,7 @@ class ArtifactLocation(ArgoModel):
     oss: KubeObject | None = None
     gcs: KubeObject | None = None
     azure: KubeObject | None = None
+    plugin: KubeObject | None = None
     archive_logs: bool | None = None
 
 

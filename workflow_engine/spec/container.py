@@ -65,9 +65,10 @@ class Container(ArgoModel):
 
 
 class ScriptTemplate(Container):
-    """A container whose `source` is written to a file and run with its `command`."""
+    """A container whose `source` is written to a file and run with its `command`;
+    without `source` it runs its command as a container does (Argo allows that)."""
 
-    source: str
+    source: str = ""
 
 
 class UserContainer(Container):

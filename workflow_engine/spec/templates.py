@@ -113,6 +113,7 @@ class Template(ArgoModel):
     node_selector: dict[str, str] | None = None
     affinity: KubeObject | None = None
     metadata: Metadata | None = None
+    annotations: dict[str, str] | None = None
     daemon: bool | None = None
     steps: list[list[WorkflowStep]] | None = None
     container: Container | None = None
@@ -145,6 +146,8 @@ class Template(ArgoModel):
     metrics: KubeObject | None = None
     synchronization: KubeObject | None = None
     memoize: KubeObject | None = None
+    pod_resources: KubeObject | None = None
+    resource_claims: list[KubeObject] | None = None
     timeout: str | None = None
 
     @property

@@ -75,6 +75,23 @@ def _check_steps(obj: dict[str, Any], _logs: Callable[[dict[str, Any]], str]) ->
     assert _result(obj, "consume-artifact") == "hello world"
 
 
+def _check_keys(obj: dict[str, Any], _logs: Callable[[dict[str, Any]], str]) -> None:
+    """Argo: a key-only location resolves against the default repository; subPath
+    extends the key (AppendToKey); an optional input with an empty key is not supplied."""
+    assert _result(obj, "read-by-key") == "v1"
+    assert _result(obj, "read-sub-path") == "welcome"
+    assert _result(obj, "optional-empty") == "skipped"
+    [_site, version] = _pods(obj)["publish"]["outputs"]["artifacts"]
+    assert version["s3"] == {"key": f"{obj['metadata']['name']}/release/version.txt"}
+
+
+def _check_from_expression(obj: dict[str, Any], _logs: Callable[[dict[str, Any]], str]) -> None:
+    """Argo's `fromExpression` on a DAG's outputs and on a step's arguments."""
+    assert _result(obj, "show") == "it was heads"
+    phases = {n["displayName"]: n["phase"] for n in obj["status"]["nodes"].values()}
+    assert (phases["heads"], phases["tails"]) == ("Succeeded", "Skipped")
+
+
 CASES = [
     pytest.param("artifact-passing.yaml", _check_steps, id="steps-passing"),
     pytest.param("artifacts-dag-passing.yaml", _check_dag, id="dag-passing"),
@@ -82,6 +99,8 @@ CASES = [
     pytest.param("artifacts-global-output.yaml", _check_global, id="global-output"),
     pytest.param("artifacts-archive-logs.yaml", _check_logs, id="archive-logs"),
     pytest.param("artifacts-git-checkout.yaml", _check_git, id="git-checkout"),
+    pytest.param("artifacts-keys-and-subpaths.yaml", _check_keys, id="keys-and-subpaths"),
+    pytest.param("artifacts-from-expression.yaml", _check_from_expression, id="from-expression"),
 ]
 
 

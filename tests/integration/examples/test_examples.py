@@ -159,6 +159,19 @@ def check_dag_target(wf: Wf, logs: str) -> None:
     assert "task D" in logs and "task C" not in logs
 
 
+def check_skipped_outputs(wf: Wf, logs: str) -> None:
+    """Argo v4: a skipped task's outputs are its declared defaults, an argument naming
+    one it never produced is dropped (the input default applies), `??` reads optionally
+    (argoproj/argo-workflows#16223)."""
+    by_name = nodes(wf)
+    assert by_name["build"]["phase"] == "Skipped"
+    assert result(wf, "with-output-default") == "latest-report"
+    assert result(wf, "with-input-default") == "dev-report"
+    assert result(wf, "with-coalesce") == "none-report"
+    [param] = by_name[wf["metadata"]["name"]]["outputs"]["parameters"]
+    assert param["value"] == "unbuilt"
+
+
 Check = Callable[[Wf, str], None]
 # example file -> (extra `wf submit` arguments, expected phase, check)
 TABLE: dict[str, tuple[tuple[str, ...], str, Check]] = {
@@ -181,6 +194,7 @@ TABLE: dict[str, tuple[tuple[str, ...], str, Check]] = {
     "global-parameters.yaml": ((), "Succeeded", check_global_parameters),
     "argosay.yaml": ((), "Succeeded", check_argosay),
     "dag-target.yaml": (("-p", "target=D"), "Succeeded", check_dag_target),
+    "skipped-outputs.yaml": ((), "Succeeded", check_skipped_outputs),
 }
 # Examples that need more than one `wf submit`: tested by their own functions below.
 SCENARIOS = {

@@ -231,3 +231,17 @@ def test_submit_from_errors(wf: Wf, reference: str, line: str) -> None:
     assert result.exit_code == 2
     assert result.output.splitlines() == [line]
     assert wf.workflows() == []
+
+
+def test_submit_prints_warnings_on_stderr_and_proceeds(wf: Wf) -> None:
+    path = data("unhonoured.yaml")
+    result = wf("submit", path)
+    assert result.exit_code == 0, result.output
+    [stored] = wf.workflows()
+    assert result.stdout == f"workflow {stored['metadata']['name']} submitted\n"
+    assert result.stderr.splitlines() == [
+        f"warning: {path}: spec: synchronization is accepted but not honoured "
+        "(no mutex or semaphore is taken)",
+        f"warning: {path}: spec.templates[0]: memoize is accepted but not honoured "
+        "(results are not cached: the template always runs)",
+    ]

@@ -160,3 +160,23 @@ def test_controller_with_an_unreadable_kubeconfig_is_a_usage_error(wf: Wf, tmp_p
     assert result.exit_code == 2
     assert result.output.startswith(f"{config}: cannot load Kubernetes configuration")
     assert result.output.count("\n") == 1
+
+
+def test_lint_prints_warnings_and_exits_0_when_there_are_only_warnings(wf: Wf) -> None:
+    path = data("unhonoured.yaml")
+    result = wf("lint", path, data("hello.yaml"))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f"warning: {path}: spec: synchronization is accepted but not honoured "
+        "(no mutex or semaphore is taken)",
+        f"warning: {path}: spec.templates[0]: memoize is accepted but not honoured "
+        "(results are not cached: the template always runs)",
+        "no errors found in 2 file(s), 2 warning(s)",
+    ]
+
+
+def test_lint_prints_warnings_beside_errors_and_exits_2(wf: Wf) -> None:
+    result = wf("lint", data("unhonoured.yaml"), data("unknown-template.yaml"))
+    assert result.exit_code == 2
+    assert sum(line.startswith("warning: ") for line in result.output.splitlines()) == 2
+    assert 'unknown template "does-not-exist"' in result.output

@@ -258,13 +258,17 @@ def test_input_artifacts_raw_and_from_the_repository(
                 {"name": "r", "path": "/in/raw.txt", "raw": {"data": "inline;"}, "mode": 0o600},
                 {"name": "d", "path": "/in/dir", "local": {"key": "prev/data.tgz"}},
                 {"name": "opt", "path": "/in/opt", "optional": True},
+                # an empty location is not supplied either (Argo's HasLocationOrKey)
+                {"name": "e3", "path": "/in/e3", "optional": True, "s3": {"key": ""}},
+                {"name": "eh", "path": "/in/eh", "optional": True, "http": {"url": ""}},
             ]
         },
     }
     code, report = _run(template, sandbox, store, repo_dir)
     assert code == 0
     assert report["outputs"]["result"] == "inline;from repo-rw-------"
-    assert not sandbox.host_path("/in/opt").exists()
+    for skipped in ("/in/opt", "/in/e3", "/in/eh"):
+        assert not sandbox.host_path(skipped).exists()
     assert not sandbox.host_path("/in/raw.txt.tmp").exists()
 
 
@@ -298,10 +302,15 @@ def test_input_archive_none_is_not_unpacked(
     [
         ({"name": "need", "path": "/in/x"}, "required input artifact 'need' not supplied"),
         ({"name": "k", "path": "/in/x", "local": {"key": "absent"}}, "no object at key 'absent'"),
-        ({"name": "s", "path": "/in/x", "s3": {"key": "k"}}, "s3 location has no bucket"),
+        # key-only: an object of the default (here local) repository, as Argo resolves it
+        ({"name": "s", "path": "/in/x", "s3": {"key": "k"}}, "no object at key 'k'"),
+        (
+            {"name": "b", "path": "/in/x", "s3": {"bucket": "b", "key": "k"}},
+            "s3 location has no endpoint",
+        ),
         ({"name": "h", "path": "/in/x", "hdfs": {"path": "/p"}}, "no driver for 'hdfs'"),
     ],
-    ids=["not-supplied", "not-in-repository", "s3-without-repository", "no-driver"],
+    ids=["not-supplied", "not-in-repository", "s3-key-only", "s3-without-endpoint", "no-driver"],
 )
 def test_input_failure_is_an_error_and_the_command_does_not_run(
     sandbox: FakeSandbox,

@@ -73,6 +73,9 @@ CASES: list[tuple[str, str, Any]] = [
     ("coalesce-nil", "nothing ?? 'd'", "d"),
     ("coalesce-value", "'v' ?? 'd'", "v"),
     ("coalesce-missing-key", "inputs.parameters.zzz ?? 'd'", "d"),
+    # expr-lang: reads left of ?? are optional (a.b.c ?? d is a?.b?.c ?? d)
+    ("coalesce-deep-nil", "inputs.zzz.parameters.x ?? 'd'", "d"),
+    ("coalesce-deep-index", "inputs.zzz[0].x ?? 'd'", "d"),
     ("in-array", "2 in xs", True),
     ("not-in-array", "9 not in xs", True),
     ("in-map", "'a' in item", True),

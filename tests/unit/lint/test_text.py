@@ -49,10 +49,14 @@ spec:
 
 def test_public_surface_is_sorted_and_pinned() -> None:
     assert lint.__all__ == [
+        "UNHONOURED",
+        "Unhonoured",
+        "document_warnings",
         "lint_documents",
         "lint_files",
         "lint_object",
         "lint_text",
+        "lint_warnings",
         "read_document",
         "structural_errors",
     ]

@@ -1,0 +1,133 @@
+"""Fields accepted but not honoured give warnings (never errors) at their field paths:
+one per table entry, found wherever such a field may sit (workflow specs, every
+template including inline ones and templateDefaults, every container)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.unit.spec.test_argo_schema import full_document
+from workflow_engine.errors import SpecWarning
+from workflow_engine.lint import (
+    UNHONOURED,
+    document_warnings,
+    lint_documents,
+    lint_text,
+    lint_warnings,
+)
+
+HELLO = {"name": "main", "container": {"image": "alpine", "command": ["echo"]}}
+
+
+def workflow(spec: dict[str, Any], kind: str = "Workflow") -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": kind,
+        "metadata": {"name": "w"},
+        "spec": {"entrypoint": "main", "templates": [HELLO], **spec},
+    }
+
+
+def test_every_table_entry_warns_on_a_document_with_every_field() -> None:
+    """Argo's schema walk sets every field: each entry of the table is found in it."""
+    warned = {
+        (w.path.rsplit(".", 1)[-1], w.reason.split(" ", 1)[0])
+        for w in document_warnings([full_document("Workflow")])
+    }
+    fields = {w[1] for w in warned}
+    assert {entry.field for entry in UNHONOURED} <= fields
+
+
+@pytest.mark.parametrize(
+    ("spec", "path", "field"),
+    [
+        ({"synchronization": {"mutex": {"name": "m"}}}, "spec", "synchronization"),
+        ({"podGC": {"strategy": "OnPodSuccess"}}, "spec", "podGC"),
+        ({"ttlStrategy": {"secondsAfterCompletion": 10}}, "spec", "ttlStrategy"),
+        (
+            {
+                "templates": [
+                    {**HELLO, "memoize": {"key": "k", "cache": {"configMap": {"name": "c"}}}}
+                ]
+            },
+            "spec.templates[0]",
+            "memoize",
+        ),
+        (
+            {"templates": [{**HELLO, "container": {"image": "alpine", "tty": True}}]},
+            "spec.templates[0].container",
+            "tty",
+        ),
+        (
+            {"templates": [{**HELLO, "sidecars": [{"name": "s", "readinessProbe": {}}]}]},
+            "spec.templates[0].sidecars[0]",
+            "readinessProbe",
+        ),
+        (
+            {"templateDefaults": {"metrics": {"prometheus": []}}},
+            "spec.templateDefaults",
+            "metrics",
+        ),
+        (
+            {
+                "templates": [
+                    {
+                        "name": "main",
+                        "steps": [[{"name": "a", "inline": {"http": {"url": "http://x"}}}]],
+                    }
+                ]
+            },
+            "spec.templates[0].steps[0][0].inline",
+            "http",
+        ),
+    ],
+    ids=["wf-sync", "podGC", "ttl", "memoize", "tty", "sidecar-probe", "defaults", "inline-http"],
+)
+def test_warning_at_the_fields_path(spec: dict[str, Any], path: str, field: str) -> None:
+    [warning] = document_warnings([workflow(spec)])
+    assert isinstance(warning, SpecWarning) and warning.severity == "warning"
+    assert warning.path == path
+    assert warning.reason.startswith(f"{field} is accepted but not honoured (")
+
+
+def test_warnings_are_not_errors() -> None:
+    doc = workflow({"synchronization": {"mutex": {"name": "m"}}})
+    assert lint_documents([doc]) == []
+    assert len(document_warnings([doc])) == 1
+
+
+def test_cron_workflows_and_several_documents() -> None:
+    text = """
+apiVersion: argoproj.io/v1alpha1
+kind: CronWorkflow
+metadata: {name: c}
+spec:
+  schedule: "* * * * *"
+  workflowSpec:
+    entrypoint: main
+    podGC: {strategy: OnPodCompletion}
+    templates: [{name: main, container: {image: alpine, command: [echo]}}]
+---
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: t}
+spec:
+  templates: [{name: main, memoize: {key: k, cache: {configMap: {name: c}}},
+               container: {image: alpine, command: [echo]}}]
+"""
+    assert lint_text(text) == []
+    assert [(w.path, w.reason.split()[0]) for w in lint_warnings(text)] == [
+        ("[0].spec.workflowSpec", "podGC"),
+        ("[1].spec.templates[0]", "memoize"),
+    ]
+
+
+def test_a_document_that_does_not_load_has_no_warnings() -> None:
+    assert lint_warnings("a: [") == []
+
+
+def test_the_table_has_one_entry_per_field_and_place() -> None:
+    keys = [(e.where, e.field) for e in UNHONOURED]
+    assert len(keys) == len(set(keys))
