@@ -14,6 +14,7 @@ from workflow_engine.engine.layers import layered
 from workflow_engine.engine.nodes import ensure_node, error_node, template_fields
 from workflow_engine.engine.params import InputError, bind_inputs
 from workflow_engine.engine.retry import execute_retry, strategy_for
+from workflow_engine.engine.synchronize import node_wait
 from workflow_engine.engine.templates import Holder, Scope, TemplateNotFound
 from workflow_engine.spec.models import Arguments, Inputs, NodeStatus, Template
 from workflow_engine.spec.status import FULFILLED_PHASES, NodeType
@@ -65,6 +66,13 @@ def execute_template(
     except (InputError, ExprError, ValueError) as err:
         return error_node(ctx, node, node_name, holder, tscope, opts, str(err))
     strategy = strategy_for(ctx, template, input_scope)
+    if template.synchronization is not None:
+        kind_type: NodeType = "Retry" if strategy is not None else node_type(template)
+        waiting = node_wait(
+            ctx, node_name, holder, tscope, template, inputs, input_scope, opts, kind_type
+        )
+        if waiting is not None:
+            return waiting
     if strategy is not None:
         return execute_retry(
             ctx, node_name, holder, tscope, template, inputs, input_scope, opts, strategy

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 from workflow_engine.engine.artifact_gc import Collected
+from workflow_engine.engine.sync import LockView
 from workflow_engine.spec.models import Outputs
 
 PodPhase = Literal["Pending", "Running", "Succeeded", "Failed", "Unknown"]
@@ -47,3 +48,5 @@ class Observed:
     results: Mapping[str, TaskResult] = field(default_factory=dict)  # by node id
     # The outcome of the last CollectArtifacts action, until a decision records it.
     collected: Collected | None = None
+    # Locks (mutexes, semaphores) the controller grants this decision: engine/sync.py.
+    locks: LockView = field(default_factory=LockView)

@@ -22,6 +22,8 @@ from workflow_engine.engine.observed import Observed
 from workflow_engine.engine.reconcile import reconcile
 from workflow_engine.engine.run import Run
 from workflow_engine.engine.scope import add_global_outputs, global_scope
+from workflow_engine.engine.sync import Locks, LockSpecError, is_waiting_message
+from workflow_engine.engine.synchronize import workflow_locks
 from workflow_engine.engine.templates import (
     Scope,
     TemplateNotFound,
@@ -83,6 +85,8 @@ def _completed(wf: Workflow, status: WorkflowStatus, observed: Observed) -> Deci
     if status.stored_workflow_template_spec is not None:
         spec = exec_spec(wf, status.stored_workflow_template_spec)
     status = _with_gc(spec, status, observed, actions)
+    if status.synchronization:  # ended by the controller, not operate(): locks go too
+        status = status.model_copy(update={"synchronization": None})
     return Decision(status=status, actions=tuple(actions), labels=phase_labels(status.phase))
 
 
@@ -119,11 +123,20 @@ def _operate(
         return _finish_early(status, run, "Error", str(err), update)
     if template_spec is not None:
         update["stored_workflow_template_spec"] = template_spec
-    if not status.phase:
+    try:
+        locks, waiting = workflow_locks(wf, spec, status, observed.locks, now)
+    except LockSpecError as err:
+        return _finish_early(status, run, "Error", str(err), update)
+    if waiting is not None:
+        return _wait_for_locks(status, run, locks, waiting, update)
+    if is_waiting_message(status.message):
+        update["message"] = None
+    if not status.phase or status.phase == "Pending":
         update.update(phase="Running", started_at=now)
         run.event("WorkflowRunning", "Workflow Running")
     started = update.get("started_at", status.started_at) or now
     ctx = _context(wf, spec, status, run, observed, started, resolver)
+    ctx.locks = locks
     ctx.globals[NOW_KEY] = now  # expressions' now() is this call's instant, not a clock
     problem = _check_arguments(spec)
     if problem is not None:
@@ -167,6 +180,16 @@ def _context(
     for art in (status.outputs.artifacts if status.outputs else None) or ():
         ctx.global_artifacts[art.name] = art
     return ctx
+
+
+def _wait_for_locks(
+    status: WorkflowStatus, run: Run, locks: Locks, message: str, update: dict[str, Any]
+) -> Decision:
+    """A workflow waiting for its `spec.synchronization` locks: Pending, saying why."""
+    update.update(phase="Pending", message=message)
+    update["synchronization"] = locks.status(run.nodes, completed=False)
+    new_status = status.model_copy(update=update)
+    return Decision(status=new_status, actions=tuple(run.actions), labels=phase_labels("Pending"))
 
 
 def _check_arguments(spec: WorkflowSpec) -> str | None:
@@ -273,6 +296,9 @@ def _decision(ctx: Ctx, status: WorkflowStatus, update: dict[str, Any]) -> Decis
             parameters=list(ctx.global_params.values()) or None,
             artifacts=list(ctx.global_artifacts.values()) or None,
         )
+    if ctx.locks is not None:
+        completed = update.get("phase", status.phase) in COMPLETED_PHASES
+        update["synchronization"] = ctx.locks.status(ctx.run.nodes, completed)
     new_status = status.model_copy(update=update)
     actions = list(ctx.run.actions)
     if ctx.run.requeues and new_status.phase not in COMPLETED_PHASES:
@@ -287,7 +313,7 @@ def _decision(ctx: Ctx, status: WorkflowStatus, update: dict[str, Any]) -> Decis
 def _finish_early(
     status: WorkflowStatus, run: Run, phase: str, message: str, update: dict[str, Any]
 ) -> Decision:
-    update.update(phase=phase, message=message, finished_at=run.now)
+    update.update(phase=phase, message=message, finished_at=run.now, synchronization=None)
     if not status.started_at:
         update["started_at"] = run.now
     run.event("WorkflowFailed", message, warning=True)
