@@ -88,6 +88,7 @@ class Controller:
         # the cache: what the idle exit may safely say it has seen.
         self.workflows_version = 0
         self.companions: list[Companion] = []
+        reconciler.on_release = self.queue.add  # waiters of a released lock
 
     @property
     def pods(self) -> PodIndex:
@@ -107,6 +108,7 @@ class Controller:
         self.results.reset(results.items)
         self.pods.refresh(self.reconciler.runtime.observe())
         workflows = store.list(WORKFLOW_KIND, ns)
+        self.reconciler.locks.rebuild(workflows.items)  # who holds and waits, from statuses
         self._adopt(workflows)
         self.workflows_version = int(workflows.resource_version)
         self.reconciler.runtime.add_listener(self._pods_dirty.set)

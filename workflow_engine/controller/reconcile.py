@@ -20,7 +20,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +33,7 @@ from workflow_engine.controller.indexes import (
     ResultIndex,
     WorkflowKey,
 )
+from workflow_engine.controller.locks import LockTable, store_limits
 from workflow_engine.controller.observe import task_result
 from workflow_engine.controller.resolver import decide_with_templates
 from workflow_engine.engine.artifact_gc import CollectArtifacts, Collected
@@ -45,6 +46,7 @@ from workflow_engine.engine.decision import (
     error_decision,
 )
 from workflow_engine.engine.observed import Observed, TaskResult
+from workflow_engine.engine.sync import requests_of
 from workflow_engine.errors import Conflict, NotFound, TransientError, WorkflowEngineError
 from workflow_engine.runtime.base import Runtime
 from workflow_engine.spec.models import Workflow, WorkflowStatus, format_time
@@ -127,6 +129,10 @@ class Reconciler:
         self._seen: dict[WorkflowKey, _Seen] = {}
         self._collected: dict[WorkflowKey, Collected] = {}  # until a decision records it
         self.missing_results = MissingResults()
+        self.locks = LockTable()  # rebuilt from the statuses by the loop's start()
+        self.lock_limits = store_limits(store)
+        self.on_release: Callable[[WorkflowKey], None] = _ignore  # the loop queues it
+        self._woken: set[WorkflowKey] = set()
 
     # -- entry point -----------------------------------------------------------------
 
@@ -197,6 +203,7 @@ class Reconciler:
         else:
             log.warning("reconcile of completed workflow %s/%s failed: %r", *key, exc)
         self.cache.drop(key)
+        self._wake(self.locks.record(key, obj))
         self._seen[key] = _Seen(obj["metadata"]["resourceVersion"], *self._versions(key))
         return ReconcileResult(completed=True)
 
@@ -224,6 +231,14 @@ class Reconciler:
         self.results.forget(key)
         self._seen.pop(key, None)
         self._collected.pop(key, None)
+        self._wake(self.locks.forget(key))
+
+    def _wake(self, keys: set[WorkflowKey]) -> None:
+        """Workflows waiting for a lock just released: reconcile them (each is decided
+        again even if nothing else of it changed)."""
+        for key in sorted(keys):
+            self._woken.add(key)
+            self.on_release(key)
 
     def _delete_requested_pods(self, key: WorkflowKey, entry: Cached) -> Cached:
         """`wf retry` asked for these pods to go before their nodes run again."""
@@ -279,6 +294,9 @@ class Reconciler:
         return max(0.0, seen.requeue_at - self.clock.monotonic())
 
     def _nothing_new(self, key: WorkflowKey, entry: Cached) -> bool:
+        if key in self._woken:
+            self._woken.discard(key)
+            return False
         seen = self._seen.get(key)
         if seen is None or seen.rv != entry.obj["metadata"]["resourceVersion"]:
             return False
@@ -327,8 +345,12 @@ class Reconciler:
         observed, fetched = self._observed(key, entry.model.metadata.uid)
         if self.results.version(key) == results_version + fetched:
             results_version += fetched  # only our own fetches moved it
+        if _sync_of(entry.obj):
+            view = self.locks.grants(key, entry.obj, self.lock_limits)
+            observed = replace(observed, locks=view)
         decision = self._decide(entry.model, observed, now)
         written = self._write(key, entry, decision)
+        self._wake(self.locks.record(key, written.obj))
         if observed.collected is not None:
             self._collected.pop(key, None)  # the status written records it
         if written is not entry and not entry.obj.get("status"):
@@ -340,6 +362,9 @@ class Reconciler:
         if is_completed(written.obj):
             self.missing_results.forget(key)  # a retry costs at most one more look each
         requeue = decision.requeue_after
+        asked = _new_lock_requests(entry.obj, written.obj)
+        if asked is not None:  # grant (or queue) them now, or look again later
+            requeue = asked if requeue is None else min(requeue, asked)
         if retry is not None:  # operate() must see a failed create, or redo a deferred one
             requeue = retry if requeue is None else min(requeue, retry)
         self._seen[key] = _Seen(
@@ -438,6 +463,30 @@ class Reconciler:
             self.pods.note_failed(key, action.pod_name, action.node_id, reason, message)
             return 0.0
         return int(self.pods.note_created(key, action.pod_name, action.node_id))
+
+
+def _ignore(key: WorkflowKey) -> None:
+    return None
+
+
+# A workflow waiting for a lock is reconciled when a holder releases it; this is the
+# fallback, for a semaphore's limit raised in its ConfigMap.
+LOCK_RECHECK_SECONDS = 5.0
+
+
+def _sync_of(obj: Obj) -> dict[str, Any] | None:
+    return (obj.get("status") or {}).get("synchronization")
+
+
+def _new_lock_requests(before: Obj, after: Obj) -> float | None:
+    """When to decide again for the locks `after` waits for: at once for a request
+    that is new (it may be granted now), else after the fallback delay."""
+    waiting = requests_of(_sync_of(after), "waiting")
+    if not waiting:
+        return None
+    if set(waiting) - set(requests_of(_sync_of(before), "waiting")):
+        return 0.0
+    return LOCK_RECHECK_SECONDS
 
 
 def _labels(obj: Obj, decision: Decision) -> dict[str, str]:
