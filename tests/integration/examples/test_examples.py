@@ -191,6 +191,8 @@ SCENARIOS = {
     "cron-nightly.yaml",
     "secrets-and-configmaps.yaml",
 }
+# run by tests/integration/examples/test_synchronization.py
+SCENARIOS |= {"synchronization-mutex.yaml", "synchronization-semaphore.yaml"}
 # run through `wf server` by tests/integration/server/test_events.py
 SCENARIOS |= {"events/build-and-test.yaml", "events/push-binding.yaml"}
 
