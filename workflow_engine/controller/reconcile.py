@@ -34,6 +34,7 @@ from workflow_engine.controller.indexes import (
     WorkflowKey,
 )
 from workflow_engine.controller.locks import LockTable, store_limits
+from workflow_engine.controller.memo import save_memo
 from workflow_engine.controller.observe import task_result
 from workflow_engine.controller.resolver import decide_with_templates
 from workflow_engine.engine.artifact_gc import CollectArtifacts, Collected
@@ -45,6 +46,7 @@ from workflow_engine.engine.decision import (
     RequeueAfter,
     error_decision,
 )
+from workflow_engine.engine.memo import SaveMemo
 from workflow_engine.engine.observed import Observed, TaskResult
 from workflow_engine.engine.sync import requests_of
 from workflow_engine.errors import Conflict, NotFound, TransientError, WorkflowEngineError
@@ -427,6 +429,8 @@ class Reconciler:
                 self.runtime.delete_pod(action.pod_name, key[0], action.grace_seconds)
             elif isinstance(action, EmitEvent):
                 events.append(Event(format_time(now), action.type, action.reason, action.message))
+            elif isinstance(action, SaveMemo):
+                self._save_memo(key, action, now)
             elif isinstance(action, CollectArtifacts):
                 self._collected[key] = self.engine.collect_artifacts(wf, action)
                 retry = 0.0  # the next operate() records the outcome
@@ -435,6 +439,16 @@ class Reconciler:
         if events:
             self.events.record(key[0], key[1], events)
         return noted, retry
+
+    def _save_memo(self, key: WorkflowKey, action: SaveMemo, now: datetime) -> None:
+        """A cache entry is an optimisation: one that cannot be saved is logged, and
+        the node it came from keeps its result."""
+        try:
+            save_memo(self.store, key[0], action, now)
+        except TransientError:
+            raise
+        except WorkflowEngineError as exc:
+            log.warning("memoization cache %s/%s not saved: %s", key[0], action.cache, exc)
 
     def _create_pod(
         self, key: WorkflowKey, wf: Workflow, action: CreatePod, now: datetime

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Literal
 
 from workflow_engine.engine.artifact_gc import CollectArtifacts
+from workflow_engine.engine.memo import SaveMemo
 from workflow_engine.spec.models import Template, Workflow, WorkflowStatus
 from workflow_engine.spec.resolver import TemplateKey
 from workflow_engine.vocabulary import ended_as_error, phase_labels
@@ -57,7 +58,7 @@ class EmitEvent:
     type: Literal["Normal", "Warning"] = "Normal"
 
 
-Action = CreatePod | DeletePod | RequeueAfter | EmitEvent | CollectArtifacts
+Action = CreatePod | DeletePod | RequeueAfter | EmitEvent | CollectArtifacts | SaveMemo
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Decision:
     actions: tuple[Action, ...] = ()
     labels: tuple[tuple[str, str], ...] = ()  # metadata labels to set, e.g. phase
     needs_templates: tuple[TemplateKey, ...] = ()  # fetch these and call again
+    needs_caches: tuple[str, ...] = ()  # memoization ConfigMaps to read, then call again
 
     @property
     def requeue_after(self) -> float | None:

@@ -50,3 +50,5 @@ class Observed:
     collected: Collected | None = None
     # Locks (mutexes, semaphores) the controller grants this decision: engine/sync.py.
     locks: LockView = field(default_factory=LockView)
+    # Memoization caches read for this decision: ConfigMap name -> its data (memo.py).
+    caches: Mapping[str, Mapping[str, str]] = field(default_factory=dict)

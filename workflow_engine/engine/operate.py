@@ -18,6 +18,7 @@ from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import NOW_KEY
 from workflow_engine.engine.hooks import run_workflow_hooks
 from workflow_engine.engine.leaf import node_pod_name
+from workflow_engine.engine.memo import CachesNeeded, save_action
 from workflow_engine.engine.observed import Observed
 from workflow_engine.engine.reconcile import reconcile
 from workflow_engine.engine.run import Run
@@ -73,6 +74,8 @@ def operate(
         return _operate(wf, status, observed, now, templates)
     except TemplatesNeeded as need:
         return Decision(status=status, needs_templates=(need.key,))
+    except CachesNeeded as need:
+        return Decision(status=status, needs_caches=(need.name,))
 
 
 def _completed(wf: Workflow, status: WorkflowStatus, observed: Observed) -> Decision:
@@ -301,6 +304,12 @@ def _decision(ctx: Ctx, status: WorkflowStatus, update: dict[str, Any]) -> Decis
         update["synchronization"] = ctx.locks.status(ctx.run.nodes, completed)
     new_status = status.model_copy(update=update)
     actions = list(ctx.run.actions)
+    for node_id in dict.fromkeys(ctx.run.memoized):
+        node = nodes[node_id]
+        status_ = node.memoization_status
+        save = None if status_ is None else save_action(node_id, status_, node.outputs)
+        if save is not None:
+            actions.append(save)
     if ctx.run.requeues and new_status.phase not in COMPLETED_PHASES:
         actions.append(RequeueAfter(seconds=min(ctx.run.requeues)))
     if new_status.phase in COMPLETED_PHASES:
