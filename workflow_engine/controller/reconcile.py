@@ -27,6 +27,7 @@ from typing import Any
 from workflow_engine.controller.cache import Cached, WorkflowCache, is_completed
 from workflow_engine.controller.clock import Clock
 from workflow_engine.controller.events import Event, EventLog
+from workflow_engine.controller.http_requests import HTTPRunner
 from workflow_engine.controller.indexes import (
     MissingResults,
     PodIndex,
@@ -46,12 +47,13 @@ from workflow_engine.engine.decision import (
     RequeueAfter,
     error_decision,
 )
+from workflow_engine.engine.http_io import HTTPRequest
 from workflow_engine.engine.memo import SaveMemo
 from workflow_engine.engine.observed import Observed, TaskResult
 from workflow_engine.engine.sync import requests_of
 from workflow_engine.errors import Conflict, NotFound, TransientError, WorkflowEngineError
 from workflow_engine.runtime.base import Runtime
-from workflow_engine.spec.models import Workflow, WorkflowStatus, format_time
+from workflow_engine.spec.models import NodeStatus, Workflow, WorkflowStatus, format_time
 from workflow_engine.spec.resolver import MappingResolver
 from workflow_engine.store.base import Obj, Store
 from workflow_engine.vocabulary import (
@@ -135,6 +137,7 @@ class Reconciler:
         self.lock_limits = store_limits(store)
         self.on_release: Callable[[WorkflowKey], None] = _ignore  # the loop queues it
         self._woken: set[WorkflowKey] = set()
+        self.http = HTTPRunner(store, lambda key: self._wake({key}))
 
     # -- entry point -----------------------------------------------------------------
 
@@ -234,6 +237,7 @@ class Reconciler:
         self._seen.pop(key, None)
         self._collected.pop(key, None)
         self._wake(self.locks.forget(key))
+        self.http.forget(key)
 
     def _wake(self, keys: set[WorkflowKey]) -> None:
         """Workflows waiting for a lock just released: reconcile them (each is decided
@@ -322,7 +326,13 @@ class Reconciler:
                 continue
             if node_id not in results and (key, node_id) not in self.missing_results:
                 fetched += self._fetch_missing_result(key, pod_name, results)
-        return Observed(pods=pods, results=results, collected=self._collected.get(key)), fetched
+        observed = Observed(
+            pods=pods,
+            results=results,
+            collected=self._collected.get(key),
+            http=self.http.responses(key),
+        )
+        return observed, fetched
 
     def _fetch_missing_result(
         self, key: WorkflowKey, pod_name: str, results: dict[str, TaskResult]
@@ -353,6 +363,9 @@ class Reconciler:
         decision = self._decide(entry.model, observed, now)
         written = self._write(key, entry, decision)
         self._wake(self.locks.record(key, written.obj))
+        if observed.http:  # the responses this decision recorded
+            nodes = decision.status.nodes or {}
+            self.http.recorded(key, [i for i in observed.http if _fulfilled(nodes.get(i))])
         if observed.collected is not None:
             self._collected.pop(key, None)  # the status written records it
         if written is not entry and not entry.obj.get("status"):
@@ -429,6 +442,8 @@ class Reconciler:
                 self.runtime.delete_pod(action.pod_name, key[0], action.grace_seconds)
             elif isinstance(action, EmitEvent):
                 events.append(Event(format_time(now), action.type, action.reason, action.message))
+            elif isinstance(action, HTTPRequest):
+                self.http.start(key, action)
             elif isinstance(action, SaveMemo):
                 self._save_memo(key, action, now)
             elif isinstance(action, CollectArtifacts):
@@ -477,6 +492,10 @@ class Reconciler:
             self.pods.note_failed(key, action.pod_name, action.node_id, reason, message)
             return 0.0
         return int(self.pods.note_created(key, action.pod_name, action.node_id))
+
+
+def _fulfilled(node: NodeStatus | None) -> bool:
+    return node is None or node.fulfilled
 
 
 def _ignore(key: WorkflowKey) -> None:

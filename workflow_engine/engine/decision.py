@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Literal
 
 from workflow_engine.engine.artifact_gc import CollectArtifacts
+from workflow_engine.engine.http_io import HTTPRequest
 from workflow_engine.engine.memo import SaveMemo
 from workflow_engine.spec.models import Template, Workflow, WorkflowStatus
 from workflow_engine.spec.resolver import TemplateKey
@@ -58,7 +59,9 @@ class EmitEvent:
     type: Literal["Normal", "Warning"] = "Normal"
 
 
-Action = CreatePod | DeletePod | RequeueAfter | EmitEvent | CollectArtifacts | SaveMemo
+Action = (
+    CreatePod | DeletePod | RequeueAfter | EmitEvent | CollectArtifacts | SaveMemo | HTTPRequest
+)
 
 
 @dataclass(frozen=True)

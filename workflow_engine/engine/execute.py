@@ -10,6 +10,7 @@ from typing import Any
 from workflow_engine.engine import leaf
 from workflow_engine.engine.context import Ctx, Opts
 from workflow_engine.engine.exprs import ExprError
+from workflow_engine.engine.http_node import execute_http
 from workflow_engine.engine.layers import layered
 from workflow_engine.engine.memoized import memo_lookup
 from workflow_engine.engine.nodes import ensure_node, error_node, template_fields
@@ -105,6 +106,8 @@ def execute_kind(
     kind = template.kind
     if kind in _POD_KINDS:
         return leaf.execute_pod(ctx, node_name, holder, tscope, template, inputs, input_scope, opts)
+    if kind == "http":
+        return execute_http(ctx, node_name, holder, tscope, template, inputs, input_scope, opts)
     if kind == "suspend":
         return leaf.execute_suspend(
             ctx, node_name, holder, tscope, template, inputs, input_scope, opts

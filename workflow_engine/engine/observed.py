@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 from workflow_engine.engine.artifact_gc import Collected
+from workflow_engine.engine.http_io import HTTPResponse
 from workflow_engine.engine.sync import LockView
 from workflow_engine.spec.models import Outputs
 
@@ -52,3 +53,5 @@ class Observed:
     locks: LockView = field(default_factory=LockView)
     # Memoization caches read for this decision: ConfigMap name -> its data (memo.py).
     caches: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Responses to the HTTP templates' requests the controller made, by node id.
+    http: Mapping[str, HTTPResponse] = field(default_factory=dict)
