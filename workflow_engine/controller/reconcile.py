@@ -22,12 +22,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from workflow_engine.controller.background import BackgroundTasks
 from workflow_engine.controller.cache import Cached, WorkflowCache, is_completed
 from workflow_engine.controller.clock import Clock
+from workflow_engine.controller.data_sources import Lister, StoreLister
 from workflow_engine.controller.events import Event, EventLog
-from workflow_engine.controller.http_requests import HTTPRunner
+from workflow_engine.controller.http_requests import perform
 from workflow_engine.controller.indexes import (
     MissingResults,
     PodIndex,
@@ -39,6 +42,7 @@ from workflow_engine.controller.memo import save_memo
 from workflow_engine.controller.observe import task_result
 from workflow_engine.controller.resolver import decide_with_templates
 from workflow_engine.engine.artifact_gc import CollectArtifacts, Collected
+from workflow_engine.engine.data_io import DataListing, ListArtifact
 from workflow_engine.engine.decision import (
     CreatePod,
     Decision,
@@ -47,7 +51,7 @@ from workflow_engine.engine.decision import (
     RequeueAfter,
     error_decision,
 )
-from workflow_engine.engine.http_io import HTTPRequest
+from workflow_engine.engine.http_io import HTTPRequest, HTTPResponse
 from workflow_engine.engine.memo import SaveMemo
 from workflow_engine.engine.observed import Observed, TaskResult
 from workflow_engine.engine.sync import requests_of
@@ -137,7 +141,10 @@ class Reconciler:
         self.lock_limits = store_limits(store)
         self.on_release: Callable[[WorkflowKey], None] = _ignore  # the loop queues it
         self._woken: set[WorkflowKey] = set()
-        self.http = HTTPRunner(store, lambda key: self._wake({key}))
+        self.background = BackgroundTasks(
+            lambda key: self._wake({key}), lambda why: HTTPResponse(error=why)
+        )
+        self.list_artifact: Lister = StoreLister(store)  # the embedded controller's: its repository
 
     # -- entry point -----------------------------------------------------------------
 
@@ -237,7 +244,7 @@ class Reconciler:
         self._seen.pop(key, None)
         self._collected.pop(key, None)
         self._wake(self.locks.forget(key))
-        self.http.forget(key)
+        self.background.forget(key)
 
     def _wake(self, keys: set[WorkflowKey]) -> None:
         """Workflows waiting for a lock just released: reconcile them (each is decided
@@ -330,7 +337,7 @@ class Reconciler:
             pods=pods,
             results=results,
             collected=self._collected.get(key),
-            http=self.http.responses(key),
+            **_by_kind(self.background.results(key)),
         )
         return observed, fetched
 
@@ -363,9 +370,10 @@ class Reconciler:
         decision = self._decide(entry.model, observed, now)
         written = self._write(key, entry, decision)
         self._wake(self.locks.record(key, written.obj))
-        if observed.http:  # the responses this decision recorded
+        if observed.http or observed.data:  # the results this decision recorded
             nodes = decision.status.nodes or {}
-            self.http.recorded(key, [i for i in observed.http if _fulfilled(nodes.get(i))])
+            done = [i for i in (*observed.http, *observed.data) if _fulfilled(nodes.get(i))]
+            self.background.recorded(key, done)
         if observed.collected is not None:
             self._collected.pop(key, None)  # the status written records it
         if written is not entry and not entry.obj.get("status"):
@@ -443,7 +451,11 @@ class Reconciler:
             elif isinstance(action, EmitEvent):
                 events.append(Event(format_time(now), action.type, action.reason, action.message))
             elif isinstance(action, HTTPRequest):
-                self.http.start(key, action)
+                request = partial(perform, self.store, key[0], action)
+                self.background.start(key, action.node_id, request)
+            elif isinstance(action, ListArtifact):
+                listing = partial(self.list_artifact, wf, action.artifact)
+                self.background.start(key, action.node_id, listing)
             elif isinstance(action, SaveMemo):
                 self._save_memo(key, action, now)
             elif isinstance(action, CollectArtifacts):
@@ -492,6 +504,14 @@ class Reconciler:
             self.pods.note_failed(key, action.pod_name, action.node_id, reason, message)
             return 0.0
         return int(self.pods.note_created(key, action.pod_name, action.node_id))
+
+
+def _by_kind(results: dict[str, object]) -> dict[str, Any]:
+    """Background results as Observed takes them: HTTP responses, data listings."""
+    return {
+        "http": {i: r for i, r in results.items() if isinstance(r, HTTPResponse)},
+        "data": {i: r for i, r in results.items() if isinstance(r, DataListing)},
+    }
 
 
 def _fulfilled(node: NodeStatus | None) -> bool:

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Literal
 
 from workflow_engine.engine.artifact_gc import CollectArtifacts
+from workflow_engine.engine.data_io import ListArtifact
 from workflow_engine.engine.http_io import HTTPRequest
 from workflow_engine.engine.memo import SaveMemo
 from workflow_engine.spec.models import Template, Workflow, WorkflowStatus
@@ -60,7 +61,14 @@ class EmitEvent:
 
 
 Action = (
-    CreatePod | DeletePod | RequeueAfter | EmitEvent | CollectArtifacts | SaveMemo | HTTPRequest
+    CreatePod
+    | DeletePod
+    | RequeueAfter
+    | EmitEvent
+    | CollectArtifacts
+    | SaveMemo
+    | HTTPRequest
+    | ListArtifact
 )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from workflow_engine.engine import leaf
 from workflow_engine.engine.context import Ctx, Opts
+from workflow_engine.engine.data_node import execute_data
 from workflow_engine.engine.exprs import ExprError
 from workflow_engine.engine.http_node import execute_http
 from workflow_engine.engine.layers import layered
@@ -104,6 +105,8 @@ def execute_kind(
     from workflow_engine.engine import dag, steps  # they call back into this module
 
     kind = template.kind
+    if kind == "data":
+        return execute_data(ctx, node_name, holder, tscope, template, inputs, input_scope, opts)
     if kind in _POD_KINDS:
         return leaf.execute_pod(ctx, node_name, holder, tscope, template, inputs, input_scope, opts)
     if kind == "http":

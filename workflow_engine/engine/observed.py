@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 from workflow_engine.engine.artifact_gc import Collected
+from workflow_engine.engine.data_io import DataListing
 from workflow_engine.engine.http_io import HTTPResponse
 from workflow_engine.engine.sync import LockView
 from workflow_engine.spec.models import Outputs
@@ -55,3 +56,5 @@ class Observed:
     caches: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # Responses to the HTTP templates' requests the controller made, by node id.
     http: Mapping[str, HTTPResponse] = field(default_factory=dict)
+    # Listings of the data templates' sources the controller made, by node id.
+    data: Mapping[str, DataListing] = field(default_factory=dict)
