@@ -44,6 +44,7 @@ from workflow_engine.controller.data_sources import StoreLister
 from workflow_engine.controller.events import FileEventLog
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
 from workflow_engine.controller.loop import Controller, LoopOptions
+from workflow_engine.controller.metrics import METRICS_FILE, MetricsRegistry
 from workflow_engine.controller.podsources import PodSources
 from workflow_engine.controller.reconcile import Engine, Reconciler
 from workflow_engine.controller.repositories import ArtifactWiring
@@ -174,6 +175,7 @@ def build_controller(
         ResultIndex(),
     )
     reconciler.list_artifact = StoreLister(store, wiring.repository)  # data templates' sources
+    reconciler.metrics = MetricsRegistry(paths.root / METRICS_FILE)  # custom metrics
     controller = Controller(reconciler, clock, LoopOptions(workers=options.workers))
     controller.companions.append(CronLoop(store, clock))
     controller.companions.append(TriggerLoop(store, clock, paths.root / "triggers"))

@@ -39,6 +39,7 @@ from workflow_engine.controller.indexes import (
 )
 from workflow_engine.controller.locks import LockTable, store_limits
 from workflow_engine.controller.memo import save_memo
+from workflow_engine.controller.metrics import MetricsRegistry
 from workflow_engine.controller.observe import task_result
 from workflow_engine.controller.resolver import decide_with_templates
 from workflow_engine.engine.artifact_gc import CollectArtifacts, Collected
@@ -53,6 +54,7 @@ from workflow_engine.engine.decision import (
 )
 from workflow_engine.engine.http_io import HTTPRequest, HTTPResponse
 from workflow_engine.engine.memo import SaveMemo
+from workflow_engine.engine.metrics import EmitMetrics
 from workflow_engine.engine.observed import Observed, TaskResult
 from workflow_engine.engine.sync import requests_of
 from workflow_engine.errors import Conflict, NotFound, TransientError, WorkflowEngineError
@@ -144,6 +146,7 @@ class Reconciler:
         self.background = BackgroundTasks(
             lambda key: self._wake({key}), lambda why: HTTPResponse(error=why)
         )
+        self.metrics = MetricsRegistry()  # the embedded controller's writes metrics.prom
         self.list_artifact: Lister = StoreLister(store)  # the embedded controller's: its repository
 
     # -- entry point -----------------------------------------------------------------
@@ -456,6 +459,8 @@ class Reconciler:
             elif isinstance(action, ListArtifact):
                 listing = partial(self.list_artifact, wf, action.artifact)
                 self.background.start(key, action.node_id, listing)
+            elif isinstance(action, EmitMetrics):
+                self.metrics.record(action.samples)
             elif isinstance(action, SaveMemo):
                 self._save_memo(key, action, now)
             elif isinstance(action, CollectArtifacts):

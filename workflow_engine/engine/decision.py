@@ -20,6 +20,7 @@ from workflow_engine.engine.artifact_gc import CollectArtifacts
 from workflow_engine.engine.data_io import ListArtifact
 from workflow_engine.engine.http_io import HTTPRequest
 from workflow_engine.engine.memo import SaveMemo
+from workflow_engine.engine.metrics import EmitMetrics
 from workflow_engine.spec.models import Template, Workflow, WorkflowStatus
 from workflow_engine.spec.resolver import TemplateKey
 from workflow_engine.vocabulary import ended_as_error, phase_labels
@@ -69,6 +70,7 @@ Action = (
     | SaveMemo
     | HTTPRequest
     | ListArtifact
+    | EmitMetrics
 )
 
 

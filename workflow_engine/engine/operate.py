@@ -19,6 +19,7 @@ from workflow_engine.engine.exprs import NOW_KEY
 from workflow_engine.engine.hooks import run_workflow_hooks
 from workflow_engine.engine.leaf import node_pod_name
 from workflow_engine.engine.memo import CachesNeeded, save_action
+from workflow_engine.engine.metrics_emit import metric_actions
 from workflow_engine.engine.observed import Observed
 from workflow_engine.engine.reconcile import reconcile
 from workflow_engine.engine.run import Run
@@ -310,6 +311,7 @@ def _decision(ctx: Ctx, status: WorkflowStatus, update: dict[str, Any]) -> Decis
         save = None if status_ is None else save_action(node_id, status_, node.outputs)
         if save is not None:
             actions.append(save)
+    actions.extend(metric_actions(ctx, status.phase, new_status))
     if ctx.run.requeues and new_status.phase not in COMPLETED_PHASES:
         actions.append(RequeueAfter(seconds=min(ctx.run.requeues)))
     if new_status.phase in COMPLETED_PHASES:

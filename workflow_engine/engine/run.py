@@ -45,6 +45,7 @@ class Run:
         self.failed_children: defaultdict[str, int] = defaultdict(int)
         self.daemons: set[str] = set()  # running daemon nodes
         self.memoized: list[str] = []  # memoized nodes that succeeded in this call
+        self.finished: list[str] = []  # nodes fulfilled in this call
         self._extra_children: dict[str, list[str]] = {}
         self._extra_sets: dict[str, set[str]] = {}
         self._ids: dict[str, str] = {}
@@ -119,6 +120,8 @@ class Run:
         self._count(node, 1)
         self.nodes[node.id] = node
         self._ids[node.name] = node.id
+        if node.phase in FULFILLED_PHASES and (old is None or old.phase not in FULFILLED_PHASES):
+            self.finished.append(node.id)  # its template's metrics are emitted (metrics.py)
         if _newly_memoized(old, node):
             self.memoized.append(node.id)  # its outputs go to the cache (memo.py)
         if node.daemoned and node.phase not in FULFILLED_PHASES:
