@@ -131,6 +131,9 @@ def _operate(
         locks, waiting = workflow_locks(wf, spec, status, observed.locks, now)
     except LockSpecError as err:
         return _finish_early(status, run, "Error", str(err), update)
+    if waiting is not None and wf.spec.shutdown:  # stopped before it ever started
+        stopped = f"Stopped with strategy '{wf.spec.shutdown}'"
+        return _finish_early(status, run, "Failed", stopped, update)
     if waiting is not None:
         return _wait_for_locks(status, run, locks, waiting, update)
     if is_waiting_message(status.message):

@@ -85,6 +85,9 @@ def node_wait(
         message = ctx.locks.acquire([LockRequest(key, holder_id) for key in keys])
     except (LockSpecError, ExprError) as err:
         return error_node(ctx, node, node_name, holder, tscope, opts, str(err))
+    stopped = ctx.stop_message(opts.on_exit)
+    if message is not None and stopped is not None and node is not None:
+        return run.mark(node.id, "Failed", stopped)  # stopped or past the deadline
     if message is not None:
         if node is None:
             node = ensure_node(ctx, node_name, node_type, "Pending", holder, tscope, opts, inputs)

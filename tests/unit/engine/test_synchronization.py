@@ -132,3 +132,32 @@ def test_waiting_status_round_trips_through_the_wire_form() -> None:
     wire = decision.status.model_dump(mode="json", by_alias=True, exclude_none=True)
     back = WorkflowStatus.model_validate(wire)
     assert requests_of(back.synchronization, "waiting") == [LockRequest(MUTEX, "wf")]
+
+
+def test_a_stopped_workflow_waiting_for_its_lock_ends_failed() -> None:
+    wf, _ = step(workflow({"mutex": {"name": "deploy"}}, None), LockView())
+    wf = wf.model_copy(update={"spec": wf.spec.model_copy(update={"shutdown": "Stop"})})
+    _, decision = step(wf, LockView())
+    assert decision.status.phase == "Failed"
+    assert decision.status.message == "Stopped with strategy 'Stop'"
+    assert decision.status.synchronization is None
+
+
+def test_a_stopped_steps_node_waiting_for_its_lock_fails() -> None:
+    steps = {
+        "name": "main",
+        "synchronization": {"mutex": {"name": "deploy"}},
+        "steps": [[{"name": "a", "template": "leaf"}]],
+    }
+    leaf = {"name": "leaf", "container": {"image": "alpine"}}
+    spec = {"entrypoint": "main", "templates": [steps, leaf]}
+    wf = Workflow.model_validate({"metadata": {"name": "wf"}, "spec": spec})
+    wf, decision = step(wf, LockView())
+    [node] = decision.status.nodes.values()
+    assert (node.type, node.phase) == ("Steps", "Pending")
+    wf = wf.model_copy(update={"spec": wf.spec.model_copy(update={"shutdown": "Terminate"})})
+    _, decision = step(wf, LockView())
+    node = decision.status.nodes[node.id]
+    assert (node.phase, node.message) == ("Failed", "Stopped with strategy 'Terminate'")
+    assert decision.status.phase == "Failed"
+    assert decision.status.synchronization is None
