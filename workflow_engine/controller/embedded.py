@@ -39,7 +39,9 @@ from workflow_engine.artifacts import (
 from workflow_engine.controller.cache import is_completed
 from workflow_engine.controller.clock import Clock, SystemClock
 from workflow_engine.controller.cron import CRON_KIND, CronLoop, schedules_keep_running
+from workflow_engine.controller.custom_metrics import METRICS_FILE, MetricsRegistry
 from workflow_engine.controller.daemon import StatusReport
+from workflow_engine.controller.data_sources import StoreLister
 from workflow_engine.controller.events import FileEventLog
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
 from workflow_engine.controller.loop import Controller, LoopOptions
@@ -165,15 +167,18 @@ def build_controller(
         pod_network=options.pod_network,  # type: ignore[arg-type]
     )
     clock = clock or SystemClock()
+    wiring = load_wiring(paths, store)
     reconciler = Reconciler(
         store,
         runtime,
-        make_engine(paths, load_wiring(paths, store), PodSources(store, runtime.pod_directory)),
+        make_engine(paths, wiring, PodSources(store, runtime.pod_directory)),
         clock,
         FileEventLog(paths.events),
         PodIndex(),
         ResultIndex(),
     )
+    reconciler.list_artifact = StoreLister(store, wiring.repository)  # data templates' sources
+    reconciler.metrics = MetricsRegistry(paths.root / METRICS_FILE)  # custom metrics
     controller = Controller(reconciler, clock, LoopOptions(workers=options.workers))
     controller.companions.append(CronLoop(store, clock))
     controller.companions.append(TriggerLoop(store, clock, paths.root / "triggers"))

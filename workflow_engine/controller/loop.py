@@ -90,6 +90,7 @@ class Controller:
         self.companions: list[Companion] = []
         # Told of every reconcile: its seconds and what it raised (None: it went well).
         self.reconcile_hooks: list[Callable[[float, Exception | None], None]] = []
+        reconciler.on_release = self.queue.add  # waiters of a released lock
 
     @property
     def pods(self) -> PodIndex:
@@ -109,6 +110,7 @@ class Controller:
         self.results.reset(results.items)
         self.pods.refresh(self.reconciler.runtime.observe())
         workflows = store.list(WORKFLOW_KIND, ns)
+        self.reconciler.locks.rebuild(workflows.items)  # who holds and waits, from statuses
         self._adopt(workflows)
         self.workflows_version = int(workflows.resource_version)
         self.reconciler.runtime.add_listener(self._pods_dirty.set)

@@ -20,23 +20,31 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from workflow_engine.controller.background import BackgroundTasks
 from workflow_engine.controller.cache import Cached, WorkflowCache, is_completed
 from workflow_engine.controller.clock import Clock
+from workflow_engine.controller.custom_metrics import MetricsRegistry
+from workflow_engine.controller.data_sources import Lister, StoreLister
 from workflow_engine.controller.events import Event, EventLog
+from workflow_engine.controller.http_requests import perform
 from workflow_engine.controller.indexes import (
     MissingResults,
     PodIndex,
     ResultIndex,
     WorkflowKey,
 )
+from workflow_engine.controller.locks import LockTable, store_limits
+from workflow_engine.controller.memo import save_memo
 from workflow_engine.controller.observe import task_result
 from workflow_engine.controller.observer import ControllerObserver, NoObserver
 from workflow_engine.controller.resolver import decide_with_templates
 from workflow_engine.engine.artifact_gc import CollectArtifacts, Collected
+from workflow_engine.engine.data_io import DataListing, ListArtifact
 from workflow_engine.engine.decision import (
     CreatePod,
     Decision,
@@ -45,10 +53,14 @@ from workflow_engine.engine.decision import (
     RequeueAfter,
     error_decision,
 )
+from workflow_engine.engine.http_io import HTTPRequest, HTTPResponse
+from workflow_engine.engine.memo import SaveMemo
+from workflow_engine.engine.metrics import EmitMetrics
 from workflow_engine.engine.observed import Observed, TaskResult
+from workflow_engine.engine.sync import requests_of
 from workflow_engine.errors import Conflict, NotFound, TransientError, WorkflowEngineError
 from workflow_engine.runtime.base import Runtime
-from workflow_engine.spec.models import Workflow, WorkflowStatus, format_time
+from workflow_engine.spec.models import NodeStatus, Workflow, WorkflowStatus, format_time
 from workflow_engine.spec.resolver import MappingResolver
 from workflow_engine.store.base import Obj, Store
 from workflow_engine.vocabulary import (
@@ -129,6 +141,15 @@ class Reconciler:
         self._collected: dict[WorkflowKey, Collected] = {}  # until a decision records it
         self.missing_results = MissingResults()
         self.observer: ControllerObserver = NoObserver()
+        self.locks = LockTable()  # rebuilt from the statuses by the loop's start()
+        self.lock_limits = store_limits(store)
+        self.on_release: Callable[[WorkflowKey], None] = _ignore  # the loop queues it
+        self._woken: set[WorkflowKey] = set()
+        self.background = BackgroundTasks(
+            lambda key: self._wake({key}), lambda why: HTTPResponse(error=why)
+        )
+        self.metrics = MetricsRegistry()  # the embedded controller's writes metrics.prom
+        self.list_artifact: Lister = StoreLister(store)  # the embedded controller's: its repository
 
     # -- entry point -----------------------------------------------------------------
 
@@ -200,6 +221,7 @@ class Reconciler:
         else:
             log.warning("reconcile of completed workflow %s/%s failed: %r", *key, exc)
         self.cache.drop(key)
+        self._wake(self.locks.record(key, obj))
         self._seen[key] = _Seen(obj["metadata"]["resourceVersion"], *self._versions(key))
         return ReconcileResult(completed=True)
 
@@ -227,6 +249,15 @@ class Reconciler:
         self.results.forget(key)
         self._seen.pop(key, None)
         self._collected.pop(key, None)
+        self._wake(self.locks.forget(key))
+        self.background.forget(key)
+
+    def _wake(self, keys: set[WorkflowKey]) -> None:
+        """Workflows waiting for a lock just released: reconcile them (each is decided
+        again even if nothing else of it changed)."""
+        for key in sorted(keys):
+            self._woken.add(key)
+            self.on_release(key)
 
     def _delete_requested_pods(self, key: WorkflowKey, entry: Cached) -> Cached:
         """`wf retry` asked for these pods to go before their nodes run again."""
@@ -282,6 +313,9 @@ class Reconciler:
         return max(0.0, seen.requeue_at - self.clock.monotonic())
 
     def _nothing_new(self, key: WorkflowKey, entry: Cached) -> bool:
+        if key in self._woken:
+            self._woken.discard(key)
+            return False
         seen = self._seen.get(key)
         if seen is None or seen.rv != entry.obj["metadata"]["resourceVersion"]:
             return False
@@ -305,7 +339,13 @@ class Reconciler:
                 continue
             if node_id not in results and (key, node_id) not in self.missing_results:
                 fetched += self._fetch_missing_result(key, pod_name, results)
-        return Observed(pods=pods, results=results, collected=self._collected.get(key)), fetched
+        observed = Observed(
+            pods=pods,
+            results=results,
+            collected=self._collected.get(key),
+            **_by_kind(self.background.results(key)),
+        )
+        return observed, fetched
 
     def _fetch_missing_result(
         self, key: WorkflowKey, pod_name: str, results: dict[str, TaskResult]
@@ -330,8 +370,16 @@ class Reconciler:
         observed, fetched = self._observed(key, entry.model.metadata.uid)
         if self.results.version(key) == results_version + fetched:
             results_version += fetched  # only our own fetches moved it
+        if _sync_of(entry.obj):
+            view = self.locks.grants(key, entry.obj, self.lock_limits)
+            observed = replace(observed, locks=view)
         decision = self._decide(entry.model, observed, now)
         written = self._write(key, entry, decision)
+        self._wake(self.locks.record(key, written.obj))
+        if observed.http or observed.data:  # the results this decision recorded
+            nodes = decision.status.nodes or {}
+            done = [i for i in (*observed.http, *observed.data) if _fulfilled(nodes.get(i))]
+            self.background.recorded(key, done)
         if observed.collected is not None:
             self._collected.pop(key, None)  # the status written records it
         if written is not entry and not entry.obj.get("status"):
@@ -343,6 +391,9 @@ class Reconciler:
         if is_completed(written.obj):
             self.missing_results.forget(key)  # a retry costs at most one more look each
         requeue = decision.requeue_after
+        asked = _new_lock_requests(entry.obj, written.obj)
+        if asked is not None:  # grant (or queue) them now, or look again later
+            requeue = asked if requeue is None else min(requeue, asked)
         if retry is not None:  # operate() must see a failed create, or redo a deferred one
             requeue = retry if requeue is None else min(requeue, retry)
         self._seen[key] = _Seen(
@@ -407,6 +458,16 @@ class Reconciler:
                 events.append(Event(format_time(now), action.type, action.reason, action.message))
                 if action.node_id is not None:
                     self._node_completed(decision, action.node_id)
+            elif isinstance(action, HTTPRequest):
+                request = partial(perform, self.store, key[0], action)
+                self.background.start(key, action.node_id, request)
+            elif isinstance(action, ListArtifact):
+                listing = partial(self.list_artifact, wf, action.artifact)
+                self.background.start(key, action.node_id, listing)
+            elif isinstance(action, EmitMetrics):
+                self.metrics.record(action.samples)
+            elif isinstance(action, SaveMemo):
+                self._save_memo(key, action, now)
             elif isinstance(action, CollectArtifacts):
                 self._collected[key] = self.engine.collect_artifacts(wf, action)
                 retry = 0.0  # the next operate() records the outcome
@@ -424,6 +485,16 @@ class Reconciler:
         if node.started_at is not None and node.finished_at is not None:
             seconds = max((node.finished_at - node.started_at).total_seconds(), 0.0)
         self.observer.node_completed(node.phase, seconds)
+
+    def _save_memo(self, key: WorkflowKey, action: SaveMemo, now: datetime) -> None:
+        """A cache entry is an optimisation: one that cannot be saved is logged, and
+        the node it came from keeps its result."""
+        try:
+            save_memo(self.store, key[0], action, now)
+        except TransientError:
+            raise
+        except WorkflowEngineError as exc:
+            log.warning("memoization cache %s/%s not saved: %s", key[0], action.cache, exc)
 
     def _create_pod(
         self, key: WorkflowKey, wf: Workflow, action: CreatePod, now: datetime
@@ -453,6 +524,42 @@ class Reconciler:
             return 0.0
         self.observer.pod_created()
         return int(self.pods.note_created(key, action.pod_name, action.node_id))
+
+
+def _by_kind(results: dict[str, object]) -> dict[str, Any]:
+    """Background results as Observed takes them: HTTP responses, data listings."""
+    return {
+        "http": {i: r for i, r in results.items() if isinstance(r, HTTPResponse)},
+        "data": {i: r for i, r in results.items() if isinstance(r, DataListing)},
+    }
+
+
+def _fulfilled(node: NodeStatus | None) -> bool:
+    return node is None or node.fulfilled
+
+
+def _ignore(key: WorkflowKey) -> None:
+    return None
+
+
+# A workflow waiting for a lock is reconciled when a holder releases it; this is the
+# fallback, for a semaphore's limit raised in its ConfigMap.
+LOCK_RECHECK_SECONDS = 5.0
+
+
+def _sync_of(obj: Obj) -> dict[str, Any] | None:
+    return (obj.get("status") or {}).get("synchronization")
+
+
+def _new_lock_requests(before: Obj, after: Obj) -> float | None:
+    """When to decide again for the locks `after` waits for: at once for a request
+    that is new (it may be granted now), else after the fallback delay."""
+    waiting = requests_of(_sync_of(after), "waiting")
+    if not waiting:
+        return None
+    if set(waiting) - set(requests_of(_sync_of(before), "waiting")):
+        return 0.0
+    return LOCK_RECHECK_SECONDS
 
 
 def _labels(obj: Obj, decision: Decision) -> dict[str, str]:

@@ -101,6 +101,11 @@ class ArtifactWiring:
         status["artifactRepositoryRef"] = choice.status_ref()
         return wf.model_copy(update={"status": WorkflowStatus.model_validate(status)})
 
+    def repository(self, wf: Workflow) -> ArtifactRepository:
+        """The repository `wf` recorded, else the fallback (data templates' sources)."""
+        status = {"artifactRepositoryRef": self.recorded(wf.status)}
+        return repository_of({"status": status}, self.fallback)
+
     def pod_config(self, wf: Workflow) -> PodConfig:
         ref = self.recorded(wf.status) or {}
         text = json.dumps(

@@ -10,9 +10,11 @@ reconcile (or per submit) to see fresh templates.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from workflow_engine.controller.memo import read_caches
 from workflow_engine.engine.decision import Decision
 from workflow_engine.engine.observed import Observed
 from workflow_engine.errors import NotFound, SpecErrors
@@ -87,6 +89,10 @@ def decide_with_templates(
     namespace = wf.metadata.namespace or "default"
     for _ in range(TEMPLATE_ROUNDS):
         decision = operate(wf, observed, now, templates)
+        if decision.needs_caches:  # memoization ConfigMaps: read them, decide again
+            caches = {**observed.caches, **read_caches(store, namespace, decision.needs_caches)}
+            observed = replace(observed, caches=caches)
+            continue
         if not decision.needs_templates:
             return decision
         templates = fetch_templates(store, templates, decision.needs_templates, namespace)

@@ -10,6 +10,7 @@ from typing import Any
 
 from workflow_engine.engine.observed import Observed
 from workflow_engine.engine.run import Run
+from workflow_engine.engine.sync import Locks
 from workflow_engine.engine.templates import Scope, Templates
 from workflow_engine.spec.models import (
     Artifact,
@@ -56,6 +57,7 @@ class Ctx:
     boundaries: dict[str, Boundary] = field(default_factory=dict)
     global_params: dict[str, Parameter] = field(default_factory=dict)
     global_artifacts: dict[str, Artifact] = field(default_factory=dict)
+    locks: Locks | None = None  # set by operate(): engine/sync.py
 
     @property
     def name(self) -> str:

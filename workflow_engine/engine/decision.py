@@ -17,6 +17,10 @@ from datetime import datetime
 from typing import Literal
 
 from workflow_engine.engine.artifact_gc import CollectArtifacts
+from workflow_engine.engine.data_io import ListArtifact
+from workflow_engine.engine.http_io import HTTPRequest
+from workflow_engine.engine.memo import SaveMemo
+from workflow_engine.engine.metrics import EmitMetrics
 from workflow_engine.spec.models import Template, Workflow, WorkflowStatus
 from workflow_engine.spec.resolver import TemplateKey
 from workflow_engine.vocabulary import ended_as_error, phase_labels
@@ -58,7 +62,17 @@ class EmitEvent:
     node_id: str | None = None  # the node a WorkflowNode<Phase> event is about
 
 
-Action = CreatePod | DeletePod | RequeueAfter | EmitEvent | CollectArtifacts
+Action = (
+    CreatePod
+    | DeletePod
+    | RequeueAfter
+    | EmitEvent
+    | CollectArtifacts
+    | SaveMemo
+    | HTTPRequest
+    | ListArtifact
+    | EmitMetrics
+)
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,7 @@ class Decision:
     actions: tuple[Action, ...] = ()
     labels: tuple[tuple[str, str], ...] = ()  # metadata labels to set, e.g. phase
     needs_templates: tuple[TemplateKey, ...] = ()  # fetch these and call again
+    needs_caches: tuple[str, ...] = ()  # memoization ConfigMaps to read, then call again
 
     @property
     def requeue_after(self) -> float | None:

@@ -9,11 +9,15 @@ from typing import Any
 
 from workflow_engine.engine import leaf
 from workflow_engine.engine.context import Ctx, Opts
+from workflow_engine.engine.data_node import execute_data
 from workflow_engine.engine.exprs import ExprError
+from workflow_engine.engine.http_node import execute_http
 from workflow_engine.engine.layers import layered
+from workflow_engine.engine.memoized import memo_lookup
 from workflow_engine.engine.nodes import ensure_node, error_node, template_fields
 from workflow_engine.engine.params import InputError, bind_inputs
 from workflow_engine.engine.retry import execute_retry, strategy_for
+from workflow_engine.engine.synchronize import node_wait
 from workflow_engine.engine.templates import Holder, Scope, TemplateNotFound
 from workflow_engine.spec.models import Arguments, Inputs, NodeStatus, Template
 from workflow_engine.spec.status import FULFILLED_PHASES, NodeType
@@ -65,11 +69,27 @@ def execute_template(
     except (InputError, ExprError, ValueError) as err:
         return error_node(ctx, node, node_name, holder, tscope, opts, str(err))
     strategy = strategy_for(ctx, template, input_scope)
+    kind_type: NodeType = "Retry" if strategy is not None else node_type(template)
+    cached, memo = memo_lookup(
+        ctx, node_name, holder, tscope, template, inputs, input_scope, opts, kind_type
+    )
+    if cached is not None:
+        return cached
+    if template.synchronization is not None:
+        waiting = node_wait(
+            ctx, node_name, holder, tscope, template, inputs, input_scope, opts, kind_type
+        )
+        if waiting is not None:
+            return waiting
     if strategy is not None:
-        return execute_retry(
+        node = execute_retry(
             ctx, node_name, holder, tscope, template, inputs, input_scope, opts, strategy
         )
-    return execute_kind(ctx, node_name, holder, tscope, template, inputs, input_scope, opts)
+    else:
+        node = execute_kind(ctx, node_name, holder, tscope, template, inputs, input_scope, opts)
+    if memo is not None and node is not None and node.memoization_status is None:
+        node = ctx.run.update(node.id, memoization_status=memo)
+    return node
 
 
 def execute_kind(
@@ -85,8 +105,12 @@ def execute_kind(
     from workflow_engine.engine import dag, steps  # they call back into this module
 
     kind = template.kind
+    if kind == "data":
+        return execute_data(ctx, node_name, holder, tscope, template, inputs, input_scope, opts)
     if kind in _POD_KINDS:
         return leaf.execute_pod(ctx, node_name, holder, tscope, template, inputs, input_scope, opts)
+    if kind == "http":
+        return execute_http(ctx, node_name, holder, tscope, template, inputs, input_scope, opts)
     if kind == "suspend":
         return leaf.execute_suspend(
             ctx, node_name, holder, tscope, template, inputs, input_scope, opts

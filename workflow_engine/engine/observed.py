@@ -12,6 +12,9 @@ from datetime import datetime
 from typing import Literal
 
 from workflow_engine.engine.artifact_gc import Collected
+from workflow_engine.engine.data_io import DataListing
+from workflow_engine.engine.http_io import HTTPResponse
+from workflow_engine.engine.sync import LockView
 from workflow_engine.spec.models import Outputs
 
 PodPhase = Literal["Pending", "Running", "Succeeded", "Failed", "Unknown"]
@@ -47,3 +50,11 @@ class Observed:
     results: Mapping[str, TaskResult] = field(default_factory=dict)  # by node id
     # The outcome of the last CollectArtifacts action, until a decision records it.
     collected: Collected | None = None
+    # Locks (mutexes, semaphores) the controller grants this decision: engine/sync.py.
+    locks: LockView = field(default_factory=LockView)
+    # Memoization caches read for this decision: ConfigMap name -> its data (memo.py).
+    caches: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Responses to the HTTP templates' requests the controller made, by node id.
+    http: Mapping[str, HTTPResponse] = field(default_factory=dict)
+    # Listings of the data templates' sources the controller made, by node id.
+    data: Mapping[str, DataListing] = field(default_factory=dict)

@@ -18,10 +18,14 @@ from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import NOW_KEY
 from workflow_engine.engine.hooks import run_workflow_hooks
 from workflow_engine.engine.leaf import node_pod_name
+from workflow_engine.engine.memo import CachesNeeded, save_action
+from workflow_engine.engine.metrics_emit import metric_actions
 from workflow_engine.engine.observed import Observed
 from workflow_engine.engine.reconcile import reconcile
 from workflow_engine.engine.run import Run
 from workflow_engine.engine.scope import add_global_outputs, global_scope
+from workflow_engine.engine.sync import Locks, LockSpecError, is_waiting_message
+from workflow_engine.engine.synchronize import workflow_locks
 from workflow_engine.engine.templates import (
     Scope,
     TemplateNotFound,
@@ -71,6 +75,8 @@ def operate(
         return _operate(wf, status, observed, now, templates)
     except TemplatesNeeded as need:
         return Decision(status=status, needs_templates=(need.key,))
+    except CachesNeeded as need:
+        return Decision(status=status, needs_caches=(need.name,))
 
 
 def _completed(wf: Workflow, status: WorkflowStatus, observed: Observed) -> Decision:
@@ -83,6 +89,8 @@ def _completed(wf: Workflow, status: WorkflowStatus, observed: Observed) -> Deci
     if status.stored_workflow_template_spec is not None:
         spec = exec_spec(wf, status.stored_workflow_template_spec)
     status = _with_gc(spec, status, observed, actions)
+    if status.synchronization:  # ended by the controller, not operate(): locks go too
+        status = status.model_copy(update={"synchronization": None})
     return Decision(status=status, actions=tuple(actions), labels=phase_labels(status.phase))
 
 
@@ -119,11 +127,23 @@ def _operate(
         return _finish_early(status, run, "Error", str(err), update)
     if template_spec is not None:
         update["stored_workflow_template_spec"] = template_spec
-    if not status.phase:
+    try:
+        locks, waiting = workflow_locks(wf, spec, status, observed.locks, now)
+    except LockSpecError as err:
+        return _finish_early(status, run, "Error", str(err), update)
+    if waiting is not None and wf.spec.shutdown:  # stopped before it ever started
+        stopped = f"Stopped with strategy '{wf.spec.shutdown}'"
+        return _finish_early(status, run, "Failed", stopped, update)
+    if waiting is not None:
+        return _wait_for_locks(status, run, locks, waiting, update)
+    if is_waiting_message(status.message):
+        update["message"] = None
+    if not status.phase or status.phase == "Pending":
         update.update(phase="Running", started_at=now)
         run.event("WorkflowRunning", "Workflow Running")
     started = update.get("started_at", status.started_at) or now
     ctx = _context(wf, spec, status, run, observed, started, resolver)
+    ctx.locks = locks
     ctx.globals[NOW_KEY] = now  # expressions' now() is this call's instant, not a clock
     problem = _check_arguments(spec)
     if problem is not None:
@@ -167,6 +187,16 @@ def _context(
     for art in (status.outputs.artifacts if status.outputs else None) or ():
         ctx.global_artifacts[art.name] = art
     return ctx
+
+
+def _wait_for_locks(
+    status: WorkflowStatus, run: Run, locks: Locks, message: str, update: dict[str, Any]
+) -> Decision:
+    """A workflow waiting for its `spec.synchronization` locks: Pending, saying why."""
+    update.update(phase="Pending", message=message)
+    update["synchronization"] = locks.status(run.nodes, completed=False)
+    new_status = status.model_copy(update=update)
+    return Decision(status=new_status, actions=tuple(run.actions), labels=phase_labels("Pending"))
 
 
 def _check_arguments(spec: WorkflowSpec) -> str | None:
@@ -273,8 +303,18 @@ def _decision(ctx: Ctx, status: WorkflowStatus, update: dict[str, Any]) -> Decis
             parameters=list(ctx.global_params.values()) or None,
             artifacts=list(ctx.global_artifacts.values()) or None,
         )
+    if ctx.locks is not None:
+        completed = update.get("phase", status.phase) in COMPLETED_PHASES
+        update["synchronization"] = ctx.locks.status(ctx.run.nodes, completed)
     new_status = status.model_copy(update=update)
     actions = list(ctx.run.actions)
+    for node_id in dict.fromkeys(ctx.run.memoized):
+        node = nodes[node_id]
+        status_ = node.memoization_status
+        save = None if status_ is None else save_action(node_id, status_, node.outputs)
+        if save is not None:
+            actions.append(save)
+    actions.extend(metric_actions(ctx, status.phase, new_status))
     if ctx.run.requeues and new_status.phase not in COMPLETED_PHASES:
         actions.append(RequeueAfter(seconds=min(ctx.run.requeues)))
     if new_status.phase in COMPLETED_PHASES:
@@ -287,7 +327,7 @@ def _decision(ctx: Ctx, status: WorkflowStatus, update: dict[str, Any]) -> Decis
 def _finish_early(
     status: WorkflowStatus, run: Run, phase: str, message: str, update: dict[str, Any]
 ) -> Decision:
-    update.update(phase=phase, message=message, finished_at=run.now)
+    update.update(phase=phase, message=message, finished_at=run.now, synchronization=None)
     if not status.started_at:
         update["started_at"] = run.now
     run.event("WorkflowFailed", message, warning=True)

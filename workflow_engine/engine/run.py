@@ -26,6 +26,13 @@ def settled(node: NodeStatus) -> bool:
     return node.phase in FULFILLED_PHASES or (bool(node.daemoned) and node.phase != "Pending")
 
 
+def _newly_memoized(old: NodeStatus | None, node: NodeStatus) -> bool:
+    """A node with a memoizationStatus that is Succeeded now and was not before."""
+    if node.memoization_status is None or node.phase != "Succeeded":
+        return False
+    return old is None or old.phase != "Succeeded" or old.memoization_status is None
+
+
 class Run:
     def __init__(self, workflow_name: str, nodes: dict[str, NodeStatus], now: datetime) -> None:
         self.workflow_name = workflow_name
@@ -37,6 +44,8 @@ class Run:
         self.active_children: defaultdict[str, int] = defaultdict(int)
         self.failed_children: defaultdict[str, int] = defaultdict(int)
         self.daemons: set[str] = set()  # running daemon nodes
+        self.memoized: list[str] = []  # memoized nodes that succeeded in this call
+        self.finished: list[str] = []  # nodes fulfilled in this call
         self._extra_children: dict[str, list[str]] = {}
         self._extra_sets: dict[str, set[str]] = {}
         self._ids: dict[str, str] = {}
@@ -111,6 +120,10 @@ class Run:
         self._count(node, 1)
         self.nodes[node.id] = node
         self._ids[node.name] = node.id
+        if node.phase in FULFILLED_PHASES and (old is None or old.phase not in FULFILLED_PHASES):
+            self.finished.append(node.id)  # its template's metrics are emitted (metrics.py)
+        if _newly_memoized(old, node):
+            self.memoized.append(node.id)  # its outputs go to the cache (memo.py)
         if node.daemoned and node.phase not in FULFILLED_PHASES:
             self.daemons.add(node.id)
         else:

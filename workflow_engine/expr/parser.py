@@ -85,7 +85,7 @@ args: expr ("," expr)* ","?
         | "false"                              -> false
         | "nil"                                -> nil
         | NAME                                 -> name
-        | "#" NAME?                            -> ptr
+        | POINTER                              -> ptr
         | "." NAME                             -> implicit_member
         | "(" expr ")"
         | "[" [args] "]"                       -> array
@@ -99,6 +99,8 @@ pair: key ":" expr
     | "(" expr ")"
 
 SLICE_COLON: ":"
+// `#` or `#name` with nothing between: `# endsWith "x"` is the pointer, then an operator
+POINTER: /#[A-Za-z_$][A-Za-z0-9_$]*/ | "#"
 CMP_OP: "==" | "!=" | "<=" | ">=" | "<" | ">"
 WORD_OP: "in" | "matches" | "contains" | "startsWith" | "endsWith"
 ADD_OP: "+" | "-"
@@ -199,8 +201,8 @@ class _ToAst(Transformer[Token, Any]):
     def key_name(self, tok: Token) -> Node:
         return ("lit", str(tok))
 
-    def ptr(self, tok: Token | None = None) -> Node:
-        return ("ptr", str(tok) if tok else "")
+    def ptr(self, tok: Token) -> Node:
+        return ("ptr", str(tok)[1:])
 
     def implicit_member(self, tok: Token) -> Node:
         return ("member", ("ptr", ""), ("lit", str(tok)), False)

@@ -170,3 +170,4 @@ class WorkflowStatus(ArgoModel):
     artifact_repository_ref: ArtifactRepositoryRefStatus | None = None
     artifact_gc_status: ArtifactGCStatus | None = Field(default=None, alias="artifactGCStatus")
     task_results_completion_status: dict[str, bool] | None = None
+    synchronization: dict[str, Any] | None = None

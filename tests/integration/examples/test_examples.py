@@ -205,6 +205,12 @@ SCENARIOS = {
     "cron-nightly.yaml",
     "secrets-and-configmaps.yaml",
 }
+# run by tests/integration/examples/test_synchronization.py
+SCENARIOS |= {"synchronization-mutex.yaml", "synchronization-semaphore.yaml"}
+SCENARIOS |= {"memoize.yaml"}  # tests/integration/examples/test_memoize.py
+SCENARIOS |= {"http-template.yaml"}  # tests/integration/examples/test_http_template.py
+SCENARIOS |= {"data-template.yaml"}  # tests/integration/examples/test_data_template.py
+SCENARIOS |= {"metrics.yaml"}  # tests/integration/examples/test_metrics.py
 # run through `wf server` by tests/integration/server/test_events.py
 SCENARIOS |= {"events/build-and-test.yaml", "events/push-binding.yaml"}
 
