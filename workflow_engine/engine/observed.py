@@ -27,6 +27,10 @@ class PodState:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     pod_ip: str | None = None  # becomes the node's podIP, `{{steps.<name>.ip}}`
+    # The pod's labels (podGC's labelSelector) and its node (podGC finds the node of a
+    # pod without a pass over every node); empty for a pod only noted, not observed.
+    labels: Mapping[str, str] = field(default_factory=dict, hash=False)
+    node_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from workflow_engine.engine.exprs import NOW_KEY
 from workflow_engine.engine.hooks import run_workflow_hooks
 from workflow_engine.engine.leaf import node_pod_name
 from workflow_engine.engine.observed import Observed
+from workflow_engine.engine.pod_gc import pod_gc
 from workflow_engine.engine.reconcile import reconcile
 from workflow_engine.engine.run import Run
 from workflow_engine.engine.scope import add_global_outputs, global_scope
@@ -66,14 +67,16 @@ def operate(
     status yet, the Decision only names it (`needs_templates`)."""
     status = wf.status or WorkflowStatus()
     if status.phase in COMPLETED_PHASES:
-        return _completed(wf, status, observed)
+        return _completed(wf, status, observed, now)
     try:
         return _operate(wf, status, observed, now, templates)
     except TemplatesNeeded as need:
         return Decision(status=status, needs_templates=(need.key,))
 
 
-def _completed(wf: Workflow, status: WorkflowStatus, observed: Observed) -> Decision:
+def _completed(
+    wf: Workflow, status: WorkflowStatus, observed: Observed, now: datetime
+) -> Decision:
     actions: list[Action] = [
         DeletePod(pod_name=name, reason="the workflow is finished")
         for name, state in observed.pods.items()
@@ -83,7 +86,24 @@ def _completed(wf: Workflow, status: WorkflowStatus, observed: Observed) -> Deci
     if status.stored_workflow_template_spec is not None:
         spec = exec_spec(wf, status.stored_workflow_template_spec)
     status = _with_gc(spec, status, observed, actions)
+    _collect_pods(spec, status, observed, now, actions)
     return Decision(status=status, actions=tuple(actions), labels=phase_labels(status.phase))
+
+
+def _collect_pods(
+    spec: WorkflowSpec,
+    status: WorkflowStatus,
+    observed: Observed,
+    now: datetime,
+    actions: list[Action],
+) -> None:
+    """podGC's deletions (and its timer) added to `actions`."""
+    if spec.pod_gc is None or not observed.pods:
+        return
+    plan = pod_gc(spec, status, status.nodes or nodes_of(status), observed.pods, now)
+    actions.extend(plan.deletes)
+    if plan.requeue is not None:
+        actions.append(RequeueAfter(seconds=plan.requeue))
 
 
 def _with_gc(
@@ -279,6 +299,7 @@ def _decision(ctx: Ctx, status: WorkflowStatus, update: dict[str, Any]) -> Decis
         actions.append(RequeueAfter(seconds=min(ctx.run.requeues)))
     if new_status.phase in COMPLETED_PHASES:
         new_status = _with_gc(ctx.spec, new_status, ctx.observed, actions)
+    _collect_pods(ctx.spec, new_status, ctx.observed, ctx.now, actions)
     return Decision(
         status=new_status, actions=tuple(actions), labels=phase_labels(new_status.phase)
     )
