@@ -74,9 +74,7 @@ def operate(
         return Decision(status=status, needs_templates=(need.key,))
 
 
-def _completed(
-    wf: Workflow, status: WorkflowStatus, observed: Observed, now: datetime
-) -> Decision:
+def _completed(wf: Workflow, status: WorkflowStatus, observed: Observed, now: datetime) -> Decision:
     actions: list[Action] = [
         DeletePod(pod_name=name, reason="the workflow is finished")
         for name, state in observed.pods.items()
