@@ -57,7 +57,16 @@ class EmitEvent:
     type: Literal["Normal", "Warning"] = "Normal"
 
 
-Action = CreatePod | DeletePod | RequeueAfter | EmitEvent | CollectArtifacts
+@dataclass(frozen=True)
+class DeleteWorkflow:
+    """Delete the workflow itself (its ttlStrategy ran out), after the actions before
+    it (its artifact collection); its pods and task results go when the controller
+    sees it gone. Deleting a workflow that is gone already is a no-op."""
+
+    reason: str
+
+
+Action = CreatePod | DeletePod | RequeueAfter | EmitEvent | CollectArtifacts | DeleteWorkflow
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from workflow_engine.engine.artifact_gc import completion_gc
+from workflow_engine.engine.artifact_gc import CollectArtifacts, completion_gc
 from workflow_engine.engine.context import Ctx, Opts
 from workflow_engine.engine.decision import Action, Decision, DeletePod, EmitEvent, RequeueAfter
 from workflow_engine.engine.execute import execute_template
@@ -31,6 +31,7 @@ from workflow_engine.engine.templates import (
     exec_spec,
     resolve_workflow_template_spec,
 )
+from workflow_engine.engine.ttl import ttl_actions
 from workflow_engine.spec.models import (
     LifecycleHook,
     NodeStatus,
@@ -85,7 +86,20 @@ def _completed(wf: Workflow, status: WorkflowStatus, observed: Observed, now: da
         spec = exec_spec(wf, status.stored_workflow_template_spec)
     status = _with_gc(spec, status, observed, actions)
     _collect_pods(spec, status, observed, now, actions)
+    _expire(spec, status, now, actions)
     return Decision(status=status, actions=tuple(actions), labels=phase_labels(status.phase))
+
+
+def _expire(
+    spec: WorkflowSpec, status: WorkflowStatus, now: datetime, actions: list[Action]
+) -> None:
+    """ttlStrategy's deletion (or its timer) added to `actions`, for a completed workflow
+    whose artifact collection at completion is not still under way."""
+    if spec.ttl_strategy is None or status.phase not in COMPLETED_PHASES:
+        return
+    if any(isinstance(a, CollectArtifacts) for a in actions):
+        return  # the next decision, which records the collection, decides this
+    actions.extend(ttl_actions(spec, status, status.nodes or nodes_of(status), now))
 
 
 def _collect_pods(
@@ -298,6 +312,7 @@ def _decision(ctx: Ctx, status: WorkflowStatus, update: dict[str, Any]) -> Decis
     if new_status.phase in COMPLETED_PHASES:
         new_status = _with_gc(ctx.spec, new_status, ctx.observed, actions)
     _collect_pods(ctx.spec, new_status, ctx.observed, ctx.now, actions)
+    _expire(ctx.spec, new_status, ctx.now, actions)
     return Decision(
         status=new_status, actions=tuple(actions), labels=phase_labels(new_status.phase)
     )
