@@ -193,8 +193,8 @@ SCENARIOS = {
 }
 # run through `wf server` by tests/integration/server/test_events.py
 SCENARIOS |= {"events/build-and-test.yaml", "events/push-binding.yaml"}
-# run by tests/integration/controller/test_pod_gc.py
-SCENARIOS |= {"pod-gc.yaml"}
+# run by tests/integration/controller/test_pod_gc.py and test_ttl.py
+SCENARIOS |= {"pod-gc.yaml", "ttl-strategy.yaml"}
 
 
 def test_every_example_has_a_test() -> None:
