@@ -126,7 +126,7 @@ class _Parser:
         for word in ("notin", "in"):
             if self.peek(word) and self._word_ends(len(word)):
                 self.pos += len(word)
-                return Requirement(path, word, self.value_set())  # type: ignore[arg-type]
+                return Requirement(path, word, self.value_set())
         if self.pos == len(self.text) or self.peek(","):
             return Requirement(path, "exists")
         raise self.fail("expected an operator")
