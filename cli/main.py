@@ -43,10 +43,13 @@ def app_from_env(env: Mapping[str, str]) -> App:
     paths = embedded.StatePaths(default_state_dir(env))
     idle = float(env.get("WF_IDLE_EXIT") or embedded.DEFAULT_IDLE_EXIT)
     autostart = (env.get("WF_NO_CONTROLLER") or "").lower() not in ("1", "true", "yes")
+    resource_kubeconfig = env.get("WF_RESOURCE_KUBECONFIG") or None
 
     def ensure() -> None:
         if autostart:
-            embedded.ensure_controller(paths, idle_exit=idle)
+            embedded.ensure_controller(
+                paths, idle_exit=idle, resource_kubeconfig=resource_kubeconfig
+            )
 
     return App(
         open_store=lambda: embedded.open_store(paths),
@@ -55,7 +58,8 @@ def app_from_env(env: Mapping[str, str]) -> App:
         state_dir=paths.root,
         namespace=env.get("WF_NAMESPACE") or "default",
         run_controller=lambda idle_exit: embedded.run(
-            paths, embedded.EmbeddedOptions(idle_exit=idle_exit)
+            paths,
+            embedded.EmbeddedOptions(idle_exit=idle_exit, resource_kubeconfig=resource_kubeconfig),
         ),
         describe=lambda: embedded.describe(paths),
         events=FileEventLog(paths.events),

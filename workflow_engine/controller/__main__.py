@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle-exit", type=float, default=None)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--pod-network", choices=("host", "private"), default="host")
+    parser.add_argument("--resource-kubeconfig", help="the cluster resource templates act on")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every reconcile")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -33,7 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     options = EmbeddedOptions(
-        idle_exit=args.idle_exit, workers=args.workers, pod_network=args.pod_network
+        idle_exit=args.idle_exit,
+        workers=args.workers,
+        pod_network=args.pod_network,
+        resource_kubeconfig=args.resource_kubeconfig,
     )
     try:
         return run(StatePaths(args.state_dir), options)

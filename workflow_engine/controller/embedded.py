@@ -46,6 +46,7 @@ from workflow_engine.controller.loop import Controller, LoopOptions
 from workflow_engine.controller.podsources import PodSources
 from workflow_engine.controller.reconcile import Engine, Reconciler
 from workflow_engine.controller.repositories import ArtifactWiring
+from workflow_engine.controller.resources import ResourceCluster, ResourceRuntime, with_resources
 from workflow_engine.controller.serialized import SerializedWrites
 from workflow_engine.controller.statedir import ControllerLock as ControllerLock  # re-exported
 from workflow_engine.controller.statedir import StatePaths as StatePaths  # re-exported
@@ -83,6 +84,9 @@ class EmbeddedOptions:
     slots: int | None = None  # pods running at once; the runtime's default when None
     sandbox: str = "auto"
     pod_network: str = "host"  # "private": pods without hostNetwork get loopback only
+    # The cluster resource templates act on (WF_RESOURCE_KUBECONFIG at the CLI's edge);
+    # None: resource nodes end Error saying none is configured.
+    resource_kubeconfig: str | None = None
 
 
 def open_store(paths: StatePaths) -> SqliteStore:
@@ -141,7 +145,7 @@ def make_engine(
         operate=wiring.wrap(operate),
         status_to_dict=StatusSerializer(),
         status_from_dict=status_from_dict,
-        build_pod=pod,
+        build_pod=with_resources(pod),
         collect_artifacts=wiring.collect_artifacts,
     )
 
@@ -162,9 +166,10 @@ def build_controller(
         pod_network=options.pod_network,  # type: ignore[arg-type]
     )
     clock = clock or SystemClock()
+    resources = ResourceRuntime(runtime, store, _resource_cluster(options.resource_kubeconfig))
     reconciler = Reconciler(
         store,
-        runtime,
+        resources,
         make_engine(paths, load_wiring(paths, store), PodSources(store, runtime.pod_directory)),
         clock,
         FileEventLog(paths.events),
@@ -174,7 +179,17 @@ def build_controller(
     controller = Controller(reconciler, clock, LoopOptions(workers=options.workers))
     controller.companions.append(CronLoop(store, clock))
     controller.companions.append(TriggerLoop(store, clock, paths.root / "triggers"))
-    return controller, [runtime, store]
+    return controller, [resources, runtime, store]
+
+
+def _resource_cluster(kubeconfig: str | None) -> ResourceCluster:
+    """Resource templates act on the kubeconfig's cluster; the workflow is no object
+    there, so no ownerReference can point at it."""
+    if not kubeconfig:
+        return ResourceCluster()
+    from workflow_engine.runtime.kubernetes import load_api_client
+
+    return ResourceCluster(client=lambda: load_api_client(kubeconfig))
 
 
 def run(paths: StatePaths, options: EmbeddedOptions, stop: threading.Event | None = None) -> int:
@@ -278,9 +293,13 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 
 def ensure_controller(
-    paths: StatePaths, idle_exit: float = DEFAULT_IDLE_EXIT, python: str = sys.executable
+    paths: StatePaths,
+    idle_exit: float = DEFAULT_IDLE_EXIT,
+    python: str = sys.executable,
+    resource_kubeconfig: str | None = None,
 ) -> int | None:
     """Start a detached controller unless one holds the lock; returns its pid."""
+    extra = ["--resource-kubeconfig", resource_kubeconfig] if resource_kubeconfig else []
     if not ControllerLock(paths.lock).is_free():
         return None
     paths.root.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -294,6 +313,7 @@ def ensure_controller(
                 str(paths.root),
                 "--idle-exit",
                 str(idle_exit),
+                *extra,
             ],
             stdin=subprocess.DEVNULL,
             stdout=out,

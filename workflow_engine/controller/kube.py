@@ -33,6 +33,7 @@ from workflow_engine.controller.kube_events import KubernetesEventLog
 from workflow_engine.controller.loop import Controller, LoopOptions
 from workflow_engine.controller.reconcile import Engine, Reconciler
 from workflow_engine.controller.repositories import ArtifactWiring
+from workflow_engine.controller.resources import ResourceCluster, ResourceRuntime, with_resources
 from workflow_engine.controller.statuscache import StatusSerializer
 from workflow_engine.controller.volumes import VolumeSubstitution
 from workflow_engine.engine import operate
@@ -94,7 +95,7 @@ def make_engine(wiring: ArtifactWiring) -> Engine:
         operate=wiring.wrap(operate),
         status_to_dict=StatusSerializer(),
         status_from_dict=status_from_dict,
-        build_pod=pod,
+        build_pod=with_resources(pod),
     )
 
 
@@ -128,9 +129,12 @@ def build_controller(
     api_version = f"{group}/v1alpha1" if isinstance(group, str) else options.events_api_version
     events = KubernetesEventLog(api_client, api_version)
     clock = clock or SystemClock()
+    resources = ResourceRuntime(  # resource templates act with the controller's client
+        runtime, store, ResourceCluster(client=lambda: api_client, owner_api_version=api_version)
+    )
     reconciler = Reconciler(
         store,
-        runtime,
+        resources,
         make_engine(load_wiring(api_client, store, options)),
         clock,
         events,
@@ -138,7 +142,7 @@ def build_controller(
         ResultIndex(),
     )
     loop = options.loop or LoopOptions(workers=options.workers, namespace=options.namespace)
-    return Controller(reconciler, clock, loop), [events, runtime]
+    return Controller(reconciler, clock, loop), [events, resources, runtime]
 
 
 def run(
