@@ -75,8 +75,12 @@ def test_kubernetes_mode_creates_a_config_map_and_waits_for_a_job(
         with KubeController(cluster, ns, workers=2):
             job_wf = create(cluster, ns, example("resource-job.yaml"))
             owned = create(cluster, ns, yaml.safe_load((DATA / "resource-owned.yaml").read_text()))
+            fails = create(
+                cluster, ns, yaml.safe_load((DATA / "resource-job-fails.yaml").read_text())
+            )
             check_job_example(cluster, ns, wait_done(store, ns, job_wf, 300))
             wf = wait_done(store, ns, owned, 300)
+            failed = wait_done(store, ns, fails, 300)
     finally:
         store.close()
     assert wf["status"]["phase"] == "Succeeded", json.dumps(wf["status"], indent=1)[:3000]
@@ -85,6 +89,12 @@ def test_kubernetes_mode_creates_a_config_map_and_waits_for_a_job(
     config = kubectl_json(cluster, "get", "configmap", "-n", ns, f"{owned}-owned")
     [ref] = config["metadata"]["ownerReferences"]
     assert (ref["kind"], ref["name"], ref["uid"]) == ("Workflow", owned, wf["metadata"]["uid"])
+    assert failed["status"]["phase"] == "Failed"
+    (node,) = failed["status"]["nodes"].values()
+    assert (node["phase"], node["message"]) == (
+        "Failed",
+        "failure condition 'status.failed > 0' evaluated true",
+    )
 
 
 @pytest.fixture

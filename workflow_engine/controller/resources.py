@@ -264,7 +264,9 @@ class ResourceRuntime:
             write_task_result(self.store, result)
         except Exception:
             log.exception("resource node %s: its result could not be written", job.name)
-        job.exit_code, job.message, job.finished = code, message, datetime.now(UTC)
+        # A failure condition is the node's message as it stands (no exit code to show)
+        job.exit_code = None if phase == "Failed" and not error else code
+        job.message, job.finished = message, datetime.now(UTC)
         job.phase = phase  # last: what the observation reads first
         self._notify()
 
