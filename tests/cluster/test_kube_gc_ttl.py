@@ -1,5 +1,6 @@
-"""podGC and ttlStrategy on the cluster: the same engine decisions as embedded, applied
-by the controller in Kubernetes mode to real pods and Workflow objects.
+"""podGC, ttlStrategy and the workflow's activeDeadlineSeconds on the cluster: the same
+engine decisions as embedded, applied by the controller in Kubernetes mode to real
+pods and Workflow objects.
 
 Real: the control plane, `wf node` (pods as local processes), the Kubernetes store and
 runtime, the controller loop (a thread of this process, tests/cluster/workflows.py),
@@ -13,9 +14,11 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+import yaml
 
 from tests.cluster.cluster import ControlPlane
 from tests.cluster.workflows import (
+    DATA,
     KubeController,
     cluster_store,
     create,
@@ -89,3 +92,17 @@ def test_ttl_deletes_the_workflow_and_its_pods_on_the_cluster(
 
     poll(gone, 60, "the TTL deletion", interval=0.3)
     poll(lambda: pods_of(cluster, namespace, name) == [], 60, "its pod to go", interval=0.3)
+
+
+def test_workflow_deadline_stops_its_pod_on_the_cluster(
+    cluster: ControlPlane, env: tuple[str, Store]
+) -> None:
+    namespace, store = env
+    doc = yaml.safe_load((DATA / "workflow-deadline.yaml").read_text())
+    name = create(cluster, namespace, doc)
+    wf = wait_done(store, namespace, name, 120)
+    assert wf["status"]["phase"] == "Failed"
+    steps = {n["displayName"]: n for n in wf["status"]["nodes"].values()}
+    assert steps["slow"]["phase"] == "Failed"
+    assert "never" not in steps
+    poll(lambda: pods_of(cluster, namespace, name) == [], 60, "the pod to be stopped", 0.3)

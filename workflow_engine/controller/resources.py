@@ -289,8 +289,9 @@ class ResourceRuntime:
         failure = condition(spec.failure_condition, "failureCondition")
         if spec.manifest_from is not None:
             raise ResourceError("resource.manifestFrom is not supported yet: use manifest")
-        if spec.flags:
-            raise ResourceError("resource.flags (kubectl flags) are not supported")
+        unsupported = [f for f in spec.flags or () if not f.startswith("--validate")]
+        if unsupported:  # no client-side validation happens here: --validate is moot
+            raise ResourceError(f"resource.flags {unsupported} (kubectl flags) are not supported")
         body = manifest_body(spec.manifest, spec.action, spec.merge_strategy)
         if spec.set_owner_reference and isinstance(body, dict):
             body = self._owned(job, body)
