@@ -89,6 +89,8 @@ def test_kubernetes_mode_creates_a_config_map_and_waits_for_a_job(
     config = kubectl_json(cluster, "get", "configmap", "-n", ns, f"{owned}-owned")
     [ref] = config["metadata"]["ownerReferences"]
     assert (ref["kind"], ref["name"], ref["uid"]) == ("Workflow", owned, wf["metadata"]["uid"])
+    made = kubectl_json(cluster, "get", "configmap", "-n", ns, "resource-from-artifact")
+    assert made["data"] == {"source": "an input artifact"}
     assert failed["status"]["phase"] == "Failed"
     (node,) = failed["status"]["nodes"].values()
     assert (node["phase"], node["message"]) == (

@@ -166,11 +166,17 @@ def build_controller(
         pod_network=options.pod_network,  # type: ignore[arg-type]
     )
     clock = clock or SystemClock()
-    resources = ResourceRuntime(runtime, store, _resource_cluster(options.resource_kubeconfig))
+    wiring = load_wiring(paths, store)
+    resources = ResourceRuntime(
+        runtime,
+        store,
+        _resource_cluster(options.resource_kubeconfig),
+        load_artifact=wiring.load_artifact,
+    )
     reconciler = Reconciler(
         store,
         resources,
-        make_engine(paths, load_wiring(paths, store), PodSources(store, runtime.pod_directory)),
+        make_engine(paths, wiring, PodSources(store, runtime.pod_directory)),
         clock,
         FileEventLog(paths.events),
         PodIndex(),

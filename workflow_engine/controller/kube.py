@@ -129,13 +129,14 @@ def build_controller(
     api_version = f"{group}/v1alpha1" if isinstance(group, str) else options.events_api_version
     events = KubernetesEventLog(api_client, api_version)
     clock = clock or SystemClock()
-    resources = ResourceRuntime(  # resource templates act with the controller's client
-        runtime, store, ResourceCluster(client=lambda: api_client, owner_api_version=api_version)
-    )
+    wiring = load_wiring(api_client, store, options)
+    cluster = ResourceCluster(client=lambda: api_client, owner_api_version=api_version)
+    # resource templates act with the controller's own client
+    resources = ResourceRuntime(runtime, store, cluster, load_artifact=wiring.load_artifact)
     reconciler = Reconciler(
         store,
         resources,
-        make_engine(load_wiring(api_client, store, options)),
+        make_engine(wiring),
         clock,
         events,
         PodIndex(),

@@ -24,10 +24,12 @@ restart: its node then ends Error (`pod deleted`), as a lost pod's does.
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from executor.report import task_result, write_task_result
@@ -43,7 +45,7 @@ from workflow_engine.controller.resource_api import (
 from workflow_engine.engine.decision import CreatePod
 from workflow_engine.engine.resource_conditions import Condition
 from workflow_engine.runtime.base import ContainerObservation, PodObservation, Runtime
-from workflow_engine.spec.models import Template, Workflow
+from workflow_engine.spec.models import Artifact, Template, Workflow
 from workflow_engine.store.base import Store
 from workflow_engine.vocabulary import (
     NODE_ID_ANNOTATION,
@@ -59,6 +61,10 @@ NO_CLUSTER = (
     "resource templates need a cluster: set WF_RESOURCE_KUBECONFIG to a kubeconfig "
     "for the embedded controller"
 )
+
+
+# (namespace, the workflow's recorded repository, the artifact, where to put it)
+ArtifactLoader = Callable[[str, Mapping[str, Any] | None, Artifact, Path], None]
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,9 @@ def resource_manifest(wf: Workflow, action: CreatePod) -> dict[str, Any]:
         },
         "template": action.template.model_dump(mode="json", by_alias=True, exclude_none=True),
         "owner": {"name": meta.name, "uid": meta.uid},
+        "repository": wf.status.artifact_repository_ref.to_dict()
+        if wf.status is not None and wf.status.artifact_repository_ref is not None
+        else None,
     }
 
 
@@ -156,8 +165,14 @@ class ResourceRuntime:
     """The Runtime port over `inner`, with resource nodes run here (see the module)."""
 
     def __init__(
-        self, inner: Runtime, store: Store, cluster: ResourceCluster, poll_interval: float = 1.0
+        self,
+        inner: Runtime,
+        store: Store,
+        cluster: ResourceCluster,
+        poll_interval: float = 1.0,
+        load_artifact: ArtifactLoader | None = None,
     ) -> None:
+        self.load_artifact = load_artifact
         self.inner = inner
         self.store = store
         self.cluster = cluster
@@ -287,12 +302,13 @@ class ResourceRuntime:
         assert spec is not None
         success = condition(spec.success_condition, "successCondition")
         failure = condition(spec.failure_condition, "failureCondition")
+        text = spec.manifest
         if spec.manifest_from is not None:
-            raise ResourceError("resource.manifestFrom is not supported yet: use manifest")
+            text = self._manifest_from(job, template)
         unsupported = [f for f in spec.flags or () if not f.startswith("--validate")]
         if unsupported:  # no client-side validation happens here: --validate is moot
             raise ResourceError(f"resource.flags {unsupported} (kubectl flags) are not supported")
-        body = manifest_body(spec.manifest, spec.action, spec.merge_strategy)
+        body = manifest_body(text, spec.action, spec.merge_strategy)
         if spec.set_owner_reference and isinstance(body, dict):
             body = self._owned(job, body)
         api = self._api()
@@ -301,6 +317,33 @@ class ResourceRuntime:
         if spec.action == "delete" or (success is None and failure is None):
             return dict(obj)
         return self._wait(api, job, obj, success, failure)
+
+    def _manifest_from(self, job: _Job, template: Template) -> str:
+        """The text of the input artifact `manifestFrom` names (one file)."""
+        spec = template.resource
+        assert spec is not None and spec.manifest_from is not None
+        wanted = spec.manifest_from.artifact
+        name = wanted.get("name") if isinstance(wanted, dict) else None
+        inputs = (template.inputs.artifacts if template.inputs else None) or []
+        art = next((a for a in inputs if a.name == name), None)
+        if art is None:
+            raise ResourceError(f"resource.manifestFrom: no input artifact {name!r}")
+        if self.load_artifact is None:
+            raise ResourceError("resource.manifestFrom: no artifact repository here")
+        with tempfile.TemporaryDirectory(prefix="wf-manifest-") as scratch:
+            target = Path(scratch) / "manifest"
+            try:
+                self.load_artifact(job.namespace, job.manifest.get("repository"), art, target)
+            except Exception as exc:
+                raise ResourceError(f"resource.manifestFrom: {_message(exc)}") from exc
+            files = (
+                [target]
+                if target.is_file()
+                else sorted(p for p in target.rglob("*") if p.is_file())
+            )
+            if len(files) != 1:
+                raise ResourceError("resource.manifestFrom: the artifact must hold one file")
+            return files[0].read_text()
 
     def _owned(self, job: _Job, body: dict[str, Any]) -> dict[str, Any]:
         owner = job.manifest["owner"]

@@ -41,3 +41,12 @@ def test_a_manifest_that_is_not_yaml_is_refused_at_submit(embedded: Embedded) ->
     assert run.exit_code == 2
     assert "spec.templates[0].resource.manifest: not valid YAML" in run.output
     assert embedded.wf("list", "-o", "name").output.strip() == ""
+
+
+def test_manifest_from_reads_the_input_artifact(embedded: Embedded) -> None:  # noqa: F811
+    path = data("controller", "resource-manifest-from.yaml")
+    run = embedded.wf("submit", path, "--wait", "-o", "json")
+    assert run.exit_code == 1, run.output
+    (node,) = json.loads(run.output)["status"]["nodes"].values()
+    assert node["phase"] == "Error"
+    assert node["message"] == "resource.manifest must be an object with apiVersion and kind"
