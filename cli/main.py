@@ -44,11 +44,15 @@ def app_from_env(env: Mapping[str, str]) -> App:
     idle = float(env.get("WF_IDLE_EXIT") or embedded.DEFAULT_IDLE_EXIT)
     autostart = (env.get("WF_NO_CONTROLLER") or "").lower() not in ("1", "true", "yes")
     limits = DocumentLimits.from_env(env)
+    resource_kubeconfig = env.get("WF_RESOURCE_KUBECONFIG") or None
 
     def ensure() -> None:
         if autostart:
             embedded.ensure_controller(
-                paths, idle_exit=idle, max_expression_length=limits.max_expression_length
+                paths,
+                idle_exit=idle,
+                max_expression_length=limits.max_expression_length,
+                resource_kubeconfig=resource_kubeconfig,
             )
 
     return App(
@@ -60,7 +64,10 @@ def app_from_env(env: Mapping[str, str]) -> App:
         run_controller=lambda idle_exit, metrics_port, metrics_address: embedded.run(
             paths,
             embedded.EmbeddedOptions(
-                idle_exit=idle_exit, metrics_port=metrics_port, metrics_address=metrics_address
+                idle_exit=idle_exit,
+                metrics_port=metrics_port,
+                metrics_address=metrics_address,
+                resource_kubeconfig=resource_kubeconfig,
             ),
         ),
         describe=lambda: embedded.describe(paths),

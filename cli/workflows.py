@@ -300,8 +300,10 @@ def logs(
         since=floor,
         grep=grep,
         timestamps=timestamps,
+        notices=True,
     ):
-        click.echo(line.text if no_prefix else f"{line.prefix}: {line.text}")
+        text = line.text if no_prefix else f"{line.prefix}: {line.text}"
+        click.echo(text, err=line.notice)  # a notice is not the pod's output
 
 
 @click.command()

@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         "--metrics-port", type=int, help="serve Prometheus /metrics on this port (0: any)"
     )
     parser.add_argument("--metrics-address", default="127.0.0.1")
+    parser.add_argument("--resource-kubeconfig", help="the cluster resource templates act on")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every reconcile")
     args = parser.parse_args(argv)
     if args.max_expression_length < 1:
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         pod_network=args.pod_network,
         metrics_port=args.metrics_port,
         metrics_address=args.metrics_address,
+        resource_kubeconfig=args.resource_kubeconfig,
     )
     try:
         return run(StatePaths(args.state_dir), options)

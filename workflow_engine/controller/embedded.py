@@ -48,6 +48,7 @@ from workflow_engine.controller.loop import Controller, LoopOptions
 from workflow_engine.controller.podsources import PodSources
 from workflow_engine.controller.reconcile import Engine, Reconciler
 from workflow_engine.controller.repositories import ArtifactWiring
+from workflow_engine.controller.resources import ResourceCluster, ResourceRuntime, with_resources
 from workflow_engine.controller.serialized import SerializedWrites
 from workflow_engine.controller.statedir import ControllerLock as ControllerLock  # re-exported
 from workflow_engine.controller.statedir import StatePaths as StatePaths  # re-exported
@@ -88,6 +89,9 @@ class EmbeddedOptions:
     pod_network: str = "host"  # "private": pods without hostNetwork get loopback only
     metrics_port: int | None = None  # Prometheus /metrics; None: none, 0: any free port
     metrics_address: str = "127.0.0.1"
+    # The cluster resource templates act on (WF_RESOURCE_KUBECONFIG at the CLI's edge);
+    # None: resource nodes end Error saying none is configured.
+    resource_kubeconfig: str | None = None
 
 
 def open_store(paths: StatePaths) -> SqliteStore:
@@ -146,7 +150,7 @@ def make_engine(
         operate=wiring.wrap(operate),
         status_to_dict=StatusSerializer(),
         status_from_dict=status_from_dict,
-        build_pod=pod,
+        build_pod=with_resources(pod),
         collect_artifacts=wiring.collect_artifacts,
     )
 
@@ -168,9 +172,15 @@ def build_controller(
     )
     clock = clock or SystemClock()
     wiring = load_wiring(paths, store)
+    resources = ResourceRuntime(
+        runtime,
+        store,
+        _resource_cluster(options.resource_kubeconfig),
+        load_artifact=wiring.load_artifact,
+    )
     reconciler = Reconciler(
         store,
-        runtime,
+        resources,
         make_engine(paths, wiring, PodSources(store, runtime.pod_directory)),
         clock,
         FileEventLog(paths.events),
@@ -182,7 +192,17 @@ def build_controller(
     controller = Controller(reconciler, clock, LoopOptions(workers=options.workers))
     controller.companions.append(CronLoop(store, clock))
     controller.companions.append(TriggerLoop(store, clock, paths.root / "triggers"))
-    return controller, [runtime, store]
+    return controller, [resources, runtime, store]
+
+
+def _resource_cluster(kubeconfig: str | None) -> ResourceCluster:
+    """Resource templates act on the kubeconfig's cluster; the workflow is no object
+    there, so no ownerReference can point at it."""
+    if not kubeconfig:
+        return ResourceCluster()
+    from workflow_engine.runtime.kubernetes import load_api_client
+
+    return ResourceCluster(client=lambda: load_api_client(kubeconfig))
 
 
 def run(paths: StatePaths, options: EmbeddedOptions, stop: threading.Event | None = None) -> int:
@@ -294,11 +314,13 @@ def ensure_controller(
     idle_exit: float = DEFAULT_IDLE_EXIT,
     python: str = sys.executable,
     max_expression_length: int = DEFAULT_MAX_EXPRESSION_LENGTH,
+    resource_kubeconfig: str | None = None,
 ) -> int | None:
     """Start a detached controller unless one holds the lock; returns its pid.
 
     The controller evaluates expressions under `max_expression_length`, the bound the
     starting command linted with (a controller already running keeps its own)."""
+    extra = ["--resource-kubeconfig", resource_kubeconfig] if resource_kubeconfig else []
     if not ControllerLock(paths.lock).is_free():
         return None
     paths.root.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -314,6 +336,7 @@ def ensure_controller(
                 str(idle_exit),
                 "--max-expression-length",
                 str(max_expression_length),
+                *extra,
             ],
             stdin=subprocess.DEVNULL,
             stdout=out,

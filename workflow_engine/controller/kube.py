@@ -45,6 +45,7 @@ from workflow_engine.controller.loop import Controller, LoopOptions
 from workflow_engine.controller.metrics import ControllerMetrics, MetricsServer
 from workflow_engine.controller.reconcile import Engine, Reconciler
 from workflow_engine.controller.repositories import ArtifactWiring
+from workflow_engine.controller.resources import ResourceCluster, ResourceRuntime, with_resources
 from workflow_engine.controller.statuscache import StatusSerializer
 from workflow_engine.controller.volumes import VolumeSubstitution
 from workflow_engine.engine import operate
@@ -110,7 +111,7 @@ def make_engine(wiring: ArtifactWiring, store: Store) -> Engine:
         operate=lint_first(wiring.wrap(operate), store),
         status_to_dict=StatusSerializer(),
         status_from_dict=status_from_dict,
-        build_pod=pod,
+        build_pod=with_resources(pod),
     )
 
 
@@ -144,10 +145,14 @@ def build_controller(
     api_version = f"{group}/v1alpha1" if isinstance(group, str) else options.events_api_version
     events = KubernetesEventLog(api_client, api_version)
     clock = clock or SystemClock()
+    wiring = load_wiring(api_client, store, options)
+    cluster = ResourceCluster(client=lambda: api_client, owner_api_version=api_version)
+    # resource templates act with the controller's own client
+    resources = ResourceRuntime(runtime, store, cluster, load_artifact=wiring.load_artifact)
     reconciler = Reconciler(
         store,
-        runtime,
-        make_engine(load_wiring(api_client, store, options), store),
+        resources,
+        make_engine(wiring, store),
         clock,
         events,
         PodIndex(),
@@ -156,7 +161,7 @@ def build_controller(
     loop = options.loop or LoopOptions(workers=options.workers, namespace=options.namespace)
     controller = Controller(reconciler, clock, loop)
     controller.companions.append(CronLoop(store, clock, options.namespace, options.cron_resync))
-    return controller, [events, runtime]
+    return controller, [events, resources, runtime]
 
 
 def run(

@@ -46,6 +46,14 @@ class LogLine:
     prefix: str  # the node's display name
     pod: str
     text: str  # without the newline
+    notice: bool = False  # not the pod's output: a word about it (its logs are gone)
+
+
+def gone_notice(ref: PodRef) -> LogLine:
+    """What `wf logs` says of a finished node whose pod no longer exists (deleted by
+    podGC, or by hand): its logs went with it; this is not an error."""
+    text = f"pod {ref.pod} no longer exists (deleted after it ended, e.g. by podGC): no logs"
+    return LogLine(ref.display_name, ref.pod, text, notice=True)
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,7 @@ class FileLogs:
         since: datetime | None = None,
     ) -> Iterator[bytes]:
         pod_dir = self._dir / "pods" / namespace / name
-        if not pod_dir.exists() and not follow:
+        if not pod_dir.exists() and (not follow or self._finished(name)):
             raise NotFound(f"no logs for pod {name!r}")
         return read_log(
             pod_dir / "logs" / f"{container}.log",
@@ -135,13 +143,15 @@ def _lines(
     follow: bool,
     timestamps: bool,
     since: datetime | None,
+    notices: bool = False,
 ) -> Iterator[LogLine]:
     try:
         for raw in source.logs(ref.pod, namespace, container, follow, timestamps, since):
             text = raw.decode("utf-8", errors="replace").rstrip("\n")
             yield LogLine(ref.display_name, ref.pod, text)
     except NotFound:
-        return
+        if notices and ref.fulfilled:
+            yield gone_notice(ref)
 
 
 def workflow_logs(
@@ -157,21 +167,26 @@ def workflow_logs(
     grep: str | None = None,
     timestamps: bool = False,
     poll: float = 0.5,
+    notices: bool = False,
 ) -> Iterator[LogLine]:
+    """The lines of the workflow's pods; with `notices`, a `notice` line for each
+    finished node whose pod is gone (so a caller can say so instead of nothing)."""
     obj = get_workflow(store, name, namespace)
     name = obj["metadata"]["name"]
     pattern = re.compile(grep) if grep else None
     stream = (
-        _follow_all(store, source, obj, namespace, selector, container, timestamps, since, poll)
+        _follow_all(
+            store, source, obj, namespace, selector, container, timestamps, since, poll, notices
+        )
         if follow
         else (
             line
             for ref in pod_refs(obj, selector)
-            for line in _lines(source, ref, namespace, container, False, timestamps, since)
+            for line in _lines(source, ref, namespace, container, False, timestamps, since, notices)
         )
     )
     for line in stream:
-        if pattern is None or pattern.search(line.text):
+        if line.notice or pattern is None or pattern.search(line.text):
             yield line
 
 
@@ -185,6 +200,7 @@ def _follow_all(
     timestamps: bool,
     since: datetime | None,
     poll: float,
+    notices: bool,
 ) -> Iterator[LogLine]:
     lines: queue.Queue[LogLine | None] = queue.Queue()
     started: set[str] = set()
@@ -193,7 +209,7 @@ def _follow_all(
 
     def pump(ref: PodRef) -> None:
         try:
-            for line in _lines(source, ref, namespace, container, True, timestamps, since):
+            for line in _lines(source, ref, namespace, container, True, timestamps, since, notices):
                 lines.put(line)
         finally:
             with lock:

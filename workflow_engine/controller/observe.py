@@ -16,6 +16,7 @@ from workflow_engine.engine.observed import Observed, PodState, TaskResult
 from workflow_engine.runtime.base import ContainerObservation, PodObservation
 from workflow_engine.spec.models import Outputs
 from workflow_engine.vocabulary import (
+    NODE_ID_ANNOTATION,
     WORKFLOW_LABEL,
 )
 
@@ -56,6 +57,8 @@ def pod_state(pod: PodObservation) -> PodState:
         message=message,
         started_at=pod.started_at,
         finished_at=pod.finished_at,
+        labels=dict(pod.labels),
+        node_id=pod.annotations.get(NODE_ID_ANNOTATION),
     )
 
 

@@ -49,6 +49,7 @@ from workflow_engine.engine.decision import (
     CreatePod,
     Decision,
     DeletePod,
+    DeleteWorkflow,
     EmitEvent,
     RequeueAfter,
     error_decision,
@@ -468,9 +469,14 @@ class Reconciler:
                 self.metrics.record(action.samples)
             elif isinstance(action, SaveMemo):
                 self._save_memo(key, action, now)
+            elif isinstance(action, CollectArtifacts) and action.event == "deletion":
+                for failure in self.engine.collect_artifacts(wf, action).failed:
+                    log.warning("%s/%s: artifact GC at deletion: %s", *key, failure)
             elif isinstance(action, CollectArtifacts):
                 self._collected[key] = self.engine.collect_artifacts(wf, action)
                 retry = 0.0  # the next operate() records the outcome
+            elif isinstance(action, DeleteWorkflow):
+                self._delete_workflow(key, wf, action)
             elif not isinstance(action, RequeueAfter):
                 raise TypeError(f"unknown action {action!r}")
         if events:
@@ -495,6 +501,16 @@ class Reconciler:
             raise
         except WorkflowEngineError as exc:
             log.warning("memoization cache %s/%s not saved: %s", key[0], action.cache, exc)
+
+    def _delete_workflow(self, key: WorkflowKey, wf: Workflow, action: DeleteWorkflow) -> None:
+        """The workflow's time is up: delete it (only the copy decided on: one submitted
+        again under its name meanwhile has another uid). Its pods and task results go
+        when the watch reports it gone, as for `wf delete`."""
+        log.info("deleting workflow %s/%s: %s", key[0], key[1], action.reason)
+        with contextlib.suppress(NotFound):
+            current = self.store.get(WORKFLOW_KIND, key[1], key[0])
+            if current["metadata"].get("uid") == wf.metadata.uid:
+                self.store.delete(WORKFLOW_KIND, key[1], key[0])
 
     def _create_pod(
         self, key: WorkflowKey, wf: Workflow, action: CreatePod, now: datetime

@@ -41,6 +41,7 @@ from workflow_engine.artifacts import (
     download_outputs,
     repository_of,
 )
+from workflow_engine.artifacts.download import fetch_artifact
 from workflow_engine.engine.artifact_gc import (
     CollectArtifacts,
     Collected,
@@ -51,7 +52,7 @@ from workflow_engine.engine.decision import Decision, error_decision
 from workflow_engine.engine.templates import exec_spec
 from workflow_engine.errors import NotFound, PermanentError, WorkflowEngineError
 from workflow_engine.podbuilder import PodConfig
-from workflow_engine.spec.models import Workflow, WorkflowStatus
+from workflow_engine.spec.models import Artifact, Workflow, WorkflowStatus
 from workflow_engine.spec.status_codec import nodes_of, status_from_dict
 from workflow_engine.store.base import Obj, Store
 from workflow_engine.vocabulary import COMPLETED_PHASES
@@ -162,6 +163,20 @@ class ArtifactWiring:
             report.failed.extend(((i.node_id, i.artifact), str(exc)) for i in items)
             return report
         return delete_artifacts(((i.node_id, i.artifact) for i in items), drivers)
+
+    def load_artifact(
+        self, namespace: str, repository_ref: Mapping[str, Any] | None, art: Artifact, target: Path
+    ) -> None:
+        """Fetch one artifact (a resource template's `manifestFrom`) to `target`, from
+        the repository a workflow recorded, unpacking a tarball."""
+        obj = {
+            "metadata": {"namespace": namespace},
+            "status": {"artifactRepositoryRef": repository_ref},
+        }
+        secrets: SecretResolver = (
+            StoreSecrets(self.store, namespace) if self.store is not None else NoSecrets()
+        )
+        fetch_artifact(art, default_drivers(repository_of(obj, self.fallback), secrets), target)
 
     def collect_before_deletion(self, obj: Obj) -> list[str]:
         """Delete what a workflow's artifacts owe at deletion (OnWorkflowDeletion, and

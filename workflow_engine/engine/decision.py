@@ -62,6 +62,15 @@ class EmitEvent:
     node_id: str | None = None  # the node a WorkflowNode<Phase> event is about
 
 
+@dataclass(frozen=True)
+class DeleteWorkflow:
+    """Delete the workflow itself (its ttlStrategy ran out), after the actions before
+    it (its artifact collection); its pods and task results go when the controller
+    sees it gone. Deleting a workflow that is gone already is a no-op."""
+
+    reason: str
+
+
 Action = (
     CreatePod
     | DeletePod
@@ -72,6 +81,7 @@ Action = (
     | HTTPRequest
     | ListArtifact
     | EmitMetrics
+    | DeleteWorkflow
 )
 
 

@@ -30,6 +30,11 @@ class PodState:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     pod_ip: str | None = None  # becomes the node's podIP, `{{steps.<name>.ip}}`
+    # The pod's labels (podGC's labelSelector) and its node (podGC finds the node of a
+    # pod without a pass over every node). Fixed for a pod's life, so not part of what
+    # counts as a change; empty for a pod only noted as created, until it ends.
+    labels: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    node_id: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from workflow_engine.engine.artifact_gc import completion_gc
+from workflow_engine.engine.artifact_gc import CollectArtifacts, completion_gc
 from workflow_engine.engine.context import Ctx, Opts
 from workflow_engine.engine.decision import Action, Decision, DeletePod, EmitEvent, RequeueAfter
 from workflow_engine.engine.execute import execute_template
@@ -21,6 +21,7 @@ from workflow_engine.engine.leaf import node_pod_name
 from workflow_engine.engine.memo import CachesNeeded, save_action
 from workflow_engine.engine.metrics_emit import metric_actions
 from workflow_engine.engine.observed import Observed
+from workflow_engine.engine.pod_gc import pod_gc
 from workflow_engine.engine.reconcile import reconcile
 from workflow_engine.engine.run import Run
 from workflow_engine.engine.scope import add_global_outputs, global_scope
@@ -34,6 +35,7 @@ from workflow_engine.engine.templates import (
     exec_spec,
     resolve_workflow_template_spec,
 )
+from workflow_engine.engine.ttl import ttl_actions
 from workflow_engine.spec.models import (
     LifecycleHook,
     NodeStatus,
@@ -70,7 +72,7 @@ def operate(
     status yet, the Decision only names it (`needs_templates`)."""
     status = wf.status or WorkflowStatus()
     if status.phase in COMPLETED_PHASES:
-        return _completed(wf, status, observed)
+        return _completed(wf, status, observed, now)
     try:
         return _operate(wf, status, observed, now, templates)
     except TemplatesNeeded as need:
@@ -79,7 +81,7 @@ def operate(
         return Decision(status=status, needs_caches=(need.name,))
 
 
-def _completed(wf: Workflow, status: WorkflowStatus, observed: Observed) -> Decision:
+def _completed(wf: Workflow, status: WorkflowStatus, observed: Observed, now: datetime) -> Decision:
     actions: list[Action] = [
         DeletePod(pod_name=name, reason="the workflow is finished")
         for name, state in observed.pods.items()
@@ -91,7 +93,37 @@ def _completed(wf: Workflow, status: WorkflowStatus, observed: Observed) -> Deci
     status = _with_gc(spec, status, observed, actions)
     if status.synchronization:  # ended by the controller, not operate(): locks go too
         status = status.model_copy(update={"synchronization": None})
+    _collect_pods(spec, status, observed, now, actions)
+    _expire(spec, status, now, actions)
     return Decision(status=status, actions=tuple(actions), labels=phase_labels(status.phase))
+
+
+def _expire(
+    spec: WorkflowSpec, status: WorkflowStatus, now: datetime, actions: list[Action]
+) -> None:
+    """ttlStrategy's deletion (or its timer) added to `actions`, for a completed workflow
+    whose artifact collection at completion is not still under way."""
+    if spec.ttl_strategy is None or status.phase not in COMPLETED_PHASES:
+        return
+    if any(isinstance(a, CollectArtifacts) for a in actions):
+        return  # the next decision, which records the collection, decides this
+    actions.extend(ttl_actions(spec, status, status.nodes or nodes_of(status), now))
+
+
+def _collect_pods(
+    spec: WorkflowSpec,
+    status: WorkflowStatus,
+    observed: Observed,
+    now: datetime,
+    actions: list[Action],
+) -> None:
+    """podGC's deletions (and its timer) added to `actions`."""
+    if spec.pod_gc is None or not observed.pods:
+        return
+    plan = pod_gc(spec, status, status.nodes or nodes_of(status), observed.pods, now)
+    actions.extend(plan.deletes)
+    if plan.requeue is not None:
+        actions.append(RequeueAfter(seconds=plan.requeue))
 
 
 def _with_gc(
@@ -319,6 +351,8 @@ def _decision(ctx: Ctx, status: WorkflowStatus, update: dict[str, Any]) -> Decis
         actions.append(RequeueAfter(seconds=min(ctx.run.requeues)))
     if new_status.phase in COMPLETED_PHASES:
         new_status = _with_gc(ctx.spec, new_status, ctx.observed, actions)
+    _collect_pods(ctx.spec, new_status, ctx.observed, ctx.now, actions)
+    _expire(ctx.spec, new_status, ctx.now, actions)
     return Decision(
         status=new_status, actions=tuple(actions), labels=phase_labels(new_status.phase)
     )

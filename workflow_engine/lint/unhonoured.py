@@ -33,18 +33,8 @@ _NO_RUN = "templates of this type do not run yet: the node fails"
 _EMBEDDED = "embedded mode runs no probes or hooks"
 
 UNHONOURED: tuple[Unhonoured, ...] = (
-    Unhonoured("workflow", "synchronization", "no mutex or semaphore is taken"),
-    Unhonoured("workflow", "podGC", "pods are kept until the workflow is deleted"),
-    Unhonoured("workflow", "ttlStrategy", "finished workflows are kept until deleted"),
-    Unhonoured("workflow", "metrics", "no Prometheus metrics are emitted"),
     Unhonoured("workflow", "podDisruptionBudget", "no PodDisruptionBudget is created"),
     Unhonoured("workflow", "volumeClaimGC", "claims are deleted with the workflow"),
-    Unhonoured("template", "synchronization", "no mutex or semaphore is taken"),
-    Unhonoured("template", "memoize", "results are not cached: the template always runs"),
-    Unhonoured("template", "metrics", "no Prometheus metrics are emitted"),
-    Unhonoured("template", "resource", _NO_RUN),
-    Unhonoured("template", "http", _NO_RUN),
-    Unhonoured("template", "data", _NO_RUN),
     Unhonoured("template", "containerSet", _NO_RUN),
     Unhonoured("template", "plugin", _NO_RUN),
     Unhonoured("container", "tty", "processes get no terminal"),

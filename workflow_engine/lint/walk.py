@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from workflow_engine.errors import SpecError
 from workflow_engine.lint.calls import check_hooks, check_supplied, has_location
+from workflow_engine.lint.cleanup import check_cleanup
 from workflow_engine.lint.context import SpecContext
 from workflow_engine.lint.dag import check_dag
 from workflow_engine.lint.names import field_name_problem, q
@@ -86,6 +87,7 @@ def _check_spec_fields(ctx: SpecContext, path: str) -> Iterator[SpecError]:
             f"{path}.podGC.strategy",
             f"unknown strategy {q(pod_gc)}; use one of " + ", ".join(POD_GC_STRATEGIES),
         )
+    yield from check_cleanup(spec, path)
     yield from check_hooks(ctx, spec.hooks, f"{path}.hooks")
     if spec.on_exit and ctx.templates_known and spec.on_exit not in ctx.templates:
         yield SpecError(f"{path}.onExit", f"unknown template {q(spec.on_exit)}")

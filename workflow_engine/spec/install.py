@@ -50,7 +50,12 @@ def controller_rules() -> list[Manifest]:
         _rule(GROUPS, ["workflowtemplates", "clusterworkflowtemplates"], _READ),
         _rule(GROUPS, ["workfloweventbindings"], _READ),
         _rule(GROUPS, ["cronworkflows"], [*_READ, "update", "patch"]),
-        _rule(GROUPS, ["workflowtaskresults"], [*_READ, "delete", "deletecollection"]),
+        # resource templates: the controller reports their outputs itself
+        _rule(
+            GROUPS,
+            ["workflowtaskresults"],
+            [*_READ, "create", "update", "delete", "deletecollection"],
+        ),
         _rule([""], ["pods"], ["get", "list", "watch", "create", "patch", "delete"]),
         _rule([""], ["pods/log"], ["get"]),
         _rule([""], ["secrets", "configmaps"], _READ),

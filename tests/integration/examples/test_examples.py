@@ -213,6 +213,11 @@ SCENARIOS |= {"data-template.yaml"}  # tests/integration/examples/test_data_temp
 SCENARIOS |= {"metrics.yaml"}  # tests/integration/examples/test_metrics.py
 # run through `wf server` by tests/integration/server/test_events.py
 SCENARIOS |= {"events/build-and-test.yaml", "events/push-binding.yaml"}
+# run by tests/integration/controller/test_pod_gc.py and test_ttl.py
+SCENARIOS |= {"pod-gc.yaml", "ttl-strategy.yaml"}
+# needs a cluster: tests/integration/controller/test_resources.py (without one) and
+# tests/cluster/test_kube_resources.py
+SCENARIOS |= {"resource-job.yaml"}
 
 
 def test_every_example_has_a_test() -> None:

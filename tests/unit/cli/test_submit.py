@@ -240,8 +240,8 @@ def test_submit_prints_warnings_on_stderr_and_proceeds(wf: Wf) -> None:
     [stored] = wf.workflows()
     assert result.stdout == f"workflow {stored['metadata']['name']} submitted\n"
     assert result.stderr.splitlines() == [
-        f"warning: {path}: spec: synchronization is accepted but not honoured "
-        "(no mutex or semaphore is taken)",
-        f"warning: {path}: spec.templates[0]: memoize is accepted but not honoured "
-        "(results are not cached: the template always runs)",
+        f"warning: {path}: spec: podDisruptionBudget is accepted but not honoured "
+        "(no PodDisruptionBudget is created)",
+        f"warning: {path}: spec.templates[0].container: tty is accepted but not honoured "
+        "(processes get no terminal)",
     ]

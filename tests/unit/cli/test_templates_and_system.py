@@ -167,10 +167,10 @@ def test_lint_prints_warnings_and_exits_0_when_there_are_only_warnings(wf: Wf) -
     result = wf("lint", path, data("hello.yaml"))
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        f"warning: {path}: spec: synchronization is accepted but not honoured "
-        "(no mutex or semaphore is taken)",
-        f"warning: {path}: spec.templates[0]: memoize is accepted but not honoured "
-        "(results are not cached: the template always runs)",
+        f"warning: {path}: spec: podDisruptionBudget is accepted but not honoured "
+        "(no PodDisruptionBudget is created)",
+        f"warning: {path}: spec.templates[0].container: tty is accepted but not honoured "
+        "(processes get no terminal)",
         "no errors found in 2 file(s), 2 warning(s)",
     ]
 

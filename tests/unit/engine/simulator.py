@@ -77,6 +77,8 @@ class Simulator:
                 phase=pod.phase,
                 exit_code=code,  # type: ignore[arg-type]
                 reason=pod.script.reason if pod.phase == "Failed" else "",
+                node_id=pod.node_id,
+                labels=dict(meta.labels or {}) if (meta := pod.create.template.metadata) else {},
             )
         return Observed(pods=states, results=dict(self.results))
 

@@ -43,17 +43,12 @@ def test_every_table_entry_warns_on_a_document_with_every_field() -> None:
 @pytest.mark.parametrize(
     ("spec", "path", "field"),
     [
-        ({"synchronization": {"mutex": {"name": "m"}}}, "spec", "synchronization"),
-        ({"podGC": {"strategy": "OnPodSuccess"}}, "spec", "podGC"),
-        ({"ttlStrategy": {"secondsAfterCompletion": 10}}, "spec", "ttlStrategy"),
+        ({"podDisruptionBudget": {"minAvailable": 1}}, "spec", "podDisruptionBudget"),
+        ({"volumeClaimGC": {"strategy": "OnWorkflowSuccess"}}, "spec", "volumeClaimGC"),
         (
-            {
-                "templates": [
-                    {**HELLO, "memoize": {"key": "k", "cache": {"configMap": {"name": "c"}}}}
-                ]
-            },
+            {"templates": [{"name": "main", "plugin": {"hello": {}}}]},
             "spec.templates[0]",
-            "memoize",
+            "plugin",
         ),
         (
             {"templates": [{**HELLO, "container": {"image": "alpine", "tty": True}}]},
@@ -66,24 +61,24 @@ def test_every_table_entry_warns_on_a_document_with_every_field() -> None:
             "readinessProbe",
         ),
         (
-            {"templateDefaults": {"metrics": {"prometheus": []}}},
-            "spec.templateDefaults",
-            "metrics",
+            {"templateDefaults": {"container": {"image": "alpine", "stdin": True}}},
+            "spec.templateDefaults.container",
+            "stdin",
         ),
         (
             {
                 "templates": [
                     {
                         "name": "main",
-                        "steps": [[{"name": "a", "inline": {"http": {"url": "http://x"}}}]],
+                        "steps": [[{"name": "a", "inline": {"plugin": {"p": {}}}}]],
                     }
                 ]
             },
             "spec.templates[0].steps[0][0].inline",
-            "http",
+            "plugin",
         ),
     ],
-    ids=["wf-sync", "podGC", "ttl", "memoize", "tty", "sidecar-probe", "defaults", "inline-http"],
+    ids=["pdb", "claim-gc", "plugin", "tty", "sidecar-probe", "defaults", "inline-plugin"],
 )
 def test_warning_at_the_fields_path(spec: dict[str, Any], path: str, field: str) -> None:
     [warning] = document_warnings([workflow(spec)])
@@ -92,8 +87,24 @@ def test_warning_at_the_fields_path(spec: dict[str, Any], path: str, field: str)
     assert warning.reason.startswith(f"{field} is accepted but not honoured (")
 
 
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"synchronization": {"mutex": {"name": "m"}}},
+        {"podGC": {"strategy": "OnPodSuccess"}},
+        {"ttlStrategy": {"secondsAfterCompletion": 10}},
+        {"metrics": {"prometheus": []}},
+        {"templates": [{**HELLO, "memoize": {"key": "k", "cache": {"configMap": {"name": "c"}}}}]},
+        {"templates": [{"name": "main", "http": {"url": "http://x"}}]},
+    ],
+    ids=["synchronization", "podGC", "ttl", "metrics", "memoize", "http"],
+)
+def test_honoured_fields_do_not_warn(spec: dict[str, Any]) -> None:
+    assert document_warnings([workflow(spec)]) == []
+
+
 def test_warnings_are_not_errors() -> None:
-    doc = workflow({"synchronization": {"mutex": {"name": "m"}}})
+    doc = workflow({"podDisruptionBudget": {"minAvailable": 1}})
     assert lint_documents([doc]) == []
     assert len(document_warnings([doc])) == 1
 
@@ -107,20 +118,19 @@ spec:
   schedule: "* * * * *"
   workflowSpec:
     entrypoint: main
-    podGC: {strategy: OnPodCompletion}
+    podDisruptionBudget: {minAvailable: 1}
     templates: [{name: main, container: {image: alpine, command: [echo]}}]
 ---
 apiVersion: argoproj.io/v1alpha1
 kind: WorkflowTemplate
 metadata: {name: t}
 spec:
-  templates: [{name: main, memoize: {key: k, cache: {configMap: {name: c}}},
-               container: {image: alpine, command: [echo]}}]
+  templates: [{name: main, container: {image: alpine, command: [echo], tty: true}}]
 """
     assert lint_text(text) == []
     assert [(w.path, w.reason.split()[0]) for w in lint_warnings(text)] == [
-        ("[0].spec.workflowSpec", "podGC"),
-        ("[1].spec.templates[0]", "memoize"),
+        ("[0].spec.workflowSpec", "podDisruptionBudget"),
+        ("[1].spec.templates[0].container", "tty"),
     ]
 
 
