@@ -1,0 +1,90 @@
+"""`wf gitops init`: lay out a config repository (as argocd-autopilot does for Argo CD)
+and push it as one commit: `gitops.yaml`, `bootstrap/` (this engine's own install
+manifests, so the engine is managed by GitOps too), `apps/`, `pipelines/` (the promotion
+WorkflowTemplates, versioned with the config they promote) and `releases/`.
+
+Running it again on a repository laid out with the same environments adds only what is
+missing; other environments are refused.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from workflow_engine.gitops import layout
+from workflow_engine.gitops.errors import Refused
+from workflow_engine.gitops.gitrepo import Changed, Checkout, Remote, change
+from workflow_engine.spec.install import install_objects
+from workflow_engine.spec.objects import API_GROUP
+
+PIPELINES = ("promote-env.yaml", "verify-env.yaml", "rollback-env.yaml")
+_README = """# Config repository
+
+Laid out by `wf gitops init`. Desired state of every environment lives here:
+
+- `gitops.yaml`: environments in promotion order (`requires`, `soak`)
+- `bootstrap/`: the workflow engine's own install manifests (`kubectl apply -k bootstrap`)
+- `apps/<app>/base`, `apps/<app>/envs/<env>`: each app and its per-environment overlays
+- `pipelines/`: the promotion WorkflowTemplates (`wf template create pipelines/*.yaml`)
+- `releases/<app>/<release>`: immutable release records and their verifications
+
+Change it with `wf gitops app create`, `promote`, `mark-verified` and `rollback`.
+"""
+
+
+def pipeline_templates() -> dict[str, str]:
+    """The shipped promotion WorkflowTemplates, by file name."""
+    folder = resources.files("workflow_engine.gitops") / "pipelines"
+    return {name: (folder / name).read_text() for name in PIPELINES}
+
+
+def files_for(config: layout.GitOpsConfig) -> dict[str, str]:
+    """Every file of a fresh layout, by path relative to the root."""
+    install = install_objects(API_GROUP, controller=True)
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": ["install.yaml"],
+    }
+    files = {
+        layout.CONFIG_FILE: layout.dump_config(config),
+        "README.md": _README,
+        "bootstrap/kustomization.yaml": yaml.safe_dump(kustomization, sort_keys=False),
+        "bootstrap/install.yaml": yaml.safe_dump_all(install, sort_keys=False),
+        "apps/.gitkeep": "",
+        "releases/.gitkeep": "",
+    }
+    files |= {f"pipelines/{name}": text for name, text in pipeline_templates().items()}
+    return files
+
+
+def init(remote: Remote, envs: list[str]) -> Changed:
+    config = layout.chain_config(envs)
+
+    def mutate(checkout: Checkout) -> str:
+        root = checkout.root
+        if layout.config_file(root).is_file():
+            existing = layout.read_config(root)
+            if existing.names != config.names:
+                raise Refused(
+                    "--envs",
+                    f"the repository is laid out already, for {', '.join(existing.names)}",
+                )
+        for rel, text in files_for(config).items():
+            _write_missing(root / rel, text)
+        return (
+            f"gitops init: layout for {', '.join(config.names)}\n\n"
+            "bootstrap/, apps/, pipelines/, releases/ and gitops.yaml by wf gitops init.\n"
+        )
+
+    return change(remote, mutate)
+
+
+def _write_missing(path: Path, text: str) -> None:
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
