@@ -125,8 +125,9 @@ def run_http(check: HttpCheck, sleep: Sleep) -> CheckResult:
     for i in range(check.tries):
         if i and interval:
             sleep(interval)
-        ok, last = _one_try(check)
+        ok, why = _one_try(check)
         passed += ok
+        last = why or last
     needed = math.ceil(check.ratio * check.tries - 1e-9)
     detail = f"{passed}/{check.tries} tries passed (need {needed})"
     if passed < needed and last:
