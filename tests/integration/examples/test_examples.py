@@ -193,6 +193,9 @@ SCENARIOS = {
 }
 # run through `wf server` by tests/integration/server/test_events.py
 SCENARIOS |= {"events/build-and-test.yaml", "events/push-binding.yaml"}
+# The gitops WorkflowTemplates run against a git daemon in
+# tests/integration/gitops/test_pipelines_embedded.py.
+SCENARIOS |= {"gitops/promote-env.yaml", "gitops/verify-env.yaml", "gitops/rollback-env.yaml"}
 
 
 def test_every_example_has_a_test() -> None:
