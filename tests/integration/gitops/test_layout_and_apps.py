@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from tests.fixtures.gitserver import GitServer
+from tests.fixtures.httpserver import HTTPFiles, http_files  # noqa: F401
 from tests.integration.gitops.conftest import Wf, witness
 
 REPO = Path(__file__).parents[3]
@@ -129,3 +130,24 @@ def test_an_unreachable_repository_exits_2(wf: Wf) -> None:
     done = wf("init", url)
     assert done.exit_code == 2
     assert f"repo: cannot reach {url}" in done.output
+
+
+def test_app_from_a_manifest_url_commits_its_content(
+    repo: str,
+    wf: Wf,
+    tmp_path: Path,
+    http_files: HTTPFiles,  # noqa: F811
+) -> None:
+    (http_files.root / "app.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+        "spec:\n  containers: [{name: c, image: 'busybox:1.36'}]\n"
+    )
+    done = wf("app", "create", "pod", "--app", f"{http_files.url}/app.yaml", "--repo", repo)
+    assert done.exit_code == 0, done.output
+    seen = witness(repo, tmp_path)
+    assert seen.yaml("apps/pod/base/manifests.yaml")["metadata"] == {"name": "p"}
+    assert seen.yaml("apps/pod/envs/dev/kustomization.yaml")["images"] == [
+        {"name": "busybox", "newTag": "1.36"}
+    ]
+    missing = wf("app", "create", "gone", "--app", f"{http_files.url}/nope.yaml", "--repo", repo)
+    assert missing.exit_code == 2 and "cannot fetch" in missing.output

@@ -257,3 +257,45 @@ def test_history_and_rollback(git_server: GitServer, repo: str, wf: Wf, tmp_path
     assert none_left.exit_code == 2 and "no promotion of web into dev" in none_left.output
     assert git_server.head(repo) == head
     assert wf("rollback", "qa", "--app", "web", *base).exit_code == 2
+
+
+def test_set_in_a_values_file_of_the_overlay(repo: str, wf: Wf, tmp_path: Path) -> None:
+    def add_values(checkout: Checkout) -> str:
+        (checkout.root / "apps/web/envs/prod/values.yaml").write_text(
+            "replicas: 1\nimage: {tag: a}\n"
+        )
+        return "values"
+
+    change(Remote(repo), add_values)
+    done = wf(
+        "promote",
+        "web",
+        "--to",
+        "prod",
+        "--set",
+        "values.yaml:replicas=3",
+        "--set",
+        "values.yaml:image.tag=b",
+        "--repo",
+        repo,
+    )
+    assert done.exit_code == 0, done.output
+    seen = witness(repo, tmp_path)
+    assert seen.yaml("apps/web/envs/prod/values.yaml") == {"replicas": 3, "image": {"tag": "b"}}
+    assert seen.log()[0] == "promote web to prod: values.yaml:replicas=3; values.yaml:image.tag=b"
+
+
+def test_a_release_name_is_immutable(git_server: GitServer, repo: str, wf: Wf) -> None:
+    first = wf(
+        "promote", "web", "--to", "dev", "--image", "nginx:1.26", "--release", "r1", "--repo", repo
+    )
+    assert first.exit_code == 0, first.output
+    head = git_server.head(repo)
+    other = wf(
+        "promote", "web", "--to", "dev", "--image", "nginx:1.27", "--release", "r1", "--repo", repo
+    )
+    assert (
+        other.exit_code == 2
+        and "release 'r1' exists with other images: it is immutable" in other.output
+    )
+    assert git_server.head(repo) == head
