@@ -19,7 +19,7 @@ import yaml
 
 from workflow_engine.gitops import layout
 from workflow_engine.gitops.errors import Refused
-from workflow_engine.gitops.gitrepo import Changed, Checkout, Remote, change
+from workflow_engine.gitops.gitrepo import Changed, Checkout, Remote, change, public_url
 from workflow_engine.gitops.kustomize import KUSTOMIZE_API, ImageRef, images_of, overlay, write_yaml
 
 IMAGE_PREFIX = "image:"
@@ -66,7 +66,7 @@ def create_app(remote: Remote, request: AppRequest) -> AppCreated:
             )
         found.update(envs=envs, images=[str(i) for i in images])
         return (
-            f"app {request.name}: add from {request.source}\n\n"
+            f"app {request.name}: add from {public_url(request.source)}\n\n"
             f"Overlays for {', '.join(envs)}; images {', '.join(map(str, images)) or 'none'}.\n"
         )
 
@@ -101,7 +101,7 @@ def _fetch(url: str) -> str:
         with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as reply:
             return str(reply.read().decode())
     except (urllib.error.URLError, OSError, UnicodeDecodeError) as exc:
-        raise Refused("--app", f"cannot fetch {url}: {exc}") from None
+        raise Refused("--app", f"cannot fetch {public_url(url)}: {exc}") from None
 
 
 def _documents(text: str, source: str) -> list[dict[str, Any]]:

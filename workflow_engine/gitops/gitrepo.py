@@ -17,10 +17,22 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from workflow_engine.gitops.errors import Refused
 
 PUSH_ATTEMPTS = 3
+# Variables that would point git at another repository than the clone: dropped. The
+# rest of the environment (GIT_SSH_COMMAND, GIT_ASKPASS, proxies) passes through.
+_LOCATING = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_NAMESPACE",
+)
 _REJECTED = ("[rejected]", "non-fast-forward", "fetch first", "[remote rejected]")
 
 
@@ -50,11 +62,23 @@ class Pushed:
     rebased: bool
 
 
+def public_url(url: str) -> str:
+    """`https://user:token@host/r.git` -> `https://host/r.git`: messages never carry secrets."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable url>"
+    if not parts.scheme or "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
 class GitFailed(Exception):
-    def __init__(self, args: Sequence[str], stderr: str) -> None:
+    def __init__(self, args: Sequence[str], stderr: str, url: str) -> None:
         self.stderr = stderr
-        lines = [ln.strip() for ln in stderr.strip().splitlines() if ln.strip()]
-        super().__init__(f"git {args[0]}: {' | '.join(lines[-3:]) or 'failed'}")
+        lines = [ln.strip() for ln in stderr.replace(url, public_url(url)).splitlines()]
+        text = " | ".join([ln for ln in lines if ln][-3:])
+        super().__init__(f"git {args[0]}: {text or 'failed'}")
 
 
 class Git:
@@ -65,7 +89,7 @@ class Git:
         self.remote = remote
         ident = remote.identity
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+            **{k: v for k, v in os.environ.items() if k not in _LOCATING},
             "GIT_TERMINAL_PROMPT": "0",
             "GIT_CONFIG_NOSYSTEM": "1",
             "GIT_AUTHOR_NAME": ident.name,
@@ -93,7 +117,7 @@ class Git:
                 "repo", f"git {args[0]} timed out after {self.remote.timeout:g}s"
             ) from None
         if proc.returncode and check:
-            raise GitFailed(args, proc.stderr)
+            raise GitFailed(args, proc.stderr, self.remote.url)
         return proc.stdout.strip() if not proc.returncode else ""
 
 
@@ -126,7 +150,9 @@ class Checkout:
                 return Pushed(self.git("rev-parse", "HEAD"), branch, self._subject(), rebased)
             except GitFailed as exc:
                 if not any(hint in exc.stderr for hint in _REJECTED):
-                    raise Refused("repo", f"push to {self.remote.url} failed: {exc}") from None
+                    raise Refused(
+                        "repo", f"push to {public_url(self.remote.url)} failed: {exc}"
+                    ) from None
             self._rebase_onto(branch)
             rebased = True
         raise Refused("repo", f"{branch} kept moving: gave up after {PUSH_ATTEMPTS} pushes")
@@ -138,7 +164,9 @@ class Checkout:
         try:
             self.git("fetch", "--quiet", "origin", f"refs/heads/{branch}")
         except GitFailed as exc:
-            raise Refused("repo", f"fetch from {self.remote.url} failed: {exc}") from None
+            raise Refused(
+                "repo", f"fetch from {public_url(self.remote.url)} failed: {exc}"
+            ) from None
         try:
             self.git("rebase", "--quiet", "FETCH_HEAD")
         except GitFailed:
@@ -165,7 +193,7 @@ def clone(remote: Remote) -> Iterator[Checkout]:
         try:
             heads = git("ls-remote", "--heads", "origin", remote.branch)
         except GitFailed as exc:
-            raise Refused("repo", f"cannot reach {remote.url}: {exc}") from None
+            raise Refused("repo", f"cannot reach {public_url(remote.url)}: {exc}") from None
         base = None
         if heads:
             git("fetch", "--quiet", "origin", f"refs/heads/{remote.branch}")

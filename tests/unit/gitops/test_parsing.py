@@ -12,6 +12,7 @@ import pytest
 import workflow_engine.gitops as gitops
 from workflow_engine.gitops import ImageRef, Refused, SetValue
 from workflow_engine.gitops.bootstrap import pipeline_templates
+from workflow_engine.gitops.gitrepo import public_url
 from workflow_engine.gitops.history import Entry, with_outcomes
 from workflow_engine.gitops.layout import Environment, chain_config, parse_config, parse_duration
 from workflow_engine.gitops.yamlpath import set_in
@@ -128,6 +129,18 @@ def test_history_outcomes_come_from_later_commits() -> None:
     outcomes = [e.outcome for e in with_outcomes(newest_first)]
     # c1's outcome is its first verification after it (c2), not a later re-verification
     assert outcomes == ["reverted c4", "rolled back by c5", "failed", "passed", "verified"]
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://user:token@git.example/r.git", "https://git.example/r.git"),
+        ("git://127.0.0.1:9418/r.git", "git://127.0.0.1:9418/r.git"),
+        ("/srv/git/r.git", "/srv/git/r.git"),
+    ],
+)
+def test_messages_never_show_credentials_of_a_url(url: str, shown: str) -> None:
+    assert public_url(url) == shown
 
 
 def test_shipped_pipelines_are_the_examples() -> None:
