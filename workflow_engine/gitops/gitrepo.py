@@ -195,7 +195,8 @@ def clone(remote: Remote) -> Iterator[Checkout]:
         except GitFailed as exc:
             raise Refused("repo", f"cannot reach {public_url(remote.url)}: {exc}") from None
         base = None
-        if heads:
+        # ls-remote matches the pattern's tail too (refs/heads/x/main): look for the exact ref
+        if any(line.endswith(f"\trefs/heads/{remote.branch}") for line in heads.splitlines()):
             git("fetch", "--quiet", "origin", f"refs/heads/{remote.branch}")
             base = git("rev-parse", "FETCH_HEAD")
             git("checkout", "-q", "-B", remote.branch, base)
