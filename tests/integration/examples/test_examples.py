@@ -218,6 +218,9 @@ SCENARIOS |= {"pod-gc.yaml", "ttl-strategy.yaml"}
 # needs a cluster: tests/integration/controller/test_resources.py (without one) and
 # tests/cluster/test_kube_resources.py
 SCENARIOS |= {"resource-job.yaml"}
+# The gitops WorkflowTemplates run against a git daemon in
+# tests/integration/gitops/test_pipelines_embedded.py.
+SCENARIOS |= {"gitops/promote-env.yaml", "gitops/verify-env.yaml", "gitops/rollback-env.yaml"}
 
 
 def test_every_example_has_a_test() -> None:

@@ -1,0 +1,63 @@
+"""`wf gitops mark-verified`: record the outcome of a verification for the release an
+environment runs, as a commit (`releases/<app>/<release>/verified-<env>.yaml`). The next
+environment's gate reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from workflow_engine.gitops import history, layout, releases
+from workflow_engine.gitops.errors import Refused
+from workflow_engine.gitops.gitrepo import Changed, Checkout, Remote, change
+from workflow_engine.gitops.kustomize import read_yaml, running_release
+
+
+@dataclass(frozen=True)
+class Marked:
+    app: str
+    env: str
+    release: str
+    passed: bool
+    changed: Changed
+
+
+def mark_verified(
+    remote: Remote,
+    app: str,
+    env: str,
+    passed: bool,
+    now: datetime,
+    release: str | None = None,
+    detail: str = "",
+) -> Marked:
+    layout.check_name(app, "--app")
+    found: dict[str, str] = {}
+
+    def mutate(checkout: Checkout) -> str:
+        root = checkout.root
+        layout.read_config(root).environment(env, "--env")
+        overlay = layout.overlay_file(root, app, env)
+        running = running_release(read_yaml(overlay, f"apps/{app}/envs/{env}/kustomization.yaml"))
+        name = release or running
+        if name is None:
+            raise Refused("--env", f"{env} runs no release of {app}: nothing to verify")
+        if release and release != running:
+            raise Refused("--release", f"{env} runs {running or 'no release'}, not {release}")
+        releases.load(root, app, name)
+        result = releases.Verification(env, passed, now, detail)
+        releases.record_verification(root, app, name, result)
+        found["release"] = name
+        outcome = "passed" if passed else "failed"
+        trailers = {
+            history.ACTION: "verify",
+            history.APP: app,
+            history.ENV: env,
+            history.RELEASE: name,
+        }
+        body = detail or "Recorded by wf gitops mark-verified."
+        return history.message(f"verify {app} in {env}: release {name} {outcome}", body, trailers)
+
+    changed = change(remote, mutate)
+    return Marked(app, env, found["release"], passed, changed)
