@@ -26,6 +26,7 @@ from cli.cluster_templates import cluster_template
 from cli.configmaps import configmap
 from cli.cron import cron
 from cli.errors import WfGroup
+from cli.gitops import gitops
 from cli.install import convert, install
 from cli.lifecycle import COMMANDS as LIFECYCLE
 from cli.nodes import set_ as _node_set  # noqa: F401  (registers `wf node set`)
@@ -101,6 +102,7 @@ for _command in (
     cluster_template,
     cron,
     trigger,
+    gitops,
     controller,
     node,
     server,

@@ -196,13 +196,20 @@ def observe(cluster: Cluster, desired: list[dict[str, Any]]) -> HealthReport:
 
 
 def wait_healthy(cluster: Cluster, desired: list[dict[str, Any]], waiting: Waiting) -> HealthReport:
-    """Poll until every object is Healthy, one is Degraded, or the timeout passes."""
+    """Poll until every object is Healthy on two polls in a row, one is Degraded, or
+    the timeout passes."""
     deadline = waiting.clock() + waiting.timeout
+    healthy_before = False
     while True:
         report = observe(cluster, desired)
-        if report.healthy or any(h.status == "Degraded" for _, h in report.entries):
+        # Healthy must hold on two polls in a row: a container that crashes at once
+        # can look Ready for a moment right after it starts.
+        if report.healthy and healthy_before:
+            return report
+        healthy_before = report.healthy
+        if any(h.status == "Degraded" for _, h in report.entries):
             return report
         left = deadline - waiting.clock()
         if left <= 0:
-            return HealthReport(report.entries, timed_out=True)
+            return report if report.healthy else HealthReport(report.entries, timed_out=True)
         waiting.sleep(min(waiting.interval, left))

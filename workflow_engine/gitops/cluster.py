@@ -121,6 +121,7 @@ class Cluster:
         for res in self._dyn.resources.search():
             if (
                 res.kind in NEVER_OURS
+                or not res.name
                 or "/" in res.name  # subresources
                 or "list" not in (res.verbs or [])
                 or res.kind.endswith("List")
@@ -175,3 +176,11 @@ def _translate(exc: ApiException, obj: dict[str, Any]) -> Exception:
     if status in (401, 403):
         return PermanentError(f"{object_key(obj)}: {message}")
     return TransientError(f"{object_key(obj)}: {message}")
+
+
+def connect(kubeconfig: str | None, context: str | None, namespace: str) -> Cluster:
+    """A Cluster from a kubeconfig (default: $KUBECONFIG, ~/.kube/config, or the pod's
+    service account)."""
+    from workflow_engine.runtime.kubernetes.client import load_api_client
+
+    return Cluster(load_api_client(kubeconfig, context), namespace)

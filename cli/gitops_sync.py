@@ -1,0 +1,227 @@
+"""`wf gitops sync|diff|status|drift ENV`: the cluster side of GitOps. Thin: each
+command checks out the config repository (`--repo URL` or `--dir PATH`, at `--revision`),
+renders the environment and calls one function of workflow_engine.gitops.
+
+Exit codes: 0 done (drift: none found, or healed); 1 unhealthy after `--timeout`,
+drift found and not healed, or (diff/status) out of sync with `--exit-code`;
+2 bad input (unknown environment, missing directory, bad manifest).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.output import show
+from cli.workflows import app_of
+from workflow_engine.engine.durations import BadDuration, parse_duration
+from workflow_engine.gitops import apply, drift, status
+from workflow_engine.gitops.cluster import Cluster, connect
+from workflow_engine.gitops.diff import format_diffs, summary
+from workflow_engine.gitops.render import Rendered, render
+from workflow_engine.gitops.source import checkout
+
+
+def _source(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(
+        [
+            click.argument("env"),
+            click.option("--repo", help="clone the config repository from this URL"),
+            click.option(
+                "--dir",
+                "directory",
+                type=click.Path(path_type=Path),
+                help="use this checked-out config repository",
+            ),
+            click.option("--revision", help="the branch, tag or commit (default: HEAD)"),
+            click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text"),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+def _timeout(_ctx: click.Context, _param: click.Parameter, value: str) -> float:
+    try:
+        return parse_duration(value)
+    except BadDuration as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _cluster(ctx: click.Context, rendered: Rendered) -> Cluster:
+    """The cluster of --kubeconfig/--context (or $KUBECONFIG); the namespace from -n,
+    else the environment's `namespace` in gitops.yaml, else $WF_NAMESPACE/default."""
+    root = ctx.find_root()
+    app = app_of(ctx)
+    options = app.kubernetes
+    kubeconfig = root.params.get("kubeconfig") or (options.kubeconfig if options else None)
+    context = root.params.get("context") or (options.context if options else None)
+    namespace = root.params.get("namespace") or rendered.env.namespace or app.namespace
+    return connect(kubeconfig, context, namespace)
+
+
+def _emit(output: str, data: dict[str, Any], text: str) -> None:
+    show(json.dumps(data, indent=2, sort_keys=True) if output == "json" else text)
+
+
+@click.command("sync")
+@_source
+@click.option("--dry-run", is_flag=True, help="print the diff, change nothing")
+@click.option("--timeout", default="2m", callback=_timeout, help="wait this long for health")
+@click.pass_context
+def sync(
+    ctx: click.Context,
+    env: str,
+    repo: str | None,
+    directory: Path | None,
+    revision: str | None,
+    output: str,
+    dry_run: bool,
+    timeout: float,
+) -> None:
+    """Apply environment ENV from git, prune what git no longer has, wait until healthy."""
+    with checkout(repo, directory, revision) as (root, rev):
+        rendered = render(root, env, rev)
+        cluster = _cluster(ctx, rendered)
+        try:
+            result = apply.sync(
+                cluster, rendered, dry_run=dry_run, waiting=apply.Waiting(timeout=timeout)
+            )
+        except apply.SyncFailed as exc:
+            _emit(output, _sync_dict(exc.result), _sync_text(exc.result))
+            click.echo(f"error: {env}: {exc}", err=True)
+            ctx.exit(1)
+    _emit(output, _sync_dict(result), _sync_text(result))
+
+
+def _sync_dict(result: apply.SyncResult) -> dict[str, Any]:
+    health = result.health
+    return {
+        "env": result.plan.rendered.env.name,
+        "revision": result.plan.rendered.revision,
+        "dryRun": result.dry_run,
+        "diff": [d.to_dict() for d in result.plan.diffs if not d.in_sync],
+        "applied": list(result.applied),
+        "pruned": list(result.pruned),
+        "healthy": None if health is None else health.healthy,
+        "unhealthy": [
+            {"object": k, "status": h.status, "reason": h.reason}
+            for k, h in (health.unhealthy() if health else [])
+        ],
+    }
+
+
+def _sync_text(result: apply.SyncResult) -> str:
+    rendered = result.plan.rendered
+    head = f"environment {rendered.env.name} at {rendered.revision}"
+    diff = format_diffs(list(result.plan.diffs))
+    if result.dry_run:
+        return f"{head} (dry run)\n{diff}"
+    lines = [head, diff]
+    lines += [f"applied {key}" for key in result.applied]
+    lines += [f"pruned {key}" for key in result.pruned]
+    if result.health is not None:
+        lines.append("healthy" if result.health.healthy else result.health.format())
+    return "\n".join(lines)
+
+
+@click.command("diff")
+@_source
+@click.option("--exit-code", is_flag=True, help="exit 1 when ENV differs from git")
+@click.pass_context
+def diff(
+    ctx: click.Context,
+    env: str,
+    repo: str | None,
+    directory: Path | None,
+    revision: str | None,
+    output: str,
+    exit_code: bool,
+) -> None:
+    """Show how the live objects of ENV differ from git (added, changed, removed)."""
+    with checkout(repo, directory, revision) as (root, rev):
+        rendered = render(root, env, rev)
+        the_plan = apply.plan(_cluster(ctx, rendered), rendered)
+    diffs = list(the_plan.diffs)
+    data: dict[str, Any] = {"env": env, "revision": rev, "summary": summary(diffs)}
+    data["objects"] = [d.to_dict() for d in diffs if not d.in_sync]
+    _emit(output, data, format_diffs(diffs))
+    if exit_code and not the_plan.in_sync:
+        ctx.exit(1)
+
+
+@click.command("status")
+@_source
+@click.pass_context
+def status_(
+    ctx: click.Context,
+    env: str,
+    repo: str | None,
+    directory: Path | None,
+    revision: str | None,
+    output: str,
+) -> None:
+    """Which revision ENV runs, Synced/OutOfSync, Healthy/Progressing/Degraded."""
+    with checkout(repo, directory, revision) as (root, rev):
+        rendered = render(root, env, rev)
+        st = status.env_status(_cluster(ctx, rendered), rendered)
+    live = ", ".join(st.live_revisions) or "(nothing applied)"
+    lines = [
+        f"environment: {st.env} (namespace {st.namespace})",
+        f"git revision: {st.desired_revision}",
+        f"live revision: {live}",
+        f"sync: {st.sync}",
+        f"health: {st.health}",
+    ]
+    lines += [f"  {d.key}: {d.action}" for d in st.out_of_sync]
+    lines += [f"  {k}: {s}: {r}" for k, s, r in st.unhealthy]
+    _emit(output, st.to_dict(), "\n".join(lines))
+
+
+@click.command("drift")
+@_source
+@click.option("--webhook", help="POST a JSON summary here when ENV has drifted")
+@click.option("--heal", is_flag=True, help="sync ENV again when it has drifted")
+@click.option("--no-event", is_flag=True, help="do not record Kubernetes Events")
+@click.option("--timeout", default="2m", callback=_timeout, help="health wait when healing")
+@click.pass_context
+def drift_(
+    ctx: click.Context,
+    env: str,
+    repo: str | None,
+    directory: Path | None,
+    revision: str | None,
+    output: str,
+    webhook: str | None,
+    heal: bool,
+    no_event: bool,
+    timeout: float,
+) -> None:
+    """Report how ENV diverges from git; alert (webhook, Events); heal with --heal.
+    Exit 1 when drift is found and not healed."""
+    with checkout(repo, directory, revision) as (root, rev):
+        rendered = render(root, env, rev)
+        cluster = _cluster(ctx, rendered)
+        found = drift.detect(cluster, rendered)
+        data = found.to_dict()
+        if not found.drifted:
+            _emit(output, data, f"{env}: in sync with {rev}")
+            return
+        data["events"] = [] if no_event else drift.record_events(cluster, found)
+        if webhook:
+            data["webhook"] = drift.post_webhook(webhook, found)
+        healing = heal or rendered.env.self_heal
+        if healing:
+            result = apply.sync(cluster, rendered, waiting=apply.Waiting(timeout=timeout))
+            data["healed"] = list(result.applied) + list(result.pruned)
+    text = f"{env}: drifted from {rev}\n{format_diffs(list(found.diffs))}"
+    _emit(output, data, text + ("\nhealed" if healing else ""))
+    if not healing:
+        ctx.exit(1)
+
+
+COMMANDS = (sync, diff, status_, drift_)

@@ -1,0 +1,153 @@
+"""`wf gitops sync|diff|status|drift` against the real control plane (tests/cluster).
+
+Real: the API server, controller-manager and scheduler, kubectl (kustomize and the
+manual changes that make drift), a git repository on disk, and a loopback HTTP server
+that receives the drift webhook. Pods run as local processes of the `node` fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cli.main import cli
+from tests.cluster.cluster import ControlPlane
+from tests.cluster.kube import get
+from workflow_engine.gitops.render import ENV_LABEL, MANAGED_BY, REVISION
+from workflow_engine.runtime.kubernetes_node import NodeAgent
+
+pytestmark = pytest.mark.cluster
+
+REPO = Path(__file__).parents[1] / "data" / "gitops" / "repo"
+
+
+def _git(repo: Path, *args: str) -> str:
+    argv = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    return subprocess.run([*argv, *args], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    path = tmp_path / "config"
+    shutil.copytree(REPO, path)
+    _git(path, "init", "-q", "-b", "main")
+    _git(path, "add", "-A")
+    _git(path, "commit", "-q", "-m", "web v1")
+    return path
+
+
+def _head(repo: Path) -> str:
+    return _git(repo, "rev-parse", "HEAD").strip()
+
+
+def wf(cluster: ControlPlane, namespace: str, *args: str) -> Result:
+    base = ["--debug", "--kubeconfig", str(cluster.kubeconfig), "-n", namespace, "gitops"]
+    return CliRunner().invoke(cli, [*base, *args])
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]]
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.received.append(json.loads(self.rfile.read(length)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    received: list[dict[str, Any]] = []
+    handler = type("Hook", (_Hook,), {"received": received})
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/drift", received
+    server.shutdown()
+    thread.join(10)
+    server.server_close()
+
+
+def _json(result: Result) -> dict[str, Any]:
+    assert result.exit_code in (0, 1), result.output
+    return dict(json.loads(result.stdout))
+
+
+def test_sync_noop_drift_heal_and_prune(
+    cluster: ControlPlane,
+    node: NodeAgent,
+    namespace: str,
+    repo: Path,
+    webhook: tuple[str, list[dict[str, Any]]],
+) -> None:
+    cluster.kubectl("create", "configmap", "manual", "-n", namespace, "--from-literal=a=b")
+    first = wf(cluster, namespace, "sync", "dev", "--dir", str(repo), "--timeout", "60s")
+    assert first.exit_code == 0, first.output
+    deployment = get(cluster, namespace, "deployment", "web")
+    assert deployment["metadata"]["labels"][MANAGED_BY] == "wf-gitops"
+    assert deployment["metadata"]["labels"][ENV_LABEL] == "dev"
+    assert deployment["metadata"]["annotations"][REVISION] == _head(repo)
+    assert deployment["status"]["availableReplicas"] == 1
+
+    again = _json(wf(cluster, namespace, "sync", "dev", "--dir", str(repo), "-o", "json"))
+    assert again["applied"] == [] and again["pruned"] == [] and again["diff"] == []
+
+    # a manual scale is drift: reported to the webhook and as an Event, exit 1
+    cluster.kubectl("scale", "-n", namespace, "deployment/web", "--replicas=3")
+    url, received = webhook
+    found = wf(cluster, namespace, "drift", "dev", "--dir", str(repo), "--webhook", url)
+    assert found.exit_code == 1, found.output
+    (posted,) = received
+    assert posted["env"] == "dev" and posted["drifted"] is True
+    (changed,) = posted["objects"]
+    assert changed["object"] == f"Deployment/{namespace}/web"
+    assert "spec.replicas: 3 -> 1" in changed["changes"]
+    events = get(cluster, namespace, "events", "--field-selector", "reason=GitOpsDrift")
+    assert [e["involvedObject"]["name"] for e in events["items"]] == ["web"]
+
+    # a manual env change, healed by --heal
+    cluster.kubectl("set", "env", "-n", namespace, "deployment/web", "VERSION=tampered")
+    healed = wf(cluster, namespace, "drift", "dev", "--dir", str(repo), "--heal", "--no-event")
+    assert healed.exit_code == 0, healed.output
+    spec = get(cluster, namespace, "deployment", "web")["spec"]
+    assert spec["replicas"] == 1
+    assert spec["template"]["spec"]["containers"][0]["env"] == [{"name": "VERSION", "value": "1"}]
+
+    # an object removed from git is pruned; the unlabelled ConfigMap stays
+    (repo / "apps/web/base/configmap.yaml").unlink()
+    (repo / "apps/web/base/kustomization.yaml").write_text("resources: [deployment.yaml]\n")
+    _git(repo, "commit", "-qam", "drop web-config")
+    pruned = _json(wf(cluster, namespace, "sync", "dev", "--dir", str(repo), "-o", "json"))
+    assert pruned["pruned"] == [f"ConfigMap/{namespace}/web-config"]
+    names = {c["metadata"]["name"] for c in get(cluster, namespace, "configmaps")["items"]}
+    assert "web-config" not in names and "manual" in names
+
+    st = _json(wf(cluster, namespace, "status", "dev", "--dir", str(repo), "-o", "json"))
+    assert (st["sync"], st["health"]) == ("Synced", "Healthy")
+    assert st["revision"]["live"] == [_head(repo)]
+
+
+def test_unhealthy_rollout_times_out_with_a_report(
+    cluster: ControlPlane, node: NodeAgent, namespace: str, repo: Path
+) -> None:
+    deployment = repo / "apps/web/base/deployment.yaml"
+    deployment.write_text(deployment.read_text().replace("exec sleep 3600", "exit 3"))
+    _git(repo, "commit", "-qam", "a release that crashes")
+    result = wf(cluster, namespace, "sync", "dev", "--dir", str(repo), "--timeout", "8s")
+    assert result.exit_code == 1, result.output
+    assert "timed out waiting for health" in result.stderr
+    assert f"Deployment/{namespace}/web: Progressing: 0 of 1 updated replicas available" in (
+        result.stderr
+    )
