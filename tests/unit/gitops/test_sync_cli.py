@@ -1,0 +1,44 @@
+"""`wf gitops sync|diff|status|drift` on bad input: exit 2 with the cause, before any
+cluster is contacted (real: the CLI, the renderer, git for --repo)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cli.main import cli
+
+REPO = Path(__file__).parents[2] / "data" / "gitops" / "repo"
+
+
+def wf(tmp_path: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["gitops", *args], env={"WF_HOME": str(tmp_path / "state")})
+
+
+@pytest.mark.parametrize("command", ["sync", "diff", "status", "drift"])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["prod", "--dir", str(REPO)], 'unknown environment "prod"', id="unknown-env"),
+        pytest.param(["dev", "--dir", "/nonexistent/config"], "no such directory", id="no-dir"),
+        pytest.param(["dev"], "--repo/--dir: exactly one of them is required", id="no-source"),
+    ],
+)
+def test_bad_input_exits_2(tmp_path: Path, command: str, args: list[str], message: str) -> None:
+    result = wf(tmp_path, command, *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+
+
+def test_unreachable_repository_exits_2(tmp_path: Path) -> None:
+    result = wf(tmp_path, "sync", "dev", "--repo", str(tmp_path / "missing.git"))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("--repo: ")
+
+
+def test_bad_timeout_is_a_usage_error(tmp_path: Path) -> None:
+    result = wf(tmp_path, "sync", "dev", "--dir", str(REPO), "--timeout", "soon")
+    assert result.exit_code == 2
+    assert "invalid duration" in result.stderr
