@@ -8,8 +8,10 @@ that receives the drift webhook. Pods run as local processes of the `node` fixtu
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from cli.main import cli
@@ -27,7 +30,9 @@ from workflow_engine.runtime.kubernetes_node import NodeAgent
 
 pytestmark = pytest.mark.cluster
 
-REPO = Path(__file__).parents[1] / "data" / "gitops" / "repo"
+ROOT = Path(__file__).parents[2]
+REPO = ROOT / "tests" / "data" / "gitops" / "repo"
+DRIFT_CRON = ROOT / "examples" / "gitops" / "drift-cron.yaml"
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -80,6 +85,31 @@ def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     server.server_close()
 
 
+def _drift_cron_step(
+    cluster: ControlPlane, namespace: str, repo: Path, webhook: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the shell step of the example's `drift` template, its parameters filled in,
+    with the real `wf` (this checkout's) against the test cluster."""
+    cron = yaml.safe_load(DRIFT_CRON.read_text())
+    templates = {t["name"]: t for t in cron["spec"]["workflowSpec"]["templates"]}
+    (script,) = templates["drift"]["container"]["args"]
+    values = {
+        "inputs.parameters.env": "dev",
+        "workflow.parameters.repo": f"file://{repo}",
+        "workflow.parameters.webhook": webhook,
+        "workflow.parameters.heal": "true",
+        "workflow.parameters.namespace": namespace,
+        "workflow.parameters.kubeconfig": str(cluster.kubeconfig),
+    }
+    for name, value in values.items():
+        script = script.replace("{{" + name + "}}", value)
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        ["sh", "-c", script], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
 def _json(result: Result) -> dict[str, Any]:
     assert result.exit_code in (0, 1), result.output
     return dict(json.loads(result.stdout))
@@ -117,10 +147,15 @@ def test_sync_noop_drift_heal_and_prune(
     events = get(cluster, namespace, "events", "--field-selector", "reason=GitOpsDrift")
     assert [e["involvedObject"]["name"] for e in events["items"]] == ["web"]
 
-    # a manual env change, healed by --heal
+    # a manual env change, healed by the drift agent's step (examples/gitops/drift-cron.yaml)
     cluster.kubectl("set", "env", "-n", namespace, "deployment/web", "VERSION=tampered")
-    healed = wf(cluster, namespace, "drift", "dev", "--dir", str(repo), "--heal", "--no-event")
-    assert healed.exit_code == 0, healed.output
+    healed = _drift_cron_step(cluster, namespace, repo, url)
+    assert healed.returncode == 0, healed.stdout + healed.stderr
+    assert "healed" in healed.stdout
+    assert received[1]["objects"][0]["changes"] == [
+        "spec.replicas: 3 -> 1",
+        'spec.template.spec.containers[0].env[0].value: "tampered" -> "1"',
+    ]
     spec = get(cluster, namespace, "deployment", "web")["spec"]
     assert spec["replicas"] == 1
     assert spec["template"]["spec"]["containers"][0]["env"] == [{"name": "VERSION", "value": "1"}]
@@ -142,12 +177,13 @@ def test_sync_noop_drift_heal_and_prune(
 def test_unhealthy_rollout_times_out_with_a_report(
     cluster: ControlPlane, node: NodeAgent, namespace: str, repo: Path
 ) -> None:
+    # A container that exits at once looks Ready for a moment after each start;
+    # minReadySeconds is how a Deployment says how long Ready must last to count.
     deployment = repo / "apps/web/base/deployment.yaml"
-    deployment.write_text(deployment.read_text().replace("exec sleep 3600", "exit 3"))
+    text = deployment.read_text().replace("exec sleep 3600", "exit 3")
+    deployment.write_text(text.replace("  replicas: 1\n", "  replicas: 1\n  minReadySeconds: 5\n"))
     _git(repo, "commit", "-qam", "a release that crashes")
     result = wf(cluster, namespace, "sync", "dev", "--dir", str(repo), "--timeout", "8s")
     assert result.exit_code == 1, result.output
     assert "timed out waiting for health" in result.stderr
-    assert f"Deployment/{namespace}/web: Progressing: 0 of 1 updated replicas available" in (
-        result.stderr
-    )
+    assert f"Deployment/{namespace}/web: Progressing: " in result.stderr

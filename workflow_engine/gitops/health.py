@@ -86,6 +86,9 @@ def _deployment(obj: dict[str, Any]) -> Health:
         return Health("Progressing", f"{total - updated} old replicas pending termination")
     if available < updated:
         return Health("Progressing", f"{available} of {updated} updated replicas available")
+    unavailable = st.get("unavailableReplicas") or 0
+    if unavailable:
+        return Health("Progressing", f"{unavailable} replicas unavailable")
     return HEALTHY
 
 

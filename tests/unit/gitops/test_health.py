@@ -51,6 +51,18 @@ STUCK = {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineEx
             id="deployment-unavailable",
         ),
         pytest.param(
+            _deploy({"replicas": 2}, {**DONE, "unavailableReplicas": 1}),
+            "Progressing",
+            "1 replicas unavailable",
+            id="deployment-replica-unavailable",
+        ),
+        pytest.param(
+            _deploy({"replicas": 2}, {"observedGeneration": 2}),
+            "Progressing",
+            "0 of 2 replicas updated",
+            id="deployment-no-pods-yet",
+        ),
+        pytest.param(
             _deploy({"replicas": 2}, {**DONE, "conditions": [STUCK]}),
             "Degraded",
             "rollout stuck:",
