@@ -187,3 +187,16 @@ def test_unhealthy_rollout_times_out_with_a_report(
     assert result.exit_code == 1, result.output
     assert "timed out waiting for health" in result.stderr
     assert f"Deployment/{namespace}/web: Progressing: " in result.stderr
+
+
+def test_an_invalid_manifest_is_refused_before_anything_is_applied(
+    cluster: ControlPlane, namespace: str, repo: Path
+) -> None:
+    bad = repo / "apps/web/envs/dev/zz-bad.yaml"
+    bad.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_Name}\n")
+    kustomization = repo / "apps/web/envs/dev/kustomization.yaml"
+    kustomization.write_text("resources: [../../base, zz-bad.yaml]\n")
+    result = wf(cluster, namespace, "sync", "dev", "--dir", str(repo))
+    assert result.exit_code == 2, result.output
+    assert f"ConfigMap/{namespace}/Bad_Name: " in result.stderr
+    assert get(cluster, namespace, "deployments,configmaps", "-l", MANAGED_BY)["items"] == []

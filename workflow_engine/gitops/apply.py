@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflow_engine.errors import WorkflowEngineError
+from workflow_engine.errors import NotFound, WorkflowEngineError
 from workflow_engine.gitops.cluster import Cluster
 from workflow_engine.gitops.diff import ObjectDiff, compare
 from workflow_engine.gitops.health import Health, assess
@@ -127,7 +127,14 @@ def plan(cluster: Cluster, rendered: Rendered) -> Plan:
     diffs: list[ObjectDiff] = []
     for obj in desired:
         live = cluster.get(obj)
-        dry = cluster.apply(obj, dry_run=True) if live is not None else obj
+        # The dry run also has the server validate new objects before anything is
+        # applied; one whose namespace this sync creates cannot be checked that way.
+        try:
+            dry = cluster.apply(obj, dry_run=True)
+        except NotFound:
+            if live is not None:
+                raise
+            dry = obj
         diffs.append(compare(object_key(obj), dry, live))
     namespaces = {cluster.namespace} | {
         o["metadata"]["namespace"] for o in desired if o["metadata"].get("namespace")
