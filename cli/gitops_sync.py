@@ -1,10 +1,11 @@
-"""`wf gitops sync|diff|status|drift ENV`: the cluster side of GitOps. Thin: each
-command checks out the config repository (`--repo URL` or `--dir PATH`, at `--revision`),
-renders the environment and calls one function of workflow_engine.gitops.
+"""`wf gitops sync|diff|status|drift ENV` and `wf gitops canary`: the cluster side of
+GitOps. Thin: each command checks out the config repository (`--repo URL` or
+`--dir PATH`, at `--revision`), renders the environment and calls one function of
+workflow_engine.gitops (canary works on two live Deployments, no repository).
 
 Exit codes: 0 done (drift: none found, or healed); 1 unhealthy after `--timeout`,
-drift found and not healed, or (diff/status) out of sync with `--exit-code`;
-2 bad input (unknown environment, missing directory, bad manifest).
+drift found and not healed, diff with `--exit-code` finding differences, or a canary
+aborted; 2 bad input (unknown environment, missing directory, bad manifest).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import click
 from cli.output import show
 from cli.workflows import app_of
 from workflow_engine.engine.durations import BadDuration, parse_duration
-from workflow_engine.gitops import apply, drift, status
+from workflow_engine.gitops import apply, canary, drift, status
 from workflow_engine.gitops.cluster import Cluster, connect
 from workflow_engine.gitops.diff import format_diffs, summary
 from workflow_engine.gitops.render import Rendered, render
@@ -224,4 +225,58 @@ def drift_(
         ctx.exit(1)
 
 
-COMMANDS = (sync, diff, status_, drift_)
+@click.command("canary")
+@click.argument("stable")
+@click.option("--canary", "canary_name", required=True, help="the canary Deployment")
+@click.option("--steps", default="20,50,100", help="percent of replicas on the canary per step")
+@click.option("--verify-cmd", help="shell command run after each step (CANARY_WEIGHT is set)")
+@click.option("--verify-url", help="GET this URL after each step; a 2xx answer passes")
+@click.option("--verify-body", help="with --verify-url: the answer must contain this text")
+@click.option("--timeout", default="2m", callback=_timeout, help="health wait per step")
+@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def canary_(
+    ctx: click.Context,
+    stable: str,
+    canary_name: str,
+    steps: str,
+    verify_cmd: str | None,
+    verify_url: str | None,
+    verify_body: str | None,
+    timeout: float,
+    output: str,
+) -> None:
+    """Shift STABLE's replicas to the --canary Deployment step by step, verifying after
+    each; on failure put them all back on STABLE and exit 1."""
+    if (verify_cmd is None) == (verify_url is None):
+        raise click.UsageError("give one of --verify-cmd and --verify-url")
+    weights = canary.parse_steps(steps)
+    verify = (
+        canary.command_check(verify_cmd)
+        if verify_cmd is not None
+        else canary.http_check(str(verify_url), verify_body)
+    )
+    root = ctx.find_root()
+    app = app_of(ctx)
+    options = app.kubernetes
+    cluster = connect(
+        root.params.get("kubeconfig") or (options.kubeconfig if options else None),
+        root.params.get("context") or (options.context if options else None),
+        app.namespace,
+    )
+    result = canary.run_canary(
+        cluster, stable, canary_name, weights, verify, apply.Waiting(timeout=timeout)
+    )
+    lines = [
+        f"{s.weight}%: stable {s.stable}, canary {s.canary}"
+        + (f" - failed: {s.failure}" if s.failure else " - ok")
+        for s in result.steps
+    ]
+    if result.aborted:
+        lines.append(f"aborted {result.reason}; all replicas back on {stable}")
+    _emit(output, result.to_dict(), "\n".join(lines))
+    if result.aborted:
+        ctx.exit(1)
+
+
+COMMANDS = (sync, diff, status_, drift_, canary_)
