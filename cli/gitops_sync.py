@@ -10,6 +10,7 @@ aborted; 2 bad input (unknown environment, missing directory, bad manifest).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -23,14 +24,14 @@ from workflow_engine.engine.durations import BadDuration, parse_duration
 from workflow_engine.gitops import apply, canary, drift, status
 from workflow_engine.gitops.cluster import Cluster, connect
 from workflow_engine.gitops.diff import format_diffs, summary
-from workflow_engine.gitops.render import Rendered, render
+from workflow_engine.gitops.render import Rendered, load_environments, render
 from workflow_engine.gitops.source import checkout
 
 
-def _source(fn: Callable[..., Any]) -> Callable[..., Any]:
+def _source(fn: Callable[..., Any], *, env_required: bool = True) -> Callable[..., Any]:
     for option in reversed(
         [
-            click.argument("env"),
+            click.argument("env", required=env_required),
             click.option("--repo", help="clone the config repository from this URL"),
             click.option(
                 "--dir",
@@ -156,20 +157,29 @@ def diff(
 
 
 @click.command("status")
-@_source
+@functools.partial(_source, env_required=False)
 @click.pass_context
 def status_(
     ctx: click.Context,
-    env: str,
+    env: str | None,
     repo: str | None,
     directory: Path | None,
     revision: str | None,
     output: str,
 ) -> None:
-    """Which revision ENV runs, Synced/OutOfSync, Healthy/Progressing/Degraded."""
+    """Which revision ENV (default: every environment) runs, Synced/OutOfSync,
+    Healthy/Progressing/Missing/Degraded."""
+    found: list[status.EnvStatus] = []
     with checkout(repo, directory, revision) as (root, rev):
-        rendered = render(root, env, rev)
-        st = status.env_status(_cluster(ctx, rendered), rendered)
+        names = [env] if env else [e.name for e in load_environments(root)]
+        for name in names:
+            rendered = render(root, name, rev)
+            found.append(status.env_status(_cluster(ctx, rendered), rendered))
+    data: Any = found[0].to_dict() if env else [st.to_dict() for st in found]
+    _emit(output, data, "\n\n".join(_status_text(st) for st in found))
+
+
+def _status_text(st: status.EnvStatus) -> str:
     live = ", ".join(st.live_revisions) or "(nothing applied)"
     lines = [
         f"environment: {st.env} (namespace {st.namespace})",
@@ -180,7 +190,7 @@ def status_(
     ]
     lines += [f"  {d.key}: {d.action}" for d in st.out_of_sync]
     lines += [f"  {k}: {s}: {r}" for k, s, r in st.unhealthy]
-    _emit(output, st.to_dict(), "\n".join(lines))
+    return "\n".join(lines)
 
 
 @click.command("drift")

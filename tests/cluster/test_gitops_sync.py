@@ -172,6 +172,12 @@ def test_sync_noop_drift_heal_and_prune(
     st = _json(wf(cluster, namespace, "status", "dev", "--dir", str(repo), "-o", "json"))
     assert (st["sync"], st["health"]) == ("Synced", "Healthy")
     assert st["revision"]["live"] == [_head(repo)]
+    every = wf(cluster, namespace, "status", "--dir", str(repo), "-o", "json")
+    assert every.exit_code == 0, every.output
+    assert [(s["env"], s["sync"], s["health"]) for s in json.loads(every.stdout)] == [
+        ("dev", "Synced", "Healthy"),
+        ("staging", "OutOfSync", "Missing"),  # never synced
+    ]
 
 
 def test_unhealthy_rollout_times_out_with_a_report(
