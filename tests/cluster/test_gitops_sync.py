@@ -123,6 +123,15 @@ def test_sync_noop_drift_heal_and_prune(
     webhook: tuple[str, list[dict[str, Any]]],
 ) -> None:
     cluster.kubectl("create", "configmap", "manual", "-n", namespace, "--from-literal=a=b")
+    dry = _json(
+        wf(cluster, namespace, "sync", "dev", "--dir", str(repo), "--dry-run", "-o", "json")
+    )
+    assert sorted((d["object"], d["action"]) for d in dry["diff"]) == [
+        (f"ConfigMap/{namespace}/web-config", "added"),
+        (f"Deployment/{namespace}/web", "added"),
+    ]
+    assert dry["applied"] == [] and dry["healthy"] is None
+    assert get(cluster, namespace, "deployments")["items"] == []
     first = wf(cluster, namespace, "sync", "dev", "--dir", str(repo), "--timeout", "60s")
     assert first.exit_code == 0, first.output
     deployment = get(cluster, namespace, "deployment", "web")
@@ -136,6 +145,12 @@ def test_sync_noop_drift_heal_and_prune(
 
     # a manual scale is drift: reported to the webhook and as an Event, exit 1
     cluster.kubectl("scale", "-n", namespace, "deployment/web", "--replicas=3")
+    shown = wf(cluster, namespace, "diff", "dev", "--dir", str(repo), "--exit-code")
+    assert shown.exit_code == 1, shown.output
+    assert shown.stdout.splitlines() == [
+        f"~ Deployment/{namespace}/web (changed)",
+        "    spec.replicas: 3 -> 1",
+    ]
     url, received = webhook
     found = wf(cluster, namespace, "drift", "dev", "--dir", str(repo), "--webhook", url)
     assert found.exit_code == 1, found.output
