@@ -192,7 +192,7 @@ def observe(cluster: Cluster, desired: list[dict[str, Any]]) -> HealthReport:
         live = cluster.get(obj)
         endpoints = None
         if live is not None and obj["kind"] == "Service" and obj["apiVersion"] == "v1":
-            endpoints = cluster.list(
+            endpoints = cluster.list_objects(
                 "discovery.k8s.io/v1",
                 "EndpointSlice",
                 obj["metadata"]["namespace"],

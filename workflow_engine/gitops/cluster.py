@@ -1,29 +1,41 @@
 """The GitOps modules' one door to the Kubernetes API: the official client's dynamic
 client, with plain dicts in and out, server-side apply under our field manager, and
-ApiException translated into the project's errors at this edge.
+ApiException and connection errors translated into the project's errors at this edge.
+This is the one layer that retries (TransientError: 409/429/5xx, connection errors).
 
-Used by apply (sync and prune), status and drift; health decisions stay pure in
-`health`.
+Used by apply (sync and prune), status, drift and canary; health decisions stay pure
+in `health`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from typing import Any
 
+import urllib3
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from workflow_engine.errors import NotFound, PermanentError, SpecError, TransientError
 from workflow_engine.gitops.render import object_key
 
 FIELD_MANAGER = "wf-gitops"
-# Kinds that copy the labels of the object they belong to (or are pure records):
-# never considered ours, whatever their labels say.
+# Kinds that copy the labels of the object they belong to, or are pure records:
+# never listed when looking for objects to prune.
 NEVER_OURS = frozenset({"Event", "Endpoints", "EndpointSlice"})
+_ERRORS = (ApiException, urllib3.exceptions.HTTPError, OSError)
+
+_retry = retry(
+    retry=retry_if_exception_type(TransientError),
+    stop=stop_after_attempt(5),
+    wait=wait_exponential(multiplier=0.2, max=3),
+    reraise=True,
+)
 
 
 class Cluster:
@@ -33,11 +45,8 @@ class Cluster:
     def __init__(self, api_client: client.ApiClient, namespace: str) -> None:
         self.api_client = api_client
         self.namespace = namespace
-        try:
-            # untyped library: Any keeps mypy out of its calls
-            self._dyn: Any = DynamicClient(api_client)  # type: ignore[no-untyped-call]
-        except (ApiException, OSError) as exc:
-            raise TransientError(f"Kubernetes API unreachable: {exc}") from None
+        # untyped library: Any keeps mypy out of its calls
+        self._dyn: Any = _discover(api_client)
 
     def resource(self, obj: dict[str, Any]) -> Any:
         try:
@@ -56,63 +65,76 @@ class Cluster:
             meta.pop("namespace", None)
         return {**obj, "metadata": meta}
 
-    def get(self, obj: dict[str, Any]) -> dict[str, Any] | None:
+    def _call(self, method: Callable[..., Any], obj: dict[str, Any], **kwargs: Any) -> Any:
         meta = obj["metadata"]
+        return _guarded(
+            method,
+            obj,
+            self.resource(obj),
+            name=meta["name"],
+            namespace=meta.get("namespace"),
+            **kwargs,
+        )
+
+    def get(self, obj: dict[str, Any]) -> dict[str, Any] | None:
         try:
-            found = self._dyn.get(
-                self.resource(obj), name=meta["name"], namespace=meta.get("namespace")
-            )
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise _translate(exc, obj) from None
-        return dict(found.to_dict())
+            return dict(self._call(self._dyn.get, obj))
+        except NotFound:
+            return None
 
     def apply(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
         """Server-side apply as FIELD_MANAGER, taking over fields other managers changed
         (force: git is the source of truth)."""
-        meta = obj["metadata"]
-        try:
-            result = self._dyn.server_side_apply(
-                self.resource(obj),
+        return dict(
+            self._call(
+                self._dyn.server_side_apply,
+                obj,
                 body=obj,
-                name=meta["name"],
-                namespace=meta.get("namespace"),
                 field_manager=FIELD_MANAGER,
                 force_conflicts=True,
                 dry_run="All" if dry_run else None,
             )
-        except ApiException as exc:
-            raise _translate(exc, obj) from None
-        return dict(result.to_dict())
+        )
 
     def delete(self, obj: dict[str, Any]) -> None:
-        meta = obj["metadata"]
-        try:
-            self._dyn.delete(
-                self.resource(obj),
-                name=meta["name"],
-                namespace=meta.get("namespace"),
-                propagation_policy="Background",
+        with contextlib.suppress(NotFound):
+            self._call(self._dyn.delete, obj, propagation_policy="Background")
+
+    def patch(self, obj: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+        """A JSON merge patch."""
+        return dict(
+            self._call(
+                self._dyn.patch, obj, body=patch, content_type="application/merge-patch+json"
             )
-        except ApiException as exc:
-            if exc.status != 404:
-                raise _translate(exc, obj) from None
+        )
+
+    def create(self, obj: dict[str, Any]) -> dict[str, Any]:
+        res = self.resource(obj)
+        return dict(
+            _guarded(self._dyn.create, obj, res, body=obj, namespace=obj["metadata"]["namespace"])
+        )
+
+    def list_objects(
+        self, api_version: str, kind: str, namespace: str | None, **kwargs: Any
+    ) -> list[dict[str, Any]]:
+        probe = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "*"}}
+        listed = _guarded(self._dyn.get, probe, self.resource(probe), namespace=namespace, **kwargs)
+        return list(listed.get("items") or [])
 
     def list_labelled(self, selector: str, namespaces: set[str]) -> list[dict[str, Any]]:
         """Every object carrying `selector`: namespaced kinds in `namespaces`, and
         cluster-scoped kinds, across all listable kinds the server serves."""
         found: list[dict[str, Any]] = []
         for res in self._listable():
-            where = sorted(namespaces) if res.namespaced else [None]
-            for ns in where:
+            probe = {"apiVersion": res.group_version, "kind": res.kind, "metadata": {"name": "*"}}
+            for ns in sorted(namespaces) if res.namespaced else [None]:
                 try:
-                    listed = self._dyn.get(res, namespace=ns, label_selector=selector)
-                except ApiException as exc:
-                    if exc.status in (403, 404, 405):
-                        continue
-                    raise _translate(exc, {"kind": res.kind, "metadata": {"name": "*"}}) from None
-                for item in listed.to_dict().get("items") or []:
+                    listed = _guarded(
+                        self._dyn.get, probe, res, namespace=ns, label_selector=selector
+                    )
+                except (NotFound, PermanentError):  # gone since discovery, or not ours to list
+                    continue
+                for item in listed.get("items") or []:
                     found.append({**item, "apiVersion": res.group_version, "kind": res.kind})
         return found
 
@@ -120,9 +142,9 @@ class Cluster:
         seen: dict[tuple[str, str], Any] = {}
         for res in self._dyn.resources.search():
             if (
-                res.kind in NEVER_OURS
-                or not res.name
+                not res.name
                 or "/" in res.name  # subresources
+                or res.kind in NEVER_OURS
                 or "list" not in (res.verbs or [])
                 or res.kind.endswith("List")
             ):
@@ -131,47 +153,35 @@ class Cluster:
             seen.setdefault((res.group, res.kind), res)
         return list(seen.values())
 
-    def list(
-        self, api_version: str, kind: str, namespace: str | None, **kwargs: Any
-    ) -> list[dict[str, Any]]:
-        probe = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "*"}}
-        try:
-            listed = self._dyn.get(self.resource(probe), namespace=namespace, **kwargs)
-        except ApiException as exc:
-            raise _translate(exc, probe) from None
-        return list(listed.to_dict().get("items") or [])
 
-    def create(self, obj: dict[str, Any]) -> dict[str, Any]:
-        meta = obj["metadata"]
-        try:
-            made = self._dyn.create(self.resource(obj), body=obj, namespace=meta.get("namespace"))
-        except ApiException as exc:
-            raise _translate(exc, obj) from None
-        return dict(made.to_dict())
-
-    def patch(self, obj: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-        meta = obj["metadata"]
-        try:
-            done = self._dyn.patch(
-                self.resource(obj),
-                body=patch,
-                name=meta["name"],
-                namespace=meta.get("namespace"),
-                content_type="application/merge-patch+json",
-            )
-        except ApiException as exc:
-            raise _translate(exc, obj) from None
-        return dict(done.to_dict())
+@_retry
+def _discover(api_client: client.ApiClient) -> Any:
+    try:
+        return DynamicClient(api_client)  # type: ignore[no-untyped-call]
+    except _ERRORS as exc:
+        raise _translate(exc, {"kind": "API", "metadata": {"name": "discovery"}}) from None
 
 
-def _translate(exc: ApiException, obj: dict[str, Any]) -> Exception:
+@_retry
+def _guarded(method: Callable[..., Any], obj: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+    """`method(*args, **kwargs)` as a plain dict, errors translated (and retried when
+    transient)."""
+    try:
+        return method(*args, **kwargs).to_dict()
+    except _ERRORS as exc:
+        raise _translate(exc, obj) from None
+
+
+def _translate(exc: BaseException, obj: dict[str, Any]) -> Exception:
+    if not isinstance(exc, ApiException):
+        return TransientError(f"Kubernetes API unreachable: {exc}")
     message = str(exc.reason or "")
     with contextlib.suppress(TypeError, ValueError):
         message = str(json.loads(exc.body or "{}").get("message") or message)
     status = int(exc.status or 0)
     if status in (400, 422):
         return SpecError(object_key(obj), message)
-    if status == 404:
+    if status in (404, 405):
         return NotFound(f"{object_key(obj)}: {message}")
     if status in (401, 403):
         return PermanentError(f"{object_key(obj)}: {message}")
