@@ -74,6 +74,11 @@ def _emit(output: str, data: dict[str, Any], text: str) -> None:
 @_source
 @click.option("--dry-run", is_flag=True, help="print the diff, change nothing")
 @click.option("--timeout", default="2m", callback=_timeout, help="wait this long for health")
+@click.option(
+    "--create-namespace/--no-create-namespace",
+    default=True,
+    help="create missing namespaces the objects name (default: yes)",
+)
 @click.pass_context
 def sync(
     ctx: click.Context,
@@ -84,6 +89,7 @@ def sync(
     output: str,
     dry_run: bool,
     timeout: float,
+    create_namespace: bool,
 ) -> None:
     """Apply environment ENV from git, prune what git no longer has, wait until healthy."""
     with checkout(repo, directory, revision) as (root, rev):
@@ -91,7 +97,11 @@ def sync(
         cluster = _cluster(ctx, rendered)
         try:
             result = apply.sync(
-                cluster, rendered, dry_run=dry_run, waiting=apply.Waiting(timeout=timeout)
+                cluster,
+                rendered,
+                dry_run=dry_run,
+                waiting=apply.Waiting(timeout=timeout),
+                create_namespaces=create_namespace,
             )
         except apply.SyncFailed as exc:
             _emit(output, _sync_dict(exc.result), _sync_text(exc.result))

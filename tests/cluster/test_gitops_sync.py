@@ -221,3 +221,27 @@ def test_an_invalid_manifest_is_refused_before_anything_is_applied(
     assert result.exit_code == 2, result.output
     assert f"ConfigMap/{namespace}/Bad_Name: " in result.stderr
     assert get(cluster, namespace, "deployments,configmaps", "-l", MANAGED_BY)["items"] == []
+
+
+def test_sync_creates_the_namespaces_objects_name_and_never_owns_them(
+    cluster: ControlPlane, namespace: str, repo: Path
+) -> None:
+    target = f"{namespace}-staging"
+    manifest = repo / "apps/web/envs/staging/configmap.yaml"
+    manifest.write_text(
+        manifest.read_text().replace(
+            "name: staging-only", f"name: staging-only\n  namespace: {target}"
+        )
+    )
+    try:
+        args = ("sync", "staging", "--dir", str(repo), "-o", "json")
+        refused = wf(cluster, namespace, *args, "--no-create-namespace")
+        assert refused.exit_code == 1, refused.output
+        assert f'namespaces "{target}" not found' in refused.stderr
+        result = wf(cluster, namespace, *args)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["applied"] == [f"ConfigMap/{target}/staging-only"]
+        made = get(cluster, target, "namespace", target)
+        assert MANAGED_BY not in (made["metadata"].get("labels") or {})
+    finally:
+        cluster.kubectl("delete", "namespace", target, "--wait=false", check=False)

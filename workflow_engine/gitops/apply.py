@@ -163,13 +163,20 @@ class Waiting:
 
 
 def sync(
-    cluster: Cluster, rendered: Rendered, *, dry_run: bool = False, waiting: Waiting | None = None
+    cluster: Cluster,
+    rendered: Rendered,
+    *,
+    dry_run: bool = False,
+    waiting: Waiting | None = None,
+    create_namespaces: bool = True,
 ) -> SyncResult:
     """Apply what differs, prune what git no longer has, wait for health (raise
     SyncFailed with the report of unhealthy objects when it does not come)."""
     the_plan = plan(cluster, rendered)
     if dry_run:
         return SyncResult(the_plan, dry_run=True)
+    if create_namespaces:
+        ensure_namespaces(cluster, list(the_plan.desired))
     applied = [object_key(cluster.apply(obj)) for obj in the_plan.to_apply()]
     for obj in the_plan.prune:
         cluster.delete(obj)
@@ -183,6 +190,21 @@ def sync(
     if not report.healthy:
         raise SyncFailed(result)
     return result
+
+
+def ensure_namespaces(cluster: Cluster, desired: list[dict[str, Any]]) -> list[str]:
+    """Create the namespaces objects name that neither exist nor are rendered
+    themselves. They get no ownership labels, so no later sync ever prunes them (and
+    everything in them)."""
+    rendered = {o["metadata"]["name"] for o in desired if o["kind"] == "Namespace"}
+    wanted = {o["metadata"].get("namespace") for o in desired} - rendered - {None}
+    made: list[str] = []
+    for name in sorted(n for n in wanted if n):
+        namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+        if cluster.get(namespace) is None:
+            cluster.create(namespace)
+            made.append(name)
+    return made
 
 
 def observe(cluster: Cluster, desired: list[dict[str, Any]]) -> HealthReport:

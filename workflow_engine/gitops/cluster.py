@@ -111,7 +111,9 @@ class Cluster:
     def create(self, obj: dict[str, Any]) -> dict[str, Any]:
         res = self.resource(obj)
         return dict(
-            _guarded(self._dyn.create, obj, res, body=obj, namespace=obj["metadata"]["namespace"])
+            _guarded(
+                self._dyn.create, obj, res, body=obj, namespace=obj["metadata"].get("namespace")
+            )
         )
 
     def list_objects(
