@@ -42,3 +42,12 @@ def test_bad_timeout_is_a_usage_error(tmp_path: Path) -> None:
     result = wf(tmp_path, "sync", "dev", "--dir", str(REPO), "--timeout", "soon")
     assert result.exit_code == 2
     assert "invalid duration" in result.stderr
+
+
+def test_the_drift_cron_example_lints_clean(tmp_path: Path) -> None:
+    example = Path(__file__).parents[3] / "examples" / "gitops" / "drift-cron.yaml"
+    result = CliRunner().invoke(
+        cli, ["lint", str(example)], env={"WF_HOME": str(tmp_path / "state")}
+    )
+    assert result.exit_code == 0, result.output
+    assert "no errors found in 1 file(s)" in result.output.lower()

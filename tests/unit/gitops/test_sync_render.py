@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 
 from workflow_engine.errors import SpecError
+from workflow_engine.gitops.apply import tracking_id
 from workflow_engine.gitops.render import (
     APP_LABEL,
     ENV_LABEL,
     MANAGED_BY,
     REVISION,
     load_environments,
+    own,
     render,
 )
 
@@ -128,3 +130,32 @@ def test_missing_directory_and_missing_config(tmp_path: Path) -> None:
         render(tmp_path / "nope", "dev", "r")
     with pytest.raises(SpecError, match=r"gitops\.yaml: not found"):
         render(tmp_path, "dev", "r")
+
+
+def test_own_leaves_the_input_alone_and_keeps_its_labels() -> None:
+    original = {"kind": "ConfigMap", "metadata": {"name": "c", "labels": {"team": "a"}}}
+    owned = own(original, "web", "dev", "r1")
+    assert original == {"kind": "ConfigMap", "metadata": {"name": "c", "labels": {"team": "a"}}}
+    assert owned["metadata"]["labels"] == {
+        "team": "a",
+        MANAGED_BY: "wf-gitops",
+        APP_LABEL: "web",
+        ENV_LABEL: "dev",
+    }
+
+
+def test_tracking_id_names_the_object_itself() -> None:
+    obj = own(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "w", "namespace": "n"},
+        },
+        "web",
+        "dev",
+        "r",
+    )
+    assert tracking_id(obj) == "web:apps/Deployment:n/w"
+    # the Endpoints of a Service copy its labels, never its identity
+    copy = {**obj, "apiVersion": "v1", "kind": "Endpoints"}
+    assert tracking_id(copy) != tracking_id(obj)
