@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,11 @@ def _source(fn: Callable[..., Any], *, env_required: bool = True) -> Callable[..
     for option in reversed(
         [
             click.argument("env", required=env_required),
-            click.option("--repo", help="clone the config repository from this URL"),
+            click.option(
+                "--repo",
+                envvar="WF_GITOPS_REPO",
+                help="clone the config repository from this URL (default: $WF_GITOPS_REPO)",
+            ),
             click.option(
                 "--dir",
                 "directory",
@@ -45,6 +50,16 @@ def _source(fn: Callable[..., Any], *, env_required: bool = True) -> Callable[..
     ):
         fn = option(fn)
     return fn
+
+
+def _checkout(
+    ctx: click.Context, repo: str | None, directory: Path | None, revision: str | None
+) -> AbstractContextManager[tuple[Path, str]]:
+    """The work tree to read: --dir wins over a repository from $WF_GITOPS_REPO."""
+    from_env = ctx.get_parameter_source("repo") == click.core.ParameterSource.ENVIRONMENT
+    if directory is not None and from_env:
+        repo = None
+    return checkout(repo, directory, revision)
 
 
 def _timeout(_ctx: click.Context, _param: click.Parameter, value: str) -> float:
@@ -92,7 +107,7 @@ def sync(
     create_namespace: bool,
 ) -> None:
     """Apply environment ENV from git, prune what git no longer has, wait until healthy."""
-    with checkout(repo, directory, revision) as (root, rev):
+    with _checkout(ctx, repo, directory, revision) as (root, rev):
         rendered = render(root, env, rev)
         cluster = _cluster(ctx, rendered)
         try:
@@ -155,7 +170,7 @@ def diff(
     exit_code: bool,
 ) -> None:
     """Show how the live objects of ENV differ from git (added, changed, removed)."""
-    with checkout(repo, directory, revision) as (root, rev):
+    with _checkout(ctx, repo, directory, revision) as (root, rev):
         rendered = render(root, env, rev)
         the_plan = apply.plan(_cluster(ctx, rendered), rendered)
     diffs = list(the_plan.diffs)
@@ -180,7 +195,7 @@ def status_(
     """Which revision ENV (default: every environment) runs, Synced/OutOfSync,
     Healthy/Progressing/Missing/Degraded."""
     found: list[status.EnvStatus] = []
-    with checkout(repo, directory, revision) as (root, rev):
+    with _checkout(ctx, repo, directory, revision) as (root, rev):
         names = [env] if env else [e.name for e in load_environments(root)]
         for name in names:
             rendered = render(root, name, rev)
@@ -224,7 +239,7 @@ def drift_(
 ) -> None:
     """Report how ENV diverges from git; alert (webhook, Events); heal with --heal.
     Exit 1 when drift is found and not healed."""
-    with checkout(repo, directory, revision) as (root, rev):
+    with _checkout(ctx, repo, directory, revision) as (root, rev):
         rendered = render(root, env, rev)
         cluster = _cluster(ctx, rendered)
         found = drift.detect(cluster, rendered)

@@ -51,3 +51,13 @@ def test_the_drift_cron_example_lints_clean(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "no errors found in 1 file(s)" in result.output.lower()
+
+
+def test_dir_wins_over_the_repository_in_the_environment(tmp_path: Path) -> None:
+    env = {"WF_HOME": str(tmp_path / "state"), "WF_GITOPS_REPO": str(tmp_path / "none.git")}
+    result = CliRunner().invoke(cli, ["gitops", "diff", "prod", "--dir", str(REPO)], env=env)
+    assert result.exit_code == 2, result.output
+    assert 'unknown environment "prod"' in result.stderr  # read --dir, no clone tried
+    result = CliRunner().invoke(cli, ["gitops", "diff", "prod"], env=env)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("--repo: ")  # the clone of $WF_GITOPS_REPO failed
