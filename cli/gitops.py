@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import click
 from rich.table import Table
 
+from cli.gitops_sync import COMMANDS as SYNC_COMMANDS
 from cli.output import show, show_data
 from workflow_engine import gitops as lib
 from workflow_engine.gitops import Changed, Identity, Remote
@@ -55,7 +56,8 @@ def _done(changed: Changed, what: str) -> None:
 
 @click.group()
 def gitops() -> None:
-    """GitOps on a config repository: layout, promotion, release gates, rollback."""
+    """GitOps: environments described in git (layout, promotion, release gates, rollback),
+    synced to the cluster (sync, diff, status, drift, canary)."""
 
 
 @gitops.command()
@@ -273,3 +275,7 @@ def verify(
     if not report.passed:
         failed = sum(not r.passed for r in report.results)
         raise lib.GateFailed(f"verification failed: {failed} of {len(report.results)} checks")
+
+
+for _command in SYNC_COMMANDS:
+    gitops.add_command(_command)

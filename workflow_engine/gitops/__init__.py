@@ -1,5 +1,7 @@
 """GitOps on a config repository: layout, app creation, promotion with release records
-and stage gates, verification gates, history and rollback (the git side of `wf gitops`).
+and stage gates, verification gates, history and rollback (the git side of `wf gitops`),
+imported from here; the cluster side (render, diff, apply, health, drift, status,
+canary) is imported from its submodules directly.
 
 A room of its own: it may import spec (and artifacts), never the engine or controller.
 """

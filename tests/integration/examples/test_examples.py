@@ -221,6 +221,8 @@ SCENARIOS |= {"resource-job.yaml"}
 # The gitops WorkflowTemplates run against a git daemon in
 # tests/integration/gitops/test_pipelines_embedded.py.
 SCENARIOS |= {"gitops/promote-env.yaml", "gitops/verify-env.yaml", "gitops/rollback-env.yaml"}
+# its step runs against the test cluster in tests/cluster/test_gitops_sync.py
+SCENARIOS |= {"gitops/drift-cron.yaml"}
 
 
 def test_every_example_has_a_test() -> None:
