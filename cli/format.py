@@ -7,12 +7,10 @@ colours), and JSON/YAML dumps.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import yaml
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -32,14 +30,6 @@ SYMBOLS = {
     "Omitted": ("○", "dim"),
 }
 HIDDEN_NODE_TYPES = ("StepGroup", "TaskGroup")
-
-
-def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=False)
-
-
-def to_yaml(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
 
 
 def render(renderable: RenderableType, width: int = 160, color: bool = False) -> str:

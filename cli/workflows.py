@@ -11,7 +11,7 @@ from typing import Any
 import click
 from rich.live import Live
 
-from cli.app import App
+from cli.app import App, app_of
 from cli.ci import LOG_DRAIN_SECONDS, follow_plainly, junit_report, stream_logs
 from cli.errors import EXIT_FAILED
 from cli.format import workflow_details, workflow_table
@@ -34,11 +34,6 @@ from workflow_engine.errors import SpecError, SpecErrors
 from workflow_engine.lint import lint_files, read_document
 from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits, decode
 from workflow_engine.spec.models import COMPLETED_PHASES
-
-
-def app_of(ctx: click.Context) -> App:
-    app: App = ctx.find_root().obj
-    return app
 
 
 def read_source(path: str, limits: DocumentLimits = DEFAULT_LIMITS) -> tuple[str, str]:

@@ -22,9 +22,10 @@ from typing import Any
 from workflow_engine.controller.cache import is_completed
 from workflow_engine.controller.events import EventLog
 from workflow_engine.controller.names import creation_order, matches_phases, newest, resolve
+from workflow_engine.controller.operrors import OperationError, WaitTimedOut
 from workflow_engine.controller.submit import SubmitOptions, resubmit_object
 from workflow_engine.engine import resume_workflow, retry_workflow
-from workflow_engine.errors import Conflict, Expired, NotFound, WorkflowEngineError
+from workflow_engine.errors import Conflict, Expired, NotFound
 from workflow_engine.spec.models import Workflow, parse_time
 from workflow_engine.spec.status_codec import decompress_nodes, status_from_dict, status_to_dict
 from workflow_engine.store.base import Obj, Store
@@ -40,16 +41,7 @@ from workflow_engine.vocabulary import (
 
 _ATTEMPTS = 10
 
-__all__ = ["SubmitOptions"]
-
-
-class OperationError(WorkflowEngineError):
-    """The operation makes no sense for the workflow's state (CLI exit code 1)."""
-
-
-class WaitTimedOut(OperationError):
-    """A wait gave up before the workflow finished (`wf submit --wait --timeout`,
-    CLI exit code 4); the workflow goes on."""
+__all__ = ["OperationError", "SubmitOptions", "WaitTimedOut"]
 
 
 def expand_nodes(obj: Obj) -> Obj:
