@@ -15,10 +15,9 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from workflow_engine.artifacts import location_kind, output_artifacts
 from workflow_engine.controller import Event
 from workflow_engine.engine.naming import pod_name
-from workflow_engine.spec.models import parse_time
+from workflow_engine.spec.times import parse_time
 
 SYMBOLS = {
     "Succeeded": ("✔", "green"),
@@ -179,7 +178,12 @@ def _parameters_and_outputs(table: Table, obj: dict[str, Any]) -> None:
 
 def artifact_rows(obj: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(node display name, artifact name, `kind key`) of each stored output artifact."""
-    rows = []
+    rows: list[tuple[str, str, str]] = []
+    nodes = (obj.get("status") or {}).get("nodes") or {}
+    if not any((n.get("outputs") or {}).get("artifacts") for n in nodes.values()):
+        return rows  # the artifact models and drivers are imported only when needed
+    from workflow_engine.artifacts import location_kind, output_artifacts
+
     for _node_id, node, art in output_artifacts(obj):
         kind = location_kind(art) or ""
         location = getattr(art, kind, None)

@@ -1,10 +1,19 @@
 """Lint: every user error of workflow documents at once, each at a field path.
 
 Above spec and expr, below the controller and the CLI (`wf lint`, `wf submit`).
+
+Names load on first use (`workflow_engine.lazy`).
 """
 
-from workflow_engine.lint.files import lint_files, read_document
-from workflow_engine.lint.run import lint_documents, lint_object, lint_text, structural_errors
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from workflow_engine.lazy import lazy_names
+
+if TYPE_CHECKING:
+    from workflow_engine.lint.files import lint_files, read_document
+    from workflow_engine.lint.run import lint_documents, lint_object, lint_text, structural_errors
 
 __all__ = [
     "lint_documents",
@@ -14,3 +23,15 @@ __all__ = [
     "read_document",
     "structural_errors",
 ]
+
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "lint_files": "files",
+        "read_document": "files",
+        "lint_documents": "run",
+        "lint_object": "run",
+        "lint_text": "run",
+        "structural_errors": "run",
+    },
+)
