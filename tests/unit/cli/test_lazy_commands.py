@@ -41,7 +41,8 @@ NEVER_FOR_HELP = (
     "workflow_engine.spec.models",
 )
 # `wf version` probes the sandbox (the process runtime's probes), nothing else
-NEVER_FOR_VERSION = tuple(m for m in NEVER_FOR_HELP if m != "workflow_engine.runtime") + (
+NEVER_FOR_VERSION = (
+    *(m for m in NEVER_FOR_HELP if m != "workflow_engine.runtime"),
     "workflow_engine.runtime.process.runtime",
     "workflow_engine.runtime.kubernetes_node",
 )
