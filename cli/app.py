@@ -9,13 +9,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workflow_engine.controller import EventLog, LogSource, MemoryEventLog
+import click
+
+from workflow_engine.controller import MemoryEventLog
 from workflow_engine.errors import SpecError, WorkflowEngineError
 from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits
 from workflow_engine.store.base import Store
-from workflow_engine.store.kubernetes.options import KubernetesOptions
+
+if TYPE_CHECKING:
+    from workflow_engine.controller import EventLog, LogSource
+    from workflow_engine.store.kubernetes.options import KubernetesOptions
 
 
 class BackendUnreachable(WorkflowEngineError):
@@ -66,3 +71,9 @@ class App:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def app_of(ctx: click.Context) -> App:
+    """The App of this invocation (the root context's `obj`)."""
+    app: App = ctx.find_root().obj
+    return app

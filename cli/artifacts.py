@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from cli.app import app_of
 from cli.output import show
-from cli.workflows import app_of
 from workflow_engine.controller import copy_outputs, secrets
 from workflow_engine.controller import operations as ops
 from workflow_engine.errors import SpecError

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import click
 
+from cli.app import app_of
 from cli.format import template_table
 from cli.output import show, show_data, show_object
-from cli.workflows import app_of, read_source
+from cli.workflows import read_source
 from workflow_engine.controller import templates as tpl
 from workflow_engine.vocabulary import CLUSTER_WORKFLOW_TEMPLATE_KIND
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from cli.app import app_of
 from cli.output import show, show_data
-from cli.workflows import app_of
 from workflow_engine.controller import configmaps, secrets
 from workflow_engine.errors import SpecError
 

@@ -11,9 +11,10 @@ from typing import Any
 import click
 from rich.table import Table
 
+from cli.app import app_of
 from cli.format import human_duration
 from cli.output import show, show_object
-from cli.workflows import app_of, read_source
+from cli.workflows import read_source
 from workflow_engine.controller import crons
 from workflow_engine.cron import parse_time
 

@@ -7,20 +7,17 @@ colours), and JSON/YAML dumps.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import yaml
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from workflow_engine.artifacts import location_kind, output_artifacts
 from workflow_engine.controller import Event
 from workflow_engine.engine.naming import pod_name
-from workflow_engine.spec.models import parse_time
+from workflow_engine.spec.times import parse_time
 
 SYMBOLS = {
     "Succeeded": ("✔", "green"),
@@ -32,14 +29,6 @@ SYMBOLS = {
     "Omitted": ("○", "dim"),
 }
 HIDDEN_NODE_TYPES = ("StepGroup", "TaskGroup")
-
-
-def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=False)
-
-
-def to_yaml(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
 
 
 def render(renderable: RenderableType, width: int = 160, color: bool = False) -> str:
@@ -189,7 +178,12 @@ def _parameters_and_outputs(table: Table, obj: dict[str, Any]) -> None:
 
 def artifact_rows(obj: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(node display name, artifact name, `kind key`) of each stored output artifact."""
-    rows = []
+    rows: list[tuple[str, str, str]] = []
+    nodes = (obj.get("status") or {}).get("nodes") or {}
+    if not any((n.get("outputs") or {}).get("artifacts") for n in nodes.values()):
+        return rows  # the artifact models and drivers are imported only when needed
+    from workflow_engine.artifacts import location_kind, output_artifacts
+
     for _node_id, node, art in output_artifacts(obj):
         kind = location_kind(art) or ""
         location = getattr(art, kind, None)

@@ -19,8 +19,8 @@ from typing import Any
 
 import click
 
+from cli.app import app_of
 from cli.output import show
-from cli.workflows import app_of
 from workflow_engine.engine.durations import BadDuration, parse_duration
 from workflow_engine.gitops import apply, canary, drift, status
 from workflow_engine.gitops.cluster import Cluster, connect

@@ -7,8 +7,9 @@ from __future__ import annotations
 import click
 import yaml
 
+from cli.app import app_of
 from cli.output import show
-from cli.workflows import app_of, read_source
+from cli.workflows import read_source
 from workflow_engine.spec.convert import convert_documents
 from workflow_engine.spec.crds import ARGO_GROUP
 from workflow_engine.spec.install import install_objects

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from workflow_engine.spec.models import parse_time
+from workflow_engine.spec.times import parse_time
 
 _LEAF_TYPES = frozenset({"Pod", "Container", "Suspend", "Skipped", "HTTP", "Plugin"})
 _SKIPPED = frozenset({"Skipped", "Omitted"})

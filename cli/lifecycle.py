@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
-from cli.app import App
+from cli.app import App, app_of
 from cli.output import show, show_object
-from cli.workflows import app_of, finish
+from cli.workflows import finish
 from workflow_engine.controller import deletion_collector, parse_duration
 from workflow_engine.controller import operations as ops
 

@@ -16,69 +16,78 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import click
 
 from cli.app import App
-from cli.artifacts import cp, secret
 from cli.backend import backend_of, kubernetes_app, kubernetes_options
-from cli.cluster_templates import cluster_template
-from cli.configmaps import configmap
-from cli.cron import cron
-from cli.errors import WfGroup
-from cli.gitops import gitops
-from cli.install import convert, install
-from cli.lifecycle import COMMANDS as LIFECYCLE
-from cli.nodes import set_ as _node_set  # noqa: F401  (registers `wf node set`)
-from cli.server import server
-from cli.system import completion, controller, node, version
-from cli.templates import template
-from cli.trigger import trigger
-from cli.workflows import COMMANDS
-from workflow_engine.controller import FileEventLog, FileLogs, embedded, finished_pods
+from cli.commands import LazyGroup
+from workflow_engine.controller import FileEventLog, StatePaths
 from workflow_engine.spec.limits import DocumentLimits, set_max_expression_length
 from workflow_engine.store import default_state_dir
 
+if TYPE_CHECKING:
+    from workflow_engine.controller import LogSource
+    from workflow_engine.store.base import Store
+
 
 def app_from_env(env: Mapping[str, str]) -> App:
-    paths = embedded.StatePaths(default_state_dir(env))
-    idle = float(env.get("WF_IDLE_EXIT") or embedded.DEFAULT_IDLE_EXIT)
+    """The embedded App. The controller's modules load only when a command uses them."""
+    paths = StatePaths(default_state_dir(env))
+    idle_text = env.get("WF_IDLE_EXIT")
+    idle = float(idle_text) if idle_text else None
     autostart = (env.get("WF_NO_CONTROLLER") or "").lower() not in ("1", "true", "yes")
     limits = DocumentLimits.from_env(env)
     resource_kubeconfig = env.get("WF_RESOURCE_KUBECONFIG") or None
 
     def ensure() -> None:
         if autostart:
+            from workflow_engine.controller import embedded
+
             embedded.ensure_controller(
                 paths,
-                idle_exit=idle,
+                idle_exit=embedded.DEFAULT_IDLE_EXIT if idle is None else idle,
                 max_expression_length=limits.max_expression_length,
                 resource_kubeconfig=resource_kubeconfig,
             )
 
+    def log_source(store: Store, name: str, namespace: str) -> LogSource:
+        from workflow_engine.controller import FileLogs, finished_pods
+
+        return FileLogs(paths.runtime, finished_pods(store, name, namespace))
+
+    def run_controller(idle_exit: float | None, metrics_port: int | None, address: str) -> int:
+        from workflow_engine.controller import embedded
+
+        options = embedded.EmbeddedOptions(
+            idle_exit=idle_exit,
+            metrics_port=metrics_port,
+            metrics_address=address,
+            resource_kubeconfig=resource_kubeconfig,
+        )
+        return embedded.run(paths, options)
+
+    def describe() -> dict[str, str]:
+        from workflow_engine.controller import about
+
+        return about.describe(paths)
+
     return App(
-        open_store=lambda: embedded.open_store(paths),
+        open_store=paths.open_store,
         ensure_controller=ensure,
-        log_source=lambda store, name, ns: FileLogs(paths.runtime, finished_pods(store, name, ns)),
+        log_source=log_source,
         state_dir=paths.root,
         namespace=env.get("WF_NAMESPACE") or "default",
-        run_controller=lambda idle_exit, metrics_port, metrics_address: embedded.run(
-            paths,
-            embedded.EmbeddedOptions(
-                idle_exit=idle_exit,
-                metrics_port=metrics_port,
-                metrics_address=metrics_address,
-                resource_kubeconfig=resource_kubeconfig,
-            ),
-        ),
-        describe=lambda: embedded.describe(paths),
+        run_controller=run_controller,
+        describe=describe,
         events=FileEventLog(paths.events),
-        default_repository=embedded.artifact_repository(paths),
+        default_repository=paths.default_repository,
         limits=limits,
     )
 
 
-@click.group(cls=WfGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="show tracebacks")
 @click.option("-n", "--namespace", help="the namespace (default: $WF_NAMESPACE or default)")
 @click.option("--kubeconfig", help="use the cluster of this kubeconfig (Kubernetes backend)")
@@ -106,28 +115,6 @@ def cli(
     if namespace:
         app.namespace = namespace
     ctx.call_on_close(app.close)
-
-
-for _command in (
-    *COMMANDS,
-    *LIFECYCLE,
-    cp,
-    secret,
-    configmap,
-    template,
-    cluster_template,
-    cron,
-    trigger,
-    gitops,
-    controller,
-    node,
-    server,
-    version,
-    completion,
-    install,
-    convert,
-):
-    cli.add_command(_command)
 
 
 def main() -> None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import click
 
+from cli.app import app_of
 from cli.output import show
 from cli.system import node
-from cli.workflows import app_of
 from workflow_engine.controller import nodeset
 from workflow_engine.errors import SpecError
 

@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import shutil
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import RenderableType
 
-from cli.format import render, to_json, to_yaml
+from cli.dumps import to_json, to_yaml
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+# cli.format (rich, the models) is imported on first use: `wf version` prints plain text
 
 
 def show(renderable: RenderableType | str) -> None:
     if isinstance(renderable, str):
         click.echo(renderable)
         return
+    from cli.format import render
+
     width = max(80, shutil.get_terminal_size((160, 24)).columns)
     click.echo(render(renderable, width=width, color=sys.stdout.isatty()), nl=False)
 

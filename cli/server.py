@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
+from cli.app import app_of
 from cli.output import show
-from cli.workflows import app_of
 from workflow_engine.server import (
     Listen,
     ServerContext,

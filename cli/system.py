@@ -13,11 +13,10 @@ from typing import Any
 import click
 from click.shell_completion import get_completion_class
 
+from cli.app import app_of
 from cli.leader import election_config, lease_options
 from cli.output import show, show_data
-from cli.workflows import app_of
 from workflow_engine.controller import StatePaths, daemon
-from workflow_engine.runtime.kubernetes_node import default_node_state_dir, serve_node
 
 NOT_RUNNING = 3  # `status` of a stopped service, as init scripts report it
 
@@ -228,6 +227,9 @@ def node(
         raise click.UsageError("Missing option '--kubeconfig' (or $KUBECONFIG).")
     if (tls_cert_file is None) != (tls_private_key_file is None):
         raise click.UsageError("--tls-cert-file and --tls-private-key-file go together")
+    # imported here: the node agent brings the Kubernetes client (slow to import)
+    from workflow_engine.runtime.kubernetes_node import default_node_state_dir, serve_node
+
     root = app_of(ctx).state_dir
     state = state_dir or (
         root / "node" / name if root else default_node_state_dir(name, os.environ)

@@ -10,9 +10,10 @@ from typing import Any
 import click
 from rich.table import Table
 
+from cli.app import app_of
 from cli.cron import ago
 from cli.output import show, show_data, show_object
-from cli.workflows import app_of, read_source
+from cli.workflows import read_source
 from workflow_engine.controller import triggerops
 
 

@@ -11,34 +11,17 @@ from typing import Any
 import click
 from rich.live import Live
 
-from cli.app import App
+from cli.app import App, app_of
 from cli.ci import LOG_DRAIN_SECONDS, follow_plainly, junit_report, stream_logs
 from cli.errors import EXIT_FAILED
 from cli.format import workflow_details, workflow_table
 from cli.output import show, show_object
-from workflow_engine.controller import (
-    StoreResolver,
-    SubmitOptions,
-    parameter_file_values,
-    parse_duration,
-    parse_labels,
-    parse_parameter,
-    parse_selector,
-    submit_from,
-    submit_text,
-    workflow_logs,
-)
 from workflow_engine.controller import operations as ops
+from workflow_engine.controller import parse_duration, parse_labels, parse_selector
 from workflow_engine.cron import CRON_LABEL
 from workflow_engine.errors import SpecError, SpecErrors, SpecWarning
-from workflow_engine.lint import lint_files, lint_warnings, read_document
 from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits, decode
-from workflow_engine.spec.models import COMPLETED_PHASES
-
-
-def app_of(ctx: click.Context) -> App:
-    app: App = ctx.find_root().obj
-    return app
+from workflow_engine.vocabulary import COMPLETED_PHASES
 
 
 def read_source(path: str, limits: DocumentLimits = DEFAULT_LIMITS) -> tuple[str, str]:
@@ -47,6 +30,8 @@ def read_source(path: str, limits: DocumentLimits = DEFAULT_LIMITS) -> tuple[str
     if path == "-":
         data = sys.stdin.buffer.read(limits.max_document_bytes + 1)
         return decode(data, "<stdin>", limits), "<stdin>"
+    from workflow_engine.lint import read_document  # lint (and the models): on use
+
     return read_document(Path(path), limits), path
 
 
@@ -132,6 +117,14 @@ def submit(
         raise click.UsageError("--name and --generate-name exclude each other")
     if (log or timeout) and not (wait or watch):
         raise click.UsageError("--log and --timeout go with --wait or --watch")
+    from workflow_engine.controller import (
+        SubmitOptions,
+        parameter_file_values,
+        parse_parameter,
+        submit_from,
+        submit_text,
+    )
+
     seconds = parse_duration(timeout, "--timeout").total_seconds() if timeout else None
     options = SubmitOptions(
         parameters=[parse_parameter(p) for p in parameters],
@@ -149,6 +142,8 @@ def submit(
     else:
         text, source = read_source(file or "-", app.limits)
         created = submit_text(app.store, text, source, options, app.now(), app.limits)
+        from workflow_engine.lint import lint_warnings
+
         for warning in lint_warnings(text, source, app.limits):
             click.echo(warning_line(warning, source), err=True)
     app.ensure_controller()
@@ -289,6 +284,8 @@ def logs(
         app.ensure_controller()  # following a workflow nobody runs would never end
     source = app.log_source(app.store, real, app.namespace)
     floor = app.now() - parse_duration(since, "--since") if since else None
+    from workflow_engine.controller import workflow_logs
+
     for line in workflow_logs(
         app.store,
         source,
@@ -313,6 +310,9 @@ def lint(ctx: click.Context, files: tuple[str, ...]) -> None:
     """Check workflow and template files; list every error (exit 2 when any) and every
     warning (a field accepted but not honoured: exit 0 when there are only warnings)."""
     app = app_of(ctx)
+    from workflow_engine.controller import StoreResolver
+    from workflow_engine.lint import lint_files
+
     results = lint_files([Path(f) for f in files], StoreResolver(app.store), app.limits)
     errors = [
         e if e.path.startswith(str(path)) else SpecError(f"{path}: {e.path}", e.reason)
@@ -329,6 +329,8 @@ def lint(ctx: click.Context, files: tuple[str, ...]) -> None:
 
 
 def _file_warnings(path: str, app: App) -> list[str]:
+    from workflow_engine.lint import lint_warnings, read_document
+
     try:
         text = read_document(Path(path), app.limits)
     except SpecError:

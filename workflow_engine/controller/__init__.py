@@ -19,41 +19,48 @@ functions the CLI calls.
     cron, crons                      the cron loop (a companion of the loop); `wf cron`
     triggers, triggerops             the trigger loop (a companion); `wf trigger`
 
-The CLI imports these names only.
+The CLI imports these names only. They load on first use (PEP 562 `__getattr__`): a
+`wf` command pays for the modules it touches, not for the whole room.
 """
 
-import importlib
+from __future__ import annotations
 
-from workflow_engine.controller import (
-    configmaps,
-    crons,
-    daemon,
-    embedded,
-    nodeset,
-    operations,
-    secrets,
-    templates,
-    triggerops,
-)
-from workflow_engine.controller.embedded import ControllerRunning, EmbeddedOptions, StatePaths
-from workflow_engine.controller.events import Event, EventLog, FileEventLog, MemoryEventLog
-from workflow_engine.controller.leader import ElectionConfig
-from workflow_engine.controller.logs import FileLogs, LogSource, finished_pods, workflow_logs
-from workflow_engine.controller.names import parse_duration, parse_labels, parse_selector
-from workflow_engine.controller.operations import OperationError, WaitTimedOut
-from workflow_engine.controller.repositories import (
-    ArtifactWiring,
-    copy_outputs,
-    deletion_collector,
-)
-from workflow_engine.controller.resolver import StoreResolver
-from workflow_engine.controller.submit import (
-    SubmitOptions,
-    parameter_file_values,
-    parse_parameter,
-    submit_from,
-    submit_text,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workflow_engine.controller import (
+        about,
+        configmaps,
+        crons,
+        daemon,
+        embedded,
+        nodeset,
+        operations,
+        secrets,
+        templates,
+        triggerops,
+    )
+    from workflow_engine.controller.embedded import ControllerRunning, EmbeddedOptions
+    from workflow_engine.controller.events import Event, EventLog, FileEventLog, MemoryEventLog
+    from workflow_engine.controller.leader import ElectionConfig
+    from workflow_engine.controller.logs import FileLogs, LogSource, finished_pods, workflow_logs
+    from workflow_engine.controller.names import parse_duration, parse_labels, parse_selector
+    from workflow_engine.controller.operrors import OperationError, WaitTimedOut
+    from workflow_engine.controller.repositories import (
+        ArtifactWiring,
+        copy_outputs,
+        deletion_collector,
+    )
+    from workflow_engine.controller.resolver import StoreResolver
+    from workflow_engine.controller.statedir import StatePaths
+    from workflow_engine.controller.submit import (
+        SubmitOptions,
+        parameter_file_values,
+        parse_parameter,
+        submit_from,
+        submit_text,
+    )
 
 __all__ = [
     "ArtifactWiring",
@@ -71,6 +78,7 @@ __all__ = [
     "StoreResolver",
     "SubmitOptions",
     "WaitTimedOut",
+    "about",
     "configmaps",
     "copy_outputs",
     "crons",
@@ -95,8 +103,59 @@ __all__ = [
     "workflow_logs",
 ]
 
+_PACKAGE = "workflow_engine.controller"
+_SUBMODULES = frozenset(
+    {
+        "about",
+        "configmaps",
+        "crons",
+        "daemon",
+        "embedded",
+        "kube",
+        "metrics",
+        "nodeset",
+        "operations",
+        "secrets",
+        "templates",
+        "triggerops",
+    }
+)
+# name -> the submodule defining it
+_NAMES = {
+    "ArtifactWiring": "repositories",
+    "ControllerRunning": "embedded",
+    "ElectionConfig": "leader",
+    "EmbeddedOptions": "embedded",
+    "Event": "events",
+    "EventLog": "events",
+    "FileEventLog": "events",
+    "FileLogs": "logs",
+    "LogSource": "logs",
+    "MemoryEventLog": "events",
+    "OperationError": "operrors",
+    "StatePaths": "statedir",
+    "StoreResolver": "resolver",
+    "SubmitOptions": "submit",
+    "WaitTimedOut": "operrors",
+    "copy_outputs": "repositories",
+    "deletion_collector": "repositories",
+    "finished_pods": "logs",
+    "parameter_file_values": "submit",
+    "parse_duration": "names",
+    "parse_labels": "names",
+    "parse_selector": "names",
+    "parse_parameter": "submit",
+    "submit_from": "submit",
+    "submit_text": "submit",
+    "workflow_logs": "logs",
+}
 
-def __getattr__(name: str) -> object:
-    if name in ("kube", "metrics"):  # heavy client libraries: imported on first use
-        return importlib.import_module(f"workflow_engine.controller.{name}")
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{_PACKAGE}.{name}")
+    if name in _NAMES:
+        value = getattr(importlib.import_module(f"{_PACKAGE}.{_NAMES[name]}"), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

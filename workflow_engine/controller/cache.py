@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflow_engine.controller.indexes import WorkflowKey
+from workflow_engine.controller.names import is_completed as is_completed  # re-exported
 from workflow_engine.spec.models import Workflow
 from workflow_engine.store.base import Obj
-from workflow_engine.vocabulary import COMPLETED_PHASES
 
 
 @dataclass
@@ -73,7 +73,3 @@ class WorkflowCache:
 def key_of(obj: Obj) -> WorkflowKey:
     meta = obj["metadata"]
     return (str(meta.get("namespace") or "default"), str(meta["name"]))
-
-
-def is_completed(obj: Obj) -> bool:
-    return (obj.get("status") or {}).get("phase") in COMPLETED_PHASES

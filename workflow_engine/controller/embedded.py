@@ -19,14 +19,12 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import metadata
 from typing import Any
 
 from executor.handler import make_container_handler
@@ -36,6 +34,7 @@ from workflow_engine.artifacts import (
     RepositoryConfig,
     load_repositories_file,
 )
+from workflow_engine.controller.about import describe as describe  # re-exported
 from workflow_engine.controller.cache import is_completed
 from workflow_engine.controller.clock import Clock, SystemClock
 from workflow_engine.controller.cron import CRON_KIND, CronLoop, schedules_keep_running
@@ -61,9 +60,7 @@ from workflow_engine.engine.decision import CreatePod
 from workflow_engine.errors import SpecError, WorkflowEngineError
 from workflow_engine.podbuilder import PodConfig, build_pod
 from workflow_engine.runtime.process import ProcessRuntime
-from workflow_engine.runtime.process.isolation import describe_boundary
 from workflow_engine.runtime.process.profiles import entrypoint_for
-from workflow_engine.runtime.process.sandbox import probe_overlay
 from workflow_engine.spec.limits import DEFAULT_MAX_EXPRESSION_LENGTH
 from workflow_engine.spec.models import Workflow
 from workflow_engine.spec.status_codec import status_from_dict
@@ -95,11 +92,11 @@ class EmbeddedOptions:
 
 
 def open_store(paths: StatePaths) -> SqliteStore:
-    return SqliteStore(paths.db)
+    return paths.open_store()
 
 
 def artifact_repository(paths: StatePaths) -> dict[str, Any]:
-    return {"archiveLogs": False, "local": {"path": str(paths.artifacts.absolute())}}
+    return paths.default_repository
 
 
 # -- building and running ------------------------------------------------------------------
@@ -346,38 +343,3 @@ def ensure_controller(
             cwd=paths.root,  # a daemon should not pin the caller's working directory
         )
     return process.pid
-
-
-def describe(paths: StatePaths) -> dict[str, str]:
-    """What `wf version` prints."""
-    scratch = paths.root / f".probe-{os.getpid()}"
-    try:
-        sandbox = (
-            "overlay (private mount namespace, overlayfs over /)"
-            if probe_overlay(scratch)
-            else "plain (per-pod directory on the host)"
-        )
-    except OSError as exc:
-        sandbox = f"plain ({exc})"
-    isolation = describe_boundary("overlay" if sandbox.startswith("overlay") else "plain")
-    lock = ControllerLock(paths.lock)
-    running = "no" if lock.is_free() else f"yes (pid {lock.holder()})"
-    return {
-        "wf": _version("wf-engine"),
-        "python": sys.version.split()[0],
-        "sqlite": sqlite3.sqlite_version,
-        "pydantic": _version("pydantic"),
-        "click": _version("click"),
-        "sandbox": sandbox,
-        "isolation": isolation,
-        "state dir": str(paths.root),
-        "store": paths.store_url,
-        "controller running": running,
-    }
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "unknown"

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from workflow_engine.controller.cache import is_completed
+from workflow_engine.controller.names import is_completed
 from workflow_engine.controller.operations import expand_nodes, get_workflow
 from workflow_engine.engine.naming import pod_name
 from workflow_engine.errors import NotFound

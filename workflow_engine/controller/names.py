@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from workflow_engine.errors import NotFound, SpecError
 from workflow_engine.store.base import Obj, Store
+from workflow_engine.vocabulary import COMPLETED_PHASES
 
 LATEST = "@latest"
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h|d|w)$")
@@ -91,3 +92,7 @@ def matches_phases(obj: Obj, phases: Mapping[str, bool] | None) -> bool:
     if not phases:
         return True
     return bool(phases.get((obj.get("status") or {}).get("phase") or "Pending"))
+
+
+def is_completed(obj: Obj) -> bool:
+    return (obj.get("status") or {}).get("phase") in COMPLETED_PHASES

@@ -17,16 +17,20 @@ import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workflow_engine.controller.cache import is_completed
 from workflow_engine.controller.events import EventLog
-from workflow_engine.controller.names import creation_order, matches_phases, newest, resolve
-from workflow_engine.controller.submit import SubmitOptions, resubmit_object
-from workflow_engine.engine import resume_workflow, retry_workflow
-from workflow_engine.errors import Conflict, Expired, NotFound, WorkflowEngineError
-from workflow_engine.spec.models import Workflow, parse_time
+from workflow_engine.controller.names import (
+    creation_order,
+    is_completed,
+    matches_phases,
+    newest,
+    resolve,
+)
+from workflow_engine.controller.operrors import OperationError, WaitTimedOut
+from workflow_engine.errors import Conflict, Expired, NotFound
 from workflow_engine.spec.status_codec import decompress_nodes, status_from_dict, status_to_dict
+from workflow_engine.spec.times import parse_time
 from workflow_engine.store.base import Obj, Store
 from workflow_engine.vocabulary import (
     COMPLETED_LABEL,
@@ -38,18 +42,12 @@ from workflow_engine.vocabulary import (
     WORKFLOW_LABEL,
 )
 
+if TYPE_CHECKING:
+    from workflow_engine.spec.models import Workflow
+
 _ATTEMPTS = 10
 
-__all__ = ["SubmitOptions"]
-
-
-class OperationError(WorkflowEngineError):
-    """The operation makes no sense for the workflow's state (CLI exit code 1)."""
-
-
-class WaitTimedOut(OperationError):
-    """A wait gave up before the workflow finished (`wf submit --wait --timeout`,
-    CLI exit code 4); the workflow goes on."""
+__all__ = ["OperationError", "WaitTimedOut"]
 
 
 def expand_nodes(obj: Obj) -> Obj:
@@ -63,6 +61,8 @@ def expand_nodes(obj: Obj) -> Obj:
 
 
 def workflow_model(obj: Obj) -> Workflow:
+    from workflow_engine.spec.models import Workflow  # pydantic models: on use
+
     spec_only = {k: v for k, v in obj.items() if k != "status"}
     status = status_from_dict(obj.get("status") or {})
     return Workflow.model_validate(spec_only).model_copy(update={"status": status})
@@ -225,6 +225,8 @@ def resume(
             )
         spec = {k: v for k, v in obj["spec"].items() if k != "suspend"}
         updated = {**obj, "spec": spec} if spec != obj["spec"] else obj
+        from workflow_engine.engine import resume_workflow  # the engine: on use
+
         status = resume_workflow(workflow_model(obj), now, node_name_selector)
         new_status = status_to_dict(status)
         return updated, (new_status if new_status != (obj.get("status") or {}) else None)
@@ -242,6 +244,7 @@ def retry(
     restart_successful: bool = False,
 ) -> Obj:
     """Argo's retry: failed nodes (or those selected) run again in the same workflow."""
+    from workflow_engine.engine import retry_workflow  # the engine: on use
 
     def change(obj: Obj) -> tuple[Obj, Obj | None]:
         phase = (obj.get("status") or {}).get("phase") or "Pending"
@@ -294,6 +297,8 @@ def _delete_results(store: Store, obj: Obj, node_ids: set[str]) -> None:
 
 
 def resubmit(store: Store, name: str, namespace: str = "default", *, now: datetime) -> Obj:
+    from workflow_engine.controller.submit import resubmit_object
+
     return resubmit_object(store, get_workflow(store, name, namespace), now)
 
 

@@ -11,9 +11,9 @@ import fcntl
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from workflow_engine.store import DATABASE_FILE
+from workflow_engine.store import DATABASE_FILE, SqliteStore
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,14 @@ class StatePaths:
     @property
     def events(self) -> Path:
         return self.root / "events"
+
+    def open_store(self) -> SqliteStore:
+        return SqliteStore(self.db)
+
+    @property
+    def default_repository(self) -> dict[str, Any]:
+        """The built-in artifact repository (Argo's shape): `<state>/artifacts`."""
+        return {"archiveLogs": False, "local": {"path": str(self.artifacts.absolute())}}
 
     @property
     def lock(self) -> Path:

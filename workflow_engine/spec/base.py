@@ -9,11 +9,14 @@ name them. Kubernetes types we only pass through (volumes, affinity, probes...) 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 from pydantic.alias_generators import to_camel
+
+from workflow_engine.spec.times import format_time as format_time  # re-exported
+from workflow_engine.spec.times import parse_time as parse_time  # re-exported
 
 
 class ArgoModel(BaseModel):
@@ -59,15 +62,6 @@ def _int_or_string(value: Any) -> Any:
 
 
 IntOrString = Annotated[int | str, BeforeValidator(_int_or_string)]
-
-
-def format_time(value: datetime) -> str:
-    """RFC 3339 in UTC with second precision, as Kubernetes writes timestamps."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
 Time = Annotated[datetime, PlainSerializer(format_time, return_type=str, when_used="json")]

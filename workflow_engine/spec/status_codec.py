@@ -7,9 +7,10 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workflow_engine.spec.status import NodeStatus, WorkflowStatus
+if TYPE_CHECKING:
+    from workflow_engine.spec.status import NodeStatus, WorkflowStatus
 
 DEFAULT_MAX_NODE_BYTES = 256 * 1024
 
@@ -41,6 +42,8 @@ def status_to_dict(
 
 def status_from_dict(data: dict[str, Any]) -> WorkflowStatus:
     """Read a status in either form; the result always carries plain `nodes`."""
+    from workflow_engine.spec.status import WorkflowStatus  # the models: on use
+
     data = dict(data)
     compressed = data.pop("compressedNodes", None)
     if compressed:
@@ -53,6 +56,8 @@ def nodes_of(status: WorkflowStatus) -> dict[str, NodeStatus]:
     if status.nodes:
         return dict(status.nodes)
     if status.compressed_nodes:
+        from workflow_engine.spec.status import NodeStatus
+
         raw = decompress_nodes(status.compressed_nodes)
         return {k: NodeStatus.model_validate(v) for k, v in raw.items()}
     return {}

@@ -1,0 +1,121 @@
+"""`wf` loads a command's module only when that command runs. Real: a fresh interpreter
+running `wf --help` / `wf version` over an empty state directory, and click's help
+rendering. What is asserted is the set of modules imported, never a time."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from cli.commands import COMMANDS, LazyGroup
+from cli.main import cli
+
+ROOT = Path(__file__).parents[3]
+
+# heavy modules no `wf --help` needs (the import graph of the whole CLI holds them all)
+NEVER_FOR_HELP = (
+    "cli.workflows",
+    "cli.format",
+    "executor",
+    "fastapi",
+    "kubernetes",
+    "lark",
+    "minio",
+    "networkx",
+    "pydantic",
+    "rich",
+    "uvicorn",
+    "workflow_engine.artifacts",
+    "workflow_engine.controller.embedded",
+    "workflow_engine.controller.operations",
+    "workflow_engine.engine",
+    "workflow_engine.lint",
+    "workflow_engine.runtime",
+    "workflow_engine.server",
+    "workflow_engine.spec.models",
+)
+# `wf version` probes the sandbox (the process runtime's probes), nothing else
+NEVER_FOR_VERSION = (
+    *(m for m in NEVER_FOR_HELP if m != "workflow_engine.runtime"),
+    "workflow_engine.runtime.process.runtime",
+    "workflow_engine.runtime.kubernetes_node",
+)
+
+_PROBE = """
+import json, sys
+from cli.main import main
+sys.argv = ["wf", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+
+def _modules_after(tmp_path: Path, *args: str) -> set[str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "WF_HOME": str(tmp_path / "state"),
+        "WF_NO_CONTROLLER": "1",
+        "WF_BACKEND": "embedded",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert report["code"] in (0, None), done.stderr
+    return set(report["modules"])
+
+
+def _loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in names if any(m == n or m.startswith(n + ".") for m in modules))
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"]], ids=["--help", "-h"])
+def test_help_imports_no_command_module(tmp_path: Path, args: list[str]) -> None:
+    modules = _modules_after(tmp_path, *args)
+    assert _loaded(modules, NEVER_FOR_HELP) == []
+    assert not any(m.startswith("cli.") and m not in _EDGE for m in modules)
+
+
+_EDGE = {"cli.main", "cli.app", "cli.backend", "cli.commands", "cli.errors"}
+
+
+def test_version_imports_only_the_probes(tmp_path: Path) -> None:
+    modules = _modules_after(tmp_path, "version", "-o", "json")
+    assert _loaded(modules, NEVER_FOR_VERSION) == []
+    assert "cli.system" in modules
+
+
+def test_the_table_names_every_command_under_its_own_name() -> None:
+    for name, entry in COMMANDS.items():
+        assert entry.load().name == name, entry
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 120])
+def test_help_lists_what_the_loaded_commands_would(width: int) -> None:
+    loaded = LazyGroup(name="wf", params=cli.params, help=cli.help)
+    for name in COMMANDS:
+        loaded.get_command(click.Context(loaded), name)
+    lazy = LazyGroup(name="wf", params=cli.params, help=cli.help)
+
+    def render(group: LazyGroup) -> str:
+        ctx = click.Context(group, info_name="wf", terminal_width=width)
+        return group.get_help(ctx)
+
+    assert not lazy.commands  # nothing loaded to render the listing
+    assert render(lazy) == render(loaded)
+    assert not lazy.commands
