@@ -19,6 +19,9 @@ or read at scrape time from what the controller already holds:
     wf_node_duration_seconds{phase}         histogram of pod and suspend nodes, at their end
     wf_leader                               1 while this replica leads (or runs without
                                             an election), 0 while it waits
+    argo_workflows_*                        the templates' and workflows' own `metrics`
+                                            (custom_metrics.py), as Argo's controller
+                                            serves them
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
 
 from workflow_engine.controller.loop import Controller
@@ -66,6 +70,8 @@ class _StateCollector(Collector):
         leader = GaugeMetricFamily("wf_leader", "1 while this replica acts, 0 while it waits")
         leader.add_metric([], 1.0 if self.metrics.leading() else 0.0)
         yield leader
+        if controller is not None:  # the workflows' custom metrics, from their registry
+            yield from text_string_to_metric_families(controller.reconciler.metrics.exposition())
 
 
 class ControllerMetrics:

@@ -20,6 +20,7 @@ from workflow_engine.controller.indexes import PodIndex, ResultIndex
 from workflow_engine.controller.loop import Controller, LoopOptions
 from workflow_engine.controller.metrics import ControllerMetrics, MetricsServer
 from workflow_engine.controller.reconcile import Reconciler
+from workflow_engine.engine.metrics import MetricSample
 from workflow_engine.errors import SpecError, TransientError
 from workflow_engine.store import MemoryStore
 
@@ -95,3 +96,25 @@ def test_a_port_in_use_is_a_clear_error() -> None:
             MetricsServer(ControllerMetrics(), port, "127.0.0.1")
     assert err.value.path == "metrics-port"
     assert f"127.0.0.1:{port}" in err.value.reason
+
+
+def test_the_workflows_own_metrics_are_served_beside_the_controllers(
+    served: tuple[ControllerMetrics, MetricsServer],
+) -> None:
+    metrics, server = served
+    store, clock = MemoryStore(), SystemClock()
+    reconciler = Reconciler(
+        store, FakeRuntime(), FAKE_ENGINE, clock, MemoryEventLog(), PodIndex(), ResultIndex()
+    )
+    metrics.attach(Controller(reconciler, clock))
+    reconciler.metrics.record(
+        [
+            MetricSample("runs", "Runs", "counter", (("status", "Succeeded"),), 1.0),
+            MetricSample("runs", "Runs", "counter", (("status", "Succeeded"),), 1.0),
+            MetricSample("step_seconds", "Time", "gauge", (), 2.5),
+        ]
+    )
+    seen = scrape(server.port)
+    assert seen[("argo_workflows_runs_total", (("status", "Succeeded"),))] == 2
+    assert seen[("argo_workflows_step_seconds", ())] == 2.5
+    assert seen[("wf_leader", ())] == 1
