@@ -199,19 +199,20 @@ def test_a_newcomer_times_the_silence_from_its_own_first_read() -> None:
 
 def test_racing_takeovers_only_one_wins() -> None:
     leases, clock = MemoryLeases(), ManualClock(NOW)
-    a, b, c = (elector(leases, n, clock) for n in "abc")
-    assert a.step() and not b.step() and not c.step()
+    assert elector(leases, "a", clock).step()
     clock.advance(15)
-    # both read the expired lease; the second write carries a stale version
-    seen_b = observe(b._seen, leases.get(), clock.monotonic())
-    seen_c = observe(c._seen, leases.get(), clock.monotonic())
-    want_b = plan_attempt(seen_b, b.config, clock.now(), clock.monotonic())
-    want_c = plan_attempt(seen_c, c.config, clock.now(), clock.monotonic())
+    # b and c both read the lease, silent for its duration, and plan to take it over;
+    # the second write carries the version both read, which is stale by then
+    silent = Observation(leases.get(), clock.monotonic() - 15)
+    want_b = plan_attempt(silent, config("b"), clock.now(), clock.monotonic())
+    want_c = plan_attempt(silent, config("c"), clock.now(), clock.monotonic())
     assert want_b is not None and want_c is not None
     leases.update(want_b)
     with pytest.raises(Conflict):
         leases.update(want_c)
-    assert not c.step()
+    assert leases.record is not None and leases.record.holder == "b"
+    c = elector(leases, "c", clock)
+    assert not c.step()  # c now sees b's fresh lease
 
 
 def test_acquire_and_hold_end_when_stopped() -> None:
@@ -235,3 +236,17 @@ def test_wf_controller_refuses_bad_lease_timings_with_exit_2(tmp_path: object) -
     )
     assert result.exit_code == 2, result.output
     assert "--lease-duration: must be longer than the renew deadline" in result.output
+
+
+def test_a_lease_object_round_trips_through_the_adapters_translation() -> None:
+    from workflow_engine.controller.lease_api import lease_object, record_of
+
+    record = LeaseRecord("a", 4.2, NOW, NOW, 2, "17")
+    obj = lease_object("wf-controller", "wf-system", record)
+    assert obj["spec"]["leaseDurationSeconds"] == 5  # whole seconds, never shorter
+    assert obj["spec"]["renewTime"] == "2026-01-01T00:00:00.000000Z"  # MicroTime
+    assert obj["metadata"]["resourceVersion"] == "17"
+    assert record_of(obj) == replace(record, duration=5)
+    assert (
+        "resourceVersion" not in lease_object("l", "ns", replace(record, version=None))["metadata"]
+    )
