@@ -54,14 +54,45 @@ def manifest_body(text: str | None, action: str, merge: str | None) -> Any:
     except yaml.YAMLError as exc:
         raise ResourceError(f"resource.manifest is not valid YAML: {exc}") from exc
     if action == "patch" and merge == "json":
-        raise ResourceError(
-            "resource.mergeStrategy json is not supported yet: use merge or strategic"
-        )
+        if not isinstance(body, list):
+            raise ResourceError("resource.manifest of a json patch must be a list of operations")
+        return body
     if not isinstance(body, dict) or not body.get("apiVersion") or not body.get("kind"):
         raise ResourceError("resource.manifest must be an object with apiVersion and kind")
     if action not in ("create",) and not (body.get("metadata") or {}).get("name"):
         raise ResourceError(f"resource.manifest needs metadata.name for {action}")
     return body
+
+
+def json_patch(api: Any, ops: list[Any], flags: list[str], ns: str) -> dict[str, Any]:
+    """Argo's `mergeStrategy: json`: the manifest is a JSON patch (a list of operations)
+    and `flags` name its target as kubectl's arguments do: `[TYPE, NAME]`."""
+    from kubernetes.dynamic.exceptions import DynamicApiError
+
+    if len(flags) != 2:
+        raise ResourceError("resource.flags must name the target of a json patch: [TYPE, NAME]")
+    kind, name = resource_type(api, flags[0]), flags[1]
+    kw: dict[str, Any] = {"namespace": ns} if kind.namespaced else {}
+    try:
+        found = api.patch(kind, body=ops, name=name, content_type=_PATCH_TYPES["json"], **kw)
+    except DynamicApiError as exc:
+        raise ResourceError(f"patch {kind.kind}/{name}: {_api_message(exc)}") from exc
+    return dict(found.to_dict())
+
+
+def resource_type(api: Any, word: str) -> Any:
+    """The API resource kubectl's TYPE names: plural, singular or kind, optionally
+    with its group (`deployments.apps`)."""
+    base, _, group = word.partition(".")
+    for key, value in (("name", base.lower()), ("singular_name", base.lower()), ("kind", base)):
+        found = [
+            r
+            for r in api.resources.search(**{key: value})
+            if "/" not in r.name and (not group or r.group == group)
+        ]
+        if found:
+            return found[0]
+    raise ResourceError(f"resource.flags: unknown resource type {word!r}")
 
 
 def do_action(api: Any, action: str, body: dict[str, Any], merge: str | None, ns: str) -> Any:

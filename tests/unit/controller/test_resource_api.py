@@ -52,7 +52,7 @@ def test_json_path_value(path: str, value: str | None) -> None:
         ("- a\n- b", "create", None, "must be an object with apiVersion and kind"),
         ("kind: ConfigMap", "create", None, "must be an object with apiVersion and kind"),
         ("apiVersion: v1\nkind: ConfigMap", "get", None, "needs metadata.name for get"),
-        ("[]", "patch", "json", "mergeStrategy json is not supported yet"),
+        ("{a: 1}", "patch", "json", "a json patch must be a list of operations"),
     ],
 )
 def test_bad_manifests_are_refused_before_any_call(
