@@ -5,6 +5,7 @@ object. Used by `controller.resources`, which runs a resource node around these.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -150,26 +151,40 @@ def ref_of(obj: Mapping[str, Any]) -> str:
 
 
 def outputs_of(template: Template, obj: Mapping[str, Any]) -> dict[str, Any]:
-    """Output parameters read from the object (`valueFrom.jsonPath`, kubectl's form:
-    `{.status.succeeded}`); `jqFilter` needs jq, which is not here."""
+    """Output parameters read from the object: `valueFrom.jsonPath` (kubectl's form,
+    `{.status.succeeded}`) or `valueFrom.jqFilter` (as `jq -r`)."""
     params = []
     for param in (template.outputs.parameters if template.outputs else None) or ():
         source = param.value_from
         if source is None:
             continue
         if source.jq_filter is not None:
-            raise ResourceError(f"outputs.parameters.{param.name}: jqFilter is not supported here")
-        if source.json_path is None:
+            value, used = jq_value(obj, source.jq_filter), source.jq_filter
+        elif source.json_path is not None:
+            value, used = json_path_value(obj, source.json_path), source.json_path
+        else:
             continue
-        value = json_path_value(obj, source.json_path)
         if value is None:
             if source.default is None:
-                raise ResourceError(
-                    f"outputs.parameters.{param.name}: {source.json_path} found nothing"
-                )
+                raise ResourceError(f"outputs.parameters.{param.name}: {used} found nothing")
             value = source.default
         params.append({"name": param.name, "value": value})
     return {"parameters": params} if params else {}
+
+
+def jq_value(obj: Mapping[str, Any], text: str) -> str | None:
+    """A jq filter's results as `jq -r` prints them (strings bare, anything else as
+    compact JSON), one a line; None: no result."""
+    jq = importlib.import_module("jq")  # the jq package: libjq's own semantics
+    try:
+        results = jq.compile(text).input_value(obj).all()
+    except ValueError as exc:
+        raise ResourceError(f"bad jqFilter {text!r}: {exc}") from exc
+    if not results:
+        return None
+    return "\n".join(
+        r if isinstance(r, str) else json.dumps(r, separators=(",", ":")) for r in results
+    )
 
 
 def json_path_value(obj: Mapping[str, Any], path: str) -> str | None:
