@@ -84,9 +84,10 @@ def test_kubernetes_mode_creates_a_config_map_and_waits_for_a_job(
     finally:
         store.close()
     assert wf["status"]["phase"] == "Succeeded", json.dumps(wf["status"], indent=1)[:3000]
-    [colour] = by_name(wf)["read"]["outputs"]["parameters"]
-    assert colour["value"] == "blue"
+    params = {p["name"]: p["value"] for p in by_name(wf)["read"]["outputs"]["parameters"]}
+    assert params == {"colour": "blue", "keys": "colour,shape"}
     config = kubectl_json(cluster, "get", "configmap", "-n", ns, f"{owned}-owned")
+    assert config["data"] == {"colour": "blue", "shape": "round"}
     [ref] = config["metadata"]["ownerReferences"]
     assert (ref["kind"], ref["name"], ref["uid"]) == ("Workflow", owned, wf["metadata"]["uid"])
     made = kubectl_json(cluster, "get", "configmap", "-n", ns, "resource-from-artifact")

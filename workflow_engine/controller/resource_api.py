@@ -5,6 +5,7 @@ object. Used by `controller.resources`, which runs a resource node around these.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -54,14 +55,45 @@ def manifest_body(text: str | None, action: str, merge: str | None) -> Any:
     except yaml.YAMLError as exc:
         raise ResourceError(f"resource.manifest is not valid YAML: {exc}") from exc
     if action == "patch" and merge == "json":
-        raise ResourceError(
-            "resource.mergeStrategy json is not supported yet: use merge or strategic"
-        )
+        if not isinstance(body, list):
+            raise ResourceError("resource.manifest of a json patch must be a list of operations")
+        return body
     if not isinstance(body, dict) or not body.get("apiVersion") or not body.get("kind"):
         raise ResourceError("resource.manifest must be an object with apiVersion and kind")
     if action not in ("create",) and not (body.get("metadata") or {}).get("name"):
         raise ResourceError(f"resource.manifest needs metadata.name for {action}")
     return body
+
+
+def json_patch(api: Any, ops: list[Any], flags: list[str], ns: str) -> dict[str, Any]:
+    """Argo's `mergeStrategy: json`: the manifest is a JSON patch (a list of operations)
+    and `flags` name its target as kubectl's arguments do: `[TYPE, NAME]`."""
+    from kubernetes.dynamic.exceptions import DynamicApiError
+
+    if len(flags) != 2:
+        raise ResourceError("resource.flags must name the target of a json patch: [TYPE, NAME]")
+    kind, name = resource_type(api, flags[0]), flags[1]
+    kw: dict[str, Any] = {"namespace": ns} if kind.namespaced else {}
+    try:
+        found = api.patch(kind, body=ops, name=name, content_type=_PATCH_TYPES["json"], **kw)
+    except DynamicApiError as exc:
+        raise ResourceError(f"patch {kind.kind}/{name}: {_api_message(exc)}") from exc
+    return dict(found.to_dict())
+
+
+def resource_type(api: Any, word: str) -> Any:
+    """The API resource kubectl's TYPE names: plural, singular or kind, optionally
+    with its group (`deployments.apps`)."""
+    base, _, group = word.partition(".")
+    for key, value in (("name", base.lower()), ("singular_name", base.lower()), ("kind", base)):
+        found = [
+            r
+            for r in api.resources.search(**{key: value})
+            if "/" not in r.name and (not group or r.group == group)
+        ]
+        if found:
+            return found[0]
+    raise ResourceError(f"resource.flags: unknown resource type {word!r}")
 
 
 def do_action(api: Any, action: str, body: dict[str, Any], merge: str | None, ns: str) -> Any:
@@ -119,26 +151,40 @@ def ref_of(obj: Mapping[str, Any]) -> str:
 
 
 def outputs_of(template: Template, obj: Mapping[str, Any]) -> dict[str, Any]:
-    """Output parameters read from the object (`valueFrom.jsonPath`, kubectl's form:
-    `{.status.succeeded}`); `jqFilter` needs jq, which is not here."""
+    """Output parameters read from the object: `valueFrom.jsonPath` (kubectl's form,
+    `{.status.succeeded}`) or `valueFrom.jqFilter` (as `jq -r`)."""
     params = []
     for param in (template.outputs.parameters if template.outputs else None) or ():
         source = param.value_from
         if source is None:
             continue
         if source.jq_filter is not None:
-            raise ResourceError(f"outputs.parameters.{param.name}: jqFilter is not supported here")
-        if source.json_path is None:
+            value, used = jq_value(obj, source.jq_filter), source.jq_filter
+        elif source.json_path is not None:
+            value, used = json_path_value(obj, source.json_path), source.json_path
+        else:
             continue
-        value = json_path_value(obj, source.json_path)
         if value is None:
             if source.default is None:
-                raise ResourceError(
-                    f"outputs.parameters.{param.name}: {source.json_path} found nothing"
-                )
+                raise ResourceError(f"outputs.parameters.{param.name}: {used} found nothing")
             value = source.default
         params.append({"name": param.name, "value": value})
     return {"parameters": params} if params else {}
+
+
+def jq_value(obj: Mapping[str, Any], text: str) -> str | None:
+    """A jq filter's results as `jq -r` prints them (strings bare, anything else as
+    compact JSON), one a line; None: no result."""
+    jq = importlib.import_module("jq")  # the jq package: libjq's own semantics
+    try:
+        results = jq.compile(text).input_value(obj).all()
+    except ValueError as exc:
+        raise ResourceError(f"bad jqFilter {text!r}: {exc}") from exc
+    if not results:
+        return None
+    return "\n".join(
+        r if isinstance(r, str) else json.dumps(r, separators=(",", ":")) for r in results
+    )
 
 
 def json_path_value(obj: Mapping[str, Any], path: str) -> str | None:

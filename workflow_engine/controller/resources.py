@@ -38,6 +38,7 @@ from workflow_engine.controller.resource_api import (
     ResourceFailed,
     condition,
     do_action,
+    json_patch,
     manifest_body,
     outputs_of,
     ref_of,
@@ -305,14 +306,19 @@ class ResourceRuntime:
         text = spec.manifest
         if spec.manifest_from is not None:
             text = self._manifest_from(job, template)
-        unsupported = [f for f in spec.flags or () if not f.startswith("--validate")]
-        if unsupported:  # no client-side validation happens here: --validate is moot
-            raise ResourceError(f"resource.flags {unsupported} (kubectl flags) are not supported")
+        # no client-side validation happens here: --validate is moot
+        flags = [f for f in spec.flags or () if not f.startswith("--validate")]
+        json = spec.action == "patch" and spec.merge_strategy == "json"
+        if flags and not json:
+            raise ResourceError(f"resource.flags {flags} (kubectl flags) are not supported")
         body = manifest_body(text, spec.action, spec.merge_strategy)
         if spec.set_owner_reference and isinstance(body, dict):
             body = self._owned(job, body)
         api = self._api()
-        obj = do_action(api, spec.action, body, spec.merge_strategy, job.namespace)
+        if json:
+            obj = json_patch(api, body, flags, job.namespace)
+        else:
+            obj = do_action(api, spec.action, body, spec.merge_strategy, job.namespace)
         job.lines.append(f"{spec.action}: {ref_of(obj or body)}")
         if spec.action == "delete" or (success is None and failure is None):
             return dict(obj)

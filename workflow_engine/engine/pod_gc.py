@@ -64,6 +64,9 @@ def pod_gc(
     strategy = (gc.strategy if gc else None) or ""
     if gc is None or strategy not in STRATEGIES:
         return PodGCPlan()
+    waits_for_workflow = strategy in (ON_WORKFLOW_COMPLETION, ON_WORKFLOW_SUCCESS)
+    if waits_for_workflow and status.phase not in COMPLETED_PHASES:
+        return PodGCPlan()  # nothing to look at per pod while the workflow runs
     try:
         delay = parse_duration(gc.delete_delay_duration) if gc.delete_delay_duration else None
     except BadDuration:

@@ -52,7 +52,7 @@ def test_json_path_value(path: str, value: str | None) -> None:
         ("- a\n- b", "create", None, "must be an object with apiVersion and kind"),
         ("kind: ConfigMap", "create", None, "must be an object with apiVersion and kind"),
         ("apiVersion: v1\nkind: ConfigMap", "get", None, "needs metadata.name for get"),
-        ("[]", "patch", "json", "mergeStrategy json is not supported yet"),
+        ("{a: 1}", "patch", "json", "a json patch must be a list of operations"),
     ],
 )
 def test_bad_manifests_are_refused_before_any_call(
@@ -90,9 +90,16 @@ def test_outputs_from_json_path_with_default_and_missing() -> None:
     missing = {"name": "f", "valueFrom": {"jsonPath": "{.status.failed}"}}
     with pytest.raises(ResourceError, match="found nothing"):
         outputs_of(output_template(missing), JOB)
-    jq = {"name": "q", "valueFrom": {"jqFilter": ".status"}}
-    with pytest.raises(ResourceError, match="jqFilter is not supported"):
-        outputs_of(output_template(jq), JOB)
+    jq = {"name": "q", "valueFrom": {"jqFilter": ".status.conditions[].type"}}
+    kind = {"name": "k", "valueFrom": {"jqFilter": ".metadata.labels"}}
+    assert outputs_of(output_template(jq, kind), JOB) == {
+        "parameters": [
+            {"name": "q", "value": "Complete\nOther"},
+            {"name": "k", "value": '{"app":"pi"}'},
+        ]
+    }
+    with pytest.raises(ResourceError, match="bad jqFilter"):
+        outputs_of(output_template({"name": "b", "valueFrom": {"jqFilter": ".["}}), JOB)
 
 
 def test_resource_nodes_get_a_stand_in_and_other_pods_the_real_builder() -> None:

@@ -168,3 +168,20 @@ def test_label_selector(selector: dict[str, Any], labels: dict[str, str], matche
 def test_bad_label_selector_is_refused(selector: dict[str, Any]) -> None:
     with pytest.raises(BadSelector):
         selector_matches(selector, {})
+
+
+def test_a_deletion_lost_in_a_crash_is_asked_for_again() -> None:
+    """The decision is a function of the status and the observation: a pod still
+    observed after its deletion was decided (the controller died before applying it)
+    is named again by the next decision, and by none once it is gone."""
+    run = sim({"strategy": "OnWorkflowCompletion", "deleteDelayDuration": "10s"}, OK).run()
+    observed = run.observed()
+    assert len(observed.pods) == 2
+    due = run.now + timedelta(seconds=10)
+    again = [operate(run.wf, observed, due) for _ in range(2)]
+    for decision in again:
+        assert sorted(a.pod_name for a in decision.actions if isinstance(a, DeletePod)) == sorted(
+            observed.pods
+        )
+    gone = operate(run.wf, Observed(results=observed.results), due)
+    assert not [a for a in gone.actions if isinstance(a, DeletePod)]
