@@ -195,7 +195,8 @@ SCENARIOS = {
 SCENARIOS |= {"events/build-and-test.yaml", "events/push-binding.yaml"}
 # The gitops WorkflowTemplates run against a git daemon in
 # tests/integration/gitops/test_pipelines_embedded.py.
-SCENARIOS |= {"gitops/promote-env.yaml", "gitops/verify-env.yaml", "gitops/rollback-env.yaml"}
+SCENARIOS |= {f"gitops/{n}.yaml" for n in ("promote-env", "verify-env", "rollback-env")}
+SCENARIOS |= {"gitops/promotion-pipeline.yaml"}
 
 
 def test_every_example_has_a_test() -> None:

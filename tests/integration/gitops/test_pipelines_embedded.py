@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.gitrepo import git
-from tests.integration.controller.conftest import Embedded, embedded  # noqa: F401
+from tests.integration.controller.conftest import Embedded, embedded, poll  # noqa: F401
 from tests.integration.gitops.conftest import witness
 from tests.integration.gitops.test_verify import Site, site  # noqa: F401
 
@@ -86,3 +86,47 @@ def test_promote_verify_and_rollback_templates_change_the_repository(
     after = witness(repo, tmp_path)
     assert after.log()[0].startswith("rollback web in dev: revert ")
     assert after.yaml("apps/web/envs/dev/kustomization.yaml")["images"][0]["newTag"] == "1.25"
+
+
+def test_a_good_release_reaches_prod_after_approval(
+    wf_on_path: Path,
+    embedded: Embedded,  # noqa: F811
+    site: Site,  # noqa: F811
+    repo: str,
+    tmp_path: Path,
+) -> None:
+    for name in ("promote-env", "verify-env", "rollback-env"):
+        assert embedded.wf("template", "create", str(EXAMPLES / f"{name}.yaml")).exit_code == 0
+    params = {"repo": repo, "app": "web", "image": "nginx:1.26", "body": "v2"}
+    params |= {"dev-url": f"{site.url}/version", "staging-url": f"{site.url}/version"}
+    args = [a for k, v in params.items() for a in ("-p", f"{k}={v}")]
+    submitted = embedded.wf(
+        "submit", str(EXAMPLES / "promotion-pipeline.yaml"), *args, "-o", "name"
+    )
+    assert submitted.exit_code == 0, submitted.output
+    name = submitted.output.strip()
+
+    def approve_phase() -> str:
+        wf = json.loads(embedded.wf("get", name, "-o", "json").output)
+        found = [
+            n
+            for n in (wf.get("status") or {}).get("nodes", {}).values()
+            if n["displayName"] == "approve"
+        ]
+        return str(found[0]["phase"]) if found else ""
+
+    poll(lambda: approve_phase() == "Running", timeout=240, what="the approval step")
+    waiting = witness(repo, tmp_path)
+    assert [s.split(":")[0] for s in waiting.log()[:4]] == [
+        "verify web in staging",
+        "promote web to staging",
+        "verify web in dev",
+        "promote web to dev",
+    ]
+    assert waiting.yaml("apps/web/envs/prod/kustomization.yaml")["images"][0]["newTag"] == "1.25"
+
+    assert embedded.wf("resume", name).exit_code == 0
+    assert embedded.wf("wait", name).exit_code == 0
+    done = witness(repo, tmp_path)
+    assert done.log()[0].startswith("promote web to prod: release web-")
+    assert done.yaml("apps/web/envs/prod/kustomization.yaml")["images"][0]["newTag"] == "1.26"
