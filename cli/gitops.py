@@ -218,6 +218,45 @@ def history_table(entries: list[lib.Entry]) -> Table:
     return table
 
 
+@gitops.group()
+def release() -> None:
+    """Release records (immutable bundles of images and the config commit)."""
+
+
+@release.command("list")
+@click.argument("app_name")
+@click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table")
+@_REPO
+@_BRANCH
+def release_list(app_name: str, output: str, repo: str, main_branch: str) -> None:
+    """The releases of APP_NAME, newest first: images, where they run, verifications."""
+    found = lib.release_statuses(_remote(repo, main_branch, None), app_name)
+    if output == "json":
+        show_data([s.to_dict() for s in found], "json")
+    elif not found:
+        show(f"No releases of {app_name}")
+    else:
+        show(release_table(found))
+
+
+def release_table(found: list[lib.ReleaseStatus]) -> Table:
+    table = Table(box=None, pad_edge=False)
+    for column in ("NAME", "CREATED", "IMAGES", "RUNNING IN", "VERIFIED", "CONFIG COMMIT"):
+        table.add_column(column, overflow="fold")
+    for s in found:
+        r = s.release
+        verified = ", ".join(f"{e} {'passed' if ok else 'failed'}" for e, ok in s.verified.items())
+        table.add_row(
+            r.name,
+            r.created_at,
+            ", ".join(map(str, r.images)),
+            ", ".join(s.running_in) or "-",
+            verified or "-",
+            (r.config_commit or "")[:10],
+        )
+    return table
+
+
 @gitops.command()
 @click.argument("env")
 @click.option("--app", "app_name", required=True, help="the application")

@@ -14,8 +14,9 @@ from workflow_engine.gitops.history import Entry, app_history
 from workflow_engine.gitops.kustomize import ImageRef
 from workflow_engine.gitops.layout import parse_duration
 from workflow_engine.gitops.promote import PromoteRequest, Promotion, promote
+from workflow_engine.gitops.releases import ReleaseStatus
 from workflow_engine.gitops.rollback import Rollback, rollback
-from workflow_engine.gitops.verification import Marked, mark_verified
+from workflow_engine.gitops.verification import Marked, mark_verified, release_statuses
 from workflow_engine.gitops.verify import CheckResult, HttpCheck, PromCheck, Report, run_checks
 from workflow_engine.gitops.yamlpath import SetValue
 
@@ -35,6 +36,7 @@ __all__ = [
     "Promotion",
     "Pushed",
     "Refused",
+    "ReleaseStatus",
     "Remote",
     "Report",
     "Rollback",
@@ -45,6 +47,7 @@ __all__ = [
     "mark_verified",
     "parse_duration",
     "promote",
+    "release_statuses",
     "rollback",
     "run_checks",
 ]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from workflow_engine.errors import WorkflowEngineError
 from workflow_engine.gitops.errors import Refused
 
 PUSH_ATTEMPTS = 3
@@ -73,7 +74,9 @@ def public_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
-class GitFailed(Exception):
+class GitFailed(WorkflowEngineError):
+    """A git command failed where no refusal names the cause better (CLI exit 1)."""
+
     def __init__(self, args: Sequence[str], stderr: str, url: str) -> None:
         self.stderr = stderr
         lines = [ln.strip() for ln in stderr.replace(url, public_url(url)).splitlines()]
@@ -129,9 +132,6 @@ class Checkout:
     git: Git
     remote: Remote
     base: str | None  # the remote branch's commit when cloned
-
-    def head(self) -> str | None:
-        return self.git("rev-parse", "--verify", "--quiet", "HEAD", check=False) or None
 
     def commit(self, message: str) -> bool:
         """Commit every change; False (and no commit) when nothing changed."""

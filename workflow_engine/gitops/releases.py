@@ -138,3 +138,35 @@ def check_gate(root: Path, app: str, release: str, env: layout.Environment, now:
             f"release {release} is soaking in {env.requires}: "
             f"{int(left.total_seconds())}s left of {int(env.soak.total_seconds())}s",
         )
+
+
+@dataclass(frozen=True)
+class ReleaseStatus:
+    """A release with where it runs and how its verifications went."""
+
+    release: Release
+    running_in: list[str]
+    verified: dict[str, bool]  # environment -> passed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.release.to_doc(),
+            "status": {"runningIn": self.running_in, "verified": self.verified},
+        }
+
+
+def statuses(
+    root: Path, app: str, envs: list[str], running: dict[str, str | None]
+) -> list[ReleaseStatus]:
+    """Every release of `app`, newest first; `running` maps environment -> release name."""
+    out = []
+    for release in list_releases(root, app):
+        checks = {e: verification(root, app, release.name, e) for e in envs}
+        out.append(
+            ReleaseStatus(
+                release,
+                [e for e in envs if running.get(e) == release.name],
+                {e: v.passed for e, v in checks.items() if v is not None},
+            )
+        )
+    return sorted(out, key=lambda s: s.release.created_at, reverse=True)

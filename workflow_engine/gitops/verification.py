@@ -1,6 +1,6 @@
 """`wf gitops mark-verified`: record the outcome of a verification for the release an
-environment runs, as a commit (`releases/<app>/<release>/verified-<env>.yaml`). The next
-environment's gate reads it.
+environment runs, as a commit (`releases/<app>/<release>/verified-<env>.yaml`), which the
+next environment's gate reads; and `wf gitops release list`, which reads them back.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import datetime
 
 from workflow_engine.gitops import history, layout, releases
 from workflow_engine.gitops.errors import Refused
-from workflow_engine.gitops.gitrepo import Changed, Checkout, Remote, change
+from workflow_engine.gitops.gitrepo import Changed, Checkout, Remote, change, clone
 from workflow_engine.gitops.kustomize import read_yaml, running_release
 
 
@@ -61,3 +61,19 @@ def mark_verified(
 
     changed = change(remote, mutate)
     return Marked(app, env, found["release"], passed, changed)
+
+
+def release_statuses(remote: Remote, app: str) -> list[releases.ReleaseStatus]:
+    """`wf gitops release list`: every release of `app`, where it runs, its verifications."""
+    layout.check_name(app, "APP")
+    with clone(remote) as checkout:
+        root = checkout.root
+        if not layout.app_dir(root, app).is_dir():
+            raise Refused("APP", f"no app {app!r} in the repository")
+        envs = layout.read_config(root).names
+        running = {}
+        for env in envs:
+            overlay = layout.overlay_file(root, app, env)
+            if overlay.is_file():
+                running[env] = running_release(read_yaml(overlay, str(overlay.relative_to(root))))
+        return releases.statuses(root, app, envs, running)

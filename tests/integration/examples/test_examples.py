@@ -220,7 +220,8 @@ SCENARIOS |= {"pod-gc.yaml", "ttl-strategy.yaml"}
 SCENARIOS |= {"resource-job.yaml"}
 # The gitops WorkflowTemplates run against a git daemon in
 # tests/integration/gitops/test_pipelines_embedded.py.
-SCENARIOS |= {"gitops/promote-env.yaml", "gitops/verify-env.yaml", "gitops/rollback-env.yaml"}
+SCENARIOS |= {f"gitops/{n}.yaml" for n in ("promote-env", "verify-env", "rollback-env")}
+SCENARIOS |= {"gitops/promotion-pipeline.yaml"}
 # its step runs against the test cluster in tests/cluster/test_gitops_sync.py
 SCENARIOS |= {"gitops/drift-cron.yaml"}
 

@@ -77,6 +77,13 @@ def test_a_release_goes_on_only_after_verification_in_the_stage_before(
     prod = wf("promote", "web", "--to", "prod", "--from", "staging", "--repo", repo)
     assert prod.exit_code == 2 and "not been verified in staging" in prod.output
 
+    [listed] = as_json(wf("release", "list", "web", "-o", "json", "--repo", repo))
+    assert listed["metadata"]["name"] == ok["release"]
+    assert listed["spec"]["images"] == [{"name": "nginx", "newTag": "1.26"}]
+    assert listed["status"] == {"runningIn": ["dev", "staging"], "verified": {"dev": True}}
+    table = wf("release", "list", "web", "--repo", repo)
+    assert table.exit_code == 0 and "dev passed" in table.output
+
 
 def test_soak_time_holds_a_verified_release_back(git_server: GitServer, tmp_path: Path) -> None:
     url = git_server.new_repo()
