@@ -33,6 +33,7 @@ pytestmark = pytest.mark.cluster
 ROOT = Path(__file__).parents[2]
 REPO = ROOT / "tests" / "data" / "gitops" / "repo"
 DRIFT_CRON = ROOT / "examples" / "gitops" / "drift-cron.yaml"
+SYNC_ENV = ROOT / "examples" / "gitops" / "sync-env.yaml"
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -85,14 +86,39 @@ def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     server.server_close()
 
 
+def _fill(text: str, values: dict[str, str]) -> str:
+    for name, value in values.items():
+        text = text.replace("{{" + name + "}}", value)
+    return text
+
+
+def _run_step(
+    cluster: ControlPlane, namespace: str, argv: list[str]
+) -> subprocess.CompletedProcess[str]:
+    """Run a template's command line with the real `wf` (this checkout's) on PATH and
+    the test cluster as the pod's cluster."""
+    bin_dir = Path(sys.executable).parent
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "PYTHONPATH": str(ROOT),
+        "KUBECONFIG": str(cluster.kubeconfig),
+        "WF_NAMESPACE": namespace,
+    }
+    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=False)
+
+
+def _templates(path: Path) -> dict[str, Any]:
+    doc = yaml.safe_load(path.read_text())
+    spec = doc["spec"].get("workflowSpec") or doc["spec"]
+    return {t["name"]: t for t in spec["templates"]}
+
+
 def _drift_cron_step(
     cluster: ControlPlane, namespace: str, repo: Path, webhook: str
 ) -> subprocess.CompletedProcess[str]:
-    """Run the shell step of the example's `drift` template, its parameters filled in,
-    with the real `wf` (this checkout's) against the test cluster."""
-    cron = yaml.safe_load(DRIFT_CRON.read_text())
-    templates = {t["name"]: t for t in cron["spec"]["workflowSpec"]["templates"]}
-    (script,) = templates["drift"]["container"]["args"]
+    """The shell step of the example's `drift` template, its parameters filled in."""
+    (script,) = _templates(DRIFT_CRON)["drift"]["container"]["args"]
     values = {
         "inputs.parameters.env": "dev",
         "workflow.parameters.repo": f"file://{repo}",
@@ -101,13 +127,22 @@ def _drift_cron_step(
         "workflow.parameters.namespace": namespace,
         "workflow.parameters.kubeconfig": str(cluster.kubeconfig),
     }
-    for name, value in values.items():
-        script = script.replace("{{" + name + "}}", value)
-    bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        ["sh", "-c", script], capture_output=True, text=True, env=env, timeout=120, check=False
-    )
+    return _run_step(cluster, namespace, ["sh", "-c", _fill(script, values)])
+
+
+def _sync_env_step(
+    cluster: ControlPlane, namespace: str, repo: Path
+) -> subprocess.CompletedProcess[str]:
+    """The `sync` step of examples/gitops/sync-env.yaml, its parameters filled in."""
+    container = _templates(SYNC_ENV)["sync"]["container"]
+    values = {
+        "inputs.parameters.env": "dev",
+        "inputs.parameters.repo": f"file://{repo}",
+        "inputs.parameters.revision": "HEAD",
+        "inputs.parameters.timeout": "60s",
+    }
+    argv = [_fill(a, values) for a in [*container["command"], *container["args"]]]
+    return _run_step(cluster, namespace, argv)
 
 
 def _json(result: Result) -> dict[str, Any]:
@@ -179,8 +214,9 @@ def test_sync_noop_drift_heal_and_prune(
     (repo / "apps/web/base/configmap.yaml").unlink()
     (repo / "apps/web/base/kustomization.yaml").write_text("resources: [deployment.yaml]\n")
     _git(repo, "commit", "-qam", "drop web-config")
-    pruned = _json(wf(cluster, namespace, "sync", "dev", "--dir", str(repo), "-o", "json"))
-    assert pruned["pruned"] == [f"ConfigMap/{namespace}/web-config"]
+    pruned = _sync_env_step(cluster, namespace, repo)  # examples/gitops/sync-env.yaml
+    assert pruned.returncode == 0, pruned.stdout + pruned.stderr
+    assert f"pruned ConfigMap/{namespace}/web-config" in pruned.stdout.splitlines()
     names = {c["metadata"]["name"] for c in get(cluster, namespace, "configmaps")["items"]}
     assert "web-config" not in names and "manual" in names
 

@@ -193,8 +193,8 @@ SCENARIOS = {
 }
 # run through `wf server` by tests/integration/server/test_events.py
 SCENARIOS |= {"events/build-and-test.yaml", "events/push-binding.yaml"}
-# its step runs against the test cluster in tests/cluster/test_gitops_sync.py
-SCENARIOS |= {"gitops/drift-cron.yaml"}
+# their steps run against the test cluster in tests/cluster/test_gitops_sync.py
+SCENARIOS |= {"gitops/drift-cron.yaml", "gitops/sync-env.yaml"}
 
 
 def test_every_example_has_a_test() -> None:

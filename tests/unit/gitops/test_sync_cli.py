@@ -44,8 +44,9 @@ def test_bad_timeout_is_a_usage_error(tmp_path: Path) -> None:
     assert "invalid duration" in result.stderr
 
 
-def test_the_drift_cron_example_lints_clean(tmp_path: Path) -> None:
-    example = Path(__file__).parents[3] / "examples" / "gitops" / "drift-cron.yaml"
+@pytest.mark.parametrize("name", ["drift-cron.yaml", "sync-env.yaml"])
+def test_the_gitops_examples_lint_clean(tmp_path: Path, name: str) -> None:
+    example = Path(__file__).parents[3] / "examples" / "gitops" / name
     result = CliRunner().invoke(
         cli, ["lint", str(example)], env={"WF_HOME": str(tmp_path / "state")}
     )
