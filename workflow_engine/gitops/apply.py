@@ -13,10 +13,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from workflow_engine.errors import NotFound, WorkflowEngineError
-from workflow_engine.gitops.cluster import Cluster
+from workflow_engine.gitops.cluster import Cluster, connect
 from workflow_engine.gitops.diff import ObjectDiff, compare
 from workflow_engine.gitops.health import Health, assess
 from workflow_engine.gitops.render import (
@@ -26,7 +27,9 @@ from workflow_engine.gitops.render import (
     MANAGER,
     TRACKING,
     Rendered,
+    git_revision,
     object_key,
+    render,
 )
 
 # Applied first (and pruned last): what other objects live in or are defined by.
@@ -242,3 +245,31 @@ def wait_healthy(cluster: Cluster, desired: list[dict[str, Any]], waiting: Waiti
         if left <= 0:
             return report if report.healthy else HealthReport(report.entries, timed_out=True)
         waiting.sleep(min(waiting.interval, left))
+
+
+def sync_directory(
+    root: Path,
+    env: str,
+    *,
+    revision: str | None = None,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    namespace: str | None = None,
+    default_namespace: str = "default",
+    dry_run: bool = False,
+    timeout: float = 120.0,
+    create_namespaces: bool = True,
+) -> SyncResult:
+    """Sync environment `env` of the config repository checked out at `root` (the
+    entry point for callers that hold a work tree, such as the git side's
+    `app create --wait-timeout`). Namespace for objects without one: `namespace`, else
+    the environment's own in gitops.yaml, else `default_namespace`."""
+    rendered = render(root, env, revision or git_revision(root))
+    target = namespace or rendered.env.namespace or default_namespace
+    return sync(
+        connect(kubeconfig, context, target),
+        rendered,
+        dry_run=dry_run,
+        waiting=Waiting(timeout=timeout),
+        create_namespaces=create_namespaces,
+    )
