@@ -249,6 +249,8 @@ def drift_(
 ) -> None:
     """Report how ENV diverges from git; alert (webhook, Events); heal with --heal.
     Exit 1 when drift is found and not healed."""
+    if webhook is not None:
+        drift.check_webhook(webhook)
     with _checkout(ctx, repo, directory, revision) as (root, rev):
         rendered = render(root, env, rev)
         cluster = _cluster(ctx, rendered)
