@@ -281,3 +281,44 @@ def test_sync_creates_the_namespaces_objects_name_and_never_owns_them(
         assert MANAGED_BY not in (made["metadata"].get("labels") or {})
     finally:
         cluster.kubectl("delete", "namespace", target, "--wait=false", check=False)
+
+
+def test_a_crd_and_its_custom_resources_in_one_sync(
+    cluster: ControlPlane, namespace: str, repo: Path
+) -> None:
+    group = f"{namespace}.example.test"
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"widgets.{group}"},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": True,
+                        }
+                    },
+                }
+            ],
+        },
+    }
+    widget = {"apiVersion": f"{group}/v1", "kind": "Widget", "metadata": {"name": "w"}, "size": 3}
+    staging = repo / "apps/web/envs/staging"
+    (staging / "crd.yaml").write_text(yaml.safe_dump(crd))
+    (staging / "widget.yaml").write_text(yaml.safe_dump(widget))
+    try:
+        args = ("sync", "staging", "--dir", str(repo), "--timeout", "30s", "-o", "json")
+        result = wf(cluster, namespace, *args)
+        assert result.exit_code == 0, result.output
+        assert get(cluster, namespace, f"widgets.{group}", "w")["size"] == 3
+        assert _json(wf(cluster, namespace, *args))["applied"] == []  # and now in sync
+    finally:
+        cluster.kubectl("delete", "crd", f"widgets.{group}", "--wait=false", check=False)
