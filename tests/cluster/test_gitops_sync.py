@@ -279,6 +279,25 @@ def test_sync_creates_the_namespaces_objects_name_and_never_owns_them(
         assert json.loads(result.stdout)["applied"] == [f"ConfigMap/{target}/staging-only"]
         made = get(cluster, target, "namespace", target)
         assert MANAGED_BY not in (made["metadata"].get("labels") or {})
+        # an environment with selfHeal: true is healed by `drift` without --heal
+        cluster.kubectl(
+            "patch",
+            "configmap",
+            "staging-only",
+            "-n",
+            target,
+            "--type=merge",
+            "-p",
+            '{"data": {"tier": "changed by hand"}}',
+        )
+        config = repo / "gitops.yaml"
+        config.write_text(
+            config.read_text().replace("requires: dev", "requires: dev\n    selfHeal: true")
+        )
+        healed = wf(cluster, namespace, "drift", "staging", "--dir", str(repo), "--no-event")
+        assert healed.exit_code == 0, healed.output
+        assert healed.stdout.splitlines()[-1] == "healed"
+        assert get(cluster, target, "configmap", "staging-only")["data"] == {"tier": "staging"}
     finally:
         cluster.kubectl("delete", "namespace", target, "--wait=false", check=False)
 
