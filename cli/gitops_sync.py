@@ -69,16 +69,22 @@ def _timeout(_ctx: click.Context, _param: click.Parameter, value: str) -> float:
         raise click.BadParameter(str(exc)) from None
 
 
+def _kube(ctx: click.Context) -> tuple[str | None, str | None]:
+    """--kubeconfig and --context (else $KUBECONFIG, as the backend read it)."""
+    root = ctx.find_root()
+    options = app_of(ctx).kubernetes
+    kubeconfig = root.params.get("kubeconfig") or (options.kubeconfig if options else None)
+    context = root.params.get("context") or (options.context if options else None)
+    return kubeconfig, context
+
+
 def _cluster(ctx: click.Context, rendered: Rendered) -> Cluster:
     """The cluster of --kubeconfig/--context (or $KUBECONFIG); the namespace from -n,
     else the environment's `namespace` in gitops.yaml, else $WF_NAMESPACE/default."""
-    root = ctx.find_root()
-    app = app_of(ctx)
-    options = app.kubernetes
-    kubeconfig = root.params.get("kubeconfig") or (options.kubeconfig if options else None)
-    context = root.params.get("context") or (options.context if options else None)
-    namespace = root.params.get("namespace") or rendered.env.namespace or app.namespace
-    return connect(kubeconfig, context, namespace)
+    namespace = (
+        ctx.find_root().params.get("namespace") or rendered.env.namespace or app_of(ctx).namespace
+    )
+    return connect(*_kube(ctx), namespace)
 
 
 def _emit(output: str, data: dict[str, Any], text: str) -> None:
@@ -107,15 +113,19 @@ def sync(
     create_namespace: bool,
 ) -> None:
     """Apply environment ENV from git, prune what git no longer has, wait until healthy."""
+    kubeconfig, context = _kube(ctx)
     with _checkout(ctx, repo, directory, revision) as (root, rev):
-        rendered = render(root, env, rev)
-        cluster = _cluster(ctx, rendered)
         try:
-            result = apply.sync(
-                cluster,
-                rendered,
+            result = apply.sync_directory(
+                root,
+                env,
+                revision=rev,
+                kubeconfig=kubeconfig,
+                context=context,
+                namespace=ctx.find_root().params.get("namespace"),
+                default_namespace=app_of(ctx).namespace,
                 dry_run=dry_run,
-                waiting=apply.Waiting(timeout=timeout),
+                timeout=timeout,
                 create_namespaces=create_namespace,
             )
         except apply.SyncFailed as exc:
@@ -239,6 +249,8 @@ def drift_(
 ) -> None:
     """Report how ENV diverges from git; alert (webhook, Events); heal with --heal.
     Exit 1 when drift is found and not healed."""
+    if webhook is not None:
+        drift.check_webhook(webhook)
     with _checkout(ctx, repo, directory, revision) as (root, rev):
         rendered = render(root, env, rev)
         cluster = _cluster(ctx, rendered)
@@ -291,14 +303,7 @@ def canary_(
         if verify_cmd is not None
         else canary.http_check(str(verify_url), verify_body)
     )
-    root = ctx.find_root()
-    app = app_of(ctx)
-    options = app.kubernetes
-    cluster = connect(
-        root.params.get("kubeconfig") or (options.kubeconfig if options else None),
-        root.params.get("context") or (options.context if options else None),
-        app.namespace,
-    )
+    cluster = connect(*_kube(ctx), app_of(ctx).namespace)
     result = canary.run_canary(
         cluster, stable, canary_name, weights, verify, apply.Waiting(timeout=timeout)
     )

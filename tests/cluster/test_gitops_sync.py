@@ -33,6 +33,7 @@ pytestmark = pytest.mark.cluster
 ROOT = Path(__file__).parents[2]
 REPO = ROOT / "tests" / "data" / "gitops" / "repo"
 DRIFT_CRON = ROOT / "examples" / "gitops" / "drift-cron.yaml"
+SYNC_ENV = ROOT / "examples" / "gitops" / "sync-env.yaml"
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -85,14 +86,39 @@ def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     server.server_close()
 
 
+def _fill(text: str, values: dict[str, str]) -> str:
+    for name, value in values.items():
+        text = text.replace("{{" + name + "}}", value)
+    return text
+
+
+def _run_step(
+    cluster: ControlPlane, namespace: str, argv: list[str]
+) -> subprocess.CompletedProcess[str]:
+    """Run a template's command line with the real `wf` (this checkout's) on PATH and
+    the test cluster as the pod's cluster."""
+    bin_dir = Path(sys.executable).parent
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "PYTHONPATH": str(ROOT),
+        "KUBECONFIG": str(cluster.kubeconfig),
+        "WF_NAMESPACE": namespace,
+    }
+    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=False)
+
+
+def _templates(path: Path) -> dict[str, Any]:
+    doc = yaml.safe_load(path.read_text())
+    spec = doc["spec"].get("workflowSpec") or doc["spec"]
+    return {t["name"]: t for t in spec["templates"]}
+
+
 def _drift_cron_step(
     cluster: ControlPlane, namespace: str, repo: Path, webhook: str
 ) -> subprocess.CompletedProcess[str]:
-    """Run the shell step of the example's `drift` template, its parameters filled in,
-    with the real `wf` (this checkout's) against the test cluster."""
-    cron = yaml.safe_load(DRIFT_CRON.read_text())
-    templates = {t["name"]: t for t in cron["spec"]["workflowSpec"]["templates"]}
-    (script,) = templates["drift"]["container"]["args"]
+    """The shell step of the example's `drift` template, its parameters filled in."""
+    (script,) = _templates(DRIFT_CRON)["drift"]["container"]["args"]
     values = {
         "inputs.parameters.env": "dev",
         "workflow.parameters.repo": f"file://{repo}",
@@ -101,13 +127,22 @@ def _drift_cron_step(
         "workflow.parameters.namespace": namespace,
         "workflow.parameters.kubeconfig": str(cluster.kubeconfig),
     }
-    for name, value in values.items():
-        script = script.replace("{{" + name + "}}", value)
-    bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        ["sh", "-c", script], capture_output=True, text=True, env=env, timeout=120, check=False
-    )
+    return _run_step(cluster, namespace, ["sh", "-c", _fill(script, values)])
+
+
+def _sync_env_step(
+    cluster: ControlPlane, namespace: str, repo: Path
+) -> subprocess.CompletedProcess[str]:
+    """The `sync` step of examples/gitops/sync-env.yaml, its parameters filled in."""
+    container = _templates(SYNC_ENV)["sync"]["container"]
+    values = {
+        "inputs.parameters.env": "dev",
+        "inputs.parameters.repo": f"file://{repo}",
+        "inputs.parameters.revision": "HEAD",
+        "inputs.parameters.timeout": "60s",
+    }
+    argv = [_fill(a, values) for a in [*container["command"], *container["args"]]]
+    return _run_step(cluster, namespace, argv)
 
 
 def _json(result: Result) -> dict[str, Any]:
@@ -179,8 +214,9 @@ def test_sync_noop_drift_heal_and_prune(
     (repo / "apps/web/base/configmap.yaml").unlink()
     (repo / "apps/web/base/kustomization.yaml").write_text("resources: [deployment.yaml]\n")
     _git(repo, "commit", "-qam", "drop web-config")
-    pruned = _json(wf(cluster, namespace, "sync", "dev", "--dir", str(repo), "-o", "json"))
-    assert pruned["pruned"] == [f"ConfigMap/{namespace}/web-config"]
+    pruned = _sync_env_step(cluster, namespace, repo)  # examples/gitops/sync-env.yaml
+    assert pruned.returncode == 0, pruned.stdout + pruned.stderr
+    assert f"pruned ConfigMap/{namespace}/web-config" in pruned.stdout.splitlines()
     names = {c["metadata"]["name"] for c in get(cluster, namespace, "configmaps")["items"]}
     assert "web-config" not in names and "manual" in names
 
@@ -243,5 +279,65 @@ def test_sync_creates_the_namespaces_objects_name_and_never_owns_them(
         assert json.loads(result.stdout)["applied"] == [f"ConfigMap/{target}/staging-only"]
         made = get(cluster, target, "namespace", target)
         assert MANAGED_BY not in (made["metadata"].get("labels") or {})
+        # an environment with selfHeal: true is healed by `drift` without --heal
+        cluster.kubectl(
+            "patch",
+            "configmap",
+            "staging-only",
+            "-n",
+            target,
+            "--type=merge",
+            "-p",
+            '{"data": {"tier": "changed by hand"}}',
+        )
+        config = repo / "gitops.yaml"
+        config.write_text(
+            config.read_text().replace("requires: dev", "requires: dev\n    selfHeal: true")
+        )
+        healed = wf(cluster, namespace, "drift", "staging", "--dir", str(repo), "--no-event")
+        assert healed.exit_code == 0, healed.output
+        assert healed.stdout.splitlines()[-1] == "healed"
+        assert get(cluster, target, "configmap", "staging-only")["data"] == {"tier": "staging"}
     finally:
         cluster.kubectl("delete", "namespace", target, "--wait=false", check=False)
+
+
+def test_a_crd_and_its_custom_resources_in_one_sync(
+    cluster: ControlPlane, namespace: str, repo: Path
+) -> None:
+    group = f"{namespace}.example.test"
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"widgets.{group}"},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": True,
+                        }
+                    },
+                }
+            ],
+        },
+    }
+    widget = {"apiVersion": f"{group}/v1", "kind": "Widget", "metadata": {"name": "w"}, "size": 3}
+    staging = repo / "apps/web/envs/staging"
+    (staging / "crd.yaml").write_text(yaml.safe_dump(crd))
+    (staging / "widget.yaml").write_text(yaml.safe_dump(widget))
+    try:
+        args = ("sync", "staging", "--dir", str(repo), "--timeout", "30s", "-o", "json")
+        result = wf(cluster, namespace, *args)
+        assert result.exit_code == 0, result.output
+        assert get(cluster, namespace, f"widgets.{group}", "w")["size"] == 3
+        assert _json(wf(cluster, namespace, *args))["applied"] == []  # and now in sync
+    finally:
+        cluster.kubectl("delete", "crd", f"widgets.{group}", "--wait=false", check=False)

@@ -13,10 +13,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from workflow_engine.errors import NotFound, WorkflowEngineError
-from workflow_engine.gitops.cluster import Cluster
+from workflow_engine.gitops.cluster import Cluster, connect
 from workflow_engine.gitops.diff import ObjectDiff, compare
 from workflow_engine.gitops.health import Health, assess
 from workflow_engine.gitops.render import (
@@ -26,7 +27,9 @@ from workflow_engine.gitops.render import (
     MANAGER,
     TRACKING,
     Rendered,
+    git_revision,
     object_key,
+    render,
 )
 
 # Applied first (and pruned last): what other objects live in or are defined by.
@@ -99,13 +102,27 @@ def tracking_id(obj: dict[str, Any]) -> str:
 def prepare(cluster: Cluster, rendered: Rendered) -> list[dict[str, Any]]:
     """The rendered objects placed in namespaces, with their tracking annotation, in
     apply order."""
+    pending = crd_kinds(list(rendered.objects))
     placed: list[dict[str, Any]] = []
     for obj in rendered.objects:
-        obj = cluster.place(obj)
+        obj = cluster.place(obj, pending)
         meta = obj["metadata"]
         meta["annotations"] = {**meta.get("annotations", {}), TRACKING: tracking_id(obj)}
         placed.append(obj)
     return sorted(placed, key=_rank)
+
+
+def crd_kinds(objects: list[dict[str, Any]]) -> dict[tuple[str, str], bool]:
+    """(group, kind) -> namespaced, for the CustomResourceDefinitions among `objects`."""
+    kinds: dict[tuple[str, str], bool] = {}
+    for obj in objects:
+        if obj["kind"] != "CustomResourceDefinition":
+            continue
+        spec = obj.get("spec") or {}
+        kind = (spec.get("names") or {}).get("kind")
+        if spec.get("group") and kind:
+            kinds[(str(spec["group"]), str(kind))] = spec.get("scope", "Namespaced") != "Cluster"
+    return kinds
 
 
 def _rank(obj: dict[str, Any]) -> int:
@@ -126,6 +143,9 @@ def plan(cluster: Cluster, rendered: Rendered) -> Plan:
     desired = prepare(cluster, rendered)
     diffs: list[ObjectDiff] = []
     for obj in desired:
+        if not cluster.serves(obj):  # its CRD comes with this sync
+            diffs.append(compare(object_key(obj), obj, None))
+            continue
         live = cluster.get(obj)
         # The dry run also has the server validate new objects before anything is
         # applied; one whose namespace this sync creates cannot be checked that way.
@@ -177,7 +197,7 @@ def sync(
         return SyncResult(the_plan, dry_run=True)
     if create_namespaces:
         ensure_namespaces(cluster, list(the_plan.desired))
-    applied = [object_key(cluster.apply(obj)) for obj in the_plan.to_apply()]
+    applied = _apply_all(cluster, the_plan.to_apply(), waiting or Waiting())
     for obj in the_plan.prune:
         cluster.delete(obj)
     result = SyncResult(
@@ -190,6 +210,39 @@ def sync(
     if not report.healthy:
         raise SyncFailed(result)
     return result
+
+
+def _apply_all(cluster: Cluster, objects: list[dict[str, Any]], waiting: Waiting) -> list[str]:
+    """Apply `objects` in order; custom resources whose CRD this sync made wait until
+    the CRD is Established and the server's kinds are discovered again."""
+    crds = [o for o in objects if o["kind"] == "CustomResourceDefinition"]
+    applied = [object_key(cluster.apply(o)) for o in objects if _rank(o) < 2]
+    rest = [o for o in objects if _rank(o) >= 2]
+    if crds and any(not cluster.serves(o) for o in rest):
+        wait_established(cluster, crds, waiting)
+        cluster.refresh()
+    applied += [object_key(cluster.apply(o)) for o in rest]
+    return applied
+
+
+def wait_established(cluster: Cluster, crds: list[dict[str, Any]], waiting: Waiting) -> bool:
+    """Poll until every CRD has condition Established=True; False when time ran out."""
+    deadline = waiting.clock() + waiting.timeout
+    while True:
+        live = [cluster.get(crd) for crd in crds]
+        if all(_established(obj) for obj in live):
+            return True
+        left = deadline - waiting.clock()
+        if left <= 0:
+            return False
+        waiting.sleep(min(waiting.interval / 4, left))
+
+
+def _established(obj: dict[str, Any] | None) -> bool:
+    for cond in ((obj or {}).get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "Established":
+            return bool(cond.get("status") == "True")
+    return False
 
 
 def ensure_namespaces(cluster: Cluster, desired: list[dict[str, Any]]) -> list[str]:
@@ -211,6 +264,9 @@ def observe(cluster: Cluster, desired: list[dict[str, Any]]) -> HealthReport:
     """The health of every desired object now."""
     entries: list[tuple[str, Health]] = []
     for obj in desired:
+        if not cluster.serves(obj):  # its CRD is not there (yet)
+            entries.append((object_key(obj), assess(None)))
+            continue
         live = cluster.get(obj)
         endpoints = None
         if live is not None and obj["kind"] == "Service" and obj["apiVersion"] == "v1":
@@ -242,3 +298,31 @@ def wait_healthy(cluster: Cluster, desired: list[dict[str, Any]], waiting: Waiti
         if left <= 0:
             return report if report.healthy else HealthReport(report.entries, timed_out=True)
         waiting.sleep(min(waiting.interval, left))
+
+
+def sync_directory(
+    root: Path,
+    env: str,
+    *,
+    revision: str | None = None,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    namespace: str | None = None,
+    default_namespace: str = "default",
+    dry_run: bool = False,
+    timeout: float = 120.0,
+    create_namespaces: bool = True,
+) -> SyncResult:
+    """Sync environment `env` of the config repository checked out at `root` (the
+    entry point for callers that hold a work tree, such as the git side's
+    `app create --wait-timeout`). Namespace for objects without one: `namespace`, else
+    the environment's own in gitops.yaml, else `default_namespace`."""
+    rendered = render(root, env, revision or git_revision(root))
+    target = namespace or rendered.env.namespace or default_namespace
+    return sync(
+        connect(kubeconfig, context, target),
+        rendered,
+        dry_run=dry_run,
+        waiting=Waiting(timeout=timeout),
+        create_namespaces=create_namespaces,
+    )

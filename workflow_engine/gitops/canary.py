@@ -15,6 +15,7 @@ import math
 import os
 import subprocess
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -155,6 +156,8 @@ def command_check(command: str, timeout: float = 300.0) -> Verify:
 
 def http_check(url: str, body: str | None = None, timeout: float = 10.0) -> Verify:
     """GET `url`: a 2xx answer (containing `body`, when given) is good."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise SpecError("--verify-url", f"{url!r}: an http or https URL is required")
 
     def verify(weight: int) -> str | None:
         try:

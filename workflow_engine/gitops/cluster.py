@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import urllib3
@@ -47,19 +47,47 @@ class Cluster:
         self.namespace = namespace
         # untyped library: Any keeps mypy out of its calls
         self._dyn: Any = _discover(api_client)
+        # kinds found missing since the last refresh (each miss rediscovers everything)
+        self._unserved: set[tuple[str, str]] = set()
 
     def resource(self, obj: dict[str, Any]) -> Any:
+        key = (obj["apiVersion"], obj["kind"])
         try:
+            if key in self._unserved:
+                raise ResourceNotFoundError(key)
             return self._dyn.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
         except ResourceNotFoundError:
+            self._unserved.add(key)
             raise SpecError(
                 object_key(obj), f"the cluster serves no {obj['kind']} in {obj['apiVersion']}"
             ) from None
 
-    def place(self, obj: dict[str, Any]) -> dict[str, Any]:
-        """`obj` with its namespace set (namespaced kinds) or dropped (cluster kinds)."""
+    def serves(self, obj: dict[str, Any]) -> bool:
+        try:
+            self.resource(obj)
+        except SpecError:
+            return False
+        return True
+
+    def refresh(self) -> None:
+        """Discover the server's kinds again (after CRDs were made)."""
+        self._unserved.clear()
+        _guarded(
+            self._dyn.resources.invalidate_cache, {"kind": "API", "metadata": {"name": "discovery"}}
+        )
+
+    def place(
+        self, obj: dict[str, Any], pending: Mapping[tuple[str, str], bool] | None = None
+    ) -> dict[str, Any]:
+        """`obj` with its namespace set (namespaced kinds) or dropped (cluster kinds).
+        `pending`: (group, kind) -> namespaced, for kinds whose CRD is not applied yet."""
         meta = dict(obj["metadata"])
-        if self.resource(obj).namespaced:
+        group = obj["apiVersion"].rpartition("/")[0]
+        if pending and (group, obj["kind"]) in pending and not self.serves(obj):
+            namespaced = pending[(group, obj["kind"])]
+        else:
+            namespaced = self.resource(obj).namespaced
+        if namespaced:
             meta["namespace"] = meta.get("namespace") or self.namespace
         else:
             meta.pop("namespace", None)
@@ -169,7 +197,8 @@ def _guarded(method: Callable[..., Any], obj: dict[str, Any], *args: Any, **kwar
     """`method(*args, **kwargs)` as a plain dict, errors translated (and retried when
     transient)."""
     try:
-        return method(*args, **kwargs).to_dict()
+        result = method(*args, **kwargs)
+        return result.to_dict() if result is not None else None
     except _ERRORS as exc:
         raise _translate(exc, obj) from None
 

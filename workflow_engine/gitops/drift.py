@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from workflow_engine.errors import TransientError
+from workflow_engine.errors import SpecError, TransientError
 from workflow_engine.gitops.apply import Plan, plan
 from workflow_engine.gitops.cluster import Cluster
 from workflow_engine.gitops.diff import ObjectDiff, summary
@@ -60,9 +61,16 @@ def detect(cluster: Cluster, rendered: Rendered) -> Drift:
     )
 
 
+def check_webhook(url: str) -> None:
+    """SpecError unless `url` is an http(s) URL (urllib would also open file: URLs)."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise SpecError("--webhook", f"{url!r}: an http or https URL is required")
+
+
 def post_webhook(url: str, drift: Drift, timeout: float = 10.0) -> int:
     """POST the drift summary as JSON; the response status (TransientError when the
     endpoint cannot be reached or answers with an error)."""
+    check_webhook(url)
     body = json.dumps({"kind": "GitOpsDrift", **drift.to_dict()}).encode()
     req = urllib.request.Request(url, data=body, method="POST")
     req.add_header("Content-Type", "application/json")

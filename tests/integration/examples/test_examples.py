@@ -222,8 +222,8 @@ SCENARIOS |= {"resource-job.yaml"}
 # tests/integration/gitops/test_pipelines_embedded.py.
 SCENARIOS |= {f"gitops/{n}.yaml" for n in ("promote-env", "verify-env", "rollback-env")}
 SCENARIOS |= {"gitops/promotion-pipeline.yaml"}
-# its step runs against the test cluster in tests/cluster/test_gitops_sync.py
-SCENARIOS |= {"gitops/drift-cron.yaml"}
+# their steps run against the test cluster in tests/cluster/test_gitops_sync.py
+SCENARIOS |= {"gitops/drift-cron.yaml", "gitops/sync-env.yaml"}
 
 
 def test_every_example_has_a_test() -> None:

@@ -44,8 +44,9 @@ def test_bad_timeout_is_a_usage_error(tmp_path: Path) -> None:
     assert "invalid duration" in result.stderr
 
 
-def test_the_drift_cron_example_lints_clean(tmp_path: Path) -> None:
-    example = Path(__file__).parents[3] / "examples" / "gitops" / "drift-cron.yaml"
+@pytest.mark.parametrize("name", ["drift-cron.yaml", "sync-env.yaml"])
+def test_the_gitops_examples_lint_clean(tmp_path: Path, name: str) -> None:
+    example = Path(__file__).parents[3] / "examples" / "gitops" / name
     result = CliRunner().invoke(
         cli, ["lint", str(example)], env={"WF_HOME": str(tmp_path / "state")}
     )
@@ -61,3 +62,34 @@ def test_dir_wins_over_the_repository_in_the_environment(tmp_path: Path) -> None
     result = CliRunner().invoke(cli, ["gitops", "diff", "prod"], env=env)
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("--repo: ")  # the clone of $WF_GITOPS_REPO failed
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ["drift", "dev", "--dir", str(REPO), "--webhook", "file:///etc/passwd"],
+            "--webhook: 'file:///etc/passwd': an http or https URL is required",
+            id="drift-webhook",
+        ),
+        pytest.param(
+            ["canary", "web", "--canary", "web-2", "--verify-url", "ftp://x/"],
+            "--verify-url: 'ftp://x/': an http or https URL is required",
+            id="canary-verify-url",
+        ),
+        pytest.param(
+            ["canary", "web", "--canary", "web-2", "--verify-cmd", "true", "--steps", "50"],
+            "--steps: '50': percentages in (0, 100], the last one 100",
+            id="canary-steps",
+        ),
+        pytest.param(
+            ["canary", "web", "--canary", "web-2"],
+            "give one of --verify-cmd and --verify-url",
+            id="canary-no-verification",
+        ),
+    ],
+)
+def test_bad_urls_and_steps_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    result = wf(tmp_path, *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr

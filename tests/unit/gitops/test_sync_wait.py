@@ -26,6 +26,9 @@ class Replay:
         self._last: dict[str, Any] | None = None
         self.gets = 0
 
+    def serves(self, obj: dict[str, Any]) -> bool:
+        return True
+
     def get(self, obj: dict[str, Any]) -> dict[str, Any] | None:
         self.gets += 1
         self._last = next(self._states, self._last)
