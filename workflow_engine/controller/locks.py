@@ -206,3 +206,23 @@ class LockTable:
                     "waiting": [name(w) for w, _ in queue],
                 }
             return out
+
+
+# A workflow waiting for a lock is reconciled when a holder releases it; this is the
+# fallback, for a semaphore's limit raised in its ConfigMap.
+LOCK_RECHECK_SECONDS = 5.0
+
+
+def sync_of(obj: Obj) -> dict[str, Any] | None:
+    return (obj.get("status") or {}).get("synchronization")
+
+
+def lock_recheck(before: Obj, after: Obj) -> float | None:
+    """When to decide again for the locks `after` waits for: at once for a request
+    that is new (it may be granted now), else after the fallback delay."""
+    waiting = requests_of(sync_of(after), "waiting")
+    if not waiting:
+        return None
+    if set(waiting) - set(requests_of(sync_of(before), "waiting")):
+        return 0.0
+    return LOCK_RECHECK_SECONDS

@@ -8,14 +8,23 @@ use and re-reading it when someone else wrote it meanwhile.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from workflow_engine.controller.configmaps import CONFIG_MAP_KIND, make_config_map
 from workflow_engine.engine.memo import SaveMemo, cache_entry
-from workflow_engine.errors import AlreadyExists, Conflict, NotFound
+from workflow_engine.errors import (
+    AlreadyExists,
+    Conflict,
+    NotFound,
+    TransientError,
+    WorkflowEngineError,
+)
 from workflow_engine.spec.models import format_time
 from workflow_engine.store.base import Store
+
+log = logging.getLogger(__name__)
 
 CACHE_LABEL = "workflows.argoproj.io/configmap-type"
 CACHE_LABEL_VALUE = "Cache"
@@ -52,3 +61,14 @@ def save_memo(store: Store, namespace: str, action: SaveMemo, now: datetime) -> 
         except Conflict:
             continue
     raise Conflict(f"configmap {namespace}/{action.cache} kept changing while saving a cache entry")
+
+
+def save_memo_logged(store: Store, namespace: str, action: SaveMemo, now: datetime) -> None:
+    """`save_memo`, but a cache entry is an optimisation: one that cannot be saved is
+    logged, and the node it came from keeps its result."""
+    try:
+        save_memo(store, namespace, action, now)
+    except TransientError:
+        raise
+    except WorkflowEngineError as exc:
+        log.warning("memoization cache %s/%s not saved: %s", namespace, action.cache, exc)

@@ -38,8 +38,8 @@ from workflow_engine.controller.indexes import (
     ResultIndex,
     WorkflowKey,
 )
-from workflow_engine.controller.locks import LockTable, store_limits
-from workflow_engine.controller.memo import save_memo
+from workflow_engine.controller.locks import LockTable, lock_recheck, store_limits, sync_of
+from workflow_engine.controller.memo import save_memo_logged
 from workflow_engine.controller.observe import task_result
 from workflow_engine.controller.observer import ControllerObserver, NoObserver
 from workflow_engine.controller.resolver import decide_with_templates
@@ -58,7 +58,6 @@ from workflow_engine.engine.http_io import HTTPRequest, HTTPResponse
 from workflow_engine.engine.memo import SaveMemo
 from workflow_engine.engine.metrics import EmitMetrics
 from workflow_engine.engine.observed import Observed, TaskResult
-from workflow_engine.engine.sync import requests_of
 from workflow_engine.errors import Conflict, NotFound, TransientError, WorkflowEngineError
 from workflow_engine.runtime.base import Runtime
 from workflow_engine.spec.models import NodeStatus, Workflow, WorkflowStatus, format_time
@@ -371,7 +370,7 @@ class Reconciler:
         observed, fetched = self._observed(key, entry.model.metadata.uid)
         if self.results.version(key) == results_version + fetched:
             results_version += fetched  # only our own fetches moved it
-        if _sync_of(entry.obj):
+        if sync_of(entry.obj):
             view = self.locks.grants(key, entry.obj, self.lock_limits)
             observed = replace(observed, locks=view)
         decision = self._decide(entry.model, observed, now)
@@ -392,7 +391,7 @@ class Reconciler:
         if is_completed(written.obj):
             self.missing_results.forget(key)  # a retry costs at most one more look each
         requeue = decision.requeue_after
-        asked = _new_lock_requests(entry.obj, written.obj)
+        asked = lock_recheck(entry.obj, written.obj)
         if asked is not None:  # grant (or queue) them now, or look again later
             requeue = asked if requeue is None else min(requeue, asked)
         if retry is not None:  # operate() must see a failed create, or redo a deferred one
@@ -468,7 +467,7 @@ class Reconciler:
             elif isinstance(action, EmitMetrics):
                 self.metrics.record(action.samples)
             elif isinstance(action, SaveMemo):
-                self._save_memo(key, action, now)
+                save_memo_logged(self.store, key[0], action, now)
             elif isinstance(action, CollectArtifacts) and action.event == "deletion":
                 for failure in self.engine.collect_artifacts(wf, action).failed:
                     log.warning("%s/%s: artifact GC at deletion: %s", *key, failure)
@@ -491,16 +490,6 @@ class Reconciler:
         if node.started_at is not None and node.finished_at is not None:
             seconds = max((node.finished_at - node.started_at).total_seconds(), 0.0)
         self.observer.node_completed(node.phase, seconds)
-
-    def _save_memo(self, key: WorkflowKey, action: SaveMemo, now: datetime) -> None:
-        """A cache entry is an optimisation: one that cannot be saved is logged, and
-        the node it came from keeps its result."""
-        try:
-            save_memo(self.store, key[0], action, now)
-        except TransientError:
-            raise
-        except WorkflowEngineError as exc:
-            log.warning("memoization cache %s/%s not saved: %s", key[0], action.cache, exc)
 
     def _delete_workflow(self, key: WorkflowKey, wf: Workflow, action: DeleteWorkflow) -> None:
         """The workflow's time is up: delete it (only the copy decided on: one submitted
@@ -556,26 +545,6 @@ def _fulfilled(node: NodeStatus | None) -> bool:
 
 def _ignore(key: WorkflowKey) -> None:
     return None
-
-
-# A workflow waiting for a lock is reconciled when a holder releases it; this is the
-# fallback, for a semaphore's limit raised in its ConfigMap.
-LOCK_RECHECK_SECONDS = 5.0
-
-
-def _sync_of(obj: Obj) -> dict[str, Any] | None:
-    return (obj.get("status") or {}).get("synchronization")
-
-
-def _new_lock_requests(before: Obj, after: Obj) -> float | None:
-    """When to decide again for the locks `after` waits for: at once for a request
-    that is new (it may be granted now), else after the fallback delay."""
-    waiting = requests_of(_sync_of(after), "waiting")
-    if not waiting:
-        return None
-    if set(waiting) - set(requests_of(_sync_of(before), "waiting")):
-        return 0.0
-    return LOCK_RECHECK_SECONDS
 
 
 def _labels(obj: Obj, decision: Decision) -> dict[str, str]:

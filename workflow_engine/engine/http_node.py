@@ -65,6 +65,9 @@ def execute_http(
     if node.phase in FULFILLED_PHASES:
         return node
     response = ctx.observed.http.get(node.id)
+    stopped = ctx.stop_message(opts.on_exit)
+    if response is None and stopped is not None:  # stopped, terminated, past the deadline
+        return run.mark(node.id, "Failed", stopped)
     if response is None:
         run.actions.append(request)
         return node

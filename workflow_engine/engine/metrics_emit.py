@@ -18,10 +18,13 @@ def metric_actions(ctx: Ctx, before: str, status: WorkflowStatus) -> list[Action
     """EmitMetrics (if any sample) and one warning event per dropped metric."""
     samples: list[MetricSample] = []
     problems: list[str] = []
+    local = any(t.metrics is not None for t in ctx.spec.templates or ())
     for node_id in dict.fromkeys(ctx.run.finished):
         node = ctx.run.nodes.get(node_id)
         if node is None or (node.node_flag is not None and node.node_flag.retried):
             continue
+        if not local and node.template_ref is None:
+            continue  # no template of this workflow has metrics: skip the lookup
         template = node_template(ctx, node)
         if template is None or template.metrics is None:
             continue

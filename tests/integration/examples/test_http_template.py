@@ -2,7 +2,8 @@
 executor and controller: tests/integration/controller/conftest.py; a real HTTP server
 on 127.0.0.1: tests/fixtures/httpserver.py): requests made by the controller, with a
 header from a Secret, the body as the step's result, `successCondition`; and a server
-that never answers holds up nothing but its own node, which fails at its timeout.
+that never answers holds up nothing but its own node, which fails at its timeout or
+when the workflow is terminated.
 Argo's semantics: docs/http-template.md of argoproj/argo-workflows."""
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ spec:
     - name: call
       http:
         url: URL
-        timeoutSeconds: 6
+        timeoutSeconds: 60
 """
 
 
@@ -99,7 +100,19 @@ def test_a_silent_server_blocks_no_other_workflow(
     assert hello.exit_code == 0, hello.output
     silent = json.loads(embedded.wf("get", "silent", "-o", "json").output)
     assert silent["status"]["phase"] == "Running"  # still waiting for its answer
-    assert embedded.wf("wait", "silent").exit_code == 1
+    assert embedded.wf("terminate", "silent").exit_code == 0
+    assert embedded.wf("wait", "silent").exit_code == 1  # at once, not at the timeout
+    silent = json.loads(embedded.wf("get", "silent", "-o", "json").output)
+    [node] = silent["status"]["nodes"].values()
+    assert (node["phase"], node["message"]) == ("Failed", "Stopped with strategy 'Terminate'")
+
+
+def test_a_timeout_fails_the_node(embedded: Embedded, silent_server: str, tmp_path: Path) -> None:  # noqa: F811
+    path = tmp_path / "silent.yaml"
+    path.write_text(
+        SILENT.replace("URL", silent_server).replace("timeoutSeconds: 60", "timeoutSeconds: 1")
+    )
+    assert embedded.wf("submit", str(path), "--wait").exit_code == 1
     silent = json.loads(embedded.wf("get", "silent", "-o", "json").output)
     [node] = silent["status"]["nodes"].values()
     assert node["phase"] == "Failed" and "timed out" in node["message"]

@@ -133,3 +133,13 @@ def test_rebuild_from_statuses_keeps_holders_and_skips_completed(store: MemorySt
         ]
     )
     assert table.holders(SEMAPHORE) == {(key("running"), "running")}
+
+
+def test_a_raised_limit_lets_the_next_waiter_in(store: MemoryStore) -> None:
+    table = LockTable()
+    objs = [wf(f"w{i}", [SEMAPHORE], created=f"2024-01-01T00:00:0{i}Z") for i in range(3)]
+    table.rebuild(objs)
+    assert [granted(table, o, store) for o in objs] == [True, True, False]
+    config = store.get("ConfigMap", "limits", "default")
+    store.update({**config, "data": {"builds": "3"}})
+    assert granted(table, objs[2], store)

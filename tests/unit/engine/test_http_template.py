@@ -111,3 +111,15 @@ def test_a_secret_header_without_a_key_errors_the_node() -> None:
     assert decision.status.phase == "Error"
     [node] = decision.status.nodes.values()
     assert "secretKeyRef needs a name and a key" in (node.message or "")
+
+
+def test_a_terminated_workflow_does_not_wait_for_the_answer() -> None:
+    wf = workflow()
+    first = operate(wf, Observed(), NOW)
+    [node] = first.status.nodes.values()
+    spec = wf.spec.model_copy(update={"shutdown": "Terminate"})
+    wf = wf.model_copy(update={"spec": spec, "status": first.status})
+    decision = operate(wf, Observed(), NOW)
+    assert decision.status.nodes[node.id].phase == "Failed"
+    assert decision.status.phase == "Failed"
+    assert not [a for a in decision.actions if isinstance(a, HTTPRequest)]

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workflow_engine.engine import EmitEvent, Observed, PodState, TaskResult, operate
 from workflow_engine.engine.metrics import EmitMetrics, MetricSample
@@ -102,3 +104,43 @@ def test_workflow_metrics_when_it_completes() -> None:
     wf, actions = run_to_end(workflow([], wf_metrics=[failed_only, every]), [2])
     assert wf.status is not None and wf.status.phase == "Failed"
     assert [(s.name, s.labels) for s in samples(actions)] == [("wf_runs", (("s", "Failed"),))]
+
+
+_VALUES = ["1", "{{duration}}", "{{exitCode}}", "{{nope}}", "x", "{{=1/0}}", "", "1e400"]
+_WHENS = [None, "{{status}} == Succeeded", "{{status}} ==", "{{nope}} == 1", "true"]
+_LABELS = ["{{status}}", "{{outputs.result}}", "{{nope}}", "plain"]
+_KINDS = ["gauge", "counter", "histogram", "summary"]
+
+
+@given(
+    specs=st.lists(
+        st.tuples(
+            st.sampled_from(["ok_name", "bad name", "n2"]),
+            st.sampled_from(_KINDS),
+            st.sampled_from(_VALUES),
+            st.sampled_from(_WHENS),
+            st.sampled_from(_LABELS),
+        ),
+        max_size=4,
+    ),
+    codes=st.lists(st.sampled_from([0, 1, 2]), min_size=3, max_size=3),
+)
+@settings(max_examples=40, deadline=None)
+def test_no_metric_ever_keeps_a_workflow_from_ending(
+    specs: list[tuple[str, str, str, str | None, str]], codes: list[int]
+) -> None:
+    metrics = []
+    for name, kind, value, when, label in specs:
+        metric: dict[str, Any] = {
+            "name": name,
+            "help": "h",
+            "labels": [{"key": "l", "value": label}],
+            kind: {"value": value, "buckets": [1.0]},
+        }
+        if when is not None:
+            metric["when"] = when
+        metrics.append(metric)
+    wf, _ = run_to_end(workflow(metrics, retry=True, wf_metrics=metrics), codes)
+    assert wf.status is not None
+    expected = "Succeeded" if 0 in codes[:2] else "Failed"
+    assert wf.status.phase == expected

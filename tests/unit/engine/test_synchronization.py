@@ -161,3 +161,29 @@ def test_a_stopped_steps_node_waiting_for_its_lock_fails() -> None:
     assert (node.phase, node.message) == ("Failed", "Stopped with strategy 'Terminate'")
     assert decision.status.phase == "Failed"
     assert decision.status.synchronization is None
+
+
+def test_lock_names_take_workflow_and_input_parameters() -> None:
+    template = {
+        "name": "main",
+        "inputs": {"parameters": [{"name": "env", "value": "prod"}]},
+        "synchronization": {"mutex": {"name": "deploy-{{inputs.parameters.env}}"}},
+        "container": {"image": "alpine"},
+    }
+    spec = {
+        "entrypoint": "main",
+        "arguments": {"parameters": [{"name": "team", "value": "blue"}]},
+        "synchronization": {"mutex": {"name": "team-{{workflow.parameters.team}}"}},
+        "templates": [template],
+    }
+    wf = Workflow.model_validate({"metadata": {"name": "wf"}, "spec": spec})
+    _, decision = step(wf, LockView())
+    assert requests_of(decision.status.synchronization, "waiting") == [
+        LockRequest("default/Mutex/team-blue", "wf")
+    ]
+    granted = frozenset({LockRequest("default/Mutex/team-blue", "wf")})
+    wf, decision = step(wf.model_copy(update={"status": decision.status}), LockView(granted))
+    [node] = decision.status.nodes.values()
+    assert LockRequest("default/Mutex/deploy-prod", node.id) in requests_of(
+        decision.status.synchronization, "waiting"
+    )
