@@ -308,3 +308,18 @@ def test_even_privileged_root_in_a_user_namespace_cannot_mount_or_set_the_hostna
     lines = log.splitlines()
     assert lines[:2] == ["hostname-refused", "mount-refused"]
     assert int(lines[2], 16) != 0  # it has capabilities, in its own namespace
+
+
+def test_a_nested_chroot_cannot_climb_out_of_the_overlay(runtime: ProcessRuntime) -> None:
+    """Root keeps CAP_SYS_CHROOT (a container engine's default set): chrooting into a
+    subdirectory and walking `..` from outside it would reach the mount namespace's
+    root, were the overlay entered by chroot. It is entered by pivot_root, and the
+    host's tree is detached: the walk ends at the overlay's root."""
+    script = """echo x > /only-in-this-overlay; python3 -c '
+import os
+os.mkdir("/tmp/jail"); os.chroot("/tmp/jail"); os.chdir("../../../../../../..")
+os.chroot(".")
+print("confined" if os.path.exists("/only-in-this-overlay") else "escaped")
+'"""
+    phase, _, log = run(runtime, script)
+    assert (phase, log) == ("Succeeded", "confined\n")

@@ -131,7 +131,12 @@ static int enter(int argc, char **argv, const struct iso *iso) {
         if (iso->dev) iso_make_dev(root);
         for (int i = 0; i < nbinds; i++)
             bind(root, argv[4 + 3 * i], argv[5 + 3 * i], argv[6 + 3 * i]);
-        if (chroot(root)) fail("chroot");
+        /* pivot_root, not chroot: the host's tree is detached from this namespace, so a
+         * root process with CAP_SYS_CHROOT cannot climb out of a nested chroot to it */
+        if (chdir(root)) fail("chdir overlay");
+        if (syscall(SYS_pivot_root, ".", ".")) fail("pivot_root");
+        if (umount2(".", MNT_DETACH)) fail("detach the host's root");
+        if (chdir("/")) fail("chdir /");
     }
     /* a working directory made here belongs to the container's user (mapped) */
     if (mkdirs(cwd) && iso->userns) {
