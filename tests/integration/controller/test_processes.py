@@ -94,9 +94,10 @@ def _lines(path: Path) -> list[str]:
     return path.read_text().split() if path.exists() else []
 
 
-def _submit_appender(state: Embedded, tmp_path: Path, out: Path) -> str:
+def _submit_appender(state: Embedded, tmp_path: Path, out: Path, pause: str = "2") -> str:
     spec = tmp_path / "appender.yaml"
     text = Path(data("embedded", "appender.yaml")).read_text()
+    text = text.replace('duration: "2"', f'duration: "{pause}"')
     spec.write_text(text.replace("__DIR__", str(out)))
     submit = state.wf_process("submit", str(spec), "-p", "pause=1", "-o", "name", autostart=False)
     return submit.communicate(timeout=60)[0].strip()
@@ -132,14 +133,18 @@ def _finish_with_a_new_controller(state: Embedded, name: str, lines: Path) -> No
 def test_kill_9_between_pods_repeats_no_step(
     state: Embedded, tmp_path: Path, busy_machine: None
 ) -> None:
+    # The pause outlasts any poll however loaded the machine is (a 2 s one could pass
+    # unseen between two looks); it is resumed once the controller is dead.
     lines = tmp_path / "lines"
-    name = _submit_appender(state, tmp_path, tmp_path)
+    name = _submit_appender(state, tmp_path, tmp_path, pause="1h")
     _kill_when(
         state,
         lambda: _node_phase(state, name, "pause") == "Running",
         "step one done and the pause (no pod) running",
     )
     assert _lines(lines) == ["one"]
+    resume = state.wf_process("resume", name, autostart=False)
+    assert resume.wait(timeout=120) == 0, resume.communicate()
     _finish_with_a_new_controller(state, name, lines)
 
 
