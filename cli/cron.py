@@ -13,7 +13,7 @@ from rich.table import Table
 
 from cli.format import human_duration
 from cli.output import show, show_object
-from cli.workflows import app_of, read_source
+from cli.workflows import app_of, echo_warnings, read_source
 from workflow_engine.controller import crons
 from workflow_engine.cron import parse_time
 
@@ -34,6 +34,8 @@ def create(ctx: click.Context, files: tuple[str, ...], upsert: bool, output: str
     sources = [read_source(f, app.limits) for f in files]
     for text, source in sources:
         crons.lint_crons(app.store, text, source)
+    for text, source in sources:
+        echo_warnings(text, source, app, err=True)
     for text, source in sources:
         for obj in crons.create_crons(app.store, text, source, app.namespace, upsert=upsert):
             if not show_object(obj, output):
@@ -105,9 +107,12 @@ def resume(ctx: click.Context, names: tuple[str, ...]) -> None:
 def lint(ctx: click.Context, files: tuple[str, ...]) -> None:
     """Check CronWorkflow files without storing them (exit 2 on any error)."""
     app = app_of(ctx)
+    warned = 0
     for text, source in (read_source(f, app.limits) for f in files):
         crons.lint_crons(app.store, text, source)
-    show(f"no errors found in {len(files)} file(s)")
+        warned += echo_warnings(text, source, app, err=False)
+    counted = f", {warned} warning(s)" if warned else ""
+    show(f"no errors found in {len(files)} file(s){counted}")
 
 
 # -- formatting ------------------------------------------------------------------------

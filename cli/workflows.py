@@ -334,6 +334,14 @@ def _file_warnings(path: str, app: App) -> list[str]:
     return [warning_line(w, path) for w in lint_warnings(text, path, app.limits)]
 
 
+def echo_warnings(text: str, source: str, app: App, err: bool) -> int:
+    """Print the warnings of a document text (on stderr when `err`); how many."""
+    lines = [warning_line(w, source) for w in lint_warnings(text, source, app.limits)]
+    for line in lines:
+        click.echo(line, err=err)
+    return len(lines)
+
+
 def warning_line(warning: SpecWarning, source: str) -> str:
     """`warning: FILE: PATH: REASON`, as lint prints errors with the file first."""
     return f"warning: {source}: {warning}"
