@@ -14,7 +14,7 @@ from rich.table import Table
 from cli.app import app_of
 from cli.format import human_duration
 from cli.output import show, show_object
-from cli.workflows import read_source
+from cli.workflows import echo_warnings, read_source
 from workflow_engine.controller import crons
 from workflow_engine.cron import parse_time
 
@@ -35,6 +35,8 @@ def create(ctx: click.Context, files: tuple[str, ...], upsert: bool, output: str
     sources = [read_source(f, app.limits) for f in files]
     for text, source in sources:
         crons.lint_crons(app.store, text, source)
+    for text, source in sources:
+        echo_warnings(text, source, app, err=True)
     for text, source in sources:
         for obj in crons.create_crons(app.store, text, source, app.namespace, upsert=upsert):
             if not show_object(obj, output):
@@ -106,9 +108,12 @@ def resume(ctx: click.Context, names: tuple[str, ...]) -> None:
 def lint(ctx: click.Context, files: tuple[str, ...]) -> None:
     """Check CronWorkflow files without storing them (exit 2 on any error)."""
     app = app_of(ctx)
+    warned = 0
     for text, source in (read_source(f, app.limits) for f in files):
         crons.lint_crons(app.store, text, source)
-    show(f"no errors found in {len(files)} file(s)")
+        warned += echo_warnings(text, source, app, err=False)
+    counted = f", {warned} warning(s)" if warned else ""
+    show(f"no errors found in {len(files)} file(s){counted}")
 
 
 # -- formatting ------------------------------------------------------------------------

@@ -142,10 +142,7 @@ def submit(
     else:
         text, source = read_source(file or "-", app.limits)
         created = submit_text(app.store, text, source, options, app.now(), app.limits)
-        from workflow_engine.lint import lint_warnings
-
-        for warning in lint_warnings(text, source, app.limits):
-            click.echo(warning_line(warning, source), err=True)
+        echo_warnings(text, source, app, err=True)
     app.ensure_controller()
     if wait or watch:
         for obj in created:
@@ -336,6 +333,16 @@ def _file_warnings(path: str, app: App) -> list[str]:
     except SpecError:
         return []  # lint_files reported it
     return [warning_line(w, path) for w in lint_warnings(text, path, app.limits)]
+
+
+def echo_warnings(text: str, source: str, app: App, err: bool) -> int:
+    """Print the warnings of a document text (on stderr when `err`); how many."""
+    from workflow_engine.lint import lint_warnings
+
+    lines = [warning_line(w, source) for w in lint_warnings(text, source, app.limits)]
+    for line in lines:
+        click.echo(line, err=err)
+    return len(lines)
 
 
 def warning_line(warning: SpecWarning, source: str) -> str:

@@ -94,6 +94,16 @@ def _regex(pattern: str) -> Any:
         raise ExprEvalError(str(e)) from None
 
 
+def _check_literal_pattern(node: Node) -> None:
+    """A pattern written as a literal is compiled with the expression, as expr-lang
+    does, so lint reports a pattern RE2 refuses before anything runs."""
+    if node[0] == "lit" and isinstance(node[1], str):
+        try:
+            compile_regex(node[1])
+        except RegexError as e:
+            raise ExprSyntaxError(str(e), 0) from None
+
+
 def _word_op(op: str, a: Any, b: Any) -> Any:
     if op == "in":
         if isinstance(b, list | tuple):
@@ -221,6 +231,8 @@ class _Compiler:
         return lambda ctx: _slice(obj(ctx), lo(ctx), hi(ctx))
 
     def c_bin(self, node: Node) -> Fn:
+        if node[1] == "matches":
+            _check_literal_pattern(node[3])
         op, left, right = _binary(node[1]), self.fn(node[2]), self.fn(node[3])
         if node[1] not in ("+", ".."):
             return lambda ctx: op(left(ctx), right(ctx))
@@ -308,6 +320,8 @@ class _Compiler:
     def c_call(self, node: Node) -> Fn:
         callee, args = node[1], node[2]
         if callee[0] == "member" and callee[1] == ("name", "sprig"):
+            if str(callee[2][1]).startswith("regex") and callee[2][1] != "regexQuoteMeta":
+                _check_literal_pattern(args[0] if args else ("lit", None))
             return self._sprig_call(callee[2][1], args)
         if callee[0] == "member":
             return self._method_call(callee, args)

@@ -301,6 +301,31 @@ def parallelism_and_globals() -> Case:
     return Case(w, "Succeeded", check)
 
 
+@script(
+    image="python:3.11",
+    outputs=Parameter(name="tag", value_from=ValueFrom(path="/tmp/tag", default="untagged")),
+)
+def tag() -> None:
+    with open("/tmp/tag", "w") as out:
+        out.write("built")
+
+
+def skipped_output_default() -> Case:
+    """Argo v4: a skipped task's output is its declared valueFrom.default."""
+    with Workflow(generate_name="hera-skipped-", entrypoint="main") as w, DAG(name="main"):
+        built = tag(name="built", when="1 == 2")
+        say(
+            name="shown",
+            arguments={"message": built.get_parameter("tag")},
+            depends="built.Skipped || built.Succeeded",
+        )
+
+    def check(wf: Wf) -> None:
+        _eq((phase(wf, "built"), result(wf, "shown")), ("Skipped", "untagged"))
+
+    return Case(w, "Succeeded", check)
+
+
 def _eq(got: Any, expected: Any) -> None:
     assert got == expected, f"{got!r} != {expected!r}"
 
@@ -325,5 +350,6 @@ CASES: dict[str, Callable[[], Case]] = {
         failing,
         suspend_with_duration,
         parallelism_and_globals,
+        skipped_output_default,
     )
 }

@@ -180,3 +180,20 @@ def test_lint_prints_warnings_beside_errors_and_exits_2(wf: Wf) -> None:
     assert result.exit_code == 2
     assert sum(line.startswith("warning: ") for line in result.output.splitlines()) == 2
     assert 'unknown template "does-not-exist"' in result.output
+
+
+def test_template_lint_and_create_print_warnings(wf: Wf) -> None:
+    path = data("unhonoured-template.yaml")
+    line = (
+        f"warning: {path}: spec.templates[0]: memoize is accepted but not honoured "
+        "(results are not cached: the template always runs)"
+    )
+    linted = wf("template", "lint", path)
+    assert (linted.exit_code, linted.output.splitlines()) == (
+        0,
+        [line, "no errors found in 1 file(s), 1 warning(s)"],
+    )
+    created = wf("template", "create", path)
+    assert created.exit_code == 0, created.output
+    assert created.stderr.splitlines() == [line]
+    assert created.stdout == "WorkflowTemplate cached created\n"

@@ -11,6 +11,7 @@ import pytest
 from workflow_engine.expr import evaluate, evaluate_when
 from workflow_engine.expr.errors import ExprError
 from workflow_engine.expr.regex import go_quote_meta, go_split
+from workflow_engine.lint import lint_text
 
 
 @pytest.mark.parametrize(
@@ -77,3 +78,29 @@ def test_split_and_quote_helpers() -> None:
     assert go_split("a*", "abaabaccadaaae", 5) == ["", "b", "b", "c", "cadaaae"]
     assert go_split("", "abc", -1) == ["a", "b", "c"]
     assert go_quote_meta("1+1=2?") == "1\\+1=2\\?"
+
+
+def test_lint_refuses_a_literal_pattern_re2_refuses() -> None:
+    """As expr-lang compiles a constant `matches` pattern with the program, a literal
+    pattern Go would refuse is a lint error at its field, before anything runs."""
+    text = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: r-}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      container:
+        image: busybox
+        command:
+          - echo
+          - "{{=sprig.regexFind('a(?=b)', 'ab')}}"
+          - "{{='ab' matches '^a(?!c)'}}"
+          - "{{=sprig.regexMatch('^a[0-9]+$', 'a1')}}"
+"""
+    errors = lint_text(text)
+    assert [(e.path, "invalid perl operator" in e.reason) for e in errors] == [
+        ("spec.templates[0].container.command[1]", True),
+        ("spec.templates[0].container.command[2]", True),
+    ]
