@@ -1,5 +1,8 @@
 """Waiting in tests: poll a condition until it holds or a deadline passes, the one
-way tests wait for threads, processes and files (never a bare sleep)."""
+way tests wait for threads, processes and files (never a bare sleep). The default
+deadline is generous on purpose: a condition that holds returns at once, and only a
+test that is failing anyway waits it out, so a loaded machine never fails a test that
+would pass on a quiet one."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ T = TypeVar("T")
 
 def poll(
     predicate: Callable[[], T],
-    timeout: float = 20.0,
+    timeout: float = 120.0,
     what: str = "condition",
     interval: float = 0.01,
 ) -> T:

@@ -31,7 +31,7 @@ def data(*parts: str) -> str:
     return str(DATA.joinpath(*parts))
 
 
-def poll(predicate: Callable[[], object], timeout: float = 30.0, what: str = "") -> object:
+def poll(predicate: Callable[[], object], timeout: float = 120.0, what: str = "") -> object:
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
