@@ -187,6 +187,7 @@ def list_(
         selector=_selector(selector, cron_name),
         since=parse_duration(since, "--since") if since else None,
         now=app.now(),
+        summaries=output not in ("json", "yaml"),
     )
     if show_object(items, output):
         return
