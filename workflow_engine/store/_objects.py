@@ -14,7 +14,7 @@ import json
 import random
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -268,3 +268,18 @@ def join(head: Obj, body: Obj) -> Obj:
 def body_of(obj: Obj) -> Obj:
     """Everything outside metadata and status: what `metadata.generation` versions."""
     return _body(obj)
+
+
+def encode(obj: Obj) -> tuple[str, str, str]:
+    """The JSON texts of `obj`, its `head_of` and its `summary_of`, each top-level field
+    encoded once (the texts equal `dumps` of each; a status is the big part)."""
+    parts = {key: dumps(value) for key, value in obj.items()}
+
+    def text(keys: Iterable[str]) -> str:
+        return "{" + ",".join(f"{json.dumps(k)}:{parts[k]}" for k in keys if k in parts) + "}"
+
+    body, head = text(obj), text(("metadata", "status"))
+    status = obj.get("status")
+    if isinstance(status, dict) and _HEAVY_STATUS.intersection(status):
+        parts["status"] = dumps({k: v for k, v in status.items() if k not in _HEAVY_STATUS})
+    return body, head, text(("apiVersion", "kind", "metadata", "status"))

@@ -21,6 +21,7 @@ from pathlib import Path
 from workflow_engine.errors import PermanentError, TransientError, WorkflowEngineError
 
 SCHEMA_VERSION = 2
+WAL_SIZE_LIMIT = 16 * 1024 * 1024
 
 _SCHEMA_V1 = (
     """CREATE TABLE objects (
@@ -86,6 +87,8 @@ def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
         # WAL makes commits append-only, so NORMAL loses at most the last commits on power
         # loss, never consistency, and skips an fsync per write.
         conn.execute("PRAGMA synchronous=NORMAL")
+        # the WAL is cut back to this size after a checkpoint (else it keeps its peak)
+        conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
     except sqlite3.Error as exc:
         raise translate(exc, path) from exc
     return conn

@@ -36,7 +36,7 @@ T = TypeVar("T")
 
 _GENERATE_ATTEMPTS = 8
 _WATCH_BATCH = 512
-DEFAULT_HISTORY_BYTES = 32 * 1024 * 1024
+DEFAULT_HISTORY_BYTES = 16 * 1024 * 1024
 
 
 class SqliteStore:
@@ -92,7 +92,7 @@ class SqliteStore:
                 raise AlreadyExists(f"{kind}: no free name for generateName after retries")
             version = self._bump(conn)
             stored = o.new_object(obj, name=name, resource_version=version, created=self._now())
-            body = o.dumps(stored)
+            body, head, summary = o.encode(stored)
             conn.execute(
                 "INSERT INTO objects"
                 " (kind, namespace, name, uid, resource_version, labels, body, summary)"
@@ -105,10 +105,10 @@ class SqliteStore:
                     version,
                     o.dumps(o.labels_of(stored)),
                     body,
-                    o.dumps(o.summary_of(stored)),
+                    summary,
                 ),
             )
-            self._log(conn, version, (kind, namespace, name), "ADDED", stored)
+            self._log(conn, version, (kind, namespace, name), "ADDED", stored, head)
             return o.loads(body)
 
         return self._write(insert)
@@ -176,7 +176,7 @@ class SqliteStore:
             version = self._bump(conn)
             gone = o.deleted_object(o.loads(stored), version)
             conn.execute("DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?", key)
-            self._log(conn, version, key, "DELETED", gone)
+            self._log(conn, version, key, "DELETED", gone, o.dumps(o.head_of(gone)))
 
         self._write(remove)
 
@@ -213,13 +213,13 @@ class SqliteStore:
             o.check_version(stored, obj)
             version = self._bump(conn)
             new = change(stored, obj, version)
-            new_body = o.dumps(new)
+            new_body, head, summary = o.encode(new)
             conn.execute(
                 "UPDATE objects SET resource_version = ?, labels = ?, body = ?, summary = ?"
                 " WHERE kind = ? AND namespace = ? AND name = ?",
-                (version, o.dumps(o.labels_of(new)), new_body, o.dumps(o.summary_of(new)), *key),
+                (version, o.dumps(o.labels_of(new)), new_body, summary, *key),
             )
-            self._log(conn, version, key, "MODIFIED", new)
+            self._log(conn, version, key, "MODIFIED", new, head)
             return o.loads(new_body)
 
         return self._write(replace)
@@ -251,7 +251,7 @@ class SqliteStore:
         return version
 
     def _log(
-        self, conn: sqlite3.Connection, version: int, key: o.Key, type_: str, obj: Obj
+        self, conn: sqlite3.Connection, version: int, key: o.Key, type_: str, obj: Obj, head: str
     ) -> None:
         """Append a change: its metadata and status, and a reference to its body (the
         spec), which is stored once per generation."""
@@ -265,7 +265,6 @@ class SqliteStore:
                 "INSERT INTO specs (uid, generation, body) VALUES (?, ?, ?)",
                 (uid, generation, o.dumps(o.body_of(obj))),
             )
-        head = o.dumps(o.head_of(obj))
         conn.execute(
             "INSERT INTO changes"
             " (resource_version, size, kind, namespace, name, type, uid, generation, head)"
