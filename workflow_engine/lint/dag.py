@@ -4,7 +4,7 @@ to the tasks it depends on, directly or not)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 
 import networkx as nx
@@ -45,8 +45,9 @@ def check_dag(ctx: SpecContext, template: Template, path: str, scope: Scope) -> 
         nodes[task.name] = Node(callee, looped and task.with_sequence is None)
         loops[task.name] = (looped, keys)
     every = frozenset(by_name)
+    ancestors_of = _ancestors(graph)
     for index, task in enumerate(dag.tasks):
-        ancestors = nx.ancestors(graph, task.name) if task.name in graph else set()
+        ancestors = ancestors_of(task.name)
         visible = {name: nodes[name] for name in ancestors if name in nodes}
         task_scope = replace(scope, tasks=visible, all_tasks=every)
         looped, keys = loops[task.name]
@@ -60,6 +61,32 @@ def check_dag(ctx: SpecContext, template: Template, path: str, scope: Scope) -> 
     if template.outputs is not None:
         outputs_scope = replace(scope, tasks=nodes, all_tasks=every)
         yield from check_value(outputs_scope, template.outputs.to_dict(), f"{path}.outputs")
+
+
+def _ancestors(graph: nx.DiGraph[str]) -> Callable[[str], Iterable[str]]:
+    """Every task's ancestors, for all tasks in one pass over the edges: a bit set per
+    task (the union of its predecessors' sets) in topological order. A task per call
+    of `nx.ancestors` walked the whole graph each time: O(V * E), 30 s of CPU for the
+    dense 10 x 100 DAG. With a cycle (already reported) it falls back to that walk."""
+    if not nx.is_directed_acyclic_graph(graph):
+        return lambda name: nx.ancestors(graph, name) if name in graph else ()
+    order = list(nx.topological_sort(graph))
+    index = {name: i for i, name in enumerate(order)}
+    bits: dict[str, int] = {}
+    for name in order:
+        mask = 0
+        for parent in graph.predecessors(name):
+            mask |= bits[parent] | (1 << index[parent])
+        bits[name] = mask
+
+    def names(name: str) -> Iterable[str]:
+        mask = bits.get(name, 0)
+        while mask:
+            low = mask & -mask
+            yield order[low.bit_length() - 1]
+            mask ^= low
+
+    return names
 
 
 def _check_names(tasks: list[DAGTask], where: str) -> Iterator[SpecError]:
