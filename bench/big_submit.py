@@ -77,7 +77,7 @@ def profile(tree: Path, state: Path, path: Path) -> None:
         "cProfile.run('main()', '/dev/null') if False else None; "
         "p = cProfile.Profile(); p.enable()\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "p.disable(); pstats.Stats(p).sort_stats('cumulative').print_stats(40)"
+        "p.disable(); pstats.Stats(p).sort_stats('tottime').print_stats(40)"
     )
     env = {**os.environ, "PYTHONPATH": str(tree), "WF_HOME": str(state), "WF_NO_CONTROLLER": "1"}
     subprocess.run([sys.executable, "-c", code], env=env, cwd=tree, check=True)

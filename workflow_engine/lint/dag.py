@@ -4,7 +4,7 @@ to the tasks it depends on, directly or not)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Set
 from dataclasses import replace
 
 import networkx as nx
@@ -47,8 +47,7 @@ def check_dag(ctx: SpecContext, template: Template, path: str, scope: Scope) -> 
     every = frozenset(by_name)
     ancestors_of = _ancestors(graph)
     for index, task in enumerate(dag.tasks):
-        ancestors = ancestors_of(task.name)
-        visible = {name: nodes[name] for name in ancestors if name in nodes}
+        visible = _Visible(ancestors_of(task.name), nodes)
         task_scope = replace(scope, tasks=visible, all_tasks=every)
         looped, keys = loops[task.name]
         yield from _check_refs(
@@ -63,13 +62,13 @@ def check_dag(ctx: SpecContext, template: Template, path: str, scope: Scope) -> 
         yield from check_value(outputs_scope, template.outputs.to_dict(), f"{path}.outputs")
 
 
-def _ancestors(graph: nx.DiGraph[str]) -> Callable[[str], Iterable[str]]:
+def _ancestors(graph: nx.DiGraph[str]) -> Callable[[str], Set[str]]:
     """Every task's ancestors, for all tasks in one pass over the edges: a bit set per
     task (the union of its predecessors' sets) in topological order. A task per call
     of `nx.ancestors` walked the whole graph each time: O(V * E), 30 s of CPU for the
     dense 10 x 100 DAG. With a cycle (already reported) it falls back to that walk."""
     if not nx.is_directed_acyclic_graph(graph):
-        return lambda name: nx.ancestors(graph, name) if name in graph else ()
+        return lambda name: nx.ancestors(graph, name) if name in graph else set()
     order = list(nx.topological_sort(graph))
     index = {name: i for i, name in enumerate(order)}
     bits: dict[str, int] = {}
@@ -78,15 +77,46 @@ def _ancestors(graph: nx.DiGraph[str]) -> Callable[[str], Iterable[str]]:
         for parent in graph.predecessors(name):
             mask |= bits[parent] | (1 << index[parent])
         bits[name] = mask
+    return lambda name: _BitSet(bits.get(name, 0), order, index)
 
-    def names(name: str) -> Iterable[str]:
-        mask = bits.get(name, 0)
+
+class _BitSet(Set[str]):
+    """A set of task names as the bits of an int (bit i: `order[i]`)."""
+
+    def __init__(self, mask: int, order: list[str], index: dict[str, int]) -> None:
+        self._mask, self._order, self._index = mask, order, index
+
+    def __contains__(self, name: object) -> bool:
+        at = self._index.get(name) if isinstance(name, str) else None
+        return at is not None and bool(self._mask >> at & 1)
+
+    def __iter__(self) -> Iterator[str]:
+        mask = self._mask
         while mask:
             low = mask & -mask
-            yield order[low.bit_length() - 1]
+            yield self._order[low.bit_length() - 1]
             mask ^= low
 
-    return names
+    def __len__(self) -> int:
+        return self._mask.bit_count()
+
+
+class _Visible(Mapping[str, Node]):
+    """The nodes of a task's ancestors, without copying them per task."""
+
+    def __init__(self, names: Set[str], nodes: Mapping[str, Node]) -> None:
+        self._names, self._nodes = names, nodes
+
+    def __getitem__(self, name: str) -> Node:
+        if name not in self._names:
+            raise KeyError(name)
+        return self._nodes[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in self._names if name in self._nodes)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _check_names(tasks: list[DAGTask], where: str) -> Iterator[SpecError]:
