@@ -119,23 +119,3 @@ def test_help_lists_what_the_loaded_commands_would(width: int) -> None:
     assert not lazy.commands  # nothing loaded to render the listing
     assert render(lazy) == render(loaded)
     assert not lazy.commands
-
-
-def test_a_long_listing_prints_plain_columns() -> None:
-    from datetime import UTC, datetime
-
-    from cli.format import plain_table, workflow_rows
-
-    now = datetime(2026, 1, 1, 0, 1, tzinfo=UTC)
-    items = [
-        {
-            "metadata": {"name": f"w-{i}", "creationTimestamp": "2026-01-01T00:00:00Z"},
-            "status": {"phase": "Succeeded", "progress": "1/1"},
-        }
-        for i in range(12)
-    ]
-    lines = plain_table(*workflow_rows(items, now)).splitlines()
-    assert lines[0].split() == ["NAME", "STATUS", "AGE", "DURATION", "PROGRESS", "MESSAGE"]
-    assert lines[1].split() == ["w-0", "Succeeded", "1m", "1/1"]
-    assert len(lines) == 13
-    assert len({line.index("Succeeded") for line in lines[1:]}) == 1  # one column
