@@ -74,7 +74,6 @@ def profile(tree: Path, state: Path, path: Path) -> None:
     code = (
         "import cProfile, pstats, sys; from cli.main import main; "
         f"sys.argv = ['wf', 'submit', {str(path)!r}]; "
-        "cProfile.run('main()', '/dev/null') if False else None; "
         "p = cProfile.Profile(); p.enable()\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "p.disable(); pstats.Stats(p).sort_stats('tottime').print_stats(40)"
