@@ -31,9 +31,11 @@ def check_dag(ctx: SpecContext, template: Template, path: str, scope: Scope) -> 
     yield from _check_names(dag.tasks, where)
     graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(by_name)
+    edges: list[tuple[str, str]] = []
     uses_depends = any(task.depends is not None for task in dag.tasks)
     for index, task in enumerate(dag.tasks):
-        yield from _check_dependencies(task, f"{where}[{index}]", by_name, graph, uses_depends)
+        yield from _check_dependencies(task, f"{where}[{index}]", by_name, edges, uses_depends)
+    graph.add_edges_from(edges)  # at once: a call per edge costs networkx's bookkeeping
     yield from _check_cycles(graph, dag.tasks, where)
     nodes: dict[str, Node] = {}
     loops: dict[str, tuple[bool, frozenset[str] | None]] = {}
@@ -134,7 +136,7 @@ def _check_dependencies(
     task: DAGTask,
     where: str,
     by_name: dict[str, DAGTask],
-    graph: nx.DiGraph[str],
+    edges: list[tuple[str, str]],
     uses_depends: bool,
 ) -> Iterator[SpecError]:
     if (uses_depends or task.dependencies) and task.name[:1].isdigit():
@@ -152,7 +154,7 @@ def _check_dependencies(
         if name not in by_name:
             yield SpecError(f"{where}.dependencies[{index}]", f"unknown task {q(name)}")
         else:
-            graph.add_edge(name, task.name)
+            edges.append((name, task.name))
     if task.depends is None:
         return
     names, errors = depends_tasks(task.depends, f"{where}.depends")
@@ -162,7 +164,7 @@ def _check_dependencies(
         if target is None:
             yield SpecError(f"{where}.depends", f"unknown task {q(name)}")
             continue
-        graph.add_edge(name, task.name)
+        edges.append((name, task.name))
         looped = target.with_items or target.with_param or target.with_sequence
         if results & ITEM_RESULTS and not looped:
             used = ", ".join(sorted(results & ITEM_RESULTS))
