@@ -20,12 +20,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(HERE))
-
-from workflow_engine.store import SqliteStore  # noqa: E402
-from workflow_engine.store.base import Obj  # noqa: E402
+Obj = dict[str, Any]
 
 WF = "import sys; from cli.main import main; sys.argv[0] = 'wf'; main()"
 
@@ -84,6 +82,9 @@ def finished_workflow(name: str, nodes: int = 3) -> tuple[Obj, Obj]:
 
 
 def fill(state: Path, count: int) -> None:
+    """Run in the tree's own interpreter (`fill_with`): each tree's store writes its file."""
+    from workflow_engine.store import SqliteStore
+
     store = SqliteStore(state / "store.db")
     try:
         for i in range(count):
@@ -92,6 +93,15 @@ def fill(state: Path, count: int) -> None:
             store.update_status({**created, "status": status})
     finally:
         store.close()
+
+
+def fill_with(tree: Path, state: Path, count: int) -> None:
+    code = (
+        f"import sys; sys.path.insert(0, {str(HERE / 'bench')!r}); from pathlib import Path; "
+        f"from cli_latency import fill; fill(Path({str(state)!r}), {count})"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    subprocess.run([sys.executable, "-c", code], env=env, cwd=tree, check=True)
 
 
 def run_once(tree: Path, state: Path, args: list[str]) -> tuple[float, float]:
@@ -129,8 +139,15 @@ def main() -> None:
     options = parser.parse_args()
     trees = [HERE, *(t.resolve() for t in options.tree)]
     with tempfile.TemporaryDirectory(prefix="wf-bench-cli-") as tmp:
-        small, many = Path(tmp) / "small", Path(tmp) / "many"
-        fill(small, 1)
+        # per tree: a store's file is written by that tree's own code (schemas differ)
+        small, many = Path("small"), Path("many")
+        for i, tree in enumerate(trees):
+            fill_with(tree, Path(tmp) / str(i) / small, 1)
+            if options.many:
+                began = time.perf_counter()
+                fill_with(tree, Path(tmp) / str(i) / many, options.many)
+                took = time.perf_counter() - began
+                print(f"{tree.name}: filled {options.many} workflows in {took:.1f} s")
         cases: list[tuple[str, Path, list[str]]] = [
             ("python -c pass", small, ["<python>"]),
             ("wf --help", small, ["--help"]),
@@ -139,18 +156,16 @@ def main() -> None:
             ("wf list (1)", small, ["list"]),
         ]
         if options.many:
-            began = time.perf_counter()
-            fill(many, options.many)
-            print(f"filled {options.many} workflows in {time.perf_counter() - began:.1f} s")
             cases.append((f"wf list ({options.many})", many, ["list"]))
             cases.append((f"wf list -o name ({options.many})", many, ["list", "-o", "name"]))
         times: dict[tuple[str, Path], list[tuple[float, float]]] = {}
         for _ in range(options.repeat):
-            for tree in trees:
+            for i, tree in enumerate(trees):
                 for label, state, args in cases:
                     if args == ["<python>"] and tree != HERE:
                         continue
-                    times.setdefault((label, tree), []).append(run_once(tree, state, args))
+                    took = run_once(tree, Path(tmp) / str(i) / state, args)
+                    times.setdefault((label, tree), []).append(took)
         report(times, cases, trees, options.repeat)
 
 

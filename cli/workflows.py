@@ -14,7 +14,7 @@ from rich.live import Live
 from cli.app import App, app_of
 from cli.ci import LOG_DRAIN_SECONDS, follow_plainly, junit_report, stream_logs
 from cli.errors import EXIT_FAILED
-from cli.format import workflow_details, workflow_table
+from cli.format import plain_table, workflow_details, workflow_rows, workflow_table
 from cli.output import show, show_object
 from workflow_engine.controller import operations as ops
 from workflow_engine.controller import parse_duration, parse_labels, parse_selector
@@ -22,6 +22,9 @@ from workflow_engine.cron import CRON_LABEL
 from workflow_engine.errors import SpecError, SpecErrors, SpecWarning
 from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits, decode
 from workflow_engine.vocabulary import COMPLETED_PHASES
+
+# longer listings print as plain columns (rich lays a table out at about 1 ms per row)
+PLAIN_ROWS = 500
 
 
 def read_source(path: str, limits: DocumentLimits = DEFAULT_LIMITS) -> tuple[str, str]:
@@ -188,11 +191,14 @@ def list_(
         selector=_selector(selector, cron_name),
         since=parse_duration(since, "--since") if since else None,
         now=app.now(),
+        summaries=output not in ("json", "yaml"),
     )
     if show_object(items, output):
         return
     if not items:
         show("No workflows found")
+    elif len(items) > PLAIN_ROWS:
+        show(plain_table(*workflow_rows(items, app.now(), wide=output == "wide")))
     else:
         show(workflow_table(items, app.now(), wide=output == "wide"))
 

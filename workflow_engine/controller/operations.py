@@ -31,7 +31,7 @@ from workflow_engine.controller.operrors import OperationError, WaitTimedOut
 from workflow_engine.errors import Conflict, Expired, NotFound
 from workflow_engine.spec.status_codec import decompress_nodes, status_from_dict, status_to_dict
 from workflow_engine.spec.times import parse_time
-from workflow_engine.store.base import Obj, Store
+from workflow_engine.store.base import Obj, Store, SummaryLister
 from workflow_engine.vocabulary import (
     COMPLETED_LABEL,
     COMPLETED_PHASES,
@@ -84,9 +84,15 @@ def list_workflows(
     selector: Mapping[str, str | None] | None = None,
     since: timedelta | None = None,
     now: datetime | None = None,
+    summaries: bool = False,
 ) -> list[Obj]:
-    """Newest first. `phases`: the phases to keep ("Pending" covers not yet started)."""
-    items = store.list(WORKFLOW_KIND, namespace, selector).items
+    """Newest first. `phases`: the phases to keep ("Pending" covers not yet started).
+    `summaries`: the items may be summaries (no spec, no node map) where the store keeps
+    them: what a table needs, without decoding every workflow's status."""
+    if summaries and isinstance(store, SummaryLister):
+        items = store.list_summaries(WORKFLOW_KIND, namespace, selector).items
+    else:
+        items = store.list(WORKFLOW_KIND, namespace, selector).items
     if since is not None and now is not None:
         floor = now - since
         items = [w for w in items if _created(w) >= floor]

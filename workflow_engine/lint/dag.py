@@ -4,7 +4,7 @@ to the tasks it depends on, directly or not)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Set
 from dataclasses import replace
 
 import networkx as nx
@@ -31,9 +31,11 @@ def check_dag(ctx: SpecContext, template: Template, path: str, scope: Scope) -> 
     yield from _check_names(dag.tasks, where)
     graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(by_name)
+    edges: list[tuple[str, str]] = []
     uses_depends = any(task.depends is not None for task in dag.tasks)
     for index, task in enumerate(dag.tasks):
-        yield from _check_dependencies(task, f"{where}[{index}]", by_name, graph, uses_depends)
+        yield from _check_dependencies(task, f"{where}[{index}]", by_name, edges, uses_depends)
+    graph.add_edges_from(edges)  # at once: a call per edge costs networkx's bookkeeping
     yield from _check_cycles(graph, dag.tasks, where)
     nodes: dict[str, Node] = {}
     loops: dict[str, tuple[bool, frozenset[str] | None]] = {}
@@ -45,9 +47,9 @@ def check_dag(ctx: SpecContext, template: Template, path: str, scope: Scope) -> 
         nodes[task.name] = Node(callee, looped and task.with_sequence is None)
         loops[task.name] = (looped, keys)
     every = frozenset(by_name)
+    ancestors_of = _ancestors(graph)
     for index, task in enumerate(dag.tasks):
-        ancestors = nx.ancestors(graph, task.name) if task.name in graph else set()
-        visible = {name: nodes[name] for name in ancestors if name in nodes}
+        visible = _Visible(ancestors_of(task.name), nodes)
         task_scope = replace(scope, tasks=visible, all_tasks=every)
         looped, keys = loops[task.name]
         yield from _check_refs(
@@ -60,6 +62,63 @@ def check_dag(ctx: SpecContext, template: Template, path: str, scope: Scope) -> 
     if template.outputs is not None:
         outputs_scope = replace(scope, tasks=nodes, all_tasks=every)
         yield from check_value(outputs_scope, template.outputs.to_dict(), f"{path}.outputs")
+
+
+def _ancestors(graph: nx.DiGraph[str]) -> Callable[[str], Set[str]]:
+    """Every task's ancestors, for all tasks in one pass over the edges: a bit set per
+    task (the union of its predecessors' sets) in topological order. A task per call
+    of `nx.ancestors` walked the whole graph each time: O(V * E), 30 s of CPU for the
+    dense 10 x 100 DAG. With a cycle (already reported) it falls back to that walk."""
+    if not nx.is_directed_acyclic_graph(graph):
+        return lambda name: nx.ancestors(graph, name) if name in graph else set()
+    order = list(nx.topological_sort(graph))
+    index = {name: i for i, name in enumerate(order)}
+    bits: dict[str, int] = {}
+    for name in order:
+        mask = 0
+        for parent in graph.predecessors(name):
+            mask |= bits[parent] | (1 << index[parent])
+        bits[name] = mask
+    return lambda name: _BitSet(bits.get(name, 0), order, index)
+
+
+class _BitSet(Set[str]):
+    """A set of task names as the bits of an int (bit i: `order[i]`)."""
+
+    def __init__(self, mask: int, order: list[str], index: dict[str, int]) -> None:
+        self._mask, self._order, self._index = mask, order, index
+
+    def __contains__(self, name: object) -> bool:
+        at = self._index.get(name) if isinstance(name, str) else None
+        return at is not None and bool(self._mask >> at & 1)
+
+    def __iter__(self) -> Iterator[str]:
+        mask = self._mask
+        while mask:
+            low = mask & -mask
+            yield self._order[low.bit_length() - 1]
+            mask ^= low
+
+    def __len__(self) -> int:
+        return self._mask.bit_count()
+
+
+class _Visible(Mapping[str, Node]):
+    """The nodes of a task's ancestors, without copying them per task."""
+
+    def __init__(self, names: Set[str], nodes: Mapping[str, Node]) -> None:
+        self._names, self._nodes = names, nodes
+
+    def __getitem__(self, name: str) -> Node:
+        if name not in self._names:
+            raise KeyError(name)
+        return self._nodes[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in self._names if name in self._nodes)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _check_names(tasks: list[DAGTask], where: str) -> Iterator[SpecError]:
@@ -77,7 +136,7 @@ def _check_dependencies(
     task: DAGTask,
     where: str,
     by_name: dict[str, DAGTask],
-    graph: nx.DiGraph[str],
+    edges: list[tuple[str, str]],
     uses_depends: bool,
 ) -> Iterator[SpecError]:
     if (uses_depends or task.dependencies) and task.name[:1].isdigit():
@@ -95,7 +154,7 @@ def _check_dependencies(
         if name not in by_name:
             yield SpecError(f"{where}.dependencies[{index}]", f"unknown task {q(name)}")
         else:
-            graph.add_edge(name, task.name)
+            edges.append((name, task.name))
     if task.depends is None:
         return
     names, errors = depends_tasks(task.depends, f"{where}.depends")
@@ -105,7 +164,7 @@ def _check_dependencies(
         if target is None:
             yield SpecError(f"{where}.depends", f"unknown task {q(name)}")
             continue
-        graph.add_edge(name, task.name)
+        edges.append((name, task.name))
         looped = target.with_items or target.with_param or target.with_sequence
         if results & ITEM_RESULTS and not looped:
             used = ", ".join(sorted(results & ITEM_RESULTS))

@@ -77,11 +77,14 @@ def decode(data: bytes, source: str, limits: DocumentLimits = DEFAULT_LIMITS) ->
         raise SpecError(source, f"not UTF-8 text (byte {exc.start} is invalid)") from None
 
 
-def check_node(root: yaml.Node, source: str, limits: DocumentLimits) -> None:
+def check_node(root: yaml.Node, source: str, limits: DocumentLimits, aliases: bool = True) -> None:
     """Refuse a composed document that nests deeper than `max_depth`, whose aliases
     expand to more than `max_alias_nodes` extra nodes (a billion-laughs document is a
     few hundred nodes that expand to 10^9), or that contains itself. Iterative, each
-    distinct node visited once."""
+    distinct node visited once. `aliases=False` (the text has no `*`, so the nodes
+    form a tree): only the depth can be wrong, found by a lighter walk."""
+    if not aliases and _shallow(root, limits.max_depth):
+        return
     size: dict[int, int] = {}  # id -> nodes once aliases are expanded
     height: dict[int, int] = {}
     on_path: set[int] = set()
@@ -120,6 +123,19 @@ def check_node(root: yaml.Node, source: str, limits: DocumentLimits) -> None:
             source,
             f"YAML aliases expand to {extra} more nodes (limit {limits.over('max_alias_nodes')})",
         )
+
+
+def _shallow(root: yaml.Node, max_depth: int) -> bool:
+    """No node of the tree under `root` is deeper than `max_depth` (root: depth 1)."""
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, yaml.ScalarNode) or not node.value:
+            continue
+        if depth >= max_depth:
+            return False
+        stack.extend((child, depth + 1) for child in _children(node))
+    return True
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

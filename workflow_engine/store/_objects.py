@@ -14,7 +14,7 @@ import json
 import random
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -227,3 +227,59 @@ def parse_version(resource_version: str) -> int:
 
 
 Clock = Callable[[], datetime]
+
+
+# What a listing needs of a status (`wf list`): everything but these, which grow with
+# the workflow (the node map, plain or compressed, and the stored templates).
+_HEAVY_STATUS = frozenset(
+    {"nodes", "compressedNodes", "storedTemplates", "storedWorkflowTemplateSpec"}
+)
+
+
+def summary_of(obj: Obj) -> Obj:
+    """The object without its body and without the status fields that grow with it:
+    what `list_summaries` returns, computed once per write."""
+    out: Obj = {k: obj[k] for k in ("apiVersion", "kind", "metadata") if k in obj}
+    if "status" in obj:
+        status = obj["status"]
+        out["status"] = (
+            {k: v for k, v in status.items() if k not in _HEAVY_STATUS}
+            if isinstance(status, dict)
+            else status
+        )
+    return out
+
+
+def head_of(obj: Obj) -> Obj:
+    """The part of an object a status write changes: metadata and status."""
+    return {k: obj[k] for k in ("metadata", "status") if k in obj}
+
+
+def join(head: Obj, body: Obj) -> Obj:
+    """An object again from `head_of` and `_body` parts, in the API's key order."""
+    out: Obj = {k: body[k] for k in ("apiVersion", "kind") if k in body}
+    out["metadata"] = head["metadata"]
+    out.update((k, v) for k, v in body.items() if k not in out)
+    if "status" in head:
+        out["status"] = head["status"]
+    return out
+
+
+def body_of(obj: Obj) -> Obj:
+    """Everything outside metadata and status: what `metadata.generation` versions."""
+    return _body(obj)
+
+
+def encode(obj: Obj) -> tuple[str, str, str]:
+    """The JSON texts of `obj`, its `head_of` and its `summary_of`, each top-level field
+    encoded once (the texts equal `dumps` of each; a status is the big part)."""
+    parts = {key: dumps(value) for key, value in obj.items()}
+
+    def text(keys: Iterable[str]) -> str:
+        return "{" + ",".join(f"{json.dumps(k)}:{parts[k]}" for k in keys if k in parts) + "}"
+
+    body, head = text(obj), text(("metadata", "status"))
+    status = obj.get("status")
+    if isinstance(status, dict) and _HEAVY_STATUS.intersection(status):
+        parts["status"] = dumps({k: v for k, v in status.items() if k not in _HEAVY_STATUS})
+    return body, head, text(("apiVersion", "kind", "metadata", "status"))

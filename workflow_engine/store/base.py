@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 Obj = dict[str, Any]
 
@@ -52,6 +52,20 @@ class WatchEvent:
 class ObjectList:
     items: list[Obj]
     resource_version: str
+
+
+@runtime_checkable
+class SummaryLister(Protocol):
+    """A store that keeps each object's summary (the memory and SQLite stores): `list`
+    without the spec and without the status fields that grow with the workflow (its
+    node map, stored templates). `wf list` reads these instead of whole objects."""
+
+    def list_summaries(
+        self,
+        kind: str,
+        namespace: str | None = "default",
+        label_selector: Mapping[str, str | None] | None = None,
+    ) -> ObjectList: ...
 
 
 class Store(Protocol):

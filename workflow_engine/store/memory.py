@@ -90,6 +90,17 @@ class MemoryStore:
             version = self._version
         return ObjectList(items=[o.loads(b) for b in bodies], resource_version=str(version))
 
+    def list_summaries(
+        self,
+        kind: str,
+        namespace: str | None = "default",
+        label_selector: o.LabelSelector | None = None,
+    ) -> ObjectList:
+        """As `list`, each item its summary (`_objects.summary_of`)."""
+        listing = self.list(kind, namespace, label_selector)
+        items = [o.summary_of(item) for item in listing.items]
+        return ObjectList(items=items, resource_version=listing.resource_version)
+
     def update(self, obj: Obj) -> Obj:
         key = o.key_of(obj)
         with self._changed:

@@ -1,10 +1,15 @@
 """The SQLite store's file: schema, connection settings and error translation.
 
-Sits under `sqlite/store.py`. One database file holds every object (`objects`),
-the change log that watches read (`changes`) and two counters (`meta`: the
-store-wide resourceVersion and how far the change log has been compacted). The
-schema version lives in `PRAGMA user_version`; a newer file than this program
-knows is refused rather than guessed at.
+Sits under `sqlite/store.py`. One database file holds every object (`objects`, with
+the summary `wf list` reads), the change log that watches read (`changes`: each
+change's metadata and status only), the bodies those changes refer to (`specs`:
+everything but metadata and status, once per object generation, so a status write
+never copies the spec) and two counters (`meta`: the store-wide resourceVersion and
+how far the change log has been compacted). The schema version lives in
+`PRAGMA user_version`; a newer file than this program knows is refused rather than
+guessed at, an older one is upgraded in place (version 1 -> 2: the change log is
+dropped and counted as compacted, so a watch from before the upgrade gets Expired
+and lists again).
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from pathlib import Path
 
 from workflow_engine.errors import PermanentError, TransientError, WorkflowEngineError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+WAL_SIZE_LIMIT = 16 * 1024 * 1024
 
 _SCHEMA_V1 = (
     """CREATE TABLE objects (
@@ -40,6 +46,35 @@ _SCHEMA_V1 = (
     "INSERT INTO meta (key, value) VALUES ('resource_version', 0), ('compacted_through', 0)",
 )
 
+# version 1 -> 2: summaries beside the objects; a change log that refers to bodies
+_CHANGES_V2 = (
+    """CREATE TABLE changes (
+        resource_version INTEGER PRIMARY KEY,
+        size INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        generation INTEGER NOT NULL,
+        head TEXT NOT NULL
+    )""",
+    "CREATE INDEX changes_body ON changes (uid, generation)",
+    """CREATE TABLE specs (
+        uid TEXT NOT NULL,
+        generation INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (uid, generation)
+    ) WITHOUT ROWID""",
+)
+_UPGRADE_V2 = (
+    "ALTER TABLE objects ADD COLUMN summary TEXT",
+    "DROP TABLE changes",
+    *_CHANGES_V2,
+    "UPDATE meta SET value = (SELECT value FROM meta WHERE key = 'resource_version')"
+    " WHERE key = 'compacted_through'",
+)
+
 _INIT_DEADLINE = 30.0
 
 
@@ -52,6 +87,8 @@ def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
         # WAL makes commits append-only, so NORMAL loses at most the last commits on power
         # loss, never consistency, and skips an fsync per write.
         conn.execute("PRAGMA synchronous=NORMAL")
+        # the WAL is cut back to this size after a checkpoint (else it keeps its peak)
+        conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
     except sqlite3.Error as exc:
         raise translate(exc, path) from exc
     return conn
@@ -89,6 +126,10 @@ def _initialize_once(conn: sqlite3.Connection) -> None:
             )
         if version == 0:
             for statement in _SCHEMA_V1:
+                conn.execute(statement)
+            version = 1
+        if version == 1:
+            for statement in _UPGRADE_V2:
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     except BaseException:

@@ -6,6 +6,13 @@ runs in WAL mode (readers never wait for the writer), every write is one short
 appends to the change log, and `watch` reads that log: polling it every
 `poll_interval` seconds to see other processes' writes, and woken at once by a
 condition for writes made through this store object.
+
+The log keeps each change's metadata and status; the rest of the object (the spec)
+is kept once per generation in `specs` and joined back when a watch reads it, so a
+status write never copies the spec. The log is compacted to its last `history`
+changes and to at most `history_bytes` of them, whichever is less, so the file stays
+proportional to what it holds, not to how many writes it has seen. Every object also
+keeps its summary (`list_summaries`, what `wf list` reads): no spec, no node map.
 """
 
 from __future__ import annotations
@@ -29,10 +36,13 @@ T = TypeVar("T")
 
 _GENERATE_ATTEMPTS = 8
 _WATCH_BATCH = 512
+DEFAULT_HISTORY_BYTES = 16 * 1024 * 1024
 
 
 class SqliteStore:
-    """Store in one SQLite file. `history`: how many changes a watch can reach back."""
+    """Store in one SQLite file. `history`: how many changes a watch can reach back;
+    `history_bytes`: at most how many bytes of metadata and status those changes hold
+    (the newest change is always kept)."""
 
     def __init__(
         self,
@@ -40,6 +50,7 @@ class SqliteStore:
         *,
         now: o.Clock = o.utc_now,
         history: int = 10_000,
+        history_bytes: int = DEFAULT_HISTORY_BYTES,
         poll_interval: float = 0.05,
         busy_timeout: float = 30.0,
     ) -> None:
@@ -50,6 +61,8 @@ class SqliteStore:
         self._history = history
         # Compact in batches: a DELETE per write would double the writes.
         self._compact_every = max(1, min(256, history // 4))
+        self._history_bytes = history_bytes
+        self._logged_bytes = 0  # written to the log by this object since it compacted
         self._poll = poll_interval
         self._rng = random.Random()
         self._changed = threading.Condition(threading.Lock())
@@ -79,10 +92,11 @@ class SqliteStore:
                 raise AlreadyExists(f"{kind}: no free name for generateName after retries")
             version = self._bump(conn)
             stored = o.new_object(obj, name=name, resource_version=version, created=self._now())
-            body = o.dumps(stored)
+            body, head, summary = o.encode(stored)
             conn.execute(
-                "INSERT INTO objects (kind, namespace, name, uid, resource_version, labels, body)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO objects"
+                " (kind, namespace, name, uid, resource_version, labels, body, summary)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     kind,
                     namespace,
@@ -91,9 +105,10 @@ class SqliteStore:
                     version,
                     o.dumps(o.labels_of(stored)),
                     body,
+                    summary,
                 ),
             )
-            self._log(conn, version, (kind, namespace, name), "ADDED", body)
+            self._log(conn, version, (kind, namespace, name), "ADDED", stored, head)
             return o.loads(body)
 
         return self._write(insert)
@@ -110,19 +125,7 @@ class SqliteStore:
         namespace: str | None = "default",
         label_selector: o.LabelSelector | None = None,
     ) -> ObjectList:
-        o.check_selector(label_selector)
-        where, params = ["kind = ?"], [kind]
-        if namespace is not None:
-            where.append("namespace = ?")
-            params.append(namespace)
-        for key, value in (label_selector or {}).items():
-            # Keys are checked against the label-key grammar, which has no quote.
-            if value is None:
-                where.append("json_type(labels, ?) IS NOT NULL")
-                params.append(f'$."{key}"')
-            else:
-                where.append("json_extract(labels, ?) = ?")
-                params += [f'$."{key}"', value]
+        where, params = self._where(kind, namespace, label_selector)
         query = f"SELECT body FROM objects WHERE {' AND '.join(where)} ORDER BY namespace, name"
 
         def snapshot(conn: sqlite3.Connection) -> tuple[int, list[str]]:
@@ -131,6 +134,31 @@ class SqliteStore:
 
         version, bodies = self._read(snapshot, transaction=True)
         return ObjectList(items=[o.loads(b) for b in bodies], resource_version=str(version))
+
+    def list_summaries(
+        self,
+        kind: str,
+        namespace: str | None = "default",
+        label_selector: o.LabelSelector | None = None,
+    ) -> ObjectList:
+        """As `list`, but each item is the object's summary (`_objects.summary_of`): no
+        spec and no node map, read as stored at write time."""
+        where, params = self._where(kind, namespace, label_selector)
+        query = (
+            "SELECT summary, CASE WHEN summary IS NULL THEN body END FROM objects"
+            f" WHERE {' AND '.join(where)} ORDER BY namespace, name"
+        )
+
+        def snapshot(conn: sqlite3.Connection) -> tuple[int, list[tuple[str | None, str]]]:
+            version = self._meta(conn, "resource_version")
+            return version, conn.execute(query, params).fetchall()
+
+        version, rows = self._read(snapshot, transaction=True)
+        items = [
+            o.loads(summary) if summary is not None else o.summary_of(o.loads(body))
+            for summary, body in rows
+        ]
+        return ObjectList(items=items, resource_version=str(version))
 
     def update(self, obj: Obj) -> Obj:
         return self._replace(obj, o.updated_object)
@@ -148,7 +176,7 @@ class SqliteStore:
             version = self._bump(conn)
             gone = o.deleted_object(o.loads(stored), version)
             conn.execute("DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?", key)
-            self._log(conn, version, key, "DELETED", o.dumps(gone))
+            self._log(conn, version, key, "DELETED", gone, o.dumps(o.head_of(gone)))
 
         self._write(remove)
 
@@ -185,13 +213,13 @@ class SqliteStore:
             o.check_version(stored, obj)
             version = self._bump(conn)
             new = change(stored, obj, version)
-            new_body = o.dumps(new)
+            new_body, head, summary = o.encode(new)
             conn.execute(
-                "UPDATE objects SET resource_version = ?, labels = ?, body = ?"
+                "UPDATE objects SET resource_version = ?, labels = ?, body = ?, summary = ?"
                 " WHERE kind = ? AND namespace = ? AND name = ?",
-                (version, o.dumps(o.labels_of(new)), new_body, *key),
+                (version, o.dumps(o.labels_of(new)), new_body, summary, *key),
             )
-            self._log(conn, version, key, "MODIFIED", new_body)
+            self._log(conn, version, key, "MODIFIED", new, head)
             return o.loads(new_body)
 
         return self._write(replace)
@@ -223,21 +251,77 @@ class SqliteStore:
         return version
 
     def _log(
-        self, conn: sqlite3.Connection, version: int, key: o.Key, type_: str, body: str
+        self, conn: sqlite3.Connection, version: int, key: o.Key, type_: str, obj: Obj, head: str
     ) -> None:
-        conn.execute(
-            "INSERT INTO changes (resource_version, kind, namespace, name, type, body)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (version, *key, type_, body),
-        )
-        if version % self._compact_every == 0 and version > self._history:
-            floor = version - self._history
-            conn.execute("DELETE FROM changes WHERE resource_version <= ?", (floor,))
+        """Append a change: its metadata and status, and a reference to its body (the
+        spec), which is stored once per generation."""
+        meta = obj["metadata"]
+        uid, generation = str(meta["uid"]), int(meta.get("generation", 1))
+        known = conn.execute(
+            "SELECT 1 FROM specs WHERE uid = ? AND generation = ?", (uid, generation)
+        ).fetchone()
+        if known is None:
             conn.execute(
-                "UPDATE meta SET value = max(value, ?) WHERE key = 'compacted_through'", (floor,)
+                "INSERT INTO specs (uid, generation, body) VALUES (?, ?, ?)",
+                (uid, generation, o.dumps(o.body_of(obj))),
             )
+        conn.execute(
+            "INSERT INTO changes"
+            " (resource_version, size, kind, namespace, name, type, uid, generation, head)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (version, len(head), *key, type_, uid, generation, head),
+        )
+        self._logged_bytes += len(head)
+        if (
+            version % self._compact_every == 0 and version > self._history
+        ) or self._logged_bytes * 4 >= self._history_bytes:
+            self._compact(conn, version)
+
+    def _compact(self, conn: sqlite3.Connection, version: int) -> None:
+        """Drop the changes beyond `history` or `history_bytes`, then the bodies no
+        change refers to any more."""
+        self._logged_bytes = 0
+        floor = version - self._history
+        over = conn.execute(
+            "SELECT resource_version FROM (SELECT resource_version,"
+            " SUM(size) OVER (ORDER BY resource_version DESC) AS tail FROM changes)"
+            " WHERE tail > ? AND resource_version < ?"
+            " ORDER BY resource_version DESC LIMIT 1",
+            (self._history_bytes, version),
+        ).fetchone()
+        if over is not None:
+            floor = max(floor, int(over[0]))
+        if floor <= self._meta(conn, "compacted_through"):
+            return
+        conn.execute("DELETE FROM changes WHERE resource_version <= ?", (floor,))
+        conn.execute(
+            "UPDATE meta SET value = max(value, ?) WHERE key = 'compacted_through'", (floor,)
+        )
+        conn.execute(
+            "DELETE FROM specs WHERE NOT EXISTS (SELECT 1 FROM changes c"
+            " WHERE c.uid = specs.uid AND c.generation = specs.generation)"
+        )
 
     # -- reads ---------------------------------------------------------------------
+
+    @staticmethod
+    def _where(
+        kind: str, namespace: str | None, label_selector: o.LabelSelector | None
+    ) -> tuple[builtins.list[str], builtins.list[str]]:
+        o.check_selector(label_selector)
+        where, params = ["kind = ?"], [kind]
+        if namespace is not None:
+            where.append("namespace = ?")
+            params.append(namespace)
+        for key, value in (label_selector or {}).items():
+            # Keys are checked against the label-key grammar, which has no quote.
+            if value is None:
+                where.append("json_type(labels, ?) IS NOT NULL")
+                params.append(f'$."{key}"')
+            else:
+                where.append("json_extract(labels, ?) = ?")
+                params += [f'$."{key}"', value]
+        return where, params
 
     def _read(self, work: Callable[[sqlite3.Connection], T], *, transaction: bool = False) -> T:
         """Run `work`; in one read transaction (a consistent snapshot) when asked."""
@@ -277,21 +361,23 @@ class SqliteStore:
 
     def _changes_after(
         self, kind: str, namespace: str | None, after: int
-    ) -> tuple[builtins.list[tuple[int, str, str]], int]:
+    ) -> tuple[builtins.list[tuple[int, str, str, str | None]], int]:
         """Matching changes after `after`, and the version the cursor may move to."""
         query = (
-            "SELECT resource_version, type, body FROM changes WHERE resource_version > ?"
-            " AND kind = ?" + ("" if namespace is None else " AND namespace = ?")
+            "SELECT c.resource_version, c.type, c.head, s.body FROM changes c"
+            " LEFT JOIN specs s ON s.uid = c.uid AND s.generation = c.generation"
+            " WHERE c.resource_version > ? AND c.kind = ?"
+            + ("" if namespace is None else " AND c.namespace = ?")
         )
         params: tuple[object, ...] = (
             (after, kind) if namespace is None else (after, kind, namespace)
         )
 
-        def poll(conn: sqlite3.Connection) -> tuple[list[tuple[int, str, str]], int]:
+        def poll(conn: sqlite3.Connection) -> tuple[list[tuple[int, str, str, str | None]], int]:
             self._check_reachable(conn, after)
             head = self._meta(conn, "resource_version")
             rows = conn.execute(
-                query + " ORDER BY resource_version LIMIT ?", (*params, _WATCH_BATCH)
+                query + " ORDER BY c.resource_version LIMIT ?", (*params, _WATCH_BATCH)
             ).fetchall()
             # A full batch may have more behind it: move only as far as what was read.
             return rows, (rows[-1][0] if len(rows) == _WATCH_BATCH else head)
@@ -312,8 +398,9 @@ class SqliteStore:
                     return
                 raise
             if rows:
-                for _, type_, body in rows:
-                    yield WatchEvent(type=_event_type(type_), object=o.loads(body))
+                for _, type_, head, body in rows:
+                    obj = o.join(o.loads(head), o.loads(body) if body is not None else {})
+                    yield WatchEvent(type=_event_type(type_), object=obj)
                 deadline = time.monotonic() + timeout
                 continue
             remaining = deadline - time.monotonic()
