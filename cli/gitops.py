@@ -86,11 +86,16 @@ def app() -> None:
 )
 @click.option("--env", "envs", help="environments to add it to (default: all), comma separated")
 @click.option("--port", default=8080, show_default=True, help="container port for image:")
-@click.option("--wait-timeout", help="sync and wait until healthy (needs the sync side)")
+@click.option(
+    "--wait-timeout",
+    help="then sync each environment to the cluster and wait this long (e.g. 2m) for health",
+)
 @_REPO
 @_BRANCH
 @_AUTHOR
+@click.pass_context
 def create(
+    ctx: click.Context,
     name: str,
     source: str,
     envs: str | None,
@@ -100,13 +105,44 @@ def create(
     main_branch: str,
     author: str | None,
 ) -> None:
-    """Add application NAME to the config repository, with an overlay per environment."""
+    """Add application NAME to the config repository, with an overlay per environment;
+    with --wait-timeout, sync those environments and return once they are healthy
+    (exit 1 listing what is not, when the time passes)."""
+    seconds = None
     if wait_timeout is not None:
-        # Hook for the sync side: after the push, sync each environment and wait for health.
-        raise click.UsageError("--wait-timeout needs wf gitops sync, which this build lacks")
+        seconds = lib.parse_duration(wait_timeout, "--wait-timeout").total_seconds()
     request = lib.AppRequest(name, source, tuple(_csv(envs)), port)
     created = lib.create_app(_remote(repo, main_branch, author), request)
     _done(created.changed, f"app {name}")
+    if seconds is not None:
+        _sync_and_wait(ctx, repo, main_branch, created.envs, seconds)
+
+
+def _sync_and_wait(
+    ctx: click.Context, repo: str, branch: str, envs: list[str], seconds: float
+) -> None:
+    """`wf gitops sync ENV` of each environment, at the commit just pushed."""
+    from cli.gitops_sync import kube_of
+    from workflow_engine.gitops import apply
+    from workflow_engine.gitops.source import checkout
+
+    kubeconfig, context = kube_of(ctx)
+    with checkout(repo, None, branch) as (root, revision):
+        for env in envs:
+            try:
+                apply.sync_directory(
+                    root,
+                    env,
+                    revision=revision,
+                    kubeconfig=kubeconfig,
+                    context=context,
+                    namespace=ctx.find_root().params.get("namespace"),
+                    timeout=seconds,
+                )
+            except apply.SyncFailed as exc:
+                click.echo(f"error: {env}: {exc}", err=True)
+                ctx.exit(1)
+            show(f"{env}: synced at {revision[:10]}, healthy")
 
 
 @gitops.command()

@@ -69,7 +69,7 @@ def _timeout(_ctx: click.Context, _param: click.Parameter, value: str) -> float:
         raise click.BadParameter(str(exc)) from None
 
 
-def _kube(ctx: click.Context) -> tuple[str | None, str | None]:
+def kube_of(ctx: click.Context) -> tuple[str | None, str | None]:
     """--kubeconfig and --context (else $KUBECONFIG, as the backend read it)."""
     root = ctx.find_root()
     options = app_of(ctx).kubernetes
@@ -84,7 +84,7 @@ def _cluster(ctx: click.Context, rendered: Rendered) -> Cluster:
     namespace = (
         ctx.find_root().params.get("namespace") or rendered.env.namespace or app_of(ctx).namespace
     )
-    return connect(*_kube(ctx), namespace)
+    return connect(*kube_of(ctx), namespace)
 
 
 def _emit(output: str, data: dict[str, Any], text: str) -> None:
@@ -113,7 +113,7 @@ def sync(
     create_namespace: bool,
 ) -> None:
     """Apply environment ENV from git, prune what git no longer has, wait until healthy."""
-    kubeconfig, context = _kube(ctx)
+    kubeconfig, context = kube_of(ctx)
     with _checkout(ctx, repo, directory, revision) as (root, rev):
         try:
             result = apply.sync_directory(
@@ -303,7 +303,7 @@ def canary_(
         if verify_cmd is not None
         else canary.http_check(str(verify_url), verify_body)
     )
-    cluster = connect(*_kube(ctx), app_of(ctx).namespace)
+    cluster = connect(*kube_of(ctx), app_of(ctx).namespace)
     result = canary.run_canary(
         cluster, stable, canary_name, weights, verify, apply.Waiting(timeout=timeout)
     )

@@ -97,7 +97,7 @@ def test_app_from_a_manifest_file_and_a_kustomization(repo: str, wf: Wf, tmp_pat
         (["db", "--app", "image:postgres"], "IMAGE:TAG"),
         (["db", "--app", "/no/such/file"], "not a file, directory"),
         (["Bad_Name", "--app", "image:postgres:16"], "not a valid name"),
-        (["db", "--app", "image:postgres:16", "--wait-timeout", "2m"], "needs wf gitops sync"),
+        (["db", "--app", "image:postgres:16", "--wait-timeout", "soon"], "--wait-timeout"),
     ],
     ids=["exists", "unknown-env", "image-without-tag", "missing-source", "bad-name", "wait"],
 )
