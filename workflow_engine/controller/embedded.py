@@ -71,6 +71,9 @@ from workflow_engine.vocabulary import WORKFLOW_KIND
 log = logging.getLogger(__name__)
 EXECUTOR_COMMAND = "wf-exec"
 DEFAULT_IDLE_EXIT = 5.0
+# seconds a starting controller keeps trying a held lock: `wf` commands probe it (for an
+# instant each), and a probe must not pass for a running controller
+LOCK_PATIENCE = 5.0
 
 
 class ControllerRunning(WorkflowEngineError):
@@ -206,7 +209,7 @@ def run(paths: StatePaths, options: EmbeddedOptions, stop: threading.Event | Non
     """Run the controller until stopped (SIGTERM/SIGINT, `stop`) or idle for
     `options.idle_exit` seconds. Raises ControllerRunning when another one runs."""
     lock = ControllerLock(paths.lock)
-    if not lock.acquire():
+    if not lock.acquire(patience=LOCK_PATIENCE):
         raise ControllerRunning(f"a controller (pid {lock.holder()}) already runs for {paths.root}")
     stop = stop or threading.Event()
     _stop_on_signals(stop)
@@ -219,7 +222,7 @@ def run(paths: StatePaths, options: EmbeddedOptions, stop: threading.Event | Non
             # changed) in between is either seen here or finds the lock free and starts
             # a controller of its own.
             lock.release()
-            if not _changed_since(paths, version) or not lock.acquire():
+            if not _changed_since(paths, version) or not lock.acquire(patience=LOCK_PATIENCE):
                 return 0
     finally:
         lock.release()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -57,6 +58,17 @@ class StatePaths:
         return self.root / "controller.log"
 
 
+_RETRY_PAUSE = 0.02  # seconds between tries of a held lock
+
+
+def _try_flock(handle: IO[str]) -> bool:
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
 class ControllerLock:
     """An exclusive fcntl lock on `<state>/controller.lock`, released when the holder
     exits however it exits (kill -9 included)."""
@@ -65,14 +77,18 @@ class ControllerLock:
         self.path = path
         self._file: IO[str] | None = None
 
-    def acquire(self) -> bool:
+    def acquire(self, patience: float = 0.0) -> bool:
+        """Take the lock and write our pid into it. `patience`: seconds to keep trying
+        while it is held, so a probe (`is_free`, which holds it for an instant) is not
+        taken for a running controller."""
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         handle = self.path.open("a+")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            return False
+        deadline = time.monotonic() + patience
+        while not _try_flock(handle):
+            if time.monotonic() >= deadline:
+                handle.close()
+                return False
+            time.sleep(_RETRY_PAUSE)
         handle.seek(0)
         handle.truncate()
         handle.write(f"{os.getpid()}\n")
@@ -94,7 +110,12 @@ class ControllerLock:
         return int(text) if text.isdigit() else None
 
     def is_free(self) -> bool:
-        if self.acquire():
-            self.release()
+        """Whether no process holds the lock. Writes nothing: the file keeps naming
+        the holder (or the last one)."""
+        if not self.path.exists():
             return True
-        return False
+        with self.path.open("a+") as handle:
+            if not _try_flock(handle):
+                return False
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return True
