@@ -73,3 +73,25 @@ def host_dir(tmp_path: Path) -> Path:
     d.mkdir()
     os.chmod(d, 0o777)
     return d
+
+
+@pytest.fixture
+def boundary_runtimes(tmp_path: Path, overlay_available: bool) -> Iterator[Any]:
+    """Overlay-sandbox ProcessRuntimes with the pod boundary, closed after the test
+    (skips where the boundary cannot be built)."""
+    if not overlay_available:
+        pytest.skip("the boundary is built around the overlay sandbox: needs root and overlayfs")
+    if find_helper() is None:
+        pytest.skip("the boundary is built by wf-sandbox (scripts/setup.sh)")
+    made: list[ProcessRuntime] = []
+
+    def factory(**options: Any) -> ProcessRuntime:
+        runtime = ProcessRuntime(
+            tmp_path / f"state{len(made)}", sandbox="overlay", host_path=HOST_PATH, **options
+        )
+        made.append(runtime)
+        return runtime
+
+    yield factory
+    for runtime in made:
+        runtime.close()

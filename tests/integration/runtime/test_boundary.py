@@ -11,14 +11,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.contract.runtime_contract import log_text, pod, poll, sh, unique, wait_phase
-from tests.integration.runtime.conftest import HOST_PATH
 from tests.support.processes import first_marked_pid, marker_env
 from workflow_engine.errors import SpecError
 from workflow_engine.runtime.process import ProcessRuntime
@@ -28,28 +26,8 @@ from workflow_engine.runtime.process.security import CAPABILITIES, DEFAULT_CAPAB
 
 
 @pytest.fixture
-def make(tmp_path: Path, overlay_available: bool) -> Iterator[Any]:
-    if not overlay_available:
-        pytest.skip("the boundary is built around the overlay sandbox: needs root and overlayfs")
-    if find_helper() is None:
-        pytest.skip("the boundary is built by wf-sandbox (scripts/setup.sh)")
-    made: list[ProcessRuntime] = []
-
-    def factory(**options: Any) -> ProcessRuntime:
-        runtime = ProcessRuntime(
-            tmp_path / f"state{len(made)}", sandbox="overlay", host_path=HOST_PATH, **options
-        )
-        made.append(runtime)
-        return runtime
-
-    yield factory
-    for runtime in made:
-        runtime.close()
-
-
-@pytest.fixture
-def runtime(make: Any) -> ProcessRuntime:
-    rt: ProcessRuntime = make()
+def runtime(boundary_runtimes: Any) -> ProcessRuntime:
+    rt: ProcessRuntime = boundary_runtimes()
     assert rt.boundary.active, rt.boundary.describe()
     return rt
 
@@ -185,8 +163,8 @@ def _interfaces(text: str) -> set[str]:
     return {line.split(":")[0].strip() for line in text.splitlines()[2:]}
 
 
-def test_a_private_network_has_only_loopback_unless_host_network(make: Any) -> None:
-    runtime = make(pod_network="private")
+def test_a_private_network_has_only_loopback_unless_host_network(boundary_runtimes: Any) -> None:
+    runtime = boundary_runtimes(pod_network="private")
     needs(runtime, "net")
     assert "private network" in runtime.boundary.describe()
     phase, _, log = run(runtime, "cat /proc/net/dev")
@@ -254,8 +232,8 @@ def test_a_cpu_limit_sets_the_cgroups_quota(runtime: ProcessRuntime, tmp_path: P
     runtime.delete_pod(name, grace_seconds=0)
 
 
-def test_without_isolation_run_as_user_is_refused_and_limits_noted(make: Any) -> None:
-    runtime = make(isolation="none")
+def test_without_isolation_run_as_user_is_refused_and_limits_noted(boundary_runtimes: Any) -> None:
+    runtime = boundary_runtimes(isolation="none")
     assert not runtime.boundary.active and "isolation='none'" in runtime.boundary.describe()
     phase, reason, log = run(runtime, "id -u", securityContext={"runAsUser": 1000})
     assert (phase, reason) == ("Failed", "ContainerCannotRun")

@@ -13,14 +13,12 @@ import os
 import platform
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.contract.runtime_contract import log_text, pod, sh, unique, wait_phase
-from tests.integration.runtime.conftest import HOST_PATH
 from tests.integration.runtime.test_boundary import run
 from workflow_engine.errors import SpecError
 from workflow_engine.runtime.process import ProcessRuntime
@@ -29,28 +27,8 @@ from workflow_engine.runtime.process.sandbox import find_helper
 
 
 @pytest.fixture
-def make(tmp_path: Path, overlay_available: bool) -> Iterator[Any]:
-    if not overlay_available:
-        pytest.skip("the boundary is built around the overlay sandbox: needs root and overlayfs")
-    if find_helper() is None:
-        pytest.skip("the boundary is built by wf-sandbox (scripts/setup.sh)")
-    made: list[ProcessRuntime] = []
-
-    def factory(**options: Any) -> ProcessRuntime:
-        runtime = ProcessRuntime(
-            tmp_path / f"state{len(made)}", sandbox="overlay", host_path=HOST_PATH, **options
-        )
-        made.append(runtime)
-        return runtime
-
-    yield factory
-    for runtime in made:
-        runtime.close()
-
-
-@pytest.fixture
-def runtime(make: Any) -> ProcessRuntime:
-    rt: ProcessRuntime = make()
+def runtime(boundary_runtimes: Any) -> ProcessRuntime:
+    rt: ProcessRuntime = boundary_runtimes()
     assert rt.boundary.active, rt.boundary.describe()
     return rt
 
@@ -148,8 +126,8 @@ def test_without_host_users_false_root_stays_the_hosts_root(
     assert (host_dir / "f").stat().st_uid == 0
 
 
-def test_host_users_false_is_refused_where_user_namespaces_are_not(make: Any) -> None:
-    runtime = make(refuse_layers=("user",))
+def test_host_users_false_is_refused_where_user_namespaces_are_not(boundary_runtimes: Any) -> None:
+    runtime = boundary_runtimes(refuse_layers=("user",))
     assert not runtime.boundary.user_namespaces
     assert "the kernel refuses a user namespace" in runtime.boundary.describe()
     name = unique("nouserns")
@@ -234,8 +212,10 @@ def test_the_filter_holds_in_a_user_namespace(runtime: ProcessRuntime) -> None:
     assert (phase, _calls(log)) == ("Succeeded", FILTERED), log
 
 
-def test_without_seccomp_calls_go_through_and_an_explicit_profile_is_noted(make: Any) -> None:
-    runtime = make(refuse_layers=("seccomp",))
+def test_without_seccomp_calls_go_through_and_an_explicit_profile_is_noted(
+    boundary_runtimes: Any,
+) -> None:
+    runtime = boundary_runtimes(refuse_layers=("seccomp",))
     assert not runtime.boundary.seccomp and "no seccomp filter" in runtime.boundary.describe()
     phase, _, log = run(runtime, SYSCALLS)
     assert (phase, _calls(log)) == ("Succeeded", UNFILTERED)
