@@ -43,6 +43,7 @@ def _submit_chain(state: Embedded, tmp_path: Path) -> str:
     return out.strip()
 
 
+@pytest.mark.timeout(900)  # eleven controller starts under two CPU hogs on a loaded machine
 def test_kill_9_at_many_points_of_container_starts_loses_and_repeats_nothing(
     state: Embedded, tmp_path: Path, busy_machine: None
 ) -> None:
