@@ -21,6 +21,8 @@ from workflow_engine.spec.limits import DocumentLimits
 from workflow_engine.store.kubernetes import GROUPS, KubernetesOptions
 
 if TYPE_CHECKING:
+    from workflow_engine.controller import LogSource
+    from workflow_engine.store.base import Store
     from workflow_engine.store.kubernetes import KubernetesStore
 
 BACKENDS = ("embedded", "kubernetes")
@@ -65,6 +67,7 @@ def kubernetes_app(env: Mapping[str, str], options: KubernetesOptions) -> App:
     where = options.kubeconfig or "in-cluster or default kubeconfig"
     return App(
         open_store=open_store,
+        log_source=lambda store, name, namespace: cluster_logs(options, store, name, namespace),
         namespace=env.get("WF_NAMESPACE") or "default",
         describe=lambda: {
             "backend": "kubernetes",
@@ -74,3 +77,20 @@ def kubernetes_app(env: Mapping[str, str], options: KubernetesOptions) -> App:
         kubernetes=options,
         limits=DocumentLimits.from_env(env),
     )
+
+
+def cluster_logs(options: KubernetesOptions, store: Store, name: str, namespace: str) -> LogSource:
+    """The pods/log API for the pods of workflow `name`, read through the Kubernetes
+    runtime (its pod informer watches this workflow's pods only); closed with the
+    command."""
+    from workflow_engine.controller import ClusterLogs, finished_pods
+    from workflow_engine.runtime.kubernetes import KubernetesRuntime, load_api_client
+    from workflow_engine.vocabulary import WORKFLOW_LABEL
+
+    runtime = KubernetesRuntime(
+        load_api_client(options.kubeconfig, options.context),
+        namespace=namespace,
+        label_selector=f"{WORKFLOW_LABEL}={name}",
+    )
+    click.get_current_context().call_on_close(runtime.close)
+    return ClusterLogs(runtime, finished_pods(store, name, namespace))

@@ -16,6 +16,7 @@ functions the CLI calls.
     podsources                       a pod's Secrets and ConfigMaps, resolved before it is created
     operations, submit, templates,   what `wf` does: submit, list, get, wait, retry,
     names, logs, resolver            delete, templates, logs, name resolution
+    cluster_logs                     `wf logs` through the pods/log API (Kubernetes mode)
     cron, crons                      the cron loop (a companion of the loop); `wf cron`
     triggers, triggerops             the trigger loop (a companion); `wf trigger`
 
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
         templates,
         triggerops,
     )
+    from workflow_engine.controller.cluster_logs import ClusterLogs
     from workflow_engine.controller.embedded import ControllerRunning, EmbeddedOptions
     from workflow_engine.controller.events import Event, EventLog, FileEventLog, MemoryEventLog
     from workflow_engine.controller.leader import ElectionConfig
@@ -64,6 +66,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ArtifactWiring",
+    "ClusterLogs",
     "ControllerRunning",
     "ElectionConfig",
     "EmbeddedOptions",
@@ -123,6 +126,7 @@ _SUBMODULES = frozenset(
 # name -> the submodule defining it
 _NAMES = {
     "ArtifactWiring": "repositories",
+    "ClusterLogs": "cluster_logs",
     "ControllerRunning": "embedded",
     "ElectionConfig": "leader",
     "EmbeddedOptions": "embedded",
