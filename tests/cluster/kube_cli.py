@@ -35,8 +35,9 @@ class KubeCli:
     store: Store
 
     def wf(self, *args: str, input: str | None = None) -> Result:
-        """`wf --kubeconfig K -n NS ARGS`, as a shell would run it (no WF_BACKEND)."""
-        env = {"WF_BACKEND": "", "KUBECONFIG": "", "WF_API_GROUP": GROUP}
+        """`wf --kubeconfig K -n NS ARGS`, as a shell would run it (no WF_BACKEND), in
+        a terminal wide enough for `-o wide` tables."""
+        env = {"WF_BACKEND": "", "KUBECONFIG": "", "WF_API_GROUP": GROUP, "COLUMNS": "400"}
         prefix = ["--kubeconfig", str(self.cluster.kubeconfig), "-n", self.namespace]
         return CliRunner().invoke(
             cli, [*prefix, *args], env=env, input=input, catch_exceptions=False

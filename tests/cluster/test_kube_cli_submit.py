@@ -1,0 +1,63 @@
+"""`wf submit --wait` on the cluster, from a stored WorkflowTemplate or CronWorkflow: the
+exit code is the workflow's result (0 Succeeded, 1 Failed); and the output formats of
+`wf get` / `wf list` (`@latest`, `-o wide|json|yaml`) on what the controller ran.
+
+What is real: see tests/cluster/kube_cli.py (the control plane, `wf node`, the
+controller for one namespace, `wf --kubeconfig ...` through CliRunner, kubectl).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from tests.cluster.kube import NODE
+from tests.cluster.kube_cli import KubeCli, kube_cli  # noqa: F401
+from tests.cluster.workflows import DATA, EXAMPLES
+
+pytestmark = pytest.mark.cluster
+
+
+def test_submit_from_a_template_waits_exit_0_then_get_latest_in_every_format(
+    kube_cli: KubeCli,  # noqa: F811
+) -> None:
+    template = EXAMPLES / "templates" / "greeting-template.yaml"
+    assert kube_cli.wf("template", "create", str(template)).exit_code == 0
+    submitted = kube_cli.wf(
+        "submit", "--from", "workflowtemplate/greeting-template", "-p", "name=cluster", "--wait"
+    )
+    assert submitted.exit_code == 0, submitted.output
+    name, phase = submitted.output.split()
+    assert name.startswith("greeting-template-") and phase == "Succeeded"
+    assert kube_cli.workflow(name)["status"]["phase"] == "Succeeded"
+    assert kube_cli.wf("logs", "@latest").output == f"{name}: hello cluster\n"
+
+    as_json = json.loads(kube_cli.wf("get", "@latest", "-o", "json").output)
+    as_yaml = yaml.safe_load(kube_cli.wf("get", "@latest", "-o", "yaml").output)
+    assert as_json["metadata"]["name"] == as_yaml["metadata"]["name"] == name
+    assert as_json["status"] == as_yaml["status"]
+    assert as_json["spec"]["workflowTemplateRef"] == {"name": "greeting-template"}
+    (pod,) = kube_cli.pods(name)
+    wide = kube_cli.wf("get", "@latest", "-o", "wide")
+    assert wide.exit_code == 0, wide.output
+    # Argo's wide columns: the pod's name and the node it ran on
+    assert pod["metadata"]["name"] in wide.output and NODE in wide.output
+    listed = kube_cli.wf("list", "-o", "wide")
+    assert listed.exit_code == 0 and kube_cli.namespace in listed.output
+    assert "workflows.argoproj.io/workflow-template=greeting-template" in listed.output
+
+
+def test_submit_from_a_cron_workflow_waits_exit_1_when_it_fails(kube_cli: KubeCli) -> None:  # noqa: F811
+    created = kube_cli.wf("cron", "create", str(DATA / "cli-cron-fails.yaml"))
+    assert created.exit_code == 0, created.output
+
+    submitted = kube_cli.wf("submit", "--from", "cronwf/cli-cron-fails", "--wait")
+
+    assert submitted.exit_code == 1, submitted.output
+    name = submitted.output.split()[0]
+    assert submitted.output.startswith(f"{name} Failed")
+    obj = kube_cli.workflow(name)
+    assert obj["status"]["phase"] == "Failed"
+    assert obj["metadata"]["labels"]["workflows.argoproj.io/cron-workflow"] == "cli-cron-fails"
