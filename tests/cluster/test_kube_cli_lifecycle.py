@@ -2,7 +2,8 @@
 controller running it: suspend/resume, `node set`, stop, terminate, resubmit, retry,
 wait and watch. Each writes the workflow through the API the controller watches (spec
 fields, annotations, the status subresource with its resourceVersion) and the
-controller carries it out, as in embedded mode.
+controller carries it out, as in embedded mode; a status write that meets another
+writer's change (HTTP 409) reads again and writes again, losing neither (forced once).
 
 What is real: see tests/cluster/kube_cli.py (the control plane, `wf node`, the
 controller for one namespace, `wf --kubeconfig ...` through CliRunner, kubectl).
@@ -10,13 +11,19 @@ controller for one namespace, `wf --kubeconfig ...` through CliRunner, kubectl).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from cli.app import App
+from cli.main import cli
 from tests.cluster.kube_cli import KubeCli, kube_cli  # noqa: F401
-from tests.cluster.workflows import DATA
+from tests.cluster.workflows import DATA, GROUP
+from workflow_engine.errors import Conflict
+from workflow_engine.store.base import Obj, Store
 
 pytestmark = pytest.mark.cluster
 
@@ -26,16 +33,47 @@ def _by_template(obj: dict[str, Any], template: str) -> list[dict[str, Any]]:
     return [n for n in nodes.values() if n.get("templateName") == template]
 
 
+class RacedStore:
+    """The cluster's store, where another writer changes the workflow just before this
+    one's first status write (so that write meets the API server's 409)."""
+
+    def __init__(self, store: Store, other_writer: Callable[[], None]) -> None:
+        self._store, self._other_writer = store, other_writer
+        self.conflicts = 0
+
+    def update_status(self, obj: Obj) -> Obj:
+        if self._other_writer is not None:
+            self._other_writer()
+            self._other_writer = None  # type: ignore[assignment]
+        try:
+            return self._store.update_status(obj)
+        except Conflict:
+            self.conflicts += 1
+            raise
+
+    def close(self) -> None:
+        pass  # the fixture's store: it closes it
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
 def test_node_set_then_resume_a_suspend_step(kube_cli: KubeCli) -> None:  # noqa: F811
     name = kube_cli.submit(str(DATA / "cli-approve.yaml"))
     kube_cli.wait_node(name, "approve", "Running")
 
     selector = "--node-field-selector=displayName=approve"
-    supplied = kube_cli.wf("node", "set", name, selector, "-p", "answer=ship it")
+    annotate = [f"workflows.{GROUP}/{name}", "-n", kube_cli.namespace, "reviewed=yes"]
+    raced = RacedStore(kube_cli.store, lambda: kube_cli.cluster.kubectl("annotate", *annotate))
+    app = App(open_store=lambda: raced, namespace=kube_cli.namespace)
+    args = ["node", "set", name, selector, "-p", "answer=ship it"]
+    supplied = CliRunner().invoke(cli, args, obj=app, catch_exceptions=False)
     assert supplied.exit_code == 0, supplied.output
+    assert raced.conflicts == 1  # met the other write, read again, wrote again
     node = kube_cli.node(name, "approve")
     assert node["outputs"]["parameters"] == [{"name": "answer", "value": "ship it"}]
     assert node["phase"] == "Running"  # supplied, not yet resumed
+    assert kube_cli.workflow(name)["metadata"]["annotations"]["reviewed"] == "yes"  # kept
 
     resumed = kube_cli.wf("resume", name, selector)
     assert resumed.exit_code == 0 and resumed.output == f"workflow {name} resumed\n"
