@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,7 +21,7 @@ from workflow_engine.spec.limits import DocumentLimits
 from workflow_engine.store.kubernetes import GROUPS, KubernetesOptions
 
 if TYPE_CHECKING:
-    from workflow_engine.controller import LogSource
+    from workflow_engine.controller import Event, KubernetesEventLog, LogSource
     from workflow_engine.store.base import Store
     from workflow_engine.store.kubernetes import KubernetesStore
 
@@ -76,6 +76,7 @@ def kubernetes_app(env: Mapping[str, str], options: KubernetesOptions) -> App:
         },
         kubernetes=options,
         limits=DocumentLimits.from_env(env),
+        events=ClusterEvents(options),
     )
 
 
@@ -94,3 +95,47 @@ def cluster_logs(options: KubernetesOptions, store: Store, name: str, namespace:
     )
     click.get_current_context().call_on_close(runtime.close)
     return ClusterLogs(runtime, finished_pods(store, name, namespace))
+
+
+class ClusterEvents:
+    """The EventLog of `wf` on a cluster: the core/v1 Events the controller posts about
+    each Workflow (what `wf get` lists), through a KubernetesEventLog opened on first
+    use and closed with the command. Events are informational: one that cannot be read
+    is left out, never an error of the command."""
+
+    def __init__(self, options: KubernetesOptions) -> None:
+        self._options = options
+        self._opened: KubernetesEventLog | None = None
+        self._api: Any = None
+
+    def _log(self) -> KubernetesEventLog:
+        if self._opened is None:
+            from workflow_engine.controller import KubernetesEventLog
+            from workflow_engine.runtime.kubernetes import load_api_client
+
+            self._api = load_api_client(self._options.kubeconfig, self._options.context)
+            self._opened = KubernetesEventLog(self._api)
+            context = click.get_current_context(silent=True)
+            if context is not None:
+                context.call_on_close(self._close)
+        return self._opened
+
+    def _close(self) -> None:
+        if self._opened is not None:
+            self._opened.close()
+            self._api.close()
+            self._opened = None
+
+    def record(self, namespace: str, workflow: str, events: list[Event]) -> None:
+        self._log().record(namespace, workflow, events)
+
+    def list(self, namespace: str, workflow: str) -> list[Event]:
+        from workflow_engine.errors import WorkflowEngineError
+
+        try:
+            return self._log().list(namespace, workflow)
+        except WorkflowEngineError:
+            return []
+
+    def forget(self, namespace: str, workflow: str) -> None:
+        self._log().forget(namespace, workflow)

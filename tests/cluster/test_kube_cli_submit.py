@@ -16,6 +16,7 @@ import yaml
 from tests.cluster.kube import NODE
 from tests.cluster.kube_cli import KubeCli, kube_cli  # noqa: F401
 from tests.cluster.workflows import DATA, EXAMPLES
+from tests.support.polling import poll
 
 pytestmark = pytest.mark.cluster
 
@@ -44,6 +45,12 @@ def test_submit_from_a_template_waits_exit_0_then_get_latest_in_every_format(
     assert wide.exit_code == 0, wide.output
     # Argo's wide columns: the pod's name and the node it ran on
     assert pod["metadata"]["name"] in wide.output and NODE in wide.output
+    # the controller's Kubernetes Events on the workflow, as embedded `wf get` lists its own
+    poll(
+        lambda: "WorkflowSucceeded" in kube_cli.wf("get", name).output,
+        what="the WorkflowSucceeded event in wf get",
+        interval=0.3,
+    )
     listed = kube_cli.wf("list", "-o", "wide")
     assert listed.exit_code == 0 and kube_cli.namespace in listed.output
     assert "workflows.argoproj.io/workflow-template=greeting-template" in listed.output

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from workflow_engine.controller.cluster_logs import ClusterLogs
     from workflow_engine.controller.embedded import ControllerRunning, EmbeddedOptions
     from workflow_engine.controller.events import Event, EventLog, FileEventLog, MemoryEventLog
+    from workflow_engine.controller.kube_events import KubernetesEventLog
     from workflow_engine.controller.leader import ElectionConfig
     from workflow_engine.controller.logs import FileLogs, LogSource, finished_pods, workflow_logs
     from workflow_engine.controller.names import parse_duration, parse_labels, parse_selector
@@ -74,6 +75,7 @@ __all__ = [
     "EventLog",
     "FileEventLog",
     "FileLogs",
+    "KubernetesEventLog",
     "LogSource",
     "MemoryEventLog",
     "OperationError",
@@ -134,6 +136,7 @@ _NAMES = {
     "EventLog": "events",
     "FileEventLog": "events",
     "FileLogs": "logs",
+    "KubernetesEventLog": "kube_events",
     "LogSource": "logs",
     "MemoryEventLog": "events",
     "OperationError": "operrors",
