@@ -64,10 +64,18 @@ def kubernetes_app(env: Mapping[str, str], options: KubernetesOptions) -> App:
 
         return KubernetesStore(options)
 
+    # one pod log reader per workflow and command (`get -o junit` asks once per node)
+    readers: dict[tuple[str, str], LogSource] = {}
+
+    def log_source(store: Store, name: str, namespace: str) -> LogSource:
+        if (name, namespace) not in readers:
+            readers[name, namespace] = cluster_logs(options, store, name, namespace)
+        return readers[name, namespace]
+
     where = options.kubeconfig or "in-cluster or default kubeconfig"
     return App(
         open_store=open_store,
-        log_source=lambda store, name, namespace: cluster_logs(options, store, name, namespace),
+        log_source=log_source,
         namespace=env.get("WF_NAMESPACE") or "default",
         describe=lambda: {
             "backend": "kubernetes",

@@ -85,8 +85,8 @@ class KubeCli:
         return list(json.loads(out)["items"])
 
 
-@pytest.fixture(scope="module")
-def kube_cli(cluster: ControlPlane, node: NodeAgent) -> Iterator[KubeCli]:
+@pytest.fixture(scope="module", name="kube_cli")
+def kube_cli_fixture(cluster: ControlPlane, node: NodeAgent) -> Iterator[KubeCli]:
     namespace = f"cli-{uuid.uuid4().hex[:8]}"
     cluster.kubectl("create", "namespace", namespace)
     prepare_namespace(cluster, namespace)

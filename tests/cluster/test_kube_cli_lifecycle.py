@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from cli.app import App
 from cli.main import cli
-from tests.cluster.kube_cli import KubeCli, kube_cli  # noqa: F401
+from tests.cluster.kube_cli import KubeCli, kube_cli_fixture  # noqa: F401
 from tests.cluster.workflows import DATA, GROUP
 from workflow_engine.errors import Conflict
 from workflow_engine.store.base import Obj, Store
@@ -58,7 +58,7 @@ class RacedStore:
         return getattr(self._store, name)
 
 
-def test_node_set_then_resume_a_suspend_step(kube_cli: KubeCli) -> None:  # noqa: F811
+def test_node_set_then_resume_a_suspend_step(kube_cli: KubeCli) -> None:
     name = kube_cli.submit(str(DATA / "cli-approve.yaml"))
     kube_cli.wait_node(name, "approve", "Running")
 
@@ -82,7 +82,7 @@ def test_node_set_then_resume_a_suspend_step(kube_cli: KubeCli) -> None:  # noqa
     assert kube_cli.wf("logs", name, "say").output == "say: answer: ship it\n"
 
 
-def test_suspend_resume_then_stop_runs_the_exit_handler(kube_cli: KubeCli) -> None:  # noqa: F811
+def test_suspend_resume_then_stop_runs_the_exit_handler(kube_cli: KubeCli) -> None:
     name = kube_cli.submit(str(DATA / "cli-long.yaml"))
     kube_cli.wait_node(name, name, "Running")
 
@@ -103,7 +103,7 @@ def test_suspend_resume_then_stop_runs_the_exit_handler(kube_cli: KubeCli) -> No
     assert kube_cli.wf("stop", name).exit_code == 1  # a finished workflow: nothing to stop
 
 
-def test_terminate_skips_the_exit_handler_and_resubmit_starts_anew(kube_cli: KubeCli) -> None:  # noqa: F811
+def test_terminate_skips_the_exit_handler_and_resubmit_starts_anew(kube_cli: KubeCli) -> None:
     name = kube_cli.submit(str(DATA / "cli-long.yaml"))
     kube_cli.wait_node(name, name, "Running")
 
@@ -123,7 +123,7 @@ def test_terminate_skips_the_exit_handler_and_resubmit_starts_anew(kube_cli: Kub
     assert kube_cli.wf("wait", second).exit_code == 1
 
 
-def test_retry_reruns_only_the_failed_step(kube_cli: KubeCli, tmp_path: Path) -> None:  # noqa: F811
+def test_retry_reruns_only_the_failed_step(kube_cli: KubeCli, tmp_path: Path) -> None:
     spec = tmp_path / "cli-retry.yaml"
     spec.write_text((DATA / "cli-retry.yaml").read_text().replace("__DIR__", str(tmp_path)))
     first = kube_cli.wf("submit", str(spec), "--wait")

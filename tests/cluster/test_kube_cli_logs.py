@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cluster.kube_cli import KubeCli, kube_cli  # noqa: F401
+from tests.cluster.kube_cli import KubeCli, kube_cli_fixture  # noqa: F401
 from tests.cluster.workflows import DATA
 
 pytestmark = pytest.mark.cluster
 
 
-def test_logs_follow_every_pod_and_every_attempt_then_one_node(kube_cli: KubeCli) -> None:  # noqa: F811
+def test_logs_follow_every_pod_and_every_attempt_then_one_node(kube_cli: KubeCli) -> None:
     name = kube_cli.submit(str(DATA / "cli-logs.yaml"))
 
     followed = kube_cli.wf("logs", name, "-f")  # from its start to its end

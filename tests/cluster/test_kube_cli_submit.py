@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.cluster.kube import NODE
-from tests.cluster.kube_cli import KubeCli, kube_cli  # noqa: F401
+from tests.cluster.kube_cli import KubeCli, kube_cli_fixture  # noqa: F401
 from tests.cluster.workflows import DATA, EXAMPLES
 from tests.support.polling import poll
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.cluster
 
 
 def test_submit_from_a_template_waits_exit_0_then_get_latest_in_every_format(
-    kube_cli: KubeCli,  # noqa: F811
+    kube_cli: KubeCli,
 ) -> None:
     template = EXAMPLES / "templates" / "greeting-template.yaml"
     assert kube_cli.wf("template", "create", str(template)).exit_code == 0
@@ -51,20 +51,26 @@ def test_submit_from_a_template_waits_exit_0_then_get_latest_in_every_format(
         what="the WorkflowSucceeded event in wf get",
         interval=0.3,
     )
+    junit = kube_cli.wf("get", name, "-o", "junit")
+    assert junit.exit_code == 0 and "hello cluster" in junit.output  # the pod's log
     listed = kube_cli.wf("list", "-o", "wide")
     assert listed.exit_code == 0 and kube_cli.namespace in listed.output
     assert "workflows.argoproj.io/workflow-template=greeting-template" in listed.output
 
 
-def test_submit_from_a_cron_workflow_waits_exit_1_when_it_fails(kube_cli: KubeCli) -> None:  # noqa: F811
+def test_submit_from_a_cron_workflow_waits_logs_and_exits_1_when_it_fails(
+    kube_cli: KubeCli,
+) -> None:
     created = kube_cli.wf("cron", "create", str(DATA / "cli-cron-fails.yaml"))
     assert created.exit_code == 0, created.output
 
-    submitted = kube_cli.wf("submit", "--from", "cronwf/cli-cron-fails", "--wait")
+    submitted = kube_cli.wf("submit", "--from", "cronwf/cli-cron-fails", "--wait", "--log")
 
     assert submitted.exit_code == 1, submitted.output
-    name = submitted.output.split()[0]
-    assert submitted.output.startswith(f"{name} Failed")
+    streamed, last = submitted.output.splitlines()  # the pod's log as it ran, then the end
+    name = last.split()[0]
+    assert streamed == f"{name}: failing"
+    assert last.startswith(f"{name} Failed")
     obj = kube_cli.workflow(name)
     assert obj["status"]["phase"] == "Failed"
     assert obj["metadata"]["labels"]["workflows.argoproj.io/cron-workflow"] == "cli-cron-fails"
