@@ -101,7 +101,9 @@ def cluster_logs(options: KubernetesOptions, store: Store, name: str, namespace:
         namespace=namespace,
         label_selector=f"{WORKFLOW_LABEL}={name}",
     )
-    click.get_current_context().call_on_close(runtime.close)
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(runtime.close)
     return ClusterLogs(runtime, finished_pods(store, name, namespace))
 
 
