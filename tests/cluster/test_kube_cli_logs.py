@@ -34,3 +34,7 @@ def test_logs_follow_every_pod_and_every_attempt_then_one_node(kube_cli: KubeCli
     assert one.exit_code == 0 and one.output == "attempt 1\n"
     grepped = kube_cli.wf("logs", name, "--grep", "attempt [01]")
     assert grepped.output.splitlines() == ["flaky(0): attempt 0", "flaky(1): attempt 1"]
+    prefix, stamp, *text = kube_cli.wf("logs", name, "first", "--timestamps").output.split()
+    assert (prefix, text) == ("first:", ["first", "line"])
+    assert stamp.startswith("20") and stamp.endswith("Z")  # the API server's RFC 3339 stamp
+    assert kube_cli.wf("logs", name, "--since", "1h").output == followed.output
