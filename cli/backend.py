@@ -1,6 +1,8 @@
 """Which backend a `wf` invocation talks to: the embedded state directory (the
 default) or a Kubernetes cluster. Part of the program edge (`cli.main`): reads the
-environment it is handed, never `os.environ` itself.
+environment it is handed, never `os.environ` itself. On a cluster the App's store is
+the API server, its pod logs come through the pods/log API (`cluster_logs`) and its
+events are the Kubernetes Events the controller posts (`ClusterEvents`).
 
     WF_BACKEND     embedded (default) | kubernetes; --kubeconfig or --context imply kubernetes
     KUBECONFIG     the kubeconfig (first of a list); in a pod: its service account
