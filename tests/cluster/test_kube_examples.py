@@ -73,10 +73,7 @@ def _parameters(args: tuple[str, ...]) -> dict[str, str]:
 # in a batch its pod may wait that long for a slot there, or for its `wf-exec` (a Python
 # start on this busy machine) to reach the command whose line the check looks for.
 ALONE = "timeout.yaml"
-# Not on the cluster yet: the Kubernetes controller knows no image entrypoints, so a
-# container with `args` only (argosay's) cannot be wrapped by `wf-exec` there.
-EMBEDDED_ONLY = {"argosay.yaml"}
-BATCH = sorted(set(TABLE) - {ALONE} - EMBEDDED_ONLY)
+BATCH = sorted(set(TABLE) - {ALONE})
 
 
 def _batch_document(name: str) -> dict[str, Any]:

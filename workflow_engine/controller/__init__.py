@@ -16,6 +16,7 @@ functions the CLI calls.
     podsources                       a pod's Secrets and ConfigMaps, resolved before it is created
     operations, submit, templates,   what `wf` does: submit, list, get, wait, retry,
     names, logs, resolver            delete, templates, logs, name resolution
+    cluster_logs                     `wf logs` through the pods/log API (Kubernetes mode)
     cron, crons                      the cron loop (a companion of the loop); `wf cron`
     triggers, triggerops             the trigger loop (a companion); `wf trigger`
 
@@ -41,8 +42,10 @@ if TYPE_CHECKING:
         templates,
         triggerops,
     )
+    from workflow_engine.controller.cluster_logs import ClusterLogs
     from workflow_engine.controller.embedded import ControllerRunning, EmbeddedOptions
     from workflow_engine.controller.events import Event, EventLog, FileEventLog, MemoryEventLog
+    from workflow_engine.controller.kube_events import KubernetesEventLog
     from workflow_engine.controller.leader import ElectionConfig
     from workflow_engine.controller.logs import FileLogs, LogSource, finished_pods, workflow_logs
     from workflow_engine.controller.names import parse_duration, parse_labels, parse_selector
@@ -64,6 +67,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ArtifactWiring",
+    "ClusterLogs",
     "ControllerRunning",
     "ElectionConfig",
     "EmbeddedOptions",
@@ -71,6 +75,7 @@ __all__ = [
     "EventLog",
     "FileEventLog",
     "FileLogs",
+    "KubernetesEventLog",
     "LogSource",
     "MemoryEventLog",
     "OperationError",
@@ -123,6 +128,7 @@ _SUBMODULES = frozenset(
 # name -> the submodule defining it
 _NAMES = {
     "ArtifactWiring": "repositories",
+    "ClusterLogs": "cluster_logs",
     "ControllerRunning": "embedded",
     "ElectionConfig": "leader",
     "EmbeddedOptions": "embedded",
@@ -130,6 +136,7 @@ _NAMES = {
     "EventLog": "events",
     "FileEventLog": "events",
     "FileLogs": "logs",
+    "KubernetesEventLog": "kube_events",
     "LogSource": "logs",
     "MemoryEventLog": "events",
     "OperationError": "operrors",

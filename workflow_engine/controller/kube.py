@@ -54,6 +54,7 @@ from workflow_engine.errors import SpecError, WorkflowEngineError
 from workflow_engine.podbuilder import WORKFLOW_LABEL, PodConfig, build_pod
 from workflow_engine.runtime.kubernetes import KubernetesRuntime, load_api_client
 from workflow_engine.runtime.kubernetes.client import call
+from workflow_engine.runtime.process.profiles import entrypoint_for
 from workflow_engine.spec.models import Workflow
 from workflow_engine.spec.status_codec import status_from_dict
 from workflow_engine.store import kubernetes_url
@@ -126,6 +127,8 @@ def load_wiring(api_client: client.ApiClient, store: Store, options: KubeOptions
         store_url=options.pod_store_url or pod_store_url(store),
         executor_command=options.executor_command,
         executor_image=options.executor_image,
+        # the images whose programs `wf node` stands in for (argosay): their entrypoints
+        entrypoint_for=entrypoint_for,
     )
     fallback = ArtifactRepository.model_validate(dict(options.default_repository))
     return ArtifactWiring(config, fallback, base, store, broken)

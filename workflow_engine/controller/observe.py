@@ -57,6 +57,8 @@ def pod_state(pod: PodObservation) -> PodState:
         message=message,
         started_at=pod.started_at,
         finished_at=pod.finished_at,
+        pod_ip=pod.pod_ip or None,
+        host_node_name=pod.host_node_name or None,
         labels=dict(pod.labels),
         node_id=pod.annotations.get(NODE_ID_ANNOTATION),
     )

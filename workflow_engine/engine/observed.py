@@ -30,6 +30,7 @@ class PodState:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     pod_ip: str | None = None  # becomes the node's podIP, `{{steps.<name>.ip}}`
+    host_node_name: str | None = None  # the cluster node it runs on: the node's hostNodeName
     # The pod's labels (podGC's labelSelector) and its node (podGC finds the node of a
     # pod without a pass over every node). Fixed for a pod's life, so not part of what
     # counts as a change; empty for a pod only noted as created, until it ends.

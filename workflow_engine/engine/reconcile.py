@@ -43,6 +43,8 @@ def reconcile(ctx: Ctx) -> None:
         pod = node_pod_name(ctx.name, node)
         live.add(pod)
         state = ctx.observed.pods.get(pod)
+        if state is not None:
+            _record_placement(ctx, node, state)
         if state is not None and state.phase in ("Succeeded", "Failed"):
             finish_pod(ctx, node, state)
             continue
@@ -54,8 +56,6 @@ def reconcile(ctx: Ctx) -> None:
             if node.phase == "Running":
                 ctx.run.mark(node.id, "Error", "pod deleted")
             continue
-        if state.pod_ip and node.pod_ip != state.pod_ip:
-            ctx.run.update(node.id, pod_ip=state.pod_ip)
         if state.phase == "Running":
             if node.phase != "Running" and not node.daemoned:
                 template = node_template(ctx, node)
@@ -68,6 +68,15 @@ def reconcile(ctx: Ctx) -> None:
             ctx.run.update(node.id, message=state.message or state.reason)
         _enforce_deadline(ctx, ctx.run.nodes[node.id], pod)
     delete_strays(ctx, live)
+
+
+def _record_placement(ctx: Ctx, node: NodeStatus, state: PodState) -> None:
+    """The pod's IP and cluster node, as soon as they are seen (a pod may be seen only
+    once it has ended)."""
+    if state.pod_ip and node.pod_ip != state.pod_ip:
+        ctx.run.update(node.id, pod_ip=state.pod_ip)
+    if state.host_node_name and node.host_node_name != state.host_node_name:
+        ctx.run.update(node.id, host_node_name=state.host_node_name)
 
 
 def delete_strays(ctx: Ctx, live: set[str]) -> None:

@@ -68,6 +68,10 @@ class PodObservation:
     reason: str = ""
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    # where it runs, once known (a cluster's scheduler decides): Argo records both on
+    # the node (`hostNodeName`, `podIP`)
+    host_node_name: str = ""
+    pod_ip: str = ""
 
 
 class Runtime(Protocol):

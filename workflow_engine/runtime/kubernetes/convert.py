@@ -100,6 +100,8 @@ def observation(pod: Mapping[str, Any]) -> PodObservation:
         reason=str(status.get("reason") or ""),
         started_at=started,
         finished_at=max(finished, started) if finished and started else finished,
+        host_node_name=str(spec.get("nodeName") or ""),
+        pod_ip=str(status.get("podIP") or ""),
     )
 
 

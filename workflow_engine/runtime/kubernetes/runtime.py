@@ -137,7 +137,7 @@ class KubernetesRuntime:
         self, name: str, namespace: str, container: str, follow: bool, timestamps: bool
     ) -> Any:
         """The log response; None when the container has not started and we do not
-        follow, or the pod went away while we waited for it to start."""
+        follow, or the pod went away (or ended) while we waited for it to start."""
         while True:
             try:
                 return stream(
@@ -149,15 +149,28 @@ class KubernetesRuntime:
                     timestamps=timestamps,
                 )
             except NotFound:
-                if follow:
+                if not follow:
+                    raise
+                if not self._may_start(namespace, name):
                     return None
-                raise
+                # bound to a node whose kubelet does not know it yet: wait for it
+                self._informer.wait_change(1.0)
+                continue
             except PermanentError as exc:
                 if not any(marker in str(exc) for marker in _NOT_STARTED):
                     raise
                 if not follow:
                     return None
                 self._informer.wait_change(1.0)
+
+    def _may_start(self, namespace: str, name: str) -> bool:
+        """The pod exists and has not ended: its log may still come."""
+        pod = self._informer.get(namespace, name)
+        return pod is not None and (pod.get("status") or {}).get("phase") in (
+            None,
+            "Pending",
+            "Running",
+        )
 
     # -- listeners, life cycle ----------------------------------------------------------
 
