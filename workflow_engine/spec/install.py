@@ -56,6 +56,10 @@ def controller_rules() -> list[Manifest]:
             ["workflowtaskresults"],
             [*_READ, "create", "update", "delete", "deletecollection"],
         ),
+        # offloaded node maps of large workflows
+        _rule(
+            GROUPS, ["workflownodechunks"], ["get", "list", "create", "delete", "deletecollection"]
+        ),
         _rule([""], ["pods"], ["get", "list", "watch", "create", "patch", "delete"]),
         _rule([""], ["pods/log"], ["get"]),
         _rule([""], ["secrets", "configmaps"], _READ),

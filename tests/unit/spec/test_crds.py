@@ -26,7 +26,10 @@ def test_checked_in_files_are_what_the_generator_writes() -> None:
 @pytest.mark.parametrize("group", [API_GROUP, ARGO_GROUP])
 def test_every_api_kind_and_task_results_have_a_crd(group: str) -> None:
     crds = custom_resource_definitions(group)
-    assert {c["spec"]["names"]["kind"] for c in crds} == set(KINDS) | {"WorkflowTaskResult"}
+    assert {c["spec"]["names"]["kind"] for c in crds} == set(KINDS) | {
+        "WorkflowTaskResult",
+        "WorkflowNodeChunk",
+    }
     assert {c["spec"]["group"] for c in crds} == {group}
     assert all(c["metadata"]["name"].endswith("." + group) for c in crds)
 
