@@ -223,6 +223,11 @@ class KubernetesStore:
             lambda obj: self._watched(obj, resource),
         )
 
+    @property
+    def api_client(self) -> Any:
+        """The `kubernetes` ApiClient every request goes through (for instrumentation)."""
+        return self._http.api_client
+
     def close(self) -> None:
         self._http.close()
 
