@@ -52,6 +52,13 @@ def test_the_install_creates_crds_rbac_and_the_controller(
         ).stdout
     )
     assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == "wf-controller"
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["command"][-2:] == ["--metrics-port", "9090"]
+    assert container["ports"][0] | {"protocol": "TCP"} == {
+        "name": "metrics",
+        "containerPort": 9090,
+        "protocol": "TCP",
+    }
     for account in ("wf-system/wf-controller", "default/wf-executor"):
         ns, name = account.split("/")
         cluster.kubectl("get", "serviceaccount", name, "-n", ns)

@@ -34,6 +34,7 @@ from kubernetes import client
 
 from workflow_engine.artifacts import ArtifactRepository, RepositoryConfig
 from workflow_engine.artifacts.repositories import CONFIG_MAP_NAME
+from workflow_engine.controller.api_metrics import instrument
 from workflow_engine.controller.clock import Clock, SystemClock
 from workflow_engine.controller.cron import CronLoop
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
@@ -183,8 +184,10 @@ def run(
     if options.metrics_port is not None:
         server = MetricsServer(metrics, options.metrics_port, options.metrics_address)
         log.info("metrics on %s:%d", options.metrics_address, server.port)
+    clients = [api_client, *([store.api_client] if isinstance(store, KubernetesStore) else [])]
     try:
-        return _run_elected(store, api_client, options, stop, on_started, metrics)
+        with instrument(clients, metrics.api_error):
+            return _run_elected(store, api_client, options, stop, on_started, metrics)
     finally:
         if server is not None:
             server.close()

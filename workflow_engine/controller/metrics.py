@@ -17,6 +17,10 @@ or read at scrape time from what the controller already holds:
                                             decided again
     wf_pods_created_total                   pods created
     wf_node_duration_seconds{phase}         histogram of pod and suspend nodes, at their end
+    wf_kube_api_errors_total{verb,resource,code}
+                                            Kubernetes API requests that failed, by
+                                            verb, resource and HTTP code ("none": no
+                                            answer), in Kubernetes mode (api_metrics.py)
     wf_leader                               1 while this replica leads (or runs without
                                             an election), 0 while it waits
     argo_workflows_*                        the templates' and workflows' own `metrics`
@@ -100,6 +104,12 @@ class ControllerMetrics:
             registry=self.registry,
         )
         self.pods_created = Counter("wf_pods_created", "Pods created", registry=self.registry)
+        self.api_errors = Counter(
+            "wf_kube_api_errors",
+            "Kubernetes API requests that failed, by verb, resource and HTTP code",
+            ["verb", "resource", "code"],
+            registry=self.registry,
+        )
         self.node_seconds = Histogram(
             "wf_node_duration_seconds",
             "Duration of pod and suspend nodes, observed when they end",
@@ -124,6 +134,9 @@ class ControllerMetrics:
         self.reconcile_seconds.observe(seconds)
         if failure is not None:
             self.reconcile_errors.labels(type(failure).__name__).inc()
+
+    def api_error(self, verb: str, resource: str, code: str) -> None:
+        self.api_errors.labels(verb=verb, resource=resource, code=code).inc()
 
     # -- ControllerObserver ------------------------------------------------------------
 

@@ -114,7 +114,29 @@ KINDS: tuple[Kind, ...] = (
         False,
         (("Phase", "string", ".phase"), _AGE),
     ),
+    # A piece of an offloaded node map (store/kubernetes/offload.py); not user-facing.
+    Kind(
+        "WorkflowNodeChunk",
+        "workflownodechunks",
+        ("wfnc",),
+        True,
+        None,
+        False,
+        (("Workflow", "string", ".spec.workflow"), ("Index", "integer", ".spec.index"), _AGE),
+    ),
 )
+
+_CHUNK_SPEC: Schema = {
+    "type": "object",
+    "required": ["workflow", "version", "index", "count", "data"],
+    "properties": {
+        "workflow": {"type": "string"},
+        "version": {"type": "string"},
+        "index": {"type": "integer", "minimum": 0},
+        "count": {"type": "integer", "minimum": 1},
+        "data": {"type": "string"},
+    },
+}
 
 _WORKFLOW_STATUS: Schema = {
     "type": "object",
@@ -151,7 +173,9 @@ def _crd(kind: Kind, group: str, spec: Schema | None) -> dict[str, Any]:
         "kind": {"type": "string"},
         "metadata": {"type": "object"},
     }
-    if spec is None:  # WorkflowTaskResult: Argo keeps its fields at the top level
+    if kind.kind == "WorkflowNodeChunk":
+        properties["spec"] = _CHUNK_SPEC
+    elif spec is None:  # WorkflowTaskResult: Argo keeps its fields at the top level
         properties |= {
             "outputs": structural_schema(Outputs),
             "phase": {"type": "string"},

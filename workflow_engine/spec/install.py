@@ -25,6 +25,7 @@ CONTROLLER = "wf-controller"
 EXECUTOR = "wf-executor"
 EXECUTOR_NAMESPACE = "default"
 IMAGE = "wf-engine:0.1.0"
+METRICS_PORT = 9090  # the controller's Prometheus /metrics
 
 Manifest = dict[str, Any]
 
@@ -55,6 +56,10 @@ def controller_rules() -> list[Manifest]:
             GROUPS,
             ["workflowtaskresults"],
             [*_READ, "create", "update", "delete", "deletecollection"],
+        ),
+        # offloaded node maps of large workflows
+        _rule(
+            GROUPS, ["workflownodechunks"], ["get", "list", "create", "delete", "deletecollection"]
         ),
         _rule([""], ["pods"], ["get", "list", "watch", "create", "patch", "delete"]),
         _rule([""], ["pods/log"], ["get"]),
@@ -145,7 +150,8 @@ def controller_deployment(image: str = IMAGE, replicas: int = 1) -> Manifest:
     container = {
         "name": "controller",
         "image": image,
-        "command": ["wf", "controller"],
+        "command": ["wf", "controller", "--metrics-port", str(METRICS_PORT)],
+        "ports": [{"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"}],
         "env": [
             {"name": "WF_BACKEND", "value": "kubernetes"},
             # the pod's name is its identity in the leader-election Lease

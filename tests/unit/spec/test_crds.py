@@ -10,7 +10,12 @@ import yaml
 
 from workflow_engine.spec import API_GROUP, KINDS
 from workflow_engine.spec.crds import ARGO_GROUP, custom_resource_definitions
-from workflow_engine.spec.install import install_objects, install_tree
+from workflow_engine.spec.install import (
+    METRICS_PORT,
+    install_manifests,
+    install_objects,
+    install_tree,
+)
 
 CRDS = Path(__file__).parents[3] / "crds"
 
@@ -26,7 +31,10 @@ def test_checked_in_files_are_what_the_generator_writes() -> None:
 @pytest.mark.parametrize("group", [API_GROUP, ARGO_GROUP])
 def test_every_api_kind_and_task_results_have_a_crd(group: str) -> None:
     crds = custom_resource_definitions(group)
-    assert {c["spec"]["names"]["kind"] for c in crds} == set(KINDS) | {"WorkflowTaskResult"}
+    assert {c["spec"]["names"]["kind"] for c in crds} == set(KINDS) | {
+        "WorkflowTaskResult",
+        "WorkflowNodeChunk",
+    }
     assert {c["spec"]["group"] for c in crds} == {group}
     assert all(c["metadata"]["name"].endswith("." + group) for c in crds)
 
@@ -96,3 +104,12 @@ def test_install_objects_put_crds_first_and_can_leave_out_the_controller() -> No
     assert kinds[:6] == ["CustomResourceDefinition"] * 6
     assert "Deployment" in kinds
     assert "Deployment" not in [o["kind"] for o in install_objects(ARGO_GROUP, controller=False)]
+
+
+def test_the_controller_deployment_serves_metrics_on_a_declared_port() -> None:
+    deployment = next(m for m in install_manifests() if m["kind"] == "Deployment")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["command"] == ["wf", "controller", "--metrics-port", str(METRICS_PORT)]
+    assert container["ports"] == [
+        {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"}
+    ]

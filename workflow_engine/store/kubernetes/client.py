@@ -200,5 +200,9 @@ class Http:
         raw: urllib3.HTTPResponse = answer.response
         return raw
 
+    @property
+    def api_client(self) -> k8s.ApiClient:
+        return self._client
+
     def close(self) -> None:
         self._client.close()  # type: ignore[no-untyped-call]

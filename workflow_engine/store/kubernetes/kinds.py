@@ -52,6 +52,7 @@ _CUSTOM = (
     ("CronWorkflow", "cronworkflows", True, True),
     ("WorkflowEventBinding", "workfloweventbindings", True, False),
     ("WorkflowTaskResult", "workflowtaskresults", True, False),
+    ("WorkflowNodeChunk", "workflownodechunks", True, False),  # offloaded node maps
 )
 _CORE = (("Secret", "secrets"), ("ConfigMap", "configmaps"))
 

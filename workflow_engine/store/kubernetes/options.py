@@ -22,3 +22,7 @@ class KubernetesOptions:
     request_timeout: float = 30.0
     # Create a missing namespace on create (tests and throwaway clusters).
     create_namespaces: bool = False
+    # A Workflow's node map past this many bytes (compressed) is stored in
+    # WorkflowNodeChunk objects of at most `offload_chunk_bytes` each (offload.py).
+    offload_over: int = 512 * 1024
+    offload_chunk_bytes: int = 512 * 1024

@@ -15,12 +15,19 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from workflow_engine.errors import Conflict, NotFound, PermanentError, SpecError
+from workflow_engine.errors import Conflict, NotFound, PermanentError, SpecError, TransientError
 from workflow_engine.store import _objects as o
 from workflow_engine.store.base import Obj, ObjectList, WatchEvent
 from workflow_engine.store.kubernetes.client import Http, api_client
 from workflow_engine.store.kubernetes.errors import MissingNamespace
 from workflow_engine.store.kubernetes.kinds import GROUPS, VERSION, Resource, lookup, resources
+from workflow_engine.store.kubernetes.offload import (
+    CHUNK_KIND,
+    OFFLOAD_FIELD,
+    OffloadMissing,
+    reference_of,
+)
+from workflow_engine.store.kubernetes.offloader import Offloader
 from workflow_engine.store.kubernetes.options import KubernetesOptions
 from workflow_engine.store.kubernetes.watch import follow
 
@@ -41,6 +48,12 @@ class KubernetesStore:
             self._http.close()
             raise
         self._kinds = resources(self.group)
+        self._offloader = Offloader(
+            self._http,
+            self._kinds[CHUNK_KIND],
+            self.options.offload_over,
+            self.options.offload_chunk_bytes,
+        )
 
     # -- Store port ----------------------------------------------------------------
 
@@ -63,14 +76,26 @@ class KubernetesStore:
 
     def get(self, kind: str, name: str, namespace: str = "default") -> Obj:
         resource = lookup(self._kinds, kind)
-        what = f"{kind} {namespace}/{name}"
-        return self._clean(self._http.call("GET", resource.item(name, namespace), what), resource)
+        return self._expanded(self._fetch(resource, name, namespace), resource)
 
     def list(
         self,
         kind: str,
         namespace: str | None = "default",
         label_selector: Mapping[str, str | None] | None = None,
+    ) -> ObjectList:
+        listed = self._list(kind, namespace, label_selector)
+        if kind != "Workflow":
+            return listed
+        resource = lookup(self._kinds, kind)
+        items = [self._expanded_or_none(item, resource) for item in listed.items]
+        return ObjectList([it for it in items if it is not None], listed.resource_version)
+
+    def _list(
+        self,
+        kind: str,
+        namespace: str | None,
+        label_selector: Mapping[str, str | None] | None,
     ) -> ObjectList:
         o.check_selector(label_selector)
         try:
@@ -98,6 +123,17 @@ class KubernetesStore:
         items.sort(key=lambda it: (it["metadata"].get("namespace", ""), it["metadata"]["name"]))
         return ObjectList(items=items, resource_version=version)
 
+    def list_summaries(
+        self,
+        kind: str,
+        namespace: str | None = "default",
+        label_selector: Mapping[str, str | None] | None = None,
+    ) -> ObjectList:
+        """`list` without specs and node maps (what `wf list` shows): offloaded node maps
+        are not read back."""
+        listed = self._list(kind, namespace, label_selector)
+        return ObjectList([o.summary_of(item) for item in listed.items], listed.resource_version)
+
     def update(self, obj: Obj) -> Obj:
         kind, namespace, name = o.key_of(obj)
         resource = self._resource_for_write(kind)
@@ -110,9 +146,8 @@ class KubernetesStore:
         else:
             body = self._keep_stored_status(resource, name, namespace, body)
         what = f"update {kind} {namespace}/{name}"
-        return self._clean(
-            self._http.call("PUT", resource.item(name, namespace), what, body=body), resource
-        )
+        written = self._http.call("PUT", resource.item(name, namespace), what, body=body)
+        return self._expanded(written, resource)
 
     def update_status(self, obj: Obj) -> Obj:
         kind, namespace, name = o.key_of(obj)
@@ -131,11 +166,17 @@ class KubernetesStore:
         else:
             body = self._body(obj, resource, strip=_SERVER_FIELDS)
             body["metadata"]["resourceVersion"] = version
+            planned = None
             if kind == "Workflow" and isinstance(body.get("status"), dict):
-                body["status"] = with_duration(body["status"])
+                # chunks first: a status never names chunks that are not there yet
+                planned = self._offloader.prepare(self._owner(obj, resource), body["status"])
+                status = planned.status if planned else body["status"]
+                body["status"] = with_duration(status)
             path = resource.item(name, namespace, "status")
             written = self._clean(self._http.call("PUT", path, what, body=body), resource)
-            return self._relabel(resource, written, obj)
+            if kind == "Workflow":
+                self._offloader.committed(written, planned)
+            return self._expanded(self._relabel(resource, written, obj), resource)
         return self._clean(self._http.call("PUT", path, what, body=body), resource)
 
     def _relabel(self, resource: Resource, written: Obj, obj: Obj) -> Obj:
@@ -179,8 +220,13 @@ class KubernetesStore:
             namespace,
             start,
             timeout,
-            lambda obj: self._clean(obj, resource),
+            lambda obj: self._watched(obj, resource),
         )
+
+    @property
+    def api_client(self) -> Any:
+        """The `kubernetes` ApiClient every request goes through (for instrumentation)."""
+        return self._http.api_client
 
     def close(self) -> None:
         self._http.close()
@@ -212,6 +258,49 @@ class KubernetesStore:
         if "status" in stored:
             body["status"] = stored["status"]
         return body
+
+    def _fetch(self, resource: Resource, name: str, namespace: str) -> Obj:
+        what = f"{resource.kind} {namespace}/{name}"
+        return self._clean(self._http.call("GET", resource.item(name, namespace), what), resource)
+
+    def _owner(self, obj: Obj, resource: Resource) -> Obj:
+        """The workflow as the owner of its chunks (its uid read when `obj` lacks it)."""
+        meta = obj["metadata"]
+        if not meta.get("uid"):
+            stored = self._fetch(resource, meta["name"], o.namespace_of(meta))
+            meta = {**meta, "uid": stored["metadata"]["uid"]}
+        return {"apiVersion": resource.api_version, "kind": resource.kind, "metadata": meta}
+
+    def _expanded(self, obj: dict[str, Any], resource: Resource) -> Obj:
+        """A read workflow with its offloaded node map back in place; when a newer
+        write replaced the chunks meanwhile, the newer workflow."""
+        obj = self._clean(obj, resource)
+        if resource.kind != "Workflow" or reference_of(obj.get("status")) is None:
+            return obj
+        try:
+            return self._offloader.expand(obj)
+        except OffloadMissing:
+            meta = obj["metadata"]
+            fresh = self._fetch(resource, meta["name"], meta.get("namespace", "default"))
+        try:
+            return self._offloader.expand(fresh)
+        except OffloadMissing as err:
+            raise TransientError(f"workflow {meta['name']}: {err}") from None
+
+    def _expanded_or_none(self, obj: Obj, resource: Resource) -> Obj | None:
+        try:
+            return self._expanded(obj, resource)
+        except NotFound:
+            return None  # deleted since it was listed
+
+    def _watched(self, obj: dict[str, Any], resource: Resource) -> Obj:
+        obj = self._clean(obj, resource)
+        try:
+            return self._expanded(obj, resource)
+        except NotFound:
+            # deleted (a DELETED event, or soon one): its chunks may be gone with it
+            status = {k: v for k, v in (obj.get("status") or {}).items() if k != OFFLOAD_FIELD}
+            return {**obj, "status": status}
 
     def _clean(self, obj: dict[str, Any], resource: Resource) -> Obj:
         obj.setdefault("apiVersion", resource.api_version)

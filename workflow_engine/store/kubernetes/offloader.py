@@ -1,0 +1,119 @@
+"""Node-status offload, the I/O part: the Kubernetes store's chunk reads and writes.
+
+`offload.py` decides the shapes; this writes the chunks before the status that names
+them, deletes other versions' chunks after that status is stored, and reads a
+referenced node map back (a small cache spares re-reading a map this process wrote
+or read last: the controller sees its own writes again through its watch).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from workflow_engine.errors import AlreadyExists
+from workflow_engine.store.kubernetes import offload
+from workflow_engine.store.kubernetes.client import Http
+from workflow_engine.store.kubernetes.kinds import Resource
+
+CACHE_BYTES = 64 * 1024 * 1024
+
+
+class Offloader:
+    """Chunk I/O for one store; `over`: bytes of node map past which a status is offloaded."""
+
+    def __init__(self, http: Http, chunks: Resource, over: int, chunk_bytes: int) -> None:
+        self._http = http
+        self._chunks = chunks
+        self.over = over
+        self.chunk_bytes = chunk_bytes
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[str, str], str] = OrderedDict()  # (uid, version)
+        self._cached_bytes = 0
+        self._offloaded: set[str] = set()  # uids last seen with a reference
+
+    def prepare(self, stored: dict[str, Any], status: dict[str, Any]) -> offload.Offload | None:
+        """Write the chunks `status` needs (before the status write); None: no offload."""
+        meta = stored["metadata"]
+        planned = offload.plan(status, meta["uid"], self.over, self.chunk_bytes)
+        if planned is None:
+            return None
+        if self._cached(meta["uid"], planned.version) is None:
+            for chunk in offload.chunk_objects(stored, planned):
+                self._create(chunk)
+        return planned
+
+    def committed(self, stored: dict[str, Any], planned: offload.Offload | None) -> None:
+        """After the status write: remember the map, delete other versions' chunks."""
+        meta = stored["metadata"]
+        uid, namespace = meta["uid"], meta.get("namespace", "default")
+        if planned is None:
+            with self._lock:
+                was_offloaded = uid in self._offloaded
+                self._offloaded.discard(uid)
+            if was_offloaded:
+                self._delete_chunks(namespace, f"{offload.OWNER_LABEL}={uid}")
+            return
+        self._remember(uid, planned.version, planned.packed)
+        others = f"{offload.OWNER_LABEL}={uid},{offload.VERSION_LABEL}!={planned.version}"
+        self._delete_chunks(namespace, others)
+
+    def expand(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """`obj` with its node map in place of a reference (unchanged when it has none).
+        Raises OffloadMissing when the chunks are gone (a newer write replaced them)."""
+        status = obj.get("status")
+        version = offload.reference_of(status)
+        if version is None or not isinstance(status, dict):
+            return obj
+        meta = obj["metadata"]
+        uid = meta["uid"]
+        packed = self._cached(uid, version)
+        if packed is None:
+            query = [("labelSelector", f"{offload.OWNER_LABEL}={uid}")]
+            namespace = meta.get("namespace", "default")
+            page = self._http.call(
+                "GET",
+                self._chunks.collection(namespace),
+                f"list node status chunks of {namespace}/{meta['name']}",
+                query=query,
+            )
+            packed = offload.join(page.get("items") or [], version)
+            self._remember(uid, version, packed)
+        return {**obj, "status": offload.restore(status, packed)}
+
+    # -- internals -----------------------------------------------------------------
+
+    def _create(self, chunk: dict[str, Any]) -> None:
+        meta = chunk["metadata"]
+        chunk["apiVersion"] = self._chunks.api_version
+        what = f"create {offload.CHUNK_KIND} {meta['namespace']}/{meta['name']}"
+        # AlreadyExists: same name, same version, so the same data (a retried write)
+        with contextlib.suppress(AlreadyExists):
+            self._http.call("POST", self._chunks.collection(meta["namespace"]), what, body=chunk)
+
+    def _delete_chunks(self, namespace: str, selector: str) -> None:
+        self._http.call(
+            "DELETE",
+            self._chunks.collection(namespace),
+            f"delete old node status chunks in {namespace}",
+            query=[("labelSelector", selector)],
+        )
+
+    def _cached(self, uid: str, version: str) -> str | None:
+        with self._lock:
+            packed = self._cache.get((uid, version))
+            if packed is not None:
+                self._cache.move_to_end((uid, version))
+            return packed
+
+    def _remember(self, uid: str, version: str, packed: str) -> None:
+        with self._lock:
+            self._offloaded.add(uid)
+            if (uid, version) not in self._cache:
+                self._cache[(uid, version)] = packed
+                self._cached_bytes += len(packed)
+            while self._cached_bytes > CACHE_BYTES and len(self._cache) > 1:
+                _, dropped = self._cache.popitem(last=False)
+                self._cached_bytes -= len(dropped)
