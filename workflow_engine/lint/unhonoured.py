@@ -35,7 +35,6 @@ _EMBEDDED = "embedded mode runs no probes or hooks"
 UNHONOURED: tuple[Unhonoured, ...] = (
     Unhonoured("workflow", "podDisruptionBudget", "no PodDisruptionBudget is created"),
     Unhonoured("workflow", "volumeClaimGC", "claims are deleted with the workflow"),
-    Unhonoured("template", "containerSet", _NO_RUN),
     Unhonoured("template", "plugin", _NO_RUN),
     Unhonoured("container", "tty", "processes get no terminal"),
     Unhonoured("container", "stdin", "processes read an empty stdin"),
