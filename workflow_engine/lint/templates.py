@@ -30,6 +30,7 @@ from workflow_engine.spec.models import (
 LEAF_KINDS = frozenset(TEMPLATE_KINDS) - {"steps", "dag"}
 RETRY_POLICIES = ("Always", "OnFailure", "OnError", "OnTransientError")
 RESOURCE_ACTIONS = ("get", "create", "apply", "delete", "replace", "patch")
+PLUGIN_REFUSED = "executor plugins are not supported: no plugin would ever run this template"
 
 
 def is_leaf(template: Template) -> bool:
@@ -54,6 +55,9 @@ def check_template(ctx: SpecContext, template: Template, path: str) -> Iterator[
         yield from _check_resource(template, path)
     if template.container_set is not None:
         yield from check_container_set(ctx, template, path)
+    if template.plugin is not None:
+        # a plugin template would wait for an executor plugin that never answers
+        yield SpecError(f"{path}.plugin", PLUGIN_REFUSED)
     for index, container in enumerate(template.init_containers or []):
         if not container.name:
             yield SpecError(f"{path}.initContainers[{index}].name", "required field is missing")
