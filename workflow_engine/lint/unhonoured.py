@@ -35,8 +35,6 @@ UNHONOURED: tuple[Unhonoured, ...] = (
     Unhonoured("workflow", "podDisruptionBudget", "no PodDisruptionBudget is created"),
     Unhonoured("workflow", "volumeClaimGC", "claims are deleted with the workflow"),
     Unhonoured("container", "tty", "processes get no terminal"),
-    Unhonoured("container", "stdin", "processes read an empty stdin"),
-    Unhonoured("container", "stdinOnce", "processes read an empty stdin"),
     Unhonoured("container", "livenessProbe", _EMBEDDED),
     Unhonoured("container", "readinessProbe", _EMBEDDED),
     Unhonoured("container", "startupProbe", _EMBEDDED),

@@ -57,9 +57,9 @@ def test_every_table_entry_warns_on_a_document_with_every_field() -> None:
             "readinessProbe",
         ),
         (
-            {"templateDefaults": {"container": {"image": "alpine", "stdin": True}}},
+            {"templateDefaults": {"container": {"image": "alpine", "tty": True}}},
             "spec.templateDefaults.container",
-            "stdin",
+            "tty",
         ),
         (
             {
@@ -93,8 +93,20 @@ def test_warning_at_the_fields_path(spec: dict[str, Any], path: str, field: str)
         {"templates": [{**HELLO, "memoize": {"key": "k", "cache": {"configMap": {"name": "c"}}}}]},
         {"templates": [{"name": "main", "http": {"url": "http://x"}}]},
         {"templates": [{"name": "main", "containerSet": {"containers": [HELLO["container"]]}}]},
+        {"templates": [{**HELLO, "container": {**HELLO["container"], "stdin": True}}]},
+        {"templates": [{**HELLO, "container": {**HELLO["container"], "stdinOnce": True}}]},
     ],
-    ids=["synchronization", "podGC", "ttl", "metrics", "memoize", "http", "containerSet"],
+    ids=[
+        "synchronization",
+        "podGC",
+        "ttl",
+        "metrics",
+        "memoize",
+        "http",
+        "containerSet",
+        "stdin",
+        "stdinOnce",
+    ],
 )
 def test_honoured_fields_do_not_warn(spec: dict[str, Any]) -> None:
     assert document_warnings([workflow(spec)]) == []
