@@ -67,6 +67,13 @@ def test_example_runs_members_in_dependency_order_with_retries(embedded: Embedde
     assert "retry 1 of 2" in logs(embedded, name, f"{name}.b")
     assert "cache not warm" not in logs(embedded, name, f"{name}.a")
     assert "3" in logs(embedded, name, "main").split()
+    # `wf get` lists each member under the pod node, as `argo get` does
+    run = embedded.wf("get", name)
+    assert run.exit_code == 0, run.output
+    rows = [line.split() for line in run.output.splitlines()]
+    members = [r for r in rows if r[:2] in (["├─✔", "a"], ["├─✔", "b"], ["└─✔", "main"])]
+    assert [r[1] for r in members] == ["a", "b", "main"]
+    assert {(r[2], r[3]) for r in members} == {("build", name)}
 
 
 def test_failed_dependency_fails_the_set(embedded: Embedded) -> None:  # noqa: F811
