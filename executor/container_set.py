@@ -7,8 +7,9 @@ member of the set runs its own executor (podbuilder/container_set.py); they meet
 the status volume at `CONTAINER_SET_DIR`, where `<name>/exitcode` appears once
 member `<name>` is done, as Argo's emissary does it. Like Argo's:
 
-- a member starts its command once every dependency exited 0; when one did not, it
-  does not run and exits `DEPENDENCY_FAILED` (64, which Argo shows as Error);
+- a member starts its command once every dependency exited 0; when one did not (or
+  died without leaving its exit code: it held a lock while it ran), it does not run
+  and exits `DEPENDENCY_FAILED` (64, which Argo shows as Error);
 - `retryStrategy.retries` more attempts follow a failed one, `duration` apart, in the
   same container (no new pod); the last attempt's exit code is the member's. A
   command ended by SIGTERM or SIGKILL (the pod being deleted) is not tried again.
@@ -17,6 +18,7 @@ member `<name>` is done, as Argo's emissary does it. Like Argo's:
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 import time
@@ -65,6 +67,7 @@ def run_member(
 ) -> RunResult:
     """The member's run, its exit code left in the status volume whatever happens."""
     code = DEPENDENCY_FAILED
+    alive = hold_liveness_lock(sandbox, member.name)
     try:
         problem = wait_for_dependencies(member, sandbox, sleep)
         if problem is not None:
@@ -84,6 +87,44 @@ def run_member(
         return result
     finally:
         leave_exit_code(sandbox, member.name, code)
+        if alive is not None:
+            os.close(alive)  # after the exit code: a waiter that gets the lock finds it
+
+
+def hold_liveness_lock(sandbox: Sandbox, name: str) -> int | None:
+    """An exclusive lock on `<name>/lock` held while this member runs, and the `ready`
+    marker beside it: the kernel drops the lock however the member dies, so a member
+    killed before it could leave its exit code does not keep its dependents waiting."""
+    directory = _code_path(sandbox, name).parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(directory / "lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        sandbox.log(f"wf-exec: cannot take the liveness lock: {exc}")
+        return None
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    with contextlib.suppress(OSError):
+        os.close(os.open(directory / "ready", os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644))
+    return fd
+
+
+def _died(path: Path) -> bool:
+    """The member of this exit code file started (its `ready` marker) and no longer holds
+    its lock: it ended, so if the file is missing it never will be there."""
+    directory = path.parent
+    if not (directory / "ready").exists():
+        return False
+    try:
+        fd = os.open(directory / "lock", os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return False  # still held: still running
+    finally:
+        os.close(fd)
+    return True
 
 
 def wait_for_dependencies(
@@ -93,6 +134,8 @@ def wait_for_dependencies(
     for dep in member.dependencies:
         path = _code_path(sandbox, dep)
         while (text := _read(path)) is None:
+            if _died(path) and (text := _read(path)) is None:
+                return f"dependency {dep!r} died without reporting its exit code"
             sleep(POLL_SECONDS)
         code = int(text) if text.strip().lstrip("-").isdigit() else None
         if code is None:

@@ -4,6 +4,7 @@ Argo's emissary does the same (cmd/argoexec/commands/emissary.go)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from executor.container_set import (
     DEPENDENCY_FAILED,
     Member,
+    hold_liveness_lock,
     leave_exit_code,
     member_of,
     run_member,
@@ -109,3 +111,36 @@ def test_the_exit_code_is_never_written_through_a_link(
     leave_exit_code(sandbox, "a", 0)
     assert outside.read_text() == "untouched"
     assert any("cannot leave the exit code" in line for line in sandbox.lines)
+
+
+def test_a_dependency_that_died_without_its_code_stops_the_wait(sandbox: FakeSandbox) -> None:
+    """Its lock was dropped with it (by the kernel, however it died) and no exit code
+    was left: waiting longer would wait for ever."""
+    lock = hold_liveness_lock(sandbox, "a")
+    assert lock is not None
+    waited: list[float] = []
+
+    def sleep(seconds: float) -> None:  # `a` dies while we wait, leaving nothing
+        waited.append(seconds)
+        os.close(lock)
+
+    done, run_once = runs(0)
+    result = run_member(Member("main", ("a",), 0, 0.0), sandbox, run_once, sleep)
+    assert (result.exit_code, done, len(waited)) == (DEPENDENCY_FAILED, [], 1)
+    assert "wf-exec: dependency 'a' died without reporting its exit code" in sandbox.lines
+
+
+def test_a_running_dependency_is_waited_for(sandbox: FakeSandbox) -> None:
+    lock = hold_liveness_lock(sandbox, "a")
+    assert lock is not None
+    waited: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        if len(waited) == 3:  # `a` ends well, as run_member leaves it: code, then lock
+            leave_exit_code(sandbox, "a", 0)
+            os.close(lock)
+
+    done, run_once = runs(0)
+    result = run_member(Member("main", ("a",), 0, 0.0), sandbox, run_once, sleep)
+    assert (result.exit_code, done, len(waited)) == (0, [0], 3)
