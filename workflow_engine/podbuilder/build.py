@@ -1,7 +1,8 @@
 """Node -> pod manifest: the one place the shape of a workflow pod is decided.
 
-The controller calls `build_pod` for every leaf node it starts (container and script
-templates; the other template types do not run as pods here). The result is a plain
+The controller calls `build_pod` for every leaf node it starts (container, script and
+containerSet templates, the last with a container per member: podbuilder/container_set.py;
+the other template types do not run as pods here). The result is a plain
 Kubernetes Pod dict that both runtimes accept. Scheduling and pod-level fields follow
 Argo: the template's value wins over the workflow's (host aliases add up), then the
 workflow's and the template's `podSpecPatch` are applied, in that order, last.
