@@ -17,13 +17,13 @@ from workflow_engine.spec.models import NodeStatus, Workflow
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 
 
-def workflow() -> Workflow:
+def workflow(**template_fields: Any) -> Workflow:
     members = [
         {"name": "a", "image": "busybox", "command": ["true"]},
         {"name": "side", "image": "busybox", "command": ["true"]},
         {"name": "main", "image": "busybox", "command": ["true"], "dependencies": ["a"]},
     ]
-    template = {"name": "set", "containerSet": {"containers": members}}
+    template = {"name": "set", "containerSet": {"containers": members}, **template_fields}
     spec = {"entrypoint": "set", "templates": [template]}
     return Workflow.model_validate({"metadata": {"name": "wf"}, "spec": spec})
 
@@ -131,3 +131,20 @@ def test_members_end_with_a_pod_that_vanished() -> None:
     assert (nodes["wf"].phase, nodes["wf"].message) == ("Error", "pod deleted")
     for member in ("a", "side", "main"):
         assert (nodes[member].phase, nodes[member].message) == ("Error", "pod deleted")
+
+
+def test_a_template_retry_runs_a_new_pod_with_its_own_members() -> None:
+    """The template's retryStrategy (not the set's) retries the whole pod, as for any
+    template: each attempt is a pod node with Container nodes of its own."""
+    wf = workflow(retryStrategy={"limit": 1})
+    decision = operate(wf, Observed(), NOW)
+    wf = wf.model_copy(update={"status": decision.status})
+    [first] = [a for a in decision.actions if isinstance(a, CreatePod)]
+    wf = observe(wf, first.pod_name, "Failed", ended("a", 1), ended("side", 0), ended("main", 64))
+    decision = operate(wf, Observed(), NOW + timedelta(seconds=10))
+    names = {n.name: n for n in decision.status.nodes.values()}
+    assert names["wf"].type == "Retry"
+    assert (names["wf(0)"].phase, names["wf(0).a"].phase) == ("Failed", "Failed")
+    assert names["wf(1)"].type == "Pod"
+    assert {names[f"wf(1).{m}"].phase for m in ("a", "side", "main")} == {"Pending"}
+    assert names["wf(1).a"].boundary_id == names["wf(1)"].id
