@@ -10,6 +10,7 @@ member `<name>` is done, as Argo's emissary does it. Like Argo's:
 - a member starts its command once every dependency exited 0; when one did not (or
   died without leaving its exit code: it held a lock while it ran), it does not run
   and exits `DEPENDENCY_FAILED` (64, which Argo shows as Error);
+- `main` collects its outputs once every member has ended (executor.work);
 - `retryStrategy.retries` more attempts follow a failed one, `duration` apart, in the
   same container (no new pod); the last attempt's exit code is the member's. A
   command ended by SIGTERM or SIGKILL (the pod being deleted) is not tried again.
@@ -43,6 +44,7 @@ class Member:
     dependencies: tuple[str, ...] = ()
     retries: int = 0
     pause: float = 0.0  # seconds between attempts
+    others: tuple[str, ...] = ()  # the set's other members
 
 
 def member_of(template: Template, name: str) -> Member | None:
@@ -56,7 +58,8 @@ def member_of(template: Template, name: str) -> Member | None:
     strategy = cset.retry_strategy
     retries = _whole(strategy.retries) if strategy is not None else 0
     pause = _seconds(strategy.duration) if strategy is not None and strategy.duration else 0.0
-    return Member(name, tuple(found.dependencies or ()), retries, pause)
+    others = tuple(c.name for c in cset.containers if c.name and c.name != name)
+    return Member(name, tuple(found.dependencies or ()), retries, pause, others)
 
 
 def run_member(
@@ -143,6 +146,17 @@ def wait_for_dependencies(
         if code != 0:
             return f"dependency {dep!r} exited with non-zero code: {code}"
     return None
+
+
+def wait_for_others(
+    member: Member, sandbox: Sandbox, sleep: Callable[[float], None] = time.sleep
+) -> None:
+    """Until every other member has ended: `main` collects the outputs only then, as
+    Argo's wait container does, so files the others leave on a shared volume count."""
+    for other in member.others:
+        path = _code_path(sandbox, other)
+        while _read(path) is None and not _died(path):
+            sleep(POLL_SECONDS)
 
 
 def leave_exit_code(sandbox: Sandbox, name: str, code: int) -> None:

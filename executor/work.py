@@ -24,7 +24,7 @@ from pathlib import Path
 
 from executor.command import DEFAULT_SEARCH_PATH, start_failure
 from executor.config import ExecutorConfig
-from executor.container_set import leave_exit_code, member_of, run_member
+from executor.container_set import leave_exit_code, member_of, run_member, wait_for_others
 from executor.inputs import fetch_inputs, stage_script
 from executor.logs import LOGS_FILE, logs_wanted, save_logs
 from executor.outputs import (
@@ -77,7 +77,11 @@ def execute(
                 return sandbox.run(argv, {}, None, stdout_limit=RESULT_LIMIT)
             return sandbox.run(argv, {}, None, stdout_limit=RESULT_LIMIT, capture=capture)
 
-        run = run_once() if member is None else run_member(member, sandbox, run_once)
+        if member is None:
+            run = run_once()
+        else:
+            run = run_member(member, sandbox, run_once)
+            wait_for_others(member, sandbox)
         missing = start_failure(argv, run.exit_code, sandbox, search_path)
         if missing is not None:
             sandbox.log(f"wf-exec: {missing}")

@@ -92,3 +92,13 @@ def test_failed_dependency_fails_the_set(embedded: Embedded) -> None:  # noqa: F
     assert "a is failing" in all_logs and "side ran" in all_logs
     assert "main must not run" not in all_logs
     assert "dependency 'a' exited with non-zero code: 3" in all_logs
+
+
+def test_outputs_wait_for_every_member(embedded: Embedded) -> None:  # noqa: F811
+    wf = submit(embedded, DATA / "workspace-outputs.yaml")
+    assert wf["status"]["phase"] == "Succeeded", json.dumps(wf["status"], indent=1)[:3000]
+    pod = by_display(wf)[wf["metadata"]["name"]]
+    [param] = pod["outputs"]["parameters"]
+    assert param["value"] == "written late"
+    assert [a["name"] for a in pod["outputs"]["artifacts"]] == ["out"]
+    assert pod["outputs"]["result"] == "main done"

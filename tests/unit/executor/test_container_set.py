@@ -17,6 +17,7 @@ from executor.container_set import (
     leave_exit_code,
     member_of,
     run_member,
+    wait_for_others,
 )
 from tests.unit.executor.conftest import FakeSandbox
 from workflow_engine.runtime.base import RunResult
@@ -42,9 +43,9 @@ def runs(*codes: int) -> tuple[list[int], Callable[[], RunResult]]:
 @pytest.mark.parametrize(
     ("retry", "member"),
     [
-        (None, Member("b", ("a",), 0, 0.0)),
-        ({"retries": "2", "duration": "1m30s"}, Member("b", ("a",), 2, 90.0)),
-        ({"retries": 1, "duration": "300ms"}, Member("b", ("a",), 1, 0.3)),
+        (None, Member("b", ("a",), 0, 0.0, ("a",))),
+        ({"retries": "2", "duration": "1m30s"}, Member("b", ("a",), 2, 90.0, ("a",))),
+        ({"retries": 1, "duration": "300ms"}, Member("b", ("a",), 1, 0.3, ("a",))),
     ],
 )
 def test_member_of_the_template(retry: dict[str, object] | None, member: Member) -> None:
@@ -144,3 +145,19 @@ def test_a_running_dependency_is_waited_for(sandbox: FakeSandbox) -> None:
     done, run_once = runs(0)
     result = run_member(Member("main", ("a",), 0, 0.0), sandbox, run_once, sleep)
     assert (result.exit_code, done, len(waited)) == (0, [0], 3)
+
+
+def test_main_waits_for_every_other_member_before_its_outputs(sandbox: FakeSandbox) -> None:
+    """A member without dependencies may still be writing to the shared volume when
+    `main` ends (Argo's workspace example): outputs wait for all of them."""
+    lock = hold_liveness_lock(sandbox, "dead")  # started, then died without a code
+    assert lock is not None
+    os.close(lock)
+    waited: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        leave_exit_code(sandbox, "writer", 0)
+
+    wait_for_others(Member("main", others=("writer", "dead")), sandbox, sleep)
+    assert len(waited) == 1
