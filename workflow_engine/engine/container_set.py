@@ -11,7 +11,9 @@ any other code is Failed, and a container still running when its pod failed is F
 The pod node itself follows the pod as any pod node does; when the pod fails, its
 message is that of the first container (in the set's order) that failed, as Argo's
 inferFailedReason gives it. Container nodes left unfinished when their pod node ends
-another way (deleted, stopped, past its deadline) end with it.
+another way (deleted, stopped, past its deadline) end with it. A member that could
+not even start (its executor never ran, so it leaves no exit code for the others to
+see) ends the pod at once: it is deleted and its node fails with that member's cause.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ from workflow_engine.spec.status import FULFILLED_PHASES, NodePhase
 
 EXECUTOR_ERROR_CODE = 64  # Argo's emissary: the executor failed, not the command
 POD_FAILED_MESSAGE = "Pod Failed whilst container running"
+# why a container ends without its command (or its executor) ever running
+NEVER_RAN_REASONS = frozenset(
+    {"ContainerCannotRun", "CreateContainerConfigError", "CreateContainerError", "StartError"}
+)
 
 
 def ensure_container_nodes(ctx: Ctx, pod_node: NodeStatus, template: Template, opts: Opts) -> None:
@@ -57,6 +63,12 @@ def ensure_container_nodes(ctx: Ctx, pod_node: NodeStatus, template: Template, o
 def follow_containers(ctx: Ctx, pod_node: NodeStatus, state: PodState) -> PodState:
     """Move the Container nodes as the pod's containers moved; returns `state` with
     the ending of the first failed container when the pod failed (for its message)."""
+    stuck = never_ran(state)
+    if stuck is not None:
+        # its executor never ran, so no exit code will ever tell the members waiting for
+        # it (and `main`, waiting for every member before its outputs): end the pod now
+        ctx.run.delete_pod(state.name, f"container {stuck.name} could not start")
+        state = dataclasses.replace(state, phase="Failed")
     culprit: ContainerState | None = None
     for container in state.containers:
         if (
@@ -77,6 +89,23 @@ def follow_containers(ctx: Ctx, pod_node: NodeStatus, state: PodState) -> PodSta
     return dataclasses.replace(
         state, exit_code=culprit.exit_code, reason=culprit.reason, message=culprit.message
     )
+
+
+def never_ran(state: PodState) -> ContainerState | None:
+    """A member of a running pod that ended before its executor could start (it could
+    not be created or started) while others still run."""
+    if state.phase not in ("Pending", "Running"):
+        return None
+    if all(c.state == "terminated" for c in state.containers):
+        return None
+    for container in state.containers:
+        if (
+            container.state == "terminated"
+            and container.exit_code not in (0, None)
+            and container.reason in NEVER_RAN_REASONS
+        ):
+            return container
+    return None
 
 
 def container_phase(container: ContainerState, pod: PodState) -> tuple[NodePhase | None, str]:

@@ -102,3 +102,14 @@ def test_outputs_wait_for_every_member(embedded: Embedded) -> None:  # noqa: F81
     assert param["value"] == "written late"
     assert [a["name"] for a in pod["outputs"]["artifacts"]] == ["out"]
     assert pod["outputs"]["result"] == "main done"
+
+
+def test_a_member_that_cannot_start_ends_the_set(embedded: Embedded) -> None:  # noqa: F811
+    wf = submit(embedded, DATA / "member-cannot-start.yaml")
+    assert wf["status"]["phase"] == "Failed", json.dumps(wf["status"], indent=1)[:3000]
+    nodes = by_display(wf)
+    pod = nodes[wf["metadata"]["name"]]
+    assert pod["message"].startswith("ContainerCannotRun (exit code 128)")
+    assert "ghost" in pod["message"]
+    assert nodes["a"]["phase"] == "Failed"
+    assert nodes["main"]["phase"] in ("Failed", "Error")

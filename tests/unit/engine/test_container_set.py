@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from workflow_engine.engine import CreatePod, Observed, PodState, operate
+from workflow_engine.engine import CreatePod, DeletePod, Observed, PodState, operate
+from workflow_engine.engine.container_set import POD_FAILED_MESSAGE
 from workflow_engine.engine.observed import ContainerState
 from workflow_engine.spec.models import NodeStatus, Workflow
 
@@ -148,3 +149,23 @@ def test_a_template_retry_runs_a_new_pod_with_its_own_members() -> None:
     assert names["wf(1)"].type == "Pod"
     assert {names[f"wf(1).{m}"].phase for m in ("a", "side", "main")} == {"Pending"}
     assert names["wf(1).a"].boundary_id == names["wf(1)"].id
+
+
+def test_a_member_that_could_not_start_ends_the_pod() -> None:
+    """Its executor never ran, so nothing would ever tell the members waiting for it:
+    the pod is deleted and the set fails with that member's cause."""
+    wf, pod = started()
+    cannot = ContainerState("a", "terminated", 128, "ContainerCannotRun", "no such volume")
+    state = PodState(
+        name=pod,
+        phase="Running",
+        containers=(cannot, ended("side", 0), ContainerState("main", "running")),
+    )
+    decision = operate(wf, Observed(pods={pod: state}), NOW + timedelta(seconds=5))
+    nodes = {n.display_name: n for n in decision.status.nodes.values()}
+    assert [a.pod_name for a in decision.actions if isinstance(a, DeletePod)] == [pod]
+    assert nodes["wf"].phase == "Failed"
+    assert nodes["wf"].message == "ContainerCannotRun (exit code 128): no such volume"
+    assert nodes["a"].phase == "Failed"
+    assert (nodes["main"].phase, nodes["main"].message) == ("Failed", POD_FAILED_MESSAGE)
+    assert nodes["side"].phase == "Succeeded"
