@@ -221,11 +221,12 @@ def artifact_rows(obj: dict[str, Any]) -> list[tuple[str, str, str]]:
 def _visible_children(nodes: dict[str, Any], node_id: str) -> list[str]:
     """What `wf get` prints under a node, as `argo get` does: a Steps or DAG node lists
     every step/task of its boundary in execution order (step groups collapsed, the
-    chain of groups flattened); a Retry node lists its attempts; leaves list nothing."""
+    chain of groups flattened); a Retry node lists its attempts; a containerSet's pod
+    node its Container nodes; other leaves list nothing."""
     node = nodes.get(node_id) or {}
     if node.get("type") == "Retry":
         return [c for c in node.get("children") or () if c in nodes]
-    if node.get("type") not in ("Steps", "DAG"):
+    if node.get("type") not in ("Steps", "DAG", "Pod"):
         return []
     out: list[str] = []
     seen = {node_id}
@@ -279,7 +280,10 @@ def node_tree(obj: dict[str, Any], now: datetime, wide: bool = False) -> Table:
         step.append(symbol, style=style)
         step.append(f" {node.get('displayName') or node.get('name')}")
         template = node.get("templateName") or (node.get("templateRef") or {}).get("template")
-        pod = pod_name(wf_name, node["name"], template) if node.get("type") == "Pod" else ""
+        owner = nodes.get(node.get("boundaryID") or "") if node.get("type") == "Container" else node
+        pod = ""
+        if owner and owner.get("type") == "Pod":
+            pod = pod_name(wf_name, owner["name"], template)
         row: list[str | Text] = [
             step,
             template or "",

@@ -17,6 +17,7 @@ container spec's env). Everything below receives this frozen object.
     WF_INCLUDE_SCRIPT_OUTPUT  "false" to leave `outputs.result` out (default "true")
     WF_UNPACK_MAX_BYTES     bytes one input archive may expand to (default 16 GiB)
     WF_UNPACK_MAX_MEMBERS   members one input archive may hold (default 200,000)
+    WF_CONTAINER_NAME       this container's name in a containerSet pod (else empty)
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class ExecutorConfig:
     workflow_created: datetime | None = None
     include_script_output: bool = True
     unpack_limits: ExtractLimits = field(default_factory=ExtractLimits)
+    container_name: str = ""
 
     @classmethod
     def from_env(
@@ -93,6 +95,7 @@ class ExecutorConfig:
                 max_bytes=_count(env, "WF_UNPACK_MAX_BYTES", DEFAULT_MAX_BYTES),
                 max_members=_count(env, "WF_UNPACK_MAX_MEMBERS", DEFAULT_MAX_MEMBERS),
             ),
+            container_name=env.get("WF_CONTAINER_NAME", ""),
         )
 
     def key_variables(self) -> dict[str, str]:

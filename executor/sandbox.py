@@ -58,6 +58,9 @@ class LocalSandbox:
                 list(argv),
                 env={**self._base_env, **env},
                 cwd=cwd,
+                # as Argo's emissary (a Go exec.Cmd without Stdin): the command reads an
+                # empty stdin, whatever the container's `stdin`/`stdinOnce` say
+                stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE if capture is not None else None,
             )

@@ -6,6 +6,10 @@
     archiveLogs) -> one TaskResult
     -> return the user's exit code (1 if the executor failed and the user's was 0)
 
+In a containerSet pod every member runs this: the member named `main` as above (its
+run waits for its dependencies and is retried: executor/container_set.py); the others
+only run their command that way, with no inputs, outputs or report (as in Argo).
+
 A failure of the executor itself (an input that cannot be fetched, an output that
 cannot be collected or saved) makes the TaskResult's phase `Error` with the cause as
 its message. When the user's command failed, missing outputs are expected and only
@@ -20,6 +24,7 @@ from pathlib import Path
 
 from executor.command import DEFAULT_SEARCH_PATH, start_failure
 from executor.config import ExecutorConfig
+from executor.container_set import leave_exit_code, member_of, run_member, wait_for_others
 from executor.inputs import fetch_inputs, stage_script
 from executor.logs import LOGS_FILE, logs_wanted, save_logs
 from executor.outputs import (
@@ -35,6 +40,7 @@ from workflow_engine.errors import WorkflowEngineError
 from workflow_engine.ports import ObjectStore, RunResult, Sandbox
 
 EXECUTOR_FAILED = 1
+MAIN = "main"  # the container of a containerSet that has the inputs and outputs
 
 
 def execute(
@@ -48,6 +54,9 @@ def execute(
     """Run one pod's main command with its inputs and outputs; returns its exit code.
     `search_path`: the container's PATH, to tell a missing command from a failing one."""
     template = config.template
+    member = member_of(template, config.container_name)
+    if member is not None and member.name != MAIN:
+        return run_member(member, sandbox, lambda: sandbox.run(argv, {}, None)).exit_code
     try:
         for note in fetch_inputs(template, sandbox, drivers, config.unpack_limits):
             sandbox.log(f"wf-exec: {note}")
@@ -56,14 +65,23 @@ def execute(
         message = f"failed to prepare inputs: {_reason(exc)}"
         sandbox.log(f"wf-exec: {message}")
         _report(config, store, sandbox, {}, message, error=True)
+        if member is not None:
+            leave_exit_code(sandbox, member.name, EXECUTOR_FAILED)
         return EXECUTOR_FAILED
     with tempfile.TemporaryDirectory(prefix="wf-exec-logs-") as logs_dir:
         capture = Path(logs_dir, LOGS_FILE) if logs_wanted(template, config.repository) else None
         # The container's own environment is the sandbox's; nothing is added to it.
-        if capture is None:
-            run = sandbox.run(argv, {}, None, stdout_limit=RESULT_LIMIT)
+
+        def run_once() -> RunResult:
+            if capture is None:
+                return sandbox.run(argv, {}, None, stdout_limit=RESULT_LIMIT)
+            return sandbox.run(argv, {}, None, stdout_limit=RESULT_LIMIT, capture=capture)
+
+        if member is None:
+            run = run_once()
         else:
-            run = sandbox.run(argv, {}, None, stdout_limit=RESULT_LIMIT, capture=capture)
+            run = run_member(member, sandbox, run_once)
+            wait_for_others(member, sandbox)
         missing = start_failure(argv, run.exit_code, sandbox, search_path)
         if missing is not None:
             sandbox.log(f"wf-exec: {missing}")

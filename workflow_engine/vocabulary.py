@@ -26,6 +26,15 @@ NODE_NAME_ANNOTATION = "workflows.argoproj.io/node-name"
 REPORT_COMPLETED_LABEL = "workflows.argoproj.io/report-outputs-completed"
 # Set by `wf retry`: pods the controller must delete before it decides anything.
 PODS_TO_DELETE = "wfengine.io/pods-to-delete"
+# A containerSet pod: the controller reports each container's state to the engine,
+# whose Container nodes follow them (engine/container_set.py).
+CONTAINER_SET_ANNOTATION = "wfengine.io/container-set"
+# The containers the process runtime ends once the others have (its default: every
+# container but `main`); the same key as runtime/process/containers.py reads.
+SIDECARS_ANNOTATION = "workflows.argoproj.io/sidecars"
+# The volume every container of a containerSet pod mounts: `<dir>/<name>/exitcode` is
+# where a container's executor leaves its exit code for the containers that depend on it.
+CONTAINER_SET_DIR = "/wf/containers"
 
 # -- kinds ------------------------------------------------------------------------------
 WORKFLOW_KIND = "Workflow"

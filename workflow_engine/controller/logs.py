@@ -63,6 +63,8 @@ class PodRef:
     display_name: str
     started_at: str
     fulfilled: bool
+    container: str | None = None  # a containerSet member's node: its container's log
+    aliases: tuple[str, ...] = ()  # more names `wf logs` may select it by
 
 
 class FileLogs:
@@ -97,17 +99,32 @@ class FileLogs:
 
 def pod_refs(obj: Obj, selector: str | None = None) -> list[PodRef]:
     """The workflow's pod nodes (those `selector` names: node id, name, display name or
-    pod name), in start order."""
+    pod name), in start order. A containerSet's members are nodes of their own (type
+    Container, each its container's log); its pod node, whose log is its `main`
+    container's, is listed only when `selector` names it."""
+    refs = _refs(obj)
+    if selector:
+        return [r for r in refs if selector in _names(r)]
+    sets = {r.pod for r in refs if r.container is not None}
+    return [r for r in refs if r.container is not None or r.pod not in sets]
+
+
+def _names(ref: PodRef) -> set[str]:
+    return {ref.node_id, ref.display_name, *ref.aliases}
+
+
+def _refs(obj: Obj) -> list[PodRef]:
     wf_name = obj["metadata"]["name"]
-    refs = []
-    for node_id, node in ((obj.get("status") or {}).get("nodes") or {}).items():
-        if node.get("type") != "Pod":
+    nodes = (obj.get("status") or {}).get("nodes") or {}
+    refs: list[PodRef] = []
+    for node_id, node in nodes.items():
+        kind = node.get("type")
+        owner = nodes.get(node.get("boundaryID") or "") if kind == "Container" else node
+        if kind not in ("Pod", "Container") or not owner:
             continue
-        template = node.get("templateName") or (node.get("templateRef") or {}).get("template")
-        pod = pod_name(wf_name, node["name"], template)
-        names = {node_id, node["name"], node.get("displayName"), pod}
-        if selector and selector not in names:
-            continue
+        template = owner.get("templateName") or (owner.get("templateRef") or {}).get("template")
+        pod = pod_name(wf_name, owner["name"], template)
+        container = node["name"][len(owner["name"]) + 1 :] if kind == "Container" else None
         refs.append(
             PodRef(
                 pod=pod,
@@ -116,6 +133,8 @@ def pod_refs(obj: Obj, selector: str | None = None) -> list[PodRef]:
                 started_at=node.get("startedAt") or "",
                 fulfilled=node.get("phase")
                 in ("Succeeded", "Failed", "Error", "Skipped", "Omitted"),
+                container=container,
+                aliases=(node["name"], pod) if container is None else (node["name"],),
             )
         )
     return sorted(refs, key=lambda r: (r.started_at, r.display_name))
@@ -129,7 +148,7 @@ def finished_pods(store: Store, name: str, namespace: str) -> Callable[[str], bo
             obj = expand_nodes(store.get(WORKFLOW_KIND, name, namespace))
         except NotFound:
             return True
-        refs = {r.pod: r for r in pod_refs(obj)}
+        refs = {r.pod: r for r in _refs(obj) if r.container is None}
         return pod not in refs or refs[pod].fulfilled or is_completed(obj)
 
     return finished
@@ -146,7 +165,8 @@ def _lines(
     notices: bool = False,
 ) -> Iterator[LogLine]:
     try:
-        for raw in source.logs(ref.pod, namespace, container, follow, timestamps, since):
+        own = ref.container or container
+        for raw in source.logs(ref.pod, namespace, own, follow, timestamps, since):
             text = raw.decode("utf-8", errors="replace").rstrip("\n")
             yield LogLine(ref.display_name, ref.pod, text)
     except NotFound:
@@ -203,7 +223,7 @@ def _follow_all(
     notices: bool,
 ) -> Iterator[LogLine]:
     lines: queue.Queue[LogLine | None] = queue.Queue()
-    started: set[str] = set()
+    started: set[tuple[str, str | None]] = set()
     running = [0]
     lock = threading.Lock()
 
@@ -219,8 +239,8 @@ def _follow_all(
     name = obj["metadata"]["name"]
     while True:
         for ref in pod_refs(obj, selector):
-            if ref.pod not in started:
-                started.add(ref.pod)
+            if (ref.pod, ref.container) not in started:
+                started.add((ref.pod, ref.container))
                 with lock:
                     running[0] += 1
                 threading.Thread(target=pump, args=(ref,), daemon=True).start()

@@ -12,10 +12,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from workflow_engine.engine.observed import Observed, PodState, TaskResult
+from workflow_engine.engine.observed import ContainerState, Observed, PodState, TaskResult
 from workflow_engine.runtime.base import ContainerObservation, PodObservation
 from workflow_engine.spec.models import Outputs
 from workflow_engine.vocabulary import (
+    CONTAINER_SET_ANNOTATION,
     NODE_ID_ANNOTATION,
     WORKFLOW_LABEL,
 )
@@ -61,6 +62,17 @@ def pod_state(pod: PodObservation) -> PodState:
         host_node_name=pod.host_node_name or None,
         labels=dict(pod.labels),
         node_id=pod.annotations.get(NODE_ID_ANNOTATION),
+        containers=_set_containers(pod),
+    )
+
+
+def _set_containers(pod: PodObservation) -> tuple[ContainerState, ...]:
+    """A containerSet pod's containers (the engine's Container nodes follow them);
+    nothing for other pods, whose containers' states are not worth a reconcile."""
+    if CONTAINER_SET_ANNOTATION not in pod.annotations:
+        return ()
+    return tuple(
+        ContainerState(c.name, c.state, c.exit_code, c.reason, c.message) for c in pod.containers
     )
 
 

@@ -1,6 +1,6 @@
 """Argo's executeTemplate: find or create the node for a step, task or hook, bind its
 inputs, wrap it in a retry node when it has a retryStrategy, and hand it to the
-executor of its template type (pod, steps, dag, suspend)."""
+executor of its template type (pod, containerSet, steps, dag, suspend)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from workflow_engine.engine import leaf
+from workflow_engine.engine.container_set import ensure_container_nodes
 from workflow_engine.engine.context import Ctx, Opts
 from workflow_engine.engine.data_node import execute_data
 from workflow_engine.engine.exprs import ExprError
@@ -108,7 +109,10 @@ def execute_kind(
     if kind == "data":
         return execute_data(ctx, node_name, holder, tscope, template, inputs, input_scope, opts)
     if kind in _POD_KINDS:
-        return leaf.execute_pod(ctx, node_name, holder, tscope, template, inputs, input_scope, opts)
+        pod = leaf.execute_pod(ctx, node_name, holder, tscope, template, inputs, input_scope, opts)
+        if kind == "containerSet":
+            ensure_container_nodes(ctx, pod, template, opts)
+        return pod
     if kind == "http":
         return execute_http(ctx, node_name, holder, tscope, template, inputs, input_scope, opts)
     if kind == "suspend":

@@ -21,6 +21,17 @@ PodPhase = Literal["Pending", "Running", "Succeeded", "Failed", "Unknown"]
 
 
 @dataclass(frozen=True)
+class ContainerState:
+    """One container of a containerSet pod, as its Container node follows it."""
+
+    name: str
+    state: Literal["waiting", "running", "terminated"]
+    exit_code: int | None = None
+    reason: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True)
 class PodState:
     name: str
     phase: PodPhase
@@ -36,6 +47,8 @@ class PodState:
     # counts as a change; empty for a pod only noted as created, until it ends.
     labels: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
     node_id: str | None = field(default=None, compare=False)
+    # The containers of a containerSet pod (others: empty), in the pod's order.
+    containers: tuple[ContainerState, ...] = ()
 
 
 @dataclass(frozen=True)

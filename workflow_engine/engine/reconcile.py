@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from workflow_engine.engine.container_set import follow_containers, settle_containers
 from workflow_engine.engine.context import (
     POD_DEADLINE_MESSAGE,
     Ctx,
@@ -32,6 +33,7 @@ def node_template(ctx: Ctx, node: NodeStatus) -> Template | None:
 
 def reconcile(ctx: Ctx) -> None:
     live: set[str] = set()
+    sets: list[str] = []  # pod nodes with Container nodes (containerSet templates)
     for node in list(ctx.run.nodes.values()):
         if node.phase in FULFILLED_PHASES or node.type not in ("Pod", "Suspend"):
             continue
@@ -45,6 +47,10 @@ def reconcile(ctx: Ctx) -> None:
         state = ctx.observed.pods.get(pod)
         if state is not None:
             _record_placement(ctx, node, state)
+        if node.type == "Pod" and ctx.run.children(node):
+            sets.append(node.id)
+            if state is not None and state.containers:
+                state = follow_containers(ctx, node, state)
         if state is not None and state.phase in ("Succeeded", "Failed"):
             finish_pod(ctx, node, state)
             continue
@@ -67,6 +73,8 @@ def reconcile(ctx: Ctx) -> None:
         elif state.phase == "Pending" and (state.message or state.reason):
             ctx.run.update(node.id, message=state.message or state.reason)
         _enforce_deadline(ctx, ctx.run.nodes[node.id], pod)
+    for node_id in sets:
+        settle_containers(ctx, ctx.run.nodes[node_id])
     delete_strays(ctx, live)
 
 

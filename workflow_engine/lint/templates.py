@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from workflow_engine.errors import SpecError
+from workflow_engine.lint.container_set import check_container_set
 from workflow_engine.lint.context import SpecContext
 from workflow_engine.lint.exprs import expression_errors, replace_tags
 from workflow_engine.lint.names import (
@@ -29,6 +30,7 @@ from workflow_engine.spec.models import (
 LEAF_KINDS = frozenset(TEMPLATE_KINDS) - {"steps", "dag"}
 RETRY_POLICIES = ("Always", "OnFailure", "OnError", "OnTransientError")
 RESOURCE_ACTIONS = ("get", "create", "apply", "delete", "replace", "patch")
+PLUGIN_REFUSED = "executor plugins are not supported: no plugin would ever run this template"
 
 
 def is_leaf(template: Template) -> bool:
@@ -52,7 +54,10 @@ def check_template(ctx: SpecContext, template: Template, path: str) -> Iterator[
     if template.resource is not None:
         yield from _check_resource(template, path)
     if template.container_set is not None:
-        yield from _check_container_set(template, path)
+        yield from check_container_set(ctx, template, path)
+    if template.plugin is not None:
+        # a plugin template would wait for an executor plugin that never answers
+        yield SpecError(f"{path}.plugin", PLUGIN_REFUSED)
     for index, container in enumerate(template.init_containers or []):
         if not container.name:
             yield SpecError(f"{path}.initContainers[{index}].name", "required field is missing")
@@ -147,34 +152,6 @@ def _check_resource(template: Template, path: str) -> Iterator[SpecError]:
         yield SpecError(where, "set manifest or manifestFrom")
     if resource.manifest and resource.manifest_from is not None:
         yield SpecError(where, "set only one of manifest and manifestFrom")
-
-
-def _check_container_set(template: Template, path: str) -> Iterator[SpecError]:
-    container_set = template.container_set
-    assert container_set is not None
-    names: set[str] = set()
-    where = f"{path}.containerSet.containers"
-    for index, container in enumerate(container_set.containers):
-        if not container.name:
-            yield SpecError(f"{where}[{index}].name", "required field is missing")
-        elif container.name in names:
-            yield SpecError(
-                f"{where}[{index}].name", f"duplicate container name {q(container.name)}"
-            )
-        names.add(container.name or "")
-    for index, container in enumerate(container_set.containers):
-        for dep_index, dep in enumerate(container.dependencies or []):
-            if dep not in names:
-                yield SpecError(
-                    f"{where}[{index}].dependencies[{dep_index}]", f"unknown container {q(dep)}"
-                )
-    outputs = template.outputs
-    needs_main = bool(
-        (template.inputs and template.inputs.artifacts)
-        or (outputs and (outputs.parameters or outputs.artifacts))
-    )
-    if needs_main and "main" not in names:
-        yield SpecError(where, 'a container named "main" is needed for inputs and outputs')
 
 
 def check_names(items: Sequence[Parameter | Artifact], path: str) -> Iterator[SpecError]:

@@ -29,17 +29,12 @@ class Unhonoured:
     why: str
 
 
-_NO_RUN = "templates of this type do not run yet: the node fails"
 _EMBEDDED = "embedded mode runs no probes or hooks"
 
 UNHONOURED: tuple[Unhonoured, ...] = (
     Unhonoured("workflow", "podDisruptionBudget", "no PodDisruptionBudget is created"),
     Unhonoured("workflow", "volumeClaimGC", "claims are deleted with the workflow"),
-    Unhonoured("template", "containerSet", _NO_RUN),
-    Unhonoured("template", "plugin", _NO_RUN),
     Unhonoured("container", "tty", "processes get no terminal"),
-    Unhonoured("container", "stdin", "processes read an empty stdin"),
-    Unhonoured("container", "stdinOnce", "processes read an empty stdin"),
     Unhonoured("container", "livenessProbe", _EMBEDDED),
     Unhonoured("container", "readinessProbe", _EMBEDDED),
     Unhonoured("container", "startupProbe", _EMBEDDED),

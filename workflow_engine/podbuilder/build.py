@@ -1,7 +1,8 @@
 """Node -> pod manifest: the one place the shape of a workflow pod is decided.
 
-The controller calls `build_pod` for every leaf node it starts (container and script
-templates; the other template types do not run as pods here). The result is a plain
+The controller calls `build_pod` for every leaf node it starts (container, script and
+containerSet templates, the last with a container per member: podbuilder/container_set.py;
+the other template types do not run as pods here). The result is a plain
 Kubernetes Pod dict that both runtimes accept. Scheduling and pod-level fields follow
 Argo: the template's value wins over the workflow's (host aliases add up), then the
 workflow's and the template's `podSpecPatch` are applied, in that order, last.
@@ -17,7 +18,9 @@ from datetime import datetime
 from typing import Any
 
 from workflow_engine.errors import PermanentError, SpecError
+from workflow_engine.podbuilder.container_set import STATUS_VOLUME, set_containers
 from workflow_engine.podbuilder.containers import (
+    MAIN,
     STAGING_VOLUME,
     main_container,
     user_containers,
@@ -27,13 +30,15 @@ from workflow_engine.spec import load_documents
 from workflow_engine.spec.models import Template, Workflow, format_time
 from workflow_engine.vocabulary import (
     COMPLETED_LABEL,
+    CONTAINER_SET_ANNOTATION,
     NODE_ID_ANNOTATION,
     NODE_NAME_ANNOTATION,
+    SIDECARS_ANNOTATION,
     WORKFLOW_LABEL,
     WORKFLOW_UID_LABEL,
 )
 
-POD_TEMPLATE_KINDS = ("container", "script")
+POD_TEMPLATE_KINDS = ("container", "script", "containerSet")
 
 # Pod fields where the template's value replaces the workflow's (Argo's order).
 _TEMPLATE_OVER_WORKFLOW = (
@@ -83,8 +88,8 @@ def build_pod(
     kind = template.kind
     if kind not in POD_TEMPLATE_KINDS:
         raise PermanentError(
-            f"template {template.name!r} is a {kind or 'typeless'} template: only container "
-            "and script templates run as pods"
+            f"template {template.name!r} is a {kind or 'typeless'} template: only container, "
+            "script and containerSet templates run as pods"
         )
     wf = workflow.spec.to_dict()
     tmpl = _with_archive_logs(template.to_dict(), wf)
@@ -92,15 +97,20 @@ def build_pod(
     wf_env = _wf_env(workflow, tmpl, node_id, node_name, pod_name, config)
     if not include_script_output:
         wf_env["WF_INCLUDE_SCRIPT_OUTPUT"] = "false"
-    main = main_container(tmpl, config.executor_command, wf_env, config.entrypoint_for)
+    if kind == "containerSet":
+        mains = set_containers(tmpl, config.executor_command, wf_env, config.entrypoint_for)
+        main = next((c for c in mains if c["name"] == MAIN), mains[0])
+    else:
+        main = main_container(tmpl, config.executor_command, wf_env, config.entrypoint_for)
+        mains = [main]
     name = template.name or "<inline>"
     init = user_containers(tmpl.get("initContainers"), main, "initContainers", name)
     sidecars = user_containers(tmpl.get("sidecars"), main, "sidecars", name)
     spec: dict[str, Any] = {"restartPolicy": "Never"}
     if init:
         spec["initContainers"] = init
-    spec["containers"] = [main, *sidecars]
-    volumes = _volumes(workflow, wf, tmpl, [*init, main, *sidecars])
+    spec["containers"] = [*mains, *sidecars]
+    volumes = _volumes(workflow, wf, tmpl, [*init, *mains, *sidecars])
     if volumes:
         spec["volumes"] = volumes
     spec.update(_pod_fields(wf, tmpl))
@@ -109,12 +119,12 @@ def build_pod(
     for where, patch in (("spec.podSpecPatch", wf), (f"template {name!r} podSpecPatch", tmpl)):
         if patch.get("podSpecPatch"):
             spec = strategic_merge(spec, _parse_patch(patch["podSpecPatch"], where))
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": _metadata(workflow, wf, tmpl, namespace, node_id, node_name, pod_name),
-        "spec": spec,
-    }
+    metadata = _metadata(workflow, wf, tmpl, namespace, node_id, node_name, pod_name)
+    if kind == "containerSet":
+        # every member is a main container: only the template's sidecars are ended early
+        metadata["annotations"][CONTAINER_SET_ANNOTATION] = "true"
+        metadata["annotations"][SIDECARS_ANNOTATION] = ",".join(c["name"] for c in sidecars)
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
 
 
 def _with_archive_logs(tmpl: dict[str, Any], wf: dict[str, Any]) -> dict[str, Any]:
@@ -236,8 +246,9 @@ def _volumes(
             by_name[cname] = {"name": cname, "persistentVolumeClaim": {"claimName": claim_name}}
     for vol in tmpl.get("volumes") or ():
         by_name[vol.get("name")] = vol
-    if STAGING_VOLUME in used:
-        by_name[STAGING_VOLUME] = {"name": STAGING_VOLUME, "emptyDir": {}}
+    for own in (STAGING_VOLUME, STATUS_VOLUME):
+        if own in used:
+            by_name[own] = {"name": own, "emptyDir": {}}
     return list(by_name.values())
 
 

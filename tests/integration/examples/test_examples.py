@@ -211,6 +211,7 @@ SCENARIOS |= {"memoize.yaml"}  # tests/integration/examples/test_memoize.py
 SCENARIOS |= {"http-template.yaml"}  # tests/integration/examples/test_http_template.py
 SCENARIOS |= {"data-template.yaml"}  # tests/integration/examples/test_data_template.py
 SCENARIOS |= {"metrics.yaml"}  # tests/integration/examples/test_metrics.py
+SCENARIOS |= {"container-set.yaml"}  # tests/integration/examples/test_container_set.py
 # run through `wf server` by tests/integration/server/test_events.py
 SCENARIOS |= {"events/build-and-test.yaml", "events/push-binding.yaml"}
 # run by tests/integration/controller/test_pod_gc.py and test_ttl.py

@@ -185,8 +185,8 @@ def test_lint_prints_warnings_beside_errors_and_exits_2(wf: Wf) -> None:
 def test_template_lint_and_create_print_warnings(wf: Wf) -> None:
     path = data("unhonoured-template.yaml")
     line = (
-        f"warning: {path}: spec.templates[0].container: stdin is accepted but not honoured "
-        "(processes read an empty stdin)"
+        f"warning: {path}: spec.templates[0].container: tty is accepted but not honoured "
+        "(processes get no terminal)"
     )
     linted = wf("template", "lint", path)
     assert (linted.exit_code, linted.output.splitlines()) == (

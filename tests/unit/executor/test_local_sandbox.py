@@ -52,3 +52,11 @@ def test_cwd_and_paths_as_they_are(tmp_path: Path) -> None:
     assert sandbox.host_path("/tmp/x") == Path("/tmp/x")
     sandbox.run(["pwd"], {}, cwd=str(tmp_path))
     assert out.getvalue().decode().strip() == str(tmp_path)
+
+
+def test_the_command_reads_an_empty_closed_stdin() -> None:
+    """As Argo's emissary runs it (a Go exec.Cmd without Stdin reads the null device):
+    `stdin: true` in a template never leaves a command waiting for input."""
+    sandbox, _, _ = _sandbox()
+    result = sandbox.run(["sh", "-c", "cat; echo read-eof"], {}, stdout_limit=1024)
+    assert (result.exit_code, result.stdout) == (0, b"read-eof\n")

@@ -19,6 +19,7 @@ from workflow_engine.lint import (
 )
 
 HELLO = {"name": "main", "container": {"image": "alpine", "command": ["echo"]}}
+TTY = {"image": "alpine", "command": ["echo"], "tty": True}
 
 
 def workflow(spec: dict[str, Any], kind: str = "Workflow") -> dict[str, Any]:
@@ -46,11 +47,6 @@ def test_every_table_entry_warns_on_a_document_with_every_field() -> None:
         ({"podDisruptionBudget": {"minAvailable": 1}}, "spec", "podDisruptionBudget"),
         ({"volumeClaimGC": {"strategy": "OnWorkflowSuccess"}}, "spec", "volumeClaimGC"),
         (
-            {"templates": [{"name": "main", "plugin": {"hello": {}}}]},
-            "spec.templates[0]",
-            "plugin",
-        ),
-        (
             {"templates": [{**HELLO, "container": {"image": "alpine", "tty": True}}]},
             "spec.templates[0].container",
             "tty",
@@ -61,24 +57,24 @@ def test_every_table_entry_warns_on_a_document_with_every_field() -> None:
             "readinessProbe",
         ),
         (
-            {"templateDefaults": {"container": {"image": "alpine", "stdin": True}}},
+            {"templateDefaults": {"container": {"image": "alpine", "tty": True}}},
             "spec.templateDefaults.container",
-            "stdin",
+            "tty",
         ),
         (
             {
                 "templates": [
                     {
                         "name": "main",
-                        "steps": [[{"name": "a", "inline": {"plugin": {"p": {}}}}]],
+                        "steps": [[{"name": "a", "inline": {"container": TTY}}]],
                     }
                 ]
             },
-            "spec.templates[0].steps[0][0].inline",
-            "plugin",
+            "spec.templates[0].steps[0][0].inline.container",
+            "tty",
         ),
     ],
-    ids=["pdb", "claim-gc", "plugin", "tty", "sidecar-probe", "defaults", "inline-plugin"],
+    ids=["pdb", "claim-gc", "tty", "sidecar-probe", "defaults", "inline-tty"],
 )
 def test_warning_at_the_fields_path(spec: dict[str, Any], path: str, field: str) -> None:
     [warning] = document_warnings([workflow(spec)])
@@ -96,8 +92,21 @@ def test_warning_at_the_fields_path(spec: dict[str, Any], path: str, field: str)
         {"metrics": {"prometheus": []}},
         {"templates": [{**HELLO, "memoize": {"key": "k", "cache": {"configMap": {"name": "c"}}}}]},
         {"templates": [{"name": "main", "http": {"url": "http://x"}}]},
+        {"templates": [{"name": "main", "containerSet": {"containers": [HELLO["container"]]}}]},
+        {"templates": [{**HELLO, "container": {**HELLO["container"], "stdin": True}}]},
+        {"templates": [{**HELLO, "container": {**HELLO["container"], "stdinOnce": True}}]},
     ],
-    ids=["synchronization", "podGC", "ttl", "metrics", "memoize", "http"],
+    ids=[
+        "synchronization",
+        "podGC",
+        "ttl",
+        "metrics",
+        "memoize",
+        "http",
+        "containerSet",
+        "stdin",
+        "stdinOnce",
+    ],
 )
 def test_honoured_fields_do_not_warn(spec: dict[str, Any]) -> None:
     assert document_warnings([workflow(spec)]) == []

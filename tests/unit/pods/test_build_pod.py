@@ -284,7 +284,6 @@ def test_bad_patch_is_a_spec_error_naming_the_template() -> None:
     [
         ("steps", "steps template"),
         ("resource", "resource template"),
-        ("set", "containerSet template"),
         ("http", "http template"),
         ("no-command", "container.command or args is required"),
         ("reserved-env", "WF_STORE is reserved"),
