@@ -52,7 +52,9 @@ def run_exit_hook(
             return True
         args = hook.arguments
         if args is not None:
-            args = resolve_argument_artifacts(substitute_model(args, local, strict=True), local)
+            args = resolve_argument_artifacts(
+                substitute_model(args, local, strict=True, at="arguments"), local
+            )
     except (ExprError, InputError, ValueError) as err:
         ctx.run.mark(parent.id, "Error", str(err)) if parent.phase not in FULFILLED_PHASES else None
         return True
@@ -120,7 +122,7 @@ def _run_hooks(
                     continue
                 args = hook.arguments
                 if args is not None:
-                    args = substitute_model(args, scope, strict=True)
+                    args = substitute_model(args, scope, strict=True, at="arguments")
             except (ExprError, InputError, ValueError) as err:
                 opts = Opts(boundary_id=boundary_id, flag=NodeFlag(hooked=True))
                 error_node(ctx, None, node_name, hook, tscope, opts, str(err))
