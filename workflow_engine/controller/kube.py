@@ -10,7 +10,9 @@ Sits at the top of the controller room, beside `embedded.py`, wiring the real pi
                (the Kubernetes store, in-cluster, with the pod's service account)
     artifacts  the `artifact-repositories` ConfigMaps of the cluster, read at start
     metrics    Prometheus metrics (`metrics.py`) on `metrics_port`, when given
-    lint       a workflow that never started is linted first (`kube_lint.py`)
+    lint       a workflow that never started is linted first (`kube_lint.py`); a
+               valid one's unhonoured fields become a SpecWarning condition and
+               Warning events on its first decision (`spec_warnings.py`)
     crons      the CronLoop of embedded mode, over the CronWorkflow objects
     election   with `KubeOptions.election`, a Lease (`leader.py`): the loop and the
                crons start only once this replica leads, stop when it loses the
@@ -46,6 +48,7 @@ from workflow_engine.controller.metrics import ControllerMetrics, MetricsServer
 from workflow_engine.controller.reconcile import Engine, Reconciler
 from workflow_engine.controller.repositories import ArtifactWiring
 from workflow_engine.controller.resources import ResourceCluster, ResourceRuntime, with_resources
+from workflow_engine.controller.spec_warnings import warn_first
 from workflow_engine.controller.statuscache import StatusSerializer
 from workflow_engine.controller.volumes import VolumeSubstitution
 from workflow_engine.engine import operate
@@ -108,7 +111,7 @@ def make_engine(wiring: ArtifactWiring, store: Store) -> Engine:
         )
 
     return Engine(
-        operate=lint_first(wiring.wrap(operate), store),
+        operate=lint_first(warn_first(wiring.wrap(operate), store), store),
         status_to_dict=StatusSerializer(),
         status_from_dict=status_from_dict,
         build_pod=with_resources(pod),
