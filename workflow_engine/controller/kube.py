@@ -38,6 +38,7 @@ from workflow_engine.artifacts import ArtifactRepository, RepositoryConfig
 from workflow_engine.artifacts.repositories import CONFIG_MAP_NAME
 from workflow_engine.controller.clock import Clock, SystemClock
 from workflow_engine.controller.cron import CronLoop
+from workflow_engine.controller.data_sources import StoreLister
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
 from workflow_engine.controller.kube_events import KubernetesEventLog
 from workflow_engine.controller.kube_lint import lint_first
@@ -161,6 +162,8 @@ def build_controller(
         PodIndex(),
         ResultIndex(),
     )
+    # data templates' sources: key-only locations in the workflow's repository, as embedded
+    reconciler.list_artifact = StoreLister(store, wiring.repository)
     loop = options.loop or LoopOptions(workers=options.workers, namespace=options.namespace)
     controller = Controller(reconciler, clock, loop)
     controller.companions.append(CronLoop(store, clock, options.namespace, options.cron_resync))
