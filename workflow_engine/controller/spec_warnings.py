@@ -9,11 +9,14 @@ workflow comes in, not only `wf lint` and a file given to `wf submit`.
 - `warn_first(operate, store)`: the controller's side (Kubernetes mode, where
   `kubectl apply` skips every client): before a workflow's first decision, its
   warnings become a `SpecWarning` status condition (Argo's condition type for a valid
-  spec with a warning) and one `Warning` event per field, reason `SpecWarning`.
+  spec with a warning) and one `Warning` event per field, reason `SpecWarning`. A
+  container's fields are left out there: they reach the pod as given, and a kubelet
+  honours them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -30,6 +33,11 @@ from workflow_engine.vocabulary import CLUSTER_WORKFLOW_TEMPLATE_KIND, WORKFLOW_
 
 Operate = Callable[..., Decision]
 SPEC_WARNING = "SpecWarning"  # Argo's ConditionTypeSpecWarning, and our event reason
+# A container's own fields (probes, lifecycle, tty, stdin) reach the pod as given: on
+# Kubernetes the kubelet honours them, so the controller there does not warn of them.
+_CONTAINER_PATH = re.compile(
+    r"\.(container|script|initContainers\[\d+\]|sidecars\[\d+\]|containerSet\.containers\[\d+\])$"
+)
 
 
 def stored_warnings(store: Store, obj: Mapping[str, Any]) -> list[SpecWarning]:
@@ -79,7 +87,8 @@ def warn_first(operate: Operate, store: Store) -> Operate:
             return decision
         doc = wf.model_dump(mode="json", by_alias=True, exclude_unset=True)
         doc["kind"] = "Workflow"
-        return with_warnings(decision, stored_warnings(store, doc))
+        found = [w for w in stored_warnings(store, doc) if not _CONTAINER_PATH.search(w.path)]
+        return with_warnings(decision, found)
 
     return warned
 

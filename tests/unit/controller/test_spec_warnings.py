@@ -66,3 +66,13 @@ def test_a_workflow_without_unhonoured_fields_gets_no_condition() -> None:
     wf = Workflow.model_validate(workflow({"entrypoint": "main", "templates": [MAIN]}))
     decision = warn_first(operate, MemoryStore())(wf, Observed(), NOW)
     assert decision.status.conditions is None
+
+
+def test_the_controller_leaves_out_container_fields_a_kubelet_honours() -> None:
+    probed = {**MAIN, "container": {**MAIN["container"], "tty": True, "livenessProbe": {}}}
+    spec = {"entrypoint": "main", "volumeClaimGC": {"strategy": "OnWorkflowCompletion"}}
+    wf = Workflow.model_validate(workflow({**spec, "templates": [probed]}))
+    decision = warn_first(operate, MemoryStore())(wf, Observed(), NOW)
+    [condition] = decision.status.conditions or ()
+    assert condition.message is not None and condition.message.startswith("spec: volumeClaimGC")
+    assert "tty" not in condition.message and "livenessProbe" not in condition.message
