@@ -269,3 +269,21 @@ def test_cron_create_and_submit_from_the_cron_print_its_warnings(wf: Wf) -> None
     result = wf("submit", "--from", "cronwf/guarded-nightly")
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [f"warning: cronwf/guarded-nightly: spec: {PDB_WARNING}"]
+
+
+def test_cluster_template_lint_create_and_submit_print_warnings(wf: Wf) -> None:
+    path = data("unhonoured-cluster-template.yaml")
+    line = f"warning: {path}: spec: {PDB_WARNING}"
+    linted = wf("cluster-template", "lint", path)
+    assert (linted.exit_code, linted.output.splitlines()) == (
+        0,
+        [line, "no errors found in 1 file(s), 1 warning(s)"],
+    )
+    created = wf("cluster-template", "create", path)
+    assert (created.exit_code, created.stderr.splitlines()) == (0, [line])
+    ref = "clusterworkflowtemplate/guarded-cluster"
+    result = wf("submit", "--from", ref)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"warning: {ref}: spec.workflowTemplateRef.spec: {PDB_WARNING}"
+    ]
