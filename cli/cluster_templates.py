@@ -10,7 +10,7 @@ import click
 from cli.app import app_of
 from cli.format import template_table
 from cli.output import show, show_data, show_object
-from cli.workflows import read_source
+from cli.workflows import echo_warnings, read_source
 from workflow_engine.controller import templates as tpl
 from workflow_engine.vocabulary import CLUSTER_WORKFLOW_TEMPLATE_KIND
 
@@ -37,6 +37,8 @@ def create(ctx: click.Context, files: tuple[str, ...], upsert: bool, output: str
     sources = [read_source(f, app.limits) for f in files]
     for text, source in sources:
         tpl.lint_templates(app.store, text, source, _KINDS, app.limits)
+    for text, source in sources:
+        echo_warnings(text, source, app, err=True)
     for text, source in sources:
         for obj in tpl.create_templates(
             app.store, text, source, app.namespace, upsert=upsert, limits=app.limits
@@ -87,6 +89,9 @@ def delete(ctx: click.Context, names: tuple[str, ...]) -> None:
 def lint(ctx: click.Context, files: tuple[str, ...]) -> None:
     """Check ClusterWorkflowTemplate files without storing them (exit 2 on any error)."""
     app = app_of(ctx)
+    warned = 0
     for text, source in (read_source(f, app.limits) for f in files):
         tpl.lint_templates(app.store, text, source, _KINDS, app.limits)
-    show(f"no errors found in {len(files)} file(s)")
+        warned += echo_warnings(text, source, app, err=False)
+    counted = f", {warned} warning(s)" if warned else ""
+    show(f"no errors found in {len(files)} file(s){counted}")

@@ -142,6 +142,7 @@ def submit(
     )
     if from_ref:
         created = [submit_from(app.store, from_ref, options, app.now())]
+        echo_stored_warnings(created[0], from_ref, app)
     else:
         text, source = read_source(file or "-", app.limits)
         created = submit_text(app.store, text, source, options, app.now(), app.limits)
@@ -349,6 +350,14 @@ def echo_warnings(text: str, source: str, app: App, err: bool) -> int:
     for line in lines:
         click.echo(line, err=err)
     return len(lines)
+
+
+def echo_stored_warnings(obj: dict[str, Any], source: str, app: App) -> None:
+    """Print, on stderr, the warnings of a stored object (and of the template it runs)."""
+    from workflow_engine.controller import stored_warnings
+
+    for warning in stored_warnings(app.store, obj):
+        click.echo(warning_line(warning, source), err=True)
 
 
 def warning_line(warning: SpecWarning, source: str) -> str:

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
         deletion_collector,
     )
     from workflow_engine.controller.resolver import StoreResolver
+    from workflow_engine.controller.spec_warnings import stored_warnings
     from workflow_engine.controller.statedir import StatePaths
     from workflow_engine.controller.submit import (
         SubmitOptions,
@@ -101,6 +102,7 @@ __all__ = [
     "parse_parameter",
     "parse_selector",
     "secrets",
+    "stored_warnings",
     "submit_from",
     "submit_text",
     "templates",
@@ -152,6 +154,7 @@ _NAMES = {
     "parse_labels": "names",
     "parse_selector": "names",
     "parse_parameter": "submit",
+    "stored_warnings": "spec_warnings",
     "submit_from": "submit",
     "submit_text": "submit",
     "workflow_logs": "logs",

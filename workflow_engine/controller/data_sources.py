@@ -4,8 +4,9 @@ drivers into a scratch directory, and the paths of the files in it are the listi
 each under the artifact's key (`runs/a.log` for key `runs/`), as Argo lists keys.
 
 A key-only location (`s3: {key: ...}` with no bucket, or `local: {key: ...}`) is
-placed in the workflow's artifact repository; `wf` controllers other than the
-embedded one, which knows no repository, list complete locations only.
+placed in the workflow's artifact repository (the embedded controller's and the
+Kubernetes controller's wire it in); a lister given no repository lists complete
+locations only.
 """
 
 from __future__ import annotations

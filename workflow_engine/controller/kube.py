@@ -10,7 +10,9 @@ Sits at the top of the controller room, beside `embedded.py`, wiring the real pi
                (the Kubernetes store, in-cluster, with the pod's service account)
     artifacts  the `artifact-repositories` ConfigMaps of the cluster, read at start
     metrics    Prometheus metrics (`metrics.py`) on `metrics_port`, when given
-    lint       a workflow that never started is linted first (`kube_lint.py`)
+    lint       a workflow that never started is linted first (`kube_lint.py`); a
+               valid one's unhonoured fields become a SpecWarning condition and
+               Warning events on its first decision (`spec_warnings.py`)
     crons      the CronLoop of embedded mode, over the CronWorkflow objects
     election   with `KubeOptions.election`, a Lease (`leader.py`): the loop and the
                crons start only once this replica leads, stop when it loses the
@@ -37,6 +39,7 @@ from workflow_engine.artifacts.repositories import CONFIG_MAP_NAME
 from workflow_engine.controller.api_metrics import instrument
 from workflow_engine.controller.clock import Clock, SystemClock
 from workflow_engine.controller.cron import CronLoop
+from workflow_engine.controller.data_sources import StoreLister
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
 from workflow_engine.controller.kube_events import KubernetesEventLog
 from workflow_engine.controller.kube_lint import lint_first
@@ -47,6 +50,7 @@ from workflow_engine.controller.metrics import ControllerMetrics, MetricsServer
 from workflow_engine.controller.reconcile import Engine, Reconciler
 from workflow_engine.controller.repositories import ArtifactWiring
 from workflow_engine.controller.resources import ResourceCluster, ResourceRuntime, with_resources
+from workflow_engine.controller.spec_warnings import warn_first
 from workflow_engine.controller.statuscache import StatusSerializer
 from workflow_engine.controller.volumes import VolumeSubstitution
 from workflow_engine.engine import operate
@@ -110,7 +114,7 @@ def make_engine(wiring: ArtifactWiring, store: Store) -> Engine:
         )
 
     return Engine(
-        operate=lint_first(wiring.wrap(operate), store),
+        operate=lint_first(warn_first(wiring.wrap(operate), store), store),
         status_to_dict=StatusSerializer(),
         status_from_dict=status_from_dict,
         build_pod=with_resources(pod),
@@ -162,6 +166,8 @@ def build_controller(
         PodIndex(),
         ResultIndex(),
     )
+    # data templates' sources: key-only locations in the workflow's repository, as embedded
+    reconciler.list_artifact = StoreLister(store, wiring.repository)
     loop = options.loop or LoopOptions(workers=options.workers, namespace=options.namespace)
     controller = Controller(reconciler, clock, loop)
     controller.companions.append(CronLoop(store, clock, options.namespace, options.cron_resync))

@@ -18,6 +18,22 @@ UnresolvedError = _expr.UnresolvedError
 ExprError = _expr.ExprError
 
 
+class FieldError(ExprError):
+    """An expression or substitution that failed at a field of a step, task or
+    template: the message starts with the field's path (`when: ...`,
+    `arguments.parameters[0].value: ...`), so a node's message says what to fix.
+    An `ExprError`, so every place that handles those handles it unchanged."""
+
+    def __init__(self, path: str, cause: Exception) -> None:
+        self.path = path
+        super().__init__(f"{path}: {cause}")
+
+
+def at_field(path: str, err: ExprError) -> ExprError:
+    """`err` with `path` in front, unless it already names a field."""
+    return err if isinstance(err, FieldError) else FieldError(path, err)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """A finished dependency as `depends` sees it (Argo's TaskResults)."""
@@ -42,7 +58,11 @@ def evaluate_bool(source: str, env: Mapping[str, Any]) -> bool:
 
 
 def evaluate_when(text: str) -> bool:
-    return bool(_expr.evaluate_when(text))
+    """A step's or task's `when`; an error names the field."""
+    try:
+        return bool(_expr.evaluate_when(text))
+    except ExprError as err:
+        raise at_field("when", err) from err
 
 
 def depends_names(text: str) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from workflow_engine.engine.context import Ctx, Opts
 from workflow_engine.engine.execute import execute_template
-from workflow_engine.engine.exprs import ExprError, evaluate_bool
+from workflow_engine.engine.exprs import ExprError, at_field, evaluate_bool
 from workflow_engine.engine.layers import layered
 from workflow_engine.engine.naming import on_exit_name
 from workflow_engine.engine.nodes import error_node
@@ -48,11 +48,13 @@ def run_exit_hook(
             outputs_node = ctx.run.nodes[children[-1]]
     local = layered(node_vars(prefix, outputs_node), {f"{prefix}.status": parent.phase}, scope)
     try:
-        if hook.expression and not evaluate_bool(hook.expression, nested(local)):
+        if hook.expression and not _holds(hook.expression, "exit", nested(local)):
             return True
         args = hook.arguments
         if args is not None:
-            args = resolve_argument_artifacts(substitute_model(args, local, strict=True), local)
+            args = resolve_argument_artifacts(
+                substitute_model(args, local, strict=True, at="arguments"), local
+            )
     except (ExprError, InputError, ValueError) as err:
         ctx.run.mark(parent.id, "Error", str(err)) if parent.phase not in FULFILLED_PHASES else None
         return True
@@ -116,11 +118,11 @@ def _run_hooks(
             try:
                 if not hook.expression:
                     raise InputError(f"Expression required for hook {node_name}")
-                if not evaluate_bool(hook.expression, env):
+                if not _holds(hook.expression, name, env):
                     continue
                 args = hook.arguments
                 if args is not None:
-                    args = substitute_model(args, scope, strict=True)
+                    args = substitute_model(args, scope, strict=True, at="arguments")
             except (ExprError, InputError, ValueError) as err:
                 opts = Opts(boundary_id=boundary_id, flag=NodeFlag(hooked=True))
                 error_node(ctx, None, node_name, hook, tscope, opts, str(err))
@@ -142,3 +144,11 @@ def _run_hooks(
             ctx.run.add_child(parent_name, node_name)
         done = done and node is not None and node.phase in FULFILLED_PHASES
     return done
+
+
+def _holds(expression: str, name: str, env: Mapping[str, Any]) -> bool:
+    """A hook's `expression`; an error names the hook's field."""
+    try:
+        return evaluate_bool(expression, env)
+    except ExprError as err:
+        raise at_field(f"hooks.{name}.expression", err) from err

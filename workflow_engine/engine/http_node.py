@@ -56,7 +56,7 @@ def execute_http(
     existing = run.by_name(node_name)
     scope = layered({"node.name": node_name}, input_scope, ctx.globals)
     try:
-        final = substitute_model(template, scope, strict=True, skip=("inputs", "metrics"))
+        final = substitute_model(template, scope, strict=True, skip=("inputs", "metrics"), at="")
         assert final.http is not None
         request = request_of(run.id_of(node_name), final.http)
     except (ExprError, ValueError) as err:

@@ -96,7 +96,7 @@ def execute_pod(
     scope = layered(_local_vars(pod, node_name, template, opts), input_scope, ctx.globals)
     try:
         # metrics are substituted when the node ends ({{status}}...): engine/metrics.py
-        final = substitute_model(template, scope, strict=True, skip=("inputs", "metrics"))
+        final = substitute_model(template, scope, strict=True, skip=("inputs", "metrics"), at="")
     except (ExprError, ValueError) as err:
         return error_node(ctx, node, node_name, holder, tscope, opts, str(err))
     if inputs is not None:

@@ -107,7 +107,7 @@ def resolve_holder(holder: H, scope: Mapping[str, Any]) -> H:
             kept[key] = data.pop(key)
     froms = _pop_artifact_sources(data)
     dropped = _drop_skipped_arguments(data, scope)
-    new = substitute_value(data, scope, strict=True)
+    new = substitute_value(data, scope, strict=True, at="")
     if new is data and not froms and not dropped:
         return holder
     new.update(kept)

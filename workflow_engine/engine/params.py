@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from workflow_engine.engine.context import Ctx
-from workflow_engine.engine.exprs import ExprError, evaluate, substitute
+from workflow_engine.engine.exprs import ExprError, at_field, evaluate, substitute
 from workflow_engine.engine.layers import layered
 from workflow_engine.engine.scope import substitute_model
 from workflow_engine.errors import WorkflowEngineError
@@ -210,12 +210,12 @@ def template_outputs(template: Template, scope: Mapping[str, Any]) -> Outputs | 
     if declared is None:
         return None
     params = []
-    for param in declared.parameters or ():
-        params.append(
-            Parameter(
-                name=param.name, value=_output_value(param, scope), global_name=param.global_name
-            )
-        )
+    for index, param in enumerate(declared.parameters or ()):
+        try:
+            value = _output_value(param, scope)
+        except ExprError as err:
+            raise at_field(f"outputs.parameters[{index}]", err) from err
+        params.append(Parameter(name=param.name, value=value, global_name=param.global_name))
     artifacts = []
     for art in declared.artifacts or ():
         source = artifact_source(art, scope)

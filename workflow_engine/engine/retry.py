@@ -13,7 +13,7 @@ from typing import Any
 
 from workflow_engine.engine.context import Ctx, Opts
 from workflow_engine.engine.durations import BadDuration, humanize, parse_duration
-from workflow_engine.engine.exprs import ExprError, evaluate_bool
+from workflow_engine.engine.exprs import ExprError, at_field, evaluate_bool
 from workflow_engine.engine.layers import layered
 from workflow_engine.engine.naming import retry_child_name
 from workflow_engine.engine.nodes import ensure_node, error_node
@@ -137,10 +137,18 @@ def process_retries(ctx: Ctx, node: NodeStatus, strategy: RetryStrategy) -> bool
     if limit is not None and len(children) > limit:
         run.mark(node.id, last.phase, "No more retries left")
         return True
-    if strategy.expression and not evaluate_bool(strategy.expression, _last_retry_env(last)):
+    if strategy.expression and not _holds(strategy.expression, last):
         run.mark(node.id, last.phase, "retryStrategy.expression evaluated to false")
         return True
     return True
+
+
+def _holds(expression: str, last: NodeStatus) -> bool:
+    """`retryStrategy.expression` over the last attempt; an error names the field."""
+    try:
+        return evaluate_bool(expression, _last_retry_env(last))
+    except ExprError as err:
+        raise at_field("retryStrategy.expression", err) from err
 
 
 def _backoff(

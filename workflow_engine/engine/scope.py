@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from workflow_engine.engine.exprs import substitute
+from workflow_engine.engine.exprs import ExprError, at_field, substitute
 from workflow_engine.spec.models import ArgoModel, NodeStatus, Outputs, Workflow, WorkflowSpec
 from workflow_engine.spec.models import format_time as rfc3339
 
@@ -205,19 +205,33 @@ class OutputsScope(Mapping[str, Any]):
         return sum(1 for _ in self)
 
 
-def substitute_value(value: Any, scope: Mapping[str, Any], strict: bool) -> Any:
+def substitute_value(
+    value: Any, scope: Mapping[str, Any], strict: bool, at: str | None = None
+) -> Any:
     """Substitute every string inside a JSON-like value; returns the same object when
-    nothing changed."""
+    nothing changed. With `at` (the value's field path, "" for a whole object), an
+    error names the field that failed (`arguments.parameters[0].value: ...`)."""
     if isinstance(value, str):
-        return substitute(value, scope, strict=strict) if "{{" in value else value
+        if "{{" not in value:
+            return value
+        if at is None:
+            return substitute(value, scope, strict=strict)
+        try:
+            return substitute(value, scope, strict=strict)
+        except ExprError as err:
+            raise at_field(at or "value", err) from err
     if isinstance(value, list):
-        items = [substitute_value(v, scope, strict) for v in value]
+        items = [
+            substitute_value(v, scope, strict, None if at is None else f"{at}[{i}]")
+            for i, v in enumerate(value)
+        ]
         return value if all(a is b for a, b in zip(items, value, strict=True)) else items
     if isinstance(value, dict):
         changed = False
         out = {}
         for k, v in value.items():
-            new = substitute_value(v, scope, strict)
+            where = None if at is None else (f"{at}.{k}" if at else str(k))
+            new = substitute_value(v, scope, strict, where)
             changed = changed or new is not v
             out[k] = new
         return out if changed else value
@@ -225,11 +239,15 @@ def substitute_value(value: Any, scope: Mapping[str, Any], strict: bool) -> Any:
 
 
 def substitute_model(
-    model: _M, scope: Mapping[str, Any], strict: bool, skip: tuple[str, ...] = ()
+    model: _M,
+    scope: Mapping[str, Any],
+    strict: bool,
+    skip: tuple[str, ...] = (),
+    at: str | None = None,
 ) -> _M:
     data = model.to_dict()
     kept = {k: data.pop(k) for k in skip if k in data}
-    new = substitute_value(data, scope, strict)
+    new = substitute_value(data, scope, strict, at)
     if new is data:
         return model
     new.update(kept)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from workflow_engine.server import objects
 from workflow_engine.server.access import authorize, context_of
 from workflow_engine.server.models import CronWorkflowRequest, NamedRequest
 from workflow_engine.server.selectors import matches_selector, parse_label_selector
+from workflow_engine.server.warnings import warned
 
 Obj = dict[str, Any]
 CRON = objects.CRON_WORKFLOW
@@ -38,14 +39,23 @@ def _linted(request: Request, namespace: str, body: CronWorkflowRequest) -> Obj:
     return objects.lint_object(store, body.cron_workflow, "cronWorkflow", CRON, namespace)
 
 
+def _warned(request: Request, response: Response, obj: Obj) -> Obj:
+    return warned(response, context_of(request).store, obj)
+
+
 @router.post("/{namespace}")
-def create_cron_workflow(request: Request, namespace: str, body: CronWorkflowRequest) -> Obj:
-    return context_of(request).store.create(_linted(request, namespace, body))
+def create_cron_workflow(
+    request: Request, response: Response, namespace: str, body: CronWorkflowRequest
+) -> Obj:
+    created = context_of(request).store.create(_linted(request, namespace, body))
+    return _warned(request, response, created)
 
 
 @router.post("/{namespace}/lint")
-def lint_cron_workflow(request: Request, namespace: str, body: CronWorkflowRequest) -> Obj:
-    return _linted(request, namespace, body)
+def lint_cron_workflow(
+    request: Request, response: Response, namespace: str, body: CronWorkflowRequest
+) -> Obj:
+    return _warned(request, response, _linted(request, namespace, body))
 
 
 @router.get("/{namespace}/{name}")
@@ -55,11 +65,11 @@ def get_cron_workflow(request: Request, namespace: str, name: str) -> Obj:
 
 @router.put("/{namespace}/{name}")
 def update_cron_workflow(
-    request: Request, namespace: str, name: str, body: CronWorkflowRequest
+    request: Request, response: Response, namespace: str, name: str, body: CronWorkflowRequest
 ) -> Obj:
     doc = _linted(request, namespace, body)
     doc["metadata"]["name"] = name
-    return objects.replace(context_of(request).store, doc)
+    return _warned(request, response, objects.replace(context_of(request).store, doc))
 
 
 @router.delete("/{namespace}/{name}")

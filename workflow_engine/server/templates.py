@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from workflow_engine.controller.resolver import CLUSTER_NAMESPACE
 from workflow_engine.server import listing, objects
 from workflow_engine.server.access import authorize, authorize_cluster, context_of
 from workflow_engine.server.models import TemplateRequest
 from workflow_engine.server.selectors import matches_selector, parse_label_selector
+from workflow_engine.server.warnings import warned
 
 Obj = dict[str, Any]
 router = APIRouter(
@@ -53,14 +54,20 @@ def list_templates(
 
 
 @router.post("/{namespace}")
-def create_template(request: Request, namespace: str, body: TemplateRequest) -> Obj:
+def create_template(
+    request: Request, response: Response, namespace: str, body: TemplateRequest
+) -> Obj:
     store = context_of(request).store
-    return store.create(objects.lint_template(store, body.template, WT, namespace))
+    created = store.create(objects.lint_template(store, body.template, WT, namespace))
+    return warned(response, store, created)
 
 
 @router.post("/{namespace}/lint")
-def lint_template(request: Request, namespace: str, body: TemplateRequest) -> Obj:
-    return objects.lint_template(context_of(request).store, body.template, WT, namespace)
+def lint_template(
+    request: Request, response: Response, namespace: str, body: TemplateRequest
+) -> Obj:
+    store = context_of(request).store
+    return warned(response, store, objects.lint_template(store, body.template, WT, namespace))
 
 
 @router.get("/{namespace}/{name}")
@@ -69,11 +76,13 @@ def get_template(request: Request, namespace: str, name: str) -> Obj:
 
 
 @router.put("/{namespace}/{name}")
-def update_template(request: Request, namespace: str, name: str, body: TemplateRequest) -> Obj:
+def update_template(
+    request: Request, response: Response, namespace: str, name: str, body: TemplateRequest
+) -> Obj:
     store = context_of(request).store
     doc = objects.lint_template(store, body.template, WT, namespace)
     doc["metadata"]["name"] = name
-    return objects.replace(store, doc)
+    return warned(response, store, objects.replace(store, doc))
 
 
 @router.delete("/{namespace}/{name}")
@@ -93,16 +102,17 @@ def list_cluster_templates(
 
 
 @cluster_router.post("")
-def create_cluster_template(request: Request, body: TemplateRequest) -> Obj:
+def create_cluster_template(request: Request, response: Response, body: TemplateRequest) -> Obj:
     store = context_of(request).store
     created = store.create(objects.lint_template(store, body.template, CWT, CLUSTER_NAMESPACE))
-    return objects.cluster_view(created)
+    return objects.cluster_view(warned(response, store, created))
 
 
 @cluster_router.post("/lint")
-def lint_cluster_template(request: Request, body: TemplateRequest) -> Obj:
+def lint_cluster_template(request: Request, response: Response, body: TemplateRequest) -> Obj:
     store = context_of(request).store
-    return objects.cluster_view(objects.lint_template(store, body.template, CWT, CLUSTER_NAMESPACE))
+    doc = objects.lint_template(store, body.template, CWT, CLUSTER_NAMESPACE)
+    return objects.cluster_view(warned(response, store, doc))
 
 
 @cluster_router.get("/{name}")
@@ -112,11 +122,13 @@ def get_cluster_template(request: Request, name: str) -> Obj:
 
 
 @cluster_router.put("/{name}")
-def update_cluster_template(request: Request, name: str, body: TemplateRequest) -> Obj:
+def update_cluster_template(
+    request: Request, response: Response, name: str, body: TemplateRequest
+) -> Obj:
     store = context_of(request).store
     doc = objects.lint_template(store, body.template, CWT, CLUSTER_NAMESPACE)
     doc["metadata"]["name"] = name
-    return objects.cluster_view(objects.replace(store, doc))
+    return objects.cluster_view(warned(response, store, objects.replace(store, doc)))
 
 
 @cluster_router.delete("/{name}")

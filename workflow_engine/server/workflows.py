@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from workflow_engine.controller import operations as ops
@@ -44,6 +44,7 @@ from workflow_engine.server.models import (
     WorkflowSubmitRequest,
 )
 from workflow_engine.server.selectors import matches_selector, parse_label_selector
+from workflow_engine.server.warnings import warned
 from workflow_engine.store.base import Store
 
 router = APIRouter(
@@ -89,24 +90,31 @@ def _drop_compressed(obj: Obj) -> Obj:
 
 
 @router.post("/{namespace}")
-def create_workflow(request: Request, namespace: str, body: WorkflowCreateRequest) -> Obj:
+def create_workflow(
+    request: Request, response: Response, namespace: str, body: WorkflowCreateRequest
+) -> Obj:
     ctx = context_of(request)
     doc = objects.prepare_workflow(ctx.store, body.workflow, namespace, ctx.now())
     if body.server_dry_run:
-        return doc
+        return warned(response, ctx.store, doc)
     created = ctx.store.create(doc)
     ctx.kick()
-    return created
+    return warned(response, ctx.store, created)
 
 
 @router.post("/{namespace}/lint")
-def lint_workflow(request: Request, namespace: str, body: WorkflowLintRequest) -> Obj:
+def lint_workflow(
+    request: Request, response: Response, namespace: str, body: WorkflowLintRequest
+) -> Obj:
     ctx = context_of(request)
-    return objects.prepare_workflow(ctx.store, body.workflow, namespace, ctx.now())
+    doc = objects.prepare_workflow(ctx.store, body.workflow, namespace, ctx.now())
+    return warned(response, ctx.store, doc)
 
 
 @router.post("/{namespace}/submit")
-def submit_workflow(request: Request, namespace: str, body: WorkflowSubmitRequest) -> Obj:
+def submit_workflow(
+    request: Request, response: Response, namespace: str, body: WorkflowSubmitRequest
+) -> Obj:
     ctx = context_of(request)
     kind = _SUBMIT_KINDS.get(body.resource_kind.lower())
     if kind is None:
@@ -138,7 +146,7 @@ def submit_workflow(request: Request, namespace: str, body: WorkflowSubmitReques
     else:
         created = submit_from(ctx.store, f"{kind.lower()}/{body.resource_name}", options, ctx.now())
     ctx.kick()
-    return created
+    return warned(response, ctx.store, created)
 
 
 @router.get("/{namespace}/{name}")

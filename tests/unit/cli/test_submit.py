@@ -245,3 +245,45 @@ def test_submit_prints_warnings_on_stderr_and_proceeds(wf: Wf) -> None:
         f"warning: {path}: spec.templates[0].container: tty is accepted but not honoured "
         "(processes get no terminal)",
     ]
+
+
+PDB_WARNING = "podDisruptionBudget is accepted but not honoured (no PodDisruptionBudget is created)"
+
+
+def test_submit_from_a_template_prints_the_warnings_of_the_template(wf: Wf) -> None:
+    created = wf("template", "create", data("unhonoured-runnable-template.yaml"))
+    assert created.exit_code == 0, created.output
+    result = wf("submit", "--from", "workflowtemplate/guarded")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"warning: workflowtemplate/guarded: spec.workflowTemplateRef.spec: {PDB_WARNING}"
+    ]
+    assert len(wf.workflows()) == 1
+
+
+def test_cron_create_and_submit_from_the_cron_print_its_warnings(wf: Wf) -> None:
+    path = data("unhonoured-cron.yaml")
+    created = wf("cron", "create", path)
+    assert created.exit_code == 0, created.output
+    assert created.stderr.splitlines() == [f"warning: {path}: spec.workflowSpec: {PDB_WARNING}"]
+    result = wf("submit", "--from", "cronwf/guarded-nightly")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [f"warning: cronwf/guarded-nightly: spec: {PDB_WARNING}"]
+
+
+def test_cluster_template_lint_create_and_submit_print_warnings(wf: Wf) -> None:
+    path = data("unhonoured-cluster-template.yaml")
+    line = f"warning: {path}: spec: {PDB_WARNING}"
+    linted = wf("cluster-template", "lint", path)
+    assert (linted.exit_code, linted.output.splitlines()) == (
+        0,
+        [line, "no errors found in 1 file(s), 1 warning(s)"],
+    )
+    created = wf("cluster-template", "create", path)
+    assert (created.exit_code, created.stderr.splitlines()) == (0, [line])
+    ref = "clusterworkflowtemplate/guarded-cluster"
+    result = wf("submit", "--from", ref)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"warning: {ref}: spec.workflowTemplateRef.spec: {PDB_WARNING}"
+    ]

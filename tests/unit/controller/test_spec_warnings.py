@@ -1,0 +1,78 @@
+"""Unhonoured-field warnings beyond `wf lint`: of a stored object (and of the template
+a workflow's `workflowTemplateRef` runs), and on a workflow's first decision as a
+`SpecWarning` condition (Argo's condition type for a valid spec with a warning) plus
+Warning events. Real: MemoryStore, the engine's `operate`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from workflow_engine.controller.spec_warnings import SPEC_WARNING, stored_warnings, warn_first
+from workflow_engine.engine import EmitEvent, Observed, operate
+from workflow_engine.spec.models import Workflow
+from workflow_engine.store import MemoryStore
+
+NOW = datetime(2024, 1, 1, tzinfo=UTC)
+PDB = "podDisruptionBudget is accepted but not honoured (no PodDisruptionBudget is created)"
+MAIN = {"name": "main", "container": {"image": "busybox", "command": ["true"]}}
+
+
+def template(name: str) -> dict[str, Any]:
+    spec = {"entrypoint": "main", "podDisruptionBudget": {"minAvailable": 1}, "templates": [MAIN]}
+    meta = {"name": name, "namespace": "default"}
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "WorkflowTemplate",
+        "metadata": meta,
+        "spec": spec,
+    }
+
+
+def workflow(spec: dict[str, Any]) -> dict[str, Any]:
+    meta = {"name": "w", "namespace": "default"}
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": meta,
+        "spec": spec,
+    }
+
+
+def test_a_workflow_inherits_the_warnings_of_the_template_it_runs() -> None:
+    store = MemoryStore()
+    store.create(template("t"))
+    warnings = stored_warnings(store, workflow({"workflowTemplateRef": {"name": "t"}}))
+    assert [str(w) for w in warnings] == [f"spec.workflowTemplateRef.spec: {PDB}"]
+    assert stored_warnings(store, workflow({"workflowTemplateRef": {"name": "gone"}})) == []
+
+
+def test_the_first_decision_carries_a_condition_and_an_event_per_field() -> None:
+    store = MemoryStore()
+    warned = warn_first(operate, store)
+    spec = {"entrypoint": "main", "podDisruptionBudget": {"minAvailable": 1}, "templates": [MAIN]}
+    wf = Workflow.model_validate(workflow(spec))
+    first = warned(wf, Observed(), NOW)
+    conditions = [(c.type, c.status, c.message) for c in first.status.conditions or ()]
+    assert conditions == [(SPEC_WARNING, "True", f"spec: {PDB}")]
+    events = [a for a in first.actions if isinstance(a, EmitEvent) and a.reason == SPEC_WARNING]
+    assert [(e.type, e.message) for e in events] == [("Warning", f"spec: {PDB}")]
+    again = warned(wf.model_copy(update={"status": first.status}), Observed(), NOW)
+    assert [c.type for c in again.status.conditions or ()] == [SPEC_WARNING]  # kept, once
+    assert not [a for a in again.actions if isinstance(a, EmitEvent) and a.reason == SPEC_WARNING]
+
+
+def test_a_workflow_without_unhonoured_fields_gets_no_condition() -> None:
+    wf = Workflow.model_validate(workflow({"entrypoint": "main", "templates": [MAIN]}))
+    decision = warn_first(operate, MemoryStore())(wf, Observed(), NOW)
+    assert decision.status.conditions is None
+
+
+def test_the_controller_leaves_out_container_fields_a_kubelet_honours() -> None:
+    probed = {**MAIN, "container": {**MAIN["container"], "tty": True, "livenessProbe": {}}}
+    spec = {"entrypoint": "main", "volumeClaimGC": {"strategy": "OnWorkflowCompletion"}}
+    wf = Workflow.model_validate(workflow({**spec, "templates": [probed]}))
+    decision = warn_first(operate, MemoryStore())(wf, Observed(), NOW)
+    [condition] = decision.status.conditions or ()
+    assert condition.message is not None and condition.message.startswith("spec: volumeClaimGC")
+    assert "tty" not in condition.message and "livenessProbe" not in condition.message
