@@ -17,7 +17,6 @@ from workflow_engine.engine.observed import PodState
 from workflow_engine.engine.params import InputError, pod_outputs, publish_globals
 from workflow_engine.engine.templates import TemplateNotFound
 from workflow_engine.spec.models import NodeStatus, Outputs, Template, WorkflowStep
-from workflow_engine.spec.status import FULFILLED_PHASES
 
 
 def node_template(ctx: Ctx, node: NodeStatus) -> Template | None:
@@ -32,8 +31,8 @@ def node_template(ctx: Ctx, node: NodeStatus) -> Template | None:
 
 def reconcile(ctx: Ctx) -> None:
     live: set[str] = set()
-    for node in list(ctx.run.nodes.values()):
-        if node.phase in FULFILLED_PHASES or node.type not in ("Pod", "Suspend"):
+    for node in ctx.run.unfinished_nodes():
+        if node.type not in ("Pod", "Suspend"):
             continue
         stop = ctx.stop_message(is_exit_node(node))
         if node.type == "Suspend":
