@@ -72,7 +72,9 @@ def reconcile(ctx: Ctx) -> None:
 def delete_strays(ctx: Ctx, live: set[str]) -> None:
     """Pods still running for nodes that are finished (a delete lost in a crash) or gone
     (`retry` removed them) are deleted again."""
-    for name, state in ctx.observed.pods.items():
+    observed = ctx.observed
+    pods = observed.pods if observed.active is None else observed.active
+    for name, state in pods.items():
         if state.phase in ("Pending", "Running") and name not in live:
             ctx.run.delete_pod(name, "its node is finished")
 
