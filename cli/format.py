@@ -232,16 +232,18 @@ def _visible_children(nodes: dict[str, Any], node_id: str) -> list[str]:
     out: list[str] = []
     seen = {node_id}
     queue = deque(node.get("children") or ())
+    get, pop, push = nodes.get, queue.popleft, queue.extend
     while queue:
-        child_id = queue.popleft()
-        child = nodes.get(child_id)
+        child_id = pop()
+        child = get(child_id)
         if child_id in seen or child is None or child.get("boundaryID") != node_id:
             continue
         seen.add(child_id)
-        if child.get("type") not in HIDDEN_NODE_TYPES:
+        kind = child.get("type")
+        if kind not in HIDDEN_NODE_TYPES:
             out.append(child_id)
-        if child.get("type") not in ("Retry", "Steps", "DAG"):
-            queue.extend(child.get("children") or ())
+        if kind not in ("Retry", "Steps", "DAG"):
+            push(child.get("children") or ())
     return out
 
 
