@@ -94,7 +94,8 @@ def drive(wf: Workflow) -> tuple[float, int, int, Workflow]:
     """Run to completion; returns (operate CPU seconds, operate calls, nodes, final wf)."""
     pods: dict[str, PodState] = {}
     results: dict[str, TaskResult] = {}
-    observed = Observed(pods=pods, results=results)
+    # instant pods are never active: the observer keeps the (empty) active ones apart
+    observed = Observed(pods=pods, results=results, active={})
     now, cpu, calls = START, 0.0, 0
     while True:
         began = time.process_time()
@@ -167,7 +168,11 @@ def main() -> None:
         total_1k, total_10k = per_1k * 1003, per_10k * 10_003
         exponent = math.log(total_10k / total_1k) / math.log(10_003 / 1003)
         print(f"scaling exponent 1k -> 10k: {exponent:.2f}")
-    row("chain 1,000", chain(1000))
+    per_chain = row("chain 1,000", chain(1000))
+    if not args.quick:
+        per_chain_10k = row("chain 10,000", chain(10_000))
+        exponent = math.log(per_chain_10k * 10_000 / (per_chain * 1000)) / math.log(10)
+        print(f"chain scaling exponent 1k -> 10k: {exponent:.2f}")
     row("10 layers x 100, full", layers(10, 100))
     status_size(5000)
     idle_cost(10_000)

@@ -7,6 +7,7 @@ colours), and JSON/YAML dumps.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from cli.tree_fold import Fold, fold_children
 from workflow_engine.controller import Event
 from workflow_engine.engine.naming import pod_name
 from workflow_engine.spec.times import parse_time
@@ -230,17 +232,19 @@ def _visible_children(nodes: dict[str, Any], node_id: str) -> list[str]:
         return []
     out: list[str] = []
     seen = {node_id}
-    queue = list(node.get("children") or ())
+    queue = deque(node.get("children") or ())
+    get, pop, push = nodes.get, queue.popleft, queue.extend
     while queue:
-        child_id = queue.pop(0)
-        child = nodes.get(child_id)
+        child_id = pop()
+        child = get(child_id)
         if child_id in seen or child is None or child.get("boundaryID") != node_id:
             continue
         seen.add(child_id)
-        if child.get("type") not in HIDDEN_NODE_TYPES:
+        kind = child.get("type")
+        if kind not in HIDDEN_NODE_TYPES:
             out.append(child_id)
-        if child.get("type") not in ("Retry", "Steps", "DAG"):
-            queue.extend(child.get("children") or ())
+        if kind not in ("Retry", "Steps", "DAG"):
+            push(child.get("children") or ())
     return out
 
 
@@ -255,9 +259,13 @@ def _roots(obj: dict[str, Any], nodes: dict[str, Any]) -> list[str]:
     return roots + [i for i in on_exit if i not in roots]
 
 
-def node_tree(obj: dict[str, Any], now: datetime, wide: bool = False) -> Table:
+def node_tree(
+    obj: dict[str, Any], now: datetime, wide: bool = False, fold: Fold | None = None
+) -> Table:
     """The node tree; `wide` adds Argo's `get -o wide` columns: ARTIFACTS,
-    RESOURCESDURATION and NODENAME."""
+    RESOURCESDURATION and NODENAME. Big groups of children are folded (cli/tree_fold.py);
+    `fold.unfolded` starts the tree at that node."""
+    fold = fold or Fold()
     table = Table(box=None, pad_edge=False, show_edge=False)
     columns = ["STEP", "TEMPLATE", "PODNAME", "DURATION", "MESSAGE"]
     if wide:
@@ -295,12 +303,17 @@ def node_tree(obj: dict[str, Any], now: datetime, wide: bool = False) -> Table:
             row[4:4] = [_artifact_names(node)]
             row += [_resources(node), node.get("hostNodeName") or ""]
         table.add_row(*row)
-        children = _visible_children(nodes, node_id)
+        children, folded = fold_children(nodes, node_id, _visible_children(nodes, node_id), fold)
         child_prefix = prefix + ("" if depth == 0 else ("  " if last else "│ "))
         for index, child in enumerate(children):
-            add(child, child_prefix, index == len(children) - 1, depth + 1)
+            add(child, child_prefix, index == len(children) - 1 and folded is None, depth + 1)
+        if folded is not None:
+            table.add_row(
+                Text(f"{child_prefix}└─{folded}", style="dim"), *[""] * (len(columns) - 1)
+            )
 
-    for root in _roots(obj, nodes):
+    roots = [fold.unfolded] if fold.unfolded in nodes else _roots(obj, nodes)
+    for root in roots:
         add(root, "", True, 0)
     return table
 
@@ -326,11 +339,15 @@ def events_table(events: list[Event]) -> Table:
 
 
 def workflow_details(
-    obj: dict[str, Any], now: datetime, events: list[Event] | None = None, wide: bool = False
+    obj: dict[str, Any],
+    now: datetime,
+    events: list[Event] | None = None,
+    wide: bool = False,
+    fold: Fold | None = None,
 ) -> RenderableType:
     parts: list[RenderableType] = [_header(obj, now)]
     if (obj.get("status") or {}).get("nodes"):
-        parts += [Text(""), node_tree(obj, now, wide)]
+        parts += [Text(""), node_tree(obj, now, wide, fold)]
     if events:
         parts += [Text(""), Text("Events:", style="bold"), events_table(events)]
     return Group(*parts)

@@ -16,6 +16,7 @@ from cli.ci import LOG_DRAIN_SECONDS, follow_plainly, junit_report, stream_logs
 from cli.errors import EXIT_FAILED
 from cli.format import plain_table, workflow_details, workflow_rows, workflow_table
 from cli.output import show, show_object
+from cli.tree_fold import Fold, find_node
 from workflow_engine.controller import operations as ops
 from workflow_engine.controller import parse_duration, parse_labels, parse_selector
 from workflow_engine.cron import CRON_LABEL
@@ -216,17 +217,28 @@ def _selector(text: str | None, cron_name: str | None) -> dict[str, str | None] 
 @click.option(
     "-o", "--output", type=click.Choice(["json", "yaml", "tree", "wide", "name", "junit"])
 )
+@click.option("--all", "unfold_all", is_flag=True, help="list every node: fold no big group")
+@click.option("--node", "node_name", help="start the tree at this node, its children in full")
 @click.pass_context
-def get(ctx: click.Context, name: str, output: str | None) -> None:
+def get(
+    ctx: click.Context, name: str, output: str | None, unfold_all: bool, node_name: str | None
+) -> None:
     """Show a workflow (NAME or @latest): its status and node tree (-o junit: a JUnit
-    XML report, one test case per leaf node)."""
+    XML report, one test case per leaf node). Under a node with many children only
+    the running, pending and failed ones are listed, the rest counted by phase."""
     app = app_of(ctx)
     obj = ops.get_workflow(app.store, name, app.namespace)
     if output == "junit":
         click.echo(junit_report(app, obj), nl=False)
     elif not show_object(obj, output):
+        fold = Fold(unfold_all=unfold_all)
+        if node_name is not None:
+            found = find_node((obj.get("status") or {}).get("nodes") or {}, node_name)
+            if found is None:
+                raise click.BadParameter(f"no node named {node_name!r}", param_hint="--node")
+            fold = Fold(unfold_all=unfold_all, unfolded=found)
         events = [] if output == "tree" else app.events.list(app.namespace, obj["metadata"]["name"])
-        show(workflow_details(obj, app.now(), events, wide=output == "wide"))
+        show(workflow_details(obj, app.now(), events, wide=output == "wide", fold=fold))
 
 
 @click.command()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from workflow_engine.engine import dag_frontier as frontier
 from workflow_engine.engine.context import Ctx, Opts, template_boundary
 from workflow_engine.engine.dag_loops import execute_loop, loop_again
 from workflow_engine.engine.dag_plan import ancestors, plan
@@ -54,11 +55,12 @@ class DagPass:
         self.ctx, self.run, self.node, self.tscope, self.opts = ctx, ctx.run, node, tscope, opts
         self.template = _with_target(template, scope)
         self.plan = plan(self.template, validate=not ctx.run.children(node))
-        self.tasks = {t.name: t for t in self.plan.order}
+        self.tasks = self.plan.tasks
         outputs = OutputsScope("tasks", lambda: list(self.tasks), self._lookup, self._declared)
         self.scope = layered(outputs, scope)
         self.hooks_done: dict[str, bool] = {}
         self.busy = False  # some task node is still unfinished
+        self.visited: set[str] | None = None  # the frontier pass's visits (dag_frontier)
 
     def task_node(self, name: str) -> NodeStatus | None:
         return self.run.by_name(f"{self.node.name}.{name}")
@@ -130,7 +132,7 @@ class DagPass:
             all_failed=bool(phases) and all(p == "Failed" for p in phases),
         )
 
-    def _may_be_ready(self, task: DAGTask) -> bool:
+    def may_be_ready(self, task: DAGTask) -> bool:
         """False when the task's first dependency has no node yet or is unsettled, so
         `decide` would wait. One lookup, not all: a wide fan-in is decided once, by
         `decide`, when this passes."""
@@ -286,6 +288,21 @@ class DagPass:
         return branch
 
     def execute_all(self, considered: set[str] | None) -> None:
+        """Visit the tasks that may move (the frontier, engine/dag_frontier.py), or all
+        of them when no frontier is known; record what the next call must visit."""
+        if not frontier.eligible(self, considered):
+            self._execute_every(considered)
+            return
+        todo = frontier.start(self)
+        if todo is None:
+            self._execute_every(None)
+            visited = set(self.plan.tasks)
+        else:
+            visited = frontier.sweep(self, todo)
+        self.visited = visited
+        self.run.frontiers[self.node.id] = frontier.leftover(self, visited)
+
+    def _execute_every(self, considered: set[str] | None) -> None:
         """Visit the tasks in declared order; when a task finishes during the pass and a
         task declared before it depends on it, pass again (Argo recurses instead)."""
         order = [t for t in self.plan.order if considered is None or t.name in considered]
@@ -300,7 +317,7 @@ class DagPass:
                 # or waiting on a dependency): the outcome `execute_task` would reach.
                 node = lookup(prefix + task.name)
                 if node is None:
-                    if not self._may_be_ready(task):
+                    if not self.may_be_ready(task):
                         continue
                 elif node.phase in FULFILLED_PHASES and not (task.hooks or task.on_exit):
                     continue
@@ -320,6 +337,11 @@ class DagPass:
 
     def assess(self, considered: set[str] | None) -> str:
         """Argo's assessDAGPhase over the target tasks' branch phases."""
+        if self.visited is not None:  # every unfinished task node was visited
+            if frontier.unsettled(self, self.visited):
+                self.busy = True
+                return "Running"
+            return self._assess_targets()
         prefix, lookup = f"{self.node.name}.", self.run.by_name
         for task in self.plan.order:
             if considered is not None and task.name not in considered:
@@ -330,6 +352,9 @@ class DagPass:
             if not settled(node) or not self.hooks_done.get(task.name, True):
                 self.busy = True
                 return "Running"
+        return self._assess_targets()
+
+    def _assess_targets(self) -> str:
         branch = self._branch_phases()
         fail_fast = self.template.dag is None or self.template.dag.fail_fast is not False
         result = "Succeeded"
@@ -383,6 +408,7 @@ def execute_dag(
         phase = dag.first_failure()
     if phase == "Running":
         return run.nodes[node.id]
+    run.frontiers.pop(node.id, None)
     out = [
         o
         for t in dag.plan.targets

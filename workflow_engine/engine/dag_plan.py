@@ -23,6 +23,17 @@ class DagPlan:
     deps: Mapping[str, tuple[str, ...]]
     depends: Mapping[str, str | None]  # None: plain `dependencies`
     targets: tuple[str, ...]
+    tasks: Mapping[str, DAGTask]
+    position: Mapping[str, int]  # a task's place in the declared order
+    dependants: Mapping[str, tuple[str, ...]]
+    hooked: bool  # some task has lifecycle hooks or an exit handler
+
+
+# The plans of the DAG templates seen last, by the identity of their task list (a
+# running workflow's spec is parsed once, so a long DAG is planned once, not per call);
+# the entry holds the list, so an id is never taken for another list's.
+_PLANS: dict[int, tuple[object, str | None, DagPlan]] = {}
+_PLANS_KEPT = 64
 
 
 def plan(template: Template, validate: bool) -> DagPlan:
@@ -30,11 +41,37 @@ def plan(template: Template, validate: bool) -> DagPlan:
     the DAG starts: the template cannot change afterwards)."""
     assert template.dag is not None
     tasks = template.dag.tasks
-    shape = tuple((t.name, t.depends, tuple(t.dependencies or ())) for t in tasks)
-    deps, depends, targets = _shape(shape, template.dag.target)
+    target = template.dag.target
+    held = _PLANS.get(id(tasks))
+    if held is not None and held[0] is tasks and held[1] == target:
+        found = held[2]
+    else:
+        found = _plan(tasks, target)
+        if len(_PLANS) >= _PLANS_KEPT:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[id(tasks)] = (tasks, target, found)
     if validate:
-        _validate({t.name: t for t in tasks}, deps, targets)
-    return DagPlan(tuple(tasks), deps, depends, targets)
+        _validate(found.tasks, found.deps, found.targets)
+    return found
+
+
+def _plan(tasks: list[DAGTask], target: str | None) -> DagPlan:
+    shape = tuple((t.name, t.depends, tuple(t.dependencies or ())) for t in tasks)
+    deps, depends, targets = _shape(shape, target)
+    dependants: dict[str, list[str]] = {}
+    for name, names in deps.items():
+        for dep in names:
+            dependants.setdefault(dep, []).append(name)
+    return DagPlan(
+        order=tuple(tasks),
+        deps=deps,
+        depends=depends,
+        targets=targets,
+        tasks=MappingProxyType({t.name: t for t in tasks}),
+        position=MappingProxyType({t.name: i for i, t in enumerate(tasks)}),
+        dependants=MappingProxyType({k: tuple(v) for k, v in dependants.items()}),
+        hooked=any(t.hooks or t.on_exit for t in tasks),
+    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -60,7 +97,7 @@ def _shape(
 
 
 def _validate(
-    tasks: dict[str, DAGTask], deps: Mapping[str, tuple[str, ...]], targets: tuple[str, ...]
+    tasks: Mapping[str, DAGTask], deps: Mapping[str, tuple[str, ...]], targets: tuple[str, ...]
 ) -> None:
     for name, names in deps.items():
         for dep in names:

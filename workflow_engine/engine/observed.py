@@ -66,6 +66,9 @@ class TaskResult:
 @dataclass(frozen=True)
 class Observed:
     pods: Mapping[str, PodState] = field(default_factory=dict)  # by pod name
+    # The pods of `pods` still Pending or Running, when the observer keeps them apart
+    # (then no call passes over every pod the workflow ever ran); None: found in `pods`.
+    active: Mapping[str, PodState] | None = None
     results: Mapping[str, TaskResult] = field(default_factory=dict)  # by node id
     # The outcome of the last CollectArtifacts action, until a decision records it.
     collected: Collected | None = None

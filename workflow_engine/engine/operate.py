@@ -20,6 +20,7 @@ from workflow_engine.engine.hooks import run_workflow_hooks
 from workflow_engine.engine.leaf import node_pod_name
 from workflow_engine.engine.memo import CachesNeeded, save_action
 from workflow_engine.engine.metrics_emit import metric_actions
+from workflow_engine.engine.node_index import NodeMap, index_of
 from workflow_engine.engine.observed import Observed
 from workflow_engine.engine.pod_gc import pod_gc
 from workflow_engine.engine.reconcile import reconcile
@@ -79,6 +80,11 @@ def operate(
         return Decision(status=status, needs_templates=(need.key,))
     except CachesNeeded as need:
         return Decision(status=status, needs_caches=(need.name,))
+
+
+def nodes_map(status: WorkflowStatus) -> NodeMap:
+    """The status's nodes as the `NodeMap` a call rewrites (its copy, not the status's)."""
+    return NodeMap(status.nodes or nodes_of(status))
 
 
 def _completed(wf: Workflow, status: WorkflowStatus, observed: Observed, now: datetime) -> Decision:
@@ -148,7 +154,8 @@ def _operate(
     resolver: MappingResolver | None,
 ) -> Decision:
     name = wf.metadata.name or ""
-    run = Run(name, nodes_of(status), now)
+    index = index_of(status.nodes)
+    run = Run(name, nodes_map(status), now, index)
     update: dict[str, Any] = {"compressed_nodes": None}
     try:
         template_spec = resolve_workflow_template_spec(

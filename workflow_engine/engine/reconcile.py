@@ -18,7 +18,6 @@ from workflow_engine.engine.observed import PodState
 from workflow_engine.engine.params import InputError, pod_outputs, publish_globals
 from workflow_engine.engine.templates import TemplateNotFound
 from workflow_engine.spec.models import NodeStatus, Outputs, Template, WorkflowStep
-from workflow_engine.spec.status import FULFILLED_PHASES
 
 
 def node_template(ctx: Ctx, node: NodeStatus) -> Template | None:
@@ -34,8 +33,8 @@ def node_template(ctx: Ctx, node: NodeStatus) -> Template | None:
 def reconcile(ctx: Ctx) -> None:
     live: set[str] = set()
     sets: list[str] = []  # pod nodes with Container nodes (containerSet templates)
-    for node in list(ctx.run.nodes.values()):
-        if node.phase in FULFILLED_PHASES or node.type not in ("Pod", "Suspend"):
+    for node in ctx.run.unfinished_nodes():
+        if node.type not in ("Pod", "Suspend"):
             continue
         stop = ctx.stop_message(is_exit_node(node))
         if node.type == "Suspend":
@@ -90,7 +89,9 @@ def _record_placement(ctx: Ctx, node: NodeStatus, state: PodState) -> None:
 def delete_strays(ctx: Ctx, live: set[str]) -> None:
     """Pods still running for nodes that are finished (a delete lost in a crash) or gone
     (`retry` removed them) are deleted again."""
-    for name, state in ctx.observed.pods.items():
+    observed = ctx.observed
+    pods = observed.pods if observed.active is None else observed.active
+    for name, state in pods.items():
         if state.phase in ("Pending", "Running") and name not in live:
             ctx.run.delete_pod(name, "its node is finished")
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from workflow_engine.engine.decision import Action, DeletePod, EmitEvent
 from workflow_engine.engine.naming import display_name, node_id
+from workflow_engine.engine.node_index import NodeIndex, NodeMap
 from workflow_engine.spec.models import NodePhase, NodeStatus, NodeType, TemplateRef
 from workflow_engine.spec.status import COMPLETED_PHASES, FULFILLED_PHASES, NodeFlag
 
@@ -34,34 +35,66 @@ def _newly_memoized(old: NodeStatus | None, node: NodeStatus) -> bool:
 
 
 class Run:
-    def __init__(self, workflow_name: str, nodes: dict[str, NodeStatus], now: datetime) -> None:
+    def __init__(
+        self,
+        workflow_name: str,
+        nodes: dict[str, NodeStatus],
+        now: datetime,
+        index: NodeIndex | None = None,
+    ) -> None:
+        """`index`, when given, describes `nodes` (engine/node_index.py): the call then
+        starts from it instead of a pass over every node."""
         self.workflow_name = workflow_name
         self.now = now
         self.nodes = nodes
         self.actions: list[Action] = []
         self.requeues: list[float] = []
-        self.active_pods = 0
-        self.active_children: defaultdict[str, int] = defaultdict(int)
-        self.failed_children: defaultdict[str, int] = defaultdict(int)
-        self.daemons: set[str] = set()  # running daemon nodes
         self.memoized: list[str] = []  # memoized nodes that succeeded in this call
         self.finished: list[str] = []  # nodes fulfilled in this call
         self._extra_children: dict[str, list[str]] = {}
         self._extra_sets: dict[str, set[str]] = {}
+        self.changed = False
+        # DAG node id -> tasks its next pass must visit: the last call's, and this one's
+        self.prior_frontiers: dict[str, frozenset[str]] = {}
+        self.frontiers: dict[str, frozenset[str]] = {}
+        self._reordered = False  # a fulfilled node became unfinished: order to rebuild
+        if index is not None:
+            self._from_index(index)
+        else:
+            self._scan()
+
+    def _scan(self) -> None:
+        self.active_pods = 0
+        self.active_children: defaultdict[str, int] = defaultdict(int)
+        self.failed_children: defaultdict[str, int] = defaultdict(int)
+        self.daemons: set[str] = set()  # running daemon nodes
+        self.unfinished: dict[str, None] = {}  # ids of unfinished nodes, in map order
         self._ids: dict[str, str] = {}
         self.pods = 0  # Pod nodes, and how many of them are fulfilled: the progress
         self.pods_done = 0
-        self.changed = False
-        ids = self._ids
-        for key, node in nodes.items():  # every call: kept to a lookup per finished node
+        ids, unfinished = self._ids, self.unfinished
+        for key, node in self.nodes.items():  # without an index: one pass
             ids[node.name] = key
             if node.phase == "Succeeded" and node.type == "Pod":
                 self.pods += 1
                 self.pods_done += 1
                 continue
             self._count(node, 1)
-            if node.daemoned and node.phase not in FULFILLED_PHASES:
-                self.daemons.add(key)
+            if node.phase not in FULFILLED_PHASES:
+                unfinished[key] = None
+                if node.daemoned:
+                    self.daemons.add(key)
+
+    def _from_index(self, index: NodeIndex) -> None:
+        self.active_pods = index.active_pods
+        self.active_children = defaultdict(int, index.active_children)
+        self.failed_children = defaultdict(int, index.failed_children)
+        self.daemons = set(index.daemons)
+        self.unfinished = dict(index.unfinished)
+        self._ids = dict(index.ids)
+        self.pods = index.pods
+        self.pods_done = index.pods_done
+        self.prior_frontiers = index.frontiers
 
     # -- lookups --------------------------------------------------------------
     def id_of(self, name: str) -> str:
@@ -120,6 +153,11 @@ class Run:
         self._count(node, 1)
         self.nodes[node.id] = node
         self._ids[node.name] = node.id
+        if node.phase in FULFILLED_PHASES:
+            self.unfinished.pop(node.id, None)
+        elif node.id not in self.unfinished:
+            self._reordered = self._reordered or old is not None
+            self.unfinished[node.id] = None
         if node.phase in FULFILLED_PHASES and (old is None or old.phase not in FULFILLED_PHASES):
             self.finished.append(node.id)  # its template's metrics are emitted (metrics.py)
         if _newly_memoized(old, node):
@@ -196,7 +234,8 @@ class Run:
         self.changed = True
 
     def finish(self) -> dict[str, NodeStatus]:
-        """Fold the pending child links into the nodes; the map to store."""
+        """Fold the pending child links into the nodes; the map to store, with the
+        index of what this call counted when the map is a `NodeMap`."""
         for parent_id, extra in self._extra_children.items():
             node = self.nodes[parent_id]
             self.nodes[parent_id] = node.model_copy(
@@ -204,7 +243,28 @@ class Run:
             )
         self._extra_children.clear()
         self._extra_sets.clear()
+        if isinstance(self.nodes, NodeMap):
+            self.nodes.index = None if self._reordered else self._index()
         return self.nodes
+
+    def _index(self) -> NodeIndex:
+        return NodeIndex(
+            size=len(self.nodes),
+            ids=self._ids,
+            unfinished=self.unfinished,
+            pods=self.pods,
+            pods_done=self.pods_done,
+            active_pods=self.active_pods,
+            active_children=dict(self.active_children),
+            failed_children=dict(self.failed_children),
+            daemons=self.daemons,
+            frontiers=self.frontiers,
+        )
+
+    def unfinished_nodes(self) -> list[NodeStatus]:
+        """The nodes not fulfilled, in the map's order, without a pass over the rest."""
+        nodes = self.nodes
+        return [nodes[key] for key in self.unfinished]
 
     # -- actions --------------------------------------------------------------
     def requeue(self, seconds: float) -> None:

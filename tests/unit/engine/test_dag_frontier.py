@@ -1,0 +1,108 @@
+"""The frontier DAG pass (engine/dag_frontier.py) decides what the full pass decides.
+
+Random DAGs (declared out of topological order, `depends` and `dependencies`, loops,
+a nested DAG, continueOn, failFast on and off) run with pods that end in a random
+order; at every call the decision from the status the last call returned (its node
+index and frontiers kept) is compared with the decision from the same status read back
+as plain data (no index: the full pass). What is real: `operate` and the spec models.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workflow_engine.engine import CreatePod, Observed, PodState, TaskResult, operate
+from workflow_engine.engine.decision import Decision
+from workflow_engine.engine.node_index import index_of
+from workflow_engine.spec.models import Outputs, Workflow, WorkflowStatus
+
+START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+@st.composite
+def dags(draw: st.DrawFn) -> Workflow:
+    count = draw(st.integers(2, 10))
+    tasks: list[dict[str, Any]] = []
+    for i in range(count):
+        task: dict[str, Any] = {"name": f"t{i}", "template": "c"}
+        deps = sorted(draw(st.sets(st.integers(0, i - 1), max_size=3))) if i else []
+        if deps and draw(st.booleans()):
+            forms = ["t{}", "t{}.Succeeded", "t{}.Failed", "(t{}.Succeeded || t{}.Failed)"]
+            joiner = draw(st.sampled_from([" && ", " || "]))
+            task["depends"] = joiner.join(draw(st.sampled_from(forms)).format(d, d) for d in deps)
+        elif deps:
+            task["dependencies"] = [f"t{d}" for d in deps]
+        kind = draw(st.sampled_from(["pod", "pod", "pod", "loop", "nested"]))
+        if kind == "loop":
+            task["withItems"] = list(range(draw(st.integers(0, 3))))
+        elif kind == "nested":
+            task["template"] = "inner"
+        if draw(st.integers(0, 4)) == 0:
+            task["continueOn"] = {"failed": True}
+        tasks.append(task)
+    order = draw(st.permutations(tasks))  # declared order need not be topological
+    inner = [
+        {"name": "a", "template": "c"},
+        {"name": "b", "template": "c", "dependencies": ["a"]},
+    ]
+    spec = {
+        "entrypoint": "main",
+        "templates": [
+            {"name": "main", "dag": {"tasks": list(order), "failFast": draw(st.booleans())}},
+            {"name": "inner", "dag": {"tasks": inner}},
+            {"name": "c", "container": {"image": "x"}},
+        ],
+    }
+    return Workflow.model_validate(
+        {"metadata": {"name": "f", "namespace": "default"}, "spec": spec}
+    )
+
+
+def _plain(wf: Workflow) -> Workflow:
+    """The workflow as if read back from the store: a plain node map, no index."""
+    status = wf.status or WorkflowStatus()
+    nodes = dict(status.nodes) if status.nodes is not None else None
+    return wf.model_copy(update={"status": status.model_copy(update={"nodes": nodes})})
+
+
+def _same(kept: Decision, full: Decision) -> None:
+    assert kept.status == full.status
+    assert list(kept.status.nodes or ()) == list(full.status.nodes or ())
+    assert kept.actions == full.actions
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dags(), st.randoms(use_true_random=False))
+def test_frontier_pass_decides_as_the_full_pass(wf: Workflow, rnd: Any) -> None:
+    """At least one running pod ends per call, so every workflow ends."""
+    pods: dict[str, PodState] = {}
+    results: dict[str, TaskResult] = {}
+    running: list[tuple[str, str]] = []
+    now, frontier_calls = START, 0
+    for _ in range(200):
+        observed = Observed(pods=dict(pods), results=dict(results))
+        status = wf.status or WorkflowStatus()
+        frontier_calls += index_of(status.nodes) is not None
+        kept = operate(wf, observed, now)
+        _same(kept, operate(_plain(wf), observed, now))
+        wf = wf.model_copy(update={"status": kept.status})
+        if kept.status.phase in ("Succeeded", "Failed", "Error"):
+            break
+        for action in kept.actions:
+            if isinstance(action, CreatePod) and action.pod_name not in pods:
+                pods[action.pod_name] = PodState(name=action.pod_name, phase="Running")
+                running.append((action.pod_name, action.node_id))
+        rnd.shuffle(running)
+        for pod_name, node_id in running[: rnd.randint(1, max(1, len(running)))]:
+            code = rnd.choice([0, 0, 0, 1])
+            phase = "Succeeded" if code == 0 else "Failed"
+            pods[pod_name] = PodState(name=pod_name, phase=phase, exit_code=code)
+            results[node_id] = TaskResult(node_id, Outputs(exit_code=str(code)))
+        running = [r for r in running if pods[r[0]].phase == "Running"]
+        now += timedelta(seconds=1)
+    assert wf.status is not None and wf.status.phase in ("Succeeded", "Failed", "Error")
+    assert frontier_calls > 0

@@ -1,0 +1,56 @@
+"""What one `operate` call derives from a status's node map (names to ids, unfinished
+nodes, the counters parallelism and failFast read, each DAG's frontier), kept with the
+node map it describes so the next call starts from it instead of a pass over every node.
+
+The index is a pure function of the node map (a call without it rebuilds it with one
+pass), attached to the `NodeMap` the engine returns: a `dict` that equals, serialises
+and validates as the plain map it is. A map read back from the store, or copied and
+edited by an operation (`wf retry`, `wf node set`), is a plain dict again and carries
+no index, so nothing stale can be reused. Callers treat a status's node map as
+immutable; the index is only trusted while the map still has the size it had.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from workflow_engine.spec.models import NodeStatus
+
+
+@dataclass
+class NodeIndex:
+    """Everything `Run` counts over the nodes, as it stood when the map was returned."""
+
+    size: int
+    ids: dict[str, str]  # node name -> id
+    unfinished: dict[str, None]  # ids of nodes not fulfilled, in the map's order
+    pods: int
+    pods_done: int
+    active_pods: int
+    active_children: dict[str, int]
+    failed_children: dict[str, int]
+    daemons: set[str]
+    # DAG node id -> the tasks the next pass over that DAG must visit (engine/dag.py);
+    # a DAG without an entry gets a full pass.
+    frontiers: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+class NodeMap(dict[str, NodeStatus]):
+    """A status's node map with the index of its content (see the module docstring)."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, nodes: Mapping[str, NodeStatus]) -> None:
+        super().__init__(nodes)
+        self.index: NodeIndex | None = None
+
+
+def index_of(nodes: Mapping[str, NodeStatus] | None) -> NodeIndex | None:
+    """The index a node map carries, when it still describes it."""
+    if not isinstance(nodes, NodeMap):
+        return None
+    index = nodes.index
+    if index is None or index.size != len(nodes):
+        return None
+    return index
