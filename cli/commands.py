@@ -102,7 +102,7 @@ COMMANDS: Mapping[str, LazyCommand] = {
             " warnings)."
         ),
     ),
-    "list": _c("workflows", "list_", "List workflows, newest first."),
+    "list": _c("list_workflows", "list_", "List workflows, newest first."),
     "logs": _c(
         "workflows", "logs", "Print the logs of a workflow's pods (NODE: a node or pod name)."
     ),

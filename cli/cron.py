@@ -12,7 +12,7 @@ import click
 from rich.table import Table
 
 from cli.app import app_of
-from cli.format import human_duration
+from cli.listing import human_duration
 from cli.output import show, show_object
 from cli.workflows import echo_warnings, read_source
 from workflow_engine.controller import crons

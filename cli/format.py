@@ -16,6 +16,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from cli.listing import human_duration, workflow_rows
 from cli.tree_fold import Fold, fold_children
 from workflow_engine.controller import Event
 from workflow_engine.engine.naming import pod_name
@@ -45,20 +46,6 @@ def _time(value: str | None) -> datetime | None:
     return parse_time(value) if value else None
 
 
-def human_duration(seconds: float) -> str:
-    seconds = int(max(0, seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m{seconds}s" if seconds else f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}h{minutes}m" if minutes else f"{hours}h"
-    days, hours = divmod(hours, 24)
-    return f"{days}d{hours}h" if hours else f"{days}d"
-
-
 def span(start: str | None, end: str | None, now: datetime) -> str:
     began = _time(start)
     if began is None:
@@ -85,46 +72,6 @@ def workflow_table(items: Iterable[dict[str, Any]], now: datetime, wide: bool = 
     for row in rows:
         table.add_row(*row[:at], phase_text(row[at]), *row[at + 1 :])
     return table
-
-
-def workflow_rows(
-    items: Iterable[dict[str, Any]], now: datetime, wide: bool = False
-) -> tuple[list[str], list[list[str]]]:
-    """The columns of `wf list` and each workflow's cells as plain strings (the STATUS
-    cell is the phase: `workflow_table` draws it with its symbol)."""
-    columns = ["NAME", "STATUS", "AGE", "DURATION", "PROGRESS", "MESSAGE"]
-    if wide:
-        columns[1:1] = ["NAMESPACE"]
-        columns.append("LABELS")
-    rows = []
-    for obj in items:
-        meta, status = obj["metadata"], obj.get("status") or {}
-        row = [
-            meta["name"],
-            _phase(obj),
-            span(meta.get("creationTimestamp"), None, now),
-            span(status.get("startedAt"), status.get("finishedAt"), now),
-            status.get("progress") or "",
-            status.get("message") or "",
-        ]
-        if wide:
-            row.insert(1, meta.get("namespace") or "default")
-            labels = meta.get("labels") or {}
-            row.append(",".join(f"{k}={v}" for k, v in sorted(labels.items())))
-        rows.append(row)
-    return columns, rows
-
-
-def plain_table(columns: list[str], rows: list[list[str]]) -> str:
-    """Columns padded to their widest cell, no colour and no wrapping: what `wf list`
-    prints for long listings, where laying out a rich table costs about a millisecond
-    per row."""
-    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
-    lines = [columns, *rows]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        for line in lines
-    )
 
 
 def template_table(items: Iterable[dict[str, Any]], now: datetime, wide: bool = False) -> Table:

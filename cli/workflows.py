@@ -1,6 +1,7 @@
-"""`wf` commands that submit and read workflows: submit, list, get, watch, wait, logs,
-lint (changing them: `cli.lifecycle`). Each parses its options, calls one library
-function of `workflow_engine.controller`, and formats the result."""
+"""`wf` commands that submit and read workflows: submit, get, watch, wait, logs, lint
+(`list`: `cli.list_workflows`; changing them: `cli.lifecycle`). Each parses its
+options, calls one library function of `workflow_engine.controller`, and formats the
+result."""
 
 from __future__ import annotations
 
@@ -14,18 +15,13 @@ from rich.live import Live
 from cli.app import App, app_of
 from cli.ci import LOG_DRAIN_SECONDS, follow_plainly, junit_report, stream_logs
 from cli.errors import EXIT_FAILED
-from cli.format import plain_table, workflow_details, workflow_rows, workflow_table
+from cli.format import workflow_details
 from cli.output import show, show_object
 from cli.tree_fold import Fold, find_node
 from workflow_engine.controller import operations as ops
-from workflow_engine.controller import parse_duration, parse_labels, parse_selector
-from workflow_engine.cron import CRON_LABEL
+from workflow_engine.controller import parse_duration, parse_labels
 from workflow_engine.errors import SpecError, SpecErrors, SpecWarning
 from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits, decode
-from workflow_engine.vocabulary import COMPLETED_PHASES
-
-# longer listings print as plain columns (rich lays a table out at about 1 ms per row)
-PLAIN_ROWS = 500
 
 
 def read_source(path: str, limits: DocumentLimits = DEFAULT_LIMITS) -> tuple[str, str]:
@@ -156,60 +152,6 @@ def submit(
     for obj in created:
         if not show_object(obj, output):
             show(f"workflow {obj['metadata']['name']} submitted")
-
-
-@click.command("list")
-@click.option("--running", is_flag=True, help="only unfinished (Pending or Running)")
-@click.option("--completed", is_flag=True, help="only finished")
-@click.option("--phase", "phases", multiple=True, help="only this phase (repeatable)")
-@click.option("-l", "--selector", help="label selector, e.g. app=x,team")
-@click.option("--cron", "cron_name", help="only the workflows this CronWorkflow started")
-@click.option("--since", help="only created within this long, e.g. 1h")
-@click.option("-A", "--all-namespaces", is_flag=True)
-@click.option("-o", "--output", type=click.Choice(["wide", "json", "yaml", "name"]))
-@click.pass_context
-def list_(
-    ctx: click.Context,
-    running: bool,
-    completed: bool,
-    phases: tuple[str, ...],
-    selector: str | None,
-    cron_name: str | None,
-    since: str | None,
-    all_namespaces: bool,
-    output: str | None,
-) -> None:
-    """List workflows, newest first."""
-    app = app_of(ctx)
-    wanted = {p: True for p in phases}
-    if running:
-        wanted.update(Pending=True, Running=True)
-    if completed:
-        wanted.update({p: True for p in sorted(COMPLETED_PHASES)})
-    items = ops.list_workflows(
-        app.store,
-        None if all_namespaces else app.namespace,
-        phases=wanted or None,
-        selector=_selector(selector, cron_name),
-        since=parse_duration(since, "--since") if since else None,
-        now=app.now(),
-        summaries=output not in ("json", "yaml"),
-    )
-    if show_object(items, output):
-        return
-    if not items:
-        show("No workflows found")
-    elif len(items) > PLAIN_ROWS:
-        show(plain_table(*workflow_rows(items, app.now(), wide=output == "wide")))
-    else:
-        show(workflow_table(items, app.now(), wide=output == "wide"))
-
-
-def _selector(text: str | None, cron_name: str | None) -> dict[str, str | None] | None:
-    selector = parse_selector(text) if text else {}
-    if cron_name:
-        selector[CRON_LABEL] = cron_name
-    return selector or None
 
 
 @click.command()
@@ -377,5 +319,5 @@ def warning_line(warning: SpecWarning, source: str) -> str:
     return f"warning: {source}: {warning}"
 
 
-COMMANDS = [submit, list_, get, watch, wait_, logs, lint]
+COMMANDS = [submit, get, watch, wait_, logs, lint]
 __all__ = ["COMMANDS"]

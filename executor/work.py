@@ -18,6 +18,7 @@ logged, so the node stays `Failed` rather than `Error` (as Argo reports it).
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -68,8 +69,15 @@ def execute(
         if member is not None:
             leave_exit_code(sandbox, member.name, EXECUTOR_FAILED)
         return EXECUTOR_FAILED
-    with tempfile.TemporaryDirectory(prefix="wf-exec-logs-") as logs_dir:
-        capture = Path(logs_dir, LOGS_FILE) if logs_wanted(template, config.repository) else None
+    # A temporary directory only when the logs are archived: most pods do not, and
+    # creating and removing one costs about 0.25 ms of the controller's interpreter.
+    logs_dir = (
+        tempfile.TemporaryDirectory(prefix="wf-exec-logs-")
+        if logs_wanted(template, config.repository)
+        else contextlib.nullcontext(None)
+    )
+    with logs_dir as directory:
+        capture = Path(directory, LOGS_FILE) if directory is not None else None
         # The container's own environment is the sandbox's; nothing is added to it.
 
         def run_once() -> RunResult:

@@ -271,15 +271,28 @@ def body_of(obj: Obj) -> Obj:
 
 
 def encode(obj: Obj) -> tuple[str, str, str]:
-    """The JSON texts of `obj`, its `head_of` and its `summary_of`, each top-level field
-    encoded once (the texts equal `dumps` of each; a status is the big part)."""
+    """The JSON texts of `obj` without its status (what the SQLite store keeps per
+    object), of its `head_of` (metadata and status: the change log's entry, which holds
+    the status) and of its `summary_of`, each top-level field encoded once (the texts
+    equal `dumps` of each; a status is the big part, so it is written once)."""
     parts = {key: dumps(value) for key, value in obj.items()}
 
     def text(keys: Iterable[str]) -> str:
         return "{" + ",".join(f"{json.dumps(k)}:{parts[k]}" for k in keys if k in parts) + "}"
 
-    body, head = text(obj), text(("metadata", "status"))
+    rest, head = text(k for k in obj if k != "status"), text(("metadata", "status"))
     status = obj.get("status")
     if isinstance(status, dict) and _HEAVY_STATUS.intersection(status):
         parts["status"] = dumps({k: v for k, v in status.items() if k not in _HEAVY_STATUS})
-    return body, head, text(("apiVersion", "kind", "metadata", "status"))
+    return rest, head, text(("apiVersion", "kind", "metadata", "status"))
+
+
+def with_status(rest: str, head: str | None) -> Obj:
+    """An object again from its stored texts: `rest` (all but the status) and the
+    `head` of its latest change (None: it has no status)."""
+    obj = loads(rest)
+    if head is not None:
+        latest = loads(head)
+        if "status" in latest:
+            obj["status"] = latest["status"]
+    return obj

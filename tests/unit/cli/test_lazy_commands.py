@@ -119,3 +119,11 @@ def test_help_lists_what_the_loaded_commands_would(width: int) -> None:
     assert not lazy.commands  # nothing loaded to render the listing
     assert render(lazy) == render(loaded)
     assert not lazy.commands
+
+
+def test_list_imports_no_rich_nor_the_models(tmp_path: Path) -> None:
+    # an empty listing; a long one takes the same plain path (tests/unit/cli/test_list_output)
+    modules = _modules_after(tmp_path, "list")
+    used = "workflow_engine.controller.operations"  # list_workflows itself
+    heavy = (*(m for m in NEVER_FOR_HELP if m != used), "cli.ci", "cli.format")
+    assert _loaded(modules, heavy) == []

@@ -166,3 +166,56 @@ def test_a_version_1_file_is_upgraded_in_place(tmp_path: Path) -> None:
         store.close()
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone() == (schema.SCHEMA_VERSION,)
+
+
+def test_a_status_is_stored_once_and_outlives_compaction(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.db", history=4)
+    try:
+        last = write_statuses(store, "w", 3)
+        for i in range(30):  # compacts every change of "w" but its latest
+            store.create(workflow(f"other-{i}"))
+        assert store.get("Workflow", "w") == last
+        listed = store.list("Workflow", label_selector={"a": "b"}).items
+        assert [item for item in listed if item["metadata"]["name"] == "w"] == [last]
+        with sqlite3.connect(store.path) as conn:
+            (rest,) = conn.execute("SELECT body FROM objects WHERE name = 'w'").fetchone()
+            heads = conn.execute("SELECT head FROM changes WHERE name = 'w'").fetchall()
+        assert '"status"' not in rest
+        assert [json.loads(head)["status"] for (head,) in heads] == [last["status"]]
+        again = store.update_status({**last, "status": status(7)})
+        assert store.get("Workflow", "w") == again
+    finally:
+        store.close()
+
+
+def test_a_version_2_file_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    with sqlite3.connect(path, isolation_level=None) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        for statement in (*schema._SCHEMA_V1, *schema._UPGRADE_V2):
+            conn.execute(statement)
+        meta = {"name": "old", "namespace": "default", "uid": "u1", "resourceVersion": "3"}
+        body = {
+            "kind": "Workflow",
+            "metadata": meta | {"generation": 1},
+            "spec": {"entrypoint": "main"},
+            "status": {"phase": "Succeeded", "nodes": {"n": {}}},
+        }
+        conn.execute(
+            "INSERT INTO objects VALUES ('Workflow', 'default', 'old', 'u1', 3, '{}', ?, NULL)",
+            (json.dumps(body),),
+        )  # its change was compacted away
+        conn.execute("UPDATE meta SET value = 3")
+        conn.execute("PRAGMA user_version=2")
+    store = SqliteStore(path)
+    try:
+        assert store.get("Workflow", "old") == body
+        (summary,) = store.list_summaries("Workflow").items
+        assert summary["status"] == {"phase": "Succeeded"}
+        changed = store.update_status({**body, "status": {"phase": "Failed"}})
+        (event,) = list(store.watch("Workflow", resource_version="3", timeout=0.2))
+        assert event.object == changed == store.get("Workflow", "old")
+    finally:
+        store.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (schema.SCHEMA_VERSION,)

@@ -9,7 +9,9 @@ how far the change log has been compacted). The schema version lives in
 `PRAGMA user_version`; a newer file than this program knows is refused rather than
 guessed at, an older one is upgraded in place (version 1 -> 2: the change log is
 dropped and counted as compacted, so a watch from before the upgrade gets Expired
-and lists again).
+and lists again; version 2 -> 3: an object's status is kept once, in its latest
+change, which compaction keeps while the object exists, instead of a second time in
+`objects`).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import time
 from pathlib import Path
 
 from workflow_engine.errors import PermanentError, TransientError, WorkflowEngineError
+from workflow_engine.store import _objects as o
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 WAL_SIZE_LIMIT = 16 * 1024 * 1024
 
 _SCHEMA_V1 = (
@@ -131,11 +134,42 @@ def _initialize_once(conn: sqlite3.Connection) -> None:
         if version == 1:
             for statement in _UPGRADE_V2:
                 conn.execute(statement)
+            version = 2
+        if version == 2:
+            _upgrade_v3(conn)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def _upgrade_v3(conn: sqlite3.Connection) -> None:
+    """Each object's row without its status; the status stays in (or, where it was
+    compacted away, goes back into) the change at the object's resourceVersion. A
+    change put back is at or below `compacted_through`, so no watch replays it."""
+    rows = conn.execute(
+        "SELECT kind, namespace, name, uid, resource_version, body, summary FROM objects"
+    ).fetchall()
+    for kind, namespace, name, uid, version, body, summary in rows:
+        obj = o.loads(body)
+        rest, head, fresh_summary = o.encode(obj)
+        if "status" in obj:
+            generation = int(obj["metadata"].get("generation", 1))
+            conn.execute(
+                "INSERT OR IGNORE INTO changes (resource_version, size, kind, namespace,"
+                " name, type, uid, generation, head) VALUES (?, ?, ?, ?, ?, 'MODIFIED', ?, ?, ?)",
+                (version, len(head), kind, namespace, name, uid, generation, head),
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO specs (uid, generation, body) VALUES (?, ?, ?)",
+                (uid, generation, o.dumps(o.body_of(obj))),
+            )
+        conn.execute(
+            "UPDATE objects SET body = ?, summary = ?"
+            " WHERE kind = ? AND namespace = ? AND name = ?",
+            (rest, summary or fresh_summary, kind, namespace, name),
+        )
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:

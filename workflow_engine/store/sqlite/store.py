@@ -35,6 +35,8 @@ from workflow_engine.store.sqlite.pool import Pool
 T = TypeVar("T")
 
 _GENERATE_ATTEMPTS = 8
+# An object's status lives once, in its latest change (which compaction keeps).
+_LATEST_HEAD = "(SELECT c.head FROM changes c WHERE c.resource_version = o.resource_version)"
 _WATCH_BATCH = 512
 DEFAULT_HISTORY_BYTES = 16 * 1024 * 1024
 
@@ -84,7 +86,7 @@ class SqliteStore:
         def insert(conn: sqlite3.Connection) -> Obj:
             for _ in range(_GENERATE_ATTEMPTS):
                 name = o.candidate_name(obj, self._rng)
-                if self._select(conn, (kind, namespace, name)) is None:
+                if not self._exists(conn, (kind, namespace, name)):
                     break
                 if not o.is_generated(obj):
                     raise AlreadyExists(f"{kind} {namespace}/{name} already exists")
@@ -92,7 +94,7 @@ class SqliteStore:
                 raise AlreadyExists(f"{kind}: no free name for generateName after retries")
             version = self._bump(conn)
             stored = o.new_object(obj, name=name, resource_version=version, created=self._now())
-            body, head, summary = o.encode(stored)
+            rest, head, summary = o.encode(stored)
             conn.execute(
                 "INSERT INTO objects"
                 " (kind, namespace, name, uid, resource_version, labels, body, summary)"
@@ -104,20 +106,20 @@ class SqliteStore:
                     stored["metadata"]["uid"],
                     version,
                     o.dumps(o.labels_of(stored)),
-                    body,
+                    rest,
                     summary,
                 ),
             )
             self._log(conn, version, (kind, namespace, name), "ADDED", stored, head)
-            return o.loads(body)
+            return o.with_status(rest, head)
 
         return self._write(insert)
 
     def get(self, kind: str, name: str, namespace: str = "default") -> Obj:
-        body = self._read(lambda conn: self._select(conn, (kind, namespace, name)))
-        if body is None:
+        row = self._read(lambda conn: self._select(conn, (kind, namespace, name)))
+        if row is None:
             raise NotFound(f"{kind} {namespace}/{name} not found")
-        return o.loads(body)
+        return o.with_status(*row)
 
     def list(
         self,
@@ -126,14 +128,20 @@ class SqliteStore:
         label_selector: o.LabelSelector | None = None,
     ) -> ObjectList:
         where, params = self._where(kind, namespace, label_selector)
-        query = f"SELECT body FROM objects WHERE {' AND '.join(where)} ORDER BY namespace, name"
+        query = (
+            f"SELECT o.body, {_LATEST_HEAD} FROM objects o"
+            f" WHERE {' AND '.join(where)} ORDER BY o.namespace, o.name"
+        )
 
-        def snapshot(conn: sqlite3.Connection) -> tuple[int, list[str]]:
+        def snapshot(conn: sqlite3.Connection) -> tuple[int, list[tuple[str, str | None]]]:
             version = self._meta(conn, "resource_version")
-            return version, [body for (body,) in conn.execute(query, params)]
+            return version, conn.execute(query, params).fetchall()
 
-        version, bodies = self._read(snapshot, transaction=True)
-        return ObjectList(items=[o.loads(b) for b in bodies], resource_version=str(version))
+        version, rows = self._read(snapshot, transaction=True)
+        return ObjectList(
+            items=[o.with_status(rest, head) for rest, head in rows],
+            resource_version=str(version),
+        )
 
     def list_summaries(
         self,
@@ -145,26 +153,24 @@ class SqliteStore:
         spec and no node map, read as stored at write time."""
         where, params = self._where(kind, namespace, label_selector)
         query = (
-            "SELECT summary, CASE WHEN summary IS NULL THEN body END FROM objects"
-            f" WHERE {' AND '.join(where)} ORDER BY namespace, name"
+            f"SELECT o.summary FROM objects o WHERE {' AND '.join(where)}"
+            " ORDER BY o.namespace, o.name"
         )
 
-        def snapshot(conn: sqlite3.Connection) -> tuple[int, list[tuple[str | None, str]]]:
+        def snapshot(conn: sqlite3.Connection) -> tuple[int, list[tuple[str]]]:
             version = self._meta(conn, "resource_version")
             return version, conn.execute(query, params).fetchall()
 
         version, rows = self._read(snapshot, transaction=True)
-        items = [
-            o.loads(summary) if summary is not None else o.summary_of(o.loads(body))
-            for summary, body in rows
-        ]
+        items = [o.loads(summary) for (summary,) in rows]
         return ObjectList(items=items, resource_version=str(version))
 
     def update(self, obj: Obj) -> Obj:
-        return self._replace(obj, o.updated_object)
+        return self._replace(obj, o.updated_object, stored_status=True)
 
     def update_status(self, obj: Obj) -> Obj:
-        return self._replace(obj, o.status_updated_object)
+        # The stored status is replaced whole: it is not even read.
+        return self._replace(obj, o.status_updated_object, stored_status=False)
 
     def delete(self, kind: str, name: str, namespace: str = "default") -> None:
         key = (kind, namespace, name)
@@ -174,7 +180,7 @@ class SqliteStore:
             if stored is None:
                 raise NotFound(f"{kind} {namespace}/{name} not found")
             version = self._bump(conn)
-            gone = o.deleted_object(o.loads(stored), version)
+            gone = o.deleted_object(o.with_status(*stored), version)
             conn.execute("DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?", key)
             self._log(conn, version, key, "DELETED", gone, o.dumps(o.head_of(gone)))
 
@@ -202,25 +208,27 @@ class SqliteStore:
 
     # -- writes --------------------------------------------------------------------
 
-    def _replace(self, obj: Obj, change: Callable[[Obj, Obj, int], Obj]) -> Obj:
+    def _replace(
+        self, obj: Obj, change: Callable[[Obj, Obj, int], Obj], *, stored_status: bool
+    ) -> Obj:
         key = o.key_of(obj)
 
         def replace(conn: sqlite3.Connection) -> Obj:
-            body = self._select(conn, key)
-            if body is None:
+            row = self._select(conn, key, with_head=stored_status)
+            if row is None:
                 raise NotFound(f"{key[0]} {key[1]}/{key[2]} not found")
-            stored = o.loads(body)
+            stored = o.with_status(*row)
             o.check_version(stored, obj)
             version = self._bump(conn)
             new = change(stored, obj, version)
-            new_body, head, summary = o.encode(new)
+            rest, head, summary = o.encode(new)
             conn.execute(
                 "UPDATE objects SET resource_version = ?, labels = ?, body = ?, summary = ?"
                 " WHERE kind = ? AND namespace = ? AND name = ?",
-                (version, o.dumps(o.labels_of(new)), new_body, summary, *key),
+                (version, o.dumps(o.labels_of(new)), rest, summary, *key),
             )
             self._log(conn, version, key, "MODIFIED", new, head)
-            return o.loads(new_body)
+            return o.with_status(rest, head)
 
         return self._write(replace)
 
@@ -293,7 +301,12 @@ class SqliteStore:
             floor = max(floor, int(over[0]))
         if floor <= self._meta(conn, "compacted_through"):
             return
-        conn.execute("DELETE FROM changes WHERE resource_version <= ?", (floor,))
+        # An object's latest change holds its status: it stays while the object does.
+        conn.execute(
+            "DELETE FROM changes WHERE resource_version <= ?"
+            " AND resource_version NOT IN (SELECT resource_version FROM objects)",
+            (floor,),
+        )
         conn.execute(
             "UPDATE meta SET value = max(value, ?) WHERE key = 'compacted_through'", (floor,)
         )
@@ -338,11 +351,25 @@ class SqliteStore:
                 raise schema.translate(exc, self.path) from exc
 
     @staticmethod
-    def _select(conn: sqlite3.Connection, key: o.Key) -> str | None:
+    def _select(
+        conn: sqlite3.Connection, key: o.Key, *, with_head: bool = True
+    ) -> tuple[str, str | None] | None:
+        """The object's stored texts: all but its status, and the head of its latest
+        change, which holds the status (left out when `with_head` is false)."""
+        head = _LATEST_HEAD if with_head else "NULL"
         row = conn.execute(
-            "SELECT body FROM objects WHERE kind = ? AND namespace = ? AND name = ?", key
+            f"SELECT o.body, {head} FROM objects o"
+            " WHERE o.kind = ? AND o.namespace = ? AND o.name = ?",
+            key,
         ).fetchone()
-        return None if row is None else str(row[0])
+        return None if row is None else (str(row[0]), row[1])
+
+    @staticmethod
+    def _exists(conn: sqlite3.Connection, key: o.Key) -> bool:
+        row = conn.execute(
+            "SELECT 1 FROM objects WHERE kind = ? AND namespace = ? AND name = ?", key
+        ).fetchone()
+        return row is not None
 
     @staticmethod
     def _meta(conn: sqlite3.Connection, key: str) -> int:
