@@ -34,7 +34,8 @@ def test_init_lays_out_the_repository_in_one_commit(
     kinds = {doc["kind"] for doc in install}
     assert {"CustomResourceDefinition", "Deployment", "ClusterRole"} <= kinds
     assert seen.yaml("bootstrap/kustomization.yaml")["resources"] == ["install.yaml"]
-    for name in ("promote-env.yaml", "verify-env.yaml", "rollback-env.yaml"):
+    shipped = ("promote-env", "sync-env", "verify-env", "rollback-env", "promotion-pipeline")
+    for name in (f"{n}.yaml" for n in shipped):
         assert (seen.root / "pipelines" / name).read_text() == (EXAMPLES / name).read_text()
 
     again = wf("init", url, "--envs", "dev,qa,prod")
