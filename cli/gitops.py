@@ -86,6 +86,7 @@ def app() -> None:
 )
 @click.option("--env", "envs", help="environments to add it to (default: all), comma separated")
 @click.option("--port", default=8080, show_default=True, help="container port for image:")
+@click.option("-p", "--project", help="label every object of the app with this project")
 @click.option(
     "--wait-timeout",
     help="then sync each environment to the cluster and wait this long (e.g. 2m) for health",
@@ -100,6 +101,7 @@ def create(
     source: str,
     envs: str | None,
     port: int,
+    project: str | None,
     wait_timeout: str | None,
     repo: str,
     main_branch: str,
@@ -111,7 +113,7 @@ def create(
     seconds = None
     if wait_timeout is not None:
         seconds = lib.parse_duration(wait_timeout, "--wait-timeout").total_seconds()
-    request = lib.AppRequest(name, source, tuple(_csv(envs)), port)
+    request = lib.AppRequest(name, source, tuple(_csv(envs)), port, project)
     created = lib.create_app(_remote(repo, main_branch, author), request)
     _done(created.changed, f"app {name}")
     if seconds is not None:

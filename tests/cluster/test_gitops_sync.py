@@ -140,6 +140,7 @@ def _sync_env_step(
         "inputs.parameters.repo": f"file://{repo}",
         "inputs.parameters.revision": "HEAD",
         "inputs.parameters.timeout": "60s",
+        "inputs.parameters.kubeconfig": "",  # the step's $KUBECONFIG
     }
     argv = [_fill(a, values) for a in [*container["command"], *container["args"]]]
     return _run_step(cluster, namespace, argv)

@@ -32,6 +32,7 @@ class AppRequest:
     source: str
     envs: tuple[str, ...] = ()  # empty: every environment of gitops.yaml
     port: int = 8080
+    project: str | None = None  # labels every object of the app (argocd-autopilot's -p)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class AppCreated:
 
 def create_app(remote: Remote, request: AppRequest) -> AppCreated:
     layout.check_name(request.name, "NAME")
+    if request.project is not None:
+        layout.check_name(request.project, "--project")
     if not 0 < request.port < 65536:
         raise Refused("--port", f"{request.port} is not a port")
     base_files = _base_files(request)  # before cloning: bad sources fail fast
@@ -62,12 +65,15 @@ def create_app(remote: Remote, request: AppRequest) -> AppCreated:
         images = images_of(manifests)
         for env in envs:
             write_yaml(
-                layout.overlay_file(root, request.name, env), overlay(request.name, env, images)
+                layout.overlay_file(root, request.name, env),
+                overlay(request.name, env, images, request.project),
             )
         found.update(envs=envs, images=[str(i) for i in images])
+        project = f" Project {request.project}." if request.project else ""
         return (
             f"app {request.name}: add from {public_url(request.source)}\n\n"
-            f"Overlays for {', '.join(envs)}; images {', '.join(map(str, images)) or 'none'}.\n"
+            f"Overlays for {', '.join(envs)}; images {', '.join(map(str, images)) or 'none'}."
+            f"{project}\n"
         )
 
     changed = change(remote, mutate)

@@ -24,7 +24,13 @@ from workflow_engine.spec.objects import API_GROUP
 
 # The install is about 20,000 lines: libyaml writes it in a tenth of the time.
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-PIPELINES = ("promote-env.yaml", "verify-env.yaml", "rollback-env.yaml")
+PIPELINES = (
+    "promote-env.yaml",
+    "sync-env.yaml",
+    "verify-env.yaml",
+    "rollback-env.yaml",
+    "promotion-pipeline.yaml",
+)
 _README = """# Config repository
 
 Laid out by `wf gitops init`. Desired state of every environment lives here:

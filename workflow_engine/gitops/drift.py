@@ -13,7 +13,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +22,7 @@ from workflow_engine.errors import SpecError, TransientError
 from workflow_engine.gitops.apply import Plan, plan
 from workflow_engine.gitops.cluster import Cluster
 from workflow_engine.gitops.diff import ObjectDiff, summary
-from workflow_engine.gitops.render import Rendered, object_key
+from workflow_engine.gitops.render import REVISION, Rendered, object_key
 
 EVENT_REASON = "GitOpsDrift"
 
@@ -56,8 +56,21 @@ def detect(cluster: Cluster, rendered: Rendered) -> Drift:
         env=rendered.env.name,
         namespace=cluster.namespace,
         revision=rendered.revision,
-        diffs=tuple(d for d in the_plan.diffs if not d.in_sync),
+        diffs=drifted(the_plan.diffs),
         plan=the_plan,
+    )
+
+
+def drifted(diffs: Iterable[ObjectDiff]) -> tuple[ObjectDiff, ...]:
+    """The diffs that are drift. An object whose only difference is the commit it was
+    synced from is not: every later commit (a verification record, another app's
+    promotion) moves that annotation without changing what the object should be."""
+    revision_only = f"metadata.annotations.{REVISION}:"
+    return tuple(
+        d
+        for d in diffs
+        if not d.in_sync
+        and not (d.action == "changed" and all(c.startswith(revision_only) for c in d.changes))
     )
 
 

@@ -72,7 +72,12 @@ def write_yaml(path: Path, doc: Any) -> None:
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
 
 
-def overlay(app: str, env: str, images: list[ImageRef]) -> dict[str, Any]:
+PROJECT_LABEL = "gitops.wfengine.io/project"
+
+
+def overlay(
+    app: str, env: str, images: list[ImageRef], project: str | None = None
+) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "apiVersion": KUSTOMIZE_API,
         "kind": "Kustomization",
@@ -80,6 +85,9 @@ def overlay(app: str, env: str, images: list[ImageRef]) -> dict[str, Any]:
         "namespace": env,
         "resources": ["../../base"],
     }
+    if project:
+        # on every object, never in selectors (those are immutable once applied)
+        doc["labels"] = [{"pairs": {PROJECT_LABEL: project}, "includeSelectors": False}]
     if images:
         doc["images"] = [i.entry() for i in images]
     return doc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,8 @@ def test_init_lays_out_the_repository_in_one_commit(
     kinds = {doc["kind"] for doc in install}
     assert {"CustomResourceDefinition", "Deployment", "ClusterRole"} <= kinds
     assert seen.yaml("bootstrap/kustomization.yaml")["resources"] == ["install.yaml"]
-    for name in ("promote-env.yaml", "verify-env.yaml", "rollback-env.yaml"):
+    shipped = ("promote-env", "sync-env", "verify-env", "rollback-env", "promotion-pipeline")
+    for name in (f"{n}.yaml" for n in shipped):
         assert (seen.root / "pipelines" / name).read_text() == (EXAMPLES / name).read_text()
 
     again = wf("init", url, "--envs", "dev,qa,prod")
@@ -89,6 +91,27 @@ def test_app_from_a_manifest_file_and_a_kustomization(repo: str, wf: Wf, tmp_pat
     assert "images" not in seen.yaml("apps/cfg/envs/prod/kustomization.yaml")
 
 
+def test_project_labels_every_object_of_the_app(repo: str, wf: Wf, tmp_path: Path) -> None:
+    made = wf("app", "create", "shop", "--app", "image:nginx:1.25", "-p", "retail", "--repo", repo)
+    assert made.exit_code == 0, made.output
+    seen = witness(repo, tmp_path)
+    assert "Project retail." in seen.message()
+    rendered = subprocess.run(
+        ["kubectl", "kustomize", str(seen.root / "apps/shop/envs/staging")],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    objects = list(yaml.safe_load_all(rendered))
+    assert sorted(o["kind"] for o in objects) == ["Deployment", "Service"]
+    for obj in objects:
+        assert obj["metadata"]["labels"]["gitops.wfengine.io/project"] == "retail"
+        assert obj["metadata"]["namespace"] == "staging"
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    assert "gitops.wfengine.io/project" not in deployment["spec"]["selector"]["matchLabels"]
+    assert "labels" not in seen.yaml("apps/web/envs/dev/kustomization.yaml")  # no -p
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -98,8 +121,17 @@ def test_app_from_a_manifest_file_and_a_kustomization(repo: str, wf: Wf, tmp_pat
         (["db", "--app", "/no/such/file"], "not a file, directory"),
         (["Bad_Name", "--app", "image:postgres:16"], "not a valid name"),
         (["db", "--app", "image:postgres:16", "--wait-timeout", "soon"], "--wait-timeout"),
+        (["db", "--app", "image:postgres:16", "-p", "Retail"], "--project"),
     ],
-    ids=["exists", "unknown-env", "image-without-tag", "missing-source", "bad-name", "wait"],
+    ids=[
+        "exists",
+        "unknown-env",
+        "image-without-tag",
+        "missing-source",
+        "bad-name",
+        "wait",
+        "bad-project",
+    ],
 )
 def test_bad_app_input_exits_2_and_pushes_nothing(
     git_server: GitServer, repo: str, wf: Wf, args: list[str], message: str

@@ -1,4 +1,4 @@
-"""The shipped WorkflowTemplates and the promotion pipeline (examples/gitops) run as
+"""The shipped stage WorkflowTemplates (examples/gitops) run as
 ordinary workflows in embedded mode (real controller, process runtime and executor:
 tests/integration/controller/conftest.py) against a config repository on the loopback
 git daemon, and the commits appear there.
@@ -48,70 +48,45 @@ def run(state: Embedded, template: str, **params: str) -> dict[str, object]:
     return json.loads(done.output)  # type: ignore[no-any-return]
 
 
-def test_pipeline_reaches_prod_after_approval_and_a_failed_check_rolls_back(
+def test_stage_templates_promote_verify_record_and_roll_back(
     wf_on_path: Path,
     embedded: Embedded,  # noqa: F811
     site: Site,  # noqa: F811
     repo: str,
     tmp_path: Path,
 ) -> None:
+    """The stages the promotion pipeline chains (the pipeline itself syncs a cluster:
+    tests/cluster/test_gitops_pipeline.py runs it)."""
     for name in ("promote-env", "verify-env", "rollback-env"):
         assert embedded.wf("template", "create", str(EXAMPLES / f"{name}.yaml")).exit_code == 0
-    params = {"repo": repo, "app": "web", "image": "nginx:1.26", "body": "v2"}
-    params |= {"dev-url": f"{site.url}/version", "staging-url": f"{site.url}/version"}
-    args = [a for k, v in params.items() for a in ("-p", f"{k}={v}")]
-    submitted = embedded.wf(
-        "submit", str(EXAMPLES / "promotion-pipeline.yaml"), *args, "-o", "name"
-    )
-    assert submitted.exit_code == 0, submitted.output
-    name = submitted.output.strip()
-
-    def approve_phase() -> str:
-        wf = json.loads(embedded.wf("get", name, "-o", "json").output)
-        found = [
-            n
-            for n in (wf.get("status") or {}).get("nodes", {}).values()
-            if n["displayName"] == "approve"
-        ]
-        return str(found[0]["phase"]) if found else ""
-
-    poll(lambda: approve_phase() == "Running", timeout=240, what="the approval step")
-    waiting = witness(repo, tmp_path)
-    assert [s.split(":")[0] for s in waiting.log()[:4]] == [
-        "verify web in staging",
+    promoted = run(embedded, "promote-env", repo=repo, app="web", to="dev", image="nginx:1.26")
+    assert promoted["status"]["phase"] == "Succeeded"  # type: ignore[index]
+    check = {"repo": repo, "app": "web", "env": "dev", "url": f"{site.url}/version"}
+    passed = run(embedded, "verify-env", **check, body="v2", tries="1", window="0s")
+    assert passed["status"]["phase"] == "Succeeded"  # type: ignore[index]
+    staged = run(embedded, "promote-env", repo=repo, app="web", to="staging", **{"from": "dev"})
+    assert staged["status"]["phase"] == "Succeeded"  # type: ignore[index]
+    seen = witness(repo, tmp_path)
+    assert [s.split(":")[0] for s in seen.log()[:3]] == [
         "promote web to staging",
         "verify web in dev",
         "promote web to dev",
     ]
-    assert waiting.yaml("apps/web/envs/prod/kustomization.yaml")["images"][0]["newTag"] == "1.25"
+    assert seen.yaml("apps/web/envs/staging/kustomization.yaml")["images"][0]["newTag"] == "1.26"
 
-    assert embedded.wf("resume", name).exit_code == 0
-    assert embedded.wf("wait", name).exit_code == 0
-    done = witness(repo, tmp_path)
-    assert done.log()[0].startswith("promote web to prod: release web-")
-    assert done.yaml("apps/web/envs/prod/kustomization.yaml")["images"][0]["newTag"] == "1.26"
-
-    # prod now fails its check: verify-env records the failure, rollback-env reverts prod
+    # staging now fails its check: verify-env records the failure, rollback-env reverts it
     failed = run(
-        embedded,
-        "verify-env",
-        repo=repo,
-        app="web",
-        env="prod",
-        url=f"{site.url}/version",
-        body="v3",
-        tries="1",
-        window="0s",
+        embedded, "verify-env", **(check | {"env": "staging"}), body="v3", tries="1", window="0s"
     )
     assert failed["status"]["phase"] == "Failed"  # type: ignore[index]
     assert witness(repo, tmp_path).log()[0].endswith(" failed")
-    rolled = run(embedded, "rollback-env", repo=repo, app="web", env="prod")
+    rolled = run(embedded, "rollback-env", repo=repo, app="web", env="staging")
     assert rolled["status"]["phase"] == "Succeeded"  # type: ignore[index]
     after = witness(repo, tmp_path)
-    assert after.log()[0].startswith("rollback web in prod: revert ")
-    assert after.yaml("apps/web/envs/prod/kustomization.yaml")["images"][0]["newTag"] == "1.25"
-    assert after.yaml("apps/web/envs/staging/kustomization.yaml")["images"][0]["newTag"] == "1.26"
-    promoted_prod = "HEAD~2"  # before the failed verification and the rollback
-    assert git("log", "-1", "--format=%an <%ae>", promoted_prod, cwd=after.root) == (
+    assert after.log()[0].startswith("rollback web in staging: revert ")
+    assert after.yaml("apps/web/envs/staging/kustomization.yaml")["images"][0]["newTag"] == "1.25"
+    assert after.yaml("apps/web/envs/dev/kustomization.yaml")["images"][0]["newTag"] == "1.26"
+    promoted_staging = "HEAD~2"  # before the failed verification and the rollback
+    assert git("log", "-1", "--format=%an <%ae>", promoted_staging, cwd=after.root) == (
         "wf pipeline <wf-pipeline@localhost>"
     )

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from workflow_engine.gitops.diff import compare, field_changes, format_diffs, normalize, summary
+from workflow_engine.gitops.drift import drifted
+from workflow_engine.gitops.render import REVISION
 
 
 def _deploy(replicas: int, **meta: Any) -> dict[str, Any]:
@@ -85,3 +87,17 @@ def test_format_and_summary() -> None:
         "- ConfigMap/ns/b (removed)",
     ]
     assert format_diffs(diffs[3:]) == "no differences"
+
+
+def test_a_new_commit_alone_is_not_drift() -> None:
+    old = {"metadata": {"name": "web", "annotations": {REVISION: "aaa"}}, "spec": {"replicas": 1}}
+    moved = {"metadata": {"name": "web", "annotations": {REVISION: "bbb"}}, "spec": {"replicas": 1}}
+    scaled = {
+        "metadata": {"name": "web", "annotations": {REVISION: "aaa"}},
+        "spec": {"replicas": 3},
+    }
+    only_commit = compare("Deployment/ns/web", moved, old)
+    assert only_commit.action == "changed"  # a sync still stamps the new commit
+    by_hand = compare("Deployment/ns/web", old, scaled)
+    gone = compare("ConfigMap/ns/c", None, {"metadata": {"name": "c"}})
+    assert drifted([only_commit, by_hand, gone]) == (by_hand, gone)

@@ -54,6 +54,22 @@ def test_the_gitops_examples_lint_clean(tmp_path: Path, name: str) -> None:
     assert "no errors found in 1 file(s)" in result.output.lower()
 
 
+def test_the_pipeline_and_nightly_cron_lint_clean_with_their_stage_templates(
+    tmp_path: Path,
+) -> None:
+    examples = sorted(str(p) for p in (Path(__file__).parents[3] / "examples" / "gitops").iterdir())
+    result = CliRunner().invoke(cli, ["lint", *examples], env={"WF_HOME": str(tmp_path / "state")})
+    assert result.exit_code == 0, result.output
+    assert f"no errors found in {len(examples)} file(s)" in result.output.lower()
+    alone = CliRunner().invoke(
+        cli,
+        ["lint", *(e for e in examples if "-env.yaml" not in e)],
+        env={"WF_HOME": str(tmp_path / "state")},
+    )
+    assert alone.exit_code == 2
+    assert 'unknown WorkflowTemplate "promote-env"' in alone.output
+
+
 def test_dir_wins_over_the_repository_in_the_environment(tmp_path: Path) -> None:
     env = {"WF_HOME": str(tmp_path / "state"), "WF_GITOPS_REPO": str(tmp_path / "none.git")}
     result = CliRunner().invoke(cli, ["gitops", "diff", "prod", "--dir", str(REPO)], env=env)
