@@ -19,7 +19,7 @@ from workflow_engine.store import MemoryStore
 P0, P1 = pod_of("wf", 0, "a"), pod_of("wf", 1, "b")  # the pods of steps a and b
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+def wait_for(predicate: Callable[[], bool], timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
