@@ -210,32 +210,55 @@ def substitute_value(
 ) -> Any:
     """Substitute every string inside a JSON-like value; returns the same object when
     nothing changed. With `at` (the value's field path, "" for a whole object), an
-    error names the field that failed (`arguments.parameters[0].value: ...`)."""
+    error names the field that failed (`arguments.parameters[0].value: ...`); the path
+    is worked out only then, so the common case pays nothing for it."""
+    if at is None:
+        return _substitute(value, scope, strict)
+    try:
+        return _substitute(value, scope, strict)
+    except ExprError as err:
+        path, cause = _failing(value, scope, strict, at)
+        raise at_field(path or "value", cause if cause is not None else err) from err
+
+
+def _substitute(value: Any, scope: Mapping[str, Any], strict: bool) -> Any:
     if isinstance(value, str):
-        if "{{" not in value:
-            return value
-        if at is None:
-            return substitute(value, scope, strict=strict)
-        try:
-            return substitute(value, scope, strict=strict)
-        except ExprError as err:
-            raise at_field(at or "value", err) from err
+        return substitute(value, scope, strict=strict) if "{{" in value else value
     if isinstance(value, list):
-        items = [
-            substitute_value(v, scope, strict, None if at is None else f"{at}[{i}]")
-            for i, v in enumerate(value)
-        ]
+        items = [_substitute(v, scope, strict) for v in value]
         return value if all(a is b for a, b in zip(items, value, strict=True)) else items
     if isinstance(value, dict):
         changed = False
         out = {}
         for k, v in value.items():
-            where = None if at is None else (f"{at}.{k}" if at else str(k))
-            new = substitute_value(v, scope, strict, where)
+            new = _substitute(v, scope, strict)
             changed = changed or new is not v
             out[k] = new
         return out if changed else value
     return value
+
+
+def _failing(
+    value: Any, scope: Mapping[str, Any], strict: bool, at: str
+) -> tuple[str, ExprError | None]:
+    """The path of the first string of `value` whose substitution fails, and its error."""
+    if isinstance(value, str):
+        try:
+            _substitute(value, scope, strict)
+        except ExprError as err:
+            return at, err
+        return "", None
+    if isinstance(value, list):
+        items = [(f"{at}[{i}]", item) for i, item in enumerate(value)]
+    elif isinstance(value, dict):
+        items = [(f"{at}.{k}" if at else str(k), item) for k, item in value.items()]
+    else:
+        items = []
+    for where, item in items:
+        path, found = _failing(item, scope, strict, where)
+        if found is not None:
+            return path, found
+    return "", None
 
 
 def substitute_model(
