@@ -12,8 +12,10 @@ member `<name>` is done, as Argo's emissary does it. Like Argo's:
   and exits `DEPENDENCY_FAILED` (64, which Argo shows as Error);
 - `main` collects its outputs once every member has ended (executor.work);
 - `retryStrategy.retries` more attempts follow a failed one, `duration` apart, in the
-  same container (no new pod); the last attempt's exit code is the member's. A
-  command ended by SIGTERM or SIGKILL (the pod being deleted) is not tried again.
+  same container (no new pod); the last attempt's exit code is the member's, its
+  stdout (`main`'s `result`) every attempt's in turn, as Argo appends them to one
+  file. A command ended by SIGTERM or SIGKILL (the pod being deleted) is not tried
+  again.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from executor.outputs import RESULT_LIMIT
 from workflow_engine.ports import RunResult, Sandbox
 from workflow_engine.spec.models import Template
 from workflow_engine.vocabulary import CONTAINER_SET_DIR
@@ -77,6 +80,7 @@ def run_member(
             sandbox.log(f"wf-exec: {problem}")
             return RunResult(exit_code=DEPENDENCY_FAILED, stdout=b"")
         result = run_once()
+        attempts = [result]
         for attempt in range(member.retries):
             if result.exit_code == 0 or result.exit_code in KILLED_CODES:
                 break
@@ -86,12 +90,24 @@ def run_member(
             if member.pause > 0:
                 sleep(member.pause)
             result = run_once()
+            attempts.append(result)
         code = result.exit_code
-        return result
+        return _all_output(attempts)
     finally:
         leave_exit_code(sandbox, member.name, code)
         if alive is not None:
             os.close(alive)  # after the exit code: a waiter that gets the lock finds it
+
+
+def _all_output(attempts: list[RunResult]) -> RunResult:
+    """The last attempt's exit code with the stdout of every attempt, as Argo's emissary
+    appends each attempt to one stdout file (`outputs.result` reads it whole)."""
+    last = attempts[-1]
+    if len(attempts) == 1:
+        return last
+    stdout = b"".join(a.stdout for a in attempts)
+    truncated = any(a.stdout_truncated for a in attempts) or len(stdout) > RESULT_LIMIT
+    return RunResult(last.exit_code, stdout[-RESULT_LIMIT:], truncated)
 
 
 def hold_liveness_lock(sandbox: Sandbox, name: str) -> int | None:

@@ -83,7 +83,7 @@ def follow_containers(ctx: Ctx, pod_node: NodeStatus, state: PodState) -> PodSta
         phase, message = container_phase(container, state)
         if phase is None or (phase == "Pending" and node.phase != "Pending"):
             continue
-        ctx.run.mark(node.id, phase, message)
+        ctx.run.mark(node.id, phase, message or None)
     if state.phase != "Failed" or culprit is None or state.reason == "DeadlineExceeded":
         return state
     return dataclasses.replace(

@@ -92,6 +92,8 @@ def test_failed_dependency_fails_the_set(embedded: Embedded) -> None:  # noqa: F
     assert "a is failing" in all_logs and "side ran" in all_logs
     assert "main must not run" not in all_logs
     assert "dependency 'a' exited with non-zero code: 3" in all_logs
+    followed = logs(embedded, wf["metadata"]["name"], "--follow")  # ends: all are done
+    assert "a is failing" in followed and "side ran" in followed
 
 
 def test_outputs_wait_for_every_member(embedded: Embedded) -> None:  # noqa: F811

@@ -169,3 +169,9 @@ def test_a_member_that_could_not_start_ends_the_pod() -> None:
     assert nodes["a"].phase == "Failed"
     assert (nodes["main"].phase, nodes["main"].message) == ("Failed", POD_FAILED_MESSAGE)
     assert nodes["side"].phase == "Succeeded"
+
+
+def test_succeeded_members_carry_no_message() -> None:
+    wf, pod = started()
+    wf = observe(wf, pod, "Succeeded", ended("a", 0), ended("side", 0), ended("main", 0))
+    assert {n.message for n in by_display(wf).values()} == {None}

@@ -161,3 +161,9 @@ def test_main_waits_for_every_other_member_before_its_outputs(sandbox: FakeSandb
 
     wait_for_others(Member("main", others=("writer", "dead")), sandbox, sleep)
     assert len(waited) == 1
+
+
+def test_the_result_holds_every_attempts_stdout(sandbox: FakeSandbox) -> None:
+    outputs = iter([RunResult(1, b"first\n"), RunResult(0, b"second\n")])
+    result = run_member(Member("main", (), 1, 0.0), sandbox, lambda: next(outputs))
+    assert (result.exit_code, result.stdout) == (0, b"first\nsecond\n")

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from workflow_engine.runtime.process.containers import (
-    SIDECARS_ANNOTATION,
     PodContext,
     build_env,
     expand,
@@ -16,6 +15,7 @@ from workflow_engine.runtime.process.containers import (
     pod_volumes,
     sidecar_names,
 )
+from workflow_engine.vocabulary import SIDECARS_ANNOTATION
 
 POD = PodContext("p1", "ns1", {"app": "x"}, {"note": "n"}, {"work": "/state/work"}, {"cm": "no"})
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from workflow_engine.vocabulary import SIDECARS_ANNOTATION
+
 if TYPE_CHECKING:
-    from workflow_engine.runtime.process.containers import SIDECARS_ANNOTATION
     from workflow_engine.runtime.process.runtime import ProcessRuntime
 
 __all__ = ["SIDECARS_ANNOTATION", "ProcessRuntime"]
 
-_MODULES = {"SIDECARS_ANNOTATION": "containers", "ProcessRuntime": "runtime"}
+_MODULES = {"ProcessRuntime": "runtime"}
 
 
 def __getattr__(name: str) -> Any:

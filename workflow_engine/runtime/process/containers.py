@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from workflow_engine.runtime.process.security import ContainerSecurity
+from workflow_engine.vocabulary import SIDECARS_ANNOTATION
 
-SIDECARS_ANNOTATION = "workflows.argoproj.io/sidecars"
 _REF = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.\-]*)\)")
 _FIELD = re.compile(r"metadata\.(labels|annotations)\['([^']+)'\]")
 
