@@ -25,6 +25,7 @@ from click.testing import CliRunner, Result
 
 from cli.main import app_from_env, cli
 from tests.cluster.cluster import ControlPlane
+from tests.cluster.kube import NODE, get
 from tests.cluster.test_gitops_pipeline import ENVS, _base, _free_ports, _overlay_extras
 from tests.cluster.workflows import (
     KubeController,
@@ -158,6 +159,10 @@ def test_dev_stage_runs_as_pods_of_the_kubernetes_controller(
         nodes = wf["status"]["nodes"].values()
         pods = [n for n in nodes if n["type"] == "Pod"]
         assert {n["displayName"] for n in pods} >= {"promote", "sync", "check", "record"}
+        label = f"workflows.argoproj.io/workflow={name}"
+        listed = get(cluster, namespace, "pods", "-l", label)["items"]
+        assert len(listed) == len(pods)
+        assert {p["spec"]["nodeName"] for p in listed} == {NODE}  # the `wf node` agent
         assert _answer(app_url) == "web v2 in dev"
         seen = clone(url, tmp_path / "seen")
         log = git("log", "--format=%s", cwd=seen).splitlines()
