@@ -297,6 +297,14 @@ def test_nightly_promotes_with_approval_rolls_back_a_bad_release_and_reports(
         ("staging", "verified"),
         ("dev", "verified"),
     ]
+    status = p.gitops("status", "--repo", p.url, "-o", "json")
+    assert status.exit_code == 0, status.output
+    states = {s["env"]: s for s in json.loads(status.stdout)}
+    assert {e: (s["sync"], s["health"]) for e, s in states.items()} == {
+        env: ("Synced", "Healthy") for env in ENVS
+    }
+    dev_revision = states["dev"]["revision"]  # verification commits came after its sync
+    assert dev_revision["live"] != [dev_revision["desired"]]
     poll(lambda: len(reports) == 1, timeout=60, what="the exit handler's report")
     assert reports[0]["status"] == "Succeeded" and reports[0]["failures"] == []
 

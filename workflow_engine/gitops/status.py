@@ -1,6 +1,7 @@
 """`wf gitops status`: for one environment, which revision the cluster runs (from the
 revision annotation each applied object carries), whether it matches git (Synced or
-OutOfSync) and whether it is healthy (Healthy, Progressing, Degraded)."""
+OutOfSync: what the objects should be, not which commit they were applied from) and
+whether it is healthy (Healthy, Progressing, Degraded)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from workflow_engine.gitops.apply import observe, plan
 from workflow_engine.gitops.cluster import Cluster
 from workflow_engine.gitops.diff import ObjectDiff
+from workflow_engine.gitops.drift import drifted
 from workflow_engine.gitops.health import Status, overall
 from workflow_engine.gitops.render import REVISION, Rendered
 
@@ -45,14 +47,14 @@ def env_status(cluster: Cluster, rendered: Rendered) -> EnvStatus:
         live = cluster.get(obj)
         if live is not None:
             revisions.add((live["metadata"].get("annotations") or {}).get(REVISION, "unknown"))
-    drifted = tuple(d for d in the_plan.diffs if not d.in_sync)
+    out_of_sync = drifted(the_plan.diffs)  # a later commit alone leaves it Synced
     return EnvStatus(
         env=rendered.env.name,
         namespace=cluster.namespace,
         desired_revision=rendered.revision,
         live_revisions=tuple(sorted(revisions)),
-        sync="Synced" if not drifted else "OutOfSync",
+        sync="Synced" if not out_of_sync else "OutOfSync",
         health=overall([h for _, h in report.entries]),
-        out_of_sync=drifted,
+        out_of_sync=out_of_sync,
         unhealthy=tuple((k, h.status, h.reason) for k, h in report.unhealthy()),
     )

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 import workflow_engine.gitops as gitops
+from workflow_engine.expr.when import evaluate_when
 from workflow_engine.gitops import ImageRef, Refused, SetValue
 from workflow_engine.gitops.bootstrap import pipeline_templates
 from workflow_engine.gitops.gitrepo import public_url
@@ -151,3 +153,12 @@ def test_shipped_pipelines_are_the_examples() -> None:
 def test_public_surface() -> None:
     assert gitops.__all__ == sorted(gitops.__all__, key=lambda n: (n[0].islower(), n))
     assert all(hasattr(gitops, name) for name in gitops.__all__)
+
+
+@pytest.mark.parametrize(("image", "runs"), [("", False), ("web:v2", True)], ids=["empty", "set"])
+def test_the_pipeline_skips_dev_when_no_image_is_given(image: str, runs: bool) -> None:
+    """The nightly run leaves `image` empty: staging then takes what dev runs."""
+    pipeline = yaml.safe_load((EXAMPLES / "promotion-pipeline.yaml").read_text())
+    (steps,) = [t["steps"] for t in pipeline["spec"]["templates"] if t["name"] == "pipeline"]
+    when = steps[0][0]["when"].replace("{{workflow.parameters.image}}", image)
+    assert evaluate_when(when) is runs
