@@ -101,3 +101,50 @@ def test_cp_downloads_a_cluster_workflows_outputs_from_s3(s3_cli: KubeCli, tmp_p
     missing = s3_cli.wf("cp", name, str(tmp_path / "none"), "--artifact-name", "nope")
     assert missing.exit_code == 1 and "no stored output artifact named 'nope'" in missing.output
     assert not (tmp_path / "none").exists()
+
+
+def test_cp_of_a_workflow_that_recorded_no_repository_uses_the_namespace_default(
+    s3_cli: KubeCli, tmp_path: Path
+) -> None:
+    """A finished workflow without `status.artifactRepositoryRef` (written before the
+    controller recorded one) in a namespace no controller watches: `wf cp` takes the
+    repository the controller would choose, the namespace's ConfigMap default."""
+    submitted = s3_cli.wf("submit", str(EXAMPLES / "artifact-passing.yaml"), "--wait")
+    assert submitted.exit_code == 0, submitted.output
+    name = submitted.output.split()[0]
+    other = f"cp-none-{uuid.uuid4().hex[:8]}"
+    cluster, store = s3_cli.cluster, s3_cli.store
+    cluster.kubectl("create", "namespace", other)
+    try:
+        for kind, item in (("secret", SECRET_NAME), ("configmap", "artifact-repositories")):
+            doc = json.loads(
+                cluster.kubectl("get", kind, item, "-n", s3_cli.namespace, "-o", "json").stdout
+            )
+            doc["metadata"] = {
+                "name": item,
+                "annotations": doc["metadata"].get("annotations") or {},
+            }
+            cluster.kubectl("create", "-n", other, "-f", "-", input=json.dumps(doc))
+        finished = store.get("Workflow", name, s3_cli.namespace)
+        status = {k: v for k, v in finished["status"].items() if k != "artifactRepositoryRef"}
+        copy = {
+            "apiVersion": finished["apiVersion"],
+            "kind": "Workflow",
+            "metadata": {"name": name, "namespace": other},
+            "spec": finished["spec"],
+        }
+        created = store.create(copy)
+        store.update_status({**created, "status": status})
+
+        copied = s3_cli.wf("-n", other, "cp", name, str(tmp_path / "dl"))
+        assert copied.exit_code == 0, copied.output
+        [out] = [p for p in (tmp_path / "dl" / other / name).rglob("hello-art") if p.is_file()]
+        assert out.read_text() == "hello world\n"
+        # without the ConfigMap nothing is chosen: the key-only location is refused
+        cluster.kubectl("delete", "configmap", "artifact-repositories", "-n", other)
+        refused = s3_cli.wf("-n", other, "cp", name, str(tmp_path / "again"))
+        assert refused.exit_code == 1, refused.output
+        assert "artifact 'hello-art': s3 location has no bucket" in refused.output
+        assert "recorded no artifact repository" in refused.output
+    finally:
+        cluster.kubectl("delete", "namespace", other, "--wait=false", check=False)

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         ArtifactWiring,
         copy_outputs,
         deletion_collector,
+        store_choice,
     )
     from workflow_engine.controller.resolver import StoreResolver
     from workflow_engine.controller.statedir import StatePaths
@@ -101,6 +102,7 @@ __all__ = [
     "parse_parameter",
     "parse_selector",
     "secrets",
+    "store_choice",
     "submit_from",
     "submit_text",
     "templates",
@@ -145,6 +147,7 @@ _NAMES = {
     "SubmitOptions": "submit",
     "WaitTimedOut": "operrors",
     "copy_outputs": "repositories",
+    "store_choice": "repositories",
     "deletion_collector": "repositories",
     "finished_pods": "logs",
     "parameter_file_values": "submit",
