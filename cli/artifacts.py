@@ -11,9 +11,9 @@ from rich.table import Table
 
 from cli.app import app_of
 from cli.output import show
-from workflow_engine.controller import copy_outputs, secrets
+from workflow_engine.controller import copy_outputs, secrets, store_choice
 from workflow_engine.controller import operations as ops
-from workflow_engine.errors import SpecError
+from workflow_engine.errors import NotFound, PermanentError, SpecError
 
 
 @click.command()
@@ -31,14 +31,24 @@ def cp(
     node, dest = (None, node_and_dest[0]) if len(node_and_dest) == 1 else node_and_dest
     app = app_of(ctx)
     obj = ops.get_workflow(app.store, name, app.namespace)
-    done = copy_outputs(
-        app.store,
-        obj,
-        app.default_repository,
-        Path(dest),
-        node=node,
-        artifact_name=artifact_name,
-    )
+    default = app.default_repository
+    chosen_none = False
+    if app.kubernetes is not None and not (obj.get("status") or {}).get("artifactRepositoryRef"):
+        # no built-in repository on a cluster: the one the controller would choose
+        default = store_choice(app.store, obj)
+        chosen_none = default is None
+    try:
+        done = copy_outputs(
+            app.store, obj, default, Path(dest), node=node, artifact_name=artifact_name
+        )
+    except PermanentError as exc:
+        if not chosen_none:
+            raise
+        # only artifacts with a complete location of their own could have been fetched
+        raise NotFound(
+            f"{exc}: workflow {name!r} recorded no artifact repository and namespace "
+            f"{app.namespace!r} has no artifact-repositories default"
+        ) from None
     for item in done:
         show(f"{item.node_id}/{item.artifact} -> {item.path}")
 

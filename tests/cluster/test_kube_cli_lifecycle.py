@@ -22,6 +22,7 @@ from cli.app import App
 from cli.main import cli
 from tests.cluster.kube_cli import KubeCli, kube_cli_fixture  # noqa: F401
 from tests.cluster.workflows import DATA, GROUP
+from tests.support.polling import poll
 from workflow_engine.errors import Conflict
 from workflow_engine.store.base import Obj, Store
 
@@ -82,7 +83,7 @@ def test_node_set_then_resume_a_suspend_step(kube_cli: KubeCli) -> None:
     assert kube_cli.wf("logs", name, "say").output == "say: answer: ship it\n"
 
 
-def test_suspend_resume_then_stop_runs_the_exit_handler(kube_cli: KubeCli) -> None:
+def test_suspend_resume_stop_runs_the_exit_handler_then_delete(kube_cli: KubeCli) -> None:
     name = kube_cli.submit(str(DATA / "cli-long.yaml"))
     kube_cli.wait_node(name, name, "Running")
 
@@ -101,6 +102,11 @@ def test_suspend_resume_then_stop_runs_the_exit_handler(kube_cli: KubeCli) -> No
     assert obj["status"]["phase"] == "Failed"
     assert [n["phase"] for n in _by_template(obj, "cleanup")] == ["Succeeded"]
     assert kube_cli.wf("stop", name).exit_code == 1  # a finished workflow: nothing to stop
+
+    assert kube_cli.pods(name)  # the exit handler's pod outlives the workflow's end ...
+    deleted = kube_cli.wf("delete", name)
+    assert (deleted.exit_code, deleted.output) == (0, f"workflow {name} deleted\n")
+    poll(lambda: not kube_cli.pods(name), what=f"the pods of {name} deleted", interval=0.3)
 
 
 def test_terminate_skips_the_exit_handler_and_resubmit_starts_anew(kube_cli: KubeCli) -> None:

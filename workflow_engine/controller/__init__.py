@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         ArtifactWiring,
         copy_outputs,
         deletion_collector,
+        store_choice,
     )
     from workflow_engine.controller.resolver import StoreResolver
     from workflow_engine.controller.spec_warnings import stored_warnings
@@ -102,6 +103,7 @@ __all__ = [
     "parse_parameter",
     "parse_selector",
     "secrets",
+    "store_choice",
     "stored_warnings",
     "submit_from",
     "submit_text",
@@ -147,6 +149,7 @@ _NAMES = {
     "SubmitOptions": "submit",
     "WaitTimedOut": "operrors",
     "copy_outputs": "repositories",
+    "store_choice": "repositories",
     "deletion_collector": "repositories",
     "finished_pods": "logs",
     "parameter_file_values": "submit",

@@ -42,6 +42,8 @@ from workflow_engine.artifacts import (
     repository_of,
 )
 from workflow_engine.artifacts.download import fetch_artifact
+from workflow_engine.artifacts.repositories import CONFIG_MAP_NAME
+from workflow_engine.controller.configmaps import CONFIG_MAP_KIND
 from workflow_engine.engine.artifact_gc import (
     CollectArtifacts,
     Collected,
@@ -52,6 +54,7 @@ from workflow_engine.engine.decision import Decision, error_decision
 from workflow_engine.engine.templates import exec_spec
 from workflow_engine.errors import NotFound, PermanentError, WorkflowEngineError
 from workflow_engine.podbuilder import PodConfig
+from workflow_engine.spec.artifacts import ArtifactRepositoryRef
 from workflow_engine.spec.models import Artifact, Workflow, WorkflowStatus
 from workflow_engine.spec.status_codec import nodes_of, status_from_dict
 from workflow_engine.store.base import Obj, Store
@@ -200,6 +203,28 @@ class ArtifactWiring:
 
 def _fallback(default: Mapping[str, Any] | None) -> ArtifactRepository | None:
     return ArtifactRepository.model_validate(default) if default else None
+
+
+def store_choice(store: Store, obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The repository a workflow that recorded none would get from the ConfigMaps in
+    `store` (on a cluster: the API server's), as the Kubernetes controller chooses it:
+    its `spec.artifactRepositoryRef`, else its namespace's `artifact-repositories`
+    default; None when neither names one. For `wf cp` on a cluster, whose App has no
+    built-in repository."""
+    namespace = (obj.get("metadata") or {}).get("namespace") or "default"
+    raw_ref = (obj.get("spec") or {}).get("artifactRepositoryRef")
+    ref = ArtifactRepositoryRef.model_validate(raw_ref) if raw_ref else None
+    names = {CONFIG_MAP_NAME, (ref.config_map if ref is not None else None) or CONFIG_MAP_NAME}
+    maps = []
+    for name in sorted(names):
+        try:
+            maps.append({**store.get(CONFIG_MAP_KIND, name, namespace), "kind": CONFIG_MAP_KIND})
+        except NotFound:
+            continue
+    choice = choose_repository(
+        RepositoryConfig.from_objects(maps), ref, namespace, ArtifactRepository()
+    )
+    return None if choice.repository.kind is None else choice.repository.to_dict()
 
 
 def secrets_of(store: Store, obj: Mapping[str, Any]) -> SecretResolver:
