@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 from workflow_engine.engine.context import Opts
 from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import ExprError
-from workflow_engine.engine.loops import WaitCheck, iterations, resolve_iteration
+from workflow_engine.engine.loops import Iteration, WaitCheck, iterations, resolve_iteration
 from workflow_engine.engine.params import InputError
-from workflow_engine.engine.run import settled
+from workflow_engine.engine.run import Run, settled
 from workflow_engine.spec.models import DAGTask, NodeStatus
 from workflow_engine.spec.status import FULFILLED_PHASES
 
@@ -56,25 +56,46 @@ def loop_again(dag: DagPass, task: DAGTask, name: str, group: NodeStatus) -> Non
         return
     held = WaitCheck(dag.ctx, task, dag.tscope, dag.node.id, dag.opts.on_exit)
     unfinished = False  # an iteration is certainly not settled: the group is not
-    children = dag.run.nodes_named([child_name for _, child_name, _ in todo])
-    for (item_name, child_name, item), child in zip(todo, children, strict=True):
+    run = dag.run
+    # The leading iterations the last call found fulfilled stay so: passed over unseen.
+    start = run.loops_done.get(group.id, run.prior_loops_done.get(group.id, 0))
+    created, seen = len(run.children(group)), start
+    lookup = run.by_name
+    for item_name, child_name, item in todo[start:]:
+        child = lookup(child_name)
         if child is None:
             if held():
                 unfinished = True
+                if seen >= created:
+                    break  # the rest have no node either, and wait just the same
                 continue
-        elif child.phase in FULFILLED_PHASES:
-            continue
-        elif dag.ctx.waiting_on_pod(child):
-            unfinished = unfinished or not child.daemoned
-            continue
+        else:
+            seen += 1
+            if child.phase in FULFILLED_PHASES:
+                continue
+            if dag.ctx.waiting_on_pod(child):
+                unfinished = unfinished or not child.daemoned
+                continue
         try:
             resolved = resolve_iteration(task, item_name, item, dag.scope)
         except (InputError, ExprError, ValueError) as err:
             dag.run.mark(group.id, "Error", str(err))
             return
         _iteration(dag, name, child_name, resolved, child)
+    run.loops_done[group.id] = _done_prefix(run, todo, start)
     if not unfinished:
         _settle_loop(dag, group, len(todo))
+
+
+def _done_prefix(run: Run, todo: tuple[Iteration, ...], start: int) -> int:
+    """How many leading iterations are fulfilled now (at least `start` were)."""
+    done = start
+    for _, child_name, _ in todo[start:]:
+        child = run.by_name(child_name)
+        if child is None or child.phase not in FULFILLED_PHASES:
+            break
+        done += 1
+    return done
 
 
 def _iteration(

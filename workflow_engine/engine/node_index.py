@@ -34,6 +34,8 @@ class NodeIndex:
     # DAG node id -> the tasks the next pass over that DAG must visit (engine/dag.py);
     # a DAG without an entry gets a full pass.
     frontiers: dict[str, frozenset[str]] = field(default_factory=dict)
+    # TaskGroup node id -> how many leading iterations are fulfilled (dag_loops.py)
+    loops_done: dict[str, int] = field(default_factory=dict)
 
 
 class NodeMap(dict[str, NodeStatus]):

@@ -57,6 +57,9 @@ class Run:
         # DAG node id -> tasks its next pass must visit: the last call's, and this one's
         self.prior_frontiers: dict[str, frozenset[str]] = {}
         self.frontiers: dict[str, frozenset[str]] = {}
+        # TaskGroup node id -> how many leading iterations are fulfilled (dag_loops.py)
+        self.prior_loops_done: dict[str, int] = {}
+        self.loops_done: dict[str, int] = {}
         self._reordered = False  # a fulfilled node became unfinished: order to rebuild
         if index is not None:
             self._from_index(index)
@@ -95,6 +98,7 @@ class Run:
         self.pods = index.pods
         self.pods_done = index.pods_done
         self.prior_frontiers = index.frontiers
+        self.prior_loops_done = index.loops_done
 
     # -- lookups --------------------------------------------------------------
     def id_of(self, name: str) -> str:
@@ -259,6 +263,7 @@ class Run:
             failed_children=dict(self.failed_children),
             daemons=self.daemons,
             frontiers=self.frontiers,
+            loops_done=self.loops_done,
         )
 
     def unfinished_nodes(self) -> list[NodeStatus]:

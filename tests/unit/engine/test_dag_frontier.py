@@ -1,14 +1,16 @@
-"""The frontier DAG pass (engine/dag_frontier.py) decides what the full pass decides.
+"""The frontier DAG pass (engine/dag_frontier.py) and the loop pass that skips its
+done iterations (engine/dag_loops.py) decide what the full passes decide.
 
 Random DAGs (declared out of topological order, `depends` and `dependencies`, loops,
-a nested DAG, continueOn, failFast on and off) run with pods that end in a random
-order; at every call the decision from the status the last call returned (its node
+a nested DAG, continueOn, failFast on and off, parallelism or not) run with pods that
+end in a random order; at every call the decision from the status the last call returned (its node
 index and frontiers kept) is compared with the decision from the same status read back
 as plain data (no index: the full pass). What is real: `operate` and the spec models.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,7 +40,7 @@ def dags(draw: st.DrawFn) -> Workflow:
             task["dependencies"] = [f"t{d}" for d in deps]
         kind = draw(st.sampled_from(["pod", "pod", "pod", "loop", "nested"]))
         if kind == "loop":
-            task["withItems"] = list(range(draw(st.integers(0, 3))))
+            task["withItems"] = list(range(draw(st.integers(0, 6))))
         elif kind == "nested":
             task["template"] = "inner"
         if draw(st.integers(0, 4)) == 0:
@@ -49,7 +51,7 @@ def dags(draw: st.DrawFn) -> Workflow:
         {"name": "a", "template": "c"},
         {"name": "b", "template": "c", "dependencies": ["a"]},
     ]
-    spec = {
+    spec: dict[str, Any] = {
         "entrypoint": "main",
         "templates": [
             {"name": "main", "dag": {"tasks": list(order), "failFast": draw(st.booleans())}},
@@ -57,6 +59,9 @@ def dags(draw: st.DrawFn) -> Workflow:
             {"name": "c", "container": {"image": "x"}},
         ],
     }
+    parallelism = draw(st.sampled_from([None, None, 1, 2, 3]))
+    if parallelism is not None:  # the full DAG pass, and loops held back
+        spec["parallelism"] = parallelism
     return Workflow.model_validate(
         {"metadata": {"name": "f", "namespace": "default"}, "spec": spec}
     )
@@ -99,8 +104,8 @@ def test_frontier_pass_decides_as_the_full_pass(wf: Workflow, rnd: Any) -> None:
         rnd.shuffle(running)
         for pod_name, node_id in running[: rnd.randint(1, max(1, len(running)))]:
             code = rnd.choice([0, 0, 0, 1])
-            phase = "Succeeded" if code == 0 else "Failed"
-            pods[pod_name] = PodState(name=pod_name, phase=phase, exit_code=code)
+            ended = PodState(name=pod_name, phase="Failed", exit_code=code)
+            pods[pod_name] = ended if code else replace(ended, phase="Succeeded")
             results[node_id] = TaskResult(node_id, Outputs(exit_code=str(code)))
         running = [r for r in running if pods[r[0]].phase == "Running"]
         now += timedelta(seconds=1)
