@@ -19,7 +19,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -76,6 +77,7 @@ log = logging.getLogger(__name__)
 
 _CONFLICT_ATTEMPTS = 8
 FOREIGN_POD_RETRY = 0.2  # seconds: a pod being deleted frees its name
+CREATE_POD_WORKERS = 8  # pods of one decision created at once
 CREATE_ERROR = "CreateError"  # the reason of a pod the runtime refused or could not build
 
 Operate = Callable[[Workflow, Observed, datetime, MappingResolver], Decision]
@@ -445,13 +447,13 @@ class Reconciler:
         pod was not created (None: no such pod)."""
         events: list[Event] = []
         noted, retry = 0, None
-        for action in decision.actions:
-            if isinstance(action, CreatePod):
-                created = self._create_pod(key, wf, action, now)
-                if isinstance(created, float):
-                    retry = created if retry is None else min(retry, created)
-                else:
-                    noted += created
+        for action in _runs_of_creates(decision.actions):
+            if isinstance(action, list):  # consecutive CreatePods: made together
+                for created in self._create_pods(key, wf, action, now):
+                    if isinstance(created, float):
+                        retry = created if retry is None else min(retry, created)
+                    else:
+                        noted += created
             elif isinstance(action, DeletePod):
                 self.runtime.delete_pod(action.pod_name, key[0], action.grace_seconds)
             elif isinstance(action, EmitEvent):
@@ -501,6 +503,19 @@ class Reconciler:
             if current["metadata"].get("uid") == wf.metadata.uid:
                 self.store.delete(WORKFLOW_KIND, key[1], key[0])
 
+    def _create_pods(
+        self, key: WorkflowKey, wf: Workflow, actions: list[CreatePod], now: datetime
+    ) -> list[int | float]:
+        """`_create_pod` of each action, several at once: a wide fan-out's pods cost one
+        API round trip per pod, and one after another they were most of its time
+        (bench/RESULTS.md). Every create is attempted; the first error is raised after."""
+        if len(actions) <= 1:
+            return [self._create_pod(key, wf, action, now) for action in actions]
+        workers = min(CREATE_POD_WORKERS, len(actions))
+        with ThreadPoolExecutor(workers, thread_name_prefix="wf-create-pod") as pool:
+            futures = [pool.submit(self._create_pod, key, wf, a, now) for a in actions]
+        return [future.result() for future in futures]
+
     def _create_pod(
         self, key: WorkflowKey, wf: Workflow, action: CreatePod, now: datetime
     ) -> int | float:
@@ -529,6 +544,21 @@ class Reconciler:
             return 0.0
         self.observer.pod_created()
         return int(self.pods.note_created(key, action.pod_name, action.node_id))
+
+
+def _runs_of_creates(actions: Iterable[object]) -> Iterator[object]:
+    """The actions in order, each run of consecutive CreatePods as one list."""
+    run: list[CreatePod] = []
+    for action in actions:
+        if isinstance(action, CreatePod):
+            run.append(action)
+            continue
+        if run:
+            yield run
+            run = []
+        yield action
+    if run:
+        yield run
 
 
 def _by_kind(results: dict[str, object]) -> dict[str, Any]:
