@@ -46,7 +46,7 @@ def reconcile(ctx: Ctx) -> None:
         state = ctx.observed.pods.get(pod)
         if state is not None:
             _record_placement(ctx, node, state)
-        if node.type == "Pod" and ctx.run.children(node):
+        if node.type == "Pod" and _runs_a_container_set(ctx, node):
             sets.append(node.id)
             if state is not None and state.containers:
                 state = follow_containers(ctx, node, state)
@@ -75,6 +75,15 @@ def reconcile(ctx: Ctx) -> None:
     for node_id in sets:
         settle_containers(ctx, ctx.run.nodes[node_id])
     delete_strays(ctx, live)
+
+
+def _runs_a_container_set(ctx: Ctx, node: NodeStatus) -> bool:
+    """A pod node whose children include Container nodes (its other children, such as
+    lifecycle hooks `name.hooks.x`, do not make it a containerSet)."""
+    nodes = ctx.run.nodes
+    return any(
+        child in nodes and nodes[child].type == "Container" for child in ctx.run.children(node)
+    )
 
 
 def _record_placement(ctx: Ctx, node: NodeStatus, state: PodState) -> None:

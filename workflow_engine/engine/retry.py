@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflow_engine.engine.context import Ctx, Opts
 from workflow_engine.engine.durations import BadDuration, humanize, parse_duration
@@ -21,6 +21,9 @@ from workflow_engine.engine.scope import substitute_model
 from workflow_engine.engine.templates import Holder, Scope
 from workflow_engine.spec.models import Inputs, NodeStatus, RetryStrategy, Template
 from workflow_engine.spec.status import FULFILLED_PHASES, NodeFlag
+
+if TYPE_CHECKING:
+    from workflow_engine.engine.run import Run
 
 _TRANSIENT = re.compile(
     r"connection reset by peer|i/o timeout|connection refused|TLS handshake timeout|"
@@ -75,7 +78,7 @@ def execute_retry(
     except (ValueError, BadDuration, ExprError) as err:
         return error_node(ctx, node, node_name, holder, tscope, opts, str(err))
     node = run.nodes[node.id]
-    children = run.children(node)
+    children = attempts(run, node)
     last = run.nodes.get(children[-1]) if children else None
     if node.phase in FULFILLED_PHASES:
         if last is not None and last.outputs is not None:
@@ -97,10 +100,22 @@ def execute_retry(
     return run.nodes[node.id]
 
 
+def attempts(run: Run, node: NodeStatus) -> list[str]:
+    """The retry node's attempts `name(0)`, `name(1)`..., in order: its other children
+    (lifecycle hooks `name.hooks.x`, exit handlers `name.onExit`) are not attempts."""
+    prefix = f"{node.name}("
+    nodes = run.nodes
+    return [
+        child
+        for child in run.children(node)
+        if child in nodes and nodes[child].name.startswith(prefix)
+    ]
+
+
 def process_retries(ctx: Ctx, node: NodeStatus, strategy: RetryStrategy) -> bool:
     """Settle the retry node from its last attempt; False while waiting for backoff."""
     run = ctx.run
-    children = run.children(node)
+    children = attempts(run, node)
     if not children:
         return True
     last = run.nodes.get(children[-1])
