@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,6 +16,7 @@ from workflow_engine.engine.exprs import ExprError, at_field, evaluate, substitu
 from workflow_engine.engine.layers import layered
 from workflow_engine.engine.scope import substitute_model
 from workflow_engine.errors import WorkflowEngineError
+from workflow_engine.expr.values import go_str, render
 from workflow_engine.spec.models import (
     Arguments,
     Artifact,
@@ -233,6 +235,14 @@ def template_outputs(template: Template, scope: Mapping[str, Any]) -> Outputs | 
     return Outputs(parameters=params or None, artifacts=artifacts or None)
 
 
+def _output_text(value: Any) -> str:
+    """An expression's result as an output parameter: strings as they are, a time or a
+    duration as Go prints them, anything else as compact JSON (maps' keys sorted)."""
+    if isinstance(value, datetime | timedelta):
+        return go_str(value)
+    return render(value)
+
+
 def _output_value(param: Parameter, scope: Mapping[str, Any]) -> str:
     source = param.value_from
     if source is None:
@@ -244,7 +254,7 @@ def _output_value(param: Parameter, scope: Mapping[str, Any]) -> str:
             return substitute(source.parameter, scope, strict=True)
         if source.expression:
             value = evaluate(source.expression, nested(layered({}, scope)))
-            return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+            return _output_text(value)
         if source.supplied is not None and param.value is not None:
             return param.value
     except ExprError:

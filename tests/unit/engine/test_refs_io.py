@@ -335,6 +335,36 @@ def test_expression_outputs_and_inline_expressions(side: str) -> None:
     assert shout == [["echo", side.upper()]]
 
 
+@pytest.mark.parametrize(
+    ("expression", "value"),
+    [
+        ("now()", "2024-01-01 00:00:01 +0000 UTC"),  # a time as Go prints it (was a TypeError)
+        ("duration('90s')", "1m30s"),
+        ("{'b': 1, 'a': [1, 2.5]}", '{"a":[1,2.5],"b":1}'),  # a map, keys sorted as in Go
+        ("'plain'", "plain"),
+    ],
+)
+def test_an_expression_output_of_any_type_becomes_text(expression: str, value: str) -> None:
+    wf = wf_of(
+        {
+            "entrypoint": "main",
+            "templates": [
+                {
+                    "name": "main",
+                    "steps": [[{"name": "a", "template": "c"}]],
+                    "outputs": {
+                        "parameters": [{"name": "o", "valueFrom": {"expression": expression}}]
+                    },
+                },
+                {"name": "c", "container": {"image": "x"}},
+            ],
+        }
+    )
+    sim = Simulator(wf).run()
+    assert sim.status.phase == "Succeeded", sim.node("wf").message
+    assert sim.node("wf").outputs.parameters[0].value == value
+
+
 def test_workflow_retry_strategy_applies_to_leaves_only() -> None:
     wf = wf_of(
         {
