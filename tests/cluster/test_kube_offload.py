@@ -164,3 +164,60 @@ def test_a_node_map_larger_than_the_api_object_limit_round_trips(
         assert nodes_of(fresh.get("Workflow", "huge", ns)) == nodes
     finally:
         fresh.close()
+
+
+def loop_nodes(count: int) -> dict[str, Any]:
+    """The node map of a `withSequence` loop of `count` finished pods, with the fields
+    the controller writes for each (ids, names, times, outputs, placement)."""
+    nodes: dict[str, Any] = {
+        "loop": {
+            "id": "loop",
+            "name": "loop",
+            "displayName": "loop",
+            "type": "TaskGroup",
+            "phase": "Running",
+            "children": [f"loop-{1_000_000_000 + i}" for i in range(count)],
+        }
+    }
+    for i in range(count):
+        node_id = f"loop-{1_000_000_000 + i}"
+        nodes[node_id] = {
+            "id": node_id,
+            "name": f"loop.work({i}:{i})",
+            "displayName": f"work({i}:{i})",
+            "type": "Pod",
+            "templateName": "work",
+            "phase": "Succeeded",
+            "boundaryID": "loop",
+            "startedAt": f"2026-12-07T10:{i // 6000 % 60:02d}:{i // 100 % 60:02d}Z",
+            "finishedAt": f"2026-12-07T10:{i // 6000 % 60:02d}:{(i // 100 + 1) % 60:02d}Z",
+            "progress": "1/1",
+            "resourcesDuration": {"cpu": 1, "memory": 1},
+            "hostNodeName": "wf-node-1",
+            "outputs": {"exitCode": "0", "result": secrets.token_hex(4)},
+        }
+    return nodes
+
+
+def test_the_status_of_a_100000_node_workflow_round_trips(
+    crds: ControlPlane,  # noqa: F811
+) -> None:
+    """Issue 10: a workflow of any size stays under the API server's object limit."""
+    ns = unique()
+    store = open_kube_store(crds)  # the default threshold and chunk size
+    nodes = loop_nodes(100_000)
+    try:
+        created = store.create(workflow("loop", ns))
+        store.update_status({**created, "status": {"phase": "Running", "nodes": nodes}})
+        raw = stored(crds, ns, "loop")
+        assert OFFLOAD_FIELD in raw["status"]
+        assert len(json.dumps(raw)) < API_OBJECT_LIMIT // 2
+        parts = chunks(crds, ns, created["metadata"]["uid"])
+        assert len(parts) >= 2
+    finally:
+        store.close()
+    fresh = open_kube_store(crds)
+    try:
+        assert nodes_of(fresh.get("Workflow", "loop", ns)) == nodes
+    finally:
+        fresh.close()
