@@ -225,6 +225,8 @@ SCENARIOS |= {f"gitops/{n}.yaml" for n in ("promote-env", "verify-env", "rollbac
 SCENARIOS |= {"gitops/promotion-pipeline.yaml"}
 # their steps run against the test cluster in tests/cluster/test_gitops_sync.py
 SCENARIOS |= {"gitops/drift-cron.yaml", "gitops/sync-env.yaml"}
+# the nightly CronWorkflow runs the whole pipeline in tests/cluster/test_gitops_pipeline.py
+SCENARIOS |= {"gitops/nightly-promotion-cron.yaml"}
 
 
 def test_every_example_has_a_test() -> None:
