@@ -93,7 +93,7 @@ def test_controller_features_on_the_cluster(
         with KubeController(cluster, namespace, default_repository=repository, **options):
             found = poll(
                 lambda: re.search(r"metrics on 127\.0\.0\.1:(\d+)", caplog.text),
-                timeout=30,
+                timeout=120,
                 what="the metrics address in the log",
             )
             docs = {
@@ -116,7 +116,7 @@ def test_controller_features_on_the_cluster(
             port = int(found.group(1))
             text = poll(
                 lambda: _with(_scrape(port), "example_step_seconds"),
-                timeout=60,
+                timeout=120,
                 what="the custom metrics on /metrics",
             )
         _check_synchronization(done)
