@@ -8,7 +8,6 @@ an HTTP scrape over loopback. No pod runs (resource templates act from the contr
 from __future__ import annotations
 
 import logging
-import re
 import urllib.request
 
 import pytest
@@ -20,6 +19,7 @@ from tests.cluster.workflows import (
     KubeController,
     cluster_store,
     create,
+    logged_metrics_port,
     prepare_namespace,
     wait_done,
 )
@@ -43,12 +43,7 @@ def test_api_errors_are_counted_by_verb_resource_and_code(
     store = cluster_store(cluster)
     try:
         with KubeController(cluster, namespace, metrics_port=0, metrics_address="127.0.0.1"):
-            found = poll(
-                lambda: re.search(r"metrics on 127\.0\.0\.1:(\d+)", caplog.text),
-                timeout=30,
-                what="the metrics address in the log",
-            )
-            port = int(found.group(1))
+            port = logged_metrics_port(lambda: caplog.text)
             assert COUNTED not in _scrape(port)
             doc = yaml.safe_load((DATA / "resource-missing.yaml").read_text())
             name = create(cluster, namespace, doc)

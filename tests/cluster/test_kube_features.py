@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import re
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -34,6 +33,7 @@ from tests.cluster.workflows import (
     cluster_store,
     create,
     example,
+    logged_metrics_port,
     prepare_namespace,
     wait_done,
 )
@@ -112,11 +112,7 @@ def test_controller_features_on_the_cluster(
     repository = s3_repository(seaweedfs, fresh_bucket())
     try:
         with KubeController(cluster, namespace, default_repository=repository, **options):
-            found = poll(
-                lambda: re.search(r"metrics on 127\.0\.0\.1:(\d+)", caplog.text),
-                timeout=120,
-                what="the metrics address in the log",
-            )
+            port = logged_metrics_port(lambda: caplog.text)
             docs = {
                 "mutex-1": example("synchronization-mutex.yaml"),
                 "mutex-2": example("synchronization-mutex.yaml"),
@@ -133,7 +129,6 @@ def test_controller_features_on_the_cluster(
             done.update((k, wait_done(store, namespace, n, 300)) for k, n in names.items())
             phases = {key: wf["status"]["phase"] for key, wf in done.items()}
             assert set(phases.values()) == {"Succeeded"}, json.dumps(phases)
-            port = int(found.group(1))
             text = poll(
                 lambda: _with(_scrape(port), "example_step_seconds"),
                 timeout=120,

@@ -8,7 +8,6 @@ controller loop in a thread (`KubeController`), an HTTP scrape over loopback."""
 from __future__ import annotations
 
 import logging
-import re
 import urllib.request
 
 import pytest
@@ -19,6 +18,7 @@ from tests.cluster.workflows import (
     cluster_store,
     create,
     example,
+    logged_metrics_port,
     prepare_namespace,
     wait_done,
 )
@@ -48,12 +48,7 @@ def test_metrics_on_the_cluster(
     store = cluster_store(cluster)
     try:
         with KubeController(cluster, namespace, metrics_port=0, metrics_address="127.0.0.1"):
-            found = poll(
-                lambda: re.search(r"metrics on 127\.0\.0\.1:(\d+)", caplog.text),
-                timeout=30,
-                what="the metrics address in the log",
-            )
-            port = int(found.group(1))
+            port = logged_metrics_port(lambda: caplog.text)
             name = create(cluster, namespace, example("hello-world.yaml"))
             assert wait_done(store, namespace, name)["status"]["phase"] == "Succeeded"
             text = poll(

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +160,17 @@ def example(name: str, parameters: dict[str, str] | None = None) -> dict[str, An
         for key, value in parameters.items():
             args[:] = [p for p in args if p.get("name") != key] + [{"name": key, "value": value}]
     return doc
+
+
+def logged_metrics_port(log_text: Callable[[], str]) -> int:
+    """The port an in-process KubeController (metrics_port=0) logged it serves /metrics on;
+    `log_text` reads the captured log (caplog.text)."""
+    found = poll(
+        lambda: re.search(r"metrics on 127\.0\.0\.1:(\d+)", log_text()),
+        timeout=120,
+        what="the metrics address in the log",
+    )
+    return int(found.group(1))  # type: ignore[union-attr]
 
 
 def get_workflow(store: Store, namespace: str, name: str) -> Obj:
