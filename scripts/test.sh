@@ -9,4 +9,5 @@ ruff format --check .
 ruff check .
 lint-imports
 mypy
-pytest -q -p no:cacheprovider "$@"
+# --durations: every CI log says which tests took the time.
+pytest -q -p no:cacheprovider --durations=40 "$@"
