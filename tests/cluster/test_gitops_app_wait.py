@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from cli.main import app_from_env, cli
 from tests.cluster.cluster import ControlPlane
 from tests.cluster.kube import get
-from tests.fixtures.gitserver import GitServer, git_server  # noqa: F401
+from tests.fixtures.gitserver import GitServer
 from workflow_engine.runtime.kubernetes_node import NodeAgent
 
 pytestmark = pytest.mark.cluster
@@ -50,7 +50,7 @@ def _app(tmp_path: Path, name: str, command: str) -> Path:
 def test_app_create_waits_until_healthy_or_lists_what_is_not(
     cluster: ControlPlane,
     node: NodeAgent,
-    git_server: GitServer,  # noqa: F811
+    git_server: GitServer,
     tmp_path: Path,
 ) -> None:
     env = f"w{uuid.uuid4().hex[:8]}"  # also the overlay's namespace

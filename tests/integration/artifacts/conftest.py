@@ -19,9 +19,8 @@ from typing import Any
 import pytest
 
 from executor import ExecutorConfig, LocalSandbox, execute
-from tests.fixtures.gitrepo import git_repo  # noqa: F401  (fixture)
 from tests.fixtures.httpserver import http_files  # noqa: F401  (fixture)
-from tests.fixtures.seaweedfs import SeaweedServer, seaweedfs  # noqa: F401  (fixture)
+from tests.fixtures.seaweedfs import SeaweedServer
 from workflow_engine.artifacts import (
     DEFAULT_RETRY,
     RetryPolicy,
@@ -101,7 +100,7 @@ class PodRunner:
 
 
 @pytest.fixture
-def s3_pods(tmp_path: Path, seaweedfs: SeaweedServer) -> PodRunner:  # noqa: F811
+def s3_pods(tmp_path: Path, seaweedfs: SeaweedServer) -> PodRunner:
     runner = PodRunner(tmp_path, MemoryStore(), s3_repository(seaweedfs, fresh_bucket()))
     runner.put_secret(
         SECRET_NAME, {"accesskey": seaweedfs.access_key, "secretkey": seaweedfs.secret_key}

@@ -15,7 +15,7 @@ import pytest
 from minio import Minio
 
 from tests.fixtures.gitrepo import GitRepo, git
-from tests.fixtures.seaweedfs import SeaweedServer, seaweedfs  # noqa: F401  (fixture)
+from tests.fixtures.seaweedfs import SeaweedServer
 from tests.integration.controller.rig import START, Rig
 from tests.support.polling import poll
 from workflow_engine.artifacts import make_secret
@@ -86,7 +86,7 @@ def test_git_trigger_runs_once_per_pushed_commit(rig: Rig, repo: GitRepo) -> Non
     assert status["lastCommit"] == git("rev-parse", "HEAD", cwd=repo.root / "work")
 
 
-def test_s3_trigger_runs_once_per_new_object(rig: Rig, seaweedfs: SeaweedServer) -> None:  # noqa: F811
+def test_s3_trigger_runs_once_per_new_object(rig: Rig, seaweedfs: SeaweedServer) -> None:
     bucket = f"trigger-{uuid.uuid4().hex[:12]}"
     client = Minio(seaweedfs.endpoint, seaweedfs.access_key, seaweedfs.secret_key, secure=False)
     client.make_bucket(bucket)

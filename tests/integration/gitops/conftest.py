@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 
 from cli.main import app_from_env, cli
 from tests.fixtures.gitrepo import git
-from tests.fixtures.gitserver import GitServer, clone, git_server  # noqa: F401
+from tests.fixtures.gitserver import GitServer, clone
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,7 @@ def _run(env: dict[str, str], *args: str) -> Result:
 
 
 @pytest.fixture(scope="session")
-def seed_repo(git_server: GitServer, tmp_path_factory: pytest.TempPathFactory) -> str:  # noqa: F811
+def seed_repo(git_server: GitServer, tmp_path_factory: pytest.TempPathFactory) -> str:
     """Made once by `wf gitops init` + `wf gitops app create web --app image:nginx:1.25`."""
     env = {"WF_HOME": str(tmp_path_factory.mktemp("seed")), "WF_NO_CONTROLLER": "1"}
     url = git_server.new_repo()
@@ -46,7 +46,7 @@ def seed_repo(git_server: GitServer, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture
-def repo(git_server: GitServer, seed_repo: str) -> str:  # noqa: F811
+def repo(git_server: GitServer, seed_repo: str) -> str:
     """This test's own copy of the seed repository."""
     return git_server.copy_repo(seed_repo)
 
