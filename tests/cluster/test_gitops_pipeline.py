@@ -14,9 +14,6 @@ handler's report. Pipeline steps run `wf` through a launcher for this checkout.
 from __future__ import annotations
 
 import json
-import socket
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,126 +25,27 @@ from click.testing import CliRunner, Result
 
 from cli.main import app_from_env, cli
 from tests.cluster.cluster import ControlPlane
+from tests.cluster.gitops_app import (
+    ENVS,
+    answer,
+    commit_and_push,
+    web_app_base,
+    write_overlays,
+)
 from tests.cluster.kube import get
+from tests.cluster.procs import free_ports
 from tests.cluster.test_gitops_sync import webhook  # noqa: F401
 from tests.fixtures.gitrepo import git
-from tests.fixtures.gitserver import GitServer, clone, git_server  # noqa: F401
-from tests.integration.controller.conftest import Embedded, embedded, poll  # noqa: F401
+from tests.fixtures.gitserver import GitServer, clone
+from tests.integration.controller.conftest import Embedded, embedded  # noqa: F401
 from tests.integration.gitops.test_pipelines_embedded import wf_on_path  # noqa: F401
+from tests.support.polling import poll
 from workflow_engine.runtime.kubernetes_node import NodeAgent
 
 # Two pipeline runs of a dozen `wf` steps each: about 2 minutes on an idle 2-core machine.
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(900)]
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "gitops"
-ENVS = ("dev", "staging", "prod")
-
-# The app: `web <tag> in <env>`; a tag ending in `-fails-in-<env>` answers 500 there
-# (a release that passes dev and breaks in staging), except on /healthz.
-APP = """
-import http.server, os
-version = os.environ["VERSION"].rpartition(":")[2]
-env = os.environ["ENV"]
-broken = version.endswith("-fails-in-" + env)
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        bad = broken and self.path != "/healthz"
-        body = ("broken" if bad else f"web {version} in {env}").encode()
-        self.send_response(500 if bad else 200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *args):
-        pass
-http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
-"""
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
-def _base(tmp_path: Path) -> Path:
-    base = tmp_path / "web-app"
-    base.mkdir()
-    container = {
-        "name": "main",
-        "image": "web:v1",
-        "command": ["python3", "-c", APP],
-        "env": [{"name": "VERSION", "value": "set by each overlay"}],
-    }
-    deployment = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "web"},
-        "spec": {
-            "replicas": 1,
-            "strategy": {"type": "Recreate"},  # each env's server owns one host port
-            "selector": {"matchLabels": {"app": "web"}},
-            "template": {
-                "metadata": {"labels": {"app": "web"}},
-                "spec": {
-                    "nodeSelector": {"kubernetes.io/hostname": "wf-test-node"},
-                    "terminationGracePeriodSeconds": 1,
-                    "containers": [container],
-                },
-            },
-        },
-    }
-    (base / "deployment.yaml").write_text(yaml.safe_dump(deployment))
-    (base / "kustomization.yaml").write_text("resources: [deployment.yaml]\n")
-    return base
-
-
-def _overlay_extras(env: str, namespace: str, port: int) -> dict[str, Any]:
-    """What a team adds to the overlays `app create` wrote: its namespace, port, and the
-    image tag as the app's VERSION."""
-    patch = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "web"},
-        "spec": {
-            "template": {
-                "spec": {
-                    "containers": [
-                        {
-                            "name": "main",
-                            "env": [
-                                {"name": "ENV", "value": env},
-                                {"name": "PORT", "value": str(port)},
-                            ],
-                            "readinessProbe": {
-                                "httpGet": {"path": "/healthz", "port": port},
-                                "periodSeconds": 1,
-                            },
-                        }
-                    ]
-                }
-            }
-        },
-    }
-    image = "spec.template.spec.containers.0.image"
-    return {
-        "namespace": namespace,
-        "patches": [{"patch": yaml.safe_dump(patch)}],
-        "replacements": [
-            {
-                "source": {"kind": "Deployment", "name": "web", "fieldPath": image},
-                "targets": [
-                    {
-                        "select": {"kind": "Deployment", "name": "web"},
-                        "fieldPaths": ["spec.template.spec.containers.0.env.[name=VERSION].value"],
-                    }
-                ],
-            }
-        ],
-    }
 
 
 class Pipeline:
@@ -158,18 +56,14 @@ class Pipeline:
     ) -> None:
         self.cluster, self.engine, self.url, self.tmp = cluster, engine, url, tmp
         self.namespaces = {env: f"{prefix}-{env}" for env in ENVS}
-        self.ports = dict(zip(ENVS, _free_ports(len(ENVS)), strict=True))
+        self.ports = dict(zip(ENVS, free_ports(len(ENVS)), strict=True))
 
     def gitops(self, *args: str) -> Result:
         argv = ["--kubeconfig", str(self.cluster.kubeconfig), "gitops", *args]
         return CliRunner().invoke(cli, argv, obj=app_from_env(self.engine.env))
 
     def answer(self, env: str) -> str:
-        try:
-            with urllib.request.urlopen(self.app_url(env), timeout=5) as reply:
-                return str(reply.read().decode())
-        except (urllib.error.URLError, OSError) as exc:
-            return f"no answer: {exc}"
+        return answer(self.app_url(env))
 
     def app_url(self, env: str) -> str:
         return f"http://127.0.0.1:{self.ports[env]}/"
@@ -179,18 +73,12 @@ class Pipeline:
         return git("log", "--format=%s", cwd=seen).splitlines()
 
     def customise_overlays(self) -> None:
-        work = clone(self.url, self.tmp / "customise")
-        for env in ENVS:
-            path = work / "apps" / "web" / "envs" / env / "kustomization.yaml"
-            overlay = yaml.safe_load(path.read_text())
-            overlay |= _overlay_extras(env, self.namespaces[env], self.ports[env])
-            path.write_text(yaml.safe_dump(overlay, sort_keys=False))
+        work = write_overlays(self.url, self.tmp / "customise", self.namespaces, self.ports)
         config = yaml.safe_load((work / "gitops.yaml").read_text())
         for entry in config["environments"]:
             entry["selfHeal"] = entry["name"] == "staging"  # the drift agent heals staging
         (work / "gitops.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-        git("commit", "-qam", "web: namespaces, ports, version from the image tag", cwd=work)
-        git("push", "-q", "origin", "main", cwd=work)
+        commit_and_push(work, "web: namespaces, ports, version from the image tag")
 
     def run_nightly(self, image: str, body: str, report_url: str) -> str:
         params = {
@@ -231,7 +119,7 @@ class Pipeline:
 def pipeline(
     cluster: ControlPlane,
     node: NodeAgent,
-    git_server: GitServer,  # noqa: F811
+    git_server: GitServer,
     embedded: Embedded,  # noqa: F811
     wf_on_path: Path,  # noqa: F811
     webhook: tuple[str, list[dict[str, Any]]],  # noqa: F811
@@ -240,7 +128,7 @@ def pipeline(
     prefix = f"p{uuid.uuid4().hex[:8]}"
     p = Pipeline(cluster, embedded, git_server.new_repo(), tmp_path, prefix)
     assert p.gitops("init", p.url).exit_code == 0
-    made = p.gitops("app", "create", "web", "--app", str(_base(tmp_path)), "--repo", p.url)
+    made = p.gitops("app", "create", "web", "--app", str(web_app_base(tmp_path)), "--repo", p.url)
     assert made.exit_code == 0, made.output
     p.customise_overlays()
     for env in ENVS:
@@ -265,16 +153,23 @@ def test_nightly_promotes_with_approval_rolls_back_a_bad_release_and_reports(
     assert {env: p.answer(env) for env in ENVS} == {env: f"web v1 in {env}" for env in ENVS}
     url, reports = webhook
 
-    # A good release: dev, staging, then it waits for a person before prod.
+    # A good release: dev, staging, then it waits for a person before prod. (The polls
+    # of the pipeline run `wf get` in this process: every 0.5 s, not in a busy loop
+    # beside the controller and the pipeline's own `wf` steps.)
     good = p.run_nightly("web:v2", "^web v2 in ", url)
-    poll(lambda: p.node_phase(good, "approve") == "Running", timeout=240, what="the approval")
+    poll(
+        lambda: p.node_phase(good, "approve") == "Running",
+        timeout=240,
+        what="the approval",
+        interval=0.5,
+    )
     assert [p.answer(env) for env in ENVS] == [
         "web v2 in dev",
         "web v2 in staging",
         "web v1 in prod",
     ]
     assert p.engine.wf("resume", good).exit_code == 0
-    poll(lambda: p.finished(good), timeout=180, what="the good release")
+    poll(lambda: p.finished(good), timeout=180, what="the good release", interval=0.5)
     assert p.finished(good) == "Succeeded", p.failures(good)
     assert [p.answer(env) for env in ENVS] == [
         "web v2 in dev",
@@ -310,7 +205,7 @@ def test_nightly_promotes_with_approval_rolls_back_a_bad_release_and_reports(
 
     # A bad release passes dev, fails in staging: rolled back there, prod untouched.
     bad = p.run_nightly("web:v3-fails-in-staging", "^web v3-fails-in-staging in ", url)
-    poll(lambda: p.finished(bad), timeout=240, what="the bad release")
+    poll(lambda: p.finished(bad), timeout=240, what="the bad release", interval=0.5)
     assert p.finished(bad) == "Failed"
     assert [p.answer(env) for env in ENVS] == [
         "web v3-fails-in-staging in dev",
@@ -346,7 +241,9 @@ def test_nightly_promotes_with_approval_rolls_back_a_bad_release_and_reports(
     args += ["-p", f"kubeconfig={p.cluster.kubeconfig}"]
     drift = p.engine.wf("submit", "--from", "cronwf/gitops-drift", *args, "-o", "name")
     assert drift.exit_code == 0, drift.output
-    poll(lambda: p.finished(drift.output.strip()), timeout=240, what="the drift check")
+    poll(
+        lambda: p.finished(drift.output.strip()), timeout=240, what="the drift check", interval=0.5
+    )
     assert p.finished(drift.output.strip()) == "Succeeded", p.failures(drift.output.strip())
     (alert,) = [r for r in reports if r.get("kind") == "GitOpsDrift"]
     assert alert["env"] == "staging" and alert["summary"]["changed"] == 1, alert

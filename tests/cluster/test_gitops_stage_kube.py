@@ -14,19 +14,23 @@ cluster's credentials as a kubeconfig path parameter (the pods share the host's 
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner, Result
 
 from cli.main import app_from_env, cli
 from tests.cluster.cluster import ControlPlane
+from tests.cluster.gitops_app import (
+    ENVS,
+    answer,
+    commit_and_push,
+    web_app_base,
+    write_overlays,
+)
 from tests.cluster.kube import NODE, get
-from tests.cluster.test_gitops_pipeline import ENVS, _base, _free_ports, _overlay_extras
+from tests.cluster.procs import free_ports
 from tests.cluster.workflows import (
     KubeController,
     cluster_store,
@@ -36,7 +40,7 @@ from tests.cluster.workflows import (
     wait_done,
 )
 from tests.fixtures.gitrepo import git
-from tests.fixtures.gitserver import GitServer, clone, git_server  # noqa: F401
+from tests.fixtures.gitserver import GitServer, clone
 from tests.integration.gitops.test_pipelines_embedded import wf_on_path  # noqa: F401
 from workflow_engine.runtime.kubernetes_node import NodeAgent
 
@@ -101,19 +105,11 @@ def _stage_workflow(repo: str, url: str, kubeconfig: str) -> dict[str, object]:
     }
 
 
-def _answer(url: str) -> str:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as reply:
-            return str(reply.read().decode())
-    except (urllib.error.URLError, OSError) as exc:
-        return f"no answer: {exc}"
-
-
 def test_dev_stage_runs_as_pods_of_the_kubernetes_controller(
     cluster: ControlPlane,
     node: NodeAgent,
     namespace: str,
-    git_server: GitServer,  # noqa: F811
+    git_server: GitServer,
     wf_on_path: Path,  # noqa: F811
     tmp_path: Path,
 ) -> None:
@@ -125,22 +121,17 @@ def test_dev_stage_runs_as_pods_of_the_kubernetes_controller(
 
     url = git_server.new_repo()
     assert gitops("init", url).exit_code == 0
-    made = gitops("app", "create", "web", "--app", str(_base(tmp_path)), "--repo", url)
+    made = gitops("app", "create", "web", "--app", str(web_app_base(tmp_path)), "--repo", url)
     assert made.exit_code == 0, made.output
     prefix = f"s{uuid.uuid4().hex[:8]}"
-    ports = dict(zip(ENVS, _free_ports(len(ENVS)), strict=True))
-    work = clone(url, tmp_path / "customise")
-    for env in ENVS:
-        path = work / "apps" / "web" / "envs" / env / "kustomization.yaml"
-        overlay = yaml.safe_load(path.read_text())
-        overlay |= _overlay_extras(env, f"{prefix}-{env}", ports[env])
-        path.write_text(yaml.safe_dump(overlay, sort_keys=False))
-    git("commit", "-qam", "web: namespaces, ports, version from the image tag", cwd=work)
-    git("push", "-q", "origin", "main", cwd=work)
+    ports = dict(zip(ENVS, free_ports(len(ENVS)), strict=True))
+    namespaces = {env: f"{prefix}-{env}" for env in ENVS}
+    work = write_overlays(url, tmp_path / "customise", namespaces, ports)
+    commit_and_push(work, "web: namespaces, ports, version from the image tag")
     synced = gitops("sync", "dev", "--repo", url, "--timeout", "90s")
     assert synced.exit_code == 0, synced.output
     app_url = f"http://127.0.0.1:{ports['dev']}/"
-    assert _answer(app_url) == "web v1 in dev"
+    assert answer(app_url) == "web v1 in dev"
 
     prepare_namespace(cluster, namespace)
     for stage in STAGES:
@@ -163,7 +154,7 @@ def test_dev_stage_runs_as_pods_of_the_kubernetes_controller(
         listed = get(cluster, namespace, "pods", "-l", label)["items"]
         assert len(listed) == len(pods)
         assert {p["spec"]["nodeName"] for p in listed} == {NODE}  # the `wf node` agent
-        assert _answer(app_url) == "web v2 in dev"
+        assert answer(app_url) == "web v2 in dev"
         seen = clone(url, tmp_path / "seen")
         log = git("log", "--format=%s", cwd=seen).splitlines()
         assert [s.split(":")[0] for s in log[:2]] == ["verify web in dev", "promote web to dev"]
