@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,15 +86,25 @@ class KubeCli:
         return list(json.loads(out)["items"])
 
 
-@pytest.fixture(scope="module", name="kube_cli")
-def kube_cli_fixture(cluster: ControlPlane, node: NodeAgent) -> Iterator[KubeCli]:
-    namespace = f"cli-{uuid.uuid4().hex[:8]}"
-    cluster.kubectl("create", "namespace", namespace)
-    prepare_namespace(cluster, namespace)
+@contextmanager
+def controlled_cli(cluster: ControlPlane, namespace: str) -> Iterator[KubeCli]:
+    """`wf` against `namespace` (prepared for pods), with a controller (2 workers)
+    serving it until exit."""
     store = cluster_store(cluster)
     try:
         with KubeController(cluster, namespace, workers=2):
             yield KubeCli(cluster, namespace, store)
     finally:
         store.close()
+
+
+@pytest.fixture(scope="module", name="kube_cli")
+def kube_cli_fixture(cluster: ControlPlane, node: NodeAgent) -> Iterator[KubeCli]:
+    namespace = f"cli-{uuid.uuid4().hex[:8]}"
+    cluster.kubectl("create", "namespace", namespace)
+    try:
+        prepare_namespace(cluster, namespace)
+        with controlled_cli(cluster, namespace) as kube_cli:
+            yield kube_cli
+    finally:
         cluster.kubectl("delete", "namespace", namespace, "--wait=false", check=False)

@@ -10,7 +10,6 @@ loop (a thread), SeaweedFS (`seaweedfs` fixture) and `git daemon` (`git_repo`).
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,16 +17,16 @@ from typing import Any
 import pytest
 
 from tests.cluster.cluster import ControlPlane
+from tests.cluster.s3_namespace import s3_namespace
 from tests.cluster.workflows import (
     KubeController,
     cluster_store,
     create,
     example,
-    prepare_namespace,
     wait_done,
 )
-from tests.fixtures.gitrepo import GitRepo, git_repo  # noqa: F401  (fixture)
-from tests.fixtures.seaweedfs import SeaweedServer, seaweedfs  # noqa: F401  (fixture)
+from tests.fixtures.gitrepo import GitRepo
+from tests.fixtures.seaweedfs import SeaweedServer
 from tests.integration.artifacts.conftest import SECRET_NAME, fresh_bucket, s3_repository
 from tests.integration.artifacts.test_examples import CASES
 from workflow_engine.artifacts import (
@@ -52,37 +51,24 @@ class S3Env:
 def s3_env(
     cluster: ControlPlane,
     node: NodeAgent,
-    seaweedfs: SeaweedServer,  # noqa: F811
+    seaweedfs: SeaweedServer,
 ) -> Iterator[S3Env]:
-    namespace = f"art-{uuid.uuid4().hex[:8]}"
-    cluster.kubectl("create", "namespace", namespace)
-    prepare_namespace(cluster, namespace)
-    cluster.kubectl(
-        "create",
-        "secret",
-        "generic",
-        SECRET_NAME,
-        "-n",
-        namespace,
-        f"--from-literal=accesskey={seaweedfs.access_key}",
-        f"--from-literal=secretkey={seaweedfs.secret_key}",
-    )
-    repository = s3_repository(seaweedfs, fresh_bucket())
-    store = cluster_store(cluster)
-    try:
-        with KubeController(cluster, namespace, default_repository=repository):
-            yield S3Env(namespace, store, repository)
-    finally:
-        store.close()
-        cluster.kubectl("delete", "namespace", namespace, "--wait=false", check=False)
+    with s3_namespace(cluster, seaweedfs, "art") as namespace:
+        repository = s3_repository(seaweedfs, fresh_bucket())
+        store = cluster_store(cluster)
+        try:
+            with KubeController(cluster, namespace, default_repository=repository):
+                yield S3Env(namespace, store, repository)
+        finally:
+            store.close()
 
 
 @pytest.mark.parametrize(("name", "check"), CASES)
 def test_artifact_example_on_the_cluster(
     cluster: ControlPlane,
     s3_env: S3Env,
-    seaweedfs: SeaweedServer,  # noqa: F811
-    git_repo: GitRepo,  # noqa: F811
+    seaweedfs: SeaweedServer,
+    git_repo: GitRepo,
     tmp_path: Path,
     name: str,
     check: Check,

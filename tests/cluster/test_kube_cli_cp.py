@@ -16,11 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from tests.cluster.cluster import ControlPlane
-from tests.cluster.kube_cli import KubeCli
-from tests.cluster.workflows import EXAMPLES, KubeController, cluster_store, prepare_namespace
-from tests.fixtures.seaweedfs import SeaweedServer, seaweedfs  # noqa: F401  (fixture)
+from tests.cluster.kube_cli import KubeCli, controlled_cli
+from tests.cluster.s3_namespace import s3_namespace
+from tests.cluster.workflows import EXAMPLES
+from tests.fixtures.seaweedfs import SeaweedServer
 from tests.integration.artifacts.conftest import SECRET_NAME, fresh_bucket, s3_repository
 from workflow_engine.runtime.kubernetes_node import NodeAgent
 
@@ -33,43 +35,34 @@ DEFAULT_ANNOTATION = "workflows.argoproj.io/default-artifact-repository"
 def s3_cli(
     cluster: ControlPlane,
     node: NodeAgent,
-    seaweedfs: SeaweedServer,  # noqa: F811
+    seaweedfs: SeaweedServer,
 ) -> Iterator[KubeCli]:
-    namespace = f"cp-{uuid.uuid4().hex[:8]}"
-    cluster.kubectl("create", "namespace", namespace)
-    prepare_namespace(cluster, namespace)
-    cluster.kubectl(
-        "create",
-        "secret",
-        "generic",
-        SECRET_NAME,
-        "-n",
-        namespace,
-        f"--from-literal=accesskey={seaweedfs.access_key}",
-        f"--from-literal=secretkey={seaweedfs.secret_key}",
-    )
-    repositories = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {
-            "name": "artifact-repositories",
-            "annotations": {DEFAULT_ANNOTATION: "seaweed"},
-        },
-        "data": {"seaweed": json.dumps(s3_repository(seaweedfs, fresh_bucket()))},
-    }
-    cluster.kubectl("create", "-n", namespace, "-f", "-", input=json.dumps(repositories))
-    store = cluster_store(cluster)
-    try:
+    with s3_namespace(cluster, seaweedfs, "cp") as namespace:
+        repositories = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": "artifact-repositories",
+                "annotations": {DEFAULT_ANNOTATION: "seaweed"},
+            },
+            "data": {"seaweed": json.dumps(s3_repository(seaweedfs, fresh_bucket()))},
+        }
+        cluster.kubectl("create", "-n", namespace, "-f", "-", input=json.dumps(repositories))
         # no default_repository: the controller reads the ConfigMap at start
-        with KubeController(cluster, namespace, workers=2):
-            yield KubeCli(cluster, namespace, store)
-    finally:
-        store.close()
-        cluster.kubectl("delete", "namespace", namespace, "--wait=false", check=False)
+        with controlled_cli(cluster, namespace) as kube_cli:
+            yield kube_cli
 
 
-def test_cp_downloads_a_cluster_workflows_outputs_from_s3(s3_cli: KubeCli, tmp_path: Path) -> None:
-    submitted = s3_cli.wf("submit", str(EXAMPLES / "artifact-passing.yaml"), "--wait")
+@pytest.fixture(scope="module")
+def submitted(s3_cli: KubeCli) -> Result:
+    """`wf submit --wait` of examples/artifact-passing.yaml in the module's namespace,
+    run once: both tests read the finished workflow (each test ran its own before)."""
+    return s3_cli.wf("submit", str(EXAMPLES / "artifact-passing.yaml"), "--wait")
+
+
+def test_cp_downloads_a_cluster_workflows_outputs_from_s3(
+    s3_cli: KubeCli, submitted: Result, tmp_path: Path
+) -> None:
     assert submitted.exit_code == 0, submitted.output
     name, phase = submitted.output.split()
     assert phase == "Succeeded"
@@ -104,12 +97,11 @@ def test_cp_downloads_a_cluster_workflows_outputs_from_s3(s3_cli: KubeCli, tmp_p
 
 
 def test_cp_of_a_workflow_that_recorded_no_repository_uses_the_namespace_default(
-    s3_cli: KubeCli, tmp_path: Path
+    s3_cli: KubeCli, submitted: Result, tmp_path: Path
 ) -> None:
     """A finished workflow without `status.artifactRepositoryRef` (written before the
     controller recorded one) in a namespace no controller watches: `wf cp` takes the
     repository the controller would choose, the namespace's ConfigMap default."""
-    submitted = s3_cli.wf("submit", str(EXAMPLES / "artifact-passing.yaml"), "--wait")
     assert submitted.exit_code == 0, submitted.output
     name = submitted.output.split()[0]
     other = f"cp-none-{uuid.uuid4().hex[:8]}"
