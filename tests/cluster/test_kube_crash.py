@@ -11,57 +11,34 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.cluster.cluster import ControlPlane
+from tests.cluster.controller_procs import gated, kube_ns, processes  # noqa: F401
 from tests.cluster.workflows import (
     DATA,
     KubeController,
     cluster_store,
     create,
     node_map,
-    prepare_namespace,
     start_controller,
     wait_done,
 )
 from tests.support.polling import poll
-from workflow_engine.runtime.kubernetes_node import NodeAgent
 
 pytestmark = pytest.mark.cluster
 WORKFLOWS = 5
 
 
-@pytest.fixture
-def kube_ns(cluster: ControlPlane, node: NodeAgent, namespace: str) -> str:
-    prepare_namespace(cluster, namespace)
-    return namespace
-
-
-@pytest.fixture
-def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
-    started: list[subprocess.Popen[bytes]] = []
-    yield started
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(30)
-
-
-def gated(host: Path) -> dict:
-    text = (DATA / "gated-steps.yaml").read_text().replace("HOST_DIR", str(host))
-    return dict(yaml.safe_load(text))
-
-
 @pytest.mark.timeout(900)
 def test_a_killed_controller_is_replaced_and_nothing_runs_twice(
     cluster: ControlPlane,
-    kube_ns: str,
+    kube_ns: str,  # noqa: F811
     tmp_path: Path,
-    processes: list[subprocess.Popen[bytes]],
+    processes: list[subprocess.Popen[bytes]],  # noqa: F811
 ) -> None:
     host = tmp_path / "host"
     host.mkdir()
@@ -92,7 +69,10 @@ def test_a_killed_controller_is_replaced_and_nothing_runs_twice(
 @pytest.mark.timeout(1800)  # 500 pods, each a Python start, on a 2-core machine shared
 @pytest.mark.parametrize(("workflows", "width"), [(50, 10)], ids=["50x10"])
 def test_load_many_workflows_submitted_at_once_all_complete(
-    cluster: ControlPlane, kube_ns: str, workflows: int, width: int
+    cluster: ControlPlane,
+    kube_ns: str,  # noqa: F811
+    workflows: int,
+    width: int,
 ) -> None:
     doc = yaml.safe_load((DATA / "fan-out.yaml").read_text())
     doc["spec"]["arguments"] = {"parameters": [{"name": "width", "value": str(width)}]}
