@@ -201,4 +201,5 @@ def test_wf_install_applies_through_the_api(crds: ControlPlane) -> None:  # noqa
         lambda: crds.kubectl("get", "clusterrole", "wf-executor", check=False).returncode == 0,
         30,
         "the executor ClusterRole",
+        0.2,  # a kubectl process per try
     )
