@@ -8,6 +8,8 @@ events are the Kubernetes Events the controller posts (`ClusterEvents`).
     KUBECONFIG     the kubeconfig (first of a list); in a pod: its service account
     WF_API_GROUP   argoproj.io | wfengine.io (default: whichever the cluster serves, ours first)
     WF_KUBE_QPS, WF_KUBE_BURST   client-side rate limit (default 50 and 100)
+    WF_KUBE_OFFLOAD_OVER   bytes of compressed node map past which a workflow's nodes
+                   are stored in WorkflowNodeChunk objects (default 524288)
 """
 
 from __future__ import annotations
@@ -55,7 +57,25 @@ def kubernetes_options(
         raise click.UsageError(f"WF_KUBE_QPS/WF_KUBE_BURST: {err}") from None
     if qps <= 0 or burst < 1:
         raise click.UsageError("WF_KUBE_QPS must be positive and WF_KUBE_BURST at least 1")
-    return KubernetesOptions(kubeconfig=path, context=context, group=group, qps=qps, burst=burst)
+    return KubernetesOptions(
+        kubeconfig=path,
+        context=context,
+        group=group,
+        qps=qps,
+        burst=burst,
+        offload_over=_offload_over(env),
+    )
+
+
+def _offload_over(env: Mapping[str, str]) -> int:
+    text = (env.get("WF_KUBE_OFFLOAD_OVER") or "").strip()
+    if not text:
+        return KubernetesOptions.offload_over
+    if not text.isdigit() or int(text) < 1:
+        raise click.UsageError(
+            f"WF_KUBE_OFFLOAD_OVER={text!r}: expected a positive number of bytes"
+        )
+    return int(text)
 
 
 def kubernetes_app(env: Mapping[str, str], options: KubernetesOptions) -> App:

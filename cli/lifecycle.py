@@ -74,7 +74,9 @@ def retry(
 ) -> None:
     """Re-run a failed workflow's failed nodes."""
     app = app_of(ctx)
-    obj = ops.retry(
+    # On a cluster the status is a subresource: one write asks the controller instead.
+    operation = ops.request_retry if app.kubernetes is not None else ops.retry
+    obj = operation(
         app.store,
         name,
         app.namespace,

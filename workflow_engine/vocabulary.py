@@ -26,6 +26,9 @@ NODE_NAME_ANNOTATION = "workflows.argoproj.io/node-name"
 REPORT_COMPLETED_LABEL = "workflows.argoproj.io/report-outputs-completed"
 # Set by `wf retry`: pods the controller must delete before it decides anything.
 PODS_TO_DELETE = "wfengine.io/pods-to-delete"
+# Set by `wf retry` on a cluster (one write): the reset the controller makes itself
+# (engine/retry_request.py), JSON `{"nodeFieldSelector": ..., "restartSuccessful": ...}`.
+RETRY_REQUEST = "wfengine.io/retry-request"
 # A containerSet pod: the controller reports each container's state to the engine,
 # whose Container nodes follow them (engine/container_set.py).
 CONTAINER_SET_ANNOTATION = "wfengine.io/container-set"

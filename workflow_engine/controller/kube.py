@@ -47,7 +47,7 @@ from workflow_engine.controller.leader import ElectionConfig, LeaderElector
 from workflow_engine.controller.lease_api import KubernetesLeases
 from workflow_engine.controller.loop import Controller, LoopOptions
 from workflow_engine.controller.metrics import ControllerMetrics, MetricsServer
-from workflow_engine.controller.reconcile import Engine, Reconciler
+from workflow_engine.controller.reconcile import CREATE_POD_WORKERS, Engine, Reconciler
 from workflow_engine.controller.repositories import ArtifactWiring
 from workflow_engine.controller.resources import ResourceCluster, ResourceRuntime, with_resources
 from workflow_engine.controller.spec_warnings import warn_first
@@ -58,7 +58,7 @@ from workflow_engine.engine.decision import CreatePod
 from workflow_engine.errors import SpecError, WorkflowEngineError
 from workflow_engine.podbuilder import WORKFLOW_LABEL, PodConfig, build_pod
 from workflow_engine.runtime.kubernetes import KubernetesRuntime, load_api_client
-from workflow_engine.runtime.kubernetes.client import call
+from workflow_engine.runtime.kubernetes.client import POOL_SIZE, call
 from workflow_engine.runtime.process.profiles import entrypoint_for
 from workflow_engine.spec.models import Workflow
 from workflow_engine.spec.status_codec import status_from_dict
@@ -261,6 +261,12 @@ def _run_loop(
     log.info("controller stopped after %d reconciles", controller.reconciles)
 
 
+def api_pool_size(options: KubeOptions) -> int:
+    """Connections the controller's API client keeps: every pod create of its workers
+    at once (`CREATE_POD_WORKERS` each), its watches and the rest beside them."""
+    return max(POOL_SIZE, options.workers * CREATE_POD_WORKERS + 16)
+
+
 def pod_store_url(store: Store) -> str:
     """What the pods' executors open: the same API group as the controller's store, with
     the pod's own service account (no kubeconfig)."""
@@ -275,7 +281,7 @@ def serve(cluster: KubernetesOptions, options: KubeOptions) -> int:
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-    api_client = load_api_client(cluster.kubeconfig, cluster.context)
+    api_client = load_api_client(cluster.kubeconfig, cluster.context, api_pool_size(options))
     try:
         store = KubernetesStore(cluster)
     except BaseException:

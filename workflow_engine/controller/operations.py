@@ -37,6 +37,7 @@ from workflow_engine.vocabulary import (
     COMPLETED_PHASES,
     PHASE_LABEL,
     PODS_TO_DELETE,
+    RETRY_REQUEST,
     TASK_RESULT_KIND,
     WORKFLOW_KIND,
     WORKFLOW_LABEL,
@@ -123,7 +124,7 @@ def follow(
     name = obj["metadata"]["name"]
     yield obj
     version = obj["metadata"]["resourceVersion"]
-    while not is_completed(obj):
+    while not is_completed(obj) or retry_pending(obj):
         left = poll if deadline is None else min(poll, deadline - time.monotonic())
         if left <= 0:
             phase = (obj.get("status") or {}).get("phase") or "Pending"
@@ -139,7 +140,7 @@ def follow(
                     raise NotFound(f"workflow {name!r} was deleted")
                 obj = unpack(event.object)
                 yield obj
-                if is_completed(obj):
+                if is_completed(obj) and not retry_pending(obj):
                     return
         except Expired:
             obj = unpack(store.get(WORKFLOW_KIND, name, namespace))
@@ -253,14 +254,7 @@ def retry(
     from workflow_engine.engine import retry_workflow  # the engine: on use
 
     def change(obj: Obj) -> tuple[Obj, Obj | None]:
-        phase = (obj.get("status") or {}).get("phase") or "Pending"
-        if phase not in COMPLETED_PHASES - {"Succeeded"} and not (
-            phase == "Succeeded" and (node_field_selector or restart_successful)
-        ):
-            raise OperationError(
-                f"cannot retry workflow {obj['metadata']['name']!r}: it is {phase}; "
-                "only failed workflows can be retried"
-            )
+        _check_retryable(obj, node_field_selector, restart_successful)
         status, pods = retry_workflow(
             workflow_model(obj),
             now,
@@ -282,6 +276,54 @@ def retry(
         return {**obj, "metadata": meta, "spec": spec}, status_to_dict(status)
 
     return _mutate(store, name, namespace, change)
+
+
+def request_retry(
+    store: Store,
+    name: str,
+    namespace: str = "default",
+    *,
+    now: datetime,
+    node_field_selector: str | None = None,
+    restart_successful: bool = False,
+) -> Obj:
+    """`retry` on a cluster, in one write: the request annotation (and `spec.shutdown`
+    dropped); the controller makes the reset itself (controller/retry_requests.py), so
+    a racing controller write cannot lose it. What the reset would do is checked here
+    first, so a workflow that cannot be retried, or a bad selector, is refused now."""
+    from workflow_engine.engine.ops import NotRetryable
+    from workflow_engine.engine.retry_request import RetryRequest, plan_retry
+
+    request = RetryRequest(node_field_selector, restart_successful)
+
+    def change(obj: Obj) -> tuple[Obj, Obj | None]:
+        _check_retryable(obj, node_field_selector, restart_successful)
+        plan = plan_retry(workflow_model(obj), request.encode(), now)
+        if plan.status is None:
+            raise NotRetryable(str(plan.ignored))  # as `retry` raises it
+        meta = dict(obj["metadata"])
+        meta["annotations"] = {**(meta.get("annotations") or {}), RETRY_REQUEST: request.encode()}
+        spec = {k: v for k, v in obj["spec"].items() if k != "shutdown"}
+        return {**obj, "metadata": meta, "spec": spec}, None
+
+    return _mutate(store, name, namespace, change)
+
+
+def retry_pending(obj: Obj) -> bool:
+    """A retry was requested and the controller has not made it yet: the workflow's
+    completed phase is about to change."""
+    return RETRY_REQUEST in (obj["metadata"].get("annotations") or {})
+
+
+def _check_retryable(obj: Obj, node_field_selector: str | None, restart_successful: bool) -> None:
+    phase = (obj.get("status") or {}).get("phase") or "Pending"
+    if phase not in COMPLETED_PHASES - {"Succeeded"} and not (
+        phase == "Succeeded" and (node_field_selector or restart_successful)
+    ):
+        raise OperationError(
+            f"cannot retry workflow {obj['metadata']['name']!r}: it is {phase}; "
+            "only failed workflows can be retried"
+        )
 
 
 def _retried_nodes(obj: Obj, new_status: Obj) -> set[str]:

@@ -44,6 +44,7 @@ from workflow_engine.controller.memo import save_memo_logged
 from workflow_engine.controller.observe import task_result
 from workflow_engine.controller.observer import ControllerObserver, NoObserver
 from workflow_engine.controller.resolver import decide_with_templates
+from workflow_engine.controller.retry_requests import apply_retry_request
 from workflow_engine.engine.artifact_gc import CollectArtifacts, Collected
 from workflow_engine.engine.data_io import DataListing, ListArtifact
 from workflow_engine.engine.decision import (
@@ -66,6 +67,7 @@ from workflow_engine.spec.resolver import MappingResolver
 from workflow_engine.store.base import Obj, Store
 from workflow_engine.vocabulary import (
     PODS_TO_DELETE,
+    RETRY_REQUEST,
     TASK_RESULT_KIND,
     WORKFLOW_KIND,
     WORKFLOW_LABEL,
@@ -172,8 +174,11 @@ class Reconciler:
             return ReconcileResult(deleted=True)
         for _ in range(_CONFLICT_ATTEMPTS):
             try:
-                if PODS_TO_DELETE in (entry.obj["metadata"].get("annotations") or {}):
+                annotations = entry.obj["metadata"].get("annotations") or {}
+                if PODS_TO_DELETE in annotations:
                     entry = self._delete_requested_pods(key, entry)
+                if RETRY_REQUEST in annotations:  # `wf retry` on a cluster
+                    entry = apply_retry_request(self, key, entry)
                 if self._nothing_new(key, entry):
                     return ReconcileResult(
                         requeue_after=self._timer_left(key),  # the queue keeps one timer

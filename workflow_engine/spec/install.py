@@ -69,6 +69,17 @@ def controller_rules() -> list[Manifest]:
     ]
 
 
+def leader_election_rules() -> list[Manifest]:
+    return [_rule(["coordination.k8s.io"], ["leases"], ["get", "create", "update"])]
+
+
+def namespaced_controller_rules() -> list[Manifest]:
+    """The Role of a controller confined to one namespace (`wf controller --namespaced`,
+    its Lease there too): the ClusterRole's rules and the Lease's, so it cannot drift
+    from them (tests/data/cluster/kube/controller-deployment.yaml is checked against it)."""
+    return [*controller_rules(), *leader_election_rules()]
+
+
 def executor_rules() -> list[Manifest]:
     return [
         _rule(GROUPS, ["workflowtaskresults"], ["get", "create", "update", "patch"]),
@@ -88,7 +99,7 @@ def install_manifests() -> list[Manifest]:
             "Role",
             f"{CONTROLLER}-leader-election",
             NAMESPACE,
-            [_rule(["coordination.k8s.io"], ["leases"], ["get", "create", "update"])],
+            leader_election_rules(),
         ),
         _binding(
             "RoleBinding",

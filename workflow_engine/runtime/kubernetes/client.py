@@ -22,12 +22,21 @@ from workflow_engine.runtime.kubernetes.convert import api_error
 
 T = TypeVar("T")
 
+# Pooled connections to the API server. The controller creates up to (reconcile workers
+# x pods created at once per decision) pods at the same time, 24 by default, beside its
+# watches, events and Lease: with fewer, urllib3 opens extra connections and drops them
+# ("Connection pool is full"). The library's default is 5 per CPU.
+POOL_SIZE = 64
 
-def load_api_client(kubeconfig: str | None = None, context: str | None = None) -> client.ApiClient:
+
+def load_api_client(
+    kubeconfig: str | None = None, context: str | None = None, pool_size: int = POOL_SIZE
+) -> client.ApiClient:
     """An ApiClient for the cluster of `kubeconfig` (its current context unless
     `context`); without them, the in-cluster service account when in a pod (the token and
     CA the kubelet mounts, KUBERNETES_SERVICE_HOST/PORT), else the default kubeconfig.
-    A configuration that cannot be read is the user's error: SpecError naming the file."""
+    A configuration that cannot be read is the user's error: SpecError naming the file.
+    `pool_size`: the connections kept to the API server (`POOL_SIZE`)."""
     configuration = client.Configuration()
     try:
         if kubeconfig or context or not _in_cluster(configuration):
@@ -41,6 +50,7 @@ def load_api_client(kubeconfig: str | None = None, context: str | None = None) -
         where = kubeconfig or "in-cluster service account"
         reason = " ".join(f"cannot load Kubernetes configuration: {exc}".split())
         raise SpecError(where, reason) from None
+    configuration.connection_pool_maxsize = pool_size
     return client.ApiClient(configuration)
 
 
