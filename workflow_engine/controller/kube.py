@@ -68,6 +68,11 @@ from workflow_engine.store.kubernetes import KubernetesOptions, KubernetesStore
 
 log = logging.getLogger(__name__)
 POD_STORE_URL = "kubernetes://"
+# A pod that only started (scheduled, initialising, running) shows in the status this
+# much later, so the three or four changes a pod goes through before it runs cost one
+# status write instead of one each: on a cluster every write is a rate-limited request
+# (bench/kube_requests.py: 9 status writes per two-step workflow with 0.25 s).
+STARTED_DELAY = 1.0
 
 
 @dataclass(frozen=True)
@@ -168,7 +173,9 @@ def build_controller(
     )
     # data templates' sources: key-only locations in the workflow's repository, as embedded
     reconciler.list_artifact = StoreLister(store, wiring.repository)
-    loop = options.loop or LoopOptions(workers=options.workers, namespace=options.namespace)
+    loop = options.loop or LoopOptions(
+        workers=options.workers, namespace=options.namespace, started_delay=STARTED_DELAY
+    )
     controller = Controller(reconciler, clock, loop)
     controller.companions.append(CronLoop(store, clock, options.namespace, options.cron_resync))
     return controller, [events, resources, runtime]

@@ -5,7 +5,9 @@ this log writes core/v1 Event objects whose involvedObject is the Workflow, as A
 controller does (`kubectl get events`, `kubectl describe wf` show them). Writes leave
 the reconcile at once: `record` queues them and one thread posts them, so a slow or
 failing API server never delays a workflow (a failed write is logged and dropped;
-events are informational). `list` reads them back, oldest first; `forget` deletes them.
+events are informational). `list` reads them back, oldest first; `forget` deletes them,
+queued the same way (after the events recorded before it): a new workflow's first
+reconcile calls it, and waiting for it there delayed that workflow's first pod.
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ class KubernetesEventLog:
     ) -> None:
         self._core = client.CoreV1Api(api_client)
         self._api_version, self._instance = api_version, instance
-        self._queue: queue.Queue[tuple[str, str, Event] | None] = queue.Queue()
+        # (namespace, workflow, an event to post, or None: delete its events)
+        self._queue: queue.Queue[tuple[str, str, Event | None] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._post, name="wf-k8s-events", daemon=True)
         self._thread.start()
 
@@ -85,6 +88,9 @@ class KubernetesEventLog:
         ]
 
     def forget(self, namespace: str, workflow: str) -> None:
+        self._queue.put((namespace, workflow, None))
+
+    def _delete(self, namespace: str, workflow: str) -> None:
         try:
             call(
                 self._core.delete_collection_namespaced_event,
@@ -95,7 +101,7 @@ class KubernetesEventLog:
             log.info("events of %s/%s not deleted: %s", namespace, workflow, exc)
 
     def flush(self) -> None:
-        """Wait until every queued event was posted (or dropped)."""
+        """Wait until every queued event was posted (or dropped), every queued `forget` done."""
         self._queue.join()
 
     def close(self) -> None:
@@ -109,6 +115,9 @@ class KubernetesEventLog:
                 if item is _STOP:
                     return
                 namespace, workflow, event = item
+                if event is None:
+                    self._delete(namespace, workflow)
+                    continue
                 body = event_object(namespace, workflow, event, self._api_version, self._instance)
                 try:
                     call(self._core.create_namespaced_event, namespace, body)

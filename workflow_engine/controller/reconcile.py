@@ -292,7 +292,7 @@ class Reconciler:
 
     def _current(self, key: WorkflowKey) -> Cached | None:
         held, incoming = self.cache.take(key)
-        if incoming is not None:
+        if incoming is not None and not _older(incoming, held):
             held = self._load(incoming, held)
             self.cache.put(key, held)
         if held is None:
@@ -564,6 +564,20 @@ def _runs_of_creates(actions: Iterable[object]) -> Iterator[object]:
         yield action
     if run:
         yield run
+
+
+def _older(incoming: Obj, held: Cached | None) -> bool:
+    """A watched copy no newer than the one held: the echo of the first of our own two
+    writes (status, then labels) that arrives after the second was cached. Taking it
+    would decide on a stale version and cost a 409, a re-read and a write again."""
+    if held is None:
+        return False
+    try:
+        theirs = int(incoming["metadata"]["resourceVersion"])
+        ours = int(held.obj["metadata"]["resourceVersion"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return theirs <= ours
 
 
 def _by_kind(results: dict[str, object]) -> dict[str, Any]:

@@ -89,6 +89,23 @@ def test_a_conflicting_write_is_redone_on_the_fresh_copy(
     assert runtime.created == [P0]  # suspended: the fake engine starts nothing new
 
 
+def test_a_late_watch_copy_older_than_the_written_one_is_not_decided_on(
+    store: MemoryStore, runtime: FakeRuntime, reconciler: Reconciler
+) -> None:
+    stale = store.create(workflow("wf", "a", "b"))
+    step(reconciler, runtime)  # written: the reconciler holds a newer version
+    conflicts: list[None] = []
+    reconciler.observer.write_conflict = lambda: conflicts.append(None)  # type: ignore[method-assign]
+    # A copy the watch delivers late (on the cluster: the echo of the status write,
+    # after the label write that followed it was cached) is older than the one held.
+    reconciler.cache.incoming[KEY] = stale
+    runtime.finish(P0, 0)
+    obj = step(reconciler, runtime)
+    assert conflicts == []  # decided on the newer copy: no 409, no re-read
+    assert obj["status"]["nodes"]["wf-0"]["phase"] == "Succeeded"
+    assert runtime.created == [P0, P1]
+
+
 def test_outputs_come_from_task_results_even_before_the_watch_delivers_them(
     store: MemoryStore, runtime: FakeRuntime, reconciler: Reconciler
 ) -> None:
