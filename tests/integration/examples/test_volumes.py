@@ -39,6 +39,12 @@ def claim_dir(env: Embedded, claim: str) -> Path:
     return env.paths.claims / "default" / claim
 
 
+def gone(env: Embedded, claim: str) -> None:
+    """Wait for the claim's directory to go: the controller deletes it after it wrote the
+    status `wf submit --wait` returned on (actions follow the status write)."""
+    poll(lambda: not claim_dir(env, claim).exists(), 60, f"claim {claim} to be deleted")
+
+
 def results(wf: Wf) -> dict[str, str]:
     return {
         n["displayName"]: (n.get("outputs") or {}).get("result", "")
@@ -54,7 +60,7 @@ def test_claim_template_is_shared_by_the_steps_and_goes_on_success(
     logs = embedded.wf("logs", wf["metadata"]["name"]).output
     assert "hello from the claim" in logs  # the read step's pod saw the write step's file
     assert not wf["status"].get("persistentVolumeClaims")  # deleted, so no longer listed
-    assert not claim_dir(embedded, f"{wf['metadata']['name']}-workdir").exists()
+    gone(embedded, f"{wf['metadata']['name']}-workdir")
 
 
 def test_a_failed_workflow_keeps_its_claim_until_it_is_deleted(
@@ -69,7 +75,7 @@ def test_a_failed_workflow_keeps_its_claim_until_it_is_deleted(
     ]
     assert (claim_dir(embedded, claim) / "data" / "note.txt").read_text() == "kept\n"
     assert embedded.wf("delete", name).exit_code == 0
-    poll(lambda: not claim_dir(embedded, claim).exists(), 60, "the claim to go with its workflow")
+    gone(embedded, claim)
 
 
 def test_on_workflow_completion_deletes_the_claim_of_a_failed_workflow(
@@ -83,7 +89,7 @@ def test_on_workflow_completion_deletes_the_claim_of_a_failed_workflow(
     wf = submit(embedded, path)
     assert wf["status"]["phase"] == "Failed"
     assert not wf["status"].get("persistentVolumeClaims")
-    assert not claim_dir(embedded, f"{wf['metadata']['name']}-workdir").exists()
+    gone(embedded, f"{wf['metadata']['name']}-workdir")
 
 
 def test_an_existing_claim_outlives_the_workflows_that_share_it(
