@@ -106,7 +106,7 @@ def test_steps_share_a_claim_that_goes_after_success(
     poll(lambda: not claims(cluster, namespace), 60, "the claim to be deleted")
 
 
-def test_a_failed_workflow_keeps_its_owned_claim(
+def test_a_failed_workflow_keeps_its_owned_claim_until_deleted(
     cluster: ControlPlane, env: tuple[str, Store], volume: tuple[str, Path]
 ) -> None:
     namespace, store = env
@@ -122,3 +122,6 @@ def test_a_failed_workflow_keeps_its_owned_claim(
     [owner] = pvc["metadata"]["ownerReferences"]
     assert (owner["kind"], owner["name"], owner["uid"]) == ("Workflow", name, wf["metadata"]["uid"])
     assert pvc["status"]["phase"] == "Bound"
+    # deleting the workflow deletes the claim: the garbage collector follows the owner
+    cluster.kubectl("delete", "workflow", name, "-n", namespace, "--wait=false")
+    poll(lambda: not claims(cluster, namespace), 120, "the claim to go with its workflow")
