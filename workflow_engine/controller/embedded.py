@@ -5,6 +5,7 @@ Sits at the top of the controller room, wiring the real pieces together:
     <state>/runtime/        ProcessRuntime (pods as local processes, their logs)
     <state>/artifacts/      the local artifact repository
     <state>/events/         the events operate() emitted, one file per workflow
+    <state>/claims/         volume claims, a directory each (controller/claims.py)
     <state>/controller.lock one controller per state directory (fcntl lock, holds a pid)
     <state>/controller.log  the on-demand controller's output
 
@@ -36,6 +37,7 @@ from workflow_engine.artifacts import (
 )
 from workflow_engine.controller.about import describe as describe  # re-exported
 from workflow_engine.controller.cache import is_completed
+from workflow_engine.controller.claims import DirectoryClaims
 from workflow_engine.controller.clock import Clock, SystemClock
 from workflow_engine.controller.cron import CRON_KIND, CronLoop, schedules_keep_running
 from workflow_engine.controller.custom_metrics import METRICS_FILE, MetricsRegistry
@@ -129,9 +131,10 @@ def make_engine(
 ) -> Engine:
     wiring = wiring or load_wiring(paths)
     volumes = VolumeSubstitution()
+    claims = DirectoryClaims(paths.claims)
 
     def pod(wf: Workflow, action: CreatePod, now: datetime) -> dict[str, Any]:
-        manifest = _build(wf, action, now)
+        manifest = claims.mount(_build(wf, action, now))
         return manifest if sources is None else sources.resolve(manifest)
 
     def _build(wf: Workflow, action: CreatePod, now: datetime) -> dict[str, Any]:
@@ -189,6 +192,9 @@ def build_controller(
     )
     reconciler.list_artifact = StoreLister(store, wiring.repository)  # data templates' sources
     reconciler.metrics = MetricsRegistry(paths.root / METRICS_FILE)  # custom metrics
+    claims = DirectoryClaims(paths.claims)
+    claims.sweep(store.list(WORKFLOW_KIND, None).items)  # owners deleted while none of us ran
+    reconciler.claims = claims
     controller = Controller(reconciler, clock, LoopOptions(workers=options.workers))
     controller.companions.append(CronLoop(store, clock))
     controller.companions.append(TriggerLoop(store, clock, paths.root / "triggers"))

@@ -28,6 +28,7 @@ from typing import Any
 
 from workflow_engine.controller.background import BackgroundTasks
 from workflow_engine.controller.cache import Cached, WorkflowCache, is_completed
+from workflow_engine.controller.claims import Claims, NoClaims
 from workflow_engine.controller.clock import Clock
 from workflow_engine.controller.custom_metrics import MetricsRegistry
 from workflow_engine.controller.data_sources import Lister, StoreLister
@@ -46,6 +47,7 @@ from workflow_engine.controller.observer import ControllerObserver, NoObserver
 from workflow_engine.controller.resolver import decide_with_templates
 from workflow_engine.controller.retry_requests import apply_retry_request
 from workflow_engine.engine.artifact_gc import CollectArtifacts, Collected
+from workflow_engine.engine.claims import CreateClaims, DeleteClaims
 from workflow_engine.engine.data_io import DataListing, ListArtifact
 from workflow_engine.engine.decision import (
     CreatePod,
@@ -154,6 +156,7 @@ class Reconciler:
         )
         self.metrics = MetricsRegistry()  # the embedded controller's writes metrics.prom
         self.list_artifact: Lister = StoreLister(store)  # the embedded controller's: its repository
+        self.claims: Claims = NoClaims()  # volume claims: each mode sets its own
 
     # -- entry point -----------------------------------------------------------------
 
@@ -250,6 +253,7 @@ class Reconciler:
             with contextlib.suppress(NotFound):
                 self.store.delete(TASK_RESULT_KIND, obj["metadata"]["name"], key[0])
         self.events.forget(key[0], key[1])
+        self.claims.release(key[0], key[1])
         self.missing_results.forget(key)
         self.cache.drop(key)
         self.pods.forget(key)
@@ -453,7 +457,13 @@ class Reconciler:
         events: list[Event] = []
         noted, retry = 0, None
         for action in _runs_of_creates(decision.actions):
-            if isinstance(action, list):  # consecutive CreatePods: made together
+            if isinstance(action, CreateClaims):  # before the pods that mount them
+                for claim in action.claims:
+                    self.claims.create(claim)
+            elif isinstance(action, DeleteClaims):
+                for name in action.names:
+                    self.claims.delete(action.namespace, name)
+            elif isinstance(action, list):  # consecutive CreatePods: made together
                 for created in self._create_pods(key, wf, action, now):
                     if isinstance(created, float):
                         retry = created if retry is None else min(retry, created)

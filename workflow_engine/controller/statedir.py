@@ -41,6 +41,10 @@ class StatePaths:
     def events(self) -> Path:
         return self.root / "events"
 
+    @property
+    def claims(self) -> Path:
+        return self.root / "claims"
+
     def open_store(self) -> SqliteStore:
         return SqliteStore(self.db)
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Literal
 
 from workflow_engine.engine.artifact_gc import CollectArtifacts
+from workflow_engine.engine.claims import CreateClaims, DeleteClaims
 from workflow_engine.engine.data_io import ListArtifact
 from workflow_engine.engine.http_io import HTTPRequest
 from workflow_engine.engine.memo import SaveMemo
@@ -82,6 +83,8 @@ Action = (
     | ListArtifact
     | EmitMetrics
     | DeleteWorkflow
+    | CreateClaims
+    | DeleteClaims
 )
 
 

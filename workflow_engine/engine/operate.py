@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from workflow_engine.engine.artifact_gc import CollectArtifacts, completion_gc
+from workflow_engine.engine.claims import claims_gc, claims_to_create
 from workflow_engine.engine.context import Ctx, Opts
 from workflow_engine.engine.decision import Action, Decision, DeletePod, EmitEvent, RequeueAfter
 from workflow_engine.engine.execute import execute_template
@@ -97,6 +98,7 @@ def _completed(wf: Workflow, status: WorkflowStatus, observed: Observed, now: da
     if status.stored_workflow_template_spec is not None:
         spec = exec_spec(wf, status.stored_workflow_template_spec)
     status = _with_gc(spec, status, observed, actions)
+    status = _with_claims_gc(wf, spec, status, actions)
     if status.synchronization:  # ended by the controller, not operate(): locks go too
         status = status.model_copy(update={"synchronization": None})
     _collect_pods(spec, status, observed, now, actions)
@@ -144,6 +146,16 @@ def _with_gc(
         actions.append(EmitEvent("ArtifactGCCompleted", f"deleted {deleted} artifact(s)"))
     actions.extend(EmitEvent("ArtifactGCFailed", reason, "Warning") for reason in failed)
     return marked
+
+
+def _with_claims_gc(
+    wf: Workflow, spec: WorkflowSpec, status: WorkflowStatus, actions: list[Action]
+) -> WorkflowStatus:
+    """The completed status without the volume claims its volumeClaimGC deletes now."""
+    status, delete = claims_gc(wf, spec, status)
+    if delete is not None:
+        actions.append(delete)
+    return status
 
 
 def _operate(
@@ -345,8 +357,13 @@ def _decision(ctx: Ctx, status: WorkflowStatus, update: dict[str, Any]) -> Decis
     if ctx.locks is not None:
         completed = update.get("phase", status.phase) in COMPLETED_PHASES
         update["synchronization"] = ctx.locks.status(ctx.run.nodes, completed)
+    created = claims_to_create(ctx.wf, ctx.spec, status)
+    if created is not None:
+        update["persistent_volume_claims"] = created[0]
     new_status = status.model_copy(update=update)
     actions = list(ctx.run.actions)
+    if created is not None:  # before the pods that mount them
+        actions.insert(0, created[1])
     for node_id in dict.fromkeys(ctx.run.memoized):
         node = nodes[node_id]
         status_ = node.memoization_status
@@ -358,6 +375,7 @@ def _decision(ctx: Ctx, status: WorkflowStatus, update: dict[str, Any]) -> Decis
         actions.append(RequeueAfter(seconds=min(ctx.run.requeues)))
     if new_status.phase in COMPLETED_PHASES:
         new_status = _with_gc(ctx.spec, new_status, ctx.observed, actions)
+        new_status = _with_claims_gc(ctx.wf, ctx.spec, new_status, actions)
     _collect_pods(ctx.spec, new_status, ctx.observed, ctx.now, actions)
     _expire(ctx.spec, new_status, ctx.now, actions)
     return Decision(

@@ -1,6 +1,7 @@
 """Lint of a workflow's clean-up fields: `podGC` (its delay and label selector; the
-strategy is checked with the spec's other fields) and `ttlStrategy`, each error at
-its field path, so what the engine would otherwise skip is refused at submit."""
+strategy is checked with the spec's other fields), `ttlStrategy`, and the volume
+claims `volumeClaimGC` collects (`volumeClaimTemplates` need unique names), each error
+at its field path, so what the engine would otherwise skip is refused at submit."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from workflow_engine.lint.names import duration_problem, q
 from workflow_engine.spec.models import WorkflowSpec
 
 _OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+_CLAIM_GC_STRATEGIES = ("OnWorkflowSuccess", "OnWorkflowCompletion")
 
 
 def check_cleanup(spec: WorkflowSpec, path: str) -> Iterator[SpecError]:
@@ -27,6 +29,27 @@ def check_cleanup(spec: WorkflowSpec, path: str) -> Iterator[SpecError]:
         value = getattr(ttl, _snake(name)) if ttl is not None else None
         if value is not None and value < 0:
             yield SpecError(f"{path}.ttlStrategy.{name}", "must not be negative")
+    yield from _check_claims(spec, path)
+
+
+def _check_claims(spec: WorkflowSpec, path: str) -> Iterator[SpecError]:
+    claim_gc = spec.volume_claim_gc.model_dump() if spec.volume_claim_gc is not None else {}
+    strategy = claim_gc.get("strategy")
+    if strategy is not None and strategy not in _CLAIM_GC_STRATEGIES:
+        yield SpecError(
+            f"{path}.volumeClaimGC.strategy",
+            f"unknown strategy {q(str(strategy))}; use one of " + ", ".join(_CLAIM_GC_STRATEGIES),
+        )
+    seen: set[str] = set()
+    for index, template in enumerate(spec.volume_claim_templates or ()):
+        name = (template.model_dump().get("metadata") or {}).get("name")
+        where = f"{path}.volumeClaimTemplates[{index}].metadata.name"
+        if not isinstance(name, str) or not name:
+            yield SpecError(where, "required: the claim is named <workflow name>-<this name>")
+        elif name in seen:
+            yield SpecError(where, f"duplicate name {q(name)}")
+        else:
+            seen.add(name)
 
 
 def _snake(name: str) -> str:

@@ -30,15 +30,9 @@ class Unhonoured:
 
 
 _EMBEDDED = "embedded mode runs no probes or hooks"
-_NO_CLAIMS = (
-    "no claim is created from volumeClaimTemplates: embedded, a container mounting one"
-    " fails; on Kubernetes, no PersistentVolumeClaim is made"
-)
 
 UNHONOURED: tuple[Unhonoured, ...] = (
     Unhonoured("workflow", "podDisruptionBudget", "no PodDisruptionBudget is created"),
-    Unhonoured("workflow", "volumeClaimTemplates", _NO_CLAIMS),
-    Unhonoured("workflow", "volumeClaimGC", _NO_CLAIMS),
     Unhonoured("container", "tty", "processes get no terminal"),
     Unhonoured("container", "livenessProbe", _EMBEDDED),
     Unhonoured("container", "readinessProbe", _EMBEDDED),

@@ -233,7 +233,8 @@ def _volumes(
     containers: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """Template volumes, plus the workflow's volumes and volume claims that a container
-    mounts (as Argo adds them), plus the script staging volume."""
+    mounts (as Argo adds them: its templates' and those `status.persistentVolumeClaims`
+    lists), plus the script staging volume."""
     used = {m.get("name") for c in containers for m in c.get("volumeMounts") or ()}
     by_name: dict[str, dict[str, Any]] = {}
     for vol in wf.get("volumes") or ():
@@ -244,6 +245,12 @@ def _volumes(
         if isinstance(cname, str) and cname in used and cname not in by_name:
             claim_name = f"{workflow.metadata.name}-{cname}"
             by_name[cname] = {"name": cname, "persistentVolumeClaim": {"claimName": claim_name}}
+    # the claims the status lists: a workflowTemplateRef's templates' among them
+    status = workflow.status
+    for listed in (status.persistent_volume_claims if status else None) or ():
+        vol = listed.model_dump(mode="json")
+        if vol.get("name") in used and vol["name"] not in by_name:
+            by_name[vol["name"]] = vol
     for vol in tmpl.get("volumes") or ():
         by_name[vol.get("name")] = vol
     for own in (STAGING_VOLUME, STATUS_VOLUME):

@@ -64,7 +64,7 @@ def controller_rules() -> list[Manifest]:
         _rule([""], ["pods"], ["get", "list", "watch", "create", "patch", "delete"]),
         _rule([""], ["pods/log"], ["get"]),
         _rule([""], ["secrets", "configmaps"], _READ),
-        _rule([""], ["persistentvolumeclaims"], ["get", "create", "delete"]),
+        _rule([""], ["persistentvolumeclaims"], ["get", "create", "delete", "patch"]),
         _rule(["", "events.k8s.io"], ["events"], ["create", "patch"]),
     ]
 

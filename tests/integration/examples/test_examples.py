@@ -216,6 +216,8 @@ SCENARIOS |= {"container-set.yaml"}  # tests/integration/examples/test_container
 SCENARIOS |= {"events/build-and-test.yaml", "events/push-binding.yaml"}
 # run by tests/integration/controller/test_pod_gc.py and test_ttl.py
 SCENARIOS |= {"pod-gc.yaml", "ttl-strategy.yaml"}
+# run by tests/integration/examples/test_volumes.py
+SCENARIOS |= {"volumes-claim-template.yaml", "volumes-existing-claim.yaml"}
 # needs a cluster: tests/integration/controller/test_resources.py (without one) and
 # tests/cluster/test_kube_resources.py
 SCENARIOS |= {"resource-job.yaml"}

@@ -70,9 +70,11 @@ def test_a_workflow_without_unhonoured_fields_gets_no_condition() -> None:
 
 def test_the_controller_leaves_out_container_fields_a_kubelet_honours() -> None:
     probed = {**MAIN, "container": {**MAIN["container"], "tty": True, "livenessProbe": {}}}
-    spec = {"entrypoint": "main", "volumeClaimGC": {"strategy": "OnWorkflowCompletion"}}
+    spec = {"entrypoint": "main", "podDisruptionBudget": {"minAvailable": 1}}
     wf = Workflow.model_validate(workflow({**spec, "templates": [probed]}))
     decision = warn_first(operate, MemoryStore())(wf, Observed(), NOW)
     [condition] = decision.status.conditions or ()
-    assert condition.message is not None and condition.message.startswith("spec: volumeClaimGC")
+    assert condition.message is not None and condition.message.startswith(
+        "spec: podDisruptionBudget"
+    )
     assert "tty" not in condition.message and "livenessProbe" not in condition.message

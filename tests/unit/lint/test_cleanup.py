@@ -1,5 +1,6 @@
-"""Lint of podGC's delay and label selector and of ttlStrategy: each bad value is an
-error at its field path (the engine would otherwise delete nothing, silently)."""
+"""Lint of podGC's delay and label selector, of ttlStrategy and of the volume claims
+(volumeClaimGC's strategy, volumeClaimTemplates' names): each bad value is an error at
+its field path (the engine would otherwise delete nothing, silently)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,10 @@ def test_valid_cleanup_fields_pass() -> None:
     selector = {"matchLabels": {"a": "b"}, "matchExpressions": [{"key": "c", "operator": "Exists"}]}
     pod_gc = {"strategy": "OnPodSuccess", "deleteDelayDuration": "30s", "labelSelector": selector}
     ttl = {"secondsAfterCompletion": 0, "secondsAfterFailure": 60}
+    claims = [{"metadata": {"name": "work"}, "spec": {"accessModes": ["ReadWriteOnce"]}}]
+    claim_gc = {"strategy": "OnWorkflowCompletion"}
     assert errors(podGC=pod_gc, ttlStrategy=ttl) == []
+    assert errors(volumeClaimTemplates=claims, volumeClaimGC=claim_gc) == []
 
 
 @pytest.mark.parametrize(
@@ -55,6 +59,18 @@ def test_valid_cleanup_fields_pass() -> None:
         (
             {"ttlStrategy": {"secondsAfterSuccess": -1}},
             "spec.ttlStrategy.secondsAfterSuccess: must not be negative",
+        ),
+        (
+            {"volumeClaimGC": {"strategy": "OnWorkflowFailure"}},
+            'spec.volumeClaimGC.strategy: unknown strategy "OnWorkflowFailure"',
+        ),
+        (
+            {"volumeClaimTemplates": [{"spec": {"accessModes": ["ReadWriteOnce"]}}]},
+            "spec.volumeClaimTemplates[0].metadata.name: required",
+        ),
+        (
+            {"volumeClaimTemplates": [{"metadata": {"name": "w"}}, {"metadata": {"name": "w"}}]},
+            'spec.volumeClaimTemplates[1].metadata.name: duplicate name "w"',
         ),
     ],
 )

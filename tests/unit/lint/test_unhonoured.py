@@ -45,12 +45,6 @@ def test_every_table_entry_warns_on_a_document_with_every_field() -> None:
     ("spec", "path", "field"),
     [
         ({"podDisruptionBudget": {"minAvailable": 1}}, "spec", "podDisruptionBudget"),
-        ({"volumeClaimGC": {"strategy": "OnWorkflowSuccess"}}, "spec", "volumeClaimGC"),
-        (
-            {"volumeClaimTemplates": [{"metadata": {"name": "work"}, "spec": {}}]},
-            "spec",
-            "volumeClaimTemplates",
-        ),
         (
             {"templates": [{**HELLO, "container": {"image": "alpine", "tty": True}}]},
             "spec.templates[0].container",
@@ -79,7 +73,7 @@ def test_every_table_entry_warns_on_a_document_with_every_field() -> None:
             "tty",
         ),
     ],
-    ids=["pdb", "claim-gc", "claim-templates", "tty", "sidecar-probe", "defaults", "inline-tty"],
+    ids=["pdb", "tty", "sidecar-probe", "defaults", "inline-tty"],
 )
 def test_warning_at_the_fields_path(spec: dict[str, Any], path: str, field: str) -> None:
     [warning] = document_warnings([workflow(spec)])

@@ -15,7 +15,7 @@ import pytest
 from workflow_engine.errors import PermanentError, SpecError
 from workflow_engine.podbuilder import PodConfig, build_pod
 from workflow_engine.spec import load_objects
-from workflow_engine.spec.models import Template, Workflow
+from workflow_engine.spec.models import Template, Workflow, WorkflowStatus
 
 DATA = Path(__file__).parents[2] / "data" / "pods"
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -237,6 +237,29 @@ def test_volumes_template_plus_mounted_workflow_volumes_and_claims() -> None:
         {"name": "scratch", "emptyDir": {}},
     ]
     assert "volumes" not in _pod("plain")["spec"]
+
+
+def test_claims_the_status_lists_are_mounted_too() -> None:
+    """A workflowTemplateRef's claim templates are not in the workflow's own spec: the
+    claim reaches the pod through `status.persistentVolumeClaims`, as in Argo."""
+    wf = _workflow()
+    listed = [{"name": "cache", "persistentVolumeClaim": {"claimName": "demo-cache"}}]
+    status = WorkflowStatus.model_validate({"persistentVolumeClaims": listed})
+    wf = wf.model_copy(update={"status": status})
+    doc = _template(wf, "plain").to_dict()
+    doc["container"]["volumeMounts"] = [{"name": "cache", "mountPath": "/cache"}]
+    template = Template.model_validate(doc)
+    pod = build_pod(
+        wf,
+        template,
+        node_id="n",
+        node_name="n",
+        pod_name="p",
+        now=NOW,
+        deadline=None,
+        config=CONFIG,
+    )
+    assert pod["spec"]["volumes"] == listed
 
 
 def test_mirror_volume_mounts_copies_main_mounts_once() -> None:

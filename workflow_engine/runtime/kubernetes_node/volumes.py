@@ -4,7 +4,10 @@ Part of `wf node` (workflow_engine.runtime.kubernetes_node): ProcessRuntime moun
 emptyDir and hostPath volumes only, so before a pod starts the agent writes the
 files of its `projected` (service-account token, `kube-root-ca.crt`, namespace),
 `configMap` and `secret` volumes into a directory per volume and hands
-ProcessRuntime the pod with those volumes turned into hostPath volumes.
+ProcessRuntime the pod with those volumes turned into hostPath volumes. A
+`persistentVolumeClaim` volume becomes a hostPath volume on the directory of the
+PersistentVolume bound to the claim (its `hostPath` or `local` path): every pod of the
+claim on this node shares the files, and they outlive the pods, as on a kubelet.
 Tokens are requested once per pod start (about an hour of validity by default)
 and not rotated.
 """
@@ -50,6 +53,10 @@ class VolumeWriter:
         meta, spec = pod["metadata"], pod["spec"]
         volumes = []
         for vol in spec.get("volumes") or []:
+            if "persistentVolumeClaim" in vol:
+                path = self.claim_path(meta["namespace"], vol["persistentVolumeClaim"])
+                volumes.append({"name": vol["name"], "hostPath": {"path": path}})
+                continue
             files = self._files(vol, meta, spec)
             if files is None:
                 volumes.append(vol)
@@ -62,6 +69,23 @@ class VolumeWriter:
             for kind in ("initContainers", "containers")
         }
         return {**pod, "spec": {**spec, **containers, "volumes": volumes}}
+
+    def claim_path(self, namespace: str, source: Mapping[str, Any]) -> str:
+        """The host directory of the volume bound to the claim `source` names. Raises
+        NotFound (no such claim or volume) or PermanentError (not bound yet, or a volume
+        with no directory on this host); the agent tries again at its next sync."""
+        name = str(source.get("claimName") or "")
+        claim = self._api.get(f"/api/v1/namespaces/{namespace}/persistentvolumeclaims/{name}")
+        volume = (claim.get("spec") or {}).get("volumeName")
+        if not volume or (claim.get("status") or {}).get("phase") != "Bound":
+            raise PermanentError(f"persistentvolumeclaim {name!r} is not bound yet")
+        spec = (self._api.get(f"/api/v1/persistentvolumes/{volume}").get("spec")) or {}
+        for kind in ("hostPath", "local"):
+            path = (spec.get(kind) or {}).get("path")
+            if path:
+                return str(path)
+        kinds = sorted(k for k in spec if isinstance(spec[k], dict))
+        raise PermanentError(f"persistentvolume {volume!r} has no host directory: {kinds}")
 
     def remove(self, namespace: str, name: str) -> None:
         shutil.rmtree(self._root / namespace / name, ignore_errors=True)
