@@ -39,7 +39,6 @@ UNHONOURED: tuple[Unhonoured, ...] = (
     Unhonoured("workflow", "podDisruptionBudget", "no PodDisruptionBudget is created"),
     Unhonoured("workflow", "volumeClaimTemplates", _NO_CLAIMS),
     Unhonoured("workflow", "volumeClaimGC", _NO_CLAIMS),
-    Unhonoured("container", "tty", "processes get no terminal"),
     Unhonoured("container", "livenessProbe", _EMBEDDED),
     Unhonoured("container", "readinessProbe", _EMBEDDED),
     Unhonoured("container", "startupProbe", _EMBEDDED),
