@@ -181,6 +181,21 @@ def check_tty(wf: Wf, logs: str) -> None:
     assert "on a terminal" in logs and "no terminal" in logs
 
 
+def check_expressions(wf: Wf, logs: str) -> None:
+    """Printed as Argo prints an expression's value (Go's %v: docs/variables.md of
+    argoproj/argo-workflows, expressions use expr-lang); RE2's leftmost-first `a|ab`."""
+    printed = {
+        "list": "[3 4]",
+        "map": "map[a:[x y] b:1]",
+        "date": "2024-02-29 12:00",
+        "duration": "1h30m0s",
+        "regex": "a",
+        "today": "true",
+    }
+    for step, text in printed.items():
+        assert f"{step}: {text}" in logs
+
+
 Check = Callable[[Wf, str], None]
 # example file -> (extra `wf submit` arguments, expected phase, check)
 TABLE: dict[str, tuple[tuple[str, ...], str, Check]] = {
@@ -205,6 +220,7 @@ TABLE: dict[str, tuple[tuple[str, ...], str, Check]] = {
     "dag-target.yaml": (("-p", "target=D"), "Succeeded", check_dag_target),
     "skipped-outputs.yaml": ((), "Succeeded", check_skipped_outputs),
     "tty.yaml": ((), "Succeeded", check_tty),
+    "expressions.yaml": ((), "Succeeded", check_expressions),
 }
 # Examples that need more than one `wf submit`: tested by their own functions below.
 SCENARIOS = {
