@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from workflow_engine.ports import RunResult
+from workflow_engine.terminal import terminal_argv
 
 _CHUNK = 65536
 
@@ -53,6 +54,8 @@ class LocalSandbox:
         stdout_limit: int = 0,
         capture: Path | None = None,
     ) -> RunResult:
+        if os.isatty(0):  # the container has a terminal (`tty: true`): as Argo's emissary
+            argv = terminal_argv(argv)
         try:
             proc = subprocess.Popen(
                 list(argv),

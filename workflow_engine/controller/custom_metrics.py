@@ -1,17 +1,23 @@
 """The controller's registry of custom metrics (the engine's half is
 `engine/metrics.py`): counters add, gauges keep the last value, histograms count
-observations into their buckets. `exposition()` is Prometheus' text format, each name
-prefixed `argo_workflows_` as Argo's controller does; the embedded controller writes it
-to `<state>/metrics.prom` after each change (a textfile a node exporter, or `cat`,
-can read), atomically."""
+observations into their buckets. Each name is prefixed `argo_workflows_` as Argo's
+controller does, and exposed by `prometheus_client` in Prometheus' text format, so a
+counter's samples are `<name>_total` (as Argo's OpenTelemetry Prometheus exporter
+names them, v3.6 on) in both places they are read: the controller's `/metrics`
+(metrics.py collects this registry) and, embedded, `<state>/metrics.prom`, written
+after each change (a textfile a node exporter, or `cat`, can read), atomically."""
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import Metric
+from prometheus_client.registry import Collector
 
 from workflow_engine.engine.metrics import MetricSample
 
@@ -35,18 +41,22 @@ class _Family:
     series: dict[Labels, _Series] = field(default_factory=dict)
 
 
-class MetricsRegistry:
+class MetricsRegistry(Collector):
+    """The custom metrics recorded so far; a prometheus_client collector."""
+
     def __init__(self, path: Path | None = None) -> None:
         self._path = path
         self._mutex = threading.Lock()
         self._families: dict[str, _Family] = {}
+        self._registry = CollectorRegistry(auto_describe=False)
+        self._registry.register(self)
 
     def record(self, samples: Iterable[MetricSample]) -> None:
         with self._mutex:
             for sample in samples:
                 self._add(sample)
-            text = self._text()
         if self._path is not None:
+            text = self.exposition()
             tmp = self._path.with_name(f".{self._path.name}.{os.getpid()}.tmp")
             tmp.write_text(text)
             os.replace(tmp, self._path)
@@ -68,40 +78,29 @@ class MetricsRegistry:
                     series.buckets[bound] = series.buckets.get(bound, 0) + 1
 
     def exposition(self) -> str:
+        """Prometheus' text format, as `/metrics` serves these metrics."""
+        return generate_latest(self._registry).decode()
+
+    def collect(self) -> Iterator[Metric]:
         with self._mutex:
-            return self._text()
-
-    def _text(self) -> str:
-        lines: list[str] = []
-        for name in sorted(self._families):
-            family = self._families[name]
-            full = PREFIX + name
-            lines.append(f"# HELP {full} {_escape(family.help)}")
-            lines.append(f"# TYPE {full} {family.kind}")
-            for labels, series in sorted(family.series.items()):
-                if family.kind != "histogram":
-                    lines.append(f"{full}{_labels(labels)} {_num(series.value)}")
-                    continue
-                for bound in family.buckets:
-                    le = (*labels, ("le", _num(bound)))
-                    lines.append(f"{full}_bucket{_labels(le)} {series.buckets.get(bound, 0)}")
-                inf = (*labels, ("le", "+Inf"))
-                lines.append(f"{full}_bucket{_labels(inf)} {series.count}")
-                lines.append(f"{full}_sum{_labels(labels)} {_num(series.value)}")
-                lines.append(f"{full}_count{_labels(labels)} {series.count}")
-        return "\n".join(lines) + ("\n" if lines else "")
+            families = [(name, self._families[name]) for name in sorted(self._families)]
+            yield from (_metric(name, family) for name, family in families)
 
 
-def _labels(labels: Labels) -> str:
-    if not labels:
-        return ""
-    inner = ",".join(f'{k}="{_escape(v)}"' for k, v in labels)
-    return "{" + inner + "}"
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if value == int(value) else repr(value)
+def _metric(name: str, family: _Family) -> Metric:
+    full = PREFIX + name
+    metric = Metric(full, family.help, family.kind)
+    for labels, series in sorted(family.series.items()):
+        tags = dict(labels)
+        if family.kind == "counter":
+            metric.add_sample(f"{full}_total", tags, series.value)
+        elif family.kind == "gauge":
+            metric.add_sample(full, tags, series.value)
+        else:
+            for bound in family.buckets:
+                count = series.buckets.get(bound, 0)
+                metric.add_sample(f"{full}_bucket", {**tags, "le": str(bound)}, count)
+            metric.add_sample(f"{full}_bucket", {**tags, "le": "+Inf"}, series.count)
+            metric.add_sample(f"{full}_sum", tags, series.value)
+            metric.add_sample(f"{full}_count", tags, series.count)
+    return metric

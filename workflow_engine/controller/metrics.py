@@ -36,7 +36,6 @@ from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
 
 from workflow_engine.controller.loop import Controller
@@ -75,7 +74,7 @@ class _StateCollector(Collector):
         leader.add_metric([], 1.0 if self.metrics.leading() else 0.0)
         yield leader
         if controller is not None:  # the workflows' custom metrics, from their registry
-            yield from text_string_to_metric_families(controller.reconciler.metrics.exposition())
+            yield from controller.reconciler.metrics.collect()
 
 
 class ControllerMetrics:

@@ -23,7 +23,7 @@ from workflow_engine.engine.exprs import (
     evaluate_when,
     substitute,
 )
-from workflow_engine.engine.hooks import exit_hook, run_exit_hook, run_lifecycle_hooks
+from workflow_engine.engine.hooks import HookError, exit_hook, run_exit_hook, run_lifecycle_hooks
 from workflow_engine.engine.layers import layered
 from workflow_engine.engine.loops import expand, has_loop, resolve_holder
 from workflow_engine.engine.params import (
@@ -60,6 +60,7 @@ class DagPass:
         self.scope = layered(outputs, scope)
         self.hooks_done: dict[str, bool] = {}
         self.busy = False  # some task node is still unfinished
+        self.hook_error = ""  # the first hook error of this pass: the DAG ends Error
         self.visited: set[str] | None = None  # the frontier pass's visits (dag_frontier)
 
     def task_node(self, name: str) -> NodeStatus | None:
@@ -83,6 +84,20 @@ class DagPass:
             if node is not None and node.phase in _FAILED and not continues_on(task, node.phase):
                 return node.phase
         return "Failed"
+
+    def failure_message(self) -> str:
+        """Argo's boundaryFailureMessage (workflow/controller/engine.go, v4): "child
+        '<id>' failed" for the first failed task in declared order (an expanded task's
+        first failed item); it becomes the workflow's message when the DAG is its root."""
+        for task in self.template.dag.tasks if self.template.dag else ():
+            node = self.task_node(task.name)
+            if node is None or node.phase not in _FAILED:
+                continue
+            if node.type == "TaskGroup":
+                failed = [c for c in self.run.child_nodes(node) if c.phase in _FAILED]
+                node = failed[0] if failed else node
+            return f"child '{node.id}' failed"
+        return ""
 
     def connect(self, task: DAGTask, node_name: str) -> None:
         deps = self.plan.deps[task.name]
@@ -245,9 +260,26 @@ class DagPass:
             self.connect(task, name)
 
     def _hooks(self, task: DAGTask, node: NodeStatus) -> bool:
-        return run_lifecycle_hooks(
-            self.ctx, task.hooks, node, self.node.id, self.tscope, f"tasks.{task.name}", self.scope
-        )
+        try:
+            return run_lifecycle_hooks(
+                self.ctx,
+                task.hooks,
+                node,
+                self.node.id,
+                self.tscope,
+                f"tasks.{task.name}",
+                self.scope,
+            )
+        except HookError as err:
+            return self._hook_failed(node, err)
+
+    def _hook_failed(self, node: NodeStatus, err: HookError) -> bool:
+        """Argo (dag.go executeDAG): a hook's error errors the DAG with its message (and
+        the task, when it still runs); `execute_dag` ends the DAG once the pass is over."""
+        if self.run.nodes[node.id].phase not in FULFILLED_PHASES:
+            self.run.mark(node.id, "Error", str(err))
+        self.hook_error = self.hook_error or str(err)
+        return True
 
     def _after(self, task: DAGTask, node: NodeStatus) -> None:
         hooked = self._hooks(task, node) if task.hooks else True
@@ -255,9 +287,12 @@ class DagPass:
         exited = True
         if hook is not None:
             prefix = f"tasks.{task.name}"
-            exited = run_exit_hook(
-                self.ctx, hook, node, self.node.id, self.tscope, prefix, self.scope
-            )
+            try:
+                exited = run_exit_hook(
+                    self.ctx, hook, node, self.node.id, self.tscope, prefix, self.scope
+                )
+            except HookError as err:
+                exited = self._hook_failed(node, err)
         if task.hooks or hook is not None:
             self.hooks_done[task.name] = hooked and exited
 
@@ -402,6 +437,8 @@ def execute_dag(
     targeted = dag.template.dag is not None and bool(dag.template.dag.target)
     considered = ancestors(dag.plan) if targeted else None
     dag.execute_all(considered)
+    if dag.hook_error:
+        return run.mark(node.id, "Error", dag.hook_error)
     phase = dag.assess(considered)
     if phase == "Running" and boundary.blocked and not dag.busy:
         # the template's failFast stopped the remaining tasks and nothing runs any more
@@ -417,7 +454,7 @@ def execute_dag(
     ]
     run.update(node.id, outbound_nodes=out or None)
     if phase in _FAILED:
-        return run.mark(node.id, phase)  # type: ignore[arg-type]
+        return run.mark(node.id, phase, dag.failure_message() or None)  # type: ignore[arg-type]
     try:
         outputs = template_outputs(template, dag.scope)
     except (InputError, ExprError, ValueError) as err:

@@ -1,6 +1,14 @@
 """Exit handlers of steps and tasks (`onExit` and `hooks.exit`): once a step or task
 has completed, its exit handler runs as `<node name>.onExit`, a child of that node,
-and the step group or DAG waits for it."""
+and the step group or DAG waits for it. Lifecycle hooks (`hooks.<name>` other than
+`exit`) run as `<node name>.hooks.<name>` once their expression holds.
+
+A hook that cannot be evaluated (a missing or failing `expression`, arguments that do
+not resolve) raises `HookError`, as Argo's executeTmplLifeCycleHook and runOnExitNode
+return an error (workflow/controller/hooks.go, steps.go, dag.go): the caller ends the
+step group or DAG Error with that message (and a step or task still running with it),
+so the steps template ends Failed and a DAG Error, never Succeeded.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +26,10 @@ from workflow_engine.engine.scope import node_vars, substitute_model
 from workflow_engine.engine.templates import Scope
 from workflow_engine.spec.models import DAGTask, LifecycleHook, NodeStatus, WorkflowStep
 from workflow_engine.spec.status import COMPLETED_PHASES, FULFILLED_PHASES, NodeFlag
+
+
+class HookError(Exception):
+    """A hook's expression or arguments could not be evaluated; the message names the field."""
 
 
 def exit_hook(ctx: Ctx, holder: WorkflowStep | DAGTask) -> LifecycleHook | None:
@@ -56,8 +68,7 @@ def run_exit_hook(
                 substitute_model(args, local, strict=True, at="arguments"), local
             )
     except (ExprError, InputError, ValueError) as err:
-        ctx.run.mark(parent.id, "Error", str(err)) if parent.phase not in FULFILLED_PHASES else None
-        return True
+        raise HookError(str(err)) from err
     name = on_exit_name(parent.name)
     node = execute_template(
         ctx,
@@ -127,7 +138,7 @@ def _run_hooks(
                 opts = Opts(boundary_id=boundary_id, flag=NodeFlag(hooked=True))
                 error_node(ctx, None, node_name, hook, tscope, opts, str(err))
                 ctx.run.add_child(parent_name, node_name)
-                continue
+                raise HookError(str(err)) from err
         else:
             args = hook.arguments
             if args is not None:

@@ -17,7 +17,7 @@ from workflow_engine.engine.context import Ctx, Opts
 from workflow_engine.engine.decision import Action, Decision, DeletePod, EmitEvent, RequeueAfter
 from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import NOW_KEY
-from workflow_engine.engine.hooks import run_workflow_hooks
+from workflow_engine.engine.hooks import HookError, run_workflow_hooks
 from workflow_engine.engine.leaf import node_pod_name
 from workflow_engine.engine.memo import CachesNeeded, save_action
 from workflow_engine.engine.metrics_emit import metric_actions
@@ -270,7 +270,13 @@ def _walk(
         return
     phase = _WORKFLOW_PHASE[root.phase]
     ctx.globals["workflow.status"] = phase
-    hooks_done = run_workflow_hooks(ctx, spec.hooks)
+    try:
+        hooks_done = run_workflow_hooks(ctx, spec.hooks)
+    except HookError as err:  # Argo's operate: a workflow hook's error errors the workflow
+        root = ctx.run.mark(root.id, "Error", str(err))
+        phase = _WORKFLOW_PHASE[root.phase]
+        ctx.globals["workflow.status"] = phase
+        hooks_done = True
     if root.phase not in FULFILLED_PHASES or not hooks_done:
         return
     ctx.globals["workflow.failures"] = failures_json(ctx)

@@ -10,7 +10,12 @@ from typing import Any
 from workflow_engine.engine.context import Ctx, Opts, template_boundary
 from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import ExprError, evaluate_when
-from workflow_engine.engine.hooks import exit_hook, run_exit_hook, run_lifecycle_hooks
+from workflow_engine.engine.hooks import (
+    HookError,
+    exit_hook,
+    run_exit_hook,
+    run_lifecycle_hooks,
+)
 from workflow_engine.engine.layers import layered
 from workflow_engine.engine.loops import (
     WaitCheck,
@@ -199,17 +204,37 @@ def _execute_group(
                 child = resolve()
             except (InputError, ExprError, ValueError) as err:
                 return run.mark(sg.id, "Error", str(err))
-            prefix = f"steps.{step.name}"
-            if child is not None and step.hooks:
-                hooked = run_lifecycle_hooks(
-                    ctx, step.hooks, child, steps_node.id, tscope, prefix, scope
-                )
-                hooks_done = hooks_done and hooked
-            if child is not None and child.phase in FULFILLED_PHASES:
-                hook = exit_hook(ctx, step)
-                done = run_exit_hook(ctx, hook, child, steps_node.id, tscope, prefix, scope)
-                hooks_done = hooks_done and done
+            if child is None:
+                continue
+            try:
+                done = _run_hooks(ctx, step, child, steps_node, tscope, scope)
+            except HookError as err:
+                # Argo: the hook's error errors the step group (steps.go executeStepGroup)
+                if run.nodes[child.id].phase not in FULFILLED_PHASES:
+                    run.mark(child.id, "Error", str(err))
+                return run.mark(sg.id, "Error", str(err))
+            hooks_done = hooks_done and done
     return _settle_group(ctx, run.nodes[sg.id], owner, hooks_done)
+
+
+def _run_hooks(
+    ctx: Ctx,
+    step: WorkflowStep,
+    child: NodeStatus,
+    steps_node: NodeStatus,
+    tscope: Scope,
+    scope: Mapping[str, Any],
+) -> bool:
+    """The step's lifecycle hooks, then (once it is done) its exit hook; True when done."""
+    prefix = f"steps.{step.name}"
+    done = True
+    if step.hooks:
+        done = run_lifecycle_hooks(ctx, step.hooks, child, steps_node.id, tscope, prefix, scope)
+    if child.phase in FULFILLED_PHASES:
+        hook = exit_hook(ctx, step)
+        exited = run_exit_hook(ctx, hook, child, steps_node.id, tscope, prefix, scope)
+        done = done and exited
+    return done
 
 
 Advance = Callable[[], NodeStatus | None]

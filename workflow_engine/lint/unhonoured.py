@@ -33,7 +33,6 @@ _EMBEDDED = "embedded mode runs no probes or hooks"
 
 UNHONOURED: tuple[Unhonoured, ...] = (
     Unhonoured("workflow", "podDisruptionBudget", "no PodDisruptionBudget is created"),
-    Unhonoured("container", "tty", "processes get no terminal"),
     Unhonoured("container", "livenessProbe", _EMBEDDED),
     Unhonoured("container", "readinessProbe", _EMBEDDED),
     Unhonoured("container", "startupProbe", _EMBEDDED),

@@ -172,6 +172,30 @@ def check_skipped_outputs(wf: Wf, logs: str) -> None:
     assert param["value"] == "unbuilt"
 
 
+def check_tty(wf: Wf, logs: str) -> None:
+    """`tty: true`: the command's stdin, stdout and stderr are a terminal, as Argo's
+    emissary gives it (workflow/executor/osspecific/command_unix.go, pty.Start); its
+    output still reaches the log and `outputs.result`."""
+    assert result(wf, "with-terminal") == "on a terminal"
+    assert result(wf, "without-terminal") == "no terminal"
+    assert "on a terminal" in logs and "no terminal" in logs
+
+
+def check_expressions(wf: Wf, logs: str) -> None:
+    """Printed as Argo prints an expression's value (Go's %v: docs/variables.md of
+    argoproj/argo-workflows, expressions use expr-lang); RE2's leftmost-first `a|ab`."""
+    printed = {
+        "list": "[3 4]",
+        "map": "map[a:[x y] b:1]",
+        "date": "2024-02-29 12:00",
+        "duration": "1h30m0s",
+        "regex": "a",
+        "today": "true",
+    }
+    for step, text in printed.items():
+        assert f"{step}: {text}" in logs
+
+
 Check = Callable[[Wf, str], None]
 # example file -> (extra `wf submit` arguments, expected phase, check)
 TABLE: dict[str, tuple[tuple[str, ...], str, Check]] = {
@@ -195,6 +219,8 @@ TABLE: dict[str, tuple[tuple[str, ...], str, Check]] = {
     "argosay.yaml": ((), "Succeeded", check_argosay),
     "dag-target.yaml": (("-p", "target=D"), "Succeeded", check_dag_target),
     "skipped-outputs.yaml": ((), "Succeeded", check_skipped_outputs),
+    "tty.yaml": ((), "Succeeded", check_tty),
+    "expressions.yaml": ((), "Succeeded", check_expressions),
 }
 # Examples that need more than one `wf submit`: tested by their own functions below.
 SCENARIOS = {

@@ -22,8 +22,9 @@ def test_metrics_reach_the_exposition_file(embedded: Embedded) -> None:  # noqa:
     wf = json.loads(run.output)
     assert wf["status"]["phase"] == "Succeeded"
     lines = (embedded.home / "metrics.prom").read_text().splitlines()
-    assert 'argo_workflows_example_workflow_runs{status="Succeeded"} 1' in lines
-    assert "argo_workflows_example_step_exit_code 0" in lines
+    # named as the controller's /metrics names them (tests/cluster/test_kube_features.py)
+    assert 'argo_workflows_example_workflow_runs_total{status="Succeeded"} 1.0' in lines
+    assert "argo_workflows_example_step_exit_code 0.0" in lines
     [seconds] = [line for line in lines if line.startswith("argo_workflows_example_step_seconds{")]
     assert seconds.startswith('argo_workflows_example_step_seconds{status="Succeeded"} ')
     assert float(seconds.split()[-1]) >= 0

@@ -242,8 +242,8 @@ def test_submit_prints_warnings_on_stderr_and_proceeds(wf: Wf) -> None:
     assert result.stderr.splitlines() == [
         f"warning: {path}: spec: podDisruptionBudget is accepted but not honoured "
         "(no PodDisruptionBudget is created)",
-        f"warning: {path}: spec.templates[0].container: tty is accepted but not honoured "
-        "(processes get no terminal)",
+        f"warning: {path}: spec.templates[0].container: livenessProbe is accepted but not honoured "
+        "(embedded mode runs no probes or hooks)",
     ]
 
 

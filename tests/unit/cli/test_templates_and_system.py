@@ -169,8 +169,8 @@ def test_lint_prints_warnings_and_exits_0_when_there_are_only_warnings(wf: Wf) -
     assert result.output.splitlines() == [
         f"warning: {path}: spec: podDisruptionBudget is accepted but not honoured "
         "(no PodDisruptionBudget is created)",
-        f"warning: {path}: spec.templates[0].container: tty is accepted but not honoured "
-        "(processes get no terminal)",
+        f"warning: {path}: spec.templates[0].container: livenessProbe is accepted but not honoured "
+        "(embedded mode runs no probes or hooks)",
         "no errors found in 2 file(s), 2 warning(s)",
     ]
 
@@ -185,8 +185,8 @@ def test_lint_prints_warnings_beside_errors_and_exits_2(wf: Wf) -> None:
 def test_template_lint_and_create_print_warnings(wf: Wf) -> None:
     path = data("unhonoured-template.yaml")
     line = (
-        f"warning: {path}: spec.templates[0].container: tty is accepted but not honoured "
-        "(processes get no terminal)"
+        f"warning: {path}: spec.templates[0].container: livenessProbe is accepted but not honoured "
+        "(embedded mode runs no probes or hooks)"
     )
     linted = wf("template", "lint", path)
     assert (linted.exit_code, linted.output.splitlines()) == (

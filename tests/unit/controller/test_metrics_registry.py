@@ -1,6 +1,7 @@
 """The controller's metrics registry: counters add, gauges keep the last value,
-histograms fill their buckets, all in Prometheus' text format with Argo's prefix, and
-the file written atomically. Real: the registry and a temporary directory."""
+histograms fill their buckets, all in Prometheus' text format with Argo's prefix (the
+same text as the controller's /metrics serves), and the file written atomically.
+Real: the registry and a temporary directory."""
 
 from __future__ import annotations
 
@@ -25,14 +26,15 @@ def test_exposition(tmp_path: Path) -> None:
     assert text.splitlines() == [
         "# HELP argo_workflows_lat latency",
         "# TYPE argo_workflows_lat histogram",
-        'argo_workflows_lat_bucket{status="Succeeded",le="1"} 1',
-        'argo_workflows_lat_bucket{status="Succeeded",le="5"} 2',
-        'argo_workflows_lat_bucket{status="Succeeded",le="+Inf"} 3',
+        'argo_workflows_lat_bucket{le="1.0",status="Succeeded"} 1.0',
+        'argo_workflows_lat_bucket{le="5.0",status="Succeeded"} 2.0',
+        'argo_workflows_lat_bucket{le="+Inf",status="Succeeded"} 3.0',
         'argo_workflows_lat_sum{status="Succeeded"} 12.5',
-        'argo_workflows_lat_count{status="Succeeded"} 3',
-        "# HELP argo_workflows_runs runs",
-        "# TYPE argo_workflows_runs counter",
-        'argo_workflows_runs{status="Succeeded"} 2',
+        'argo_workflows_lat_count{status="Succeeded"} 3.0',
+        # a counter's samples end `_total`, as on the controller's /metrics
+        "# HELP argo_workflows_runs_total runs",
+        "# TYPE argo_workflows_runs_total counter",
+        'argo_workflows_runs_total{status="Succeeded"} 2.0',
         "# HELP argo_workflows_seconds how long",
         "# TYPE argo_workflows_seconds gauge",
         "argo_workflows_seconds 2.5",

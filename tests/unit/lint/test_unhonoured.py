@@ -19,7 +19,7 @@ from workflow_engine.lint import (
 )
 
 HELLO = {"name": "main", "container": {"image": "alpine", "command": ["echo"]}}
-TTY = {"image": "alpine", "command": ["echo"], "tty": True}
+PROBED = {"image": "alpine", "command": ["echo"], "livenessProbe": {}}
 
 
 def workflow(spec: dict[str, Any], kind: str = "Workflow") -> dict[str, Any]:
@@ -46,9 +46,9 @@ def test_every_table_entry_warns_on_a_document_with_every_field() -> None:
     [
         ({"podDisruptionBudget": {"minAvailable": 1}}, "spec", "podDisruptionBudget"),
         (
-            {"templates": [{**HELLO, "container": {"image": "alpine", "tty": True}}]},
+            {"templates": [{**HELLO, "container": {"image": "alpine", "livenessProbe": {}}}]},
             "spec.templates[0].container",
-            "tty",
+            "livenessProbe",
         ),
         (
             {"templates": [{**HELLO, "sidecars": [{"name": "s", "readinessProbe": {}}]}]},
@@ -56,24 +56,24 @@ def test_every_table_entry_warns_on_a_document_with_every_field() -> None:
             "readinessProbe",
         ),
         (
-            {"templateDefaults": {"container": {"image": "alpine", "tty": True}}},
+            {"templateDefaults": {"container": {"image": "alpine", "livenessProbe": {}}}},
             "spec.templateDefaults.container",
-            "tty",
+            "livenessProbe",
         ),
         (
             {
                 "templates": [
                     {
                         "name": "main",
-                        "steps": [[{"name": "a", "inline": {"container": TTY}}]],
+                        "steps": [[{"name": "a", "inline": {"container": PROBED}}]],
                     }
                 ]
             },
             "spec.templates[0].steps[0][0].inline.container",
-            "tty",
+            "livenessProbe",
         ),
     ],
-    ids=["pdb", "tty", "sidecar-probe", "defaults", "inline-tty"],
+    ids=["pdb", "probe", "sidecar-probe", "defaults", "inline-probe"],
 )
 def test_warning_at_the_fields_path(spec: dict[str, Any], path: str, field: str) -> None:
     [warning] = document_warnings([workflow(spec)])
@@ -92,6 +92,7 @@ def test_warning_at_the_fields_path(spec: dict[str, Any], path: str, field: str)
         {"templates": [{**HELLO, "memoize": {"key": "k", "cache": {"configMap": {"name": "c"}}}}]},
         {"templates": [{"name": "main", "http": {"url": "http://x"}}]},
         {"templates": [{"name": "main", "containerSet": {"containers": [HELLO["container"]]}}]},
+        {"templates": [{**HELLO, "container": {**HELLO["container"], "tty": True}}]},
         {"templates": [{**HELLO, "container": {**HELLO["container"], "stdin": True}}]},
         {"templates": [{**HELLO, "container": {**HELLO["container"], "stdinOnce": True}}]},
     ],
@@ -103,6 +104,7 @@ def test_warning_at_the_fields_path(spec: dict[str, Any], path: str, field: str)
         "memoize",
         "http",
         "containerSet",
+        "tty",
         "stdin",
         "stdinOnce",
     ],
@@ -133,12 +135,12 @@ apiVersion: argoproj.io/v1alpha1
 kind: WorkflowTemplate
 metadata: {name: t}
 spec:
-  templates: [{name: main, container: {image: alpine, command: [echo], tty: true}}]
+  templates: [{name: main, container: {image: alpine, command: [echo], livenessProbe: {}}}]
 """
     assert lint_text(text) == []
     assert [(w.path, w.reason.split()[0]) for w in lint_warnings(text)] == [
         ("[0].spec.workflowSpec", "podDisruptionBudget"),
-        ("[1].spec.templates[0].container", "tty"),
+        ("[1].spec.templates[0].container", "livenessProbe"),
     ]
 
 

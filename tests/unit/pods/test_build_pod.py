@@ -348,3 +348,31 @@ def test_a_known_image_entrypoint_runs_with_the_args() -> None:
     assert command[command.index("--") + 1 :] == ["argosay", "echo", "hi"]
     with pytest.raises(PermanentError, match="image 'alpine' is not known"):
         _pod("no-command", config=config)
+
+
+def test_tty_reaches_the_pod_as_written() -> None:
+    """`tty: true` passes to the main container (a kubelet gives it a terminal there;
+    the process runtime runs its command on one: workflow_engine/terminal.py)."""
+    text = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: t}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      container: {image: busybox, command: [sh, -c, "tty"], tty: true}
+"""
+    (wf,) = load_objects(text)
+    assert isinstance(wf, Workflow)
+    pod = build_pod(
+        wf,
+        _template(wf, "main"),
+        node_id="t-1",
+        node_name="t",
+        pod_name="t-1",
+        now=NOW,
+        deadline=None,
+        config=CONFIG,
+    )
+    assert _main(pod)["tty"] is True

@@ -39,6 +39,7 @@ from workflow_engine.runtime.process.shim import (
     start_time,
     wait_pidfd,
 )
+from workflow_engine.terminal import terminal_argv, wants_terminal
 
 KILLED = 128 + signal.SIGKILL
 LOST_RUN = (
@@ -135,6 +136,8 @@ class ContainerSandbox:
         not start anything when that runtime started its k-th process: it waits for
         that process (or reads its recorded exit code and output)."""
         index, self._runs = self._runs, self._runs + 1
+        if wants_terminal(self._plan.spec):
+            argv = terminal_argv(argv)
         if self._layout.shim is not None:
             return self._run_shimmed(index, argv, env, cwd, stdout_limit, capture)
         with self._lock:

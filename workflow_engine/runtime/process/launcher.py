@@ -38,6 +38,7 @@ from workflow_engine.runtime.process.sandbox import (
 )
 from workflow_engine.runtime.process.security import RUN_AS_ROOT, container_security
 from workflow_engine.runtime.process.shim import container_files, start_shim
+from workflow_engine.terminal import terminal_argv, wants_terminal
 
 
 class Launcher:
@@ -216,13 +217,14 @@ class Launcher:
             for note in plan.notes:
                 writer.line(note)
             writer.close()
+        argv = terminal_argv(plan.argv) if wants_terminal(plan.spec) else list(plan.argv)
         if layout.shim is not None:
             files = container_files(plan.name, key)
-            shim = start_shim(layout, layout.shim, files, journal_fd, plan.argv, plan.env, plan.cwd)
+            shim = start_shim(layout, layout.shim, files, journal_fd, argv, plan.env, plan.cwd)
             return shim, None
         read_end, write_end = os.pipe()
         try:
-            proc = start_process(layout, plan.argv, plan.env, plan.cwd, write_end, write_end)
+            proc = start_process(layout, argv, plan.env, plan.cwd, write_end, write_end)
         except BaseException:
             os.close(read_end)
             raise

@@ -8,7 +8,8 @@
  *             the program's code, which tears the namespace down)
  *   uts ipc   own hostname (the pod's name) and System V IPC / POSIX queues
  *   net       a network namespace with only `lo`, brought up here
- *   dev       a tmpfs /dev with null, zero, full, random, urandom, tty, shm and fd links
+ *   dev       a tmpfs /dev with null, zero, full, random, urandom, tty, shm, fd links and
+ *             a private devpts (pts/, ptmx) for pseudo-terminals
  *             instead of the host's /dev (no disks, no /dev/mem)
  *   userns    the program's process is made in a user namespace (iso_fork_program) that
  *             maps container ids 0..65535 to host ids BASE..BASE+65535: root there is an
@@ -133,6 +134,12 @@ void iso_make_dev(const char *root) {
     if (mkdir(path, 01777)) fail(path);
     snprintf(path, sizeof path, "%s/pts", dev);
     if (mkdir(path, 0755)) fail(path);
+    /* a private devpts, as container runtimes give, for `tty: true` (a pseudo-terminal);
+       where the kernel refuses it, the container only has no terminal to open */
+    if (!mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620")) {
+        snprintf(path, sizeof path, "%s/ptmx", dev);
+        if (symlink("pts/ptmx", path)) fail(path);
+    }
     umask(mask);
 }
 
