@@ -182,7 +182,7 @@ def _visible_children(nodes: NodeMap, node_id: str) -> list[str]:
     out: list[str] = []
     seen = {node_id}
     queue = deque(node.children or ())
-    get, pop, push = nodes.skeleton, queue.popleft, queue.extend
+    get, pop, push = nodes.skeletons.get, queue.popleft, queue.extend
     while queue:
         child_id = pop()
         child = get(child_id)
@@ -278,9 +278,10 @@ def node_tree(
 
 
 def _phase_of(nodes: NodeMap) -> Callable[[str], str | None]:
+    skeletons = nodes.skeletons  # called once per child of a group: 100,000 times for a loop
+
     def phase(node_id: str) -> str | None:
-        node = nodes.skeleton(node_id)
-        return None if node is None else node.phase
+        return skeletons[node_id].phase
 
     return phase
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal, Protocol
 
@@ -87,6 +88,8 @@ _RAW = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _NAMES = msgspec.json.Decoder(dict[str, _Names])
 _OUTPUTS = msgspec.json.Decoder(dict[str, _WithOutputs])
 _NODE = msgspec.json.Decoder(dict[str, Any])
+# text that every JSON encoder writes as it is (Go's escapes <, > and &; others non-ASCII)
+_PLAIN = re.compile(r"[A-Za-z0-9._:()\[\] -]*\Z")
 
 
 class NodeMap(Mapping[str, Node]):
@@ -97,7 +100,7 @@ class NodeMap(Mapping[str, Node]):
         self,
         skeletons: Mapping[str, Skeleton],
         body: Callable[[str], Node],
-        names: Callable[[], Mapping[str, _Names]],
+        names: Callable[[str], Mapping[str, _Names]],
         with_artifacts: Callable[[], list[str]],
     ) -> None:
         self._skeletons = skeletons
@@ -123,6 +126,11 @@ class NodeMap(Mapping[str, Node]):
     def __contains__(self, node_id: object) -> bool:
         return node_id in self._skeletons
 
+    @property
+    def skeletons(self) -> Mapping[str, Skeleton]:
+        """Node id -> what the tree reads of every node (a pass over all nodes uses this)."""
+        return self._skeletons
+
     def skeleton(self, node_id: str) -> Skeleton | None:
         return self._skeletons.get(node_id)
 
@@ -130,7 +138,7 @@ class NodeMap(Mapping[str, Node]):
         """The ids of the nodes whose name (or display name) is `name`, in map order."""
         return [
             node_id
-            for node_id, names in self._names().items()
+            for node_id, names in self._names(name).items()
             if (names.displayName if display else names.name) == name
         ]
 
@@ -158,7 +166,7 @@ def _from_dict(nodes: Mapping[str, Node]) -> NodeMap:
         for node_id, node in nodes.items()
     }
 
-    def names() -> dict[str, _Names]:
+    def names(wanted: str) -> dict[str, _Names]:
         return {
             i: _Names(name=n.get("name"), displayName=n.get("displayName"))
             for i, n in nodes.items()
@@ -183,7 +191,9 @@ def _from_json(text: bytes) -> NodeMap:
             bodies.update(_RAW.decode(text))
         return _NODE.decode(bodies[node_id])
 
-    def names() -> dict[str, _Names]:
+    def names(wanted: str) -> Mapping[str, _Names]:
+        if _PLAIN.match(wanted) and f'"{wanted}"'.encode() not in text:
+            return {}  # no string of the map is `wanted`: skip decoding 100,000 names
         return _NAMES.decode(text)
 
     def with_artifacts() -> list[str]:
