@@ -10,18 +10,20 @@ returned dict never aliases the stored one.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
-
-import msgspec
+from typing import TYPE_CHECKING, Any
 
 from workflow_engine.errors import Conflict, SpecError
 from workflow_engine.store.base import Obj
+
+if TYPE_CHECKING:
+    import msgspec
 
 DEFAULT_NAMESPACE = "default"
 
@@ -54,23 +56,36 @@ def timestamp(moment: datetime) -> str:
 # and `ensure_ascii=False`, at a fraction of the CPU per write and per read (NaN and
 # infinities, which JSON has not, become null); what it does not encode, and texts it
 # does not parse (NaN written by earlier versions), go through `json`.
-_ENCODER = msgspec.json.Encoder()
-_DECODER = msgspec.json.Decoder()
+# msgspec loads on first use: `wf --help` imports this module and writes nothing.
+
+
+@functools.cache
+def _codec() -> tuple[msgspec.json.Encoder, msgspec.json.Decoder[Any]]:
+    import msgspec
+
+    return msgspec.json.Encoder(), msgspec.json.Decoder()
 
 
 def dumps(obj: Any) -> str:
     try:
-        return _ENCODER.encode(obj).decode()
-    except (TypeError, ValueError, OverflowError, msgspec.EncodeError):
+        return _codec()[0].encode(obj).decode()
+    except (TypeError, ValueError, OverflowError, _errors()[0]):
         return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
 def loads(text: str) -> Obj:
     try:
-        obj: Obj = _DECODER.decode(text)
-    except msgspec.DecodeError:
+        obj: Obj = _codec()[1].decode(text)
+    except _errors()[1]:
         obj = json.loads(text)
     return obj
+
+
+@functools.cache
+def _errors() -> tuple[type[Exception], type[Exception]]:
+    import msgspec
+
+    return msgspec.EncodeError, msgspec.DecodeError
 
 
 def kind_and_namespace(obj: Obj) -> tuple[str, str]:
