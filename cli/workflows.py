@@ -63,8 +63,10 @@ def _live(app: App, name: str, namespace: str, timeout: float | None = None) -> 
     last: dict[str, Any] = {}
     if sys.stdout.isatty():
         with Live(auto_refresh=False) as live:
-            for last in ops.follow(app.store, name, namespace, timeout=timeout):
+            # each redraw decodes a compressed node map only as far as it shows it
+            for last in ops.follow(app.store, name, namespace, expand=False, timeout=timeout):
                 live.update(workflow_details(last, app.now()), refresh=True)
+        last = ops.expand_nodes(last)
     else:
         # Not a terminal (CI logs, pipes): plain lines as nodes change, then the tree.
         last = ops.expand_nodes(follow_plainly(app, name, namespace, timeout))
