@@ -1,8 +1,8 @@
 """Benchmark: `wf get` of one workflow of N nodes (a DAG whose loop has N iterations,
-most Succeeded, 20 Running), from exec to exit, against `wf get` of a 3-node workflow in
-the same run. The tree folds the loop's iterations (cli/tree_fold.py), so what is left
-is reading and decoding the status. `--tree DIR` runs the same from another checkout
-(a before / after in one run).
+most Succeeded, 20 Running), from exec to exit (wall and the child's CPU), against
+`wf get` of a 3-node workflow in the same run. The tree folds the loop's iterations
+(cli/tree_fold.py), so what is left is reading and decoding the status. `--tree DIR`
+runs the same from another checkout (a before / after in one run).
 Run: .venv/bin/python bench/big_get.py [--nodes 100000] [--repeat 3] [--tree DIR]
 """
 
@@ -118,12 +118,16 @@ def main() -> None:
             size = (state / "store.db").stat().st_size
             rows = []
             for args in (["get", "small"], ["get", NAME]):
-                walls = [run_once(tree, state, args)[0] for _ in range(options.repeat)]
-                rows.append((" ".join(args), statistics.median(walls)))
-            small = rows[0][1]
+                runs = [run_once(tree, state, args) for _ in range(options.repeat)]
+                wall = statistics.median(r[0] for r in runs)
+                rows.append((" ".join(args), wall, statistics.median(r[1] for r in runs)))
+            small, small_cpu = rows[0][1], rows[0][2]
             print(f"{tree} ({options.nodes:,} nodes, store.db {size / 2**20:.1f} MiB):")
-            for label, wall in rows:
-                print(f"  wf {label:<12} {wall:6.2f} s  {wall / small:5.2f}x small")
+            for label, wall, cpu in rows:
+                print(
+                    f"  wf {label:<12} wall {wall:6.2f} s  {wall / small:5.2f}x small"
+                    f"   CPU {cpu:6.2f} s  {cpu / small_cpu:5.2f}x small"
+                )
 
 
 if __name__ == "__main__":

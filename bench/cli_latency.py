@@ -6,7 +6,8 @@ WF_NO_CONTROLLER=1). The commands run interleaved, `--repeat` times each; the ta
 shows medians and each command's ratio to the bare interpreter measured in the same run.
 `--tree DIR` (repeatable) runs the same commands from other checkouts too (a before /
 after in one run: PYTHONPATH puts the tree's `cli` and `workflow_engine` first).
-`--many N` adds `wf list` over a second state directory holding N workflows.
+`--many N` adds `wf list` over a second state directory holding N workflows
+(`--many-from DIR`: one already filled, shared by the trees).
 Run: .venv/bin/python bench/cli_latency.py [--repeat 7] [--many 10000] [--tree ../main]
 """
 
@@ -136,6 +137,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--many", type=int, default=0)
     parser.add_argument("--tree", action="append", type=Path, default=[])
+    parser.add_argument(
+        "--many-from",
+        type=Path,
+        help="a state directory already holding the --many workflows, read by every tree"
+        " (their store schemas must agree): skips the fills",
+    )
     options = parser.parse_args()
     trees = [HERE, *(t.resolve() for t in options.tree)]
     with tempfile.TemporaryDirectory(prefix="wf-bench-cli-") as tmp:
@@ -143,7 +150,9 @@ def main() -> None:
         small, many = Path("small"), Path("many")
         for i, tree in enumerate(trees):
             fill_with(tree, Path(tmp) / str(i) / small, 1)
-            if options.many:
+            if options.many and options.many_from:
+                (Path(tmp) / str(i) / many).symlink_to(options.many_from.resolve())
+            elif options.many:
                 began = time.perf_counter()
                 fill_with(tree, Path(tmp) / str(i) / many, options.many)
                 took = time.perf_counter() - began

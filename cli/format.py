@@ -8,7 +8,7 @@ colours), and JSON/YAML dumps.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cli.listing import human_duration, workflow_rows
+from cli.node_map import NodeMap, node_map_of
 from cli.tree_fold import Fold, fold_children
 from workflow_engine.controller import Event
 from workflow_engine.engine.naming import pod_name
@@ -104,7 +105,7 @@ def _labels(meta: dict[str, Any]) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted((meta.get("labels") or {}).items()))
 
 
-def _header(obj: dict[str, Any], now: datetime) -> Table:
+def _header(obj: dict[str, Any], now: datetime, nodes: NodeMap) -> Table:
     meta, status = obj["metadata"], obj.get("status") or {}
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
@@ -127,11 +128,11 @@ def _header(obj: dict[str, Any], now: datetime) -> Table:
         rows.append(("Progress:", status["progress"]))
     for row in rows:
         table.add_row(*row)
-    _parameters_and_outputs(table, obj)
+    _parameters_and_outputs(table, obj, nodes)
     return table
 
 
-def _parameters_and_outputs(table: Table, obj: dict[str, Any]) -> None:
+def _parameters_and_outputs(table: Table, obj: dict[str, Any], nodes: NodeMap) -> None:
     status = obj.get("status") or {}
     params = ((obj.get("spec") or {}).get("arguments") or {}).get("parameters") or []
     if params:
@@ -143,22 +144,23 @@ def _parameters_and_outputs(table: Table, obj: dict[str, Any]) -> None:
         table.add_row("Outputs:", "")
         for param in outputs:
             table.add_row(f"  {param.get('name')}:", str(param.get("value", "")))
-    artifacts = artifact_rows(obj)
+    artifacts = artifact_rows(obj, nodes)
     if artifacts:
         table.add_row("Output artifacts:", "")
         for node, name, where in artifacts:
             table.add_row(f"  {node}:", f"{name}  {where}")
 
 
-def artifact_rows(obj: dict[str, Any]) -> list[tuple[str, str, str]]:
+def artifact_rows(obj: dict[str, Any], nodes: NodeMap | None = None) -> list[tuple[str, str, str]]:
     """(node display name, artifact name, `kind key`) of each stored output artifact."""
     rows: list[tuple[str, str, str]] = []
-    nodes = (obj.get("status") or {}).get("nodes") or {}
-    if not any((n.get("outputs") or {}).get("artifacts") for n in nodes.values()):
+    listing = (nodes or node_map_of(obj.get("status") or {})).with_output_artifacts()
+    if not listing:
         return rows  # the artifact models and drivers are imported only when needed
     from workflow_engine.artifacts import location_kind, output_artifacts
 
-    for _node_id, node, art in output_artifacts(obj):
+    only = {**obj, "status": {"nodes": listing}}
+    for _node_id, node, art in output_artifacts(only):
         kind = location_kind(art) or ""
         location = getattr(art, kind, None)
         key = getattr(location, "key", None) or getattr(location, "url", None) or ""
@@ -167,52 +169,60 @@ def artifact_rows(obj: dict[str, Any]) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _visible_children(nodes: dict[str, Any], node_id: str) -> list[str]:
+def _visible_children(nodes: NodeMap, node_id: str) -> list[str]:
     """What `wf get` prints under a node, as `argo get` does: a Steps or DAG node lists
     every step/task of its boundary in execution order (step groups collapsed, the
     chain of groups flattened); a Retry node lists its attempts; a containerSet's pod
     node its Container nodes; other leaves list nothing."""
-    node = nodes.get(node_id) or {}
-    if node.get("type") == "Retry":
-        return [c for c in node.get("children") or () if c in nodes]
-    if node.get("type") not in ("Steps", "DAG", "Pod"):
+    node = nodes.skeleton(node_id)
+    if node is None or node.type not in ("Steps", "DAG", "Pod", "Retry"):
         return []
+    if node.type == "Retry":
+        return [c for c in node.children or () if c in nodes]
     out: list[str] = []
     seen = {node_id}
-    queue = deque(node.get("children") or ())
-    get, pop, push = nodes.get, queue.popleft, queue.extend
+    queue = deque(node.children or ())
+    get, pop, push = nodes.skeletons.get, queue.popleft, queue.extend
     while queue:
         child_id = pop()
         child = get(child_id)
-        if child_id in seen or child is None or child.get("boundaryID") != node_id:
+        if child_id in seen or child is None or child.boundaryID != node_id:
             continue
         seen.add(child_id)
-        kind = child.get("type")
+        kind = child.type
         if kind not in HIDDEN_NODE_TYPES:
             out.append(child_id)
-        if kind not in ("Retry", "Steps", "DAG"):
-            push(child.get("children") or ())
+        if kind not in ("Retry", "Steps", "DAG") and child.children:
+            push(child.children)
     return out
 
 
-def _roots(obj: dict[str, Any], nodes: dict[str, Any]) -> list[str]:
+def _roots(obj: dict[str, Any], nodes: NodeMap) -> list[str]:
     name = obj["metadata"]["name"]
     if name in nodes:
         roots = [name]
     else:
-        children = {c for n in nodes.values() for c in n.get("children") or ()}
+        skeleton = nodes.skeleton
+        children = {c for i in nodes for c in getattr(skeleton(i), "children", None) or ()}
         roots = [i for i in nodes if i not in children]
-    on_exit = [i for i, n in nodes.items() if n.get("name") == f"{name}.onExit"]
+    on_exit = nodes.named(f"{name}.onExit")
     return roots + [i for i in on_exit if i not in roots]
 
 
 def node_tree(
-    obj: dict[str, Any], now: datetime, wide: bool = False, fold: Fold | None = None
+    obj: dict[str, Any],
+    now: datetime,
+    wide: bool = False,
+    fold: Fold | None = None,
+    nodes: NodeMap | None = None,
 ) -> Table:
     """The node tree; `wide` adds Argo's `get -o wide` columns: ARTIFACTS,
     RESOURCESDURATION and NODENAME. Big groups of children are folded (cli/tree_fold.py);
-    `fold.unfolded` starts the tree at that node."""
+    `fold.unfolded` starts the tree at that node. `nodes`: the status's node map, when
+    the caller has it already."""
     fold = fold or Fold()
+    if nodes is None:
+        nodes = node_map_of(obj.get("status") or {})
     table = Table(box=None, pad_edge=False, show_edge=False)
     columns = ["STEP", "TEMPLATE", "PODNAME", "DURATION", "MESSAGE"]
     if wide:
@@ -220,7 +230,6 @@ def node_tree(
         columns += ["RESOURCESDURATION", "NODENAME"]
     for column in columns:
         table.add_column(column, no_wrap=column != "MESSAGE")
-    nodes: dict[str, Any] = (obj.get("status") or {}).get("nodes") or {}
     wf_name = obj["metadata"]["name"]
     seen: set[str] = set()
 
@@ -250,7 +259,9 @@ def node_tree(
             row[4:4] = [_artifact_names(node)]
             row += [_resources(node), node.get("hostNodeName") or ""]
         table.add_row(*row)
-        children, folded = fold_children(nodes, node_id, _visible_children(nodes, node_id), fold)
+        children, folded = fold_children(
+            _phase_of(nodes), node_id, _visible_children(nodes, node_id), fold
+        )
         child_prefix = prefix + ("" if depth == 0 else ("  " if last else "│ "))
         for index, child in enumerate(children):
             add(child, child_prefix, index == len(children) - 1 and folded is None, depth + 1)
@@ -259,10 +270,20 @@ def node_tree(
                 Text(f"{child_prefix}└─{folded}", style="dim"), *[""] * (len(columns) - 1)
             )
 
-    roots = [fold.unfolded] if fold.unfolded in nodes else _roots(obj, nodes)
+    start = fold.unfolded
+    roots = [start] if start is not None and start in nodes else _roots(obj, nodes)
     for root in roots:
         add(root, "", True, 0)
     return table
+
+
+def _phase_of(nodes: NodeMap) -> Callable[[str], str | None]:
+    skeletons = nodes.skeletons  # called once per child of a group: 100,000 times for a loop
+
+    def phase(node_id: str) -> str | None:
+        return skeletons[node_id].phase
+
+    return phase
 
 
 def _artifact_names(node: dict[str, Any]) -> str:
@@ -292,9 +313,12 @@ def workflow_details(
     wide: bool = False,
     fold: Fold | None = None,
 ) -> RenderableType:
-    parts: list[RenderableType] = [_header(obj, now)]
-    if (obj.get("status") or {}).get("nodes"):
-        parts += [Text(""), node_tree(obj, now, wide, fold)]
+    """The header, node tree and events of a workflow whose status may keep its nodes
+    compressed (they are decoded as far as the tree shows them: `cli.node_map`)."""
+    nodes = node_map_of(obj.get("status") or {})
+    parts: list[RenderableType] = [_header(obj, now, nodes)]
+    if nodes:
+        parts += [Text(""), node_tree(obj, now, wide, fold, nodes)]
     if events:
         parts += [Text(""), Text("Events:", style="bold"), events_table(events)]
     return Group(*parts)

@@ -8,9 +8,12 @@ tree at one node and lists its children in full.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cli.node_map import NodeMap
 
 FOLD_AT = 30
 SHOWN = 10
@@ -29,16 +32,16 @@ class Fold:
 
 
 def fold_children(
-    nodes: Mapping[str, Any], node_id: str, children: list[str], fold: Fold
+    phase_of: Callable[[str], str | None], node_id: str, children: list[str], fold: Fold
 ) -> tuple[list[str], str | None]:
-    """The children to list under `node_id`, and the summary row's text for the rest
-    (None when nothing is folded)."""
+    """The children to list under `node_id` (`phase_of`: a node id's phase), and the
+    summary row's text for the rest (None when nothing is folded)."""
     if fold.unfold_all or node_id == fold.unfolded or len(children) <= FOLD_AT:
         return children, None
     shown: list[str] = []
     hidden: Counter[str] = Counter()
     for child in children:  # one pass: a loop of 100,000 iterations folds here
-        phase = nodes[child].get("phase") or "Pending"
+        phase = phase_of(child) or "Pending"
         if phase in _QUIET or len(shown) >= SHOWN:
             hidden[phase] += 1
         else:
@@ -50,14 +53,9 @@ def fold_children(
     return shown, summary
 
 
-def find_node(nodes: Mapping[str, Any], selector: str) -> str | None:
+def find_node(nodes: NodeMap, selector: str) -> str | None:
     """The id of the node `--node` names: its id, full name or display name."""
     if selector in nodes:
         return selector
-    for node_id, node in nodes.items():
-        if node.get("name") == selector:
-            return node_id
-    for node_id, node in nodes.items():
-        if node.get("displayName") == selector:
-            return node_id
-    return None
+    found = nodes.named(selector) or nodes.named(selector, display=True)
+    return found[0] if found else None

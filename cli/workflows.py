@@ -16,6 +16,7 @@ from cli.app import App, app_of
 from cli.ci import LOG_DRAIN_SECONDS, follow_plainly, junit_report, stream_logs
 from cli.errors import EXIT_FAILED
 from cli.format import workflow_details
+from cli.node_map import node_map_of
 from cli.output import show, show_object
 from cli.tree_fold import Fold, find_node
 from workflow_engine.controller import operations as ops
@@ -62,8 +63,10 @@ def _live(app: App, name: str, namespace: str, timeout: float | None = None) -> 
     last: dict[str, Any] = {}
     if sys.stdout.isatty():
         with Live(auto_refresh=False) as live:
-            for last in ops.follow(app.store, name, namespace, timeout=timeout):
+            # each redraw decodes a compressed node map only as far as it shows it
+            for last in ops.follow(app.store, name, namespace, expand=False, timeout=timeout):
                 live.update(workflow_details(last, app.now()), refresh=True)
+        last = ops.expand_nodes(last)
     else:
         # Not a terminal (CI logs, pipes): plain lines as nodes change, then the tree.
         last = ops.expand_nodes(follow_plainly(app, name, namespace, timeout))
@@ -169,13 +172,15 @@ def get(
     XML report, one test case per leaf node). Under a node with many children only
     the running, pending and failed ones are listed, the rest counted by phase."""
     app = app_of(ctx)
-    obj = ops.get_workflow(app.store, name, app.namespace)
+    # the tree decodes a compressed node map only as far as it shows it (cli.node_map)
+    tree = output in (None, "tree", "wide")
+    obj = ops.get_workflow(app.store, name, app.namespace, expand=not tree)
     if output == "junit":
         click.echo(junit_report(app, obj), nl=False)
     elif not show_object(obj, output):
         fold = Fold(unfold_all=unfold_all)
         if node_name is not None:
-            found = find_node((obj.get("status") or {}).get("nodes") or {}, node_name)
+            found = find_node(node_map_of(obj.get("status") or {}), node_name)
             if found is None:
                 raise click.BadParameter(f"no node named {node_name!r}", param_hint="--node")
             fold = Fold(unfold_all=unfold_all, unfolded=found)

@@ -72,9 +72,13 @@ def workflow_model(obj: Obj) -> Workflow:
 # -- reading ------------------------------------------------------------------------
 
 
-def get_workflow(store: Store, name: str, namespace: str = "default") -> Obj:
-    """The workflow `name` (or `@latest`), with its nodes expanded."""
-    return expand_nodes(resolve(store, WORKFLOW_KIND, name, namespace))
+def get_workflow(
+    store: Store, name: str, namespace: str = "default", *, expand: bool = True
+) -> Obj:
+    """The workflow `name` (or `@latest`), with its nodes expanded (`expand=False`: as
+    stored, `compressedNodes` left for a reader that decodes only what it shows)."""
+    obj = resolve(store, WORKFLOW_KIND, name, namespace)
+    return expand_nodes(obj) if expand else obj
 
 
 def list_workflows(

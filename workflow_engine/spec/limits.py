@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-
-import yaml
+from typing import TYPE_CHECKING
 
 from workflow_engine.errors import SpecError
+
+if TYPE_CHECKING:  # yaml loads when a document is checked: `wf --help` reads the limits
+    import yaml
 
 # Kubernetes refuses objects over 1.5 MiB; a document may hold several objects.
 DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
@@ -106,7 +108,7 @@ def check_node(root: yaml.Node, source: str, limits: DocumentLimits, aliases: bo
                 )
             size[key], height[key] = total, tallest + 1
         elif key not in size:
-            if isinstance(node, yaml.ScalarNode):
+            if getattr(node, "id", None) == "scalar":  # yaml's kinds: scalar, sequence, mapping
                 size[key] = height[key] = 1
                 continue
             kids = _children(node)
@@ -130,7 +132,7 @@ def _shallow(root: yaml.Node, max_depth: int) -> bool:
     stack = [(root, 1)]
     while stack:
         node, depth = stack.pop()
-        if isinstance(node, yaml.ScalarNode) or not node.value:
+        if getattr(node, "id", None) == "scalar" or not node.value:
             continue
         if depth >= max_depth:
             return False
@@ -139,7 +141,7 @@ def _shallow(root: yaml.Node, max_depth: int) -> bool:
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
+    if getattr(node, "id", None) == "sequence":
         return list(node.value)
     return [n for pair in node.value for n in pair]
 

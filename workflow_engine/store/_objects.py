@@ -10,16 +10,20 @@ returned dict never aliases the stored one.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflow_engine.errors import Conflict, SpecError
 from workflow_engine.store.base import Obj
+
+if TYPE_CHECKING:
+    import msgspec
 
 DEFAULT_NAMESPACE = "default"
 
@@ -48,13 +52,40 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def dumps(obj: Obj) -> str:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+# msgspec's JSON codec: the same compact JSON as `json` with `separators=(",", ":")`
+# and `ensure_ascii=False`, at a fraction of the CPU per write and per read (NaN and
+# infinities, which JSON has not, become null); what it does not encode, and texts it
+# does not parse (NaN written by earlier versions), go through `json`.
+# msgspec loads on first use: `wf --help` imports this module and writes nothing.
+
+
+@functools.cache
+def _codec() -> tuple[msgspec.json.Encoder, msgspec.json.Decoder[Any]]:
+    import msgspec
+
+    return msgspec.json.Encoder(), msgspec.json.Decoder()
+
+
+def dumps(obj: Any) -> str:
+    try:
+        return _codec()[0].encode(obj).decode()
+    except (TypeError, ValueError, OverflowError, _errors()[0]):
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
 def loads(text: str) -> Obj:
-    obj: Obj = json.loads(text)
+    try:
+        obj: Obj = _codec()[1].decode(text)
+    except _errors()[1]:
+        obj = json.loads(text)
     return obj
+
+
+@functools.cache
+def _errors() -> tuple[type[Exception], type[Exception]]:
+    import msgspec
+
+    return msgspec.EncodeError, msgspec.DecodeError
 
 
 def kind_and_namespace(obj: Obj) -> tuple[str, str]:
@@ -278,13 +309,21 @@ def encode(obj: Obj) -> tuple[str, str, str]:
     parts = {key: dumps(value) for key, value in obj.items()}
 
     def text(keys: Iterable[str]) -> str:
-        return "{" + ",".join(f"{json.dumps(k)}:{parts[k]}" for k in keys if k in parts) + "}"
+        return "{" + ",".join(f"{_key(k)}:{parts[k]}" for k in keys if k in parts) + "}"
 
     rest, head = text(k for k in obj if k != "status"), text(("metadata", "status"))
     status = obj.get("status")
     if isinstance(status, dict) and _HEAVY_STATUS.intersection(status):
         parts["status"] = dumps({k: v for k, v in status.items() if k not in _HEAVY_STATUS})
     return rest, head, text(("apiVersion", "kind", "metadata", "status"))
+
+
+_KEYS = {k: json.dumps(k) for k in ("apiVersion", "kind", "metadata", "spec", "status")}
+
+
+def _key(key: str) -> str:
+    """A top-level key as JSON (the usual ones precomputed)."""
+    return _KEYS.get(key) or json.dumps(key)
 
 
 def with_status(rest: str, head: str | None) -> Obj:

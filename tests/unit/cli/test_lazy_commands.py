@@ -27,6 +27,7 @@ NEVER_FOR_HELP = (
     "kubernetes",
     "lark",
     "minio",
+    "msgspec",
     "networkx",
     "pydantic",
     "rich",
@@ -39,10 +40,11 @@ NEVER_FOR_HELP = (
     "workflow_engine.runtime",
     "workflow_engine.server",
     "workflow_engine.spec.models",
+    "yaml",
 )
 # `wf version` probes the sandbox (the process runtime's probes), nothing else
 NEVER_FOR_VERSION = (
-    *(m for m in NEVER_FOR_HELP if m != "workflow_engine.runtime"),
+    *(m for m in NEVER_FOR_HELP if m not in ("workflow_engine.runtime", "yaml")),
     "workflow_engine.runtime.process.runtime",
     "workflow_engine.runtime.kubernetes_node",
 )
@@ -125,5 +127,9 @@ def test_list_imports_no_rich_nor_the_models(tmp_path: Path) -> None:
     # an empty listing; a long one takes the same plain path (tests/unit/cli/test_list_output)
     modules = _modules_after(tmp_path, "list")
     used = "workflow_engine.controller.operations"  # list_workflows itself
-    heavy = (*(m for m in NEVER_FOR_HELP if m != used), "cli.ci", "cli.format")
+    heavy = (
+        *(m for m in NEVER_FOR_HELP if m not in (used, "yaml", "msgspec")),
+        "cli.ci",
+        "cli.format",
+    )
     assert _loaded(modules, heavy) == []
