@@ -74,7 +74,7 @@ def peak_rss_mib() -> float:
 
 def progress_of(store: SqliteStore, name: str) -> tuple[str, str]:
     """(phase, progress) from the stored summary: no node map is decoded."""
-    for obj in store.list_summaries(WORKFLOW_KIND, "default")["items"]:
+    for obj in store.list_summaries(WORKFLOW_KIND, "default").items:
         if obj["metadata"]["name"] == name:
             status = obj.get("status") or {}
             return status.get("phase", ""), status.get("progress", "")
@@ -127,7 +127,7 @@ def main() -> None:
             paths, EmbeddedOptions(slots=args.slots, sandbox=args.sandbox)
         )
         store = closers[-1]
-        assert isinstance(store, SqliteStore)
+        reader = SqliteStore(paths.db)  # summaries: the controller's store has no lister
         controller.start()
         try:
             text = yaml.safe_dump(doc)
@@ -138,7 +138,7 @@ def main() -> None:
             print(f"submitted {name}: spec {len(text) / 1024:.0f} KiB", flush=True)
             while True:
                 time.sleep(args.every)  # a progress report, not synchronisation
-                phase, progress = progress_of(store, name)
+                phase, progress = progress_of(reader, name)
                 wall = time.perf_counter() - start
                 print(
                     f"{wall:8.0f} s {phase:<10} {progress:>16} "
@@ -150,7 +150,7 @@ def main() -> None:
                     break
             wall = time.perf_counter() - start
             cpu = time.process_time() - cpu0
-            final = store.get(WORKFLOW_KIND, name, "default")
+            final = reader.get(WORKFLOW_KIND, name, "default")
             assert is_completed(final)
             status = final["status"]
             stored = len(json.dumps(status, separators=(",", ":")))
@@ -165,6 +165,7 @@ def main() -> None:
                 f"MiB; status as stored {stored / 1024:.0f} KiB"
             )
         finally:
+            reader.close()
             controller.signal_stop()
             for item in reversed(closers):
                 item.close()
