@@ -2,6 +2,11 @@
 and report the CPU time spent in `operate()` (a script that prints figures, not a test).
 
     .venv/bin/python bench/engine_scale.py [--quick]
+    .venv/bin/python bench/engine_scale.py --scale 100000
+
+`--scale N` prints, instead, per-node cost and the exponent from 1,000 to N of a loop
+at parallelism 32 and of a fan-out/fan-in, and from 1,000 to 10,000 of a chain of DAG
+tasks and of a chain of steps (one step per group).
 
 Shapes: fan-out/fan-in of 1,000 and 10,000 tasks, a loop of 1,000 at parallelism 8 (the
 embedded throughput bench's shape: 125 calls over a growing workflow), a chain of 1,000,
@@ -77,6 +82,24 @@ def chain(n: int) -> Workflow:
         {"name": f"t{i}", "template": "work", "dependencies": [f"t{i - 1}"]} for i in range(1, n)
     ]
     return workflow(f"chain-{n}", tasks)
+
+
+def steps_chain(n: int) -> Workflow:
+    return Workflow.model_validate(
+        {
+            "metadata": {"name": f"steps-{n}", "namespace": "default"},
+            "spec": {
+                "entrypoint": "main",
+                "templates": [
+                    {
+                        "name": "main",
+                        "steps": [[{"name": f"s{i}", "template": "work"}] for i in range(n)],
+                    },
+                    {"name": "work", "container": {"image": "alpine", "command": ["true"]}},
+                ],
+            },
+        }
+    )
 
 
 def layers(depth: int, width: int) -> Workflow:
@@ -156,10 +179,29 @@ def idle_cost(n: int) -> None:
     print(f"one call with {n} pods running, nothing changed: {cpu * 1000:.0f} ms CPU")
 
 
+def exponent_rows(label: str, make: Any, small: int, big: int) -> None:
+    """Per-node cost at `small` and `big` tasks and the exponent of total CPU."""
+    per_small = row(f"{label} {small:,}", make(small))
+    per_big = row(f"{label} {big:,}", make(big))
+    exponent = 1 + math.log(per_big / per_small) / math.log(big / small)
+    print(f"{label}: exponent {small:,} -> {big:,}: {exponent:.2f}")
+
+
+def scale(n: int) -> None:
+    exponent_rows("loop, parallelism 32", lambda k: loop_fan(k, 32), 1000, n)
+    exponent_rows("fan-out/fan-in", fan, 1000, n)
+    exponent_rows("chain", chain, 1000, 10_000)
+    exponent_rows("chain of steps", steps_chain, 1000, 10_000)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="skip the 10,000-node run")
+    parser.add_argument("--scale", type=int, help="the exponents from 1,000 to this size")
     args = parser.parse_args()
+    if args.scale:
+        scale(args.scale)
+        return
     per_1k = row("fan-out/fan-in 1,000", fan(1000))
     # before the 10,000-node run: what that run leaves behind slows the collector's passes
     row("loop 1,000, parallelism 8", loop_fan(1000))

@@ -30,7 +30,14 @@ class PodIndex:
         self._by_wf: dict[WorkflowKey, dict[str, PodState]] = {}
         self._versions: dict[WorkflowKey, int] = {}
         self._node_ids: dict[tuple[str, str], str] = {}  # (namespace, pod) -> node id
-        self._ended: dict[WorkflowKey, dict[str, str]] = {}  # ended pods' node ids
+        # ended pods' node ids, until the reconciler has their TaskResults (`resolved`)
+        self._ended: dict[WorkflowKey, dict[str, str]] = {}
+        # each workflow's pods still Pending, Running or Unknown (the engine's
+        # `Observed.active`: no reconcile passes over every pod a workflow ran)
+        self._active: dict[WorkflowKey, dict[str, PodState]] = {}
+        # the workflow uids seen on each workflow's pods (`foreign` scans only when
+        # another uid than the workflow's was ever seen)
+        self._uids: dict[WorkflowKey, set[str | None]] = {}
         self._deleting: set[tuple[str, str]] = set()  # removed on purpose, not yet gone
 
     def refresh(self, pods: Iterable[PodObservation]) -> set[WorkflowKey]:
@@ -82,6 +89,7 @@ class PodIndex:
             return None
         wf = (pod.namespace, owner)
         self._owner[key] = wf
+        self._uids.setdefault(wf, set()).add(pod.labels.get(WORKFLOW_UID_LABEL))
         node_id = pod.annotations.get(NODE_ID_ANNOTATION)
         if node_id:
             self._node_ids[key] = node_id
@@ -90,6 +98,7 @@ class PodIndex:
         if states.get(pod.name) == state:
             return None  # e.g. Pending, as noted when it was created
         states[pod.name] = state
+        self._note_active(wf, state)
         ended = self._ended.setdefault(wf, {})
         node = self._node_ids.get(key)
         if state.phase in ENDED_POD_PHASES and node is not None:
@@ -108,14 +117,36 @@ class PodIndex:
             wf_key = self._owner.pop(key, None)
             if wf_key is not None:
                 self._by_wf.get(wf_key, {}).pop(key[1], None)
+                self._active.get(wf_key, {}).pop(key[1], None)
                 self._ended.get(wf_key, {}).pop(key[1], None)
                 changed.add(wf_key)
                 urgent.add(wf_key)
 
+    def _note_active(self, wf: WorkflowKey, state: PodState) -> None:
+        """Keep `_active` in step with a pod's new state (lock held)."""
+        if state.phase in ACTIVE_POD_PHASES:
+            self._active.setdefault(wf, {})[state.name] = state
+        else:
+            self._active.get(wf, {}).pop(state.name, None)
+
     def finished(self, wf: WorkflowKey) -> list[tuple[str, str]]:
-        """(pod name, node id) of the workflow's ended pods (kept as they end)."""
+        """(pod name, node id) of the workflow's ended pods (kept as they end) whose
+        TaskResults were not reported `resolved`."""
         with self._lock:
             return list(self._ended.get(wf, {}).items())
+
+    def resolved(self, wf: WorkflowKey, pod_names: Iterable[str]) -> None:
+        """These ended pods' TaskResults are in hand: `finished` lists them no more."""
+        with self._lock:
+            ended = self._ended.get(wf)
+            if ended is not None:
+                for name in pod_names:
+                    ended.pop(name, None)
+
+    def active(self, wf: WorkflowKey) -> dict[str, PodState]:
+        """The workflow's pods still Pending, Running or Unknown."""
+        with self._lock:
+            return dict(self._active.get(wf, {}))
 
     def note_created(self, wf: WorkflowKey, pod_name: str, node_id: str) -> bool:
         """A pod was just created: until the runtime reports it, show it Pending.
@@ -126,6 +157,7 @@ class PodIndex:
             if pod_name in pods:
                 return False
             pods[pod_name] = PodState(name=pod_name, phase="Pending")
+            self._note_active(wf, pods[pod_name])
             self._versions[wf] = self._versions.get(wf, 0) + 1
             return True
 
@@ -139,6 +171,7 @@ class PodIndex:
             self._by_wf.setdefault(wf, {})[pod_name] = PodState(
                 name=pod_name, phase="Failed", reason=reason, message=message
             )
+            self._active.get(wf, {}).pop(pod_name, None)
             self._ended.setdefault(wf, {})[pod_name] = node_id
             self._versions[wf] = self._versions.get(wf, 0) + 1
 
@@ -152,6 +185,7 @@ class PodIndex:
                 self._deleting.add(key)
             self._node_ids.pop(key, None)
             self._ended.get(wf, {}).pop(pod_name, None)
+            self._active.get(wf, {}).pop(pod_name, None)
             if self._by_wf.get(wf, {}).pop(pod_name, None) is not None:
                 self._versions[wf] = self._versions.get(wf, 0) + 1
 
@@ -167,6 +201,8 @@ class PodIndex:
         if not uid:
             return set()
         with self._lock:
+            if self._uids.get(wf, set()) <= {None, uid}:
+                return set()
             return {
                 name
                 for name in self._by_wf.get(wf, {})
@@ -200,16 +236,13 @@ class PodIndex:
 
     def active_count(self) -> int:
         with self._lock:
-            return sum(
-                1
-                for pods in self._by_wf.values()
-                for pod in pods.values()
-                if pod.phase in ACTIVE_POD_PHASES
-            )
+            return sum(len(pods) for pods in self._active.values())
 
     def forget(self, wf: WorkflowKey) -> None:
         with self._lock:
             self._ended.pop(wf, None)
+            self._active.pop(wf, None)
+            self._uids.pop(wf, None)
             for pod_name in self._by_wf.pop(wf, {}):
                 self._node_ids.pop((wf[0], pod_name), None)
             self._versions[wf] = self._versions.get(wf, 0) + 1

@@ -339,19 +339,26 @@ class Reconciler:
         Pods a deleted workflow of the same name left behind are deleted, not seen."""
         pods = self.pods.pods(key)
         foreign = self.pods.foreign(key, uid)
+        active = self.pods.active(key)
         for name in foreign:
             log.info("deleting pod %s/%s of an earlier workflow %s", key[0], name, key[1])
             self.runtime.delete_pod(name, key[0], 0)
             del pods[name]
+            active.pop(name, None)
         results = self.results.results(key)
         fetched = 0
+        resolved = []
         for pod_name, node_id in self.pods.finished(key):
             if pod_name in foreign:
                 continue
-            if node_id not in results and (key, node_id) not in self.missing_results:
+            if node_id in results:
+                resolved.append(pod_name)  # not looked at again
+            elif (key, node_id) not in self.missing_results:
                 fetched += self._fetch_missing_result(key, pod_name, results)
+        self.pods.resolved(key, resolved)
         observed = Observed(
             pods=pods,
+            active=active,
             results=results,
             collected=self._collected.get(key),
             **_by_kind(self.background.results(key)),

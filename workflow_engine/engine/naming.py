@@ -6,6 +6,7 @@ replaying `operate` after a crash names the same nodes and pods again.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -17,8 +18,10 @@ _MAX_POD_PREFIX = 253 - 10
 _SEPARATOR = re.compile(r"^(\[\d+\])?\.")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fnv32a(text: str) -> int:
-    """The 32-bit FNV-1a hash of the UTF-8 bytes of `text` (Go's hash/fnv New32a)."""
+    """The 32-bit FNV-1a hash of the UTF-8 bytes of `text` (Go's hash/fnv New32a).
+    Memoized: a reconcile asks for the ids and pod names of the same nodes again."""
     value = _FNV_OFFSET
     for byte in text.encode():
         value ^= byte

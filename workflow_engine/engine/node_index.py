@@ -36,6 +36,12 @@ class NodeIndex:
     frontiers: dict[str, frozenset[str]] = field(default_factory=dict)
     # TaskGroup node id -> how many leading iterations are fulfilled (dag_loops.py)
     loops_done: dict[str, int] = field(default_factory=dict)
+    # Steps node id -> how many leading step groups are fulfilled (steps.py)
+    groups_done: dict[str, int] = field(default_factory=dict)
+    # Parent node id -> the set of its children ids, kept while it has as many members
+    # as the parent's children list (a list only grows by appending, and a later call
+    # that adds to the set makes it longer than the list this map holds).
+    child_sets: dict[str, set[str]] = field(default_factory=dict)
 
 
 class NodeMap(dict[str, NodeStatus]):

@@ -89,9 +89,10 @@ def nodes_map(status: WorkflowStatus) -> NodeMap:
 
 
 def _completed(wf: Workflow, status: WorkflowStatus, observed: Observed, now: datetime) -> Decision:
+    running = observed.pods if observed.active is None else observed.active
     actions: list[Action] = [
         DeletePod(pod_name=name, reason="the workflow is finished")
-        for name, state in observed.pods.items()
+        for name, state in running.items()
         if state.phase in ("Pending", "Running")
     ]
     spec = wf.spec

@@ -20,6 +20,7 @@ from workflow_engine.spec.models import NodePhase, NodeStatus, NodeType, Templat
 from workflow_engine.spec.status import COMPLETED_PHASES, FULFILLED_PHASES, NodeFlag
 
 _COUNTED_TYPES = frozenset({"Pod", "Steps", "DAG"})
+_KEPT_SET_SIZE = 64  # a parent with fewer children has its set rebuilt when needed
 
 
 def settled(node: NodeStatus) -> bool:
@@ -60,6 +61,10 @@ class Run:
         # TaskGroup node id -> how many leading iterations are fulfilled (dag_loops.py)
         self.prior_loops_done: dict[str, int] = {}
         self.loops_done: dict[str, int] = {}
+        # Steps node id -> how many leading step groups are fulfilled (steps.py)
+        self.prior_groups_done: dict[str, int] = {}
+        self.groups_done: dict[str, int] = {}
+        self._child_sets: dict[str, set[str]] = {}
         self._reordered = False  # a fulfilled node became unfinished: order to rebuild
         if index is not None:
             self._from_index(index)
@@ -99,6 +104,8 @@ class Run:
         self.pods_done = index.pods_done
         self.prior_frontiers = index.frontiers
         self.prior_loops_done = index.loops_done
+        self.prior_groups_done = index.groups_done
+        self._child_sets = index.child_sets
 
     # -- lookups --------------------------------------------------------------
     def id_of(self, name: str) -> str:
@@ -230,12 +237,22 @@ class Run:
             return
         seen = self._extra_sets.get(parent_id)
         if seen is None:
-            seen = self._extra_sets[parent_id] = set(parent.children or ())
+            seen = self._children_set(parent)
+            self._extra_sets[parent_id] = seen
         if child_id in seen:
             return
         seen.add(child_id)
         self._extra_children.setdefault(parent_id, []).append(child_id)
         self.changed = True
+
+    def _children_set(self, parent: NodeStatus) -> set[str]:
+        """The set of `parent`'s children: the last call's when it still has as many
+        members as the list (see `NodeIndex.child_sets`), else built from the list."""
+        children = parent.children or ()
+        kept = self._child_sets.get(parent.id)
+        if kept is not None and len(kept) == len(children):
+            return kept
+        return set(children)
 
     def finish(self) -> dict[str, NodeStatus]:
         """Fold the pending child links into the nodes; the map to store, with the
@@ -246,12 +263,16 @@ class Run:
                 update={"children": [*(node.children or ()), *extra]}
             )
         self._extra_children.clear()
+        kept = self._child_sets  # sets worth keeping: of parents with many children
+        if any(len(seen) >= _KEPT_SET_SIZE for seen in self._extra_sets.values()):
+            kept = {**kept}
+            kept.update((k, v) for k, v in self._extra_sets.items() if len(v) >= _KEPT_SET_SIZE)
         self._extra_sets.clear()
         if isinstance(self.nodes, NodeMap):
-            self.nodes.index = None if self._reordered else self._index()
+            self.nodes.index = None if self._reordered else self._index(kept)
         return self.nodes
 
-    def _index(self) -> NodeIndex:
+    def _index(self, child_sets: dict[str, set[str]]) -> NodeIndex:
         return NodeIndex(
             size=len(self.nodes),
             ids=self._ids,
@@ -264,6 +285,8 @@ class Run:
             daemons=self.daemons,
             frontiers=self.frontiers,
             loops_done=self.loops_done,
+            groups_done=self.groups_done,
+            child_sets=child_sets,
         )
 
     def unfinished_nodes(self) -> list[NodeStatus]:

@@ -76,14 +76,34 @@ def declared_outputs(ctx: Ctx, tscope: Scope, holder: WorkflowStep | DAGTask) ->
         return None
 
 
-def _steps_scope(ctx: Ctx, node: NodeStatus, tscope: Scope, template: Template) -> OutputsScope:
+# Each steps template's step names -> (group index, loops) and -> step, by the
+# identity of its groups list (a running workflow's spec is parsed once, so a long
+# template is indexed once, not per call); the entry holds the list, so an id is never
+# taken for another list's.
+_Shape = tuple[dict[str, tuple[int, bool]], dict[str, WorkflowStep]]
+_SHAPES: dict[int, tuple[object, _Shape]] = {}
+_SHAPES_KEPT = 64
+
+
+def _shape(groups: list[list[WorkflowStep]]) -> _Shape:
+    held = _SHAPES.get(id(groups))
+    if held is not None and held[0] is groups:
+        return held[1]
     where: dict[str, tuple[int, bool]] = {}
     steps: dict[str, WorkflowStep] = {}
-    for i, group in enumerate(template.steps or ()):
+    for i, group in enumerate(groups):
         for step in group:
             if step.name:
                 where[step.name] = (i, has_loop(step))
                 steps[step.name] = step
+    if len(_SHAPES) >= _SHAPES_KEPT:
+        _SHAPES.pop(next(iter(_SHAPES)))
+    _SHAPES[id(groups)] = (groups, (where, steps))
+    return where, steps
+
+
+def _steps_scope(ctx: Ctx, node: NodeStatus, tscope: Scope, template: Template) -> OutputsScope:
+    where, steps = _shape(template.steps or [])
 
     def lookup(name: str) -> tuple[NodeStatus | None, list[NodeStatus] | None]:
         if name not in where:
@@ -121,7 +141,12 @@ def execute_steps(
         return run.nodes[node.id]
     full = layered(_steps_scope(ctx, node, tscope, template), scope)
     groups = template.steps or []
-    for i, group in enumerate(groups):
+    # The leading groups the last call found fulfilled (and not failed) stay so:
+    # passed over unseen, so a long sequence of groups costs what changed per call.
+    start = run.groups_done.get(node.id, run.prior_groups_done.get(node.id, 0))
+    run.groups_done[node.id] = start
+    for i in range(start, len(groups)):
+        group = groups[i]
         sg_name = f"{node.name}[{i}]"
         sg = run.by_name(sg_name)
         if sg is None:
@@ -138,6 +163,7 @@ def execute_steps(
         if sg.phase in _FAILED:
             _set_outbound(ctx, node, sg)
             return run.mark(node.id, "Failed", sg.message)
+        run.groups_done[node.id] = i + 1
     if groups:
         _set_outbound(ctx, node, run.by_name(f"{node.name}[{len(groups) - 1}]"))
     try:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -162,3 +163,64 @@ def test_a_pod_removed_on_purpose_holds_its_name_until_the_runtime_drops_it() ->
     assert "a" not in index.pods(WF)
     assert index.refresh_split([]) == ({WF}, set())
     assert not index.deleting("default", "a")
+
+
+@pytest.mark.parametrize(
+    ("then", "active"),
+    [
+        ("nothing", ["b", "n"]),
+        ("b-ends", ["n"]),
+        ("b-vanishes", ["n"]),
+        ("b-removed", ["n"]),
+        ("n-failed-to-create", ["b"]),
+        ("forget", []),
+        ("a-reruns", ["a", "b", "n"]),
+    ],
+    ids=lambda v: str(v),
+)
+def test_active_holds_exactly_the_pods_not_ended(then: str, active: list[str]) -> None:
+    """`Observed.active` (what the engine passes over for stray pods) follows every
+    way a pod starts, ends or leaves, and always equals the active pods of `pods`."""
+    index = PodIndex()
+    index.refresh_split([DONE, pod("b", "Running")])
+    index.note_created(WF, "n", "id-n")
+    if then == "b-ends":
+        index.refresh_split([DONE, pod("b", "Succeeded", 0)])
+    elif then == "b-vanishes":
+        index.refresh_split([DONE])
+    elif then == "b-removed":
+        index.remove(WF, "b")
+    elif then == "n-failed-to-create":
+        index.note_failed(WF, "n", "id-n", "Error", "no")
+    elif then == "forget":
+        index.forget(WF)
+    elif then == "a-reruns":
+        index.refresh_split([pod("a", "Running"), pod("b", "Running")])
+    assert sorted(index.active(WF)) == active
+    running = {n for n, s in index.pods(WF).items() if s.phase in ("Pending", "Running")}
+    assert running == set(active)
+    assert index.active_count() == len(active)
+
+
+def test_finished_no_longer_lists_pods_whose_results_are_resolved() -> None:
+    index = PodIndex()
+    index.refresh_split([DONE, pod("c", "Failed", 1)])
+    index.resolved(WF, ["a"])
+    assert index.finished(WF) == [("c", "id-c")]
+    index.refresh_split([pod("a", "Running"), pod("c", "Failed", 1)])  # `wf retry`
+    index.refresh_split([pod("a", "Succeeded", 0), pod("c", "Failed", 1)])
+    assert sorted(index.finished(WF)) == [("a", "id-a"), ("c", "id-c")]
+
+
+def test_foreign_finds_pods_of_another_workflow_uid() -> None:
+    def owned(name: str, uid: str) -> PodObservation:
+        observed = pod(name, "Running")
+        labels = {**observed.labels, "workflows.argoproj.io/workflow-uid": uid}
+        return dataclasses.replace(observed, labels=labels)
+
+    index = PodIndex()
+    index.refresh_split([owned("a", "u1"), pod("b", "Running")])
+    assert index.foreign(WF, "u1") == set()
+    index.refresh_split([owned("a", "u1"), pod("b", "Running"), owned("c", "u0")])
+    assert index.foreign(WF, "u1") == {"c"}
+    assert index.foreign(WF, "u0") == {"a"}
