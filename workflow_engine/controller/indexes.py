@@ -14,7 +14,7 @@ from typing import Any
 
 from workflow_engine.controller.observe import pod_state, task_result
 from workflow_engine.engine.observed import PodState, TaskResult
-from workflow_engine.runtime.base import PodObservation
+from workflow_engine.runtime.base import PodChanges, PodObservation
 from workflow_engine.vocabulary import NODE_ID_ANNOTATION, WORKFLOW_LABEL, WORKFLOW_UID_LABEL
 
 WorkflowKey = tuple[str, str]  # (namespace, name)
@@ -50,29 +50,47 @@ class PodIndex:
         changed: set[WorkflowKey] = set()
         urgent: set[WorkflowKey] = set()
         with self._lock:
-            raw = self._raw
-            before = len(raw)
+            before = len(self._raw)
             kept = 0  # observed pods that were known before this call
             for pod in pods:
-                key = (pod.namespace, pod.name)
-                old = raw.get(key)
-                if old is not None:
-                    kept += 1
-                    if old is pod:
-                        continue
-                raw[key] = pod
-                if old == pod:
-                    continue
-                wf = self._take(key, pod)
-                if wf is not None:
-                    changed.add(wf)
-                    if pod.phase not in ACTIVE_POD_PHASES:
-                        urgent.add(wf)
+                kept += self._file(pod, changed, urgent)
             if kept < before:
-                self._drop_vanished({(p.namespace, p.name) for p in pods}, changed, urgent)
+                seen = {(p.namespace, p.name) for p in pods}
+                self._drop([k for k in self._raw if k not in seen], changed, urgent)
             for wf in changed:
                 self._versions[wf] = self._versions.get(wf, 0) + 1
         return urgent, changed - urgent
+
+    def refresh_changes(self, changes: PodChanges) -> tuple[set[WorkflowKey], set[WorkflowKey]]:
+        """As `refresh_split`, from an incremental observation (a runtime's PodFeed):
+        the pods that may have changed and those gone, so the cost is what changed."""
+        changed: set[WorkflowKey] = set()
+        urgent: set[WorkflowKey] = set()
+        with self._lock:
+            self._drop([k for k in changes.gone if k in self._raw], changed, urgent)
+            for pod in changes.changed:
+                self._file(pod, changed, urgent)
+            for wf in changed:
+                self._versions[wf] = self._versions.get(wf, 0) + 1
+        return urgent, changed - urgent
+
+    def _file(
+        self, pod: PodObservation, changed: set[WorkflowKey], urgent: set[WorkflowKey]
+    ) -> bool:
+        """Take one observation (lock held); returns whether the pod was known."""
+        key = (pod.namespace, pod.name)
+        old = self._raw.get(key)
+        if old is pod:
+            return True
+        self._raw[key] = pod
+        if old == pod:
+            return True
+        wf = self._take(key, pod)
+        if wf is not None:
+            changed.add(wf)
+            if pod.phase not in ACTIVE_POD_PHASES:
+                urgent.add(wf)
+        return old is not None
 
     def _take(self, key: tuple[str, str], pod: PodObservation) -> WorkflowKey | None:
         """File a changed observation under its workflow (lock held); the workflow
@@ -98,10 +116,11 @@ class PodIndex:
             ended.pop(pod.name, None)
         return wf
 
-    def _drop_vanished(
-        self, seen: set[tuple[str, str]], changed: set[WorkflowKey], urgent: set[WorkflowKey]
+    def _drop(
+        self, keys: list[tuple[str, str]], changed: set[WorkflowKey], urgent: set[WorkflowKey]
     ) -> None:
-        for key in [k for k in self._raw if k not in seen]:
+        """Pods the runtime no longer has (lock held)."""
+        for key in keys:
             del self._raw[key]
             self._deleting.discard(key)
             self._node_ids.pop(key, None)

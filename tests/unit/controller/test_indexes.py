@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
-from workflow_engine.runtime.base import ContainerObservation, PodObservation
+from workflow_engine.runtime.base import ContainerObservation, PodChanges, PodObservation
 
 WF = ("default", "wf")
 
@@ -162,3 +162,45 @@ def test_a_pod_removed_on_purpose_holds_its_name_until_the_runtime_drops_it() ->
     assert "a" not in index.pods(WF)
     assert index.refresh_split([]) == ({WF}, set())
     assert not index.deleting("default", "a")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "urgent", "lazy"),
+    [
+        ([DONE], ([], set()), False, False),
+        ([DONE], ([pod("a", "Succeeded", 0)], set()), False, False),
+        ([pod("a", "Running")], ([DONE], set()), True, False),
+        ([], ([pod("a", "Running")], set()), False, True),
+        ([DONE], ([], {("default", "a")}), True, False),
+        ([DONE], ([], {("default", "unknown")}), False, False),
+        ([DONE], ([pod("a", "Running")], {("default", "a")}), True, False),
+    ],
+    ids=[
+        "nothing-changed",
+        "equal-object-again",
+        "pod-ended",
+        "pod-started",
+        "pod-gone",
+        "an-unknown-pod-gone",
+        "gone-and-back-under-the-same-name",
+    ],
+)
+def test_incremental_refresh_splits_as_the_full_one(
+    first: list[PodObservation],
+    second: tuple[list[PodObservation], set[tuple[str, str]]],
+    urgent: bool,
+    lazy: bool,
+) -> None:
+    index = PodIndex()
+    index.refresh_split(first)
+    before = index.version(WF)
+    changed, gone = second
+    got_urgent, got_lazy = index.refresh_changes(PodChanges(changed, gone))
+    assert (WF in got_urgent, WF in got_lazy) == (urgent, lazy)
+    assert (index.version(WF) != before) is (urgent or lazy)
+    kept = {p.name for p in first if ("default", p.name) not in gone}
+    assert set(index.pods(WF)) == kept | {p.name for p in changed}
+    # what a later full observation finds agrees with the incremental one
+    names = {p.name for p in changed}
+    full = [p for p in first if ("default", p.name) not in gone and p.name not in names]
+    assert index.refresh_split(full + changed) == (set(), set())
