@@ -32,6 +32,9 @@ class PodIndex:
         self._node_ids: dict[tuple[str, str], str] = {}  # (namespace, pod) -> node id
         self._ended: dict[WorkflowKey, dict[str, str]] = {}  # ended pods' node ids
         self._deleting: set[tuple[str, str]] = set()  # removed on purpose, not yet gone
+        # (namespace, workflow label) -> workflow uid label -> names of the pods observed
+        # with both labels: `foreign` looks at other uids' pods, not at every pod
+        self._uids: dict[WorkflowKey, dict[str, set[str]]] = {}
 
     def refresh(self, pods: Iterable[PodObservation]) -> set[WorkflowKey]:
         """Take a full observation; return the workflows whose pods changed."""
@@ -85,6 +88,9 @@ class PodIndex:
         self._raw[key] = pod
         if old == pod:
             return True
+        if old is not None:
+            self._unfile_uid(old)
+        self._file_uid(pod)
         wf = self._take(key, pod)
         if wf is not None:
             changed.add(wf)
@@ -121,7 +127,7 @@ class PodIndex:
     ) -> None:
         """Pods the runtime no longer has (lock held)."""
         for key in keys:
-            del self._raw[key]
+            self._unfile_uid(self._raw.pop(key))
             self._deleting.discard(key)
             self._node_ids.pop(key, None)
             wf_key = self._owner.pop(key, None)
@@ -186,11 +192,37 @@ class PodIndex:
         if not uid:
             return set()
         with self._lock:
+            by_uid = self._uids.get(wf)
+            if not by_uid or (len(by_uid) == 1 and uid in by_uid):
+                return set()
+            names = self._by_wf.get(wf, {})
             return {
                 name
-                for name in self._by_wf.get(wf, {})
-                if self._uid((wf[0], name)) not in (None, uid)
+                for other, pods in by_uid.items()
+                if other != uid
+                for name in pods
+                if name in names and self._uid((wf[0], name)) not in (None, uid)
             }
+
+    def _file_uid(self, pod: PodObservation) -> None:
+        owner, uid = pod.labels.get(WORKFLOW_LABEL), pod.labels.get(WORKFLOW_UID_LABEL)
+        if owner is not None and uid is not None:
+            by_uid = self._uids.setdefault((pod.namespace, owner), {})
+            by_uid.setdefault(uid, set()).add(pod.name)
+
+    def _unfile_uid(self, pod: PodObservation) -> None:
+        owner, uid = pod.labels.get(WORKFLOW_LABEL), pod.labels.get(WORKFLOW_UID_LABEL)
+        if owner is None or uid is None:
+            return
+        by_uid = self._uids.get((pod.namespace, owner))
+        names = by_uid.get(uid) if by_uid is not None else None
+        if by_uid is None or names is None:
+            return
+        names.discard(pod.name)
+        if not names:
+            del by_uid[uid]
+            if not by_uid:
+                del self._uids[(pod.namespace, owner)]
 
     def owned_by_other(self, namespace: str, pod_name: str, uid: str | None) -> bool:
         """Is this pod name taken, in the runtime, by another workflow uid's pod?"""

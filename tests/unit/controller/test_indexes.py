@@ -204,3 +204,29 @@ def test_incremental_refresh_splits_as_the_full_one(
     names = {p.name for p in changed}
     full = [p for p in first if ("default", p.name) not in gone and p.name not in names]
     assert index.refresh_split(full + changed) == (set(), set())
+
+
+def labelled(name: str, uid: str | None) -> PodObservation:
+    labels = {"workflows.argoproj.io/workflow": "wf"}
+    if uid is not None:
+        labels["workflows.argoproj.io/workflow-uid"] = uid
+    return PodObservation(name=name, namespace="default", phase="Running", labels=labels)
+
+
+def test_foreign_pods_are_those_of_another_uid_while_observed() -> None:
+    """A workflow deleted and submitted again under the same name: the old one's pods
+    (another uid label) are foreign to the new one until they go; unlabelled pods and
+    pods of the same uid are its own."""
+    index = PodIndex()
+    old, own, bare = labelled("a", "uid-1"), labelled("b", "uid-2"), labelled("c", None)
+    index.refresh_split([old, own, bare])
+    assert index.foreign(WF, "uid-2") == {"a"}
+    assert index.foreign(WF, "uid-1") == {"b"}
+    assert index.foreign(WF, None) == set()
+    index.refresh_changes(PodChanges([labelled("a", "uid-2")], set()))  # relabelled
+    assert index.foreign(WF, "uid-2") == set()
+    index.refresh_changes(PodChanges([], {("default", "b")}))
+    assert index.foreign(WF, "uid-1") == {"a"}
+    index.refresh_split([bare])
+    assert index.foreign(WF, "uid-1") == set()
+    assert index.foreign(("default", "other"), "uid-1") == set()
