@@ -14,7 +14,7 @@ from typing import Any
 
 from workflow_engine.controller.observe import pod_state, task_result
 from workflow_engine.engine.observed import PodState, TaskResult
-from workflow_engine.runtime.base import PodObservation
+from workflow_engine.runtime.base import PodChanges, PodObservation
 from workflow_engine.vocabulary import NODE_ID_ANNOTATION, WORKFLOW_LABEL, WORKFLOW_UID_LABEL
 
 WorkflowKey = tuple[str, str]  # (namespace, name)
@@ -35,10 +35,10 @@ class PodIndex:
         # each workflow's pods still Pending, Running or Unknown (the engine's
         # `Observed.active`: no reconcile passes over every pod a workflow ran)
         self._active: dict[WorkflowKey, dict[str, PodState]] = {}
-        # the workflow uids seen on each workflow's pods (`foreign` scans only when
-        # another uid than the workflow's was ever seen)
-        self._uids: dict[WorkflowKey, set[str | None]] = {}
         self._deleting: set[tuple[str, str]] = set()  # removed on purpose, not yet gone
+        # (namespace, workflow label) -> workflow uid label -> names of the pods observed
+        # with both labels: `foreign` looks at other uids' pods, not at every pod
+        self._uids: dict[WorkflowKey, dict[str, set[str]]] = {}
 
     def refresh(self, pods: Iterable[PodObservation]) -> set[WorkflowKey]:
         """Take a full observation; return the workflows whose pods changed."""
@@ -57,29 +57,50 @@ class PodIndex:
         changed: set[WorkflowKey] = set()
         urgent: set[WorkflowKey] = set()
         with self._lock:
-            raw = self._raw
-            before = len(raw)
+            before = len(self._raw)
             kept = 0  # observed pods that were known before this call
             for pod in pods:
-                key = (pod.namespace, pod.name)
-                old = raw.get(key)
-                if old is not None:
-                    kept += 1
-                    if old is pod:
-                        continue
-                raw[key] = pod
-                if old == pod:
-                    continue
-                wf = self._take(key, pod)
-                if wf is not None:
-                    changed.add(wf)
-                    if pod.phase not in ACTIVE_POD_PHASES:
-                        urgent.add(wf)
+                kept += self._file(pod, changed, urgent)
             if kept < before:
-                self._drop_vanished({(p.namespace, p.name) for p in pods}, changed, urgent)
+                seen = {(p.namespace, p.name) for p in pods}
+                self._drop([k for k in self._raw if k not in seen], changed, urgent)
             for wf in changed:
                 self._versions[wf] = self._versions.get(wf, 0) + 1
         return urgent, changed - urgent
+
+    def refresh_changes(self, changes: PodChanges) -> tuple[set[WorkflowKey], set[WorkflowKey]]:
+        """As `refresh_split`, from an incremental observation (a runtime's PodFeed):
+        the pods that may have changed and those gone, so the cost is what changed."""
+        changed: set[WorkflowKey] = set()
+        urgent: set[WorkflowKey] = set()
+        with self._lock:
+            self._drop([k for k in changes.gone if k in self._raw], changed, urgent)
+            for pod in changes.changed:
+                self._file(pod, changed, urgent)
+            for wf in changed:
+                self._versions[wf] = self._versions.get(wf, 0) + 1
+        return urgent, changed - urgent
+
+    def _file(
+        self, pod: PodObservation, changed: set[WorkflowKey], urgent: set[WorkflowKey]
+    ) -> bool:
+        """Take one observation (lock held); returns whether the pod was known."""
+        key = (pod.namespace, pod.name)
+        old = self._raw.get(key)
+        if old is pod:
+            return True
+        self._raw[key] = pod
+        if old == pod:
+            return True
+        if old is not None:
+            self._unfile_uid(old)
+        self._file_uid(pod)
+        wf = self._take(key, pod)
+        if wf is not None:
+            changed.add(wf)
+            if pod.phase not in ACTIVE_POD_PHASES:
+                urgent.add(wf)
+        return old is not None
 
     def _take(self, key: tuple[str, str], pod: PodObservation) -> WorkflowKey | None:
         """File a changed observation under its workflow (lock held); the workflow
@@ -89,7 +110,6 @@ class PodIndex:
             return None
         wf = (pod.namespace, owner)
         self._owner[key] = wf
-        self._uids.setdefault(wf, set()).add(pod.labels.get(WORKFLOW_UID_LABEL))
         node_id = pod.annotations.get(NODE_ID_ANNOTATION)
         if node_id:
             self._node_ids[key] = node_id
@@ -107,11 +127,12 @@ class PodIndex:
             ended.pop(pod.name, None)
         return wf
 
-    def _drop_vanished(
-        self, seen: set[tuple[str, str]], changed: set[WorkflowKey], urgent: set[WorkflowKey]
+    def _drop(
+        self, keys: list[tuple[str, str]], changed: set[WorkflowKey], urgent: set[WorkflowKey]
     ) -> None:
-        for key in [k for k in self._raw if k not in seen]:
-            del self._raw[key]
+        """Pods the runtime no longer has (lock held)."""
+        for key in keys:
+            self._unfile_uid(self._raw.pop(key))
             self._deleting.discard(key)
             self._node_ids.pop(key, None)
             wf_key = self._owner.pop(key, None)
@@ -201,13 +222,37 @@ class PodIndex:
         if not uid:
             return set()
         with self._lock:
-            if self._uids.get(wf, set()) <= {None, uid}:
+            by_uid = self._uids.get(wf)
+            if not by_uid or (len(by_uid) == 1 and uid in by_uid):
                 return set()
+            names = self._by_wf.get(wf, {})
             return {
                 name
-                for name in self._by_wf.get(wf, {})
-                if self._uid((wf[0], name)) not in (None, uid)
+                for other, pods in by_uid.items()
+                if other != uid
+                for name in pods
+                if name in names and self._uid((wf[0], name)) not in (None, uid)
             }
+
+    def _file_uid(self, pod: PodObservation) -> None:
+        owner, uid = pod.labels.get(WORKFLOW_LABEL), pod.labels.get(WORKFLOW_UID_LABEL)
+        if owner is not None and uid is not None:
+            by_uid = self._uids.setdefault((pod.namespace, owner), {})
+            by_uid.setdefault(uid, set()).add(pod.name)
+
+    def _unfile_uid(self, pod: PodObservation) -> None:
+        owner, uid = pod.labels.get(WORKFLOW_LABEL), pod.labels.get(WORKFLOW_UID_LABEL)
+        if owner is None or uid is None:
+            return
+        by_uid = self._uids.get((pod.namespace, owner))
+        names = by_uid.get(uid) if by_uid is not None else None
+        if by_uid is None or names is None:
+            return
+        names.discard(pod.name)
+        if not names:
+            del by_uid[uid]
+            if not by_uid:
+                del self._uids[(pod.namespace, owner)]
 
     def owned_by_other(self, namespace: str, pod_name: str, uid: str | None) -> bool:
         """Is this pod name taken, in the runtime, by another workflow uid's pod?"""
@@ -242,7 +287,6 @@ class PodIndex:
         with self._lock:
             self._ended.pop(wf, None)
             self._active.pop(wf, None)
-            self._uids.pop(wf, None)
             for pod_name in self._by_wf.pop(wf, {}):
                 self._node_ids.pop((wf[0], pod_name), None)
             self._versions[wf] = self._versions.get(wf, 0) + 1

@@ -2,13 +2,15 @@
 
 Sits at the top of the controller room. Three kinds of sources mark workflows dirty:
 the store's watch of Workflows (from a resourceVersion; on `Expired` it lists again),
-the store's watch of TaskResults, and the runtime's listener (one `observe()` per
-wake-up, diffed against the last one, so a burst of pod changes costs one observation
-and one reconcile per affected workflow). No fixed delay stands between a pod's end and
-the reconcile that starts the next step: changes are only held while a reconcile is in
-flight (it could not take them before it ends), then drained together. Pod starts and
-TaskResults the reconcile already read only refresh what is shown, so they wait for a
-batch. Requeue timers run on the injected clock.
+the store's watch of TaskResults, and the runtime's listener (per wake-up, the pods
+that changed, from the runtime's `pod_feed()` when it has one, else one `observe()`
+diffed against the last; a full `observe()` at each resync either way), so a burst of
+pod changes costs one observation and one reconcile per affected workflow. No fixed
+delay stands between a pod's end and the reconcile that starts the next step: changes
+are only held while a reconcile is in flight (it could not take them before it ends),
+then drained together. Pod starts and TaskResults the reconcile already read only
+refresh what is shown, so they wait for a batch. Requeue timers run on the injected
+clock.
 
 Restart-safe: `start()` lists every workflow, TaskResult and pod before the first
 reconcile, and every unfinished workflow is reconciled once, which rebuilds all state
@@ -30,6 +32,7 @@ from workflow_engine.controller.indexes import PodIndex, ResultIndex, WorkflowKe
 from workflow_engine.controller.queue import ShutDown, WorkQueue
 from workflow_engine.controller.reconcile import Reconciler
 from workflow_engine.errors import Expired
+from workflow_engine.runtime.base import PodFeed
 from workflow_engine.spec.status_codec import decompress_nodes
 from workflow_engine.store.base import ObjectList, WatchEvent
 from workflow_engine.vocabulary import TASK_RESULT_KIND, WORKFLOW_KIND
@@ -81,6 +84,7 @@ class Controller:
         self.queue: WorkQueue[WorkflowKey] = WorkQueue(clock)
         self._stop = threading.Event()
         self._pods_dirty = threading.Event()
+        self._pod_feed: PodFeed | None = None
         self._threads: list[threading.Thread] = []
         self._started = threading.Event()
         self.reconciles = 0
@@ -108,6 +112,9 @@ class Controller:
         ns = self.options.namespace
         results = store.list(TASK_RESULT_KIND, ns)
         self.results.reset(results.items)
+        # made before the first full observation, so no change falls between the two
+        make_feed = getattr(self.reconciler.runtime, "pod_feed", None)
+        self._pod_feed = make_feed() if make_feed is not None else None
         self.pods.refresh(self.reconciler.runtime.observe())
         workflows = store.list(WORKFLOW_KIND, ns)
         self.reconciler.locks.rebuild(workflows.items)  # who holds and waits, from statuses
@@ -246,7 +253,7 @@ class Controller:
     def _sync_pods(self) -> None:
         runtime = self.reconciler.runtime
         while not self._stop.is_set():
-            self._pods_dirty.wait(self.options.resync_seconds)
+            woken = self._pods_dirty.wait(self.options.resync_seconds)
             # A reconcile in flight cannot take new pod changes before it ends: observing
             # now would only mark its workflow dirty again. Observe once it is done (or
             # after a bounded wait, when other workflows keep the workers busy).
@@ -255,7 +262,11 @@ class Controller:
             if self._stop.is_set():
                 return
             started = time.perf_counter()
-            urgent, lazy = self.pods.refresh_split(runtime.observe())
+            feed = self._pod_feed
+            if feed is not None and woken:  # what changed; a full pass at each resync
+                urgent, lazy = self.pods.refresh_changes(feed.take())
+            else:
+                urgent, lazy = self.pods.refresh_split(runtime.observe())
             # observe() costs O(all pods): with thousands of pods, spend at most about a
             # third of the time observing, batching the changes that arrive meanwhile.
             pause = min(self.options.max_observe_gap, 2 * (time.perf_counter() - started))

@@ -45,7 +45,13 @@ from workflow_engine.controller.resource_api import (
 )
 from workflow_engine.engine.decision import CreatePod
 from workflow_engine.engine.resource_conditions import Condition
-from workflow_engine.runtime.base import ContainerObservation, PodObservation, Runtime
+from workflow_engine.runtime.base import (
+    ContainerObservation,
+    PodChanges,
+    PodFeed,
+    PodObservation,
+    Runtime,
+)
 from workflow_engine.spec.models import Artifact, Template, Workflow
 from workflow_engine.store.base import Store
 from workflow_engine.vocabulary import (
@@ -162,6 +168,21 @@ class _Job:
         )
 
 
+class _JobsFeed:
+    def __init__(self, runtime: ResourceRuntime, inner: PodFeed) -> None:
+        self._runtime = runtime
+        self._inner = inner
+        self._jobs: set[tuple[str, str]] = set()
+
+    def take(self) -> PodChanges:
+        changes = self._inner.take()
+        jobs = [job.observation() for job in self._runtime.jobs()]
+        keys = {(job.namespace, job.name) for job in jobs}
+        gone = changes.gone | (self._jobs - keys)
+        self._jobs = keys
+        return PodChanges([*changes.changed, *jobs], gone)
+
+
 class ResourceRuntime:
     """The Runtime port over `inner`, with resource nodes run here (see the module)."""
 
@@ -214,6 +235,17 @@ class ResourceRuntime:
         with self._lock:
             jobs = list(self._jobs.values())
         return [*self.inner.observe(), *(job.observation() for job in jobs)]
+
+    def pod_feed(self) -> PodFeed | None:
+        """The inner runtime's incremental observation (None when it has none), with
+        the resource nodes' stand-ins (few) observed at every take."""
+        make = getattr(self.inner, "pod_feed", None)
+        inner = make() if make is not None else None
+        return _JobsFeed(self, inner) if inner is not None else None
+
+    def jobs(self) -> list[_Job]:
+        with self._lock:
+            return list(self._jobs.values())
 
     def logs(
         self,

@@ -101,3 +101,21 @@ class Runtime(Protocol):
     def add_listener(self, callback: Callable[[], None]) -> None: ...
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class PodChanges:
+    """What a `PodFeed` saw since its last `take()`: the observations of pods that may
+    have changed (or are new) and the (namespace, name) of pods that went away. A key
+    in both: the pod went and a new one of the same name came (apply `gone` first)."""
+
+    changed: list[PodObservation]
+    gone: set[tuple[str, str]]
+
+
+class PodFeed(Protocol):
+    """Incremental observation for one consumer, offered by runtimes that can tell
+    which pods changed (`pod_feed()`): each `take()` costs what changed, not O(all
+    pods) as `observe()` does. The first take reports every pod."""
+
+    def take(self) -> PodChanges: ...

@@ -321,3 +321,27 @@ def test_a_handler_runs_several_processes_in_one_container_view(runtime_factory:
     runtime.create_pod(pod(name, {"name": "main", "image": "x", "command": ["wf-exec"]}))
     assert wait_phase(runtime, name).phase == "Succeeded"
     assert outputs == [b"kept\n"]
+
+
+def test_a_pod_feed_reports_each_change_once_and_deletions(runtime_factory: Factory) -> None:
+    """`pod_feed()`: the first take is every pod; later ones only pods that may have
+    changed (a finished pod's final observation once), and the pods that went."""
+    runtime = runtime_factory()
+    done = unique()
+    runtime.create_pod(pod(done, sh("main", "true")))
+    wait_phase(runtime, done)
+    feed = runtime.pod_feed()
+    assert [p.name for p in feed.take().changed] == [done]
+    assert feed.take().changed == []  # final and already taken
+    later = unique()
+    runtime.create_pod(pod(later, sh("main", "true")))
+    final = wait_phase(runtime, later)
+    seen = feed.take().changed
+    assert [p.name for p in seen] == [later]
+    if seen[0].phase != "Succeeded":  # taken before it ended: its end comes next
+        assert feed.take().changed == [final]
+    assert feed.take().changed == []
+    runtime.delete_pod(done)
+    poll(lambda: find(runtime, done) is None, what="the pod to go")
+    changes = feed.take()
+    assert (changes.changed, changes.gone) == ([], {("default", done)})

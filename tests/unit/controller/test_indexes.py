@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
-from workflow_engine.runtime.base import ContainerObservation, PodObservation
+from workflow_engine.runtime.base import ContainerObservation, PodChanges, PodObservation
 
 WF = ("default", "wf")
 
@@ -224,3 +224,71 @@ def test_foreign_finds_pods_of_another_workflow_uid() -> None:
     index.refresh_split([owned("a", "u1"), pod("b", "Running"), owned("c", "u0")])
     assert index.foreign(WF, "u1") == {"c"}
     assert index.foreign(WF, "u0") == {"a"}
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "urgent", "lazy"),
+    [
+        ([DONE], ([], set()), False, False),
+        ([DONE], ([pod("a", "Succeeded", 0)], set()), False, False),
+        ([pod("a", "Running")], ([DONE], set()), True, False),
+        ([], ([pod("a", "Running")], set()), False, True),
+        ([DONE], ([], {("default", "a")}), True, False),
+        ([DONE], ([], {("default", "unknown")}), False, False),
+        ([DONE], ([pod("a", "Running")], {("default", "a")}), True, False),
+    ],
+    ids=[
+        "nothing-changed",
+        "equal-object-again",
+        "pod-ended",
+        "pod-started",
+        "pod-gone",
+        "an-unknown-pod-gone",
+        "gone-and-back-under-the-same-name",
+    ],
+)
+def test_incremental_refresh_splits_as_the_full_one(
+    first: list[PodObservation],
+    second: tuple[list[PodObservation], set[tuple[str, str]]],
+    urgent: bool,
+    lazy: bool,
+) -> None:
+    index = PodIndex()
+    index.refresh_split(first)
+    before = index.version(WF)
+    changed, gone = second
+    got_urgent, got_lazy = index.refresh_changes(PodChanges(changed, gone))
+    assert (WF in got_urgent, WF in got_lazy) == (urgent, lazy)
+    assert (index.version(WF) != before) is (urgent or lazy)
+    kept = {p.name for p in first if ("default", p.name) not in gone}
+    assert set(index.pods(WF)) == kept | {p.name for p in changed}
+    # what a later full observation finds agrees with the incremental one
+    names = {p.name for p in changed}
+    full = [p for p in first if ("default", p.name) not in gone and p.name not in names]
+    assert index.refresh_split(full + changed) == (set(), set())
+
+
+def labelled(name: str, uid: str | None) -> PodObservation:
+    labels = {"workflows.argoproj.io/workflow": "wf"}
+    if uid is not None:
+        labels["workflows.argoproj.io/workflow-uid"] = uid
+    return PodObservation(name=name, namespace="default", phase="Running", labels=labels)
+
+
+def test_foreign_pods_are_those_of_another_uid_while_observed() -> None:
+    """A workflow deleted and submitted again under the same name: the old one's pods
+    (another uid label) are foreign to the new one until they go; unlabelled pods and
+    pods of the same uid are its own."""
+    index = PodIndex()
+    old, own, bare = labelled("a", "uid-1"), labelled("b", "uid-2"), labelled("c", None)
+    index.refresh_split([old, own, bare])
+    assert index.foreign(WF, "uid-2") == {"a"}
+    assert index.foreign(WF, "uid-1") == {"b"}
+    assert index.foreign(WF, None) == set()
+    index.refresh_changes(PodChanges([labelled("a", "uid-2")], set()))  # relabelled
+    assert index.foreign(WF, "uid-2") == set()
+    index.refresh_changes(PodChanges([], {("default", "b")}))
+    assert index.foreign(WF, "uid-1") == {"a"}
+    index.refresh_split([bare])
+    assert index.foreign(WF, "uid-1") == set()
+    assert index.foreign(("default", "other"), "uid-1") == set()

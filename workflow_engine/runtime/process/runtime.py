@@ -24,6 +24,7 @@ from typing import Any, Literal
 from workflow_engine.errors import NotFound, PermanentError, SpecError
 from workflow_engine.runtime.base import ContainerHandler, PodObservation
 from workflow_engine.runtime.process.adopt import Adoption, find_unrecorded_shims
+from workflow_engine.runtime.process.feed import ProcessPodFeed
 from workflow_engine.runtime.process.handlers import Workers
 from workflow_engine.runtime.process.isolation import (
     Boundary,
@@ -223,7 +224,7 @@ class ProcessRuntime:
                 grace=DEFAULT_GRACE if grace is None else float(grace),
                 created=time.time_ns(),
             )
-            self._table.pods[pod.key] = pod
+            self._table.add(pod)
             self._table.unfinished += 1
             # recorded before it can start: a later runtime starts it if this one dies
             self._table.journal.created(pod)
@@ -246,6 +247,13 @@ class ProcessRuntime:
     def observe(self) -> list[PodObservation]:
         with self._lock:
             return [pod.observation() for pod in self._table.pods.values()]
+
+    def pod_feed(self) -> ProcessPodFeed:
+        """Incremental observation for one consumer (see runtime.base.PodFeed)."""
+        with self._lock:
+            feed = ProcessPodFeed(self._lock, self._table.pods.values())
+            self._table.feeds.append(feed)
+        return feed
 
     def logs(
         self,

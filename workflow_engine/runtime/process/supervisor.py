@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from workflow_engine.runtime.process.containers import ContainerPlan
+from workflow_engine.runtime.process.feed import ProcessPodFeed
 from workflow_engine.runtime.process.launcher import Launcher
 from workflow_engine.runtime.process.logs import LogWriter
 from workflow_engine.runtime.process.loop import EventLoop
@@ -46,6 +47,12 @@ class PodTable:
     starting: int = 0  # jobs handed to spawner threads whose result the loop has not seen
     changed: bool = False  # a phase changed: listeners are due
     dirty: dict[tuple[str, str], PodRecord] = field(default_factory=dict)  # records to save
+    feeds: list[ProcessPodFeed] = field(default_factory=list)  # told of pods added/removed
+
+    def add(self, pod: PodRecord) -> None:
+        self.pods[pod.key] = pod
+        for feed in self.feeds:
+            feed.added(pod)
 
     def touch(self, pod: PodRecord) -> None:
         """The pod's record changed: saved once the current loop callback is done."""
@@ -373,6 +380,8 @@ class Supervisor:
         if self.table.pods.get(pod.key) is pod:
             del self.table.pods[pod.key]
             self.table.journal.deleted(pod)
+            for feed in self.table.feeds:
+                feed.removed(pod)
         self.table.changed = True
         self.launcher.cleanup(pod)
 
