@@ -54,42 +54,49 @@ def test_app_create_waits_until_healthy_or_lists_what_is_not(
     tmp_path: Path,
 ) -> None:
     env = f"w{uuid.uuid4().hex[:8]}"  # also the overlay's namespace
-    url = git_server.new_repo()
-    assert _wf(cluster, tmp_path, "init", url, "--envs", env).exit_code == 0
+    try:
+        url = git_server.new_repo()
+        assert _wf(cluster, tmp_path, "init", url, "--envs", env).exit_code == 0
 
-    good = _app(tmp_path, "web", "echo up; exec sleep 3600")
-    done = _wf(
-        cluster,
-        tmp_path,
-        "app",
-        "create",
-        "web",
-        "--app",
-        str(good),
-        "--repo",
-        url,
-        "--wait-timeout",
-        "2m",
-    )
-    assert done.exit_code == 0, done.output
-    assert f"{env}: synced at " in done.output and "healthy" in done.output
-    deployment = get(cluster, env, "deployment", "web")
-    assert deployment["status"].get("availableReplicas") == 1
+        good = _app(tmp_path, "web", "echo up; exec sleep 3600")
+        done = _wf(
+            cluster,
+            tmp_path,
+            "app",
+            "create",
+            "web",
+            "--app",
+            str(good),
+            "--repo",
+            url,
+            "--wait-timeout",
+            "2m",
+        )
+        assert done.exit_code == 0, done.output
+        assert f"{env}: synced at " in done.output and "healthy" in done.output
+        deployment = get(cluster, env, "deployment", "web")
+        assert deployment["status"].get("availableReplicas") == 1
 
-    bad = _app(tmp_path, "broken", "exit 3")
-    failed = _wf(
-        cluster,
-        tmp_path,
-        "app",
-        "create",
-        "broken",
-        "--app",
-        str(bad),
-        "--repo",
-        url,
-        "--wait-timeout",
-        "15s",
-    )
-    assert failed.exit_code == 1, failed.output
-    assert "timed out waiting for health" in failed.output
-    assert "Deployment" in failed.output and "broken" in failed.output
+        bad = _app(tmp_path, "broken", "exit 3")
+        failed = _wf(
+            cluster,
+            tmp_path,
+            "app",
+            "create",
+            "broken",
+            "--app",
+            str(bad),
+            "--repo",
+            url,
+            "--wait-timeout",
+            "15s",
+        )
+        assert failed.exit_code == 1, failed.output
+        assert "timed out waiting for health" in failed.output
+        assert "Deployment" in failed.output and "broken" in failed.output
+    finally:
+        # Its `broken` Deployment's pods fail for ever and the ReplicaSet replaces each
+        # (the node agent does not restart containers in place): left behind, they
+        # flooded the shared node for the rest of the session (about 25 pods a minute;
+        # the features module's workflows then missed their deadlines).
+        cluster.kubectl("delete", "namespace", env, "--wait=false", check=False)

@@ -1,6 +1,6 @@
 """The features that run in the controller, on the cluster: the examples of
 synchronization (a workflow mutex, a template semaphore whose limit is a ConfigMap's
-key), memoize, data templates and custom metrics, run by the Kubernetes
+key), memoize, http and data templates and custom metrics, run by the Kubernetes
 controller, end as they do in embedded mode (tests/integration/examples/ checks the
 same things there); a workflow applied with a field we do not honour gets a
 `SpecWarning` condition and Warning event naming it.
@@ -8,11 +8,12 @@ same things there); a workflow applied with a field we do not honour gets a
 All the workflows run at once under one controller, to keep the test short.
 Real: the control plane, `wf node`, the Kubernetes store and runtime, the controller
 loop (a thread) serving /metrics on loopback, SeaweedFS (the data template's artifact
-repository).
-(The http template on the cluster hung past 300 s when this module ran after the
-rest of tests/cluster, in one full run; it passed alone. Not understood yet: it is
-left out here and tested embedded only; the module also runs on a control plane of its
-own.)"""
+repository) and an HTTP server on 127.0.0.1 (the http template's peer).
+(After the rest of tests/cluster its http-template workflow once missed its 300 s
+deadline: test_gitops_app_wait left a namespace whose crash-looping Deployment got a
+new pod about every 2 s on the shared node agent for the rest of the session. That
+test now deletes its namespace; this module also runs on a control plane and node of
+its own.)"""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ from tests.cluster.workflows import (
     prepare_namespace,
     wait_done,
 )
-from tests.fixtures.httpserver import PASSWORD, USER
+from tests.fixtures.httpserver import PASSWORD, USER, HTTPFiles, http_files  # noqa: F401
 from tests.fixtures.seaweedfs import SeaweedServer, seaweedfs  # noqa: F401
 from tests.integration.artifacts.conftest import SECRET_NAME, fresh_bucket, s3_repository
 from tests.integration.examples.test_synchronization import intervals, most_at_once
@@ -51,8 +52,8 @@ PDB = "podDisruptionBudget is accepted but not honoured (no PodDisruptionBudget 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[ControlPlane]:
-    """A control plane of this module's own: after the rest of tests/cluster, the shared
-    one once left a workflow of this module running past its deadline (see above)."""
+    """A control plane of this module's own: what other modules leave on the shared one
+    (see above) cannot hold up this module's workflows."""
     with ControlPlane(build(quiet=True)) as plane:
         yield plane
 
@@ -103,6 +104,7 @@ def test_controller_features_on_the_cluster(
     node: NodeAgent,
     namespace: str,
     seaweedfs: SeaweedServer,  # noqa: F811
+    http_files: HTTPFiles,  # noqa: F811
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     _prepare(cluster, namespace, seaweedfs)
@@ -118,6 +120,7 @@ def test_controller_features_on_the_cluster(
                 "mutex-2": example("synchronization-mutex.yaml"),
                 "semaphore": example("synchronization-semaphore.yaml"),
                 "memoize": example("memoize.yaml"),
+                "http": example("http-template.yaml", {"base": http_files.url}),
                 "data": example("data-template.yaml"),
                 "metrics": example("metrics.yaml"),
                 "warned": warned(),
@@ -136,7 +139,7 @@ def test_controller_features_on_the_cluster(
             )
         _check_synchronization(done)
         _check_memoize(done)
-        _check_data(done)
+        _check_http_and_data(done, http_files)
         _check_metrics(text)
         _check_warning(cluster, namespace, done["warned"])
     finally:
@@ -159,7 +162,12 @@ def _check_memoize(done: dict[str, Wf]) -> None:
     assert second["outputs"]["parameters"] == [{"name": "twice", "value": "42"}]
 
 
-def _check_data(done: dict[str, Wf]) -> None:
+def _check_http_and_data(done: dict[str, Wf], http_files: HTTPFiles) -> None:  # noqa: F811
+    http = by_name(done["http"])
+    name = done["http"]["metadata"]["name"]
+    assert http["upload"]["type"] == http["fetch"]["type"] == "HTTP"
+    assert http["fetch"]["outputs"]["result"] == f"hello from {name}"
+    assert (http_files.root / "private" / "greeting.txt").exists()
     data = by_name(done["data"])
     [logs] = data["produce"]["outputs"]["artifacts"]
     key = logs["s3"]["key"]

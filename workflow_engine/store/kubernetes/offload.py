@@ -27,6 +27,10 @@ OFFLOAD_FIELD = "offloadNodeStatusVersion"
 CHUNK_KIND = "WorkflowNodeChunk"
 OWNER_LABEL = "wfengine.io/offload-of"  # the workflow's uid
 VERSION_LABEL = "wfengine.io/offload-version"
+# On the Workflow while it may have chunks: set with an offloaded status, removed after
+# a status back under the threshold had its chunks deleted, so a writer that never saw
+# the offloaded status (a controller restarted between those two steps) still knows.
+OFFLOADED_LABEL = "wfengine.io/offloaded"
 # Past this many bytes of (compressed) node map a status is offloaded.
 DEFAULT_OFFLOAD_OVER = 512 * 1024
 # Bytes of compressed map per chunk: a third of the API server's 1.5 MiB object limit.
@@ -79,6 +83,13 @@ def plan(
         return None
     version = version_of(uid, packed)
     return Offload(version, split(packed, chunk_bytes), with_reference(status, version), packed)
+
+
+def marked(labels: dict[str, str], offloaded: bool) -> dict[str, str]:
+    """The Workflow's labels to write with a status that is (or is not) offloaded."""
+    if offloaded:
+        return {**labels, OFFLOADED_LABEL: "true"}
+    return {k: v for k, v in labels.items() if k != OFFLOADED_LABEL}
 
 
 def version_of(uid: str, packed: str) -> str:

@@ -45,13 +45,17 @@ class Offloader:
                 self._create(chunk)
         return planned
 
-    def committed(self, stored: dict[str, Any], planned: offload.Offload | None) -> None:
-        """After the status write: remember the map, delete other versions' chunks."""
+    def committed(
+        self, stored: dict[str, Any], planned: offload.Offload | None, marked: bool = False
+    ) -> None:
+        """After the status write: remember the map, delete other versions' chunks (all
+        of them when the status is back under the threshold and the workflow had some:
+        seen offloaded by this process, or `marked` with `OFFLOADED_LABEL`)."""
         meta = stored["metadata"]
         uid, namespace = meta["uid"], meta.get("namespace", "default")
         if planned is None:
             with self._lock:
-                was_offloaded = uid in self._offloaded
+                was_offloaded = uid in self._offloaded or marked
                 self._offloaded.discard(uid)
             if was_offloaded:
                 self._delete_chunks(namespace, f"{offload.OWNER_LABEL}={uid}")

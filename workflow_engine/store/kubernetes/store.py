@@ -24,7 +24,9 @@ from workflow_engine.store.kubernetes.kinds import GROUPS, VERSION, Resource, lo
 from workflow_engine.store.kubernetes.offload import (
     CHUNK_KIND,
     OFFLOAD_FIELD,
+    OFFLOADED_LABEL,
     OffloadMissing,
+    marked,
     reference_of,
 )
 from workflow_engine.store.kubernetes.offloader import Offloader
@@ -174,17 +176,22 @@ class KubernetesStore:
                 body["status"] = with_duration(status)
             path = resource.item(name, namespace, "status")
             written = self._clean(self._http.call("PUT", path, what, body=body), resource)
+            labels = (obj.get("metadata") or {}).get("labels")
             if kind == "Workflow":
-                self._offloader.committed(written, planned)
-            return self._expanded(self._relabel(resource, written, obj), resource)
+                base = labels if labels is not None else written["metadata"].get("labels") or {}
+                had = OFFLOADED_LABEL in base
+                self._offloader.committed(written, planned, marked=had)
+                if planned is not None or had:  # the mark goes after the chunks
+                    labels = marked(base, planned is not None)
+            relabelled = self._relabel(resource, written, labels)
+            return self._expanded(relabelled, resource)
         return self._clean(self._http.call("PUT", path, what, body=body), resource)
 
-    def _relabel(self, resource: Resource, written: Obj, obj: Obj) -> Obj:
+    def _relabel(self, resource: Resource, written: Obj, labels: dict[str, str] | None) -> Obj:
         """The port writes the labels given with a status; the status subresource ignores
         metadata, so a second write (against the version the first made) sets them. Not
         atomic: a failure between the two leaves the new status with the old labels, and
         the caller's retry (it gets the error) writes them."""
-        labels = (obj.get("metadata") or {}).get("labels")
         if labels is None or labels == written["metadata"].get("labels"):
             return written
         meta = {**written["metadata"], "labels": labels}
