@@ -13,6 +13,7 @@ would otherwise hold for as long as they exist.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,10 +30,23 @@ PROTECTION_FINALIZER = "kubernetes.io/pvc-protection"
 class KubernetesClaims:
     def __init__(self, api_client: client.ApiClient) -> None:
         self._core = client.CoreV1Api(api_client)
+        self._lock = threading.Lock()
+        self._made: set[tuple[str, str, frozenset[str]]] = set()  # (ns, name, owner uids)
 
     def create(self, manifest: Mapping[str, Any]) -> None:
+        """Create the claim, once: the engine asks again before every batch of pods,
+        and a claim this controller made or found already costs no request."""
         meta = manifest["metadata"]
         namespace, name = str(meta.get("namespace") or "default"), str(meta["name"])
+        made = (namespace, name, frozenset(_owners(manifest)))
+        with self._lock:
+            if made in self._made:
+                return
+        self._create(manifest, namespace, name)
+        with self._lock:
+            self._made.add(made)
+
+    def _create(self, manifest: Mapping[str, Any], namespace: str, name: str) -> None:
         try:
             call(self._core.create_namespaced_persistent_volume_claim, namespace, dict(manifest))
         except AlreadyExists:
@@ -43,6 +57,8 @@ class KubernetesClaims:
                 ) from None
 
     def delete(self, namespace: str, name: str) -> None:
+        with self._lock:
+            self._made = {m for m in self._made if m[:2] != (namespace, name)}
         try:
             call(self._core.delete_namespaced_persistent_volume_claim, name, namespace)
             found = call(self._core.read_namespaced_persistent_volume_claim, name, namespace)

@@ -215,25 +215,35 @@ class Reconciler:
         something changes."""
         status = dict(obj.get("status") or {})
         if not is_completed_phase(status.get("phase")):
-            now = format_time(self.clock.now())
-            status.update(phase="Error", message=failure_message(exc), finishedAt=now)
-            status.setdefault("startedAt", now)
-            labels = {**(obj["metadata"].get("labels") or {}), **dict(phase_labels("Error"))}
-            meta = {**obj["metadata"], "labels": labels}
-            obj = self.store.update_status(
-                {
-                    "apiVersion": obj["apiVersion"],
-                    "kind": obj["kind"],
-                    "metadata": meta,
-                    "status": status,
-                }
-            )
+            message = failure_message(exc)
+            try:
+                obj = self._write_error(obj, message)
+            except Conflict:  # `obj` predates this reconcile's own status write
+                obj = self.store.get(WORKFLOW_KIND, key[1], key[0])
+                if not is_completed_phase((obj.get("status") or {}).get("phase")):
+                    obj = self._write_error(obj, message)
         else:
             log.warning("reconcile of completed workflow %s/%s failed: %r", *key, exc)
         self.cache.drop(key)
         self._wake(self.locks.record(key, obj))
         self._seen[key] = _Seen(obj["metadata"]["resourceVersion"], *self._versions(key))
         return ReconcileResult(completed=True)
+
+    def _write_error(self, obj: Obj, message: str) -> Obj:
+        status = dict(obj.get("status") or {})
+        now = format_time(self.clock.now())
+        status.update(phase="Error", message=message, finishedAt=now)
+        status.setdefault("startedAt", now)
+        labels = {**(obj["metadata"].get("labels") or {}), **dict(phase_labels("Error"))}
+        meta = {**obj["metadata"], "labels": labels}
+        return self.store.update_status(
+            {
+                "apiVersion": obj["apiVersion"],
+                "kind": obj["kind"],
+                "metadata": meta,
+                "status": status,
+            }
+        )
 
     def _versions(self, key: WorkflowKey) -> tuple[int, int]:
         return self.pods.version(key), self.results.version(key)

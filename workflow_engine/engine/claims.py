@@ -7,7 +7,7 @@ claim; Kubernetes: PersistentVolumeClaims). Argo's behaviour, from its operator
 
 - every template becomes a claim named `<workflow name>-<template name>`, labelled with
   the workflow's name and owned by the workflow (an ownerReference, so deleting the
-  workflow deletes it), created once, before the first pod;
+  workflow deletes it), created before the first pod;
 - `status.persistentVolumeClaims` lists them as volumes: `{name: <template name>,
   persistentVolumeClaim: {claimName: <claim name>}}`;
 - when the workflow completes, `volumeClaimGC.strategy` decides: `OnWorkflowSuccess`
@@ -15,9 +15,11 @@ claim; Kubernetes: PersistentVolumeClaims). Argo's behaviour, from its operator
   retry, and they go with the workflow), `OnWorkflowCompletion` deletes them whatever
   the phase; the deleted ones leave the status list.
 
-The status is written before the actions run, so a crash between the two leaves a
-claim that goes with its workflow, never a pod without its claim: creating a claim
-that exists (owned by the same workflow) is a no-op.
+The status is written before the actions run, and a claim that failed to be made
+(a crash, a transient API error) must still come before any pod: so CreateClaims
+leads every decision that creates pods, not only the first. Creating a claim that
+exists, owned by the same workflow, is a no-op (the Kubernetes implementation
+remembers what it made, so a repeat costs no request).
 """
 
 from __future__ import annotations
@@ -56,14 +58,12 @@ def claim_name(workflow_name: str, template_name: str) -> str:
 
 def claims_to_create(
     wf: Workflow, spec: WorkflowSpec, status: WorkflowStatus
-) -> tuple[list[KubeObject], CreateClaims] | None:
-    """The status list and the action that create `spec.volumeClaimTemplates`, or None
-    when they are made already (or there are none). Only a workflow that has not
-    completed creates claims."""
+) -> tuple[list[KubeObject] | None, CreateClaims] | None:
+    """The claims of `spec.volumeClaimTemplates`: the status list to write when the
+    status does not list them yet (None when it does), and the action that makes them.
+    None when there are none, or the workflow has completed."""
     templates = [t.model_dump(mode="json") for t in spec.volume_claim_templates or ()]
     if not templates or status.phase in COMPLETED_PHASES:
-        return None
-    if len(status.persistent_volume_claims or ()) == len(templates):
         return None
     name = wf.metadata.name or ""
     volumes, manifests = [], []
@@ -72,7 +72,8 @@ def claims_to_create(
         claim = claim_name(name, ref)
         volumes.append(KubeObject(name=ref, persistentVolumeClaim={"claimName": claim}))
         manifests.append(_manifest(wf, template, claim))
-    return volumes, CreateClaims(tuple(manifests))
+    listed = len(status.persistent_volume_claims or ()) == len(templates)
+    return (None if listed else volumes), CreateClaims(tuple(manifests))
 
 
 def _manifest(wf: Workflow, template: dict[str, Any], claim: str) -> dict[str, Any]:

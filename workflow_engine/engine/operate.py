@@ -14,7 +14,14 @@ from typing import Any
 from workflow_engine.engine.artifact_gc import CollectArtifacts, completion_gc
 from workflow_engine.engine.claims import claims_gc, claims_to_create
 from workflow_engine.engine.context import Ctx, Opts
-from workflow_engine.engine.decision import Action, Decision, DeletePod, EmitEvent, RequeueAfter
+from workflow_engine.engine.decision import (
+    Action,
+    CreatePod,
+    Decision,
+    DeletePod,
+    EmitEvent,
+    RequeueAfter,
+)
 from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import NOW_KEY
 from workflow_engine.engine.hooks import HookError, run_workflow_hooks
@@ -364,13 +371,15 @@ def _decision(ctx: Ctx, status: WorkflowStatus, update: dict[str, Any]) -> Decis
     if ctx.locks is not None:
         completed = update.get("phase", status.phase) in COMPLETED_PHASES
         update["synchronization"] = ctx.locks.status(ctx.run.nodes, completed)
-    created = claims_to_create(ctx.wf, ctx.spec, status)
-    if created is not None:
-        update["persistent_volume_claims"] = created[0]
+    claims = claims_to_create(ctx.wf, ctx.spec, status)
+    if claims is not None and claims[0] is not None:
+        update["persistent_volume_claims"] = claims[0]
     new_status = status.model_copy(update=update)
     actions = list(ctx.run.actions)
-    if created is not None:  # before the pods that mount them
-        actions.insert(0, created[1])
+    if claims is not None and (
+        claims[0] is not None or any(isinstance(a, CreatePod) for a in actions)
+    ):
+        actions.insert(0, claims[1])  # before the pods that mount them
     for node_id in dict.fromkeys(ctx.run.memoized):
         node = nodes[node_id]
         status_ = node.memoization_status

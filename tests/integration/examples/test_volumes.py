@@ -9,6 +9,9 @@ a `persistentVolumeClaim` volume outlives the workflows that use it."""
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,7 @@ from tests.integration.controller.conftest import (  # noqa: F401
     embedded,
     poll,
 )
+from workflow_engine.controller.embedded import EmbeddedOptions, StatePaths, run
 
 pytestmark = pytest.mark.integration
 EXAMPLES = REPO / "examples"
@@ -102,3 +106,36 @@ def test_an_existing_claim_outlives_the_workflows_that_share_it(
     assert results(second)[second["metadata"]["name"]].strip() == "2"
     runs = (claim_dir(embedded, "build-cache") / "data" / "runs.txt").read_text().split()
     assert runs == [first["metadata"]["name"], second["metadata"]["name"]]
+
+
+@contextmanager
+def controller(home: Path) -> Iterator[None]:
+    """An embedded controller over `home` in a thread, for the block's length."""
+    stop = threading.Event()
+    thread = threading.Thread(target=run, args=(StatePaths(home), EmbeddedOptions(), stop))
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(30)
+
+
+def test_a_controller_starting_removes_claims_of_workflows_deleted_meanwhile(
+    tmp_path: Path,
+) -> None:
+    env = Embedded(
+        tmp_path / "state",
+        {
+            "WF_HOME": str(tmp_path / "state"),
+            "HOME": str(tmp_path / "state"),
+            "WF_NO_CONTROLLER": "1",
+        },
+    )
+    with controller(env.home):
+        wf = submit(env, FAILING)
+    claim = f"{wf['metadata']['name']}-workdir"
+    assert env.wf("delete", wf["metadata"]["name"]).exit_code == 0  # no controller runs
+    assert claim_dir(env, claim).exists()
+    with controller(env.home):
+        gone(env, claim)

@@ -1,11 +1,13 @@
 """The controller around the real `operate()`: WorkflowTemplates fetched before the
 decision (the engine only gets a frozen map), artifact GC as a Decision action whose
 outcome the next decision records, and one store write per decision. Real: MemoryStore,
-the engine, the status codec; fake: the Runtime (FakeRuntime) and the artifact
-collector (records what it was asked to delete)."""
+the engine, the status codec; fake: the Runtime (FakeRuntime), the artifact
+collector (records what it was asked to delete) and, where a test says, the volume
+claims (FlakyClaims, or the default NoClaims that makes none)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from workflow_engine.controller.events import MemoryEventLog
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
 from workflow_engine.controller.reconcile import Engine, Reconciler
 from workflow_engine.engine import CollectArtifacts, Collected, operate
+from workflow_engine.errors import TransientError
 from workflow_engine.spec.models import Workflow
 from workflow_engine.spec.resolver import MappingResolver
 from workflow_engine.spec.status_codec import status_from_dict, status_to_dict
@@ -222,3 +225,64 @@ def test_a_missing_workflow_template_ends_the_workflow_as_error(reconciler: Reco
     assert obj["status"]["phase"] == "Error"
     assert obj["status"]["message"] == 'workflowtemplates.argoproj.io "nope" not found'
     assert obj["metadata"]["labels"]["workflows.argoproj.io/completed"] == "true"
+
+
+def test_a_claim_that_cannot_be_made_ends_the_workflow_before_any_pod(
+    reconciler: Reconciler,
+) -> None:
+    """CreateClaims comes before the pods of its decision; a claim the controller cannot
+    make (here the default NoClaims) ends the workflow Error with the reason, once."""
+    reconciler.store.create(
+        _workflow(
+            entrypoint="main",
+            volumeClaimTemplates=[{"metadata": {"name": "work"}, "spec": {}}],
+            templates=[{"name": "main", "container": {"image": "x"}}],
+        )
+    )
+    reconciler.reconcile(KEY)
+    status = reconciler.store.get("Workflow", "wf")["status"]
+    assert status["phase"] == "Error"
+    assert status["message"] == "this controller cannot create volume claims"
+    assert reconciler.runtime.created == []  # type: ignore[attr-defined]
+
+
+class FlakyClaims:
+    """The Claims port in memory, failing its first create as an API outage would."""
+
+    def __init__(self) -> None:
+        self.made: list[str] = []
+        self.failures = 1
+
+    def create(self, manifest: Mapping[str, Any]) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise TransientError("the API server is not answering")
+        self.made.append(manifest["metadata"]["name"])
+
+    def delete(self, namespace: str, name: str) -> None:
+        self.made.remove(name)
+
+    def release(self, namespace: str, workflow: str) -> None:
+        return None
+
+
+def test_a_claim_that_failed_after_the_status_write_still_comes_before_the_pod(
+    reconciler: Reconciler,
+) -> None:
+    claims = FlakyClaims()
+    reconciler.claims = claims
+    reconciler.store.create(
+        _workflow(
+            entrypoint="main",
+            volumeClaimTemplates=[{"metadata": {"name": "work"}, "spec": {}}],
+            templates=[{"name": "main", "container": {"image": "x"}}],
+        )
+    )
+    with pytest.raises(TransientError):
+        reconciler.reconcile(KEY)  # the loop retries it with backoff
+    status = reconciler.store.get("Workflow", "wf")["status"]
+    assert status["persistentVolumeClaims"][0]["persistentVolumeClaim"] == {"claimName": "wf-work"}
+    assert reconciler.runtime.created == []  # type: ignore[attr-defined]
+    reconciler.reconcile(KEY)
+    assert claims.made == ["wf-work"]
+    assert len(reconciler.runtime.created) == 1  # type: ignore[attr-defined]

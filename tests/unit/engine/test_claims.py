@@ -41,12 +41,18 @@ def actions_of(s: Simulator, kind: type) -> list[Any]:
     return [a for d in s.decisions for a in d.actions if isinstance(a, kind)]
 
 
-def test_claims_are_created_once_before_the_first_pod() -> None:
+def test_claims_are_made_before_every_batch_of_pods() -> None:
+    """Before the first pod, and again (a no-op where they exist) before each later
+    batch: a claim whose making failed after the status write still precedes the pods."""
     s = sim(None, Script()).run()
     first = s.decisions[0].actions
     assert isinstance(first[0], CreateClaims)
     assert any(isinstance(a, CreatePod) for a in first[1:])
-    [create] = actions_of(s, CreateClaims)
+    with_pods = [d.actions for d in s.decisions if any(isinstance(a, CreatePod) for a in d.actions)]
+    assert len(with_pods) == 2  # write, then read
+    assert all(isinstance(actions[0], CreateClaims) for actions in with_pods)
+    assert len(actions_of(s, CreateClaims)) == 2
+    create = actions_of(s, CreateClaims)[0]
     [claim] = create.claims
     assert claim["kind"] == "PersistentVolumeClaim"
     assert claim["metadata"]["name"] == "wf-workdir"
@@ -87,6 +93,7 @@ def test_volume_claim_gc(strategy: str | None, read: Script, deleted: bool) -> N
         assert [v.model_dump(mode="json")["name"] for v in s.status.persistent_volume_claims] == [
             "workdir"
         ]
+    made = len(actions_of(s, CreateClaims))
     s.step()  # decided again once completed: nothing more to create or delete
     assert actions_of(s, DeleteClaims) == deletes
-    assert len(actions_of(s, CreateClaims)) == 1
+    assert len(actions_of(s, CreateClaims)) == made
