@@ -23,7 +23,13 @@ from workflow_engine.engine.exprs import (
     evaluate_when,
     substitute,
 )
-from workflow_engine.engine.hooks import HookError, exit_hook, run_exit_hook, run_lifecycle_hooks
+from workflow_engine.engine.hooks import (
+    HookError,
+    error_unfinished,
+    exit_hook,
+    run_exit_hook,
+    run_lifecycle_hooks,
+)
 from workflow_engine.engine.layers import layered
 from workflow_engine.engine.loops import expand, has_loop, resolve_holder
 from workflow_engine.engine.params import (
@@ -276,8 +282,7 @@ class DagPass:
     def _hook_failed(self, node: NodeStatus, err: HookError) -> bool:
         """Argo (dag.go executeDAG): a hook's error errors the DAG with its message (and
         the task, when it still runs); `execute_dag` ends the DAG once the pass is over."""
-        if self.run.nodes[node.id].phase not in FULFILLED_PHASES:
-            self.run.mark(node.id, "Error", str(err))
+        error_unfinished(self.ctx, self.run.nodes[node.id], str(err))
         self.hook_error = self.hook_error or str(err)
         return True
 

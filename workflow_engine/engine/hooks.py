@@ -32,6 +32,21 @@ class HookError(Exception):
     """A hook's expression or arguments could not be evaluated; the message names the field."""
 
 
+def error_unfinished(ctx: Ctx, node: NodeStatus, message: str) -> None:
+    """End `node` (a step or task whose hook failed) and what it still runs Error: a
+    Retry node's attempt, a nested template's children."""
+    stack, seen = [node.id], set()
+    while stack:
+        current = ctx.run.nodes.get(stack.pop())
+        if current is None or current.id in seen:
+            continue
+        seen.add(current.id)
+        if current.phase in FULFILLED_PHASES:
+            continue
+        stack.extend(ctx.run.children(current))
+        ctx.run.mark(current.id, "Error", message)
+
+
 def exit_hook(ctx: Ctx, holder: WorkflowStep | DAGTask) -> LifecycleHook | None:
     """Argo's GetExitHook: `onExit: name` (with the workflow's arguments) or hooks.exit."""
     if holder.on_exit:

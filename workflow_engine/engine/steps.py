@@ -12,6 +12,7 @@ from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import ExprError, evaluate_when
 from workflow_engine.engine.hooks import (
     HookError,
+    error_unfinished,
     exit_hook,
     run_exit_hook,
     run_lifecycle_hooks,
@@ -236,8 +237,7 @@ def _execute_group(
                 done = _run_hooks(ctx, step, child, steps_node, tscope, scope)
             except HookError as err:
                 # Argo: the hook's error errors the step group (steps.go executeStepGroup)
-                if run.nodes[child.id].phase not in FULFILLED_PHASES:
-                    run.mark(child.id, "Error", str(err))
+                error_unfinished(ctx, run.nodes[child.id], str(err))
                 return run.mark(sg.id, "Error", str(err))
             hooks_done = hooks_done and done
     return _settle_group(ctx, run.nodes[sg.id], owner, hooks_done)

@@ -106,3 +106,16 @@ def test_a_failed_dag_names_its_first_failed_child() -> None:
     assert sim.node("w").phase == "Failed"
     assert sim.node("w").message == f"child '{bad.id}' failed"
     assert sim.status.phase == "Failed" and sim.status.message == f"child '{bad.id}' failed"
+
+
+def test_a_retried_step_whose_hook_fails_leaves_nothing_running() -> None:
+    """The step's Retry node and its running attempt both end Error (found by
+    test_nothing_stays_running's property test)."""
+    retried = {**LEAF, "name": "r", "retryStrategy": {"limit": 1}}
+    step = {"name": "a", "template": "r", "hooks": BAD_LIFECYCLE}
+    body = {"entrypoint": "main", "templates": [{"name": "main", "steps": [[step]]}, LEAF, retried]}
+    wf = Workflow.model_validate({"metadata": {"name": "w", "namespace": "default"}, "spec": body})
+    sim = Simulator(wf, scripts={"r": Script(seconds=5)}).run(max_steps=200)
+    assert sim.status.phase == "Failed"
+    assert all(n.phase in ("Succeeded", "Failed", "Error") for n in sim.status.nodes.values())
+    assert sim.node("w[0].a").phase == "Error"
