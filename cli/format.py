@@ -8,8 +8,9 @@ colours), and JSON/YAML dumps.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
@@ -260,7 +261,7 @@ def node_tree(
             row += [_resources(node), node.get("hostNodeName") or ""]
         table.add_row(*row)
         children, folded = fold_children(
-            _phase_of(nodes), node_id, _visible_children(nodes, node_id), fold
+            _phases_of(nodes), node_id, _visible_children(nodes, node_id), fold
         )
         child_prefix = prefix + ("" if depth == 0 else ("  " if last else "│ "))
         for index, child in enumerate(children):
@@ -277,13 +278,18 @@ def node_tree(
     return table
 
 
-def _phase_of(nodes: NodeMap) -> Callable[[str], str | None]:
-    skeletons = nodes.skeletons  # called once per child of a group: 100,000 times for a loop
+_PHASE = attrgetter("phase")
 
-    def phase(node_id: str) -> str | None:
-        return skeletons[node_id].phase
 
-    return phase
+def _phases_of(nodes: NodeMap) -> Callable[[list[str]], Iterator[str | None]]:
+    """The phases of node ids, in order, without a Python call per node (a loop's group
+    of 100,000 children is counted by phase)."""
+    get = nodes.skeletons.__getitem__
+
+    def phases(ids: list[str]) -> Iterator[str | None]:
+        return map(_PHASE, map(get, ids))
+
+    return phases
 
 
 def _artifact_names(node: dict[str, Any]) -> str:
