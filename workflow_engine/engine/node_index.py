@@ -12,6 +12,7 @@ immutable; the index is only trusted while the map still has the size it had.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -42,6 +43,21 @@ class NodeIndex:
     # as the parent's children list (a list only grows by appending, and a later call
     # that adds to the set makes it longer than the list this map holds).
     child_sets: dict[str, set[str]] = field(default_factory=dict)
+    # What a writer needs to re-encode only what changed (controller/statuscache.py):
+    # this map's serial number, the serial of the indexed map the call started from
+    # (None: it started from a plain map), and the ids of the nodes the call put,
+    # first put first (so the new ones are in the order they were added to the map).
+    serial: int = 0
+    parent: int | None = None
+    touched: tuple[str, ...] = ()
+
+
+_SERIALS = itertools.count(1)
+
+
+def next_serial() -> int:
+    """A number no other node map returned by this process carries."""
+    return next(_SERIALS)
 
 
 class NodeMap(dict[str, NodeStatus]):

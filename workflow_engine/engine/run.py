@@ -15,7 +15,7 @@ from typing import Any
 
 from workflow_engine.engine.decision import Action, DeletePod, EmitEvent
 from workflow_engine.engine.naming import display_name, node_id
-from workflow_engine.engine.node_index import NodeIndex, NodeMap
+from workflow_engine.engine.node_index import NodeIndex, NodeMap, next_serial
 from workflow_engine.spec.models import NodePhase, NodeStatus, NodeType, TemplateRef
 from workflow_engine.spec.status import COMPLETED_PHASES, FULFILLED_PHASES, NodeFlag
 
@@ -65,6 +65,8 @@ class Run:
         self.prior_groups_done: dict[str, int] = {}
         self.groups_done: dict[str, int] = {}
         self._child_sets: dict[str, set[str]] = {}
+        self._touched: dict[str, None] = {}  # ids of the nodes put, first put first
+        self._parent: int | None = None  # the serial of the indexed map started from
         self._reordered = False  # a fulfilled node became unfinished: order to rebuild
         if index is not None:
             self._from_index(index)
@@ -106,6 +108,7 @@ class Run:
         self.prior_loops_done = index.loops_done
         self.prior_groups_done = index.groups_done
         self._child_sets = index.child_sets
+        self._parent = index.serial
 
     # -- lookups --------------------------------------------------------------
     def id_of(self, name: str) -> str:
@@ -163,6 +166,7 @@ class Run:
             self._count(old, -1)
         self._count(node, 1)
         self.nodes[node.id] = node
+        self._touched[node.id] = None
         self._ids[node.name] = node.id
         if node.phase in FULFILLED_PHASES:
             self.unfinished.pop(node.id, None)
@@ -262,6 +266,7 @@ class Run:
             self.nodes[parent_id] = node.model_copy(
                 update={"children": [*(node.children or ()), *extra]}
             )
+            self._touched[parent_id] = None
         self._extra_children.clear()
         kept = self._child_sets  # sets worth keeping: of parents with many children
         if any(len(seen) >= _KEPT_SET_SIZE for seen in self._extra_sets.values()):
@@ -287,6 +292,9 @@ class Run:
             loops_done=self.loops_done,
             groups_done=self.groups_done,
             child_sets=child_sets,
+            serial=next_serial(),
+            parent=self._parent,
+            touched=tuple(self._touched),
         )
 
     def unfinished_nodes(self) -> list[NodeStatus]:

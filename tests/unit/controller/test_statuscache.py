@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from workflow_engine.controller.operations import expand_nodes
 from workflow_engine.controller.statuscache import CHUNK, StatusSerializer
-from workflow_engine.spec.models import NodeStatus, Outputs, WorkflowStatus
+from workflow_engine.engine import CreatePod, Observed, PodState, TaskResult, operate
+from workflow_engine.engine.node_index import NodeIndex, NodeMap, index_of, next_serial
+from workflow_engine.spec.models import NodeStatus, Outputs, Workflow, WorkflowStatus
 from workflow_engine.spec.status_codec import status_from_dict, status_to_dict
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
@@ -104,3 +106,96 @@ def _tail(packed: bytes) -> bytes:
     """The gzip members after the first one."""
     second = packed.find(b"\x1f\x8b", 10)
     return packed[second:]
+
+
+def _loop_workflow(count: int, parallelism: int) -> Workflow:
+    loop = {"name": "t", "template": "c", "withSequence": {"count": str(count)}}
+    steps = [[{"name": "first", "template": "c"}], [loop], [{"name": "last", "template": "c"}]]
+    return Workflow.model_validate(
+        {
+            "metadata": {"name": "big", "namespace": "default"},
+            "spec": {
+                "entrypoint": "main",
+                "parallelism": parallelism,
+                "templates": [
+                    {"name": "main", "steps": steps},
+                    {"name": "c", "container": {"image": "x"}},
+                ],
+            },
+        }
+    )
+
+
+@pytest.mark.parametrize(("count", "parallelism"), [(150, 7), (200, 64)])
+def test_the_packing_from_the_last_decision_equals_a_whole_packing(
+    count: int, parallelism: int
+) -> None:
+    """Decisions of a growing workflow: the serializer that re-encodes only the runs
+    the call changed (from its packing of the map the call started from) writes what a
+    fresh serializer packing the whole map writes, also after a decision that was
+    thrown away (a lost write conflict) and for a map serialized twice."""
+    wf = _loop_workflow(count, parallelism)
+    kept = StatusSerializer()
+    pods: dict[str, PodState] = {}
+    results: dict[str, TaskResult] = {}
+    now, incremental = NOW, 0
+    for call in range(200):
+        observed = Observed(pods=dict(pods), results=dict(results))
+        if call % 5 == 3:
+            kept(operate(wf, observed, now).status)  # thrown away
+        decision = operate(wf, observed, now)
+        index = index_of(decision.status.nodes)
+        incremental += index is not None and index.parent is not None
+        written = kept(decision.status)
+        assert written == StatusSerializer()(decision.status)
+        assert kept(decision.status) == written
+        whole = status_to_dict(decision.status, max_node_bytes=10**9)
+        assert expand_nodes({"status": written})["status"] == whole
+        wf = wf.model_copy(update={"status": decision.status})
+        if decision.status.phase == "Succeeded":
+            break
+        for action in decision.actions:
+            if isinstance(action, CreatePod):
+                pods[action.pod_name] = PodState(name=action.pod_name, phase="Succeeded")
+                results[action.node_id] = TaskResult(action.node_id, Outputs(exit_code="0"))
+        now += timedelta(seconds=1)
+    assert wf.status is not None and wf.status.phase == "Succeeded"
+    assert "compressedNodes" in written
+    assert incremental > 3
+
+
+def _indexed(nodes: dict[str, NodeStatus], parent: int | None, touched: list[str]) -> NodeMap:
+    """A node map as `operate()` returns it: with an index naming its parent map."""
+    mapped = NodeMap(nodes)
+    mapped.index = NodeIndex(
+        size=len(nodes),
+        ids={},
+        unfinished={},
+        pods=0,
+        pods_done=0,
+        active_pods=0,
+        active_children={},
+        failed_children={},
+        daemons=set(),
+        serial=next_serial(),
+        parent=parent,
+        touched=tuple(touched),
+    )
+    return mapped
+
+
+@pytest.mark.parametrize("added", [1, CHUNK, CHUNK + 3])
+def test_nodes_added_past_the_run_that_closed_the_map(added: int) -> None:
+    """The run that ended the map is re-encoded when nodes are added after it, even
+    when the call put none of its nodes."""
+    serialize = StatusSerializer(compress_over=0)
+    first = {f"n{i}": node(f"n{i}") for i in range(CHUNK)}
+    one = _indexed(first, None, [])
+    serialize(status({}).model_copy(update={"nodes": one}))
+    assert one.index is not None
+    more = {f"m{i}": node(f"m{i}") for i in range(added)}
+    two = _indexed({**first, **more}, one.index.serial, list(more))
+    second = status({}).model_copy(update={"nodes": two})  # as operate() returns it
+    written = serialize(second)
+    assert written == StatusSerializer(compress_over=0)(second)
+    assert list(expand_nodes({"status": written})["status"]["nodes"]) == list(two)
