@@ -59,7 +59,11 @@ class PodIndex:
         with self._lock:
             before = len(self._raw)
             kept = 0  # observed pods that were known before this call
+            raw = self._raw
             for pod in pods:
+                if raw.get((pod.namespace, pod.name)) is pod:  # the common case, inline
+                    kept += 1
+                    continue
                 kept += self._file(pod, changed, urgent)
             if kept < before:
                 seen = {(p.namespace, p.name) for p in pods}
