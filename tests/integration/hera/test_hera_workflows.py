@@ -57,3 +57,18 @@ def test_hera_workflows_run_to_the_phase_argo_gives(
         except (AssertionError, KeyError, ValueError) as exc:
             failures.append(f"{name}: {exc!r}")
     assert failures == []
+
+
+def test_hera_yaml_through_submit_wait_gives_argo_s_phase_as_exit_code(
+    embedded: Embedded,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """`wf submit --wait` on Hera's YAML, as a CI job runs it: exit 0 for a case Argo
+    ends Succeeded, 1 for one it ends Failed or Error (docs/ci.md)."""
+    succeeding = next(n for n, build in CASES.items() if build().phase == "Succeeded")
+    failing = next(n for n, build in CASES.items() if build().phase != "Succeeded")
+    for name, exit_code in ((succeeding, 0), (failing, 1)):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(CASES[name]().workflow.to_dict(), sort_keys=False))
+        waited = embedded.wf("submit", str(path), "--wait")
+        assert waited.exit_code == exit_code, f"{name}: {waited.output}"
