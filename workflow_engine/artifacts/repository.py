@@ -32,9 +32,8 @@ from workflow_engine.artifacts.local import KeyOnlyS3ToLocal, LocalDriver
 from workflow_engine.artifacts.raw import RawDriver
 from workflow_engine.artifacts.secrets import NoSecrets, SecretResolver
 from workflow_engine.errors import PermanentError, SpecError, SpecErrors
-from workflow_engine.spec.artifacts import LocalArtifact
-from workflow_engine.spec.loader import validation_errors
-from workflow_engine.spec.models import ArgoModel, Artifact, S3Artifact
+from workflow_engine.spec.artifacts import Artifact, LocalArtifact, S3Artifact
+from workflow_engine.spec.base import ArgoModel
 
 DEFAULT_KEY_FORMAT = "{{workflow.name}}/{{pod.name}}"
 KEY_VARIABLES = (
@@ -95,6 +94,8 @@ def parse_repository(text: str) -> ArtifactRepository:
     try:
         repo = ArtifactRepository.model_validate(data)
     except ValidationError as exc:
+        from workflow_engine.spec.loader import validation_errors  # yaml: only on bad input
+
         raise SpecErrors(validation_errors(exc, "artifactRepository")) from None
     if repo.local is not None and repo.s3 is not None:
         raise SpecError("artifactRepository", "set one of `local` and `s3`, not both")
