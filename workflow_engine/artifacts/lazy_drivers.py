@@ -31,6 +31,9 @@ class LazyDrivers(Mapping[str, RetryingDriver]):
                 self._built[kind] = factory()
             return self._built[kind]
 
+    def __contains__(self, kind: object) -> bool:
+        return kind in self._factories  # Mapping's default would build the driver
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._factories)
 
