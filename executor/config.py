@@ -36,7 +36,8 @@ from workflow_engine.artifacts.extract import (
     ExtractLimits,
 )
 from workflow_engine.errors import PermanentError, WorkflowEngineError
-from workflow_engine.spec.models import Template, parse_time
+from workflow_engine.spec.templates import Template
+from workflow_engine.spec.times import parse_time
 
 REQUIRED = ("WF_TEMPLATE", "WF_NODE_ID", "WF_POD_NAME", "WF_WORKFLOW_NAME")
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from executor.outputs import RESULT_LIMIT
 from workflow_engine.ports import RunResult, Sandbox
-from workflow_engine.spec.models import Template
+from workflow_engine.spec.templates import Template
 from workflow_engine.vocabulary import CONTAINER_SET_DIR
 
 DEPENDENCY_FAILED = 64

@@ -30,7 +30,8 @@ from workflow_engine.artifacts.extract import (
 )
 from workflow_engine.errors import NotFound, PermanentError
 from workflow_engine.ports import Sandbox
-from workflow_engine.spec.models import Artifact, Template
+from workflow_engine.spec.artifacts import Artifact
+from workflow_engine.spec.templates import Template
 
 SCRIPT_PATH = "/wf/staging/script"
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC

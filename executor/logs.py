@@ -21,7 +21,8 @@ from workflow_engine.artifacts import (
     render_key_format,
 )
 from workflow_engine.errors import PermanentError, WorkflowEngineError
-from workflow_engine.spec.models import Artifact, Template
+from workflow_engine.spec.artifacts import Artifact
+from workflow_engine.spec.templates import Template
 
 LOGS_ARTIFACT = "main-logs"
 LOGS_FILE = "main.log"

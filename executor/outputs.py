@@ -28,7 +28,8 @@ from workflow_engine.artifacts import (
 from workflow_engine.artifacts.archive import DEFAULT_COMPRESSION_LEVEL
 from workflow_engine.errors import PermanentError, WorkflowEngineError
 from workflow_engine.ports import RunResult, Sandbox
-from workflow_engine.spec.models import Artifact, Template
+from workflow_engine.spec.artifacts import Artifact
+from workflow_engine.spec.templates import Template
 
 RESULT_LIMIT = 256 * 1024  # bytes of stdout kept as outputs.result, as Argo does
 

@@ -12,10 +12,9 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from workflow_engine.errors import AlreadyExists, Conflict, TransientError
 from workflow_engine.ports import Obj, ObjectStore
-from workflow_engine.spec.models import API_VERSION
+from workflow_engine.vocabulary import API_VERSION, WORKFLOW_LABEL
 from workflow_engine.vocabulary import REPORT_COMPLETED_LABEL as COMPLETED_LABEL
 from workflow_engine.vocabulary import TASK_RESULT_KIND as KIND
-from workflow_engine.vocabulary import WORKFLOW_LABEL
 
 
 def task_result(

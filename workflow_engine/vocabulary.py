@@ -14,6 +14,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from workflow_engine.spec.status import WorkflowStatus
 
+# -- API versions (spec.objects re-exports them; here so the executor needs no models) -----
+API_GROUP = "wfengine.io"
+API_VERSION = f"{API_GROUP}/v1alpha1"
+ARGO_API_VERSION = "argoproj.io/v1alpha1"
+ACCEPTED_API_VERSIONS = (API_VERSION, ARGO_API_VERSION)
+
 # -- labels and annotations, as Argo spells them ----------------------------------------
 WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
 PHASE_LABEL = "workflows.argoproj.io/phase"

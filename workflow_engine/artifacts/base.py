@@ -25,7 +25,7 @@ from tenacity import (
 )
 
 from workflow_engine.errors import PermanentError, TransientError
-from workflow_engine.spec.models import Artifact
+from workflow_engine.spec.artifacts import Artifact
 
 LOCATION_KINDS = (
     "s3",

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from workflow_engine.artifacts.base import public_url
 from workflow_engine.artifacts.secrets import SecretResolver, redact, resolve
 from workflow_engine.errors import NotFound, PermanentError, TransientError
-from workflow_engine.spec.models import Artifact, GitArtifact
+from workflow_engine.spec.artifacts import Artifact, GitArtifact
 
 DEFAULT_TIMEOUT = 600.0
 SYSTEM_PATH = ("/usr/local/bin", "/usr/bin", "/bin")

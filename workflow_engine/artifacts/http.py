@@ -21,8 +21,7 @@ from typing import Any
 from workflow_engine.artifacts.base import public_url
 from workflow_engine.artifacts.secrets import SecretResolver, redact, resolve
 from workflow_engine.errors import NotFound, PermanentError, TransientError
-from workflow_engine.spec.artifacts import SecretKeySelector
-from workflow_engine.spec.models import Artifact, HTTPArtifact
+from workflow_engine.spec.artifacts import Artifact, HTTPArtifact, SecretKeySelector
 
 CHUNK = 1024 * 1024
 DEFAULT_TIMEOUT = 60.0

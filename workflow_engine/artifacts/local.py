@@ -15,8 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from workflow_engine.artifacts.base import ArtifactDriver
 from workflow_engine.errors import NotFound, PermanentError, TransientError
-from workflow_engine.spec.artifacts import LocalArtifact
-from workflow_engine.spec.models import Artifact
+from workflow_engine.spec.artifacts import Artifact, LocalArtifact
 
 _TRANSIENT_ERRNOS = frozenset({errno.EAGAIN, errno.EINTR, errno.EBUSY, errno.ETIMEDOUT})
 

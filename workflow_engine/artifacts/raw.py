@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from workflow_engine.errors import PermanentError
-from workflow_engine.spec.models import Artifact
+from workflow_engine.spec.artifacts import Artifact
 
 
 class RawDriver:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -27,16 +27,13 @@ from workflow_engine.artifacts.base import (
     RetryingDriver,
     RetryPolicy,
 )
-from workflow_engine.artifacts.git import GitDriver
-from workflow_engine.artifacts.http import HTTPDriver
+from workflow_engine.artifacts.lazy_drivers import LazyDrivers
 from workflow_engine.artifacts.local import KeyOnlyS3ToLocal, LocalDriver
 from workflow_engine.artifacts.raw import RawDriver
-from workflow_engine.artifacts.s3 import S3Driver
 from workflow_engine.artifacts.secrets import NoSecrets, SecretResolver
 from workflow_engine.errors import PermanentError, SpecError, SpecErrors
-from workflow_engine.spec.artifacts import LocalArtifact
-from workflow_engine.spec.loader import validation_errors
-from workflow_engine.spec.models import ArgoModel, Artifact, S3Artifact
+from workflow_engine.spec.artifacts import Artifact, LocalArtifact, S3Artifact
+from workflow_engine.spec.base import ArgoModel
 
 DEFAULT_KEY_FORMAT = "{{workflow.name}}/{{pod.name}}"
 KEY_VARIABLES = (
@@ -97,6 +94,8 @@ def parse_repository(text: str) -> ArtifactRepository:
     try:
         repo = ArtifactRepository.model_validate(data)
     except ValidationError as exc:
+        from workflow_engine.spec.loader import validation_errors  # yaml: only on bad input
+
         raise SpecErrors(validation_errors(exc, "artifactRepository")) from None
     if repo.local is not None and repo.s3 is not None:
         raise SpecError("artifactRepository", "set one of `local` and `s3`, not both")
@@ -140,13 +139,13 @@ def default_drivers(
     repo: ArtifactRepository | None,
     secrets: SecretResolver | None = None,
     retry: RetryPolicy = DEFAULT_RETRY,
-) -> dict[str, RetryingDriver]:
+) -> LazyDrivers:
     """The drivers a pod needs, each wrapped in retries: raw, git and http always, the
     repository's kind (local directory or s3) when configured, and s3 for artifacts
     that carry a complete location of their own (with the local repository, a key-only
     `s3: {key}` is an object of the local one, as Argo resolves it against the default).
     `secrets` reads credentials (none configured: any secret reference is refused with a
-    clear error)."""
+    clear error). Each driver is built (and its library imported) on first lookup."""
     secrets = secrets if secrets is not None else NoSecrets()
 
     def wrap(driver: ArtifactDriver) -> RetryingDriver:
@@ -157,15 +156,35 @@ def default_drivers(
             max_wait=retry.max_wait,
         )
 
-    drivers = {
-        "raw": wrap(RawDriver()),
-        "git": wrap(GitDriver(secrets)),
-        "http": wrap(HTTPDriver(secrets)),
-        "s3": wrap(S3Driver(repo.s3 if repo is not None else None, secrets)),
+    local = (
+        LocalDriver(Path(repo.local.path)) if repo is not None and repo.local is not None else None
+    )
+
+    def git() -> RetryingDriver:
+        from workflow_engine.artifacts.git import GitDriver
+
+        return wrap(GitDriver(secrets))
+
+    def http() -> RetryingDriver:
+        from workflow_engine.artifacts.http import HTTPDriver
+
+        return wrap(HTTPDriver(secrets))
+
+    def s3() -> RetryingDriver:
+        from workflow_engine.artifacts.s3 import S3Driver  # minio: only when asked for
+
+        if local is not None and repo is not None and repo.s3 is None:
+            return wrap(KeyOnlyS3ToLocal(S3Driver(None, secrets), local))
+        return wrap(S3Driver(repo.s3 if repo is not None else None, secrets))
+
+    raw = wrap(RawDriver())
+    factories: dict[str, Callable[[], RetryingDriver]] = {
+        "raw": lambda: raw,
+        "git": git,
+        "http": http,
+        "s3": s3,
     }
-    if repo is not None and repo.local is not None:
-        local = LocalDriver(Path(repo.local.path))
-        drivers["local"] = wrap(local)
-        if repo.s3 is None:
-            drivers["s3"] = wrap(KeyOnlyS3ToLocal(S3Driver(None, secrets), local))
-    return drivers
+    if local is not None:
+        wrapped_local = wrap(local)
+        factories["local"] = lambda: wrapped_local
+    return LazyDrivers(factories)

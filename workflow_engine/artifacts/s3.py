@@ -30,7 +30,7 @@ from minio.error import InvalidResponseError, S3Error, ServerError
 
 from workflow_engine.artifacts.secrets import SecretResolver, redact, resolve
 from workflow_engine.errors import NotFound, PermanentError, TransientError
-from workflow_engine.spec.models import Artifact, S3Artifact
+from workflow_engine.spec.artifacts import Artifact, S3Artifact
 
 DEFAULT_PART_SIZE = 8 * 1024 * 1024
 CHUNK = 1024 * 1024

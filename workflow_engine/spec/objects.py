@@ -19,11 +19,10 @@ from workflow_engine.spec.params import (
 )
 from workflow_engine.spec.status import WorkflowStatus
 from workflow_engine.spec.templates import ExecutorConfig, Template
-
-API_GROUP = "wfengine.io"
-API_VERSION = f"{API_GROUP}/v1alpha1"
-ARGO_API_VERSION = "argoproj.io/v1alpha1"
-ACCEPTED_API_VERSIONS = (API_VERSION, ARGO_API_VERSION)
+from workflow_engine.vocabulary import ACCEPTED_API_VERSIONS as ACCEPTED_API_VERSIONS
+from workflow_engine.vocabulary import API_GROUP as API_GROUP
+from workflow_engine.vocabulary import API_VERSION as API_VERSION
+from workflow_engine.vocabulary import ARGO_API_VERSION as ARGO_API_VERSION
 
 
 class ObjectMeta(ArgoModel):
