@@ -71,7 +71,8 @@ def _parameters(args: tuple[str, ...]) -> dict[str, str]:
 
 # Run alone, after the batch: its deadline counts from the pod's start on the node, and
 # in a batch its pod may wait that long for a slot there, or for its `wf-exec` (a Python
-# start on this busy machine) to reach the command whose line the check looks for.
+# start on this busy machine) to reach its command. The check accepts an empty log (a
+# pod killed before its line), so the longer deadline only keeps the run meaningful.
 ALONE = "timeout.yaml"
 BATCH = sorted(set(TABLE) - {ALONE})
 

@@ -23,19 +23,24 @@ from tests.integration.controller.conftest import (
 )
 from workflow_engine.controller.embedded import ControllerLock
 
-pytestmark = pytest.mark.integration
+# several controller and `wf` starts per test: more than the default 300 s at load 70
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 HELLO = str(REPO / "examples" / "hello-world.yaml")
+# How long to wait for a controller, a `wf` process or a workflow step: a deadline for
+# a machine at load 70 (where 30 to 120 s ran out: each `wf` process and pod is a
+# Python start of a second or more of CPU), not a budget; a pass takes far less.
+SLOW = 240.0
 
 
 def test_submit_starts_a_controller_that_exits_when_idle(state: Embedded) -> None:
     submit = state.wf_process("submit", HELLO, "--wait")
-    out, err = submit.communicate(timeout=60)
+    out, err = submit.communicate(timeout=SLOW)
     assert submit.returncode == 0, err
     assert out.endswith(" Succeeded\n")
     lock = ControllerLock(state.paths.lock)
     pid = lock.holder()
     assert pid is not None
-    poll(lambda: not alive(pid), timeout=30, what="the idle controller to exit")
+    poll(lambda: not alive(pid), timeout=SLOW, what="the idle controller to exit")
     assert lock.is_free()
     assert "controller started" in state.paths.log.read_text()
 
@@ -43,9 +48,13 @@ def test_submit_starts_a_controller_that_exits_when_idle(state: Embedded) -> Non
 def test_one_controller_per_state_directory(state: Embedded) -> None:
     first = _controller(state)
     try:
-        poll(lambda: not ControllerLock(state.paths.lock).is_free(), what="the first lock")
+        poll(
+            lambda: not ControllerLock(state.paths.lock).is_free(),
+            what="the first lock",
+            timeout=SLOW,
+        )
         second = _controller(state)
-        assert second.wait(timeout=30) == 0  # it finds the lock taken and leaves
+        assert second.wait(timeout=SLOW) == 0  # it finds the lock taken and leaves
         assert first.poll() is None
     finally:
         first.kill()
@@ -56,7 +65,7 @@ def test_concurrent_submits_and_a_delete_lose_nothing(embedded: Embedded) -> Non
     keep = [embedded.wf_process("submit", HELLO, "-o", "name") for _ in range(2)]
     doomed_name = embedded.wf("submit", HELLO, "-o", "name").output.strip()
     delete = embedded.wf_process("delete", doomed_name)
-    outputs = [p.communicate(timeout=60) for p in [*keep, delete]]
+    outputs = [p.communicate(timeout=SLOW) for p in [*keep, delete]]
     assert [p.returncode for p in [*keep, delete]] == [0, 0, 0], outputs
     names = [out.strip() for out, _ in outputs[:2]]
     waited = embedded.wf("wait", *names)
@@ -100,13 +109,13 @@ def _submit_appender(state: Embedded, tmp_path: Path, out: Path, pause: str = "2
     text = text.replace('duration: "2"', f'duration: "{pause}"')
     spec.write_text(text.replace("__DIR__", str(out)))
     submit = state.wf_process("submit", str(spec), "-p", "pause=1", "-o", "name", autostart=False)
-    return submit.communicate(timeout=60)[0].strip()
+    return submit.communicate(timeout=SLOW)[0].strip()
 
 
 def _kill_when(state: Embedded, ready: Callable[[], object], what: str) -> None:
     controller = _controller(state)
     try:
-        poll(ready, what=what)
+        poll(ready, what=what, timeout=SLOW)
         os.kill(controller.pid, signal.SIGKILL)
     finally:
         controller.kill()
@@ -120,7 +129,7 @@ def _finish_with_a_new_controller(state: Embedded, name: str, lines: Path) -> No
     try:
         poll(
             lambda: _phase(state, name) in ("Succeeded", "Failed", "Error"),
-            timeout=60,
+            timeout=SLOW,
             what="the workflow to finish after the restart",
         )
         assert _phase(state, name) == "Succeeded", state.wf("get", name).output
@@ -144,7 +153,7 @@ def test_kill_9_between_pods_repeats_no_step(
     )
     assert _lines(lines) == ["one"]
     resume = state.wf_process("resume", name, autostart=False)
-    assert resume.wait(timeout=120) == 0, resume.communicate()
+    assert resume.wait(timeout=SLOW) == 0, resume.communicate()
     _finish_with_a_new_controller(state, name, lines)
 
 
@@ -169,9 +178,9 @@ def test_sigterm_while_a_pod_runs_leaves_it_to_the_next_controller(
     name = _submit_appender(state, tmp_path, tmp_path)
     controller = _controller(state)
     try:
-        poll(lambda: _lines(lines) == ["one"], what="step one running")
+        poll(lambda: _lines(lines) == ["one"], what="step one running", timeout=SLOW)
         controller.send_signal(signal.SIGTERM)
-        assert controller.wait(timeout=30) == 0
+        assert controller.wait(timeout=SLOW) == 0
     finally:
         controller.kill()
         controller.wait()
@@ -195,15 +204,19 @@ def _node_phase(state: Embedded, workflow: str, display_name: str) -> str | None
 def test_an_idle_controller_exits_while_a_workflow_waits_for_resume(state: Embedded) -> None:
     example = str(REPO / "examples" / "suspend-resume.yaml")
     submit = state.wf_process("submit", example, "-o", "name")
-    name = submit.communicate(timeout=60)[0].strip()
-    poll(lambda: _node_phase(state, name, "approve") == "Running", what="the approve step")
+    name = submit.communicate(timeout=SLOW)[0].strip()
+    poll(
+        lambda: _node_phase(state, name, "approve") == "Running",
+        what="the approve step",
+        timeout=SLOW,
+    )
     pid = ControllerLock(state.paths.lock).holder()
     assert pid is not None
-    poll(lambda: not alive(pid), timeout=30, what="the idle controller to exit")
+    poll(lambda: not alive(pid), timeout=SLOW, what="the idle controller to exit")
     resumed = state.wf_process("resume", name)  # starts a controller again
-    assert resumed.wait(timeout=60) == 0
+    assert resumed.wait(timeout=SLOW) == 0
     waited = state.wf_process("wait", name)
-    out, _ = waited.communicate(timeout=60)
+    out, _ = waited.communicate(timeout=SLOW)
     assert out == f"{name} Succeeded\n"
 
 
@@ -228,11 +241,12 @@ def test_an_active_cron_workflow_keeps_the_on_demand_controller_up(state: Embedd
     """WF_IDLE_EXIT is 1s here: children keep coming every 2s only while the controller
     stays up; once the CronWorkflow is suspended it exits."""
     created = state.wf_process("cron", "create", data("cron", "every-2s.yaml"))
-    assert created.wait(timeout=60) == 0, created.communicate()
+    assert created.wait(timeout=SLOW) == 0, created.communicate()
     lock = ControllerLock(state.paths.lock)
     # is_free() writes nothing while the lock is held: then the file names the holder
     pid = poll(
         lambda: None if lock.is_free() else lock.holder(),
+        timeout=SLOW,
         what="a controller started by wf cron create",
     )
 
@@ -240,7 +254,7 @@ def test_an_active_cron_workflow_keeps_the_on_demand_controller_up(state: Embedd
         listed = state.wf("list", "--cron", "every-2s", "-o", "name")
         return len(listed.output.split())
 
-    poll(lambda: children() >= 3, timeout=60, what="three scheduled children")
+    poll(lambda: children() >= 3, timeout=SLOW, what="three scheduled children")
     assert alive(pid)
     assert state.wf("cron", "suspend", "every-2s").exit_code == 0
-    poll(lambda: not alive(pid), timeout=60, what="the controller to exit once suspended")
+    poll(lambda: not alive(pid), timeout=SLOW, what="the controller to exit once suspended")

@@ -124,7 +124,9 @@ def check_timeout(wf: Wf, logs: str) -> None:
     node = nodes(wf)[wf["metadata"]["name"]]
     assert node["phase"] == "Failed"
     assert "deadline" in node["message"].lower()
-    assert "going to sleep" in logs
+    # The deadline counts from the pod's start, so on a busy machine the pod may be
+    # killed before its shell printed its line: the log holds that line or nothing.
+    assert {line.split(": ", 1)[-1] for line in logs.splitlines()} <= {"going to sleep"}
 
 
 def check_dag_depends(wf: Wf, logs: str) -> None:

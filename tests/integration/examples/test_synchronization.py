@@ -8,6 +8,7 @@ docs/synchronization.md of argoproj/argo-workflows."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,11 @@ def test_workflow_mutex_runs_workflows_one_at_a_time(embedded: Embedded) -> None
         lambda: next((m for n in names if (m := waiting_message(embedded, n))), ""),
         what="a workflow waiting for the mutex",
     )
-    assert str(shown).startswith("Waiting for default/Mutex/deploy lock. Lock status: 0/1")
+    # Argo counts free/limit: 0/1 while a workflow holds the mutex, 1/1 for a waiter
+    # behind the head of the queue in the moment between a release and the next grant
+    # (Argo's checkAcquire says the same). Which one is seen first is the load's choice;
+    # the exact 0/1 is proven with a holder that outlives the waiter's message, below.
+    assert re.match(r"Waiting for default/Mutex/deploy lock\. Lock status: [01]/1$", str(shown))
     waiter = next(n for n in names if waiting_message(embedded, n))
     sync = get(embedded, waiter)["status"]
     assert sync["phase"] == "Pending"
@@ -140,7 +145,10 @@ def test_deleting_the_holder_releases_its_lock(embedded: Embedded, tmp_path: Pat
     name = holder(embedded, tmp_path, 60)
     poll(lambda: phase(embedded, name) == "Running", what="holder")
     waiter = submit(embedded, MUTEX_EXAMPLE)
-    poll(lambda: waiting_message(embedded, waiter), what="the waiter to queue")
+    shown = poll(lambda: waiting_message(embedded, waiter), what="the waiter to queue")
+    # Every count of the waiter was taken while the holder held the mutex.
+    assert phase(embedded, name) == "Running"
+    assert shown == "Waiting for default/Mutex/deploy lock. Lock status: 0/1"
     assert embedded.wf("delete", name).exit_code == 0
     assert wait(embedded, waiter)["status"]["phase"] == "Succeeded"
 

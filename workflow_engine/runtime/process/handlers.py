@@ -160,8 +160,9 @@ class ContainerSandbox:
         self._started = True
         with self._lock:
             self._record.pids.add(proc.pid)
-            if self._record.kill_requested:
-                kill_group(proc.pid, signal.SIGKILL)
+            if self._record.kill_requested:  # as under a shim: grace unless spent
+                later = self._record.killed and not self._record.forced
+                kill_group(proc.pid, signal.SIGTERM if later else signal.SIGKILL)
         try:
             with open(capture, "ab") if capture is not None else contextlib.nullcontext() as copy:
                 tail, truncated = self._pump(proc.pid, out_r, err_r, stdout_limit, copy)
