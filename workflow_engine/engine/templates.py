@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from workflow_engine.errors import WorkflowEngineError
+from workflow_engine.spec.join import exec_spec as exec_spec
+from workflow_engine.spec.join import merge_dicts
 from workflow_engine.spec.models import (
     TEMPLATE_KINDS,
     ClusterWorkflowTemplate,
@@ -65,28 +67,6 @@ def _lookup(
     return obj
 
 
-def merge_dicts(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """A JSON merge of `patch` over `base`; lists of named objects merge by name."""
-    out = dict(base)
-    for key, value in patch.items():
-        old = out.get(key)
-        if isinstance(old, dict) and isinstance(value, dict):
-            out[key] = merge_dicts(old, value)
-        elif isinstance(old, list) and isinstance(value, list) and _named(old) and _named(value):
-            merged = {item["name"]: item for item in old}
-            for item in value:
-                prev = merged.get(item["name"])
-                merged[item["name"]] = merge_dicts(prev, item) if prev else item
-            out[key] = list(merged.values())
-        else:
-            out[key] = value
-    return out
-
-
-def _named(items: list[Any]) -> bool:
-    return bool(items) and all(isinstance(i, dict) and "name" in i for i in items)
-
-
 def resolve_workflow_template_spec(
     wf: Workflow, stored: dict[str, Any] | None, resolver: MappingResolver | None
 ) -> dict[str, Any] | None:
@@ -102,16 +82,6 @@ def resolve_workflow_template_spec(
         kind = "clusterworkflowtemplates" if ref.cluster_scope else "workflowtemplates"
         raise TemplateNotFound(f'{kind}.argoproj.io "{ref.name}" not found')
     return obj.spec.to_dict()
-
-
-def exec_spec(wf: Workflow, template_spec: dict[str, Any] | None) -> WorkflowSpec:
-    """Argo's JoinWorkflowSpec: the workflow's own fields win, templates and arguments
-    merge by name."""
-    if template_spec is None:
-        return wf.spec
-    own = wf.spec.to_dict()
-    own.pop("workflowTemplateRef", None)
-    return WorkflowSpec.model_validate(merge_dicts(template_spec, own))
 
 
 @dataclass(frozen=True)

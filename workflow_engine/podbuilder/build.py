@@ -27,6 +27,7 @@ from workflow_engine.podbuilder.containers import (
 )
 from workflow_engine.podbuilder.patch import strategic_merge
 from workflow_engine.spec import load_documents
+from workflow_engine.spec.join import exec_spec
 from workflow_engine.spec.models import Template, Workflow, format_time
 from workflow_engine.vocabulary import (
     COMPLETED_LABEL,
@@ -91,7 +92,10 @@ def build_pod(
             f"template {template.name!r} is a {kind or 'typeless'} template: only container, "
             "script and containerSet templates run as pods"
         )
-    wf = workflow.spec.to_dict()
+    # a workflowTemplateRef's spec (volumes, pod fields...) merged under the workflow's
+    # own, as Argo joins them; the first decision stores it in the status
+    status = workflow.status
+    wf = exec_spec(workflow, status.stored_workflow_template_spec if status else None).to_dict()
     tmpl = _with_archive_logs(template.to_dict(), wf)
     namespace = workflow.metadata.namespace or "default"
     wf_env = _wf_env(workflow, tmpl, node_id, node_name, pod_name, config)

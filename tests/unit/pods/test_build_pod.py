@@ -262,6 +262,34 @@ def test_claims_the_status_lists_are_mounted_too() -> None:
     assert pod["spec"]["volumes"] == listed
 
 
+def test_a_workflow_template_refs_volumes_and_pod_fields_reach_the_pod() -> None:
+    """A workflow run from a workflowTemplateRef takes the WorkflowTemplate's volumes
+    and workflow-level pod fields (its spec joined under the workflow's own, stored in
+    the status by the first decision), as Argo's JoinWorkflowSpec does."""
+    wf = _workflow()
+    stored = {
+        "volumes": [{"name": "shared", "hostPath": {"path": "/srv/shared"}}],
+        "nodeSelector": {"disk": "ssd", "zone": "a"},
+    }
+    status = WorkflowStatus.model_validate({"storedWorkflowTemplateSpec": stored})
+    wf = wf.model_copy(update={"status": status})
+    doc = _template(wf, "plain").to_dict()
+    doc["container"]["volumeMounts"] = [{"name": "shared", "mountPath": "/shared"}]
+    pod = build_pod(
+        wf,
+        Template.model_validate(doc),
+        node_id="n",
+        node_name="n",
+        pod_name="p",
+        now=NOW,
+        deadline=None,
+        config=CONFIG,
+    )
+    assert {"name": "shared", "hostPath": {"path": "/srv/shared"}} in pod["spec"]["volumes"]
+    # the workflow's own fields win, as in Argo: its nodeSelector says disk: hdd
+    assert pod["spec"]["nodeSelector"] == {"disk": "hdd", "zone": "a"}
+
+
 def test_mirror_volume_mounts_copies_main_mounts_once() -> None:
     pod = _pod("full")
     main_mounts = _main(pod)["volumeMounts"]
