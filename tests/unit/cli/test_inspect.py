@@ -24,7 +24,7 @@ def finished(wf: Wf, name: str) -> dict:
         phase = (obj.get("status") or {}).get("phase")
         return obj if phase in ("Succeeded", "Failed", "Error") else None
 
-    return poll(done, 20, f"{name} to finish")
+    return poll(done, what=f"{name} to finish")
 
 
 @pytest.fixture
@@ -83,11 +83,15 @@ def test_list_rejects_a_bad_duration(wf: Wf) -> None:
 
 def test_get_shows_the_tree_and_outputs_as_json(wf: Wf, two: tuple[str, str]) -> None:
     ok, bad = two
-    tree = wf("get", ok).output
+
+    def with_events() -> str | None:  # the events are written after the final status
+        output = wf("get", ok).output
+        return output if "WorkflowSucceeded" in output else None
+
+    tree = poll(with_events, what=f"{ok}'s WorkflowSucceeded event in wf get", interval=0.2)
     assert "Name:" in tree and ok in tree
     assert "STEP" in tree and "TEMPLATE" in tree and "PODNAME" in tree
     assert pod_name(ok, f"{ok}[0]", "main") in tree
-    assert "WorkflowSucceeded" in tree  # events
     failed = wf("get", bad).output
     assert "✖ Failed" in failed and "exit code 1" in failed
     as_json = json.loads(wf("get", ok, "-o", "json").output)
