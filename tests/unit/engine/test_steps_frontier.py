@@ -80,8 +80,9 @@ def test_steps_pass_decides_as_the_full_pass(wf: Workflow, rnd: Any) -> None:
     pods: dict[str, PodState] = {}
     results: dict[str, TaskResult] = {}
     running: list[tuple[str, str]] = []
-    now, kept_calls = START, 0
+    now, calls, kept_calls = START, 0, 0
     for _ in range(300):
+        calls += 1
         observed = Observed(pods=dict(pods), results=dict(results))
         status = wf.status or WorkflowStatus()
         kept_calls += index_of(status.nodes) is not None
@@ -105,7 +106,9 @@ def test_steps_pass_decides_as_the_full_pass(wf: Workflow, rnd: Any) -> None:
         running = [r for r in running if pods[r[0]].phase == "Running"]
         now += timedelta(seconds=1)
     assert wf.status is not None and wf.status.phase in ("Succeeded", "Failed", "Error")
-    assert kept_calls > 0
+    # a workflow that ends at its first call (only empty loops and false `when`s) has no
+    # index to carry; every longer run must have decided from a kept one
+    assert kept_calls > 0 or calls == 1
 
 
 def test_a_chain_of_steps_starts_each_call_at_its_first_unfinished_group() -> None:
