@@ -87,8 +87,9 @@ def test_frontier_pass_decides_as_the_full_pass(wf: Workflow, rnd: Any) -> None:
     pods: dict[str, PodState] = {}
     results: dict[str, TaskResult] = {}
     running: list[tuple[str, str]] = []
-    now, frontier_calls = START, 0
+    now, calls, frontier_calls = START, 0, 0
     for _ in range(200):
+        calls += 1
         observed = Observed(pods=dict(pods), results=dict(results))
         status = wf.status or WorkflowStatus()
         frontier_calls += index_of(status.nodes) is not None
@@ -110,4 +111,4 @@ def test_frontier_pass_decides_as_the_full_pass(wf: Workflow, rnd: Any) -> None:
         running = [r for r in running if pods[r[0]].phase == "Running"]
         now += timedelta(seconds=1)
     assert wf.status is not None and wf.status.phase in ("Succeeded", "Failed", "Error")
-    assert frontier_calls > 0
+    assert frontier_calls > 0 or calls == 1  # a DAG of empty loops ends at its first call
