@@ -17,27 +17,13 @@ import base64
 import gzip
 import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import msgspec
 
-Node = dict[str, Any]
+from workflow_engine.vocabulary import NodePhase, NodeType
 
-# Argo's node phases and types: decoded as these literals, nothing is allocated per node
-_Phase = Literal["Pending", "Running", "Succeeded", "Skipped", "Failed", "Error", "Omitted"]
-_Type = Literal[
-    "Pod",
-    "Container",
-    "Steps",
-    "StepGroup",
-    "DAG",
-    "TaskGroup",
-    "Retry",
-    "Skipped",
-    "Suspend",
-    "HTTP",
-    "Plugin",
-]
+Node = dict[str, Any]
 
 
 class Skeleton(Protocol):
@@ -54,8 +40,8 @@ class Skeleton(Protocol):
 
 
 class _Known(msgspec.Struct, frozen=True):
-    phase: _Phase | None = None
-    type: _Type | None = None
+    phase: NodePhase | None = None
+    type: NodeType | None = None
     boundaryID: str | None = None
     children: list[str] | None = None
 

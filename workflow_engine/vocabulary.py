@@ -9,10 +9,27 @@ names instead of keeping copies that could drift apart.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from workflow_engine.spec.status import WorkflowStatus
+
+# -- node phases and types, as Argo spells them (the status models and the CLI's
+# light node decoder both use these) ------------------------------------------------
+NodePhase = Literal["Pending", "Running", "Succeeded", "Skipped", "Failed", "Error", "Omitted"]
+NodeType = Literal[
+    "Pod",
+    "Container",
+    "Steps",
+    "StepGroup",
+    "DAG",
+    "TaskGroup",
+    "Retry",
+    "Skipped",
+    "Suspend",
+    "HTTP",
+    "Plugin",
+]
 
 # -- API versions (spec.objects re-exports them; here so the executor needs no models) -----
 API_GROUP = "wfengine.io"

@@ -17,22 +17,10 @@ from workflow_engine.errors import WorkflowEngineError
 from workflow_engine.spec.artifacts import ArtifactRepositoryRefStatus
 from workflow_engine.spec.base import ArgoModel, KubeObject, Time
 from workflow_engine.spec.params import Inputs, Outputs, TemplateRef
+from workflow_engine.vocabulary import NodePhase as NodePhase
+from workflow_engine.vocabulary import NodeType as NodeType
 
-NodePhase = Literal["Pending", "Running", "Succeeded", "Skipped", "Failed", "Error", "Omitted"]
 WorkflowPhase = Literal["", "Pending", "Running", "Succeeded", "Failed", "Error"]
-NodeType = Literal[
-    "Pod",
-    "Container",
-    "Steps",
-    "StepGroup",
-    "DAG",
-    "TaskGroup",
-    "Retry",
-    "Skipped",
-    "Suspend",
-    "HTTP",
-    "Plugin",
-]
 
 FULFILLED_PHASES: frozenset[str] = frozenset({"Succeeded", "Failed", "Error", "Skipped", "Omitted"})
 FAILED_OR_ERROR: frozenset[str] = frozenset({"Failed", "Error"})
