@@ -16,13 +16,11 @@ store's size and the status's size as stored, and progress every `--every` secon
 from __future__ import annotations
 
 import argparse
-import cProfile
 import json
 import pstats
 import resource
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +32,9 @@ from workflow_engine.controller.embedded import EmbeddedOptions, StatePaths, bui
 from workflow_engine.controller.reconcile import WORKFLOW_KIND, is_completed
 from workflow_engine.controller.submit import SubmitOptions, submit_text
 from workflow_engine.store import SqliteStore
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from embedded_throughput import profile_threads
 
 _TRUE = {"name": "true", "container": {"image": "busybox", "command": ["true"]}}
 
@@ -84,24 +85,6 @@ def progress_of(store: SqliteStore, name: str) -> tuple[str, str]:
 def store_bytes(paths: StatePaths) -> int:
     db = Path(paths.db)
     return sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file())
-
-
-def profile_threads() -> list[cProfile.Profile]:
-    """Profile every thread started from now on (cProfile sees only its own thread)."""
-    profiles: list[cProfile.Profile] = []
-    original = threading.Thread.run
-
-    def run(self: threading.Thread) -> None:
-        profiler = cProfile.Profile(time.thread_time)
-        profiles.append(profiler)
-        profiler.enable()
-        try:
-            original(self)
-        finally:
-            profiler.disable()
-
-    threading.Thread.run = run  # type: ignore[method-assign]
-    return profiles
 
 
 def main() -> None:
