@@ -213,10 +213,7 @@ class Run:
         }
         if phase in FULFILLED_PHASES:
             fields["finished_at"] = self.now
-        node = NodeStatus.model_construct(
-            _fields_set={k for k, v in fields.items() if v is not None}, **fields
-        )
-        return self.put(node)
+        return self.put(NodeStatus.new(**fields))
 
     def mark(self, node_id_: str, phase: NodePhase, message: str | None = None) -> NodeStatus:
         """Argo's markNodePhase: a legal move (or a message change), times stamped."""

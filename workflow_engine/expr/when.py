@@ -100,9 +100,9 @@ def _read_string(text: str, i: int) -> tuple[int, str]:
 class _Parser:
     """Recursive descent over govaluate's precedence: ?: ?? || && comparison + * ** unary."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, toks: list[tuple[str, Any, int]] | None = None) -> None:
         self.text = text
-        self.toks = _lex(text)
+        self.toks = _lex(text) if toks is None else toks
         self.i = 0
 
     def peek(self) -> tuple[str, Any, int] | None:
@@ -184,6 +184,46 @@ class _Parser:
 @functools.lru_cache(maxsize=8192)
 def parse_when(text: str) -> Node:
     check_length(text, "condition")
+    try:
+        toks = _lex(text)
+    except ExprError:
+        raise
+    except Exception:  # the full parse below words the error
+        return _parse_text(text)
+    # the tree's structure depends only on the tokens' kinds and operators, not on
+    # their values: a loop's conditions (`{{item}} > 5` substituted per item) share it
+    shape = _shape(tuple(None if kind == "val" else (kind, value) for kind, value, _ in toks))
+    if shape is None:
+        return _parse_text(text)  # it does not parse: the full parse words why
+    return _fill(shape, [value for kind, value, _ in toks if kind == "val"])
+
+
+@functools.lru_cache(maxsize=1024)
+def _shape(key: tuple[tuple[str, str] | None, ...]) -> Node | None:
+    """The tree of a token sequence whose values are their positions among the values
+    (`_fill` puts the values in); None when it does not parse."""
+    toks: list[tuple[str, Any, int]] = []
+    slots = 0
+    for tok in key:
+        if tok is None:
+            toks.append(("val", slots, 0))
+            slots += 1
+        else:
+            toks.append((tok[0], tok[1], 0))
+    try:
+        node = _Parser("", toks).parse()
+    except (ExprError, RecursionError):
+        return None
+    return node if _depth(node) <= MAX_DEPTH else None
+
+
+def _fill(shape: Node, values: list[Any]) -> Node:
+    if shape[0] == "val":
+        return ("val", values[shape[1]])
+    return (shape[0], *(_fill(child, values) for child in shape[1:]))
+
+
+def _parse_text(text: str) -> Node:
     try:
         node = _Parser(text).parse()
     except ExprError:
@@ -323,3 +363,4 @@ def evaluate_when(text: str) -> bool:
 
 
 forget_on_bound_change(parse_when.cache_clear)
+forget_on_bound_change(_shape.cache_clear)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflow_engine.expr import ExprEvalError, ExprSyntaxError, evaluate_when
+from workflow_engine.expr import ExprEvalError, ExprSyntaxError, evaluate_when, when
 
 CASES: list[tuple[str, str, bool]] = [
     ("coin-heads", "heads == heads", True),
@@ -105,3 +105,29 @@ def test_short_circuit_skips_bad_right_side() -> None:
 def test_deep_nesting_is_a_syntax_error() -> None:
     with pytest.raises(ExprSyntaxError, match="nested too deeply"):
         evaluate_when("(" * 3000 + "true" + ")" * 3000)
+
+
+@pytest.mark.parametrize(
+    "text", [c[1] for c in CASES if c[1].strip()], ids=[c[0] for c in CASES if c[1].strip()]
+)
+def test_shared_shape_parses_as_the_full_parser(text: str) -> None:
+    """A condition's tree built from its token shape's tree is the full parse's tree."""
+    when.parse_when.cache_clear()
+    assert when.parse_when(text) == when._parse_text(text)
+
+
+@pytest.mark.parametrize(("text", "position"), [c[1:] for c in SYNTAX], ids=[c[0] for c in SYNTAX])
+def test_shared_shape_keeps_syntax_errors(text: str, position: int) -> None:
+    when.parse_when.cache_clear()
+    with pytest.raises(ExprSyntaxError) as info:
+        when.parse_when(text)
+    assert info.value.position == position
+
+
+def test_conditions_of_a_loop_parse_one_shape() -> None:
+    """`{{item}} > 3` substituted per item: one parse of the shape, each value its own."""
+    when.parse_when.cache_clear()
+    when._shape.cache_clear()
+    results = [evaluate_when(f"{i} > 3 && {i} != 7") for i in range(1000)]
+    assert results == [i > 3 and i != 7 for i in range(1000)]
+    assert when._shape.cache_info().misses == 1

@@ -55,3 +55,32 @@ def test_verbs_return_new_objects() -> None:
     child = original.with_child("wf-2").with_child("wf-2")
     assert original.children is None
     assert child.children == ["wf-2"]
+
+
+def test_new_node_is_the_validated_node() -> None:
+    """`NodeStatus.new` (the engine's fast constructor) builds what validation builds:
+    equal fields, the same fields set (so the same wire form), defaults filled."""
+    fields = {
+        "id": "wf-1",
+        "name": "wf.a",
+        "display_name": "a",
+        "type": "Pod",
+        "phase": "Running",
+        "boundary_id": "wf",
+        "started_at": T0,
+        "message": None,
+    }
+    made = NodeStatus.new(**fields)
+    validated = NodeStatus.model_validate({k: v for k, v in fields.items() if v is not None})
+    assert made == validated
+    assert made.model_fields_set == validated.model_fields_set
+    assert made.to_dict() == validated.to_dict()
+    assert made.children is None and made.template_name is None
+    assert list(made.__dict__) == list(NodeStatus.model_fields)  # declaration order
+    assert made.with_phase("Succeeded", T1).finished_at == T1
+
+
+def test_new_node_defaults_pending_and_rejects_unknown_fields() -> None:
+    assert NodeStatus.new(id="x", name="x", display_name="x", type="DAG").phase == "Pending"
+    with pytest.raises(TypeError, match="no field 'phaze'"):
+        NodeStatus.new(id="x", name="x", display_name="x", type="DAG", phaze="Running")
