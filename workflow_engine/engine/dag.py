@@ -31,7 +31,7 @@ from workflow_engine.engine.hooks import (
     run_lifecycle_hooks,
 )
 from workflow_engine.engine.layers import layered
-from workflow_engine.engine.loops import expand, has_loop, resolve_holder
+from workflow_engine.engine.loops import expand, has_loop, resolve_holder, would_wait
 from workflow_engine.engine.params import (
     InputError,
     publish_globals,
@@ -213,6 +213,8 @@ class DagPass:
                 self.init(task, name, "Skipped", "Omitted", "omitted: depends condition not met")
                 self.connect(task, name)
                 return
+            if self._held(task):
+                return
         if node is not None and node.type == "TaskGroup" and has_loop(task):
             loop_again(self, task, name, node)
             return
@@ -229,6 +231,14 @@ class DagPass:
             execute_loop(self, task, name, node, resolved)
         else:
             self._execute_single(task, name, node, resolved)
+
+    def _held(self, task: DAGTask) -> bool:
+        """Parallelism holds the task back in this call and resolving it could neither
+        fail nor change it: it is resolved once it may start (a wide DAG at a small
+        parallelism would otherwise resolve every ready task on every call)."""
+        return self.plan.plain(task.name) and would_wait(
+            self.ctx, task, self.tscope, self.node.id, self.opts.on_exit
+        )
 
     def _resolve(self, task: DAGTask) -> DAGTask | list[tuple[str, DAGTask]]:
         if has_loop(task):

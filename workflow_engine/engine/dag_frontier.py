@@ -6,10 +6,10 @@ costs a few task visits per call instead of one per task.
 
 A visit of any other task is a no-op in the full pass (done, or waiting on a dependency
 that has not settled), so the frontier pass decides exactly what the full pass does, in
-the same order. Where a task could wait for something that is not a node settling
-(parallelism holding it back, a dependency's hooks still running, `target`) the full
-pass runs instead, and so it does on the first call after the status was read back
-(no recorded frontier).
+the same order. A task parallelism holds back stays in the frontier until it starts.
+Where a task could wait for something else that is not a node settling (a
+dependency's hooks still running, `target`) the full pass runs instead, and so it
+does on the first call after the status was read back (no recorded frontier).
 """
 
 from __future__ import annotations
@@ -25,13 +25,9 @@ if TYPE_CHECKING:
 
 
 def eligible(dag: DagPass, considered: set[str] | None) -> bool:
-    """Whether a task of this DAG can only become ready by a node settling."""
-    return (
-        considered is None
-        and not dag.plan.hooked
-        and dag.ctx.spec.parallelism is None
-        and dag.template.parallelism is None
-    )
+    """Whether a task of this DAG can only become ready by a node settling, or by
+    parallelism letting it start (the tasks it holds back stay in the frontier)."""
+    return considered is None and not dag.plan.hooked
 
 
 def _settled_tasks(dag: DagPass) -> list[str]:
@@ -104,13 +100,19 @@ def sweep(dag: DagPass, frontier: set[str]) -> set[str]:
 
 
 def leftover(dag: DagPass, visited: set[str]) -> frozenset[str]:
-    """What the next call's pass must visit: the visited tasks still unfinished, and
-    the dependants of the tasks that settled in this call that have not finished."""
+    """What the next call's pass must visit: the visited tasks still unfinished, the
+    visited ones with no node whose first dependency settled (parallelism may hold them
+    back), and the dependants of the tasks that settled in this call that have not
+    finished."""
     prefix, lookup = f"{dag.node.name}.", dag.run.by_name
     left: set[str] = set()
+    tasks = dag.plan.tasks
     for name in visited:
         node = lookup(prefix + name)
-        if node is not None and node.phase not in FULFILLED_PHASES:
+        if node is None:
+            if dag.may_be_ready(tasks[name]):
+                left.add(name)
+        elif node.phase not in FULFILLED_PHASES:
             left.add(name)
     dependants = dag.plan.dependants
     for name in _settled_tasks(dag):

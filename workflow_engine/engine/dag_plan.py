@@ -5,8 +5,9 @@ picks them, unless `target` names them), and the checks done when a DAG starts."
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from workflow_engine.engine.exprs import depends_names
@@ -27,6 +28,26 @@ class DagPlan:
     position: Mapping[str, int]  # a task's place in the declared order
     dependants: Mapping[str, tuple[str, ...]]
     hooked: bool  # some task has lifecycle hooks or an exit handler
+    # task name -> `plain(name)`: a memo of a pure function of the (immutable) task
+    _plain: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+
+    def plain(self, name: str) -> bool:
+        """Whether the task resolves to itself: no `{{...}}` in any field, no artifact
+        arguments, no `when`, no loop (so deciding it may wait needs no resolving)."""
+        found = self._plain.get(name)
+        if found is None:
+            task = self.tasks[name]
+            args = task.arguments
+            found = not (
+                task.when
+                or (args is not None and args.artifacts)
+                or "{{" in json.dumps(task.to_dict())
+                or task.with_items is not None
+                or task.with_param is not None
+                or task.with_sequence is not None
+            )
+            self._plain[name] = found
+        return found
 
 
 # The plans of the DAG templates seen last, by the identity of their task list (a

@@ -14,13 +14,15 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workflow_engine.engine import CreatePod, Observed, PodState, TaskResult, operate
+from workflow_engine.engine.dag_plan import plan
 from workflow_engine.engine.decision import Decision
 from workflow_engine.engine.node_index import index_of
-from workflow_engine.spec.models import Outputs, Workflow, WorkflowStatus
+from workflow_engine.spec.models import DAGTask, Outputs, Template, Workflow, WorkflowStatus
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -60,8 +62,11 @@ def dags(draw: st.DrawFn) -> Workflow:
         ],
     }
     parallelism = draw(st.sampled_from([None, None, 1, 2, 3]))
-    if parallelism is not None:  # the full DAG pass, and loops held back
+    if parallelism is not None:  # tasks and loops held back
         spec["parallelism"] = parallelism
+    own = draw(st.sampled_from([None, None, 1, 2]))
+    if own is not None:  # the DAG template's own limit
+        spec["templates"][0]["parallelism"] = own
     return Workflow.model_validate(
         {"metadata": {"name": "f", "namespace": "default"}, "spec": spec}
     )
@@ -112,3 +117,54 @@ def test_frontier_pass_decides_as_the_full_pass(wf: Workflow, rnd: Any) -> None:
         now += timedelta(seconds=1)
     assert wf.status is not None and wf.status.phase in ("Succeeded", "Failed", "Error")
     assert frontier_calls > 0 or calls == 1  # a DAG of empty loops ends at its first call
+
+
+def test_tasks_parallelism_holds_back_stay_in_the_frontier() -> None:
+    """A DAG at parallelism 2 with 6 ready tasks: the call records a frontier (the two
+    started and the four held back), so the next call visits those, not every task."""
+    spec = {
+        "entrypoint": "main",
+        "parallelism": 2,
+        "templates": [
+            {
+                "name": "main",
+                "dag": {
+                    "tasks": [{"name": f"t{i}", "template": "c"} for i in range(6)]
+                    + [{"name": "end", "template": "c", "dependencies": ["t0"]}]
+                },
+            },
+            {"name": "c", "container": {"image": "x"}},
+        ],
+    }
+    wf = Workflow.model_validate({"metadata": {"name": "p", "namespace": "default"}, "spec": spec})
+    first = operate(wf, Observed(pods={}, results={}), START)
+    assert len([a for a in first.actions if isinstance(a, CreatePod)]) == 2
+    index = index_of(first.status.nodes)
+    assert index is not None
+    [frontier] = index.frontiers.values()
+    assert frontier == {f"t{i}" for i in range(6)}
+
+
+PLAIN = [
+    ("bare", {}, True),
+    ("literal-argument", {"arguments": {"parameters": [{"name": "p", "value": "1"}]}}, True),
+    ("tagged-argument", {"arguments": {"parameters": [{"name": "p", "value": "{{x}}"}]}}, False),
+    (
+        "artifact-argument",
+        {"arguments": {"artifacts": [{"name": "a", "raw": {"data": "x"}}]}},
+        False,
+    ),
+    ("when", {"when": "true"}, False),
+    ("loop", {"withItems": [1, 2]}, False),
+    ("tagged-template", {"template": "{{workflow.parameters.t}}"}, False),
+]
+
+
+@pytest.mark.parametrize(("extra", "plain"), [c[1:] for c in PLAIN], ids=[c[0] for c in PLAIN])
+def test_plain_tasks_are_the_ones_that_resolve_to_themselves(
+    extra: dict[str, Any], plain: bool
+) -> None:
+    """Only a plain task held back by parallelism goes unresolved (DagPass._held)."""
+    task = DAGTask.model_validate({"name": "t", "template": "c", **extra})
+    template = Template.model_validate({"name": "main", "dag": {"tasks": [task.to_dict()]}})
+    assert plan(template, validate=False).plain("t") is plain
