@@ -31,6 +31,7 @@ import yaml
 from workflow_engine.controller.embedded import EmbeddedOptions, StatePaths, build_controller
 from workflow_engine.controller.reconcile import WORKFLOW_KIND, is_completed
 from workflow_engine.controller.submit import SubmitOptions, submit_text
+from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits
 from workflow_engine.store import SqliteStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -116,7 +117,12 @@ def main() -> None:
             text = yaml.safe_dump(doc)
             start = time.perf_counter()
             cpu0 = time.process_time()
-            [obj] = submit_text(store, text, "bench", SubmitOptions(), datetime.now(UTC))
+            # 100,000 DAG tasks are about 6 MiB of YAML: over the default document bound
+            size = max(DEFAULT_LIMITS.max_document_bytes, 2 * len(text.encode()))
+            limits = DocumentLimits(max_document_bytes=size)
+            [obj] = submit_text(
+                store, text, "bench", SubmitOptions(), datetime.now(UTC), limits=limits
+            )
             name = obj["metadata"]["name"]
             print(f"submitted {name}: spec {len(text) / 1024:.0f} KiB", flush=True)
             while True:

@@ -15,6 +15,13 @@ When the node map is one `operate()` returned from a map this serializer packed 
 (its index names that map and the nodes the call put: engine/node_index.py), only the
 runs holding those nodes are looked at: a write costs what changed, not a pass over a
 100,000-node map.
+
+Two more things keep a write from costing the map's size. A node with a long children
+list (a loop's TaskGroup: one id per iteration, and it changes on every call) has its
+children written last in its JSON, in blocks of BLOCK ids that are compressed once
+each, as gzip members of their own; only the block that grows is compressed again.
+And each run's bytes are padded with empty gzip members to a multiple of 3, so each
+run is base64-encoded on its own and `compressedNodes` is the runs' texts joined.
 """
 
 from __future__ import annotations
@@ -31,17 +38,29 @@ from workflow_engine.spec.models import NodeStatus, WorkflowStatus
 
 DEFAULT_LIMIT = 200_000  # cached nodes; past it the cache starts again
 COMPRESS_OVER = 16 * 1024  # bytes of node JSON (about 50 nodes)
-CHUNK = 64  # nodes per gzip member of compressedNodes
+CHUNK = 64  # nodes per run of compressedNodes
 PACKED_KEPT = 16  # packed node maps kept for the next decision of their workflow
+BLOCK = 1024  # children ids per gzip member of a long children list
+_EMPTY = gzip.compress(b"", compresslevel=1, mtime=0)  # 20 bytes: 2 more, modulo 3
+
+# A node's JSON as `"id":{...}`, or for a node with BLOCK children or more: the text
+# up to its children list, the list's blocks (gzip members) and the text after it.
+Piece = str | tuple[str, tuple[bytes, ...], str]
 
 
 @dataclass
 class _Packed:
-    """A node map as packed: its ids in order, where each is, each run's gzip member."""
+    """A node map as packed: its ids in order, where each is, each run's bytes and
+    their base64 text."""
 
     ids: list[str]
     positions: dict[str, int]
     members: list[bytes]
+    texts: list[str]
+
+
+def _compress(text: str) -> bytes:
+    return gzip.compress(text.encode(), compresslevel=1, mtime=0)
 
 
 class StatusSerializer:
@@ -49,11 +68,13 @@ class StatusSerializer:
         self._lock = threading.Lock()
         self._limit = limit
         self._compress_over = compress_over
-        # node id -> (the node object serialized, its dict, `"id":{json}`). A hit needs
-        # the very same object, so ids shared by two namespaces' workflows only cost a miss.
-        self._nodes: dict[str, tuple[NodeStatus, dict[str, Any], str]] = {}
-        # (first node id, position) -> (the run's node objects, closes the map, member)
-        self._members: dict[tuple[str, int], tuple[tuple[NodeStatus, ...], bool, bytes]] = {}
+        # node id -> (the node object serialized, its piece). A hit needs the very same
+        # object, so ids shared by two namespaces' workflows only cost a miss.
+        self._nodes: dict[str, tuple[NodeStatus, Piece]] = {}
+        # (node id, block number) -> (the block's ids, its gzip member)
+        self._blocks: dict[tuple[str, int], tuple[list[str], bytes]] = {}
+        # (first node id, position) -> (the run's node objects, closes the map, bytes, text)
+        self._members: dict[tuple[str, int], tuple[tuple[NodeStatus, ...], bool, bytes, str]] = {}
         # node map serial -> how it was packed (see `_Packed`), the latest last
         self._packed: dict[int, _Packed] = {}
 
@@ -67,31 +88,25 @@ class StatusSerializer:
             with self._lock:
                 packed = self._repack(nodes, index)
             if packed is not None:
-                data["compressedNodes"] = base64.b64encode(b"".join(packed.members)).decode()
+                data["compressedNodes"] = "".join(packed.texts)
                 return data
-        entries = []
         with self._lock:
             if len(self._nodes) > self._limit:
                 self._nodes.clear()
-            cache = self._nodes
-            for node_id, node in nodes.items():
-                cached = cache.get(node_id)
-                if cached is None or cached[0] is not node:
-                    as_dict = node.to_dict()
-                    text = json.dumps(as_dict, separators=(",", ":"))
-                    cached = cache[node_id] = (node, as_dict, f"{json.dumps(node_id)}:{text}")
-                entries.append(cached)
-        pieces = [c[2] for c in entries]
-        if sum(map(len, pieces)) <= self._compress_over:
-            data["nodes"] = dict(zip(nodes, (c[1] for c in entries), strict=True))
+                self._blocks.clear()
+            pieces = [self._piece(node_id, node) for node_id, node in nodes.items()]
+        if sum(len(p) if isinstance(p, str) else self._compress_over for p in pieces) <= (
+            self._compress_over
+        ):
+            data["nodes"] = {node_id: node.to_dict() for node_id, node in nodes.items()}
             return data
-        members = self._pack(nodes, entries)
+        members, texts = self._pack(nodes, pieces)
         if index is not None:
             with self._lock:
                 ids = list(nodes)
                 positions = {node_id: i for i, node_id in enumerate(ids)}
-                self._keep(index.serial, _Packed(ids, positions, members))
-        data["compressedNodes"] = base64.b64encode(b"".join(members)).decode()
+                self._keep(index.serial, _Packed(ids, positions, members, texts))
+        data["compressedNodes"] = "".join(texts)
         return data
 
     def _keep(self, serial: int, packed: _Packed) -> None:
@@ -125,43 +140,65 @@ class StatusSerializer:
             return None  # not the map this packing grew from: pack it whole
         if len(ids) > old_size and old_size:
             dirty.add((old_size - 1) // CHUNK)  # the run that closed the map no longer does
-        members = packed.members
-        members.extend(b"" for _ in range(len(members), (len(ids) + CHUNK - 1) // CHUNK))
+        runs = (len(ids) + CHUNK - 1) // CHUNK
+        packed.members.extend(b"" for _ in range(len(packed.members), runs))
+        packed.texts.extend("" for _ in range(len(packed.texts), runs))
         last = len(ids) - 1
         for chunk in dirty:
             start = chunk * CHUNK
             pieces = [
                 self._piece(node_id, nodes[node_id]) for node_id in ids[start : start + CHUNK]
             ]
-            text = ("{" if start == 0 else ",") + ",".join(pieces)
-            text += "}" if start + CHUNK > last else ""
-            members[chunk] = gzip.compress(text.encode(), compresslevel=1, mtime=0)
+            packed.members[chunk], packed.texts[chunk] = _run(start, pieces, start + CHUNK > last)
         self._keep(index.serial, packed)
         return packed
 
-    def _piece(self, node_id: str, node: NodeStatus) -> str:
-        """`"id":{json}` of one node, from the cache while it is the same object."""
+    def _piece(self, node_id: str, node: NodeStatus) -> Piece:
+        """The piece of one node, from the cache while it is the same object (lock held)."""
         cached = self._nodes.get(node_id)
-        if cached is None or cached[0] is not node:
-            as_dict = node.to_dict()
-            text = json.dumps(as_dict, separators=(",", ":"))
-            cached = self._nodes[node_id] = (node, as_dict, f"{json.dumps(node_id)}:{text}")
-        return cached[2]
+        if cached is not None and cached[0] is node:
+            return cached[1]
+        key = json.dumps(node_id)
+        children = node.children
+        piece: Piece
+        if children is None or len(children) < BLOCK:
+            piece = f"{key}:{json.dumps(node.to_dict(), separators=(',', ':'))}"
+        else:
+            rest = node.model_copy(update={"children": None}).to_dict()
+            head = json.dumps(rest, separators=(",", ":"))[:-1]
+            blocks = tuple(
+                self._block(node_id, b, children)
+                for b in range((len(children) + BLOCK - 1) // BLOCK)
+            )
+            piece = (f'{key}:{head},"children":[', blocks, "]}")
+        self._nodes[node_id] = (node, piece)
+        return piece
+
+    def _block(self, node_id: str, number: int, children: list[str]) -> bytes:
+        """The gzip member of ids `number * BLOCK` on of a long children list (lock held):
+        compressed again only when its ids changed (the last block, as the list grows)."""
+        ids = children[number * BLOCK : (number + 1) * BLOCK]
+        cached = self._blocks.get((node_id, number))
+        if cached is not None and cached[0] == ids:
+            return cached[1]
+        text = ("," if number else "") + json.dumps(ids, separators=(",", ":"))[1:-1]
+        member = _compress(text)
+        self._blocks[(node_id, number)] = (ids, member)
+        return member
 
     def _pack(
-        self, nodes: dict[str, NodeStatus], entries: list[tuple[NodeStatus, dict[str, Any], str]]
-    ) -> list[bytes]:
-        """The gzip members of `{nodes}`, one per run of CHUNK nodes (gzip readers,
-        Go's included, read concatenated members as one stream). A member is kept while
-        its nodes are the same objects, so a call recompresses only the runs that hold a
-        changed or new node, not the whole map."""
+        self, nodes: dict[str, NodeStatus], pieces: list[Piece]
+    ) -> tuple[list[bytes], list[str]]:
+        """The runs of `{nodes}`, CHUNK nodes each (gzip readers, Go's included, read
+        concatenated members as one stream). A run is kept while its nodes are the same
+        objects, so a call encodes only the runs that hold a changed or new node."""
         ids, objects = list(nodes), list(nodes.values())
-        members = []
-        last = len(entries) - 1
+        members, texts = [], []
+        last = len(pieces) - 1
         with self._lock:
             if len(self._members) > self._limit // CHUNK:
                 self._members.clear()
-            for start in range(0, len(entries), CHUNK):
+            for start in range(0, len(pieces), CHUNK):
                 run = tuple(objects[start : start + CHUNK])
                 closes = start + CHUNK > last
                 key = (ids[start], start)
@@ -169,11 +206,32 @@ class StatusSerializer:
                 # tuples compare their items by identity first: the same node objects
                 # cost no model comparison (and equal nodes serialize alike anyway)
                 if cached is None or cached[1] != closes or cached[0] != run:
-                    text = ("{" if start == 0 else ",") + ",".join(
-                        c[2] for c in entries[start : start + CHUNK]
-                    )
-                    text += "}" if closes else ""
-                    member = gzip.compress(text.encode(), compresslevel=1, mtime=0)
-                    cached = self._members[key] = (run, closes, member)
+                    member, text = _run(start, pieces[start : start + CHUNK], closes)
+                    cached = self._members[key] = (run, closes, member, text)
                 members.append(cached[2])
-        return members
+                texts.append(cached[3])
+        return members, texts
+
+
+def _run(start: int, pieces: list[Piece], closes: bool) -> tuple[bytes, str]:
+    """One run's gzip members, padded with empty members to a multiple of 3 bytes, and
+    their base64 text (which the next run's text can follow as it is)."""
+    out: list[bytes] = []
+    text: list[str] = ["{" if start == 0 else ","]
+    for i, piece in enumerate(pieces):
+        if i:
+            text.append(",")
+        if isinstance(piece, str):
+            text.append(piece)
+            continue
+        head, blocks, tail = piece
+        text.append(head)
+        out.append(_compress("".join(text)))
+        out.extend(blocks)
+        text = [tail]
+    if closes:
+        text.append("}")
+    out.append(_compress("".join(text)))
+    data = b"".join(out)
+    data += _EMPTY * (2 * (-len(data) % 3) % 3)
+    return data, base64.b64encode(data).decode()
