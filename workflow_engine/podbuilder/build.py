@@ -95,7 +95,10 @@ def build_pod(
     # a workflowTemplateRef's spec (volumes, pod fields...) merged under the workflow's
     # own, as Argo joins them; the first decision stores it in the status
     status = workflow.status
-    wf = exec_spec(workflow, status.stored_workflow_template_spec if status else None).to_dict()
+    # the workflow-level fields only: a 100,000-task DAG's templates are megabytes
+    wf = exec_spec(workflow, status.stored_workflow_template_spec if status else None).model_dump(
+        mode="json", by_alias=True, exclude_unset=True, exclude_none=True, exclude={"templates"}
+    )
     tmpl = _with_archive_logs(template.to_dict(), wf)
     namespace = workflow.metadata.namespace or "default"
     wf_env = _wf_env(workflow, tmpl, node_id, node_name, pod_name, config)
