@@ -11,14 +11,17 @@ of N tasks in L layers of N/L, task i of a layer depending on task i of the laye
 before (one edge per task, so the spec stays linear in N). Printed: wall, pods/s, peak
 RSS of this process (the controller and the bench; pods are other processes), the
 store's size and the status's size as stored, and progress every `--every` seconds.
+`kill -USR1 PID` prints every thread's stack (to see where a slow run spends its time).
 """
 
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import pstats
 import resource
+import signal
 import sys
 import tempfile
 import time
@@ -99,6 +102,7 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=30.0, help="progress interval, s")
     parser.add_argument("--profile", help="write cProfile stats of every thread here")
     args = parser.parse_args()
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1`: where it is
     doc = (
         loop(args.tasks, args.parallelism)
         if args.shape == "loop"
