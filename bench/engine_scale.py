@@ -5,8 +5,9 @@ and report the CPU time spent in `operate()` (a script that prints figures, not 
     .venv/bin/python bench/engine_scale.py --scale 100000
 
 `--scale N` prints, instead, per-node cost and the exponent from 1,000 to N of a loop
-at parallelism 32 and of a fan-out/fan-in, and from 1,000 to 10,000 of a chain of DAG
-tasks and of a chain of steps (one step per group).
+at parallelism 32 and of a fan-out/fan-in, from 2,000 to N of layers of 1,000 tasks at
+parallelism 32 (each task depending on its twin in the layer before), and from 1,000
+to 10,000 of a chain of DAG tasks and of a chain of steps (one step per group).
 
 Shapes: fan-out/fan-in of 1,000 and 10,000 tasks, a loop of 1,000 at parallelism 8 (the
 embedded throughput bench's shape: 125 calls over a growing workflow), a chain of 1,000,
@@ -113,6 +114,21 @@ def layers(depth: int, width: int) -> Workflow:
     return workflow(f"layers-{depth}x{width}", tasks)
 
 
+def twin_layers(n: int, width: int = 1000, parallelism: int = 32) -> Workflow:
+    """bench/embedded_scale.py's `layers`: n tasks in layers of `width`, each task
+    depending on its twin in the layer before, at `parallelism`."""
+    tasks: list[dict[str, Any]] = []
+    for layer in range(max(1, n // width)):
+        for i in range(width):
+            task: dict[str, Any] = {"name": f"l{layer}x{i}", "template": "work"}
+            if layer:
+                task["dependencies"] = [f"l{layer - 1}x{i}"]
+            tasks.append(task)
+    wf = workflow(f"twins-{n}", tasks)
+    spec = wf.spec.model_copy(update={"parallelism": parallelism})
+    return wf.model_copy(update={"spec": spec})
+
+
 def drive(wf: Workflow) -> tuple[float, int, int, Workflow]:
     """Run to completion; returns (operate CPU seconds, operate calls, nodes, final wf)."""
     pods: dict[str, PodState] = {}
@@ -190,6 +206,7 @@ def exponent_rows(label: str, make: Any, small: int, big: int) -> None:
 def scale(n: int) -> None:
     exponent_rows("loop, parallelism 32", lambda k: loop_fan(k, 32), 1000, n)
     exponent_rows("fan-out/fan-in", fan, 1000, n)
+    exponent_rows("layers of 1,000, parallelism 32", twin_layers, 2000, n)
     exponent_rows("chain", chain, 1000, 10_000)
     exponent_rows("chain of steps", steps_chain, 1000, 10_000)
 

@@ -13,10 +13,43 @@ immutable; the index is only trusted while the map still has the size it had.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from workflow_engine.spec.models import NodeStatus
+
+
+class NameIds:
+    """Node name -> id: a base dict shared between the maps of successive calls (never
+    changed once shared) and the names this map added. A call starts from the last
+    call's by copying only the additions, not every name of a 100,000-node map; the
+    additions are folded into a new base once they outgrow about the square root of it
+    (so a name costs O(1) copies over the run, a call O(sqrt(n)))."""
+
+    __slots__ = ("_base", "_top")
+
+    def __init__(self, base: dict[str, str] | None = None, top: dict[str, str] | None = None):
+        self._base: dict[str, str] = {} if base is None else base
+        self._top: dict[str, str] = {} if top is None else top
+
+    def get(self, name: str) -> str | None:
+        found = self._top.get(name)
+        return self._base.get(name) if found is None else found
+
+    def __setitem__(self, name: str, node_id: str) -> None:
+        self._top[name] = node_id
+
+    def parts(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(the additions, the base): a caller that owns this index (one it derived)
+        may look names up in both and add to the first; the base is shared."""
+        return self._top, self._base
+
+    def derive(self) -> NameIds:
+        """An equal index to add to (this one is left as it is)."""
+        if len(self._top) > 4 * math.isqrt(len(self._base)) + 64:
+            return NameIds({**self._base, **self._top})
+        return NameIds(self._base, dict(self._top))
 
 
 @dataclass
@@ -24,7 +57,7 @@ class NodeIndex:
     """Everything `Run` counts over the nodes, as it stood when the map was returned."""
 
     size: int
-    ids: dict[str, str]  # node name -> id
+    ids: NameIds  # node name -> id
     unfinished: dict[str, None]  # ids of nodes not fulfilled, in the map's order
     pods: int
     pods_done: int

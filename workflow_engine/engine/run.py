@@ -15,7 +15,7 @@ from typing import Any
 
 from workflow_engine.engine.decision import Action, DeletePod, EmitEvent
 from workflow_engine.engine.naming import display_name, node_id
-from workflow_engine.engine.node_index import NodeIndex, NodeMap, next_serial
+from workflow_engine.engine.node_index import NameIds, NodeIndex, NodeMap, next_serial
 from workflow_engine.spec.models import NodePhase, NodeStatus, NodeType, TemplateRef
 from workflow_engine.spec.status import COMPLETED_PHASES, FULFILLED_PHASES, NodeFlag
 
@@ -79,10 +79,10 @@ class Run:
         self.failed_children: defaultdict[str, int] = defaultdict(int)
         self.daemons: set[str] = set()  # running daemon nodes
         self.unfinished: dict[str, None] = {}  # ids of unfinished nodes, in map order
-        self._ids: dict[str, str] = {}
         self.pods = 0  # Pod nodes, and how many of them are fulfilled: the progress
         self.pods_done = 0
-        ids, unfinished = self._ids, self.unfinished
+        ids: dict[str, str] = {}
+        unfinished = self.unfinished
         for key, node in self.nodes.items():  # without an index: one pass
             ids[node.name] = key
             if node.phase == "Succeeded" and node.type == "Pod":
@@ -94,6 +94,7 @@ class Run:
                 unfinished[key] = None
                 if node.daemoned:
                     self.daemons.add(key)
+        self._names(NameIds(ids))
 
     def _from_index(self, index: NodeIndex) -> None:
         self.active_pods = index.active_pods
@@ -101,7 +102,7 @@ class Run:
         self.failed_children = defaultdict(int, index.failed_children)
         self.daemons = set(index.daemons)
         self.unfinished = dict(index.unfinished)
-        self._ids = dict(index.ids)
+        self._names(index.ids.derive())
         self.pods = index.pods
         self.pods_done = index.pods_done
         self.prior_frontiers = index.frontiers
@@ -110,21 +111,27 @@ class Run:
         self._child_sets = index.child_sets
         self._parent = index.serial
 
+    def _names(self, ids: NameIds) -> None:
+        # name -> id lookups go to this call's additions, then to the shared base
+        self._ids = ids
+        self._added, self._base_ids = ids.parts()
+
     # -- lookups --------------------------------------------------------------
     def id_of(self, name: str) -> str:
-        found = self._ids.get(name)
+        found = self._added.get(name) or self._base_ids.get(name)
         if found is None:
-            found = self._ids[name] = node_id(self.workflow_name, name)
+            found = self._added[name] = node_id(self.workflow_name, name)
         return found
 
     def by_name(self, name: str) -> NodeStatus | None:
-        found = self._ids.get(name)  # every node's name is indexed
+        # every node's name is indexed (ids are never empty)
+        found = self._added.get(name) or self._base_ids.get(name)
         return self.nodes.get(found) if found is not None else None
 
     def nodes_named(self, names: list[str]) -> list[NodeStatus | None]:
         """`by_name` of many names at once (a loop's iterations on every call)."""
-        ids, nodes = self._ids, self.nodes
-        return [nodes.get(ids.get(name, "")) for name in names]
+        added, base, nodes = self._added, self._base_ids, self.nodes
+        return [nodes.get(added.get(name) or base.get(name) or "") for name in names]
 
     def children(self, node: NodeStatus) -> list[str]:
         extra = self._extra_children.get(node.id)
@@ -167,7 +174,7 @@ class Run:
         self._count(node, 1)
         self.nodes[node.id] = node
         self._touched[node.id] = None
-        self._ids[node.name] = node.id
+        self._added[node.name] = node.id
         if node.phase in FULFILLED_PHASES:
             self.unfinished.pop(node.id, None)
         elif node.id not in self.unfinished:

@@ -11,7 +11,7 @@ import pytest
 from workflow_engine.controller.operations import expand_nodes
 from workflow_engine.controller.statuscache import BLOCK, CHUNK, StatusSerializer
 from workflow_engine.engine import CreatePod, Observed, PodState, TaskResult, operate
-from workflow_engine.engine.node_index import NodeIndex, NodeMap, index_of, next_serial
+from workflow_engine.engine.node_index import NameIds, NodeIndex, NodeMap, index_of, next_serial
 from workflow_engine.spec.models import NodeStatus, Outputs, Workflow, WorkflowStatus
 from workflow_engine.spec.status_codec import status_from_dict, status_to_dict
 
@@ -186,7 +186,7 @@ def _indexed(nodes: dict[str, NodeStatus], parent: int | None, touched: list[str
     mapped = NodeMap(nodes)
     mapped.index = NodeIndex(
         size=len(nodes),
-        ids={},
+        ids=NameIds(),
         unfinished={},
         pods=0,
         pods_done=0,
