@@ -3,6 +3,7 @@ and report the CPU time spent in `operate()` (a script that prints figures, not 
 
     .venv/bin/python bench/engine_scale.py [--quick]
     .venv/bin/python bench/engine_scale.py --scale 100000
+    .venv/bin/python bench/engine_scale.py --when-skipped 20000
 
 `--scale N` prints, instead, per-node cost and the exponent from 1,000 to N of a loop
 at parallelism 32 and of a fan-out/fan-in, from 2,000 to N of layers of 1,000 tasks at
@@ -129,6 +130,25 @@ def twin_layers(n: int, width: int = 1000, parallelism: int = 32) -> Workflow:
     return wf.model_copy(update={"spec": spec})
 
 
+def when_skipped(n: int, when: str) -> Workflow:
+    """A steps loop of n items, every one skipped by its `when` (the Kubernetes
+    100,000-node shape: two calls, every node made in the first)."""
+    step = {"name": "s", "template": "work", "withSequence": {"count": str(n)}, "when": when}
+    return Workflow.model_validate(
+        {
+            "metadata": {"name": f"when-{n}", "namespace": "default"},
+            "spec": {
+                "entrypoint": "main",
+                "arguments": {"parameters": [{"name": "run", "value": "no"}]},
+                "templates": [
+                    {"name": "main", "steps": [[step]]},
+                    {"name": "work", "container": {"image": "alpine", "command": ["true"]}},
+                ],
+            },
+        }
+    )
+
+
 def drive(wf: Workflow) -> tuple[float, int, int, Workflow]:
     """Run to completion; returns (operate CPU seconds, operate calls, nodes, final wf)."""
     pods: dict[str, PodState] = {}
@@ -215,7 +235,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="skip the 10,000-node run")
     parser.add_argument("--scale", type=int, help="the exponents from 1,000 to this size")
+    parser.add_argument("--when-skipped", type=int, help="only: a loop of N skipped steps")
     args = parser.parse_args()
+    if args.when_skipped:
+        n = args.when_skipped
+        row(f"{n:,} skipped, one text", when_skipped(n, "{{workflow.parameters.run}} == yes"))
+        row(f"{n:,} skipped, text per item", when_skipped(n, "{{item}} < 0"))
+        return
     if args.scale:
         scale(args.scale)
         return
