@@ -1,14 +1,21 @@
 """Embedded throughput: workflows of `true` pods through the whole embedded stack
 (lint, SqliteStore, controller loop, engine, pod builder, ProcessRuntime, in-process
-executor), against `make -j8` and `xargs -P8` doing the same work in the same run.
+executor), against `make -j8` doing the same work in the same run.
 A script that prints figures, not a test.
 
     .venv/bin/python bench/embedded_throughput.py [--tasks 1000] [--chain 200]
-        [--sandbox auto|plain|overlay] [--rss-workflows 100] [--profile FILE]
+        [--dense 10x100] [--repeat 1] [--sandbox auto|plain|overlay]
+        [--rss-workflows 100] [--profile FILE] [--results-in-process]
 
-Shapes: a fan-out of N `true` tasks with `parallelism: 8` (8 runtime slots too) and
-a chain of M tasks (each depends on the one before). Peak RSS: a separate controller
-process (`python -m workflow_engine.controller`) running K small workflows at once.
+Shapes: a fan-out of N `true` tasks with `parallelism: 8` (8 runtime slots too), a
+chain of M tasks (each depends on the one before), and a dense DAG of L layers of W
+tasks, every task depending on every task of the layer before (`--dense 0x0`: none).
+With `--repeat R` each shape and its `make -j8` run R times back to back, and the
+medians are printed with the median of each run's own ratio to its `make`. CPU counts
+this process, its reaped children (pods) and the TaskResult writer child
+(controller/result_writer.py), read from /proc before it ends. Peak RSS: a separate
+controller process (`python -m workflow_engine.controller`) running K small workflows
+at once.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import cProfile
 import os
 import pstats
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +38,7 @@ from typing import Any
 
 import yaml
 
+from executor.report import task_result
 from workflow_engine.controller.embedded import EmbeddedOptions, StatePaths, build_controller
 from workflow_engine.controller.operations import wait
 from workflow_engine.controller.reconcile import WORKFLOW_KIND, is_completed
@@ -78,6 +87,29 @@ def chain(tasks: int) -> dict[str, Any]:
     }
 
 
+def dense(layers: int, width: int) -> dict[str, Any]:
+    tasks: list[dict[str, Any]] = []
+    for layer in range(layers):
+        before = [f"l{layer - 1}t{i}" for i in range(width)] if layer else []
+        for i in range(width):
+            task: dict[str, Any] = {"name": f"l{layer}t{i}", "template": "true"}
+            if before:
+                task["dependencies"] = before
+            tasks.append(task)
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": f"dense-{layers}x{width}"},
+        "spec": {
+            "entrypoint": "main",
+            "templates": [
+                {"name": "main", "dag": {"tasks": tasks}},
+                {"name": "true", "container": {"image": "busybox", "command": ["true"]}},
+            ],
+        },
+    }
+
+
 def small(index: int) -> dict[str, Any]:
     steps = [[{"name": f"s{i}", "template": "true"}] for i in range(3)]
     return {
@@ -100,6 +132,13 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def _proc_cpu(pid: int) -> float:
+    """utime + stime of a live process, from /proc/PID/stat."""
+    stat = Path(f"/proc/{pid}/stat").read_bytes()
+    fields = stat[stat.rindex(b")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(run: Callable[[], None]) -> float:
     start = time.perf_counter()
     run()
@@ -107,48 +146,59 @@ def timed(run: Callable[[], None]) -> float:
 
 
 def make_fan_out(workdir: Path, tasks: int, chained: bool) -> float:
-    makefile = workdir / f"Makefile-{tasks}-{chained}"
-    lines = [
-        f"all: {' '.join(f't{i}' for i in range(tasks))}",
-        ".PHONY: all " + " ".join(f"t{i}" for i in range(tasks)),
+    deps = {f"t{i}": [f"t{i - 1}"] if chained and i else [] for i in range(tasks)}
+    return run_make(workdir / f"Makefile-{tasks}-{chained}", deps)
+
+
+def make_dense(workdir: Path, layers: int, width: int) -> float:
+    deps = {
+        f"l{layer}t{i}": [f"l{layer - 1}t{j}" for j in range(width)] if layer else []
+        for layer in range(layers)
+        for i in range(width)
+    }
+    return run_make(workdir / f"Makefile-dense-{layers}x{width}", deps)
+
+
+def run_make(makefile: Path, deps: dict[str, list[str]]) -> float:
+    lines = [f"all: {' '.join(deps)}", ".PHONY: all " + " ".join(deps)]
+    lines += [
+        f"{name}:{''.join(' ' + d for d in before)}\n\t@true" for name, before in deps.items()
     ]
-    for i in range(tasks):
-        dep = f" t{i - 1}" if chained and i else ""
-        lines.append(f"t{i}:{dep}\n\t@true")
     makefile.write_text("\n".join(lines) + "\n")
     return timed(
         lambda: subprocess.run(["make", "-s", f"-j{SLOTS}", "-f", str(makefile)], check=True)
     )
 
 
-def xargs(tasks: int, chained: bool) -> float:
-    parallel = "1" if chained else str(SLOTS)
-    seq = "\n".join(str(i) for i in range(tasks)) + "\n"
-    return timed(
-        lambda: subprocess.run(
-            ["xargs", f"-P{parallel}", "-n1", "true"], input=seq, text=True, check=True
-        )
-    )
-
-
 class Stack:
     """The embedded controller in this process, over a fresh state directory."""
 
-    def __init__(self, root: Path, sandbox: str) -> None:
+    def __init__(self, root: Path, sandbox: str, result_process: bool = True) -> None:
         self.paths = StatePaths(root)
-        self.controller, self._closers = build_controller(
-            self.paths, EmbeddedOptions(slots=SLOTS, sandbox=sandbox)
-        )
+        options = EmbeddedOptions(slots=SLOTS, sandbox=sandbox)
+        if result_process is False:  # a branch point without the option takes the default
+            options = EmbeddedOptions(slots=SLOTS, sandbox=sandbox, result_process=False)
+        self.controller, self._closers = build_controller(self.paths, options)
         self.store = self._closers[-1]
+        # the TaskResult writer child (absent at a branch point): its CPU is counted
+        self.helpers = [pid for c in self._closers if (pid := getattr(c, "child_pid", None))]
+        for writer in self._closers[:-1]:
+            if hasattr(writer, "child_pid"):  # started (imports done) before the clock runs
+                writer.create(
+                    task_result(node_id="warm-up", namespace="bench", workflow_name="-", outputs={})
+                )
         self.controller.start()
 
     def run(self, doc: dict[str, Any]) -> tuple[float, float, str]:
         """(wall seconds, CPU seconds of this process and its pods, final phase)."""
         text = yaml.safe_dump(doc)
-        start, cpu = time.perf_counter(), _cpu()
+        start, cpu = time.perf_counter(), self.cpu()
         [obj] = submit_text(self.store, text, "bench", SubmitOptions(), datetime.now(UTC))
         phase = wait_phase(self.store, obj["metadata"]["name"])
-        return time.perf_counter() - start, _cpu() - cpu, phase
+        return time.perf_counter() - start, self.cpu() - cpu, phase
+
+    def cpu(self) -> float:
+        return _cpu() + sum(_proc_cpu(pid) for pid in self.helpers)
 
     def close(self) -> None:
         self.controller.signal_stop()
@@ -224,63 +274,111 @@ def profile_threads() -> list[cProfile.Profile]:
     return profiles
 
 
+def run_shape(
+    work: Path,
+    label: str,
+    doc: dict[str, Any],
+    baseline: Callable[[], float],
+    args: argparse.Namespace,
+) -> dict[str, float] | None:
+    """Run one shape `--repeat` times, each on a fresh state directory followed by its
+    `make -j8`; print each run and return the medians (None when a run failed)."""
+    runs: list[tuple[float, float, float]] = []
+    for index in range(args.repeat):
+        # A fresh state directory each time: the process runtime keeps finished pods
+        # (for their logs), and observing them is part of every wake-up.
+        stack = Stack(work / f"{label}-{index}", args.sandbox, not args.results_in_process)
+        try:
+            wall, cpu, phase = stack.run(doc)
+        finally:
+            stack.close()
+        mk = baseline()
+        print(
+            f"  {label} run {index + 1}: {phase}, wall {wall:.3f} s, CPU {cpu:.2f} s, "
+            f"make -j8 {mk:.3f} s, x make {wall / mk:.2f}",
+            flush=True,
+        )
+        if phase != "Succeeded":
+            return None
+        runs.append((wall, cpu, mk))
+    return {
+        "wall": statistics.median(r[0] for r in runs),
+        "cpu": statistics.median(r[1] for r in runs),
+        "make": statistics.median(r[2] for r in runs),
+        "ratio": statistics.median(r[0] / r[2] for r in runs),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tasks", type=int, default=1000)
     parser.add_argument("--chain", type=int, default=200)
+    parser.add_argument("--dense", default="10x100", help="LAYERSxWIDTH; 0x0: none")
+    parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--sandbox", default="auto")
     parser.add_argument("--steps", action="store_true", help="fan out with steps, not a DAG")
     parser.add_argument("--rss-workflows", type=int, default=100)
     parser.add_argument("--profile", help="write cProfile stats of the fan-out here")
+    parser.add_argument(
+        "--results-in-process",
+        action="store_true",
+        help="TaskResults written by the controller's process (no writer child)",
+    )
     args = parser.parse_args()
+    layers, width = (int(n) for n in args.dense.split("x"))
     profiles = profile_threads() if args.profile else None
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        # Each shape gets a fresh state directory: the process runtime keeps finished
-        # pods (for their logs), and observing them is part of every wake-up.
-        stack = Stack(work / "fan-out", args.sandbox)
-        kind = stack.controller.reconciler.runtime.sandbox_kind  # type: ignore[attr-defined]
-        print(f"sandbox: {kind}, slots: {SLOTS}, cpus: {os.cpu_count()}")
-        try:
-            fan_wall, fan_cpu, fan_phase = stack.run(fan_out(args.tasks, args.steps))
-            reconciles = stack.controller.reconciles
-        finally:
-            stack.close()
-        stack = Stack(work / "chain", args.sandbox)
-        try:
-            chain_wall, chain_cpu, chain_phase = stack.run(chain(args.chain))
-        finally:
-            stack.close()
-        make_fan = make_fan_out(work, args.tasks, False)
-        make_chain = make_fan_out(work, args.chain, True)
-        xargs_fan = xargs(args.tasks, False)
-        xargs_chain = xargs(args.chain, True)
-        print("| shape | runner | wall s | tasks/s | x make |")
-        print("| --- | --- | ---: | ---: | ---: |")
-        for shape, tasks, wf_wall, mk, xa, phase in [
+        probe = Stack(work / "probe", args.sandbox)
+        kind = probe.controller.reconciler.runtime.sandbox_kind  # type: ignore[attr-defined]
+        probe.close()
+        print(
+            f"sandbox: {kind}, slots: {SLOTS}, cpus: {os.cpu_count()}, "
+            f"load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        shapes: list[tuple[str, int, dict[str, Any], Callable[[], float]]] = [
             (
                 f"fan-out {args.tasks}, parallelism 8",
                 args.tasks,
-                fan_wall,
-                make_fan,
-                xargs_fan,
-                fan_phase,
+                fan_out(args.tasks, args.steps),
+                lambda: make_fan_out(work, args.tasks, False),
             ),
-            (f"chain {args.chain}", args.chain, chain_wall, make_chain, xargs_chain, chain_phase),
-        ]:
-            for runner, wall in [
-                (f"wf embedded ({phase})", wf_wall),
-                ("make -j8", mk),
-                ("xargs -P8", xa),
-            ]:
-                print(
-                    f"| {shape} | {runner} | {wall:.3f} | {tasks / wall:,.0f} | {wall / mk:.2f} |"
+            (
+                f"chain {args.chain}",
+                args.chain,
+                chain(args.chain),
+                lambda: make_fan_out(work, args.chain, True),
+            ),
+        ]
+        if layers and width:
+            shapes.append(
+                (
+                    f"dense {layers}x{width}",
+                    layers * width,
+                    dense(layers, width),
+                    lambda: make_dense(work, layers, width),
                 )
-        print(
-            f"fan-out: {reconciles} reconciles, {fan_cpu:.2f} s CPU (controller process and "
-            f"its pods); chain: {chain_wall / args.chain * 1000:.2f} ms and "
-            f"{chain_cpu / args.chain * 1000:.2f} ms CPU per task"
-        )
+            )
+        results = []
+        for label, tasks, doc, baseline in shapes:
+            if profiles is not None and results:
+                break  # the profile is of the fan-out alone
+            found = run_shape(work, label.split(",")[0].replace(" ", "-"), doc, baseline, args)
+            results.append((label, tasks, found))
+        print(f"medians of {args.repeat}, load now {os.getloadavg()[0]:.1f}:")
+        print("| shape | wf wall s | make -j8 s | x make (median of runs) | CPU s | CPU ms/task |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for label, tasks, found in results:
+            if found is None:
+                print(f"| {label} | failed | | | | |")
+                continue
+            print(
+                f"| {label} | {found['wall']:.3f} | {found['make']:.3f} | {found['ratio']:.2f} "
+                f"| {found['cpu']:.2f} | {found['cpu'] / tasks * 1000:.2f} |"
+            )
+            if label.startswith("chain"):
+                print(f"chain: {found['wall'] / tasks * 1000:.2f} ms wall per task")
         if profiles is not None:
             merged = pstats.Stats(*profiles)
             merged.dump_stats(args.profile)

@@ -50,6 +50,7 @@ from workflow_engine.controller.podsources import PodSources
 from workflow_engine.controller.reconcile import Engine, Reconciler
 from workflow_engine.controller.repositories import ArtifactWiring
 from workflow_engine.controller.resources import ResourceCluster, ResourceRuntime, with_resources
+from workflow_engine.controller.result_writer import ResultWriter
 from workflow_engine.controller.serialized import SerializedWrites
 from workflow_engine.controller.statedir import ControllerLock as ControllerLock  # re-exported
 from workflow_engine.controller.statedir import StatePaths as StatePaths  # re-exported
@@ -94,6 +95,9 @@ class EmbeddedOptions:
     # The cluster resource templates act on (WF_RESOURCE_KUBECONFIG at the CLI's edge);
     # None: resource nodes end Error saying none is configured.
     resource_kubeconfig: str | None = None
+    # TaskResults written by a child process (controller/result_writer.py), off the
+    # controller's interpreter; False: by the executor's handler threads in this one.
+    result_process: bool = True
 
 
 def open_store(paths: StatePaths) -> SqliteStore:
@@ -165,11 +169,17 @@ def build_controller(
     store: Store | None = None,
 ) -> tuple[Controller, list[Any]]:
     """A controller over the state directory; the second value lists what to close."""
+    own_store = store is None
     store = SerializedWrites(store or open_store(paths))
+    results: Store = store
+    closers: list[Any] = []
+    if own_store and options.result_process:
+        results = ResultWriter(store, paths.db)
+        closers.append(results)
     runtime = ProcessRuntime(
         paths.runtime,
         slots=options.slots,
-        handlers={EXECUTOR_COMMAND: make_container_handler(store)},
+        handlers={EXECUTOR_COMMAND: make_container_handler(results)},
         sandbox=options.sandbox,  # type: ignore[arg-type]
         pod_network=options.pod_network,  # type: ignore[arg-type]
     )
@@ -198,7 +208,7 @@ def build_controller(
     controller = Controller(reconciler, clock, LoopOptions(workers=options.workers))
     controller.companions.append(CronLoop(store, clock))
     controller.companions.append(TriggerLoop(store, clock, paths.root / "triggers"))
-    return controller, [resources, runtime, store]
+    return controller, [resources, runtime, *closers, store]
 
 
 def _resource_cluster(kubeconfig: str | None) -> ResourceCluster:

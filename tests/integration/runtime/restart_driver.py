@@ -23,8 +23,9 @@ from typing import Any
 from executor import make_container_handler
 from workflow_engine.runtime.base import ContainerHandler, Sandbox
 from workflow_engine.runtime.process import ProcessRuntime
-from workflow_engine.runtime.process.persist import Journal
+from workflow_engine.runtime.process.persist import Journal, exit_key
 from workflow_engine.runtime.process.records import is_pending
+from workflow_engine.runtime.process.shim import find_shims, run_name
 from workflow_engine.store import SqliteStore
 
 
@@ -36,14 +37,22 @@ def run_args(container: Mapping[str, Any], sandbox: Sandbox) -> int:
 
 
 def _recorded(state: Path) -> bool:
-    """Has the runtime recorded the shim of every process it started? (Until then a
-    kill leaves them to be found in /proc: a case of its own, tested apart.)"""
-    for pod in Journal(state / "journal", state / "pods").load():
+    """Has every process the runtime started exec'd and become findable by the next
+    runtime? A container's shim: its pid journaled (until then a kill leaves it to be
+    found in /proc: a case of its own, tested apart). A handler's run: its pid is
+    journaled only with the container's exit, so a run recorded as being started
+    counts once its shim runs (found in /proc) or has appended its exit code."""
+    journal = Journal(state / "journal", state / "pods")
+    for pod in journal.load():
         for c in pod.containers():
-            if c.state == "running" and (
-                any(map(is_pending, c.runs)) or (not c.runs and is_pending(c.shim))
-            ):
+            if c.state != "running":
+                continue
+            if not c.runs and is_pending(c.shim):
                 return False
+            for index, run in enumerate(c.runs):
+                key = exit_key(pod, run_name(c.name, index))
+                if is_pending(run) and journal.exit_code(key) is None and not find_shims({key}):
+                    return False
     return True
 
 

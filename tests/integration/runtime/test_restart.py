@@ -29,9 +29,9 @@ from workflow_engine.podbuilder import PodConfig, build_pod
 from workflow_engine.runtime.base import RunResult, Sandbox
 from workflow_engine.runtime.process import ProcessRuntime
 from workflow_engine.runtime.process.persist import Journal, exit_key, state_of
-from workflow_engine.runtime.process.records import ContainerRecord, PodRecord
+from workflow_engine.runtime.process.records import ContainerRecord, PodRecord, is_pending
 from workflow_engine.runtime.process.sandbox import find_helper
-from workflow_engine.runtime.process.shim import shim_supported, start_time
+from workflow_engine.runtime.process.shim import find_shims, run_name, shim_supported, start_time
 from workflow_engine.runtime.process.supervisor import LOST_MESSAGE
 from workflow_engine.spec import load_objects
 from workflow_engine.spec.models import Workflow
@@ -283,11 +283,14 @@ def test_a_handler_container_is_adopted_and_its_command_runs_once(
     tmp_path: Path,
 ) -> None:
     """The executor is called again by the new runtime: its Sandbox.run finds the user's
-    process started by the killed runtime, waits for it, and collects its outputs."""
+    process started by the killed runtime, waits for it, and collects its outputs. A
+    running run's pid is not journaled until the container's exit: the new runtime
+    finds it from the run recorded as being started (adopt.launch_outcome)."""
     db = tmp_path / "store.db"
     manifest = _handler_pod(host_dir)
     name = manifest["metadata"]["name"]
     state = killed_runtime([manifest], host_dir / "runs", store=db)
+    assert [is_pending(run) for run in _record(state, name).main[0].runs] == [True]
     store = SqliteStore(db)
     try:
         with pytest.raises(NotFound):  # the executor had not reported yet
@@ -339,8 +342,12 @@ def test_a_process_the_called_again_handler_does_not_reach_is_killed(
 ) -> None:
     name = unique()
     state = killed_runtime([_runs_pod(name, host_dir)], host_dir / "runs")
-    shim = _record(state, name).main[0].runs[1]
-    assert shim is not None and start_time(shim[0]) == shim[1]
+    record = _record(state, name)
+    # a running run's pid is journaled with its container's exit: found in /proc
+    assert is_pending(record.main[0].runs[1])
+    key = exit_key(record, run_name("main", 1))
+    shim = find_shims({key})[key]
+    assert start_time(shim[0]) == shim[1]
     runtime = adopt(state, handlers={"run-args": lambda container, sandbox: 0})
     assert wait_phase(runtime, name).phase == "Succeeded"
     poll(lambda: start_time(shim[0]) is None, what="the unclaimed process to be killed")

@@ -224,10 +224,13 @@ class ContainerSandbox:
         if pidfd is not None:
             with self._lock:
                 if proc is not None:
+                    # Not saved here: the pod's next save (its container's exit) carries
+                    # the pid. A runtime that dies first leaves the run recorded as being
+                    # started, and adoption settles it from the shim's claim, /proc and
+                    # the exit code the shim appends (adopt.launch_outcome).
                     started = start_time(proc.pid, zombie=True)
                     if started is not None:
                         record.runs[index] = (proc.pid, started, seq)
-                    journal.save()
                 record.pids.add(pid)
                 if record.kill_requested:  # as Supervisor._started: grace unless spent
                     later = record.killed and not record.forced
