@@ -43,11 +43,12 @@ def app_from_env(env: Mapping[str, str]) -> App:
 
     def ensure() -> None:
         if autostart:
-            from workflow_engine.controller import embedded
+            # statedir, not embedded: finding a controller running imports none of it
+            from workflow_engine.controller import statedir
 
-            embedded.ensure_controller(
+            statedir.ensure_controller(
                 paths,
-                idle_exit=embedded.DEFAULT_IDLE_EXIT if idle is None else idle,
+                idle_exit=statedir.DEFAULT_IDLE_EXIT if idle is None else idle,
                 max_expression_length=limits.max_expression_length,
                 resource_kubeconfig=resource_kubeconfig,
             )

@@ -1,20 +1,27 @@
-"""Where the embedded controller keeps its state, and the lock that makes it the only one.
+"""Where the embedded controller keeps its state, the lock that makes it the only one,
+and how a `wf` command starts it on demand.
 
 Part of the controller room, beneath `embedded` (which wires the pieces) and `daemon`
-(`wf controller status|stop`): the paths of a state directory and the fcntl lock held
-by the one controller of that directory.
+(`wf controller status|stop`): the paths of a state directory, the fcntl lock held
+by the one controller of that directory, and `ensure_controller` (here rather than in
+`embedded`, so a command that finds a controller running imports none of its pieces).
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from workflow_engine.spec.limits import DEFAULT_MAX_EXPRESSION_LENGTH
 from workflow_engine.store import DATABASE_FILE, SqliteStore
+
+DEFAULT_IDLE_EXIT = 5.0
 
 
 @dataclass(frozen=True)
@@ -123,3 +130,42 @@ class ControllerLock:
                 return False
             fcntl.flock(handle, fcntl.LOCK_UN)
             return True
+
+
+def ensure_controller(
+    paths: StatePaths,
+    idle_exit: float = DEFAULT_IDLE_EXIT,
+    python: str = sys.executable,
+    max_expression_length: int = DEFAULT_MAX_EXPRESSION_LENGTH,
+    resource_kubeconfig: str | None = None,
+) -> int | None:
+    """Start a detached controller unless one holds the lock; returns its pid.
+
+    The controller evaluates expressions under `max_expression_length`, the bound the
+    starting command linted with (a controller already running keeps its own)."""
+    extra = ["--resource-kubeconfig", resource_kubeconfig] if resource_kubeconfig else []
+    if not ControllerLock(paths.lock).is_free():
+        return None
+    paths.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with paths.log.open("ab") as out:
+        process = subprocess.Popen(
+            [
+                python,
+                "-m",
+                "workflow_engine.controller",
+                "--state-dir",
+                str(paths.root),
+                "--idle-exit",
+                str(idle_exit),
+                "--max-expression-length",
+                str(max_expression_length),
+                *extra,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+            cwd=paths.root,  # a daemon should not pin the caller's working directory
+        )
+    return process.pid

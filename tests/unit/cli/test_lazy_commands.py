@@ -12,9 +12,12 @@ from pathlib import Path
 
 import click
 import pytest
+import yaml
 
 from cli.commands import COMMANDS, LazyGroup
 from cli.main import cli
+from workflow_engine.controller.statedir import ControllerLock, StatePaths
+from workflow_engine.store import SqliteStore
 
 ROOT = Path(__file__).parents[3]
 
@@ -61,12 +64,12 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stder
 """
 
 
-def _modules_after(tmp_path: Path, *args: str) -> set[str]:
+def _modules_after(tmp_path: Path, *args: str, autostart: bool = False) -> set[str]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "WF_HOME": str(tmp_path / "state"),
-        "WF_NO_CONTROLLER": "1",
+        "WF_NO_CONTROLLER": "0" if autostart else "1",
         "WF_BACKEND": "embedded",
     }
     done = subprocess.run(
@@ -133,3 +136,65 @@ def test_list_imports_no_rich_nor_the_models(tmp_path: Path) -> None:
         "cli.format",
     )
     assert _loaded(modules, heavy) == []
+
+
+ONE_POD = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: one}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container: {image: alpine, command: [sh, -c, "true"]}
+"""
+# what `wf submit` needs is lint (the models, the expression parser) and the store; the
+# controller's wiring is for the controller process, the tree's formatting for get/watch
+NEVER_FOR_SUBMIT = (
+    "cli.ci",
+    "cli.format",
+    "executor",
+    "fastapi",
+    "kubernetes",
+    "minio",
+    "rich",
+    "uvicorn",
+    "workflow_engine.artifacts",
+    "workflow_engine.controller.embedded",
+    "workflow_engine.controller.loop",
+    "workflow_engine.controller.reconcile",
+    "workflow_engine.engine.decision",
+    "workflow_engine.engine.operate",
+    "workflow_engine.runtime",
+    "workflow_engine.server",
+)
+
+
+def test_submit_to_a_running_controller_imports_no_controller_nor_tree(tmp_path: Path) -> None:
+    source = tmp_path / "one.yaml"
+    source.write_text(ONE_POD)
+    held = ControllerLock(StatePaths(tmp_path / "state").lock)
+    assert held.acquire()  # a controller runs: `wf submit` must find it and start none
+    try:
+        modules = _modules_after(tmp_path, "submit", str(source), autostart=True)
+    finally:
+        held.release()
+    assert _loaded(modules, NEVER_FOR_SUBMIT) == []
+    assert "workflow_engine.lint" in modules  # it did lint before storing
+    store = SqliteStore(StatePaths(tmp_path / "state").db)
+    try:
+        assert [o["metadata"]["name"] for o in store.list("Workflow").items] == ["one"]
+    finally:
+        store.close()
+
+
+def test_wait_for_a_finished_workflow_imports_no_controller_nor_tree(tmp_path: Path) -> None:
+    store = SqliteStore(StatePaths(tmp_path / "state").db)
+    try:
+        created = store.create(yaml.safe_load(ONE_POD) | {"metadata": {"name": "one"}})
+        store.update_status({**created, "status": {"phase": "Succeeded", "nodes": {}}})
+    finally:
+        store.close()
+    modules = _modules_after(tmp_path, "wait", "one")
+    assert _loaded(modules, NEVER_FOR_SUBMIT) == []
+    assert "cli.workflows" in modules
