@@ -157,6 +157,7 @@ NEVER_FOR_SUBMIT = (
     "fastapi",
     "kubernetes",
     "minio",
+    "networkx",
     "rich",
     "uvicorn",
     "workflow_engine.artifacts",
