@@ -41,17 +41,24 @@ def app_from_env(env: Mapping[str, str]) -> App:
     limits = DocumentLimits.from_env(env)
     resource_kubeconfig = env.get("WF_RESOURCE_KUBECONFIG") or None
 
-    def ensure() -> None:
-        if autostart:
-            # statedir, not embedded: finding a controller running imports none of it
-            from workflow_engine.controller import statedir
+    started: list[int] = []  # the controller this command started, if it did
 
-            statedir.ensure_controller(
-                paths,
-                idle_exit=statedir.DEFAULT_IDLE_EXIT if idle is None else idle,
-                max_expression_length=limits.max_expression_length,
-                resource_kubeconfig=resource_kubeconfig,
-            )
+    def ensure() -> None:
+        if not autostart:
+            return
+        # statedir, not embedded: finding a controller running imports none of it
+        from workflow_engine.controller import statedir
+
+        if started:  # an earlier call started one: not to start a second, let it lock
+            statedir.await_start(paths, started[-1])
+        pid = statedir.ensure_controller(
+            paths,
+            idle_exit=statedir.DEFAULT_IDLE_EXIT if idle is None else idle,
+            max_expression_length=limits.max_expression_length,
+            resource_kubeconfig=resource_kubeconfig,
+        )
+        if pid is not None:
+            started.append(pid)
 
     def log_source(store: Store, name: str, namespace: str) -> LogSource:
         from workflow_engine.controller import FileLogs, finished_pods

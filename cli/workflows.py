@@ -138,6 +138,10 @@ def submit(
     )
 
     seconds = parse_duration(timeout, "--timeout").total_seconds() if timeout else None
+    if wait or watch:
+        # started now, the controller's imports overlap lint's: it is ready sooner for
+        # the workflow this command waits for (if lint refuses it, it idles out)
+        app.ensure_controller()
     options = SubmitOptions(
         parameters=[parse_parameter(p) for p in parameters],
         parameter_file=parameter_file_values(*read_source(parameter_file, app.limits), app.limits)

@@ -169,3 +169,21 @@ def ensure_controller(
             cwd=paths.root,  # a daemon should not pin the caller's working directory
         )
     return process.pid
+
+
+def await_start(paths: StatePaths, pid: int, timeout: float = 30.0) -> None:
+    """Return once the controller `pid` (a child `ensure_controller` started) holds the
+    lock or has exited, or `timeout` seconds passed. Then a lock probe tells the truth
+    again: a held lock is a controller that will see what was written before."""
+    lock = ControllerLock(paths.lock)
+    deadline = time.monotonic() + timeout
+    while lock.is_free() and _running(pid) and time.monotonic() < deadline:
+        time.sleep(_RETRY_PAUSE)
+
+
+def _running(pid: int) -> bool:
+    """Whether our child `pid` has not exited (reaping it if it has)."""
+    try:
+        return os.waitpid(pid, os.WNOHANG) == (0, 0)
+    except ChildProcessError:
+        return False
