@@ -134,7 +134,7 @@ def submit(
         parameter_file_values,
         parse_parameter,
         submit_from,
-        submit_text,
+        submit_text_warned,
     )
 
     seconds = parse_duration(timeout, "--timeout").total_seconds() if timeout else None
@@ -158,8 +158,11 @@ def submit(
         echo_stored_warnings(created[0], from_ref, app)
     else:
         text, source = read_source(file or "-", app.limits)
-        created = submit_text(app.store, text, source, options, app.now(), app.limits)
-        echo_warnings(text, source, app, err=True)
+        created, warnings = submit_text_warned(
+            app.store, text, source, options, app.now(), app.limits
+        )
+        for warning in warnings:
+            click.echo(warning_line(warning, source), err=True)
     app.ensure_controller()
     if wait or watch:
         for obj in created:

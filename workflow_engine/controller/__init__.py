@@ -65,6 +65,7 @@ if TYPE_CHECKING:
         parse_parameter,
         submit_from,
         submit_text,
+        submit_text_warned,
     )
 
 __all__ = [
@@ -107,6 +108,7 @@ __all__ = [
     "stored_warnings",
     "submit_from",
     "submit_text",
+    "submit_text_warned",
     "templates",
     "triggerops",
     "workflow_logs",
@@ -160,6 +162,7 @@ _NAMES = {
     "stored_warnings": "spec_warnings",
     "submit_from": "submit",
     "submit_text": "submit",
+    "submit_text_warned": "submit",
     "workflow_logs": "logs",
 }
 
