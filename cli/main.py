@@ -46,14 +46,18 @@ def app_from_env(env: Mapping[str, str]) -> App:
     def ensure() -> None:
         if not autostart:
             return
-        # statedir, not embedded: finding a controller running imports none of it
-        from workflow_engine.controller import statedir
+        # not controller.embedded: finding a controller running imports none of it
+        from workflow_engine.controller.autostart import (
+            DEFAULT_IDLE_EXIT,
+            await_start,
+            ensure_controller,
+        )
 
         if started:  # an earlier call started one: not to start a second, let it lock
-            statedir.await_start(paths, started[-1])
-        pid = statedir.ensure_controller(
+            await_start(paths, started[-1])
+        pid = ensure_controller(
             paths,
-            idle_exit=statedir.DEFAULT_IDLE_EXIT if idle is None else idle,
+            idle_exit=DEFAULT_IDLE_EXIT if idle is None else idle,
             max_expression_length=limits.max_expression_length,
             resource_kubeconfig=resource_kubeconfig,
         )

@@ -4,7 +4,7 @@ functions the CLI calls.
     clock, queue, indexes, observe   time, the work queue, what was observed
     reconcile, loop                  one reconcile; the loop around it
     statuscache, serialized, events  status writes, in-process write queueing, events
-    embedded, statedir               state directory wiring, lock, on-demand start
+    embedded, statedir, autostart    state directory wiring, lock, on-demand start
     daemon                           `wf controller status|stop`
     kube, kube_events                Kubernetes mode: the same loop over the cluster
                                      (imported on first use: the Kubernetes client is slow

@@ -9,7 +9,7 @@ Sits at the top of the controller room, wiring the real pieces together:
     <state>/controller.lock one controller per state directory (fcntl lock, holds a pid)
     <state>/controller.log  the on-demand controller's output
 
-`run()` is `wf controller` (foreground); `ensure_controller()` (defined in `statedir`,
+`run()` is `wf controller` (foreground); `ensure_controller()` (defined in `autostart`,
 so a command need not import this module) is what mutating `wf` commands call: it
 starts a detached controller when none holds the lock, and that one exits by itself
 after `idle_exit` idle seconds (no unfinished workflow, no live pod, no CronWorkflow
@@ -35,6 +35,8 @@ from workflow_engine.artifacts import (
     load_repositories_file,
 )
 from workflow_engine.controller.about import describe as describe  # re-exported
+from workflow_engine.controller.autostart import DEFAULT_IDLE_EXIT as DEFAULT_IDLE_EXIT
+from workflow_engine.controller.autostart import ensure_controller as ensure_controller
 from workflow_engine.controller.cache import is_completed
 from workflow_engine.controller.claims import DirectoryClaims
 from workflow_engine.controller.clock import Clock, SystemClock
@@ -50,10 +52,8 @@ from workflow_engine.controller.reconcile import Engine, Reconciler
 from workflow_engine.controller.repositories import ArtifactWiring
 from workflow_engine.controller.resources import ResourceCluster, ResourceRuntime, with_resources
 from workflow_engine.controller.serialized import SerializedWrites
-from workflow_engine.controller.statedir import DEFAULT_IDLE_EXIT as DEFAULT_IDLE_EXIT
 from workflow_engine.controller.statedir import ControllerLock as ControllerLock  # re-exported
 from workflow_engine.controller.statedir import StatePaths as StatePaths  # re-exported
-from workflow_engine.controller.statedir import ensure_controller as ensure_controller
 from workflow_engine.controller.statuscache import StatusSerializer
 from workflow_engine.controller.triggers import TriggerLoop
 from workflow_engine.controller.volumes import VolumeSubstitution

@@ -34,8 +34,10 @@ NEVER_FOR_HELP = (
     "networkx",
     "pydantic",
     "rich",
+    "subprocess",
     "uvicorn",
     "workflow_engine.artifacts",
+    "workflow_engine.controller.autostart",
     "workflow_engine.controller.embedded",
     "workflow_engine.controller.operations",
     "workflow_engine.engine",
@@ -45,9 +47,9 @@ NEVER_FOR_HELP = (
     "workflow_engine.spec.models",
     "yaml",
 )
-# `wf version` probes the sandbox (the process runtime's probes), nothing else
+# `wf version` probes the sandbox (the process runtime's probes, with subprocess), nothing else
 NEVER_FOR_VERSION = (
-    *(m for m in NEVER_FOR_HELP if m not in ("workflow_engine.runtime", "yaml")),
+    *(m for m in NEVER_FOR_HELP if m not in ("workflow_engine.runtime", "yaml", "subprocess")),
     "workflow_engine.runtime.process.runtime",
     "workflow_engine.runtime.kubernetes_node",
 )

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 from typing import IO
 
-from workflow_engine.controller.statedir import ControllerLock, StatePaths, await_start
+from workflow_engine.controller.autostart import await_start
+from workflow_engine.controller.statedir import ControllerLock, StatePaths
 
 
 def _hold(path: Path) -> IO[str]:
@@ -69,7 +70,8 @@ def test_acquire_with_patience_outlasts_a_brief_holder(tmp_path: Path) -> None:
 _LOCK_THEN_WAIT = """
 import sys
 from pathlib import Path
-from workflow_engine.controller.statedir import ControllerLock, StatePaths, await_start
+from workflow_engine.controller.autostart import await_start
+from workflow_engine.controller.statedir import ControllerLock, StatePaths
 lock = ControllerLock(Path(sys.argv[1]))
 assert lock.acquire()
 sys.stdin.read()  # holds the lock until the test closes stdin
