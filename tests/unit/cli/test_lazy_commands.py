@@ -133,7 +133,7 @@ def test_list_imports_no_rich_nor_the_models(tmp_path: Path) -> None:
     modules = _modules_after(tmp_path, "list")
     used = "workflow_engine.controller.operations"  # list_workflows itself
     heavy = (
-        *(m for m in NEVER_FOR_HELP if m not in (used, "yaml", "msgspec")),
+        *(m for m in NEVER_FOR_HELP if m not in (used, "msgspec")),
         "cli.ci",
         "cli.format",
     )
@@ -191,13 +191,32 @@ def test_submit_to_a_running_controller_imports_no_controller_nor_tree(tmp_path:
         store.close()
 
 
-def test_wait_for_a_finished_workflow_imports_no_controller_nor_tree(tmp_path: Path) -> None:
-    store = SqliteStore(StatePaths(tmp_path / "state").db)
+def _store_finished(state: Path) -> None:
+    store = SqliteStore(StatePaths(state).db)
     try:
         created = store.create(yaml.safe_load(ONE_POD) | {"metadata": {"name": "one"}})
         store.update_status({**created, "status": {"phase": "Succeeded", "nodes": {}}})
     finally:
         store.close()
+
+
+def test_wait_for_a_finished_workflow_imports_no_controller_nor_tree(tmp_path: Path) -> None:
+    _store_finished(tmp_path / "state")
     modules = _modules_after(tmp_path, "wait", "one")
     assert _loaded(modules, NEVER_FOR_SUBMIT) == []
     assert "cli.workflows" in modules
+
+
+def test_get_imports_the_tree_but_no_yaml_nor_the_models(tmp_path: Path) -> None:
+    _store_finished(tmp_path / "state")
+    modules = _modules_after(tmp_path, "get", "one")
+    drawing = ("cli.workflows", "cli.format", "rich", "msgspec")
+    used = ("workflow_engine.controller.operations", "workflow_engine.engine")  # pod names
+    heavy = (
+        *(m for m in NEVER_FOR_HELP if m not in (*drawing, *used)),
+        "workflow_engine.engine.decision",
+        "workflow_engine.engine.operate",
+        "subprocess",
+    )
+    assert _loaded(modules, heavy) == []
+    assert "cli.format" in modules  # it drew the tree
