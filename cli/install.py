@@ -5,9 +5,9 @@
 from __future__ import annotations
 
 import click
-import yaml
 
 from cli.app import app_of
+from cli.dumps import to_yaml
 from cli.output import show
 from cli.workflows import read_source
 from workflow_engine.spec.convert import convert_documents
@@ -43,7 +43,7 @@ def install(
     """Install the CRDs, RBAC and the controller (what `kubectl apply -k crds/` does)."""
     objects = install_objects(MODES[mode], controller=not without_controller)
     if print_:
-        click.echo("---\n".join(yaml.safe_dump(o, sort_keys=False) for o in objects), nl=False)
+        click.echo("---\n".join(to_yaml(o) for o in objects), nl=False)
         return
     from workflow_engine.store.kubernetes.apply import apply_objects  # slow import: on use
 

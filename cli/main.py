@@ -41,16 +41,28 @@ def app_from_env(env: Mapping[str, str]) -> App:
     limits = DocumentLimits.from_env(env)
     resource_kubeconfig = env.get("WF_RESOURCE_KUBECONFIG") or None
 
-    def ensure() -> None:
-        if autostart:
-            from workflow_engine.controller import embedded
+    started: list[int] = []  # the controller this command started, if it did
 
-            embedded.ensure_controller(
-                paths,
-                idle_exit=embedded.DEFAULT_IDLE_EXIT if idle is None else idle,
-                max_expression_length=limits.max_expression_length,
-                resource_kubeconfig=resource_kubeconfig,
-            )
+    def ensure() -> None:
+        if not autostart:
+            return
+        # not controller.embedded: finding a controller running imports none of it
+        from workflow_engine.controller.autostart import (
+            DEFAULT_IDLE_EXIT,
+            await_start,
+            ensure_controller,
+        )
+
+        if started:  # an earlier call started one: not to start a second, let it lock
+            await_start(paths, started[-1])
+        pid = ensure_controller(
+            paths,
+            idle_exit=DEFAULT_IDLE_EXIT if idle is None else idle,
+            max_expression_length=limits.max_expression_length,
+            resource_kubeconfig=resource_kubeconfig,
+        )
+        if pid is not None:
+            started.append(pid)
 
     def log_source(store: Store, name: str, namespace: str) -> LogSource:
         from workflow_engine.controller import FileLogs, finished_pods

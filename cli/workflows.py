@@ -1,7 +1,9 @@
 """`wf` commands that submit and read workflows: submit, get, watch, wait, logs, lint
 (`list`: `cli.list_workflows`; changing them: `cli.lifecycle`). Each parses its
 options, calls one library function of `workflow_engine.controller`, and formats the
-result."""
+result. The tree's formatting (rich, msgspec) and the CI helpers load in the commands
+that draw or stream, so `wf submit` and `wf wait` import neither
+(`tests/unit/cli/test_lazy_commands.py`)."""
 
 from __future__ import annotations
 
@@ -10,15 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.live import Live
 
 from cli.app import App, app_of
-from cli.ci import LOG_DRAIN_SECONDS, follow_plainly, junit_report, stream_logs
 from cli.errors import EXIT_FAILED
-from cli.format import workflow_details
-from cli.node_map import node_map_of
 from cli.output import show, show_object
-from cli.tree_fold import Fold, find_node
 from workflow_engine.controller import operations as ops
 from workflow_engine.controller import parse_duration, parse_labels
 from workflow_engine.errors import SpecError, SpecErrors, SpecWarning
@@ -47,9 +44,15 @@ def finish(
     """--wait / --watch: follow to the end; exit 1 unless it Succeeded (4 when
     `timeout` seconds pass first). `log`: stream pod logs meanwhile."""
     name, ns = obj["metadata"]["name"], obj["metadata"].get("namespace") or app.namespace
-    logs = stream_logs(app, name, ns) if log else None
+    logs = None
+    if log:
+        from cli.ci import stream_logs
+
+        logs = stream_logs(app, name, ns)
     obj = _live(app, name, ns, timeout) if watch else ops.wait(app.store, name, ns, timeout)
     if logs is not None:
+        from cli.ci import LOG_DRAIN_SECONDS
+
         logs.join(LOG_DRAIN_SECONDS)
     phase = obj["status"]["phase"]
     if not show_object(obj, output) and not watch:
@@ -60,8 +63,12 @@ def finish(
 
 
 def _live(app: App, name: str, namespace: str, timeout: float | None = None) -> dict[str, Any]:
+    from cli.format import workflow_details
+
     last: dict[str, Any] = {}
     if sys.stdout.isatty():
+        from rich.live import Live
+
         with Live(auto_refresh=False) as live:
             # each redraw decodes a compressed node map only as far as it shows it
             for last in ops.follow(app.store, name, namespace, expand=False, timeout=timeout):
@@ -69,6 +76,8 @@ def _live(app: App, name: str, namespace: str, timeout: float | None = None) -> 
         last = ops.expand_nodes(last)
     else:
         # Not a terminal (CI logs, pipes): plain lines as nodes change, then the tree.
+        from cli.ci import follow_plainly
+
         last = ops.expand_nodes(follow_plainly(app, name, namespace, timeout))
         show(workflow_details(last, app.now(), app.events.list(namespace, name)))
     return last
@@ -125,10 +134,14 @@ def submit(
         parameter_file_values,
         parse_parameter,
         submit_from,
-        submit_text,
+        submit_text_warned,
     )
 
     seconds = parse_duration(timeout, "--timeout").total_seconds() if timeout else None
+    if wait or watch:
+        # started now, the controller's imports overlap lint's: it is ready sooner for
+        # the workflow this command waits for (if lint refuses it, it idles out)
+        app.ensure_controller()
     options = SubmitOptions(
         parameters=[parse_parameter(p) for p in parameters],
         parameter_file=parameter_file_values(*read_source(parameter_file, app.limits), app.limits)
@@ -145,8 +158,11 @@ def submit(
         echo_stored_warnings(created[0], from_ref, app)
     else:
         text, source = read_source(file or "-", app.limits)
-        created = submit_text(app.store, text, source, options, app.now(), app.limits)
-        echo_warnings(text, source, app, err=True)
+        created, warnings = submit_text_warned(
+            app.store, text, source, options, app.now(), app.limits
+        )
+        for warning in warnings:
+            click.echo(warning_line(warning, source), err=True)
     app.ensure_controller()
     if wait or watch:
         for obj in created:
@@ -176,8 +192,14 @@ def get(
     tree = output in (None, "tree", "wide")
     obj = ops.get_workflow(app.store, name, app.namespace, expand=not tree)
     if output == "junit":
+        from cli.ci import junit_report
+
         click.echo(junit_report(app, obj), nl=False)
     elif not show_object(obj, output):
+        from cli.format import workflow_details
+        from cli.node_map import node_map_of
+        from cli.tree_fold import Fold, find_node
+
         fold = Fold(unfold_all=unfold_all)
         if node_name is not None:
             found = find_node(node_map_of(obj.get("status") or {}), node_name)

@@ -4,7 +4,7 @@ functions the CLI calls.
     clock, queue, indexes, observe   time, the work queue, what was observed
     reconcile, loop                  one reconcile; the loop around it
     statuscache, serialized, events  status writes, in-process write queueing, events
-    embedded, statedir               state directory wiring, lock, on-demand start
+    embedded, statedir, autostart    state directory wiring, lock, on-demand start
     daemon                           `wf controller status|stop`
     kube, kube_events                Kubernetes mode: the same loop over the cluster
                                      (imported on first use: the Kubernetes client is slow
@@ -65,6 +65,7 @@ if TYPE_CHECKING:
         parse_parameter,
         submit_from,
         submit_text,
+        submit_text_warned,
     )
 
 __all__ = [
@@ -107,6 +108,7 @@ __all__ = [
     "stored_warnings",
     "submit_from",
     "submit_text",
+    "submit_text_warned",
     "templates",
     "triggerops",
     "workflow_logs",
@@ -160,6 +162,7 @@ _NAMES = {
     "stored_warnings": "spec_warnings",
     "submit_from": "submit",
     "submit_text": "submit",
+    "submit_text_warned": "submit",
     "workflow_logs": "logs",
 }
 

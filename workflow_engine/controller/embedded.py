@@ -9,10 +9,11 @@ Sits at the top of the controller room, wiring the real pieces together:
     <state>/controller.lock one controller per state directory (fcntl lock, holds a pid)
     <state>/controller.log  the on-demand controller's output
 
-`run()` is `wf controller` (foreground); `ensure_controller()` is what mutating `wf`
-commands call: it starts a detached controller when none holds the lock, and that one
-exits by itself after `idle_exit` idle seconds (no unfinished workflow, no live pod,
-no CronWorkflow that still fires).
+`run()` is `wf controller` (foreground); `ensure_controller()` (defined in `autostart`,
+so a command need not import this module) is what mutating `wf` commands call: it
+starts a detached controller when none holds the lock, and that one exits by itself
+after `idle_exit` idle seconds (no unfinished workflow, no live pod, no CronWorkflow
+that still fires).
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +35,8 @@ from workflow_engine.artifacts import (
     load_repositories_file,
 )
 from workflow_engine.controller.about import describe as describe  # re-exported
+from workflow_engine.controller.autostart import DEFAULT_IDLE_EXIT as DEFAULT_IDLE_EXIT
+from workflow_engine.controller.autostart import ensure_controller as ensure_controller
 from workflow_engine.controller.cache import is_completed
 from workflow_engine.controller.claims import DirectoryClaims
 from workflow_engine.controller.clock import Clock, SystemClock
@@ -64,7 +65,6 @@ from workflow_engine.errors import SpecError, WorkflowEngineError
 from workflow_engine.podbuilder import PodConfig, build_pod
 from workflow_engine.runtime.process import ProcessRuntime
 from workflow_engine.runtime.process.profiles import entrypoint_for
-from workflow_engine.spec.limits import DEFAULT_MAX_EXPRESSION_LENGTH
 from workflow_engine.spec.models import Workflow
 from workflow_engine.spec.status_codec import status_from_dict
 from workflow_engine.store import SqliteStore
@@ -73,7 +73,6 @@ from workflow_engine.vocabulary import WORKFLOW_KIND
 
 log = logging.getLogger(__name__)
 EXECUTOR_COMMAND = "wf-exec"
-DEFAULT_IDLE_EXIT = 5.0
 # seconds a starting controller keeps trying a held lock: `wf` commands probe it (for an
 # instant each), and a probe must not pass for a running controller
 LOCK_PATIENCE = 5.0
@@ -323,42 +322,3 @@ def _stop_on_signals(stop: threading.Event) -> None:
         return
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-
-
-def ensure_controller(
-    paths: StatePaths,
-    idle_exit: float = DEFAULT_IDLE_EXIT,
-    python: str = sys.executable,
-    max_expression_length: int = DEFAULT_MAX_EXPRESSION_LENGTH,
-    resource_kubeconfig: str | None = None,
-) -> int | None:
-    """Start a detached controller unless one holds the lock; returns its pid.
-
-    The controller evaluates expressions under `max_expression_length`, the bound the
-    starting command linted with (a controller already running keeps its own)."""
-    extra = ["--resource-kubeconfig", resource_kubeconfig] if resource_kubeconfig else []
-    if not ControllerLock(paths.lock).is_free():
-        return None
-    paths.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with paths.log.open("ab") as out:
-        process = subprocess.Popen(
-            [
-                python,
-                "-m",
-                "workflow_engine.controller",
-                "--state-dir",
-                str(paths.root),
-                "--idle-exit",
-                str(idle_exit),
-                "--max-expression-length",
-                str(max_expression_length),
-                *extra,
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            close_fds=True,
-            cwd=paths.root,  # a daemon should not pin the caller's working directory
-        )
-    return process.pid

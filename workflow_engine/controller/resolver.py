@@ -12,11 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workflow_engine.controller.memo import read_caches
-from workflow_engine.engine.decision import Decision
-from workflow_engine.engine.observed import Observed
 from workflow_engine.errors import NotFound, SpecErrors
 from workflow_engine.spec import parse_object
 from workflow_engine.spec.models import ClusterWorkflowTemplate, Workflow, WorkflowTemplate
@@ -24,6 +21,10 @@ from workflow_engine.spec.resolver import MappingResolver, TemplateKey
 from workflow_engine.store.base import Store
 from workflow_engine.vocabulary import CLUSTER_WORKFLOW_TEMPLATE_KIND as CLUSTER_WORKFLOW_TEMPLATE
 from workflow_engine.vocabulary import WORKFLOW_TEMPLATE_KIND as WORKFLOW_TEMPLATE
+
+if TYPE_CHECKING:  # the engine's types: `wf submit` and `wf lint` need only the resolver
+    from workflow_engine.engine.decision import Decision
+    from workflow_engine.engine.observed import Observed
 
 CLUSTER_NAMESPACE = "default"
 
@@ -90,6 +91,8 @@ def decide_with_templates(
     for _ in range(TEMPLATE_ROUNDS):
         decision = operate(wf, observed, now, templates)
         if decision.needs_caches:  # memoization ConfigMaps: read them, decide again
+            from workflow_engine.controller.memo import read_caches  # the engine's memo
+
             caches = {**observed.caches, **read_caches(store, namespace, decision.needs_caches)}
             observed = replace(observed, caches=caches)
             continue

@@ -1,8 +1,8 @@
 """Where the embedded controller keeps its state, and the lock that makes it the only one.
 
-Part of the controller room, beneath `embedded` (which wires the pieces) and `daemon`
-(`wf controller status|stop`): the paths of a state directory and the fcntl lock held
-by the one controller of that directory.
+Part of the controller room, beneath `embedded` (which wires the pieces), `autostart`
+(how a `wf` command starts it) and `daemon` (`wf controller status|stop`): the paths
+of a state directory and the fcntl lock held by the one controller of that directory.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ from workflow_engine.controller.resolver import (
     StoreResolver,
 )
 from workflow_engine.cron import child_workflow
-from workflow_engine.errors import NotFound, SpecError, SpecErrors
-from workflow_engine.lint import lint_documents, structural_errors
+from workflow_engine.errors import NotFound, SpecError, SpecErrors, SpecWarning
+from workflow_engine.lint import document_warnings, lint_documents, structural_errors
 from workflow_engine.spec import API_VERSION, load_documents
 from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits
 from workflow_engine.store.base import Obj, Store
@@ -177,6 +177,18 @@ def prepare(
 ) -> list[Obj]:
     """The Workflow documents of `text` with overrides, linted; nothing is stored. The
     text is parsed once; its structure is checked before the overrides touch it."""
+    return _prepare(store, text, source, options, now, limits)[0]
+
+
+def _prepare(
+    store: Store,
+    text: str,
+    source: str,
+    options: SubmitOptions,
+    now: datetime,
+    limits: DocumentLimits,
+) -> tuple[list[Obj], list[SpecWarning]]:
+    """`prepare`, and the warnings of the documents as written (`lint_warnings`'s)."""
     docs = load_documents(text, source, limits)
     if not docs:
         raise SpecErrors([SpecError(source, "no document to submit")])
@@ -198,9 +210,10 @@ def prepare(
     errors = structural_errors(docs)
     if errors:
         raise SpecErrors(errors)
+    warnings = document_warnings(docs)  # before anything reads the documents
     prepared = [apply_overrides(doc, options, now) for doc in docs]
     _lint(store, prepared, source)
-    return prepared
+    return prepared, warnings
 
 
 def submit_text(
@@ -212,7 +225,21 @@ def submit_text(
     limits: DocumentLimits = DEFAULT_LIMITS,
 ) -> list[Obj]:
     """Lint then store every Workflow of `text`; returns the stored objects."""
-    return [store.create(doc) for doc in prepare(store, text, source, options, now, limits)]
+    return submit_text_warned(store, text, source, options, now, limits)[0]
+
+
+def submit_text_warned(
+    store: Store,
+    text: str,
+    source: str,
+    options: SubmitOptions,
+    now: datetime,
+    limits: DocumentLimits = DEFAULT_LIMITS,
+) -> tuple[list[Obj], list[SpecWarning]]:
+    """`submit_text`, and the text's warnings (`lint_warnings`) from the same parse: a
+    second parse of a big document cost as much as the rest of the submit."""
+    prepared, warnings = _prepare(store, text, source, options, now, limits)
+    return [store.create(doc) for doc in prepared], warnings
 
 
 def from_reference(reference: str) -> tuple[str, str]:

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import click
 import pytest
+import yaml
 
 from cli.commands import COMMANDS, LazyGroup
 from cli.main import cli
+from workflow_engine.controller.statedir import ControllerLock, StatePaths
+from workflow_engine.store import SqliteStore
 
 ROOT = Path(__file__).parents[3]
 
@@ -31,8 +34,10 @@ NEVER_FOR_HELP = (
     "networkx",
     "pydantic",
     "rich",
+    "subprocess",
     "uvicorn",
     "workflow_engine.artifacts",
+    "workflow_engine.controller.autostart",
     "workflow_engine.controller.embedded",
     "workflow_engine.controller.operations",
     "workflow_engine.engine",
@@ -42,9 +47,9 @@ NEVER_FOR_HELP = (
     "workflow_engine.spec.models",
     "yaml",
 )
-# `wf version` probes the sandbox (the process runtime's probes), nothing else
+# `wf version` probes the sandbox (the process runtime's probes, with subprocess), nothing else
 NEVER_FOR_VERSION = (
-    *(m for m in NEVER_FOR_HELP if m not in ("workflow_engine.runtime", "yaml")),
+    *(m for m in NEVER_FOR_HELP if m not in ("workflow_engine.runtime", "yaml", "subprocess")),
     "workflow_engine.runtime.process.runtime",
     "workflow_engine.runtime.kubernetes_node",
 )
@@ -61,12 +66,12 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stder
 """
 
 
-def _modules_after(tmp_path: Path, *args: str) -> set[str]:
+def _modules_after(tmp_path: Path, *args: str, autostart: bool = False) -> set[str]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "WF_HOME": str(tmp_path / "state"),
-        "WF_NO_CONTROLLER": "1",
+        "WF_NO_CONTROLLER": "0" if autostart else "1",
         "WF_BACKEND": "embedded",
     }
     done = subprocess.run(
@@ -128,8 +133,90 @@ def test_list_imports_no_rich_nor_the_models(tmp_path: Path) -> None:
     modules = _modules_after(tmp_path, "list")
     used = "workflow_engine.controller.operations"  # list_workflows itself
     heavy = (
-        *(m for m in NEVER_FOR_HELP if m not in (used, "yaml", "msgspec")),
+        *(m for m in NEVER_FOR_HELP if m not in (used, "msgspec")),
         "cli.ci",
         "cli.format",
     )
     assert _loaded(modules, heavy) == []
+
+
+ONE_POD = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: one}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container: {image: alpine, command: [sh, -c, "true"]}
+"""
+# what `wf submit` needs is lint (the models, the expression parser) and the store; the
+# controller's wiring is for the controller process, the tree's formatting for get/watch
+NEVER_FOR_SUBMIT = (
+    "cli.ci",
+    "cli.format",
+    "executor",
+    "fastapi",
+    "kubernetes",
+    "minio",
+    "networkx",
+    "rich",
+    "uvicorn",
+    "workflow_engine.artifacts",
+    "workflow_engine.controller.embedded",
+    "workflow_engine.controller.loop",
+    "workflow_engine.controller.reconcile",
+    "workflow_engine.engine.decision",
+    "workflow_engine.engine.operate",
+    "workflow_engine.runtime",
+    "workflow_engine.server",
+)
+
+
+def test_submit_to_a_running_controller_imports_no_controller_nor_tree(tmp_path: Path) -> None:
+    source = tmp_path / "one.yaml"
+    source.write_text(ONE_POD)
+    held = ControllerLock(StatePaths(tmp_path / "state").lock)
+    assert held.acquire()  # a controller runs: `wf submit` must find it and start none
+    try:
+        modules = _modules_after(tmp_path, "submit", str(source), autostart=True)
+    finally:
+        held.release()
+    assert _loaded(modules, NEVER_FOR_SUBMIT) == []
+    assert "workflow_engine.lint" in modules  # it did lint before storing
+    store = SqliteStore(StatePaths(tmp_path / "state").db)
+    try:
+        assert [o["metadata"]["name"] for o in store.list("Workflow").items] == ["one"]
+    finally:
+        store.close()
+
+
+def _store_finished(state: Path) -> None:
+    store = SqliteStore(StatePaths(state).db)
+    try:
+        created = store.create(yaml.safe_load(ONE_POD) | {"metadata": {"name": "one"}})
+        store.update_status({**created, "status": {"phase": "Succeeded", "nodes": {}}})
+    finally:
+        store.close()
+
+
+def test_wait_for_a_finished_workflow_imports_no_controller_nor_tree(tmp_path: Path) -> None:
+    _store_finished(tmp_path / "state")
+    modules = _modules_after(tmp_path, "wait", "one")
+    assert _loaded(modules, NEVER_FOR_SUBMIT) == []
+    assert "cli.workflows" in modules
+
+
+def test_get_imports_the_tree_but_no_yaml_nor_the_models(tmp_path: Path) -> None:
+    _store_finished(tmp_path / "state")
+    modules = _modules_after(tmp_path, "get", "one")
+    drawing = ("cli.workflows", "cli.format", "rich", "msgspec")
+    used = ("workflow_engine.controller.operations", "workflow_engine.engine")  # pod names
+    heavy = (
+        *(m for m in NEVER_FOR_HELP if m not in (*drawing, *used)),
+        "workflow_engine.engine.decision",
+        "workflow_engine.engine.operate",
+        "subprocess",
+    )
+    assert _loaded(modules, heavy) == []
+    assert "cli.format" in modules  # it drew the tree

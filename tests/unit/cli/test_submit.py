@@ -136,6 +136,21 @@ def test_user_errors_exit_2_list_every_error_and_store_nothing(
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("follow", ["--wait", "--watch"])
+def test_wait_starts_the_controller_before_lint(wf: Wf, follow: str) -> None:
+    # with --wait/--watch its start-up overlaps lint's; a refused file leaves it idle
+    result = wf("submit", follow, data("unknown-template.yaml"))
+    assert result.exit_code == 2
+    assert wf.workflows() == []
+    assert len(wf.controllers) == 1
+
+
+def test_without_wait_a_refused_file_starts_no_controller(wf: Wf) -> None:
+    result = wf("submit", data("unknown-template.yaml"))
+    assert result.exit_code == 2
+    assert wf.controllers == []
+
+
 def test_a_missing_parameter_given_with_p_is_accepted(wf: Wf) -> None:
     result = wf("submit", data("missing-parameter.yaml"), "-p", "message=ok")
     assert result.exit_code == 0, result.output

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import fcntl
 import os
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import IO
 
-from workflow_engine.controller.statedir import ControllerLock
+from workflow_engine.controller.autostart import await_start
+from workflow_engine.controller.statedir import ControllerLock, StatePaths
 
 
 def _hold(path: Path) -> IO[str]:
@@ -61,3 +65,39 @@ def test_acquire_with_patience_outlasts_a_brief_holder(tmp_path: Path) -> None:
     assert taken == [True]
     assert lock.holder() == os.getpid()
     lock.release()
+
+
+_LOCK_THEN_WAIT = """
+import sys
+from pathlib import Path
+from workflow_engine.controller.autostart import await_start
+from workflow_engine.controller.statedir import ControllerLock, StatePaths
+lock = ControllerLock(Path(sys.argv[1]))
+assert lock.acquire()
+sys.stdin.read()  # holds the lock until the test closes stdin
+"""
+
+
+def test_await_start_returns_once_the_started_child_holds_the_lock(tmp_path: Path) -> None:
+    # `wf submit --wait` starts the controller before lint; its second ensure must not
+    # take a controller still importing for none (and start another)
+    paths = StatePaths(tmp_path)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _LOCK_THEN_WAIT, str(paths.lock)], stdin=subprocess.PIPE
+    )
+    try:
+        await_start(paths, child.pid, timeout=120)
+        assert not ControllerLock(paths.lock).is_free()
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        child.wait(timeout=60)
+
+
+def test_await_start_returns_when_the_child_exits_without_locking(tmp_path: Path) -> None:
+    paths = StatePaths(tmp_path)
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    began = time.monotonic()
+    await_start(paths, child.pid, timeout=600)
+    assert time.monotonic() - began < 600  # it did not wait the bound out
+    assert ControllerLock(paths.lock).is_free()
