@@ -18,6 +18,11 @@ profile. A script that prints figures, not a test.
 - profile: a --width-way fan-out (one workflow) with the controller's threads under
   cProfile; the functions with the most own time.
 
+Per level it also prints what the controller process spent (CPU seconds, from
+/proc/PID/stat), the Workflow status writes per workflow (the API server's own
+`apiserver_request_total` for workflows/status, so nothing in the controller is
+instrumented) and the load average. `--held 0` / `--width 0` skip the RSS / profile.
+
 Run: .venv/bin/python bench/kube_scale.py [--levels 20,200] [--held 200] [--width 200]
 """
 
@@ -26,7 +31,9 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
+import re
 import statistics
 import sys
 import tempfile
@@ -120,9 +127,8 @@ class PodTimes:
 
 
 def quantiles(values: list[float]) -> str:
-    ordered = sorted(values)
-    p90 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
-    return f"median {statistics.median(ordered) * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms"
+    median, p90 = statistics.median(values), percentile(values, 0.9)
+    return f"median {median * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms"
 
 
 def delays(store: Store, ns: str, times: PodTimes, count: int) -> tuple[list[float], list[float]]:
@@ -141,6 +147,31 @@ def delays(store: Store, ns: str, times: PodTimes, count: int) -> tuple[list[flo
         to_running += [times.running[p] - times.seen[p] for p in pods]
         to_next.append(times.seen[pods[1]] - times.ended[pods[0]])
     return to_running, to_next
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def status_writes(plane: ControlPlane) -> int:
+    """Workflow status writes the API server has answered so far (any code)."""
+    text = plane.kubectl("get", "--raw", "/metrics").stdout
+    total = 0
+    for line in text.splitlines():
+        if not line.startswith("apiserver_request_total{"):
+            continue
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', line.partition("}")[0]))
+        what = (labels.get("resource"), labels.get("subresource"), labels.get("verb"))
+        if what in (("workflows", "status", "PUT"), ("workflows", "status", "PATCH")):
+            total += int(float(line.rpartition(" ")[2]))
+    return total
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
 def rss_kib(pid: int) -> int:
@@ -236,16 +267,29 @@ def main() -> None:
         times = PodTimes(runtime)
         results: dict[int, tuple[list[float], list[float]]] = {}
         controller = start_controller(plane, ns, Path(home))
+        idle = loaded = 0
         try:
             delays(store, ns, times, 1)  # warm-up: the controller leads, the node is ready
             for level in levels:
+                cpu, writes, wall = cpu_seconds(controller.pid), status_writes(plane), time.time()
                 results[level] = delays(store, ns, times, level)
-            idle, loaded = held_rss(plane, store, ns, controller.pid, args.held)
+                cpu, wall = cpu_seconds(controller.pid) - cpu, time.time() - wall
+                writes = status_writes(plane) - writes
+                print(
+                    f"{level} concurrent: wall {wall:.0f} s, controller CPU {cpu:.1f} s, "
+                    f"status writes per workflow {writes / level:.1f}, "
+                    f"load average {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
+            if args.held:
+                idle, loaded = held_rss(plane, store, ns, controller.pid, args.held)
         finally:
             controller.terminate()
             controller.wait(60)
         try:
-            span, report = profiled_fan_out(plane, store, ns, times, args.width)
+            span, report = 0.0, ""
+            if args.width:
+                span, report = profiled_fan_out(plane, store, ns, times, args.width)
         finally:
             runtime.close()
             store.close()
@@ -260,11 +304,14 @@ def main() -> None:
         low, high = (results[n] for n in levels)
         for label, i in (("created->running", 0), ("ready->next", 1)):
             ratio = statistics.median(high[i]) / statistics.median(low[i])
-            print(f"ratio {levels[1]}/{levels[0]} of median {label}: {ratio:.2f}")
-    mib = f"idle {idle / 1024:.0f} MiB, {args.held} running workflows {loaded / 1024:.0f} MiB"
-    print(f"controller RSS: {mib}")
-    print(f"profiled fan-out of {args.width}: {span:.1f} s first pod to last")
-    print(report)
+            p90 = percentile(high[i], 0.9) / percentile(low[i], 0.9)
+            print(f"ratio {levels[1]}/{levels[0]} of {label}: median {ratio:.2f}, p90 {p90:.2f}")
+    if args.held:
+        mib = f"idle {idle / 1024:.0f} MiB, {args.held} running workflows {loaded / 1024:.0f} MiB"
+        print(f"controller RSS: {mib}")
+    if args.width:
+        print(f"profiled fan-out of {args.width}: {span:.1f} s first pod to last")
+        print(report)
 
 
 if __name__ == "__main__":

@@ -21,10 +21,16 @@ from tests.cluster.cluster import ControlPlane
 from tests.cluster.store_fixtures import crds, open_kube_store  # noqa: F401
 from tests.contract.store_contract import events_until, unique, workflow
 from tests.support.polling import poll
+from tests.unit.store.test_offload import packed_in_runs
 from workflow_engine.spec.objects import API_GROUP
 from workflow_engine.spec.status_codec import decompress_nodes
 from workflow_engine.store.kubernetes import KubernetesOptions, KubernetesStore
-from workflow_engine.store.kubernetes.offload import OFFLOAD_FIELD, OWNER_LABEL
+from workflow_engine.store.kubernetes.offload import (
+    OFFLOAD_FIELD,
+    OWNER_LABEL,
+    PIECE_LABEL,
+    PIECES_FIELD,
+)
 
 pytestmark = pytest.mark.cluster
 
@@ -81,6 +87,11 @@ def chunks(cluster: ControlPlane, ns: str, uid: str) -> list[dict[str, Any]]:
     return items
 
 
+def piece_names(parts: list[dict[str, Any]]) -> set[str]:
+    """The pieces these chunks hold (each is labelled with its digest)."""
+    return {p["metadata"]["labels"][PIECE_LABEL] for p in parts}
+
+
 def nodes_of(obj: dict[str, Any]) -> dict[str, Any]:
     status = obj["status"]
     assert OFFLOAD_FIELD not in status
@@ -107,7 +118,7 @@ def test_a_node_map_past_the_threshold_is_offloaded_read_back_and_deleted_with_i
     assert len(json.dumps(raw)) < 4096
     parts = chunks(crds, ns, uid)
     assert len(parts) > 2
-    assert {p["spec"]["version"] for p in parts} == {version}
+    assert piece_names(parts) == set(raw["status"][PIECES_FIELD])
     assert all(p["metadata"]["ownerReferences"][0]["uid"] == uid for p in parts)
 
     # read back by another store (nothing cached), by get, list and watch
@@ -125,9 +136,9 @@ def test_a_node_map_past_the_threshold_is_offloaded_read_back_and_deleted_with_i
     second = node_map(300, noise=16)
     current = small_store.get("Workflow", "big", ns)
     small_store.update_status({**current, "status": {"phase": "Succeeded", "nodes": second}})
-    new_version = stored(crds, ns, "big")["status"][OFFLOAD_FIELD]
-    assert new_version != version
-    assert {p["spec"]["version"] for p in chunks(crds, ns, uid)} == {new_version}
+    new_status = stored(crds, ns, "big")["status"]
+    assert new_status[OFFLOAD_FIELD] != version
+    assert piece_names(chunks(crds, ns, uid)) == set(new_status[PIECES_FIELD])
     assert nodes_of(small_store.get("Workflow", "big", ns)) == second
 
     # listed small: kubectl's table and `wf list`
@@ -219,5 +230,41 @@ def test_the_status_of_a_100000_node_workflow_round_trips(
     fresh = open_kube_store(crds)
     try:
         assert nodes_of(fresh.get("Workflow", "loop", ns)) == nodes
+    finally:
+        fresh.close()
+
+
+def test_a_write_that_changes_a_few_nodes_writes_only_their_pieces(
+    crds: ControlPlane,  # noqa: F811
+) -> None:
+    """A map packed as the controller's serializer packs it (a gzip member per run of
+    nodes): the chunks of pieces a new status still names are the same objects (not
+    written again, not deleted); only the changed node's piece is new."""
+    ns = unique()
+    store = open_kube_store(crds)  # the default threshold and chunk size
+    nodes = loop_nodes(20_000)
+    try:
+        created = store.create(workflow("runs", ns))
+        uid = created["metadata"]["uid"]
+        status = {"phase": "Running", "compressedNodes": packed_in_runs(nodes)}
+        store.update_status({**created, "status": status})
+        before = {p["metadata"]["uid"]: p for p in chunks(crds, ns, uid)}
+        assert len(before) >= 8
+        changed = "loop-1000012345"
+        nodes[changed] = {**nodes[changed], "phase": "Failed", "message": "changed"}
+        current = store.get("Workflow", "runs", ns)
+        status = {"phase": "Running", "compressedNodes": packed_in_runs(nodes)}
+        store.update_status({**current, "status": status})
+        after = {p["metadata"]["uid"]: p for p in chunks(crds, ns, uid)}
+        assert 1 <= len(after.keys() - before.keys()) <= 2
+        assert 1 <= len(before.keys() - after.keys()) <= 2  # deleted: no longer named
+        assert piece_names(list(after.values())) == set(
+            stored(crds, ns, "runs")["status"][PIECES_FIELD]
+        )
+    finally:
+        store.close()
+    fresh = open_kube_store(crds)
+    try:
+        assert nodes_of(fresh.get("Workflow", "runs", ns)) == nodes
     finally:
         fresh.close()

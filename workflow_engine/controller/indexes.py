@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from workflow_engine.controller.observe import pod_state, task_result
 from workflow_engine.engine.observed import PodState, TaskResult
@@ -22,6 +22,19 @@ ACTIVE_POD_PHASES = frozenset({"Pending", "Running", "Unknown"})
 ENDED_POD_PHASES = frozenset({"Succeeded", "Failed"})
 
 
+class PodNews(NamedTuple):
+    """The workflows whose pods changed in one refresh, by how soon they want a
+    reconcile: `urgent` (a pod ended or vanished: the next step waits on it), `lazy`
+    (a pod started: it shows as Running a little later) and `details` (only what a
+    pod that is still Pending, or still Running, shows changed: its message, its node,
+    its IP; each is a status write on a cluster, so they wait for the pod's next real
+    change, or a while). A workflow is in one set only, the most urgent."""
+
+    urgent: set[WorkflowKey]
+    lazy: set[WorkflowKey]
+    details: set[WorkflowKey]
+
+
 class PodIndex:
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -29,6 +42,10 @@ class PodIndex:
         self._owner: dict[tuple[str, str], WorkflowKey] = {}
         self._by_wf: dict[WorkflowKey, dict[str, PodState]] = {}
         self._versions: dict[WorkflowKey, int] = {}
+        # moves with `_versions` but for details (PodNews.details), which instead note
+        # when the first of them came (`details_since`) until the next reconcile
+        self._news: dict[WorkflowKey, int] = {}
+        self._details_at: dict[WorkflowKey, float] = {}
         self._node_ids: dict[tuple[str, str], str] = {}  # (namespace, pod) -> node id
         # ended pods' node ids, until the reconciler has their TaskResults (`resolved`)
         self._ended: dict[WorkflowKey, dict[str, str]] = {}
@@ -42,20 +59,18 @@ class PodIndex:
 
     def refresh(self, pods: Iterable[PodObservation]) -> set[WorkflowKey]:
         """Take a full observation; return the workflows whose pods changed."""
-        urgent, lazy = self.refresh_split(pods)
-        return urgent | lazy
+        news = self.refresh_split(pods)
+        return news.urgent | news.lazy | news.details
 
-    def refresh_split(
-        self, pods: Iterable[PodObservation]
-    ) -> tuple[set[WorkflowKey], set[WorkflowKey]]:
-        """Take a full observation; return the workflows whose pods changed, split in
-        those where a pod ended or vanished (urgent: the next step waits on it) and
-        those where pods only started (lazy: it shows as Running a little later).
-        Runs on every runtime wake-up over every pod, so the common case (the very
-        same, finished, observation as last time) costs one lookup."""
+    def refresh_split(self, pods: Iterable[PodObservation], now: float = 0.0) -> PodNews:
+        """Take a full observation; return the workflows whose pods changed, split by
+        how urgent the change is (PodNews). Runs on every runtime wake-up over every
+        pod, so the common case (the very same, finished, observation as last time)
+        costs one lookup. `now` (the loop clock's monotonic time) dates details."""
         pods = pods if isinstance(pods, list) else list(pods)
         changed: set[WorkflowKey] = set()
         urgent: set[WorkflowKey] = set()
+        lazy: set[WorkflowKey] = set()
         with self._lock:
             before = len(self._raw)
             kept = 0  # observed pods that were known before this call
@@ -64,31 +79,56 @@ class PodIndex:
                 if raw.get((pod.namespace, pod.name)) is pod:  # the common case, inline
                     kept += 1
                     continue
-                kept += self._file(pod, changed, urgent)
+                kept += self._file(pod, changed, urgent, lazy)
             if kept < before:
                 seen = {(p.namespace, p.name) for p in pods}
                 self._drop([k for k in self._raw if k not in seen], changed, urgent)
-            for wf in changed:
-                self._versions[wf] = self._versions.get(wf, 0) + 1
-        return urgent, changed - urgent
+            return self._sorted(changed, urgent, lazy, now)
 
-    def refresh_changes(self, changes: PodChanges) -> tuple[set[WorkflowKey], set[WorkflowKey]]:
+    def refresh_changes(self, changes: PodChanges, now: float = 0.0) -> PodNews:
         """As `refresh_split`, from an incremental observation (a runtime's PodFeed):
         the pods that may have changed and those gone, so the cost is what changed."""
         changed: set[WorkflowKey] = set()
         urgent: set[WorkflowKey] = set()
+        lazy: set[WorkflowKey] = set()
         with self._lock:
             self._drop([k for k in changes.gone if k in self._raw], changed, urgent)
             for pod in changes.changed:
-                self._file(pod, changed, urgent)
-            for wf in changed:
-                self._versions[wf] = self._versions.get(wf, 0) + 1
-        return urgent, changed - urgent
+                self._file(pod, changed, urgent, lazy)
+            return self._sorted(changed, urgent, lazy, now)
+
+    def _sorted(
+        self,
+        changed: set[WorkflowKey],
+        urgent: set[WorkflowKey],
+        lazy: set[WorkflowKey],
+        now: float,
+    ) -> PodNews:
+        """Move the changed workflows' versions (lock held); what the refresh found."""
+        lazy = lazy - urgent
+        details = changed - urgent - lazy
+        for wf in changed:
+            self._bump(wf, news=wf not in details)
+        for wf in details:
+            self._details_at.setdefault(wf, now)
+        return PodNews(urgent, lazy, details)
+
+    def _bump(self, wf: WorkflowKey, news: bool = True) -> None:
+        """(lock held)"""
+        self._versions[wf] = self._versions.get(wf, 0) + 1
+        if news:
+            self._news[wf] = self._news.get(wf, 0) + 1
 
     def _file(
-        self, pod: PodObservation, changed: set[WorkflowKey], urgent: set[WorkflowKey]
+        self,
+        pod: PodObservation,
+        changed: set[WorkflowKey],
+        urgent: set[WorkflowKey],
+        lazy: set[WorkflowKey],
     ) -> bool:
-        """Take one observation (lock held); returns whether the pod was known."""
+        """Take one observation (lock held); returns whether the pod was known. A
+        changed workflow goes into `urgent` when the pod ended, into `lazy` when its
+        phase moved otherwise, and only into `changed` when just its details did."""
         key = (pod.namespace, pod.name)
         old = self._raw.get(key)
         if old is pod:
@@ -99,16 +139,20 @@ class PodIndex:
         if old is not None:
             self._unfile_uid(old)
         self._file_uid(pod)
-        wf = self._take(key, pod)
-        if wf is not None:
+        taken = self._take(key, pod)
+        if taken is not None:
+            wf, moved = taken
             changed.add(wf)
             if pod.phase not in ACTIVE_POD_PHASES:
                 urgent.add(wf)
+            elif moved:
+                lazy.add(wf)
         return old is not None
 
-    def _take(self, key: tuple[str, str], pod: PodObservation) -> WorkflowKey | None:
+    def _take(self, key: tuple[str, str], pod: PodObservation) -> tuple[WorkflowKey, bool] | None:
         """File a changed observation under its workflow (lock held); the workflow
-        when what the engine sees of the pod changed."""
+        when what the engine sees of the pod changed, and whether more than its
+        details did (its phase, or a containerSet's containers)."""
         owner = pod.labels.get(WORKFLOW_LABEL)
         if owner is None or key in self._deleting:
             return None
@@ -119,8 +163,12 @@ class PodIndex:
             self._node_ids[key] = node_id
         states = self._by_wf.setdefault(wf, {})
         state = pod_state(pod)
-        if states.get(pod.name) == state:
+        before = states.get(pod.name)
+        if before == state:
             return None  # e.g. Pending, as noted when it was created
+        moved = (
+            before is None or before.phase != state.phase or before.containers != state.containers
+        )
         states[pod.name] = state
         self._note_active(wf, state)
         ended = self._ended.setdefault(wf, {})
@@ -129,7 +177,7 @@ class PodIndex:
             ended[pod.name] = node
         else:
             ended.pop(pod.name, None)
-        return wf
+        return wf, moved
 
     def _drop(
         self, keys: list[tuple[str, str]], changed: set[WorkflowKey], urgent: set[WorkflowKey]
@@ -183,7 +231,7 @@ class PodIndex:
                 return False
             pods[pod_name] = PodState(name=pod_name, phase="Pending")
             self._note_active(wf, pods[pod_name])
-            self._versions[wf] = self._versions.get(wf, 0) + 1
+            self._bump(wf)
             return True
 
     def note_failed(
@@ -198,7 +246,7 @@ class PodIndex:
             )
             self._active.get(wf, {}).pop(pod_name, None)
             self._ended.setdefault(wf, {})[pod_name] = node_id
-            self._versions[wf] = self._versions.get(wf, 0) + 1
+            self._bump(wf)
 
     def remove(self, wf: WorkflowKey, pod_name: str) -> None:
         """A pod was deleted on purpose: the workflow stops seeing it now. Its name
@@ -212,7 +260,7 @@ class PodIndex:
             self._ended.get(wf, {}).pop(pod_name, None)
             self._active.get(wf, {}).pop(pod_name, None)
             if self._by_wf.get(wf, {}).pop(pod_name, None) is not None:
-                self._versions[wf] = self._versions.get(wf, 0) + 1
+                self._bump(wf)
 
     def deleting(self, namespace: str, pod_name: str) -> bool:
         """Is this pod name still held by a pod deleted on purpose? Creating it now
@@ -279,6 +327,21 @@ class PodIndex:
         with self._lock:
             return self._versions.get(wf, 0)
 
+    def news_version(self, wf: WorkflowKey) -> int:
+        """As `version`, but details (PodNews.details) do not move it."""
+        with self._lock:
+            return self._news.get(wf, 0)
+
+    def details_since(self, wf: WorkflowKey) -> float | None:
+        """When the first detail change not yet `taking_details` came, if any."""
+        with self._lock:
+            return self._details_at.get(wf)
+
+    def taking_details(self, wf: WorkflowKey) -> None:
+        """A reconcile is about to look at the workflow's pods: their details with them."""
+        with self._lock:
+            self._details_at.pop(wf, None)
+
     def workflows(self) -> set[WorkflowKey]:
         with self._lock:
             return {wf for wf, pods in self._by_wf.items() if pods}
@@ -293,7 +356,8 @@ class PodIndex:
             self._active.pop(wf, None)
             for pod_name in self._by_wf.pop(wf, {}):
                 self._node_ids.pop((wf[0], pod_name), None)
-            self._versions[wf] = self._versions.get(wf, 0) + 1
+            self._details_at.pop(wf, None)
+            self._bump(wf)
 
 
 class ResultIndex:

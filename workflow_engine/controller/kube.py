@@ -69,17 +69,30 @@ from workflow_engine.store.kubernetes import KubernetesOptions, KubernetesStore
 
 log = logging.getLogger(__name__)
 POD_STORE_URL = "kubernetes://"
-# A pod that only started (scheduled, initialising, running) shows in the status this
-# much later, so the three or four changes a pod goes through before it runs cost one
-# status write instead of one each: on a cluster every write is a rate-limited request
-# (bench/kube_requests.py: 9 status writes per two-step workflow with 0.25 s).
+# A pod that started running shows in the status this much later, so that a short pod's
+# start and end often cost one status write: on a cluster every write is a rate-limited
+# request (bench/kube_requests.py: 9 status writes per two-step workflow with 0.25 s).
 STARTED_DELAY = 1.0
+# What a pod shows before it runs (scheduled to a node, PodInitializing, its IP) changes
+# two or three times in its first second: those changes wait for the pod's Running (or
+# its end) and are written with it, or are written alone after this long (a pod stuck
+# Pending still shows why). bench/kube_scale.py: status writes per pod.
+DETAILS_DELAY = 5.0
+# A TaskResult arrives just before its pod ends (wf-exec writes it, then exits), and the
+# reconcile of the pod's end reads it (from the index, or from the API when the watch
+# is late): a reconcile of its own, before the end, was one more status write per pod.
+# It wakes its workflow alone only after this long (a daemon's, a pod's progress).
+RESULT_DELAY = 5.0
 
 
 @dataclass(frozen=True)
 class KubeOptions:
     namespace: str | None = None  # None: every namespace
-    workers: int = 3
+    # Reconciles at once. On a cluster a reconcile mostly waits for the API server (its
+    # status write, a pod create): with 3, 200 workflows ending a step together queued
+    # behind each other (bench/kube_scale.py: p90 6 s from a pod's end to the next pod,
+    # the controller process at 4% of a core). Argo's default is 32.
+    workers: int = 8
     executor_command: tuple[str, ...] = ("wf-exec",)
     executor_image: str = ""
     pod_store_url: str | None = None  # WF_STORE of the pods; None: from the store's group
@@ -176,7 +189,11 @@ def build_controller(
     reconciler.list_artifact = StoreLister(store, wiring.repository)
     reconciler.claims = KubernetesClaims(api_client)  # PersistentVolumeClaims
     loop = options.loop or LoopOptions(
-        workers=options.workers, namespace=options.namespace, started_delay=STARTED_DELAY
+        workers=options.workers,
+        namespace=options.namespace,
+        started_delay=STARTED_DELAY,
+        details_delay=DETAILS_DELAY,
+        result_delay=RESULT_DELAY,
     )
     controller = Controller(reconciler, clock, loop)
     controller.companions.append(CronLoop(store, clock, options.namespace, options.cron_resync))

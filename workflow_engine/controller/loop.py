@@ -51,6 +51,10 @@ class LoopOptions:
     # as Running this much later (unless something else wakes the workflow first), and a
     # TaskResult is read by the reconcile its pod's end triggers (this is the fallback).
     started_delay: float = 0.25
+    # A pod's changes that leave its phase as it was (scheduled, initializing, its IP)
+    # wait this long, or for its next real change (Running, its end). On a cluster each
+    # would be a status write of its own, so kube.py waits longer (DETAILS_DELAY).
+    details_delay: float = 0.25
     result_delay: float = 0.25
     # Pod changes wait at most this long for a reconcile in flight to end before they
     # are observed (when other workflows keep the workers busy).
@@ -95,6 +99,7 @@ class Controller:
         # Told of every reconcile: its seconds and what it raised (None: it went well).
         self.reconcile_hooks: list[Callable[[float, Exception | None], None]] = []
         reconciler.on_release = self.queue.add  # waiters of a released lock
+        reconciler.details_delay = self.options.details_delay
 
     @property
     def pods(self) -> PodIndex:
@@ -262,17 +267,19 @@ class Controller:
             if self._stop.is_set():
                 return
             started = time.perf_counter()
-            feed = self._pod_feed
+            feed, now = self._pod_feed, self.clock.monotonic()
             if feed is not None and woken:  # what changed; a full pass at each resync
-                urgent, lazy = self.pods.refresh_changes(feed.take())
+                news = self.pods.refresh_changes(feed.take(), now)
             else:
-                urgent, lazy = self.pods.refresh_split(runtime.observe())
+                news = self.pods.refresh_split(runtime.observe(), now)
             # observe() costs O(all pods): with thousands of pods, spend at most about a
             # third of the time observing, batching the changes that arrive meanwhile.
             pause = min(self.options.max_observe_gap, 2 * (time.perf_counter() - started))
-            self.queue.add_many(list(urgent))
-            for key in lazy:
+            self.queue.add_many(list(news.urgent))
+            for key in news.lazy:
                 self.queue.add_after(key, self.options.started_delay)
+            for key in news.details:
+                self.queue.add_after(key, self.options.details_delay)
             if pause > 0.001:
                 self._stop.wait(pause)
 

@@ -263,7 +263,13 @@ Clock = Callable[[], datetime]
 # What a listing needs of a status (`wf list`): everything but these, which grow with
 # the workflow (the node map, plain or compressed, and the stored templates).
 _HEAVY_STATUS = frozenset(
-    {"nodes", "compressedNodes", "storedTemplates", "storedWorkflowTemplateSpec"}
+    {
+        "nodes",
+        "compressedNodes",
+        "offloadNodePieces",  # the pieces of an offloaded map (store/kubernetes/offload.py)
+        "storedTemplates",
+        "storedWorkflowTemplateSpec",
+    }
 )
 
 

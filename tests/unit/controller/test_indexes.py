@@ -96,8 +96,8 @@ def test_refresh_splits_urgent_and_lazy_changes(
     index = PodIndex()
     index.refresh_split(first)
     before = index.version(WF)
-    got_urgent, got_lazy = index.refresh_split(second)
-    assert (WF in got_urgent, WF in got_lazy) == (urgent, lazy)
+    news = index.refresh_split(second)
+    assert (WF in news.urgent, WF in news.lazy, WF in news.details) == (urgent, lazy, False)
     assert (index.version(WF) != before) is (urgent or lazy)
     assert set(index.pods(WF)) == {p.name for p in second}
 
@@ -113,8 +113,60 @@ def test_a_pod_noted_pending_moves_nothing_when_the_runtime_reports_it_pending()
         labels={"workflows.argoproj.io/workflow": "wf"},
         annotations={"workflows.argoproj.io/node-id": "id-a"},
     )
-    assert index.refresh_split([pending]) == (set(), set())
+    assert index.refresh_split([pending]) == (set(), set(), set())
     assert index.version(WF) == before
+
+
+def placed(name: str, phase: str, **fields: Any) -> PodObservation:
+    """`pod` with the details a cluster fills in before a pod runs."""
+    return dataclasses.replace(pod(name, phase), containers=(), **fields)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        ([placed("a", "Pending")], [placed("a", "Pending", host_node_name="n1")], "details"),
+        (
+            [placed("a", "Pending", host_node_name="n1")],
+            [placed("a", "Pending", host_node_name="n1", reason="PodInitializing")],
+            "details",
+        ),
+        ([placed("a", "Running")], [placed("a", "Running", pod_ip="10.0.0.1")], "details"),
+        ([placed("a", "Pending", host_node_name="n1")], [placed("a", "Running")], "lazy"),
+        ([placed("a", "Pending")], [pod("a", "Failed", 1)], "urgent"),
+        (
+            [placed("a", "Pending"), placed("b", "Pending")],
+            [placed("a", "Pending", host_node_name="n1"), placed("b", "Running")],
+            "lazy",
+        ),
+    ],
+    ids=[
+        "scheduled-to-a-node",
+        "initializing",
+        "running-pod-got-its-ip",
+        "started-running",
+        "failed-before-running",
+        "a-start-outranks-another-pods-details",
+    ],
+)
+def test_changes_that_leave_a_live_pods_phase_are_details(
+    first: list[PodObservation], second: list[PodObservation], expected: str
+) -> None:
+    """A pod's details before it runs change two or three times in its first second:
+    they are news of their own class, which the loop delays longer than a start, so
+    that they are written with the pod's Running instead of one status write each.
+    The version still moves: the next reconcile, whatever wakes it, shows them."""
+    for refresh in ("full", "incremental"):
+        index = PodIndex()
+        index.refresh_split(first)
+        before = index.version(WF)
+        if refresh == "full":
+            news = index.refresh_split(second)
+        else:
+            news = index.refresh_changes(PodChanges(second, set()))
+        got = {name for name in news._fields if WF in getattr(news, name)}
+        assert got == {expected}, refresh
+        assert index.version(WF) != before
 
 
 def test_finished_lists_ended_pods_with_their_node_ids() -> None:
@@ -159,9 +211,9 @@ def test_a_pod_removed_on_purpose_holds_its_name_until_the_runtime_drops_it() ->
     assert index.deleting("default", "a")
     assert "a" not in index.pods(WF)
     terminating = pod("a", "Failed", 137)
-    assert index.refresh_split([terminating]) == (set(), set())
+    assert index.refresh_split([terminating]) == (set(), set(), set())
     assert "a" not in index.pods(WF)
-    assert index.refresh_split([]) == ({WF}, set())
+    assert index.refresh_split([]) == ({WF}, set(), set())
     assert not index.deleting("default", "a")
 
 
@@ -257,15 +309,15 @@ def test_incremental_refresh_splits_as_the_full_one(
     index.refresh_split(first)
     before = index.version(WF)
     changed, gone = second
-    got_urgent, got_lazy = index.refresh_changes(PodChanges(changed, gone))
-    assert (WF in got_urgent, WF in got_lazy) == (urgent, lazy)
+    news = index.refresh_changes(PodChanges(changed, gone))
+    assert (WF in news.urgent, WF in news.lazy, WF in news.details) == (urgent, lazy, False)
     assert (index.version(WF) != before) is (urgent or lazy)
     kept = {p.name for p in first if ("default", p.name) not in gone}
     assert set(index.pods(WF)) == kept | {p.name for p in changed}
     # what a later full observation finds agrees with the incremental one
     names = {p.name for p in changed}
     full = [p for p in first if ("default", p.name) not in gone and p.name not in names]
-    assert index.refresh_split(full + changed) == (set(), set())
+    assert index.refresh_split(full + changed) == (set(), set(), set())
 
 
 def labelled(name: str, uid: str | None) -> PodObservation:
@@ -292,3 +344,22 @@ def test_foreign_pods_are_those_of_another_uid_while_observed() -> None:
     index.refresh_split([bare])
     assert index.foreign(WF, "uid-1") == set()
     assert index.foreign(("default", "other"), "uid-1") == set()
+
+
+def test_details_do_not_move_the_news_version_and_are_dated_until_taken() -> None:
+    """The reconciler skips a wake-up (the watch echo of its own write, say) that finds
+    only pod details new, until they are `details_delay` old: so it reads the date of
+    the first detail, which a reconcile clears, and a version that details leave."""
+    index = PodIndex()
+    index.refresh_split([placed("a", "Pending")], now=1.0)
+    news, version = index.news_version(WF), index.version(WF)
+    assert index.details_since(WF) is None
+    index.refresh_split([placed("a", "Pending", host_node_name="n1")], now=2.0)
+    index.refresh_split([placed("a", "Pending", host_node_name="n1", reason="X")], now=3.0)
+    assert (index.news_version(WF), index.details_since(WF)) == (news, 2.0)
+    assert index.version(WF) == version + 2
+    index.taking_details(WF)
+    assert index.details_since(WF) is None
+    index.refresh_split([placed("a", "Running")], now=4.0)
+    assert index.news_version(WF) == news + 1
+    assert index.details_since(WF) is None

@@ -3,6 +3,7 @@ made; the informer's thread is never started)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -96,3 +97,50 @@ def test_put_ignores_pods_outside_the_selector_or_namespace() -> None:
     for p in (outside, other_ns, inside):
         inf.put(p)
     assert [p.name for p in inf.observations()] == ["c"]
+
+
+class _ListingCore:
+    """A CoreV1Api whose namespaced pod list answers with `items` (nothing else is
+    called: the informer's thread is never started)."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+
+    def list_namespaced_pod(self, namespace: str, **kwargs: Any) -> Any:
+        body = {"metadata": {"resourceVersion": "100"}, "items": self.items}
+
+        class Response:
+            data = json.dumps(body).encode()
+
+        return Response()
+
+
+def taken(feed: Any) -> tuple[list[tuple[str, str]], list[str]]:
+    changes = feed.take()
+    return sorted((p.name, p.phase) for p in changes.changed), sorted(n for _, n in changes.gone)
+
+
+def test_a_feed_hands_over_only_the_pods_changed_since_its_last_take() -> None:
+    """The controller's pod sync takes a feed at each wake-up: what it is handed is what
+    the watch (or a re-list, or a pod we created) changed since, every pod once."""
+    core = _ListingCore()
+    inf = PodInformer(core, "ns", None, lambda: None)  # type: ignore[arg-type]
+    inf._apply({"type": "ADDED", "object": pod("a", "1", "Pending")})
+    feed = inf.feed()
+    assert taken(feed) == ([("a", "Pending")], [])  # the first take: every pod
+    assert taken(feed) == ([], [])
+    inf._apply({"type": "MODIFIED", "object": pod("a", "2")})
+    inf._apply({"type": "MODIFIED", "object": pod("a", "3", "Succeeded")})
+    inf.put(pod("b", "4", "Pending"))
+    assert taken(feed) == ([("a", "Succeeded"), ("b", "Pending")], [])
+    inf._apply({"type": "DELETED", "object": pod("a", "5")})
+    inf._apply({"type": "DELETED", "object": pod("unknown", "6")})
+    assert taken(feed) == ([], ["a"])
+    inf._apply({"type": "DELETED", "object": pod("b", "7")})
+    inf._apply({"type": "ADDED", "object": pod("b", "8")})  # gone and back: both
+    assert taken(feed) == ([("b", "Running")], ["b"])
+    core.items = [pod("c", "9")]  # a re-list (after a 410): b went meanwhile, c came
+    inf._list()
+    assert taken(feed) == ([("c", "Running")], ["b"])
+    inf._apply({"type": "MODIFIED", "object": pod("c", "10", "Failed")})
+    assert taken(feed) == ([("c", "Failed")], [])

@@ -5,7 +5,9 @@ the pods (in a namespace or all, optionally by label selector), then watches fro
 list's resourceVersion; a watch that ends is resumed from the last version seen
 (bookmarks included), a 410 Gone (the version was compacted) lists again, and any other
 failure lists again after an exponential backoff. Every change converts the pod once
-(convert.observation) and calls the listeners, so `observe()` only copies a dict.
+(convert.observation) and calls the listeners, so `observe()` only copies a dict, and
+tells each feed (`feed()`, runtime.base.PodFeed) which pod it was, so a consumer's
+wake-up costs the pods that changed since its last take, not a copy of every pod.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 from kubernetes import client
 
 from workflow_engine.errors import Expired, WorkflowEngineError
-from workflow_engine.runtime.base import PodObservation
+from workflow_engine.runtime.base import PodChanges, PodObservation
 from workflow_engine.runtime.kubernetes.client import call, lines, stream
 from workflow_engine.runtime.kubernetes.convert import observation
 
@@ -65,6 +67,39 @@ class Backoff:
         self._next = self.first
 
 
+class InformerFeed:
+    """The pods changed and gone since the last `take()`, for one consumer; the
+    informer notes each change with its lock held, and `take()` takes that lock."""
+
+    def __init__(self, lock: threading.Condition, pods: dict[Key, Any]) -> None:
+        self._lock = lock
+        self._pods = pods  # the informer's table (replaced on a re-list: see `relisted`)
+        self._changed: set[Key] = set(pods)  # the first take reports every pod
+        self._gone: set[Key] = set()
+
+    def changed(self, key: Key) -> None:
+        self._changed.add(key)
+
+    def removed(self, key: Key) -> None:
+        self._changed.discard(key)
+        self._gone.add(key)
+
+    def relisted(self, pods: dict[Key, Any]) -> None:
+        """A fresh list replaced the table: pods missing from it are gone, and every
+        listed one may have changed."""
+        for key in self._pods.keys() - pods.keys():
+            self.removed(key)
+        self._pods = pods
+        self._changed = set(pods)
+
+    def take(self) -> PodChanges:
+        with self._lock:
+            pods = self._pods
+            changed = [pods[key][1] for key in self._changed if key in pods]
+            gone, self._gone, self._changed = self._gone, set(), set()
+        return PodChanges(changed, gone)
+
+
 class PodInformer:
     def __init__(
         self,
@@ -80,6 +115,7 @@ class PodInformer:
         self._backoff = backoff or Backoff()
         self._lock = threading.Condition()
         self._pods: dict[Key, tuple[dict[str, Any], PodObservation]] = {}
+        self._feeds: list[InformerFeed] = []
         self._synced = threading.Event()
         self._stop = threading.Event()
         self._response: Any = None
@@ -121,9 +157,19 @@ class PodInformer:
         if self._namespace is not None and key_of(pod)[0] != self._namespace:
             return
         with self._lock:
-            if key_of(pod) not in self._pods:
-                self._pods[key_of(pod)] = (pod, observation(pod))
+            key = key_of(pod)
+            if key not in self._pods:
+                self._pods[key] = (pod, observation(pod))
+                for feed in self._feeds:
+                    feed.changed(key)
                 self._lock.notify_all()
+
+    def feed(self) -> InformerFeed:
+        """A new consumer's incremental view of the pods (runtime.base.PodFeed)."""
+        with self._lock:
+            feed = InformerFeed(self._lock, self._pods)
+            self._feeds.append(feed)
+        return feed
 
     def wait_change(self, timeout: float) -> None:
         """Block until the next change of any pod (or `timeout`)."""
@@ -169,6 +215,8 @@ class PodInformer:
             pods[key_of(item)] = (item, observation(item))
         with self._lock:
             self._pods = pods
+            for feed in self._feeds:
+                feed.relisted(pods)
             self._lock.notify_all()
         self.relists += 1
         self._synced.set()
@@ -209,11 +257,16 @@ class PodInformer:
         version = (obj.get("metadata") or {}).get("resourceVersion")
         if kind == "BOOKMARK":
             return str(version) if version else None
+        key = key_of(obj)
         with self._lock:
             if kind == "DELETED":
-                self._pods.pop(key_of(obj), None)
+                if self._pods.pop(key, None) is not None:
+                    for feed in self._feeds:
+                        feed.removed(key)
             elif kind in ("ADDED", "MODIFIED"):
-                self._pods[key_of(obj)] = (obj, observation(obj))
+                self._pods[key] = (obj, observation(obj))
+                for feed in self._feeds:
+                    feed.changed(key)
             self._lock.notify_all()
         self._on_change()
         return str(version) if version else None

@@ -3,8 +3,9 @@
 Part of the runtime room, beside the process runtime. Pods are real Pod objects:
 `create_pod` POSTs the manifest (an existing name is a no-op, as the port requires),
 `delete_pod` deletes with the grace period asked for, `observe` reads the pod informer
-(list + watch, informer.py), `logs` reads the pods/log API (following it with
-`follow`), and listeners hear every change the informer sees. The official
+(list + watch, informer.py), `pod_feed` hands out the pods it saw change, `logs` reads
+the pods/log API (following it with `follow`), and listeners hear every change the
+informer sees. The official
 `kubernetes` client does the HTTP; its errors are translated in client.py.
 
 What runs the pods is the cluster's business (a kubelet, or `wf node` in the tests);
@@ -25,7 +26,7 @@ from workflow_engine.errors import AlreadyExists, NotFound, PermanentError, Tran
 from workflow_engine.runtime.base import PodObservation
 from workflow_engine.runtime.kubernetes.client import call, lines, stream
 from workflow_engine.runtime.kubernetes.convert import parse_time
-from workflow_engine.runtime.kubernetes.informer import PodInformer
+from workflow_engine.runtime.kubernetes.informer import InformerFeed, PodInformer
 
 SYNC_TIMEOUT = 60.0
 _NOT_STARTED = ("waiting to start", "PodInitializing", "ContainerCreating")
@@ -88,6 +89,11 @@ class KubernetesRuntime:
 
     def observe(self) -> list[PodObservation]:
         return self._informer.observations()
+
+    def pod_feed(self) -> InformerFeed:
+        """Incremental observation for one consumer (see runtime.base.PodFeed), fed by
+        the pod watch: a wake-up costs the pods that changed, not all of them."""
+        return self._informer.feed()
 
     # -- logs ---------------------------------------------------------------------------
 

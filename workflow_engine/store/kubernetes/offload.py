@@ -7,26 +7,46 @@ WorkflowNodeChunk objects of its own kind, each well under the limit and owned b
 the workflow (deleted with it), and leaves a reference in the status:
 `status.offloadNodeStatusVersion`, as Argo names its own (SQL-backed) offload.
 
-A version is a digest of the workflow's uid and the compressed map, so writing the
-same map twice names the same chunks. Order of writes (`offloader.py`): the chunks
-of a version first, then the status that names it, then the chunks of other versions
-are deleted; a crash between two steps leaves at worst unreferenced chunks, which
-the next write (or the workflow's deletion) removes. Here: no I/O, only the shapes.
+Pieces: the compressed map is cut into pieces, each its own chunk named by a digest
+of its bytes, and the status names the pieces in order (`offloadNodePieces`) beside a
+version (a digest of the uid and the whole map). A status write at 100,000 nodes
+changes a few nodes, so it writes only the pieces that changed, not the whole map
+(about 4.5 MB): the controller's serializer packs the map as one gzip member per run
+of 64 nodes (controller/statuscache.py), and pieces are cut at member starts chosen
+by the member's own content (its CRC), so a member that changes moves no other
+piece's boundary. A piece is at most the chunk size (base64 of its bytes), longer
+members are sliced. A map from elsewhere (one member) is sliced by size.
+
+Order of writes (`offloader.py`): the pieces the status names first, then the status,
+then the chunks no longer named are deleted; a crash between two steps leaves at
+worst unreferenced chunks, which the next write (or the workflow's deletion)
+removes. Chunks of the earlier form (one version's map cut by size, `index` of
+`count`, no piece list in the status) are still read. Here: no I/O, only the shapes.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
 from workflow_engine.spec.status_codec import compress_nodes
 
 OFFLOAD_FIELD = "offloadNodeStatusVersion"
+PIECES_FIELD = "offloadNodePieces"  # the digests of the map's pieces, in order
 CHUNK_KIND = "WorkflowNodeChunk"
 OWNER_LABEL = "wfengine.io/offload-of"  # the workflow's uid
-VERSION_LABEL = "wfengine.io/offload-version"
+VERSION_LABEL = "wfengine.io/offload-version"  # the earlier form's chunks
+PIECE_LABEL = "wfengine.io/offload-piece"  # a piece's digest
+# A piece ends after a gzip member whose CRC is a multiple of this: about this many
+# members (of 64 nodes, about 2 KB) per piece, and a changed member moves one boundary.
+PIECE_MEMBERS = 32
+# What starts every member of the serializer's map: gzip magic, deflate, no flags, no
+# mtime. Found inside deflate data by chance, it only moves a cut.
+_MEMBER_START = b"\x1f\x8b\x08\x00\x00\x00\x00\x00"
 # On the Workflow while it may have chunks: set with an offloaded status, removed after
 # a status back under the threshold had its chunks deleted, so a writer that never saw
 # the offloaded status (a controller restarted between those two steps) still knows.
@@ -46,10 +66,11 @@ class OffloadMissing(LookupError):
 
 @dataclass(frozen=True)
 class Offload:
-    """One status write's offload: the chunks' data and the status that names them."""
+    """One status write's offload: the pieces' data and the status that names them."""
 
     version: str
-    pieces: tuple[str, ...]
+    pieces: tuple[str, ...]  # base64 of each piece's bytes
+    digests: tuple[str, ...]  # each piece's name part, in the same order
     status: Status  # the status to store: a reference instead of the node map
     packed: str  # the compressed node map (what `restore` puts back)
 
@@ -82,7 +103,47 @@ def plan(
     if packed is None:
         return None
     version = version_of(uid, packed)
-    return Offload(version, split(packed, chunk_bytes), with_reference(status, version), packed)
+    if chunk_bytes <= 0:
+        raise ValueError(f"chunk size must be positive, not {chunk_bytes}")
+    # base64 of at most chunk_bytes // 4 * 3 bytes is at most chunk_bytes characters
+    slices = cut(base64.b64decode(packed), max(1, chunk_bytes // 4 * 3))
+    pieces = tuple(base64.b64encode(piece).decode() for piece in slices)
+    digests = tuple(piece_digest(uid, piece) for piece in slices)
+    return Offload(version, pieces, digests, with_reference(status, version, digests), packed)
+
+
+def cut(raw: bytes, limit: int) -> list[bytes]:
+    """`raw` (gzip members one after another) in pieces of at most `limit` bytes, cut at
+    the members whose content says so (see the module docstring)."""
+    starts = []
+    at = raw.find(_MEMBER_START)
+    while at >= 0:
+        starts.append(at)
+        at = raw.find(_MEMBER_START, at + 1)
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    pieces: list[bytes] = []
+    begin = 0  # where the piece being built starts
+    for start, end in zip(starts, [*starts[1:], len(raw)], strict=True):
+        if end - begin > limit and start > begin:  # this member does not fit: cut before
+            pieces.append(raw[begin:start])
+            begin = start
+        while end - begin > limit:  # a member longer than a piece: sliced
+            pieces.append(raw[begin : begin + limit])
+            begin += limit
+        if zlib.crc32(raw[start:end]) % PIECE_MEMBERS == 0:
+            pieces.append(raw[begin:end])
+            begin = end
+    if begin < len(raw) or not pieces:
+        pieces.append(raw[begin:])
+    return pieces
+
+
+def piece_digest(uid: str, piece: bytes) -> str:
+    """A piece's name part: a digest of the workflow and the piece's bytes."""
+    digest = hashlib.sha256(uid.encode())
+    digest.update(piece)
+    return digest.hexdigest()[:16]
 
 
 def marked(labels: dict[str, str], offloaded: bool) -> dict[str, str]:
@@ -99,15 +160,10 @@ def version_of(uid: str, packed: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def split(packed: str, size: int = CHUNK_BYTES) -> tuple[str, ...]:
-    if size <= 0:
-        raise ValueError(f"chunk size must be positive, not {size}")
-    return tuple(packed[i : i + size] for i in range(0, len(packed), size)) or ("",)
-
-
-def with_reference(status: Status, version: str) -> Status:
+def with_reference(status: Status, version: str, digests: tuple[str, ...]) -> Status:
     out = {k: v for k, v in status.items() if k not in ("nodes", "compressedNodes")}
     out[OFFLOAD_FIELD] = version
+    out[PIECES_FIELD] = list(digests)
     return out
 
 
@@ -119,9 +175,17 @@ def reference_of(status: object) -> str | None:
     return version if isinstance(version, str) and version else None
 
 
+def pieces_of(status: object) -> tuple[str, ...] | None:
+    """The pieces a stored status names, in order (None: the earlier form, or none)."""
+    digests = status.get(PIECES_FIELD) if isinstance(status, dict) else None
+    if not isinstance(digests, list):
+        return None
+    return tuple(str(d) for d in digests)
+
+
 def restore(status: Status, packed: str) -> Status:
     """The status readers see: the node map back in `compressedNodes`, no reference."""
-    out = {k: v for k, v in status.items() if k != OFFLOAD_FIELD}
+    out = {k: v for k, v in status.items() if k not in (OFFLOAD_FIELD, PIECES_FIELD)}
     out["compressedNodes"] = packed
     return out
 
@@ -134,8 +198,12 @@ def chunk_name(workflow: str, version: str, index: int) -> str:
     return workflow + suffix
 
 
-def chunk_objects(owner: dict[str, Any], offload: Offload) -> list[dict[str, Any]]:
-    """The chunk objects of `offload`, owned by the workflow `owner` (its stored form)."""
+def chunk_objects(
+    owner: dict[str, Any], offload: Offload, skip: frozenset[str] | set[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """The chunk objects of `offload`'s pieces (but those whose digest is in `skip`:
+    known to be stored), owned by the workflow `owner` (its stored form). A piece's
+    spec says its digest as its `version`, and it is one of one."""
     meta = owner["metadata"]
     name, uid = meta["name"], meta["uid"]
     reference = {
@@ -144,30 +212,43 @@ def chunk_objects(owner: dict[str, Any], offload: Offload) -> list[dict[str, Any
         "name": name,
         "uid": uid,
     }
-    count = len(offload.pieces)
-    return [
-        {
+    objects: dict[str, dict[str, Any]] = {}
+    for digest, piece in zip(offload.digests, offload.pieces, strict=True):
+        if digest in skip or digest in objects:
+            continue
+        objects[digest] = {
             "kind": CHUNK_KIND,
             "metadata": {
-                "name": chunk_name(name, offload.version, index),
+                "name": chunk_name(name, digest, 0),
                 "namespace": meta.get("namespace", "default"),
-                "labels": {OWNER_LABEL: uid, VERSION_LABEL: offload.version},
+                "labels": {OWNER_LABEL: uid, PIECE_LABEL: digest},
                 "ownerReferences": [reference],
             },
-            "spec": {
-                "workflow": name,
-                "version": offload.version,
-                "index": index,
-                "count": count,
-                "data": piece,
-            },
+            "spec": {"workflow": name, "version": digest, "index": 0, "count": 1, "data": piece},
         }
-        for index, piece in enumerate(offload.pieces)
-    ]
+    return list(objects.values())
+
+
+def join_pieces(chunks: list[dict[str, Any]], digests: tuple[str, ...], version: str) -> str:
+    """The compressed node map from the pieces `digests` names (chunks in any order)."""
+    found: dict[str, str] = {}
+    for chunk in chunks:
+        digest = ((chunk.get("metadata") or {}).get("labels") or {}).get(PIECE_LABEL)
+        if digest in digests:
+            found[digest] = str((chunk.get("spec") or {}).get("data") or "")
+    missing = [d for d in digests if d not in found]
+    if missing:
+        raise OffloadMissing(
+            f"node status version {version}: {len(digests) - len(missing)} of "
+            f"{len(digests)} pieces found"
+        )
+    raw = b"".join(base64.b64decode(found[d]) for d in digests)
+    return base64.b64encode(raw).decode()
 
 
 def join(chunks: list[dict[str, Any]], version: str) -> str:
-    """The compressed node map from the chunks of `version` (in any order)."""
+    """The compressed node map from the earlier form's chunks of `version` (in any
+    order)."""
     pieces: dict[int, str] = {}
     count = None
     for chunk in chunks:

@@ -1,9 +1,10 @@
 """Node-status offload, the I/O part: the Kubernetes store's chunk reads and writes.
 
-`offload.py` decides the shapes; this writes the chunks before the status that names
-them, deletes other versions' chunks after that status is stored, and reads a
-referenced node map back (a small cache spares re-reading a map this process wrote
-or read last: the controller sees its own writes again through its watch).
+`offload.py` decides the shapes; this writes the pieces a status names before it (only
+those not known to be stored: a write of a big map that changed a little writes a
+piece or two), deletes the chunks no longer named after that status is stored, and
+reads a referenced node map back (a small cache spares re-reading a map this process
+wrote or read last: the controller sees its own writes again through its watch).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class Offloader:
         self._cache: OrderedDict[tuple[str, str], str] = OrderedDict()  # (uid, version)
         self._cached_bytes = 0
         self._offloaded: set[str] = set()  # uids last seen with a reference
+        # uid -> the pieces its last status (written or read) names: they are stored
+        self._stored: dict[str, frozenset[str]] = {}
 
     def prepare(self, stored: dict[str, Any], status: dict[str, Any]) -> offload.Offload | None:
         """Write the chunks `status` needs (before the status write); None: no offload."""
@@ -40,9 +43,10 @@ class Offloader:
         planned = offload.plan(status, meta["uid"], self.over, self.chunk_bytes)
         if planned is None:
             return None
-        if self._cached(meta["uid"], planned.version) is None:
-            for chunk in offload.chunk_objects(stored, planned):
-                self._create(chunk)
+        with self._lock:
+            known = self._stored.get(meta["uid"], frozenset())
+        for chunk in offload.chunk_objects(stored, planned, skip=known):
+            self._create(chunk)
         return planned
 
     def committed(
@@ -57,12 +61,24 @@ class Offloader:
             with self._lock:
                 was_offloaded = uid in self._offloaded or marked
                 self._offloaded.discard(uid)
+                self._stored.pop(uid, None)
             if was_offloaded:
                 self._delete_chunks(namespace, f"{offload.OWNER_LABEL}={uid}")
             return
         self._remember(uid, planned.version, planned.packed)
-        others = f"{offload.OWNER_LABEL}={uid},{offload.VERSION_LABEL}!={planned.version}"
-        self._delete_chunks(namespace, others)
+        named = frozenset(planned.digests)
+        with self._lock:
+            before = self._stored.get(uid)
+            self._stored[uid] = named
+        if before is None:  # not known here: chunks of the earlier form may be left
+            self._delete_chunks(namespace, f"{offload.OWNER_LABEL}={uid},{offload.VERSION_LABEL}")
+        if before is None or before - named:
+            kept = ",".join(sorted(named))
+            self._delete_chunks(
+                namespace,
+                f"{offload.OWNER_LABEL}={uid},{offload.PIECE_LABEL},"
+                f"{offload.PIECE_LABEL} notin ({kept})",
+            )
 
     def expand(self, obj: dict[str, Any]) -> dict[str, Any]:
         """`obj` with its node map in place of a reference (unchanged when it has none).
@@ -83,7 +99,14 @@ class Offloader:
                 f"list node status chunks of {namespace}/{meta['name']}",
                 query=query,
             )
-            packed = offload.join(page.get("items") or [], version)
+            items = page.get("items") or []
+            digests = offload.pieces_of(status)
+            if digests is None:
+                packed = offload.join(items, version)
+            else:
+                packed = offload.join_pieces(items, digests, version)
+                with self._lock:  # a restarted writer need not write them again
+                    self._stored.setdefault(uid, frozenset(digests))
             self._remember(uid, version, packed)
         return {**obj, "status": offload.restore(status, packed)}
 

@@ -25,6 +25,7 @@ from workflow_engine.store.kubernetes.offload import (
     CHUNK_KIND,
     OFFLOAD_FIELD,
     OFFLOADED_LABEL,
+    PIECES_FIELD,
     OffloadMissing,
     marked,
     reference_of,
@@ -306,7 +307,8 @@ class KubernetesStore:
             return self._expanded(obj, resource)
         except NotFound:
             # deleted (a DELETED event, or soon one): its chunks may be gone with it
-            status = {k: v for k, v in (obj.get("status") or {}).items() if k != OFFLOAD_FIELD}
+            gone = (OFFLOAD_FIELD, PIECES_FIELD)
+            status = {k: v for k, v in (obj.get("status") or {}).items() if k not in gone}
             return {**obj, "status": status}
 
     def _clean(self, obj: dict[str, Any], resource: Resource) -> Obj:
