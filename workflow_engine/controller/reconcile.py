@@ -27,6 +27,7 @@ from functools import partial
 from typing import Any
 
 from workflow_engine.controller.background import BackgroundTasks
+from workflow_engine.controller.budgets import Budgets, NoBudgets
 from workflow_engine.controller.cache import Cached, WorkflowCache, is_completed
 from workflow_engine.controller.claims import Claims, NoClaims
 from workflow_engine.controller.clock import Clock
@@ -58,6 +59,7 @@ from workflow_engine.engine.decision import (
     RequeueAfter,
     error_decision,
 )
+from workflow_engine.engine.disruption import CreateDisruptionBudget, DeleteDisruptionBudget
 from workflow_engine.engine.http_io import HTTPRequest, HTTPResponse
 from workflow_engine.engine.memo import SaveMemo
 from workflow_engine.engine.metrics import EmitMetrics
@@ -157,6 +159,7 @@ class Reconciler:
         self.metrics = MetricsRegistry()  # the embedded controller's writes metrics.prom
         self.list_artifact: Lister = StoreLister(store)  # the embedded controller's: its repository
         self.claims: Claims = NoClaims()  # volume claims: each mode sets its own
+        self.budgets: Budgets = NoBudgets()  # PodDisruptionBudgets: Kubernetes mode only
 
     # -- entry point -----------------------------------------------------------------
 
@@ -480,6 +483,10 @@ class Reconciler:
             elif isinstance(action, DeleteClaims):
                 for name in action.names:
                     self.claims.delete(action.namespace, name)
+            elif isinstance(action, CreateDisruptionBudget):  # before the pods it covers
+                self.budgets.create(action.manifest)
+            elif isinstance(action, DeleteDisruptionBudget):
+                self.budgets.delete(action.namespace, action.name)
             elif isinstance(action, list):  # consecutive CreatePods: made together
                 for created in self._create_pods(key, wf, action, now):
                     if isinstance(created, float):
