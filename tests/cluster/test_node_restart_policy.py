@@ -56,7 +56,9 @@ def test_a_crash_looping_deployment_restarts_one_pod_in_place(
             statuses = pod.get("status", {}).get("containerStatuses") or []
             if statuses and "waiting" in statuses[0]["state"]:
                 backing_off.append(pod)
-        return bool(pods) and _main(pods[0]).get("restartCount", 0) >= 3 and bool(backing_off)
+        statuses = [(p.get("status") or {}).get("containerStatuses") or [{}] for p in pods]
+        counts = [s[0].get("restartCount", 0) for s in statuses]
+        return bool(counts) and counts[0] >= 3 and bool(backing_off)
 
     wait_until("the pod restarted 3 times", restarted_thrice, WAIT, interval=0.2)
     assert len(pods) == 1, [p["metadata"]["name"] for p in pods]  # no new pods: restarts
