@@ -123,6 +123,7 @@ class NodeAgent:
         self._started: dict[Key, _Started] = {}
         self._sent: dict[Key, dict[str, Any]] = {}
         self._restarts: dict[Key, Restarts] = {}
+        self._armed: dict[Key, datetime] = {}  # the back-off end a wake-up timer is set for
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._listed = threading.Event()  # no reconciling before the first pod list
@@ -318,11 +319,17 @@ class NodeAgent:
             self._start(key, pod, names)
             return
         if restarts.until is not None and restarts.until > now:
-            delay = (restarts.until - now).total_seconds()
-            timer = threading.Timer(delay, self._wake.set)
-            timer.daemon = True
-            timer.start()
+            self._arm(key, restarts.until, now)
         self._report(key, pod, backoff_status(restarts, pod, _names(pod), now))
+
+    def _arm(self, key: Key, at: datetime, now: datetime) -> None:
+        """Wake the sync loop at `at` (once per back-off: every round comes here)."""
+        if self._armed.get(key) == at:
+            return
+        self._armed[key] = at
+        timer = threading.Timer((at - now).total_seconds(), self._wake.set)
+        timer.daemon = True
+        timer.start()
 
     def _first_sight(self, key: Key, pod: dict[str, Any], obs: PodObservation | None) -> None:
         """A pod this agent has not started: start it, adopt it from the runtime (it
@@ -406,6 +413,7 @@ class NodeAgent:
         self._started.pop(key, None)
         self._sent.pop(key, None)
         self._restarts.pop(key, None)
+        self._armed.pop(key, None)
         self._prober.forget(*key)
         self._volumes.remove(*key)
         if uid:
