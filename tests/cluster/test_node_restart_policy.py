@@ -49,10 +49,12 @@ def test_a_crash_looping_deployment_restarts_one_pod_in_place(
     apply(cluster, namespace, deployment)
     backing_off: list[dict[str, Any]] = []
     pods: list[dict[str, Any]] = []
+    started: set[str] = set()  # the pod's startTime as reported over its restarts
 
     def restarted_thrice() -> bool:
         pods[:] = get(cluster, namespace, "pods")["items"]
         for pod in pods:
+            started.update(filter(None, [(pod.get("status") or {}).get("startTime")]))
             statuses = pod.get("status", {}).get("containerStatuses") or []
             if statuses and "waiting" in statuses[0]["state"]:
                 backing_off.append(pod)
@@ -63,6 +65,7 @@ def test_a_crash_looping_deployment_restarts_one_pod_in_place(
     wait_until("the pod restarted 3 times", restarted_thrice, WAIT, interval=0.2)
     assert len(pods) == 1, [p["metadata"]["name"] for p in pods]  # no new pods: restarts
     assert pods[0]["status"]["phase"] == "Running"
+    assert len(started) == 1, started  # the pod's start, not each run's
     waiting = _main(backing_off[-1])
     assert waiting["state"]["waiting"]["reason"] == "CrashLoopBackOff"
     assert "restarting failed container=main" in waiting["state"]["waiting"]["message"]

@@ -298,6 +298,9 @@ class NodeAgent:
         )
         if restarts is not None:
             status = with_restarts(status, restarts, _names(pod))
+            recorded = (pod.get("status") or {}).get("startTime")
+            if recorded:  # the pod's start, not this run's, as the kubelet keeps it
+                status["startTime"] = recorded
         again = to_restart(_policy(pod), obs)
         if again:
             restarts = self._restarts.setdefault(key, Restarts())
