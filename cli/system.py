@@ -206,6 +206,20 @@ def format_seconds(seconds: float) -> str:
 @click.option(
     "--sandbox", type=click.Choice(["overlay", "plain", "auto"]), default="auto", show_default=True
 )
+@click.option(
+    "--crash-backoff",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="seconds before a crashing container's second restart (then doubling)",
+)
+@click.option(
+    "--crash-backoff-max",
+    type=click.FloatRange(min=0, min_open=True),
+    default=300.0,
+    show_default=True,
+    help="the longest back-off between restarts",
+)
 @click.pass_context
 def node(
     ctx: click.Context,
@@ -218,6 +232,8 @@ def node(
     tls_private_key_file: Path | None,
     slots: int | None,
     sandbox: str,
+    crash_backoff: float,
+    crash_backoff_max: float,
 ) -> None:
     """Run a Kubernetes node whose pods run as local processes (Ctrl-C stops it);
     `wf node set` changes a workflow's suspend node instead."""
@@ -227,8 +243,10 @@ def node(
         raise click.UsageError("Missing option '--kubeconfig' (or $KUBECONFIG).")
     if (tls_cert_file is None) != (tls_private_key_file is None):
         raise click.UsageError("--tls-cert-file and --tls-private-key-file go together")
+    if crash_backoff > crash_backoff_max:
+        raise click.UsageError("--crash-backoff is longer than --crash-backoff-max")
     # imported here: the node agent brings the Kubernetes client (slow to import)
-    from workflow_engine.runtime.kubernetes_node import default_node_state_dir, serve_node
+    from workflow_engine.runtime.kubernetes_node import Backoff, default_node_state_dir, serve_node
 
     root = app_of(ctx).state_dir
     state = state_dir or (
@@ -245,6 +263,7 @@ def node(
             tls_key=tls_private_key_file,
             slots=slots,
             sandbox=sandbox,  # type: ignore[arg-type]
+            backoff=Backoff(crash_backoff, crash_backoff_max),
         )
     )
 

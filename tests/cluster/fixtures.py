@@ -23,7 +23,7 @@ import pytest
 
 from tests.cluster.cluster import ControlPlane, build
 from tests.cluster.kube import EXTRA_NODES, NODE, WAIT
-from workflow_engine.runtime.kubernetes_node import NodeAgent, run_node
+from workflow_engine.runtime.kubernetes_node import Backoff, NodeAgent, run_node
 
 
 @pytest.fixture(scope="session")
@@ -51,15 +51,18 @@ class RunningAgent:
     thread: threading.Thread
 
 
-def start_agent(cluster: ControlPlane, name: str, state: Path) -> RunningAgent:
-    """Run `wf node` named `name` (its own system:node credential) until stopped."""
+def start_agent(
+    cluster: ControlPlane, name: str, state: Path, backoff: Backoff | None = None
+) -> RunningAgent:
+    """Run `wf node` named `name` (its own system:node credential) until stopped;
+    `backoff`: its container restart back-off (default the kubelet's)."""
     kubeconfig = str(cluster.node_kubeconfig(name))
     stop = threading.Event()
     ready: queue.Queue[NodeAgent | BaseException] = queue.Queue()
 
     def run() -> None:
         try:
-            run_node(kubeconfig, name, state, stop, on_ready=ready.put)
+            run_node(kubeconfig, name, state, stop, backoff=backoff, on_ready=ready.put)
         except BaseException as err:
             ready.put(err)
 

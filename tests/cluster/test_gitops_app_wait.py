@@ -95,8 +95,8 @@ def test_app_create_waits_until_healthy_or_lists_what_is_not(
         assert "timed out waiting for health" in failed.output
         assert "Deployment" in failed.output and "broken" in failed.output
     finally:
-        # Its `broken` Deployment's pods fail for ever and the ReplicaSet replaces each
-        # (the node agent does not restart containers in place): left behind, they
-        # flooded the shared node for the rest of the session (about 25 pods a minute;
-        # the features module's workflows then missed their deadlines).
+        # Its `broken` Deployment's container fails for ever. The node agent restarts it
+        # in place with a back-off now; before, the ReplicaSet replaced each failed pod
+        # and, left behind, they flooded the shared node for the rest of the session
+        # (about 25 pods a minute). Nothing of a test outlives it.
         cluster.kubectl("delete", "namespace", env, "--wait=false", check=False)

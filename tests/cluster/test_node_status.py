@@ -136,6 +136,7 @@ def test_public_surface() -> None:
     assert node.__all__ == sorted(node.__all__)
     assert set(node.__all__) == {
         "Api",
+        "Backoff",
         "Connection",
         "NodeAgent",
         "NodeConfig",

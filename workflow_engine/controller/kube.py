@@ -41,6 +41,7 @@ from workflow_engine.controller.clock import Clock, SystemClock
 from workflow_engine.controller.cron import CronLoop
 from workflow_engine.controller.data_sources import StoreLister
 from workflow_engine.controller.indexes import PodIndex, ResultIndex
+from workflow_engine.controller.kube_budgets import KubernetesBudgets
 from workflow_engine.controller.kube_claims import KubernetesClaims
 from workflow_engine.controller.kube_events import KubernetesEventLog
 from workflow_engine.controller.kube_lint import lint_first
@@ -188,6 +189,7 @@ def build_controller(
     # data templates' sources: key-only locations in the workflow's repository, as embedded
     reconciler.list_artifact = StoreLister(store, wiring.repository)
     reconciler.claims = KubernetesClaims(api_client)  # PersistentVolumeClaims
+    reconciler.budgets = KubernetesBudgets(api_client)  # spec.podDisruptionBudget
     loop = options.loop or LoopOptions(
         workers=options.workers,
         namespace=options.namespace,

@@ -27,6 +27,7 @@ from functools import partial
 from typing import Any
 
 from workflow_engine.controller.background import BackgroundTasks
+from workflow_engine.controller.budgets import Budgets, NoBudgets
 from workflow_engine.controller.cache import Cached, WorkflowCache, is_completed
 from workflow_engine.controller.claims import Claims, NoClaims
 from workflow_engine.controller.clock import Clock
@@ -58,6 +59,7 @@ from workflow_engine.engine.decision import (
     RequeueAfter,
     error_decision,
 )
+from workflow_engine.engine.disruption import CreateDisruptionBudget, DeleteDisruptionBudget
 from workflow_engine.engine.http_io import HTTPRequest, HTTPResponse
 from workflow_engine.engine.memo import SaveMemo
 from workflow_engine.engine.metrics import EmitMetrics
@@ -161,6 +163,7 @@ class Reconciler:
         # How long pod details (PodIndex.details_since) wait for news before they are
         # worth a reconcile of their own; the loop sets its LoopOptions.details_delay.
         self.details_delay = 0.0
+        self.budgets: Budgets = NoBudgets()  # PodDisruptionBudgets: Kubernetes mode only
 
     # -- entry point -----------------------------------------------------------------
 
@@ -499,6 +502,10 @@ class Reconciler:
             elif isinstance(action, DeleteClaims):
                 for name in action.names:
                     self.claims.delete(action.namespace, name)
+            elif isinstance(action, CreateDisruptionBudget):  # before the pods it covers
+                self.budgets.create(action.manifest)
+            elif isinstance(action, DeleteDisruptionBudget):
+                self.budgets.delete(action.namespace, action.name)
             elif isinstance(action, list):  # consecutive CreatePods: made together
                 for created in self._create_pods(key, wf, action, now):
                     if isinstance(created, float):

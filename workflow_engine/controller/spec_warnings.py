@@ -11,7 +11,8 @@ workflow comes in, not only `wf lint` and a file given to `wf submit`.
   warnings become a `SpecWarning` status condition (Argo's condition type for a valid
   spec with a warning) and one `Warning` event per field, reason `SpecWarning`. A
   container's fields are left out there: they reach the pod as given, and a kubelet
-  honours them.
+  honours them; so is `podDisruptionBudget`, which the Kubernetes controller makes
+  (engine/disruption.py).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ SPEC_WARNING = "SpecWarning"  # Argo's ConditionTypeSpecWarning, and our event r
 _CONTAINER_PATH = re.compile(
     r"\.(container|script|initContainers\[\d+\]|sidecars\[\d+\]|containerSet\.containers\[\d+\])$"
 )
+# Workflow fields that only embedded mode leaves without effect (a warning names its
+# field first)
+_HONOURED_ON_KUBERNETES = ("podDisruptionBudget ",)
 
 
 def stored_warnings(store: Store, obj: Mapping[str, Any]) -> list[SpecWarning]:
@@ -87,7 +91,12 @@ def warn_first(operate: Operate, store: Store) -> Operate:
             return decision
         doc = wf.model_dump(mode="json", by_alias=True, exclude_unset=True)
         doc["kind"] = "Workflow"
-        found = [w for w in stored_warnings(store, doc) if not _CONTAINER_PATH.search(w.path)]
+        found = [
+            w
+            for w in stored_warnings(store, doc)
+            if not _CONTAINER_PATH.search(w.path)
+            and not w.reason.startswith(_HONOURED_ON_KUBERNETES)
+        ]
         return with_warnings(decision, found)
 
     return warned

@@ -19,6 +19,7 @@ from typing import Literal
 from workflow_engine.engine.artifact_gc import CollectArtifacts
 from workflow_engine.engine.claims import CreateClaims, DeleteClaims
 from workflow_engine.engine.data_io import ListArtifact
+from workflow_engine.engine.disruption import CreateDisruptionBudget, DeleteDisruptionBudget
 from workflow_engine.engine.http_io import HTTPRequest
 from workflow_engine.engine.memo import SaveMemo
 from workflow_engine.engine.metrics import EmitMetrics
@@ -85,6 +86,8 @@ Action = (
     | DeleteWorkflow
     | CreateClaims
     | DeleteClaims
+    | CreateDisruptionBudget
+    | DeleteDisruptionBudget
 )
 
 

@@ -22,6 +22,7 @@ from workflow_engine.engine.decision import (
     EmitEvent,
     RequeueAfter,
 )
+from workflow_engine.engine.disruption import budget_to_create, budget_to_delete
 from workflow_engine.engine.execute import execute_template
 from workflow_engine.engine.exprs import NOW_KEY
 from workflow_engine.engine.hooks import HookError, run_workflow_hooks
@@ -380,6 +381,7 @@ def _decision(ctx: Ctx, status: WorkflowStatus, update: dict[str, Any]) -> Decis
         claims[0] is not None or any(isinstance(a, CreatePod) for a in actions)
     ):
         actions.insert(0, claims[1])  # before the pods that mount them
+    _with_budget(ctx, status, new_status, actions)
     for node_id in dict.fromkeys(ctx.run.memoized):
         node = nodes[node_id]
         status_ = node.memoization_status
@@ -397,6 +399,22 @@ def _decision(ctx: Ctx, status: WorkflowStatus, update: dict[str, Any]) -> Decis
     return Decision(
         status=new_status, actions=tuple(actions), labels=phase_labels(new_status.phase)
     )
+
+
+def _with_budget(
+    ctx: Ctx, status: WorkflowStatus, new_status: WorkflowStatus, actions: list[Action]
+) -> None:
+    """spec.podDisruptionBudget's actions added to `actions`: made when the workflow
+    starts and before every batch of pods (see engine/disruption.py), deleted when it
+    completes."""
+    if new_status.phase in COMPLETED_PHASES:
+        delete = budget_to_delete(ctx.wf, ctx.spec)
+        if delete is not None:
+            actions.append(delete)
+    elif status.phase != new_status.phase or any(isinstance(a, CreatePod) for a in actions):
+        create = budget_to_create(ctx.wf, ctx.spec)
+        if create is not None:
+            actions.insert(0, create)
 
 
 def _finish_early(

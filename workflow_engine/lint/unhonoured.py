@@ -30,9 +30,11 @@ class Unhonoured:
 
 
 _EMBEDDED = "embedded mode runs no probes or hooks"
+# honoured on Kubernetes (controller/spec_warnings.py leaves it out there)
+_PDB = "embedded mode evicts no pods; the Kubernetes controller makes it"
 
 UNHONOURED: tuple[Unhonoured, ...] = (
-    Unhonoured("workflow", "podDisruptionBudget", "no PodDisruptionBudget is created"),
+    Unhonoured("workflow", "podDisruptionBudget", _PDB),
     Unhonoured("container", "livenessProbe", _EMBEDDED),
     Unhonoured("container", "readinessProbe", _EMBEDDED),
     Unhonoured("container", "startupProbe", _EMBEDDED),

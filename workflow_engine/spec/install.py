@@ -7,7 +7,9 @@ one base serves both install modes and the controller finds its group itself
 
 - the controller (ServiceAccount `wf-controller` in `wf-system`): a ClusterRole to
   read and run workflows in every namespace (pods, logs, task results, the Secrets
-  and ConfigMaps of artifact repositories), and a Role for its leader-election Lease;
+  and ConfigMaps of artifact repositories, the ConfigMaps of memoization caches,
+  volume claims, PodDisruptionBudgets, Events), and a Role for its leader-election
+  Lease;
 - pods (ServiceAccount `wf-executor` in `default`): a ClusterRole that lets them write
   their WorkflowTaskResults and read Secrets, granted in `default` by a RoleBinding
   (bind it the same way in every namespace that runs workflows).
@@ -64,8 +66,13 @@ def controller_rules() -> list[Manifest]:
         _rule([""], ["pods"], ["get", "list", "watch", "create", "patch", "delete"]),
         _rule([""], ["pods/log"], ["get"]),
         _rule([""], ["secrets", "configmaps"], _READ),
+        # memoization caches are ConfigMaps the controller writes
+        _rule([""], ["configmaps"], ["create", "update"]),
         _rule([""], ["persistentvolumeclaims"], ["get", "create", "delete", "patch"]),
-        _rule(["", "events.k8s.io"], ["events"], ["create", "patch"]),
+        # a deleted workflow's Events go before a namesake's first reconcile
+        _rule(["", "events.k8s.io"], ["events"], ["create", "patch", "list", "deletecollection"]),
+        # spec.podDisruptionBudget: made when a workflow starts, deleted when it completes
+        _rule(["policy"], ["poddisruptionbudgets"], ["create", "delete"]),
     ]
 
 

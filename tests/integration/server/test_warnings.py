@@ -12,7 +12,10 @@ import pytest
 from tests.integration.server.conftest import Served
 from tests.integration.server.test_api import call, cron, hello, template
 
-PDB = "podDisruptionBudget is accepted but not honoured (no PodDisruptionBudget is created)"
+PDB = (
+    "podDisruptionBudget is accepted but not honoured "
+    "(embedded mode evicts no pods; the Kubernetes controller makes it)"
+)
 
 
 def guarded(doc: dict[str, Any]) -> dict[str, Any]:

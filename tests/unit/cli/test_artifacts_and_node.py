@@ -125,8 +125,20 @@ def test_secret_create_errors(wf: Wf, args: list[str], message: str) -> None:
         (["--kubeconfig", "{cfg}", "--tls-cert-file", "{cfg}"], "go together"),
         (["--kubeconfig", "{cfg}", "--port", "70000"], "70000 is not in the range"),
         (["--kubeconfig", "{cfg}", "--sandbox", "docker"], "'docker' is not one of"),
+        (["--kubeconfig", "{cfg}", "--crash-backoff", "0"], "0.0 is not in the range x>0"),
+        (
+            ["--kubeconfig", "{cfg}", "--crash-backoff", "20", "--crash-backoff-max", "10"],
+            "--crash-backoff is longer than --crash-backoff-max",
+        ),
     ],
-    ids=["no-kubeconfig", "half-tls", "bad-port", "bad-sandbox"],
+    ids=[
+        "no-kubeconfig",
+        "half-tls",
+        "bad-port",
+        "bad-sandbox",
+        "zero-backoff",
+        "backoff-over-max",
+    ],
 )
 def test_node_option_errors(wf: Wf, tmp_path: Path, args: list[str], message: str) -> None:
     cfg = tmp_path / "kubeconfig"

@@ -256,13 +256,16 @@ def test_submit_prints_warnings_on_stderr_and_proceeds(wf: Wf) -> None:
     assert result.stdout == f"workflow {stored['metadata']['name']} submitted\n"
     assert result.stderr.splitlines() == [
         f"warning: {path}: spec: podDisruptionBudget is accepted but not honoured "
-        "(no PodDisruptionBudget is created)",
+        "(embedded mode evicts no pods; the Kubernetes controller makes it)",
         f"warning: {path}: spec.templates[0].container: livenessProbe is accepted but not honoured "
         "(embedded mode runs no probes or hooks)",
     ]
 
 
-PDB_WARNING = "podDisruptionBudget is accepted but not honoured (no PodDisruptionBudget is created)"
+PDB_WARNING = (
+    "podDisruptionBudget is accepted but not honoured "
+    "(embedded mode evicts no pods; the Kubernetes controller makes it)"
+)
 
 
 def test_submit_from_a_template_prints_the_warnings_of_the_template(wf: Wf) -> None:

@@ -168,7 +168,7 @@ def test_lint_prints_warnings_and_exits_0_when_there_are_only_warnings(wf: Wf) -
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         f"warning: {path}: spec: podDisruptionBudget is accepted but not honoured "
-        "(no PodDisruptionBudget is created)",
+        "(embedded mode evicts no pods; the Kubernetes controller makes it)",
         f"warning: {path}: spec.templates[0].container: livenessProbe is accepted but not honoured "
         "(embedded mode runs no probes or hooks)",
         "no errors found in 2 file(s), 2 warning(s)",

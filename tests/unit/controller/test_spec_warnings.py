@@ -8,13 +8,23 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from workflow_engine.controller.spec_warnings import SPEC_WARNING, stored_warnings, warn_first
+from workflow_engine.controller.spec_warnings import (
+    SPEC_WARNING,
+    stored_warnings,
+    warn_first,
+    with_warnings,
+)
 from workflow_engine.engine import EmitEvent, Observed, operate
+from workflow_engine.errors import SpecWarning
 from workflow_engine.spec.models import Workflow
 from workflow_engine.store import MemoryStore
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
-PDB = "podDisruptionBudget is accepted but not honoured (no PodDisruptionBudget is created)"
+PDB = (
+    "podDisruptionBudget is accepted but not honoured "
+    "(embedded mode evicts no pods; the Kubernetes controller makes it)"
+)
+WARNING = SpecWarning("spec", "someField is accepted but not honoured (a reason)")
 MAIN = {"name": "main", "container": {"image": "busybox", "command": ["true"]}}
 
 
@@ -47,19 +57,17 @@ def test_a_workflow_inherits_the_warnings_of_the_template_it_runs() -> None:
     assert stored_warnings(store, workflow({"workflowTemplateRef": {"name": "gone"}})) == []
 
 
-def test_the_first_decision_carries_a_condition_and_an_event_per_field() -> None:
-    store = MemoryStore()
-    warned = warn_first(operate, store)
-    spec = {"entrypoint": "main", "podDisruptionBudget": {"minAvailable": 1}, "templates": [MAIN]}
-    wf = Workflow.model_validate(workflow(spec))
-    first = warned(wf, Observed(), NOW)
+def test_a_decision_carries_a_condition_and_an_event_per_warning_once() -> None:
+    wf = Workflow.model_validate(workflow({"entrypoint": "main", "templates": [MAIN]}))
+    first = with_warnings(operate(wf, Observed(), NOW), [WARNING])
     conditions = [(c.type, c.status, c.message) for c in first.status.conditions or ()]
-    assert conditions == [(SPEC_WARNING, "True", f"spec: {PDB}")]
+    assert conditions == [(SPEC_WARNING, "True", str(WARNING))]
     events = [a for a in first.actions if isinstance(a, EmitEvent) and a.reason == SPEC_WARNING]
-    assert [(e.type, e.message) for e in events] == [("Warning", f"spec: {PDB}")]
-    again = warned(wf.model_copy(update={"status": first.status}), Observed(), NOW)
-    assert [c.type for c in again.status.conditions or ()] == [SPEC_WARNING]  # kept, once
-    assert not [a for a in again.actions if isinstance(a, EmitEvent) and a.reason == SPEC_WARNING]
+    assert [(e.type, e.message) for e in events] == [("Warning", str(WARNING))]
+    again = wf.model_copy(update={"status": first.status})
+    decided = with_warnings(operate(again, Observed(), NOW), [WARNING])
+    assert [c.type for c in decided.status.conditions or ()] == [SPEC_WARNING]  # kept, once
+    assert not [a for a in decided.actions if isinstance(a, EmitEvent)]
 
 
 def test_a_workflow_without_unhonoured_fields_gets_no_condition() -> None:
@@ -68,13 +76,12 @@ def test_a_workflow_without_unhonoured_fields_gets_no_condition() -> None:
     assert decision.status.conditions is None
 
 
-def test_the_controller_leaves_out_container_fields_a_kubelet_honours() -> None:
+def test_the_controller_leaves_out_what_kubernetes_honours() -> None:
+    """Container fields a kubelet honours, and the PodDisruptionBudget the Kubernetes
+    controller makes: lint warns of them (embedded mode), the controller does not."""
     probed = {**MAIN, "container": {**MAIN["container"], "tty": True, "livenessProbe": {}}}
     spec = {"entrypoint": "main", "podDisruptionBudget": {"minAvailable": 1}}
-    wf = Workflow.model_validate(workflow({**spec, "templates": [probed]}))
-    decision = warn_first(operate, MemoryStore())(wf, Observed(), NOW)
-    [condition] = decision.status.conditions or ()
-    assert condition.message is not None and condition.message.startswith(
-        "spec: podDisruptionBudget"
-    )
-    assert "tty" not in condition.message and "livenessProbe" not in condition.message
+    doc = workflow({**spec, "templates": [probed]})
+    assert len(stored_warnings(MemoryStore(), doc)) == 2
+    decision = warn_first(operate, MemoryStore())(Workflow.model_validate(doc), Observed(), NOW)
+    assert decision.status.conditions is None

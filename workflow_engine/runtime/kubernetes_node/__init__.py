@@ -17,9 +17,11 @@ if TYPE_CHECKING:
         run_node,
         serve_node,
     )
+    from workflow_engine.runtime.kubernetes_node.restarts import Backoff
 
 __all__ = [
     "Api",
+    "Backoff",
     "Connection",
     "NodeAgent",
     "NodeConfig",
@@ -32,6 +34,7 @@ __getattr__ = lazy_names(
     __name__,
     {
         "Api": "api",
+        "Backoff": "restarts",
         "Connection": "api",
         "NodeAgent": "agent",
         "NodeConfig": "agent",

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from workflow_engine.runtime.kubernetes_node.main import default_node_state_dir, serve_node
+from workflow_engine.runtime.kubernetes_node.restarts import Backoff
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,11 +28,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tls-private-key-file", type=Path)
     parser.add_argument("--slots", type=int)
     parser.add_argument("--sandbox", choices=("overlay", "plain", "auto"), default="auto")
+    parser.add_argument(
+        "--crash-backoff",
+        type=float,
+        default=10.0,
+        help="seconds before the second restart of a container (doubling; default 10)",
+    )
+    parser.add_argument(
+        "--crash-backoff-max", type=float, default=300.0, help="the longest back-off (300)"
+    )
     args = parser.parse_args(argv)
     if not args.kubeconfig:
         parser.error("--kubeconfig (or KUBECONFIG) is required")
     if (args.tls_cert_file is None) != (args.tls_private_key_file is None):
         parser.error("--tls-cert-file and --tls-private-key-file go together")
+    if not 0 < args.crash_backoff <= args.crash_backoff_max:
+        parser.error("--crash-backoff must be > 0 and <= --crash-backoff-max")
     return serve_node(
         args.kubeconfig,
         args.name,
@@ -42,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         tls_key=args.tls_private_key_file,
         slots=args.slots,
         sandbox=args.sandbox,
+        backoff=Backoff(args.crash_backoff, args.crash_backoff_max),
     )
 
 

@@ -7,7 +7,8 @@ status back (readiness from probes.Prober), carries out graceful deletion, and s
 their logs to the API server (kubelet_api). One worker thread does every
 reconciliation; a watch thread and a heartbeat thread only feed it and keep the node
 alive. A restarted agent adopts what its ProcessRuntime still has and never starts a
-pod twice (see _first_sight).
+pod twice (see _first_sight). Containers of pods whose restartPolicy says so are
+restarted in place with the kubelet's back-off (restarts.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,15 @@ from workflow_engine.runtime.kubernetes_node.api import STRATEGIC_PATCH, Api
 from workflow_engine.runtime.kubernetes_node.env import EnvResolver
 from workflow_engine.runtime.kubernetes_node.kubelet_api import KubeletApi
 from workflow_engine.runtime.kubernetes_node.probes import Prober
+from workflow_engine.runtime.kubernetes_node.restarts import (
+    Backoff,
+    Restarts,
+    backoff_status,
+    crashed,
+    restarted,
+    to_restart,
+    with_restarts,
+)
 from workflow_engine.runtime.kubernetes_node.status import (
     lease_manifest,
     micro_time,
@@ -69,6 +79,7 @@ class NodeConfig:
     resync_interval: float = 2.0
     watch_timeout: float = 30.0
     capacity: Mapping[str, str] = field(default_factory=default_capacity)
+    backoff: Backoff = field(default_factory=Backoff)  # restarting containers in place
 
 
 @dataclass
@@ -111,6 +122,8 @@ class NodeAgent:
         self._pods: dict[Key, dict[str, Any]] = {}  # as last seen on the API server
         self._started: dict[Key, _Started] = {}
         self._sent: dict[Key, dict[str, Any]] = {}
+        self._restarts: dict[Key, Restarts] = {}
+        self._armed: dict[Key, datetime] = {}  # the back-off end a wake-up timer is set for
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._listed = threading.Event()  # no reconciling before the first pod list
@@ -272,35 +285,90 @@ class NodeAgent:
         if started is None:
             self._first_sight(key, pod, obs)
             return
+        restarts = self._restarts.get(key)
+        if restarts is not None and restarts.waiting:
+            self._back_off(key, pod, obs, restarts)
+            return
+        if obs is None:
+            return
+        running = [c.name for c in obs.containers if c.state == "running"]
+        self._prober.track(pod, running if obs.phase == "Running" else [])
+        status = pod_status(
+            obs, pod["spec"], self.config.address, started.at, self._prober.ready(pod)
+        )
+        if restarts is not None:
+            status = with_restarts(status, restarts, _names(pod))
+            recorded = (pod.get("status") or {}).get("startTime")
+            if recorded:  # the pod's start, not this run's, as the kubelet keeps it
+                status["startTime"] = recorded
+        again = to_restart(_policy(pod), obs)
+        if again:
+            restarts = self._restarts.setdefault(key, Restarts())
+            crashed(restarts, obs, again, status, self.config.backoff, self._now())
+            self._back_off(key, pod, obs, restarts)
+            return
+        self._report(key, pod, status)
+
+    def _back_off(
+        self, key: Key, pod: dict[str, Any], obs: PodObservation | None, restarts: Restarts
+    ) -> None:
+        """A run that ended, with containers to restart: remove it from the runtime,
+        and once it is gone and the back-off has passed, start the next run."""
+        now = self._now()
         if obs is not None:
-            running = [c.name for c in obs.containers if c.state == "running"]
-            self._prober.track(pod, running if obs.phase == "Running" else [])
-            status = pod_status(
-                obs, pod["spec"], self.config.address, started.at, self._prober.ready(pod)
-            )
-            self._report(key, pod, status)
+            self.runtime.delete_pod(key[1], key[0], 0.0)  # its removal wakes us
+        elif restarts.until is None or restarts.until <= now:
+            names = restarted(restarts, self.config.backoff, now)
+            self._start(key, pod, names)
+            return
+        if restarts.until is not None and restarts.until > now:
+            self._arm(key, restarts.until, now)
+        self._report(key, pod, backoff_status(restarts, pod, _names(pod), now))
+
+    def _arm(self, key: Key, at: datetime, now: datetime) -> None:
+        """Wake the sync loop at `at` (once per back-off: every round comes here)."""
+        if self._armed.get(key) == at:
+            return
+        self._armed[key] = at
+        timer = threading.Timer((at - now).total_seconds(), self._wake.set)
+        timer.daemon = True
+        timer.start()
 
     def _first_sight(self, key: Key, pod: dict[str, Any], obs: PodObservation | None) -> None:
         """A pod this agent has not started: start it, adopt it from the runtime (it
         survived a restart of the agent), or, if an earlier agent started it and its
-        processes are lost, report it Failed: starting it again could repeat its side
-        effects, and its controller (Job, ReplicaSet) decides what to run next."""
+        processes are lost, restart it if its restartPolicy allows (as the kubelet
+        restarts a lost container), else report it Failed: starting it again could
+        repeat its side effects, and its controller (Job, ReplicaSet) decides what to
+        run next."""
         uid = pod["metadata"]["uid"]
         if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
             return  # finished before this agent started
         if obs is not None:
             if obs.annotations.get(UID_ANNOTATION) == uid:
                 self._started[key] = _Started(uid, obs.started_at or self._now())
+                self._restarts[key] = Restarts.from_status(pod.get("status") or {})
                 self._wake.set()
             else:  # an older pod of the same name: it goes first
                 self.runtime.delete_pod(key[1], key[0], 0.0)
             return
         if (self._markers / uid).exists() or _was_started(pod):
-            self._report(key, pod, unadoptable_status(pod, self.config.address, self._now()))
+            if _policy(pod) == "Never":
+                self._report(key, pod, unadoptable_status(pod, self.config.address, self._now()))
+                return
+            # its restartPolicy allows another run: the kubelet restarts a lost container
+            restarts = Restarts.from_status(pod.get("status") or {})
+            restarts.waiting = tuple(_names(pod))
+            self._restarts[key] = restarts
+            self._start(key, pod, restarted(restarts, self.config.backoff, self._now()))
             return
         self._start(key, pod)
 
-    def _start(self, key: Key, pod: dict[str, Any]) -> None:
+    def _start(self, key: Key, pod: dict[str, Any], only: tuple[str, ...] = ()) -> None:
+        """Start `pod` in the runtime (a restart: with only the containers `only`)."""
+        if only:
+            containers = [c for c in pod["spec"]["containers"] if c["name"] in only]
+            pod = {**pod, "spec": {**pod["spec"], "containers": containers}}
         try:
             resolved = self._env.resolve(self._volumes.prepare(pod))
             prepared = with_api_env(resolved, self.api.conn.server)
@@ -311,12 +379,15 @@ class NodeAgent:
             self.runtime.create_pod(prepared)
         except WorkflowEngineError as err:
             (self._markers / pod["metadata"]["uid"]).unlink(missing_ok=True)
+            self._started.pop(key, None)  # a failed restart: the next round tries again
             message = f"cannot start pod: {err}"
             self._report(
                 key, pod, {"phase": "Pending", "reason": "ContainerCreating", "message": message}
             )
             return
-        self._started[key] = _Started(pod["metadata"]["uid"], self._now())
+        uid = pod["metadata"]["uid"]
+        if key not in self._started or self._started[key].uid != uid:  # a restart keeps it
+            self._started[key] = _Started(uid, self._now())
 
     def _delete(self, key: Key, pod: dict[str, Any], obs: PodObservation | None) -> None:
         meta = pod["metadata"]
@@ -344,6 +415,8 @@ class NodeAgent:
     def _drop(self, key: Key, uid: str | None) -> None:
         self._started.pop(key, None)
         self._sent.pop(key, None)
+        self._restarts.pop(key, None)
+        self._armed.pop(key, None)
         self._prober.forget(*key)
         self._volumes.remove(*key)
         if uid:
@@ -362,6 +435,14 @@ class NodeAgent:
             log.warning("wf node: status of %s/%s not sent: %s", *key, err)
             return
         self._sent[key] = status
+
+
+def _policy(pod: Mapping[str, Any]) -> str:
+    return str(pod["spec"].get("restartPolicy") or "Always")
+
+
+def _names(pod: Mapping[str, Any]) -> list[str]:
+    return [str(c.get("name")) for c in pod["spec"].get("containers") or []]
 
 
 def _was_started(pod: Mapping[str, Any]) -> bool:

@@ -17,6 +17,7 @@ from typing import Literal
 
 from workflow_engine.runtime.kubernetes_node.agent import NodeAgent, NodeConfig
 from workflow_engine.runtime.kubernetes_node.api import Api, Connection
+from workflow_engine.runtime.kubernetes_node.restarts import Backoff
 from workflow_engine.runtime.kubernetes_node.tls import self_signed
 from workflow_engine.runtime.process import ProcessRuntime
 
@@ -50,6 +51,7 @@ def run_node(
     tls_key: Path | None = None,
     slots: int | None = None,
     sandbox: SandboxChoice = "auto",
+    backoff: Backoff | None = None,
     on_ready: Callable[[NodeAgent], None] | None = None,
 ) -> None:
     """Register node `name` with the cluster in `kubeconfig` and run the pods bound to
@@ -59,7 +61,12 @@ def run_node(
         tls_cert, tls_key = self_signed(state_dir / "pki", name, address)
     api = Api(Connection.from_kubeconfig(kubeconfig))
     config = NodeConfig(
-        name=name, tls_cert=tls_cert, tls_key=tls_key, address=address, kubelet_port=port
+        name=name,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        address=address,
+        kubelet_port=port,
+        backoff=backoff or Backoff(),
     )
     with ProcessRuntime(state_dir / "runtime", slots=slots, sandbox=sandbox) as runtime:
         agent = NodeAgent(api, runtime, config, state_dir)
@@ -82,6 +89,7 @@ def serve_node(
     tls_key: Path | None = None,
     slots: int | None = None,
     sandbox: SandboxChoice = "auto",
+    backoff: Backoff | None = None,
 ) -> int:
     """`wf node` in the foreground: run_node until SIGINT or SIGTERM, logging to stderr.
     Call from the main thread (signal handlers). Returns the exit code (0)."""
@@ -100,6 +108,7 @@ def serve_node(
             tls_key=tls_key,
             slots=slots,
             sandbox=sandbox,
+            backoff=backoff,
         )
     finally:
         for sig, handler in previous.items():
