@@ -453,6 +453,12 @@ def execute_dag(
     considered = ancestors(dag.plan) if targeted else None
     dag.execute_all(considered)
     if dag.hook_error:
+        # what still runs in the DAG (a dependant of the hooked task or an exit hook
+        # started in this pass) ends with it; a task's node is a child of its
+        # dependency, not of the DAG, so the DAG's boundary says what is in it
+        inside = [n for n in run.nodes.values() if n.boundary_id == node.id]
+        for member in inside:
+            error_unfinished(ctx, member, dag.hook_error)
         return run.mark(node.id, "Error", dag.hook_error)
     phase = dag.assess(considered)
     if phase == "Running" and boundary.blocked and not dag.busy:

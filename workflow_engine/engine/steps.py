@@ -237,8 +237,9 @@ def _execute_group(
                 done = _run_hooks(ctx, step, child, steps_node, tscope, scope)
             except HookError as err:
                 # Argo: the hook's error errors the step group (steps.go executeStepGroup)
-                error_unfinished(ctx, run.nodes[child.id], str(err))
-                return run.mark(sg.id, "Error", str(err))
+                # and the group's other steps still running with it
+                error_unfinished(ctx, run.nodes[sg.id], str(err))
+                return run.nodes[sg.id]
             hooks_done = hooks_done and done
     return _settle_group(ctx, run.nodes[sg.id], owner, hooks_done)
 

@@ -119,3 +119,37 @@ def test_a_retried_step_whose_hook_fails_leaves_nothing_running() -> None:
     assert sim.status.phase == "Failed"
     assert all(n.phase in ("Succeeded", "Failed", "Error") for n in sim.status.nodes.values())
     assert sim.node("w[0].a").phase == "Error"
+
+
+def test_a_dag_hook_error_ends_the_dependant_started_beside_it() -> None:
+    """`t2` depends on `t1 || !t1`, so the pass that errors `t1` through its hook
+    also starts `t2`; it ends with the DAG instead of staying Pending (found by
+    test_nothing_stays_running's property test)."""
+    hooked = {"name": "t1", "template": "c", "hooks": BAD_LIFECYCLE}
+    tasks = [hooked, {"name": "t2", "template": "c", "depends": "t1 || !t1"}]
+    sim = _run(_workflow({"dag": {"tasks": tasks}}))
+    assert sim.status.phase == "Error"
+    assert sim.node("w.t2").phase == "Error" and DIVIDE in (sim.node("w.t2").message or "")
+    assert all(
+        n.phase in ("Succeeded", "Failed", "Error", "Skipped") for n in sim.status.nodes.values()
+    )
+
+
+def test_a_dag_hook_error_ends_an_exit_hook_started_in_the_same_pass() -> None:
+    bad_argument = {"parameters": [{"name": "p", "value": "{{tasks.t1.outputs.parameters.nope}}"}]}
+    task = {"name": "t2", "template": "c", "depends": "t1", "onExit": "c"}
+    task |= {"hooks": BAD_LIFECYCLE, "arguments": bad_argument}
+    sim = _run(_workflow({"dag": {"tasks": [{"name": "t1", "template": "c"}, task]}}))
+    assert sim.status.phase == "Error"
+    assert sim.node("w.t2.onExit").phase == "Error"
+    assert all(
+        n.phase in ("Succeeded", "Failed", "Error", "Skipped") for n in sim.status.nodes.values()
+    )
+
+
+def test_a_steps_hook_error_ends_the_other_steps_of_its_group() -> None:
+    """`a` started before `b`'s hook failed: it ends Error with the group."""
+    group = [{"name": "a", "template": "c"}, {"name": "b", "template": "c", "hooks": BAD_LIFECYCLE}]
+    sim = _run(_workflow({"steps": [group]}))
+    assert sim.status.phase == "Failed"
+    assert sim.node("w[0].a").phase == "Error" and DIVIDE in (sim.node("w[0].a").message or "")
