@@ -155,12 +155,16 @@ def submit(
     )
     if from_ref:
         created = [submit_from(app.store, from_ref, options, app.now())]
-        echo_stored_warnings(created[0], from_ref, app)
+        echo_stored_warnings(created[0], from_ref, app)  # of what it runs, where it runs
     else:
         text, source = read_source(file or "-", app.limits)
         created, warnings = submit_text_warned(
             app.store, text, source, options, app.now(), app.limits
         )
+        if app.kubernetes is not None:
+            from workflow_engine.controller import kubernetes_warnings
+
+            warnings = kubernetes_warnings(warnings)
         for warning in warnings:
             click.echo(warning_line(warning, source), err=True)
     app.ensure_controller()
@@ -323,11 +327,17 @@ def _file_warnings(path: str, app: App) -> list[str]:
     return [warning_line(w, path) for w in lint_warnings(text, path, app.limits)]
 
 
-def echo_warnings(text: str, source: str, app: App, err: bool) -> int:
-    """Print the warnings of a document text (on stderr when `err`); how many."""
+def echo_warnings(text: str, source: str, app: App, err: bool, cluster: bool = False) -> int:
+    """Print the warnings of a document text (on stderr when `err`); how many. With
+    `cluster` (submitted to a Kubernetes cluster), only those that hold there."""
     from workflow_engine.lint import lint_warnings
 
-    lines = [warning_line(w, source) for w in lint_warnings(text, source, app.limits)]
+    warnings = lint_warnings(text, source, app.limits)
+    if cluster:
+        from workflow_engine.controller import kubernetes_warnings
+
+        warnings = kubernetes_warnings(warnings)
+    lines = [warning_line(w, source) for w in warnings]
     for line in lines:
         click.echo(line, err=err)
     return len(lines)
@@ -335,9 +345,12 @@ def echo_warnings(text: str, source: str, app: App, err: bool) -> int:
 
 def echo_stored_warnings(obj: dict[str, Any], source: str, app: App) -> None:
     """Print, on stderr, the warnings of a stored object (and of the template it runs)."""
-    from workflow_engine.controller import stored_warnings
+    from workflow_engine.controller import kubernetes_warnings, stored_warnings
 
-    for warning in stored_warnings(app.store, obj):
+    warnings = stored_warnings(app.store, obj)
+    if app.kubernetes is not None:
+        warnings = kubernetes_warnings(warnings)
+    for warning in warnings:
         click.echo(warning_line(warning, source), err=True)
 
 

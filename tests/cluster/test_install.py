@@ -79,6 +79,10 @@ def test_the_install_creates_crds_rbac_and_the_controller(
         (CONTROLLER, "delete", "workflowtemplates", "default", False),
         (CONTROLLER, "create", "leases.coordination.k8s.io", "wf-system", True),
         (CONTROLLER, "create", "leases.coordination.k8s.io", "default", False),
+        (CONTROLLER, "deletecollection", "events", "team-a", True),
+        (CONTROLLER, "create", "poddisruptionbudgets.policy", "team-a", True),
+        (CONTROLLER, "update", "configmaps", "team-a", True),
+        (CONTROLLER, "delete", "configmaps", "team-a", False),
     ],
     ids=[
         "executor-creates-results",
@@ -93,6 +97,10 @@ def test_the_install_creates_crds_rbac_and_the_controller(
         "controller-cannot-delete-templates",
         "controller-elects-a-leader",
         "controller-leases-only-at-home",
+        "controller-clears-a-workflows-events",
+        "controller-makes-disruption-budgets",
+        "controller-writes-memoization-caches",
+        "controller-cannot-delete-configmaps",
     ],
 )
 def test_rbac_is_least_privilege(
@@ -105,7 +113,9 @@ def test_rbac_is_least_privilege(
 ) -> None:
     cluster, group = installed
     resource = (
-        what if "." in what or what in ("pods", "secrets") else f"{what.split('/')[0]}.{group}"
+        what
+        if "." in what or what in ("pods", "secrets", "events", "configmaps")
+        else f"{what.split('/')[0]}.{group}"
     )
     sub = what.split("/")[1] if "/" in what else None
     args = ["auth", "can-i", verb, resource, "-n", namespace, f"--as={who}"]

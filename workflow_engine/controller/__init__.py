@@ -57,7 +57,7 @@ if TYPE_CHECKING:
         store_choice,
     )
     from workflow_engine.controller.resolver import StoreResolver
-    from workflow_engine.controller.spec_warnings import stored_warnings
+    from workflow_engine.controller.spec_warnings import kubernetes_warnings, stored_warnings
     from workflow_engine.controller.statedir import StatePaths
     from workflow_engine.controller.submit import (
         SubmitOptions,
@@ -95,6 +95,7 @@ __all__ = [
     "embedded",
     "finished_pods",
     "kube",
+    "kubernetes_warnings",
     "metrics",
     "nodeset",
     "operations",
@@ -160,6 +161,7 @@ _NAMES = {
     "parse_selector": "names",
     "parse_parameter": "submit",
     "stored_warnings": "spec_warnings",
+    "kubernetes_warnings": "spec_warnings",
     "submit_from": "submit",
     "submit_text": "submit",
     "submit_text_warned": "submit",

@@ -65,6 +65,16 @@ def _referenced(store: Store, ref: Mapping[str, Any], namespace: str) -> dict[st
         return None  # lint reports a missing template; nothing to warn about
 
 
+def kubernetes_warnings(warnings: list[SpecWarning]) -> list[SpecWarning]:
+    """The warnings that still hold on Kubernetes: without the container fields a
+    kubelet honours and the fields the Kubernetes controller honours."""
+    return [
+        w
+        for w in warnings
+        if not _CONTAINER_PATH.search(w.path) and not w.reason.startswith(_HONOURED_ON_KUBERNETES)
+    ]
+
+
 def warning_condition(warnings: list[SpecWarning]) -> Condition:
     return Condition(type=SPEC_WARNING, status="True", message="; ".join(map(str, warnings)))
 
@@ -91,19 +101,14 @@ def warn_first(operate: Operate, store: Store) -> Operate:
             return decision
         doc = wf.model_dump(mode="json", by_alias=True, exclude_unset=True)
         doc["kind"] = "Workflow"
-        found = [
-            w
-            for w in stored_warnings(store, doc)
-            if not _CONTAINER_PATH.search(w.path)
-            and not w.reason.startswith(_HONOURED_ON_KUBERNETES)
-        ]
-        return with_warnings(decision, found)
+        return with_warnings(decision, kubernetes_warnings(stored_warnings(store, doc)))
 
     return warned
 
 
 __all__ = [
     "SPEC_WARNING",
+    "kubernetes_warnings",
     "stored_warnings",
     "warn_first",
     "warning_condition",

@@ -10,6 +10,7 @@ from typing import Any
 
 from workflow_engine.controller.spec_warnings import (
     SPEC_WARNING,
+    kubernetes_warnings,
     stored_warnings,
     warn_first,
     with_warnings,
@@ -85,3 +86,10 @@ def test_the_controller_leaves_out_what_kubernetes_honours() -> None:
     assert len(stored_warnings(MemoryStore(), doc)) == 2
     decision = warn_first(operate, MemoryStore())(Workflow.model_validate(doc), Observed(), NOW)
     assert decision.status.conditions is None
+
+
+def test_the_warnings_that_hold_on_kubernetes() -> None:
+    """What `wf submit` to a cluster prints, and the controller there records."""
+    container = SpecWarning("spec.templates[0].container", "livenessProbe is accepted ...")
+    budget = SpecWarning("spec", PDB)
+    assert kubernetes_warnings([container, budget, WARNING]) == [WARNING]
