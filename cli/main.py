@@ -47,17 +47,13 @@ def app_from_env(env: Mapping[str, str]) -> App:
         if not autostart:
             return
         # not controller.embedded: finding a controller running imports none of it
-        from workflow_engine.controller.autostart import (
-            DEFAULT_IDLE_EXIT,
-            await_start,
-            ensure_controller,
-        )
+        from workflow_engine.controller import autostart as starting
 
         if started:  # an earlier call started one: not to start a second, let it lock
-            await_start(paths, started[-1])
-        pid = ensure_controller(
+            starting.await_start(paths, started[-1])
+        pid = starting.ensure_controller(
             paths,
-            idle_exit=DEFAULT_IDLE_EXIT if idle is None else idle,
+            idle_exit=starting.DEFAULT_IDLE_EXIT if idle is None else idle,
             max_expression_length=limits.max_expression_length,
             resource_kubeconfig=resource_kubeconfig,
         )

@@ -300,31 +300,22 @@ def lint(ctx: click.Context, files: tuple[str, ...]) -> None:
     warning (a field accepted but not honoured: exit 0 when there are only warnings)."""
     app = app_of(ctx)
     from workflow_engine.controller import StoreResolver
-    from workflow_engine.lint import lint_files
+    from workflow_engine.lint import lint_files_warned
 
-    results = lint_files([Path(f) for f in files], StoreResolver(app.store), app.limits)
+    paths = [Path(f) for f in files]
+    results, warned = lint_files_warned(paths, StoreResolver(app.store), app.limits)
     errors = [
         e if e.path.startswith(str(path)) else SpecError(f"{path}: {e.path}", e.reason)
         for path, errs in results.items()
         for e in errs
     ]
-    warnings = [line for path in files for line in _file_warnings(path, app)]
+    warnings = [warning_line(w, name) for name in files for w in warned[Path(name)]]
     for line in warnings:
         show(line)
     if errors:
         raise SpecErrors(errors)
     counted = f", {len(warnings)} warning(s)" if warnings else ""
     show(f"no errors found in {len(files)} file(s){counted}")
-
-
-def _file_warnings(path: str, app: App) -> list[str]:
-    from workflow_engine.lint import lint_warnings, read_document
-
-    try:
-        text = read_document(Path(path), app.limits)
-    except SpecError:
-        return []  # lint_files reported it
-    return [warning_line(w, path) for w in lint_warnings(text, path, app.limits)]
 
 
 def echo_warnings(text: str, source: str, app: App, err: bool, cluster: bool = False) -> int:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from workflow_engine.controller import (
         about,
+        autostart,
         configmaps,
         crons,
         daemon,
@@ -87,6 +88,7 @@ __all__ = [
     "SubmitOptions",
     "WaitTimedOut",
     "about",
+    "autostart",
     "configmaps",
     "copy_outputs",
     "crons",
@@ -119,6 +121,7 @@ _PACKAGE = "workflow_engine.controller"
 _SUBMODULES = frozenset(
     {
         "about",
+        "autostart",
         "configmaps",
         "crons",
         "daemon",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from workflow_engine.lazy import lazy_names
 
 if TYPE_CHECKING:
-    from workflow_engine.lint.files import lint_files, read_document
+    from workflow_engine.lint.files import lint_files, lint_files_warned, read_document
     from workflow_engine.lint.run import (
         document_warnings,
         lint_documents,
@@ -29,6 +29,7 @@ __all__ = [
     "document_warnings",
     "lint_documents",
     "lint_files",
+    "lint_files_warned",
     "lint_object",
     "lint_text",
     "lint_warnings",
@@ -40,6 +41,7 @@ __getattr__ = lazy_names(
     __name__,
     {
         "lint_files": "files",
+        "lint_files_warned": "files",
         "read_document": "files",
         "lint_documents": "run",
         "lint_object": "run",

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from workflow_engine.errors import SpecError
-from workflow_engine.lint.run import lint_texts
+from workflow_engine.errors import SpecError, SpecWarning
+from workflow_engine.lint.run import document_warnings, lint_loaded, load_or_error
 from workflow_engine.spec.limits import DEFAULT_LIMITS, DocumentLimits, decode
 from workflow_engine.spec.resolver import TemplateResolver
 
@@ -22,14 +23,31 @@ def lint_files(
     limits: DocumentLimits = DEFAULT_LIMITS,
 ) -> dict[Path, list[SpecError]]:
     """Every error of every file, the WorkflowTemplates of all files visible to all."""
-    texts: list[tuple[str, str | SpecError]] = []
+    return lint_files_warned(paths, resolver, limits)[0]
+
+
+def lint_files_warned(
+    paths: Sequence[Path],
+    resolver: TemplateResolver | None = None,
+    limits: DocumentLimits = DEFAULT_LIMITS,
+) -> tuple[dict[Path, list[SpecError]], dict[Path, list[SpecWarning]]]:
+    """`lint_files`, and each file's warnings (`lint_warnings`: none for a file that
+    does not load) from the same parse."""
+    loaded: list[tuple[str, list[dict[str, Any]] | SpecError]] = []
     for path in paths:
         try:
-            texts.append((str(path), read_document(Path(path), limits)))
+            loaded.append(
+                (str(path), load_or_error(read_document(path, limits), str(path), limits))
+            )
         except SpecError as exc:
-            texts.append((str(path), exc))
-    results = lint_texts(texts, resolver, limits)
-    return {Path(p): errors for p, errors in zip(paths, results, strict=True)}
+            loaded.append((str(path), exc))
+    # before lint reads the documents, as `lint_warnings` saw them
+    warnings = {
+        Path(p): [] if isinstance(docs, SpecError) else document_warnings(docs)
+        for p, docs in loaded
+    }
+    results = lint_loaded(loaded, resolver)
+    return {Path(p): errors for p, errors in zip(paths, results, strict=True)}, warnings
 
 
 def read_document(path: Path, limits: DocumentLimits = DEFAULT_LIMITS) -> str:

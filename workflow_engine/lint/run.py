@@ -54,9 +54,34 @@ def lint_texts(
 ) -> list[list[SpecError]]:
     """Every error of every (source, text), the WorkflowTemplates of all texts visible
     to all; a source that could not be read comes as its SpecError and gets only it."""
+    return lint_loaded(
+        [
+            (source, text if isinstance(text, SpecError) else load_or_error(text, source, limits))
+            for source, text in texts
+        ],
+        resolver,
+    )
+
+
+def load_or_error(
+    text: str, source: str, limits: DocumentLimits = DEFAULT_LIMITS
+) -> list[dict[str, Any]] | SpecError:
+    """`load_documents`, its SpecError returned instead of raised (for `lint_loaded`)."""
+    try:
+        return load_documents(text, source, limits)
+    except SpecError as exc:
+        return exc
+
+
+def lint_loaded(
+    loaded: Sequence[tuple[str, list[dict[str, Any]] | SpecError]],
+    resolver: TemplateResolver | None = None,
+) -> list[list[SpecError]]:
+    """As `lint_texts`, for texts already loaded (`load_or_error`): a caller that also
+    wants their warnings (`document_warnings`) parses each text once."""
     parsed = [
-        text if isinstance(text, SpecError) else _parse_text(text, source, limits)
-        for source, text in texts
+        docs if isinstance(docs, SpecError) else _parse_docs(docs, source)
+        for source, docs in loaded
     ]
     good = [p for p in parsed if not isinstance(p, SpecError)]
     results = iter(_lint_parsed_set(good, resolver))
@@ -117,11 +142,8 @@ class _Parsed:
 
 
 def _parse_text(text: str, source: str, limits: DocumentLimits) -> _Parsed | SpecError:
-    try:
-        docs = load_documents(text, source, limits)
-    except SpecError as exc:
-        return exc
-    return _parse_docs(docs, source)
+    docs = load_or_error(text, source, limits)
+    return docs if isinstance(docs, SpecError) else _parse_docs(docs, source)
 
 
 def _parse_docs(docs: list[dict[str, Any]], source: str) -> _Parsed | SpecError:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from workflow_engine.errors import SpecError
-from workflow_engine.lint import lint_files
+from workflow_engine.lint import lint_files, lint_files_warned, lint_warnings
 from workflow_engine.spec.resolver import MappingResolver
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "lint"
@@ -157,3 +157,21 @@ def test_bad_file_reports_every_error(name: str, bad_results: dict[Path, list[Sp
 
 def test_table_covers_every_bad_file() -> None:
     assert sorted(TABLE) == sorted(p.stem for p in BAD.glob("*.yaml"))
+
+
+def test_lint_files_warned_gives_lint_files_errors_and_lint_warnings_warnings() -> None:
+    # `wf lint` parses each file once for both (it parsed twice before)
+    cli_data = DATA.parents[0] / "cli"
+    paths = [cli_data / "unhonoured.yaml", cli_data / "unknown-template.yaml", DATA / "nope.yaml"]
+    errors, warnings = lint_files_warned(paths, MappingResolver())
+    alone = lint_files(paths, MappingResolver())
+    assert {p: list(map(str, e)) for p, e in errors.items()} == {
+        p: list(map(str, e)) for p, e in alone.items()
+    }
+    assert errors[paths[1]] and errors[paths[2]]
+    assert warnings[paths[0]]  # the file has fields accepted but not honoured
+    for path in paths[:2]:
+        assert list(map(str, warnings[path])) == list(
+            map(str, lint_warnings(path.read_text(), str(path)))
+        )
+    assert warnings[paths[2]] == []  # unreadable: its error says so

@@ -54,6 +54,7 @@ def test_public_surface_is_sorted_and_pinned() -> None:
         "document_warnings",
         "lint_documents",
         "lint_files",
+        "lint_files_warned",
         "lint_object",
         "lint_text",
         "lint_warnings",
