@@ -1,14 +1,19 @@
 """The dependency graph of a `dag` template's tasks, as lint needs it: every task's
 ancestors (for what a task may reference) and the cycles (each reported once).
 
-Under `lint.dag`. Plain dicts and lists instead of networkx: a `wf submit` or `wf lint`
-would otherwise import networkx (about 0.15 s of CPU) for three small walks. The
-engine's planning still uses networkx; this is lint's own view of the same edges.
+Under `lint.dag`. Plain dicts and lists for what every file needs (the topological
+order, every task's ancestors): importing networkx cost each `wf submit` and `wf lint`
+about 0.15 s of CPU. Only a DAG with a cycle, a lint error, imports networkx to name
+its cycles. The engine's planning uses networkx; this is lint's own view of the edges.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Set
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class TaskGraph:
@@ -50,70 +55,35 @@ class TaskGraph:
 
     def cyclic_components(self) -> list[set[str]]:
         """The strongly connected components that hold a cycle (more than one task, or
-        one that depends on itself). Tarjan's algorithm, without recursion."""
-        index: dict[str, int] = {}
-        low: dict[str, int] = {}
-        stack: list[str] = []
-        on_stack: set[str] = set()
-        found: list[set[str]] = []
-        for root in self.successors:
-            if root in index:
-                continue
-            work: list[tuple[str, Iterator[str]]] = [(root, iter(self.successors[root]))]
-            index[root] = low[root] = len(index)
-            stack.append(root)
-            on_stack.add(root)
-            while work:
-                name, children = work[-1]
-                child = next(children, None)
-                if child is not None:
-                    if child not in index:
-                        index[child] = low[child] = len(index)
-                        stack.append(child)
-                        on_stack.add(child)
-                        work.append((child, iter(self.successors[child])))
-                    elif child in on_stack:
-                        low[name] = min(low[name], index[child])
-                    continue
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[name])
-                if low[name] == index[name]:
-                    component: set[str] = set()
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        component.add(member)
-                        if member == name:
-                            break
-                    if len(component) > 1 or name in self.successors[name]:
-                        found.append(component)
+        one that depends on itself). Only a DAG with a cycle (a lint error) needs them,
+        so networkx is imported here, not for every file."""
+        if self.topological_order() is not None:
+            return []
+        import networkx as nx
+
+        graph = self._networkx()
+        found = []
+        for component in nx.strongly_connected_components(graph):
+            first = next(iter(component))
+            if len(component) > 1 or graph.has_edge(first, first):
+                found.append(set(component))
         return found
 
     def cycle_from(self, start: str, within: Set[str]) -> list[str]:
         """The tasks of one cycle through the tasks `within` (a component that holds a
-        cycle), found by a depth-first walk from `start`: the first edge back to a task
-        on the walk's path closes it."""
-        path = [start]
-        on_path = {start}
-        done: set[str] = set()
-        work = [iter(self.successors[start])]
-        while work:
-            child = next(work[-1], None)
-            if child is None:
-                work.pop()
-                done.add(path[-1])
-                on_path.discard(path.pop())
-                continue
-            if child not in within or child in done:
-                continue
-            if child in on_path:
-                return path[path.index(child) :]
-            path.append(child)
-            on_path.add(child)
-            work.append(iter(self.successors[child]))
-        raise ValueError(f"no cycle through {start!r}")  # `within` held no cycle
+        cycle), from a depth-first walk that starts at `start`."""
+        import networkx as nx
+
+        edges = nx.find_cycle(self._networkx().subgraph(within), source=start)
+        return [edge[0] for edge in edges]
+
+    def _networkx(self) -> nx.DiGraph[str]:
+        import networkx as nx
+
+        graph: nx.DiGraph[str] = nx.DiGraph()
+        graph.add_nodes_from(self.successors)
+        graph.add_edges_from((a, b) for a, children in self.successors.items() for b in children)
+        return graph
 
 
 def ancestors_of(graph: TaskGraph) -> Callable[[str], Set[str]]:
