@@ -42,6 +42,10 @@ class PodIndex:
         self._owner: dict[tuple[str, str], WorkflowKey] = {}
         self._by_wf: dict[WorkflowKey, dict[str, PodState]] = {}
         self._versions: dict[WorkflowKey, int] = {}
+        # moves with `_versions` but for details (PodNews.details), which instead note
+        # when the first of them came (`details_since`) until the next reconcile
+        self._news: dict[WorkflowKey, int] = {}
+        self._details_at: dict[WorkflowKey, float] = {}
         self._node_ids: dict[tuple[str, str], str] = {}  # (namespace, pod) -> node id
         # ended pods' node ids, until the reconciler has their TaskResults (`resolved`)
         self._ended: dict[WorkflowKey, dict[str, str]] = {}
@@ -58,11 +62,11 @@ class PodIndex:
         news = self.refresh_split(pods)
         return news.urgent | news.lazy | news.details
 
-    def refresh_split(self, pods: Iterable[PodObservation]) -> PodNews:
+    def refresh_split(self, pods: Iterable[PodObservation], now: float = 0.0) -> PodNews:
         """Take a full observation; return the workflows whose pods changed, split by
         how urgent the change is (PodNews). Runs on every runtime wake-up over every
         pod, so the common case (the very same, finished, observation as last time)
-        costs one lookup."""
+        costs one lookup. `now` (the loop clock's monotonic time) dates details."""
         pods = pods if isinstance(pods, list) else list(pods)
         changed: set[WorkflowKey] = set()
         urgent: set[WorkflowKey] = set()
@@ -79,9 +83,9 @@ class PodIndex:
             if kept < before:
                 seen = {(p.namespace, p.name) for p in pods}
                 self._drop([k for k in self._raw if k not in seen], changed, urgent)
-            return self._news(changed, urgent, lazy)
+            return self._sorted(changed, urgent, lazy, now)
 
-    def refresh_changes(self, changes: PodChanges) -> PodNews:
+    def refresh_changes(self, changes: PodChanges, now: float = 0.0) -> PodNews:
         """As `refresh_split`, from an incremental observation (a runtime's PodFeed):
         the pods that may have changed and those gone, so the cost is what changed."""
         changed: set[WorkflowKey] = set()
@@ -91,16 +95,29 @@ class PodIndex:
             self._drop([k for k in changes.gone if k in self._raw], changed, urgent)
             for pod in changes.changed:
                 self._file(pod, changed, urgent, lazy)
-            return self._news(changed, urgent, lazy)
+            return self._sorted(changed, urgent, lazy, now)
 
-    def _news(
-        self, changed: set[WorkflowKey], urgent: set[WorkflowKey], lazy: set[WorkflowKey]
+    def _sorted(
+        self,
+        changed: set[WorkflowKey],
+        urgent: set[WorkflowKey],
+        lazy: set[WorkflowKey],
+        now: float,
     ) -> PodNews:
         """Move the changed workflows' versions (lock held); what the refresh found."""
-        for wf in changed:
-            self._versions[wf] = self._versions.get(wf, 0) + 1
         lazy = lazy - urgent
-        return PodNews(urgent, lazy, changed - urgent - lazy)
+        details = changed - urgent - lazy
+        for wf in changed:
+            self._bump(wf, news=wf not in details)
+        for wf in details:
+            self._details_at.setdefault(wf, now)
+        return PodNews(urgent, lazy, details)
+
+    def _bump(self, wf: WorkflowKey, news: bool = True) -> None:
+        """(lock held)"""
+        self._versions[wf] = self._versions.get(wf, 0) + 1
+        if news:
+            self._news[wf] = self._news.get(wf, 0) + 1
 
     def _file(
         self,
@@ -214,7 +231,7 @@ class PodIndex:
                 return False
             pods[pod_name] = PodState(name=pod_name, phase="Pending")
             self._note_active(wf, pods[pod_name])
-            self._versions[wf] = self._versions.get(wf, 0) + 1
+            self._bump(wf)
             return True
 
     def note_failed(
@@ -229,7 +246,7 @@ class PodIndex:
             )
             self._active.get(wf, {}).pop(pod_name, None)
             self._ended.setdefault(wf, {})[pod_name] = node_id
-            self._versions[wf] = self._versions.get(wf, 0) + 1
+            self._bump(wf)
 
     def remove(self, wf: WorkflowKey, pod_name: str) -> None:
         """A pod was deleted on purpose: the workflow stops seeing it now. Its name
@@ -243,7 +260,7 @@ class PodIndex:
             self._ended.get(wf, {}).pop(pod_name, None)
             self._active.get(wf, {}).pop(pod_name, None)
             if self._by_wf.get(wf, {}).pop(pod_name, None) is not None:
-                self._versions[wf] = self._versions.get(wf, 0) + 1
+                self._bump(wf)
 
     def deleting(self, namespace: str, pod_name: str) -> bool:
         """Is this pod name still held by a pod deleted on purpose? Creating it now
@@ -310,6 +327,21 @@ class PodIndex:
         with self._lock:
             return self._versions.get(wf, 0)
 
+    def news_version(self, wf: WorkflowKey) -> int:
+        """As `version`, but details (PodNews.details) do not move it."""
+        with self._lock:
+            return self._news.get(wf, 0)
+
+    def details_since(self, wf: WorkflowKey) -> float | None:
+        """When the first detail change not yet `taking_details` came, if any."""
+        with self._lock:
+            return self._details_at.get(wf)
+
+    def taking_details(self, wf: WorkflowKey) -> None:
+        """A reconcile is about to look at the workflow's pods: their details with them."""
+        with self._lock:
+            self._details_at.pop(wf, None)
+
     def workflows(self) -> set[WorkflowKey]:
         with self._lock:
             return {wf for wf, pods in self._by_wf.items() if pods}
@@ -324,7 +356,8 @@ class PodIndex:
             self._active.pop(wf, None)
             for pod_name in self._by_wf.pop(wf, {}):
                 self._node_ids.pop((wf[0], pod_name), None)
-            self._versions[wf] = self._versions.get(wf, 0) + 1
+            self._details_at.pop(wf, None)
+            self._bump(wf)
 
 
 class ResultIndex:

@@ -99,6 +99,7 @@ class Controller:
         # Told of every reconcile: its seconds and what it raised (None: it went well).
         self.reconcile_hooks: list[Callable[[float, Exception | None], None]] = []
         reconciler.on_release = self.queue.add  # waiters of a released lock
+        reconciler.details_delay = self.options.details_delay
 
     @property
     def pods(self) -> PodIndex:
@@ -266,11 +267,11 @@ class Controller:
             if self._stop.is_set():
                 return
             started = time.perf_counter()
-            feed = self._pod_feed
+            feed, now = self._pod_feed, self.clock.monotonic()
             if feed is not None and woken:  # what changed; a full pass at each resync
-                news = self.pods.refresh_changes(feed.take())
+                news = self.pods.refresh_changes(feed.take(), now)
             else:
-                news = self.pods.refresh_split(runtime.observe())
+                news = self.pods.refresh_split(runtime.observe(), now)
             # observe() costs O(all pods): with thousands of pods, spend at most about a
             # third of the time observing, batching the changes that arrive meanwhile.
             pause = min(self.options.max_observe_gap, 2 * (time.perf_counter() - started))

@@ -121,6 +121,7 @@ class _Seen:
     pods: int
     results: int
     requeue_at: float | None = None
+    news: int = -1  # the pod index's news_version (details do not move it)
 
 
 class Reconciler:
@@ -157,6 +158,9 @@ class Reconciler:
         self.metrics = MetricsRegistry()  # the embedded controller's writes metrics.prom
         self.list_artifact: Lister = StoreLister(store)  # the embedded controller's: its repository
         self.claims: Claims = NoClaims()  # volume claims: each mode sets its own
+        # How long pod details (PodIndex.details_since) wait for news before they are
+        # worth a reconcile of their own; the loop sets its LoopOptions.details_delay.
+        self.details_delay = 0.0
 
     # -- entry point -----------------------------------------------------------------
 
@@ -342,7 +346,18 @@ class Reconciler:
             return False
         if seen.requeue_at is not None and self.clock.monotonic() >= seen.requeue_at:
             return False
-        return seen.pods == self.pods.version(key) and seen.results == self.results.version(key)
+        if seen.results != self.results.version(key):
+            return False
+        if seen.pods == self.pods.version(key):
+            return True
+        # Only pod details changed (a watch echo of our own write woke it, say): they
+        # wait for news, or for their own timer (the loop queued it details_delay on).
+        since = self.pods.details_since(key)
+        return (
+            seen.news == self.pods.news_version(key)
+            and since is not None
+            and self.clock.monotonic() - since < self.details_delay
+        )
 
     def _observed(self, key: WorkflowKey, uid: str | None) -> tuple[Observed, int]:
         """What operate() sees, and how many TaskResults this call fetched itself.
@@ -393,7 +408,9 @@ class Reconciler:
     # -- deciding and applying -----------------------------------------------------------
 
     def _reconcile_entry(self, key: WorkflowKey, entry: Cached) -> ReconcileResult:
+        self.pods.taking_details(key)  # before the versions: a later detail is noted again
         pods_version, results_version = self.pods.version(key), self.results.version(key)
+        news_version = self.pods.news_version(key)
         now = self.clock.now()
         observed, fetched = self._observed(key, entry.model.metadata.uid)
         if self.results.version(key) == results_version + fetched:
@@ -416,6 +433,7 @@ class Reconciler:
         own, retry = self._apply_actions(key, written.model, decision, now)
         if self.pods.version(key) == pods_version + own:
             pods_version += own  # only our own notes moved it: nothing new to see
+            news_version += own
         if is_completed(written.obj):
             self.missing_results.forget(key)  # a retry costs at most one more look each
         requeue = decision.requeue_after
@@ -429,6 +447,7 @@ class Reconciler:
             pods=pods_version,
             results=results_version,
             requeue_at=None if requeue is None else self.clock.monotonic() + requeue,
+            news=news_version,
         )
         return ReconcileResult(requeue_after=requeue, completed=is_completed(written.obj))
 

@@ -344,3 +344,22 @@ def test_foreign_pods_are_those_of_another_uid_while_observed() -> None:
     index.refresh_split([bare])
     assert index.foreign(WF, "uid-1") == set()
     assert index.foreign(("default", "other"), "uid-1") == set()
+
+
+def test_details_do_not_move_the_news_version_and_are_dated_until_taken() -> None:
+    """The reconciler skips a wake-up (the watch echo of its own write, say) that finds
+    only pod details new, until they are `details_delay` old: so it reads the date of
+    the first detail, which a reconcile clears, and a version that details leave."""
+    index = PodIndex()
+    index.refresh_split([placed("a", "Pending")], now=1.0)
+    news, version = index.news_version(WF), index.version(WF)
+    assert index.details_since(WF) is None
+    index.refresh_split([placed("a", "Pending", host_node_name="n1")], now=2.0)
+    index.refresh_split([placed("a", "Pending", host_node_name="n1", reason="X")], now=3.0)
+    assert (index.news_version(WF), index.details_since(WF)) == (news, 2.0)
+    assert index.version(WF) == version + 2
+    index.taking_details(WF)
+    assert index.details_since(WF) is None
+    index.refresh_split([placed("a", "Running")], now=4.0)
+    assert index.news_version(WF) == news + 1
+    assert index.details_since(WF) is None

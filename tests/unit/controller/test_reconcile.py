@@ -304,3 +304,29 @@ def test_a_namesakes_pod_is_deleted_then_the_step_runs_in_a_pod_of_its_own(
     assert obj["status"]["phase"] == "Running"
     runtime.finish(P0, 0)
     assert step(reconciler, runtime)["status"]["phase"] == "Succeeded"
+
+
+def test_a_wake_up_that_finds_only_pod_details_waits_for_them_to_age(
+    store: MemoryStore, runtime: FakeRuntime, reconciler: Reconciler, clock: ManualClock
+) -> None:
+    """On a cluster a pod is scheduled and initialises within a second of its creation;
+    a reconcile then (the watch echo of our own status write woke it) would write those
+    details alone. It is skipped until they are `details_delay` old (the loop's timer
+    for them), and news (the pod running) is decided on at once."""
+    reconciler.details_delay = 5.0
+    store.create(workflow("wf", "a", "b"))
+    step(reconciler, runtime)
+    (pending,) = runtime.observe()
+    scheduled = dataclasses.replace(pending, host_node_name="n1", reason="PodInitializing")
+    reconciler.pods.refresh_split([scheduled], now=clock.monotonic())
+    assert reconciler.reconcile(KEY).skipped
+    clock.advance(4.9)
+    assert reconciler.reconcile(KEY).skipped
+    clock.advance(0.1)
+    assert not reconciler.reconcile(KEY).skipped  # the details' own timer
+    assert reconciler.reconcile(KEY).skipped
+    later = dataclasses.replace(scheduled, pod_ip="10.0.0.1")
+    reconciler.pods.refresh_split([later], now=clock.monotonic())
+    assert reconciler.reconcile(KEY).skipped
+    reconciler.pods.refresh_split([dataclasses.replace(later, phase="Running")])
+    assert not reconciler.reconcile(KEY).skipped  # news: at once
