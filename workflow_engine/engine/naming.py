@@ -29,15 +29,27 @@ def fnv32a(text: str) -> int:
     return value
 
 
-def node_id(workflow_name: str, node_name: str) -> str:
-    """Argo's Workflow.NodeID: the root node's id is the workflow name."""
+def node_id(workflow_name: str, node_name: str, attempt: int = 0) -> str:
+    """Argo's Workflow.NodeID: the root node's id is the workflow name.
+
+    `attempt` > 0 gives the next candidates for a name whose id is taken by a node of
+    another name (two names hashing alike: engine/run.py `Run.id_of`); Argo has only
+    the first."""
     if node_name == workflow_name:
         return workflow_name
+    if attempt:
+        return f"{workflow_name}-{fnv32a(f'{node_name}#{attempt}')}"
     return f"{workflow_name}-{fnv32a(node_name)}"
 
 
-def pod_name(workflow_name: str, node_name: str, template_name: str | None) -> str:
-    """Argo's GeneratePodName (POD_NAMES=v2): `<wf>-<template>-<fnv32a(node name)>`."""
+def pod_name(
+    workflow_name: str, node_name: str, template_name: str | None, node_id_: str | None = None
+) -> str:
+    """Argo's GeneratePodName (POD_NAMES=v2): `<wf>-<template>-<fnv32a(node name)>`.
+
+    Given the node's id, the hash part is the id's, so a node moved off a colliding id
+    (see `node_id`'s `attempt`) gets its own pod name; for every other node it is the
+    same number."""
     if node_name == workflow_name:
         return workflow_name
     prefix = workflow_name
@@ -45,6 +57,9 @@ def pod_name(workflow_name: str, node_name: str, template_name: str | None) -> s
         prefix = f"{workflow_name}-{template_name}"
     if len(prefix) > _MAX_POD_PREFIX - 1:
         prefix = prefix[: _MAX_POD_PREFIX - 1]
+    own = f"{workflow_name}-"
+    if node_id_ is not None and node_id_.startswith(own):
+        return f"{prefix}-{node_id_[len(own) :]}"
     return f"{prefix}-{fnv32a(node_name)}"
 
 

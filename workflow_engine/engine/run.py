@@ -68,6 +68,9 @@ class Run:
         self._touched: dict[str, None] = {}  # ids of the nodes put, first put first
         self._parent: int | None = None  # the serial of the indexed map started from
         self._reordered = False  # a fulfilled node became unfinished: order to rebuild
+        # ids handed out to names with no node yet (id_of), and who holds each
+        self._pending: dict[str, str] = {}
+        self._pending_ids: dict[str, str] = {}
         if index is not None:
             self._from_index(index)
         else:
@@ -118,9 +121,32 @@ class Run:
 
     # -- lookups --------------------------------------------------------------
     def id_of(self, name: str) -> str:
+        """The id of the node named `name`: the stored one when it exists, else the id
+        it will get. Two names can hash alike (32 bits: likely among 100,000 loop
+        items): a new name whose plain id is held by a node of another name, or was
+        handed out in this call to another name not created yet, takes the next free
+        candidate (`naming.node_id`'s `attempt`). The stored status says who holds
+        what, so a replay from it derives the same ids; a name that collides with no
+        other keeps Argo's id."""
         found = self._added.get(name) or self._base_ids.get(name)
         if found is None:
-            found = self._added[name] = node_id(self.workflow_name, name)
+            found = self._pending.get(name)
+            if found is None:
+                found = self._fresh_id(name)
+        return found
+
+    def _fresh_id(self, name: str) -> str:
+        # kept for this call only (`put` indexes a created node's name): the index
+        # holds the names of nodes, so a call with it and one without agree
+        nodes, pending_ids, attempt = self.nodes, self._pending_ids, 0
+        found = node_id(self.workflow_name, name)
+        while name != self.workflow_name and (
+            found in nodes or pending_ids.get(found, name) != name
+        ):
+            attempt += 1
+            found = node_id(self.workflow_name, name, attempt)
+        self._pending[name] = found
+        pending_ids[found] = name
         return found
 
     def by_name(self, name: str) -> NodeStatus | None:

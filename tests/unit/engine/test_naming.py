@@ -79,3 +79,17 @@ def test_display_names(name: str, boundary: str | None, expected: str) -> None:
 )
 def test_loop_node_names(item: object, expected: str) -> None:
     assert loop_node_name("s", 0, item) == expected
+
+
+def test_later_candidates_differ_and_the_root_has_only_one() -> None:
+    plain = node_id("wf", "wf.a")
+    assert node_id("wf", "wf.a", 0) == plain
+    assert len({plain, node_id("wf", "wf.a", 1), node_id("wf", "wf.a", 2)}) == 3
+    assert node_id("wf", "wf", 3) == "wf"
+
+
+def test_pod_name_takes_the_hash_of_the_node_id_when_given() -> None:
+    moved = node_id("wf", "wf.a", 1)
+    assert pod_name("wf", "wf.a", "echo", node_id("wf", "wf.a")) == pod_name("wf", "wf.a", "echo")
+    assert pod_name("wf", "wf.a", "echo", moved) == f"wf-echo-{moved.removeprefix('wf-')}"
+    assert pod_name("wf", "wf", "echo", "wf") == "wf"
