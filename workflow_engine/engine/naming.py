@@ -16,6 +16,9 @@ _FNV_PRIME = 0x01000193
 # Argo: maxK8sResourceNameLength (253) minus k8sNamingHashLength (10).
 _MAX_POD_PREFIX = 253 - 10
 _SEPARATOR = re.compile(r"^(\[\d+\])?\.")
+# A name's later id candidates a pod name recognises: needing more than this many
+# means as many names hashing alike in one workflow (about (n / 2^32)^8 per node).
+MOVED_ATTEMPTS = 8
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -47,9 +50,10 @@ def pod_name(
 ) -> str:
     """Argo's GeneratePodName (POD_NAMES=v2): `<wf>-<template>-<fnv32a(node name)>`.
 
-    Given the node's id, the hash part is the id's, so a node moved off a colliding id
-    (see `node_id`'s `attempt`) gets its own pod name; for every other node it is the
-    same number."""
+    Given the id of a node moved off a colliding id (one of `node_id`'s first
+    `MOVED_ATTEMPTS` later candidates for its name), the hash part is the id's, so the
+    node gets a pod of its own; any other id (Argo's, or one not derived from the name)
+    leaves the pod name Argo's."""
     if node_name == workflow_name:
         return workflow_name
     prefix = workflow_name
@@ -57,10 +61,12 @@ def pod_name(
         prefix = f"{workflow_name}-{template_name}"
     if len(prefix) > _MAX_POD_PREFIX - 1:
         prefix = prefix[: _MAX_POD_PREFIX - 1]
-    own = f"{workflow_name}-"
-    if node_id_ is not None and node_id_.startswith(own):
-        return f"{prefix}-{node_id_[len(own) :]}"
-    return f"{prefix}-{fnv32a(node_name)}"
+    plain = fnv32a(node_name)
+    if node_id_ is not None and node_id_ != f"{workflow_name}-{plain}":
+        for attempt in range(1, MOVED_ATTEMPTS + 1):
+            if node_id_ == node_id(workflow_name, node_name, attempt):
+                return f"{prefix}-{node_id_[len(workflow_name) + 1 :]}"
+    return f"{prefix}-{plain}"
 
 
 def display_name(node_name: str, boundary_name: str | None) -> str:

@@ -93,3 +93,7 @@ def test_pod_name_takes_the_hash_of_the_node_id_when_given() -> None:
     assert pod_name("wf", "wf.a", "echo", node_id("wf", "wf.a")) == pod_name("wf", "wf.a", "echo")
     assert pod_name("wf", "wf.a", "echo", moved) == f"wf-echo-{moved.removeprefix('wf-')}"
     assert pod_name("wf", "wf", "echo", "wf") == "wf"
+
+
+def test_an_id_not_derived_from_the_name_leaves_the_pod_name_argos() -> None:
+    assert pod_name("wf", "wf.a", "echo", "wf-0") == pod_name("wf", "wf.a", "echo")
