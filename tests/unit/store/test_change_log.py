@@ -178,7 +178,7 @@ def test_a_status_is_stored_once_and_outlives_compaction(tmp_path: Path) -> None
         listed = store.list("Workflow", label_selector={"a": "b"}).items
         assert [item for item in listed if item["metadata"]["name"] == "w"] == [last]
         with sqlite3.connect(store.path) as conn:
-            (rest,) = conn.execute("SELECT body FROM objects WHERE name = 'w'").fetchone()
+            (rest,) = conn.execute("SELECT shell FROM objects WHERE name = 'w'").fetchone()
             heads = conn.execute("SELECT head FROM changes WHERE name = 'w'").fetchall()
         assert '"status"' not in rest
         assert [json.loads(head)["status"] for (head,) in heads] == [last["status"]]
