@@ -222,7 +222,7 @@ def test_a_version_2_file_is_upgraded_in_place(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA user_version").fetchone() == (schema.SCHEMA_VERSION,)
 
 
-def test_a_status_write_neither_encodes_nor_rewrites_the_spec(
+def test_a_status_write_never_rewrites_the_spec(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = SqliteStore(tmp_path / "s.db")
@@ -248,17 +248,22 @@ def test_a_status_write_neither_encodes_nor_rewrites_the_spec(
         monkeypatch.setattr(codec, "loads", counting_loads)
         with sqlite3.connect(store.path) as conn:
             before = conn.execute("SELECT uid, generation, body FROM specs").fetchall()
-        updated = store.update_status({**created, "status": status(1)})
+        shell = {k: v for k, v in created.items() if k != "spec"}
+        updated = store.update_status({**shell, "status": status(1)})
         assert encoded == []
         assert len(decoded) == 1  # once, for the object returned
         assert updated["spec"] == BIG_SPEC
+        again = store.update_status({**updated, "status": status(2)})
+        assert len(decoded) == 1  # the caller's body is the stored one: returned as given
+        assert again["spec"] is updated["spec"]
+        assert len(encoded) == 1  # to compare it with the stored text
         with sqlite3.connect(store.path) as conn:
             after = conn.execute("SELECT uid, generation, body FROM specs").fetchall()
-            (shell,) = conn.execute("SELECT shell FROM objects WHERE name = 'w'").fetchone()
+            (row,) = conn.execute("SELECT shell FROM objects WHERE name = 'w'").fetchone()
         assert after == before
-        assert marker not in shell
+        assert marker not in row
         monkeypatch.undo()
-        assert store.get("Workflow", "w") == updated
+        assert store.get("Workflow", "w") == again
     finally:
         store.close()
 
