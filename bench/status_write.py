@@ -4,11 +4,14 @@ size of the workflow's spec, per tree, interleaved.
 Where it sits: the embedded store alone. Each measurement runs in a fresh interpreter
 over a fresh file with the tree's own code: it creates one Workflow whose DAG has
 `tasks` tasks (a small spec and big ones: about 1 MiB and 8 MiB of JSON), then makes
-`writes` status writes in a row, each the return of the last with a new small status,
-and prints the process CPU (user + system, `time.process_time`) of those writes only.
+`writes` status writes in a row, each the return of the last with a new small status
+(`--status-only`: only its apiVersion, kind, metadata and status, as the controller's
+reconciler writes), and prints the process CPU (user + system, `time.process_time`)
+of those writes only.
 Figures: CPU ms per status write, and each tree's ratio to the first tree's.
 `--tree DIR` adds another checkout (a before / after in one run).
-Run: .venv/bin/python bench/status_write.py [--writes 10] [--repeat 3] [--tree DIR]
+Run: .venv/bin/python bench/status_write.py [--writes 10] [--repeat 3] [--status-only]
+     [--tree DIR]
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from pathlib import Path
 from workflow_engine.store.sqlite import SqliteStore
 from workflow_engine.store import _objects as o
 
-tasks, writes, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+tasks, writes, path, only = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 dag = [
     {"name": f"t{i}", "template": "work", "dependencies": [f"t{i - 1}"] if i else [],
      "arguments": {"parameters": [{"name": "n", "value": str(i)}]}}
@@ -46,7 +49,8 @@ obj = store.create({"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
 size = len(o.dumps(spec))
 start = time.process_time()
 for i in range(writes):
-    obj = store.update_status({**obj, "status": {"phase": "Running", "progress": f"{i}/{tasks}"}})
+    given = {k: v for k, v in obj.items() if k != "spec"} if only == "1" else obj
+    obj = store.update_status({**given, "status": {"phase": "Running", "progress": f"{i}"}})
 elapsed = time.process_time() - start
 assert obj["spec"] == spec
 store.close()
@@ -54,11 +58,11 @@ print(size, elapsed / writes)
 """
 
 
-def per_write(tree: Path, tasks: int, writes: int) -> tuple[int, float]:
+def per_write(tree: Path, tasks: int, writes: int, only: bool) -> tuple[int, float]:
     with tempfile.TemporaryDirectory(prefix="wf-bench-status-") as tmp:
         env = {**os.environ, "PYTHONPATH": str(tree)}
         out = subprocess.run(
-            [sys.executable, "-c", CHILD, str(tasks), str(writes), f"{tmp}/s.db"],
+            [sys.executable, "-c", CHILD, str(tasks), str(writes), f"{tmp}/s.db", str(int(only))],
             env=env,
             cwd=tree,
             check=True,
@@ -72,6 +76,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--writes", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--status-only", action="store_true")
     parser.add_argument("--tree", action="append", type=Path, default=[])
     options = parser.parse_args()
     trees = [HERE, *(t.resolve() for t in options.tree)]
@@ -80,7 +85,7 @@ def main() -> None:
         size = 0
         for _ in range(options.repeat):
             for tree in trees:
-                size, seconds = per_write(tree, tasks, options.writes)
+                size, seconds = per_write(tree, tasks, options.writes, options.status_only)
                 cpu[tree].append(seconds)
         first = statistics.median(cpu[HERE])
         print(f"{tasks:,} tasks ({size / 2**20:.2f} MiB of spec), CPU per status write:")
