@@ -11,6 +11,7 @@ returned dict never aliases the stored one.
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import random
 import re
@@ -73,11 +74,23 @@ def dumps(obj: Any) -> str:
         return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
+# A big text decodes into many containers, and the cyclic garbage collector, set off
+# by their allocations, walks them again and again: most of the CPU of decoding a
+# multi-MiB spec. Parsed JSON holds no cycle, so a big decode runs with it paused.
+_PAUSE_GC_FROM = 256 * 1024
+
+
 def loads(text: str) -> Obj:
+    paused = len(text) >= _PAUSE_GC_FROM and gc.isenabled()
+    if paused:
+        gc.disable()
     try:
         obj: Obj = _codec()[1].decode(text)
     except _errors()[1]:
         obj = json.loads(text)
+    finally:
+        if paused:
+            gc.enable()
     return obj
 
 
@@ -307,21 +320,31 @@ def body_of(obj: Obj) -> Obj:
     return _body(obj)
 
 
+def shell_of(obj: Obj) -> Obj:
+    """The small part of an object that is neither body nor status: apiVersion, kind
+    and metadata (what the SQLite store keeps per object, beside its generation)."""
+    return {k: obj[k] for k in _SHELL if k in obj}
+
+
+_SHELL = ("apiVersion", "kind", "metadata")
+
+
 def encode(obj: Obj) -> tuple[str, str, str]:
-    """The JSON texts of `obj` without its status (what the SQLite store keeps per
-    object), of its `head_of` (metadata and status: the change log's entry, which holds
-    the status) and of its `summary_of`, each top-level field encoded once (the texts
-    equal `dumps` of each; a status is the big part, so it is written once)."""
-    parts = {key: dumps(value) for key, value in obj.items()}
+    """The JSON texts of `obj`'s `shell_of` (what the SQLite store keeps per object),
+    of its `head_of` (metadata and status: the change log's entry, which holds the
+    status) and of its `summary_of`, each of those top-level fields encoded once (the
+    texts equal `dumps` of each; the body is not encoded here: the store writes it once
+    per generation)."""
+    parts = {key: dumps(obj[key]) for key in (*_SHELL, "status") if key in obj}
 
     def text(keys: Iterable[str]) -> str:
         return "{" + ",".join(f"{_key(k)}:{parts[k]}" for k in keys if k in parts) + "}"
 
-    rest, head = text(k for k in obj if k != "status"), text(("metadata", "status"))
+    shell, head = text(_SHELL), text(("metadata", "status"))
     status = obj.get("status")
     if isinstance(status, dict) and _HEAVY_STATUS.intersection(status):
         parts["status"] = dumps({k: v for k, v in status.items() if k not in _HEAVY_STATUS})
-    return rest, head, text(("apiVersion", "kind", "metadata", "status"))
+    return shell, head, text((*_SHELL, "status"))
 
 
 _KEYS = {k: json.dumps(k) for k in ("apiVersion", "kind", "metadata", "spec", "status")}
@@ -332,12 +355,17 @@ def _key(key: str) -> str:
     return _KEYS.get(key) or json.dumps(key)
 
 
-def with_status(rest: str, head: str | None) -> Obj:
-    """An object again from its stored texts: `rest` (all but the status) and the
-    `head` of its latest change (None: it has no status)."""
-    obj = loads(rest)
+def assemble(shell: str, body: str | None, head: str | None) -> Obj:
+    """An object again from its stored texts: its `shell`, its `body` (the `specs` row
+    of its generation; None: none is stored) and the `head` of its latest change (None:
+    it has no status). Metadata comes from the shell, status from the head."""
+    parts = loads(shell)
     if head is not None:
         latest = loads(head)
         if "status" in latest:
-            obj["status"] = latest["status"]
-    return obj
+            parts["status"] = latest["status"]
+    out = join(parts, loads(body) if body is not None else {})
+    for key in ("apiVersion", "kind"):
+        if key in parts and key not in out:
+            out[key] = parts[key]
+    return out

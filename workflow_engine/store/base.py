@@ -15,7 +15,9 @@ Semantics, as the Kubernetes API server has them:
   workflow's status and its phase labels once per decision; nothing else of
   metadata changes). Both require the caller's
   `metadata.resourceVersion` to equal the stored one, else Conflict. Both bump
-  the resourceVersion and return the stored object. `metadata.generation` is 1
+  the resourceVersion and return the stored object (`update_status`'s may share
+  the caller's spec, not a copy, when the caller gave the stored one: treat
+  returned objects as read-only). `metadata.generation` is 1
   after create and `update` bumps it when anything outside metadata and status
   changes; `uid`, `creationTimestamp`, `name` and `namespace` never change.
 - `get`/`delete` of a missing object raise NotFound.

@@ -15,6 +15,7 @@ import pytest
 
 from workflow_engine.errors import Expired
 from workflow_engine.store import MemoryStore, SqliteStore
+from workflow_engine.store import _objects as codec
 from workflow_engine.store.base import Obj
 from workflow_engine.store.sqlite import schema
 
@@ -178,7 +179,7 @@ def test_a_status_is_stored_once_and_outlives_compaction(tmp_path: Path) -> None
         listed = store.list("Workflow", label_selector={"a": "b"}).items
         assert [item for item in listed if item["metadata"]["name"] == "w"] == [last]
         with sqlite3.connect(store.path) as conn:
-            (rest,) = conn.execute("SELECT body FROM objects WHERE name = 'w'").fetchone()
+            (rest,) = conn.execute("SELECT shell FROM objects WHERE name = 'w'").fetchone()
             heads = conn.execute("SELECT head FROM changes WHERE name = 'w'").fetchall()
         assert '"status"' not in rest
         assert [json.loads(head)["status"] for (head,) in heads] == [last["status"]]
@@ -219,3 +220,97 @@ def test_a_version_2_file_is_upgraded_in_place(tmp_path: Path) -> None:
         store.close()
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone() == (schema.SCHEMA_VERSION,)
+
+
+def test_a_status_write_never_rewrites_the_spec(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SqliteStore(tmp_path / "s.db")
+    try:
+        created = store.create(workflow("w"))
+        marker = "t299"  # the last template's name: only the spec holds it
+        encoded: list[object] = []
+        decoded: list[str] = []
+        dumps, loads = codec.dumps, codec.loads
+
+        def counting_dumps(value: object) -> str:
+            text = dumps(value)
+            if f'"{marker}"' in text:
+                encoded.append(value)
+            return text
+
+        def counting_loads(text: str) -> Obj:
+            if f'"{marker}"' in text:
+                decoded.append(text)
+            return loads(text)
+
+        monkeypatch.setattr(codec, "dumps", counting_dumps)
+        monkeypatch.setattr(codec, "loads", counting_loads)
+        with sqlite3.connect(store.path) as conn:
+            before = conn.execute("SELECT uid, generation, body FROM specs").fetchall()
+        shell = {k: v for k, v in created.items() if k != "spec"}
+        updated = store.update_status({**shell, "status": status(1)})
+        assert encoded == []
+        assert len(decoded) == 1  # once, for the object returned
+        assert updated["spec"] == BIG_SPEC
+        again = store.update_status({**updated, "status": status(2)})
+        assert len(decoded) == 1  # the caller's body is the stored one: returned as given
+        assert again["spec"] is updated["spec"]
+        assert len(encoded) == 1  # to compare it with the stored text
+        with sqlite3.connect(store.path) as conn:
+            after = conn.execute("SELECT uid, generation, body FROM specs").fetchall()
+            (row,) = conn.execute("SELECT shell FROM objects WHERE name = 'w'").fetchone()
+        assert after == before
+        assert marker not in row
+        monkeypatch.undo()
+        assert store.get("Workflow", "w") == again
+    finally:
+        store.close()
+
+
+def test_a_version_3_file_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    with sqlite3.connect(path, isolation_level=None) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        for statement in (*schema._SCHEMA_V1, *schema._UPGRADE_V2):
+            conn.execute(statement)
+        meta = {"name": "old", "namespace": "default", "uid": "u1", "resourceVersion": "3"}
+        rest = {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Workflow",
+            "metadata": meta | {"generation": 2},
+            "spec": {"entrypoint": "main"},
+        }
+        head = {"metadata": rest["metadata"], "status": {"phase": "Running"}}
+        conn.execute(
+            "INSERT INTO objects VALUES ('Workflow', 'default', 'old', 'u1', 3, '{}', ?, '{}')",
+            (json.dumps(rest),),
+        )  # no specs row for its generation: its changes were compacted but the last
+        conn.execute(
+            "INSERT INTO changes VALUES (3, 1, 'Workflow', 'default', 'old', 'MODIFIED',"
+            " 'u1', 2, ?)",
+            (json.dumps(head),),
+        )
+        bare = {"kind": "Workflow", "metadata": meta | {"name": "bare", "uid": "u2"}, "spec": {}}
+        conn.execute(
+            "INSERT INTO objects VALUES ('Workflow', 'default', 'bare', 'u2', 2, '{}', ?, '{}')",
+            (json.dumps(bare),),
+        )  # no status and no change left at all (as a version 1 file's objects)
+        conn.execute("UPDATE meta SET value = 3")
+        conn.execute("PRAGMA user_version=3")
+    store = SqliteStore(path, history=1)
+    try:
+        whole = rest | {"status": {"phase": "Running"}}
+        assert store.get("Workflow", "old") == whole
+        changed = store.update_status({**whole, "status": {"phase": "Failed"}})
+        for i in range(8):  # compacts every change of "old": its body stays
+            store.create(workflow(f"other-{i}"))
+        assert changed["spec"] == rest["spec"]
+        assert store.get("Workflow", "old") == changed
+        assert store.get("Workflow", "bare") == bare
+        assert store.list("Workflow").items[:2] == [bare, changed]
+    finally:
+        store.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (schema.SCHEMA_VERSION,)
+        assert conn.execute("SELECT generation FROM objects WHERE name = 'old'").fetchone() == (2,)

@@ -11,7 +11,10 @@ guessed at, an older one is upgraded in place (version 1 -> 2: the change log is
 dropped and counted as compacted, so a watch from before the upgrade gets Expired
 and lists again; version 2 -> 3: an object's status is kept once, in its latest
 change, which compaction keeps while the object exists, instead of a second time in
-`objects`).
+`objects`; version 3 -> 4: an object's row keeps only its shell (apiVersion, kind,
+metadata) and its generation; its body is the `specs` row of that generation, which
+compaction keeps while the object refers to it, so a status write neither reads nor
+writes the spec).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pathlib import Path
 from workflow_engine.errors import PermanentError, TransientError, WorkflowEngineError
 from workflow_engine.store import _objects as o
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 WAL_SIZE_LIMIT = 16 * 1024 * 1024
 
 _SCHEMA_V1 = (
@@ -137,6 +140,9 @@ def _initialize_once(conn: sqlite3.Connection) -> None:
             version = 2
         if version == 2:
             _upgrade_v3(conn)
+            version = 3
+        if version == 3:
+            _upgrade_v4(conn)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -153,7 +159,8 @@ def _upgrade_v3(conn: sqlite3.Connection) -> None:
     ).fetchall()
     for kind, namespace, name, uid, version, body, summary in rows:
         obj = o.loads(body)
-        rest, head, fresh_summary = o.encode(obj)
+        rest = o.dumps({k: v for k, v in obj.items() if k != "status"})
+        head, fresh_summary = o.dumps(o.head_of(obj)), o.dumps(o.summary_of(obj))
         if "status" in obj:
             generation = int(obj["metadata"].get("generation", 1))
             conn.execute(
@@ -170,6 +177,57 @@ def _upgrade_v3(conn: sqlite3.Connection) -> None:
             " WHERE kind = ? AND namespace = ? AND name = ?",
             (rest, summary or fresh_summary, kind, namespace, name),
         )
+
+
+_OBJECTS_V4 = (
+    """CREATE TABLE objects_v4 (
+        kind TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        resource_version INTEGER NOT NULL,
+        generation INTEGER NOT NULL,
+        labels TEXT NOT NULL,
+        shell TEXT NOT NULL,
+        summary TEXT,
+        PRIMARY KEY (kind, namespace, name)
+    ) WITHOUT ROWID""",
+)
+
+
+def _upgrade_v4(conn: sqlite3.Connection) -> None:
+    """Each object's row without its body: the body goes to (or stays in) `specs`
+    under the object's uid and generation; the row keeps the shell and generation."""
+    for statement in _OBJECTS_V4:
+        conn.execute(statement)
+    rows = conn.execute(
+        "SELECT kind, namespace, name, uid, resource_version, labels, body, summary FROM objects"
+    ).fetchall()
+    for kind, namespace, name, uid, version, labels, body, summary in rows:
+        obj = o.loads(body)
+        generation = int(obj["metadata"].get("generation", 1))
+        conn.execute(
+            "INSERT OR IGNORE INTO specs (uid, generation, body) VALUES (?, ?, ?)",
+            (uid, generation, o.dumps(o.body_of(obj))),
+        )
+        conn.execute(
+            "INSERT INTO objects_v4 (kind, namespace, name, uid, resource_version, generation,"
+            " labels, shell, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                kind,
+                namespace,
+                name,
+                uid,
+                version,
+                generation,
+                labels,
+                o.dumps(o.shell_of(obj)),
+                summary,
+            ),
+        )
+    conn.execute("DROP TABLE objects")
+    conn.execute("ALTER TABLE objects_v4 RENAME TO objects")
+    conn.execute("CREATE INDEX objects_spec ON objects (uid, generation)")
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:

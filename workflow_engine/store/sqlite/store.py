@@ -8,8 +8,10 @@ appends to the change log, and `watch` reads that log: polling it every
 condition for writes made through this store object.
 
 The log keeps each change's metadata and status; the rest of the object (the spec)
-is kept once per generation in `specs` and joined back when a watch reads it, so a
-status write never copies the spec. The log is compacted to its last `history`
+is kept once per generation in `specs` and joined back when a watch or a read needs
+it, so a status write never decodes, encodes or copies the spec (it reads its text
+once, for the object it returns). An object's row holds only its shell (apiVersion,
+kind, metadata) and generation. The log is compacted to its last `history`
 changes and to at most `history_bytes` of them, whichever is less, so the file stays
 proportional to what it holds, not to how many writes it has seen. Every object also
 keeps its summary (`list_summaries`, what `wf list` reads): no spec, no node map.
@@ -37,6 +39,8 @@ T = TypeVar("T")
 _GENERATE_ATTEMPTS = 8
 # An object's status lives once, in its latest change (which compaction keeps).
 _LATEST_HEAD = "(SELECT c.head FROM changes c WHERE c.resource_version = o.resource_version)"
+# Its body (spec) lives once per generation in `specs` (kept while the object refers to it).
+_BODY = "(SELECT s.body FROM specs s WHERE s.uid = o.uid AND s.generation = o.generation)"
 _WATCH_BATCH = 512
 DEFAULT_HISTORY_BYTES = 16 * 1024 * 1024
 
@@ -94,24 +98,24 @@ class SqliteStore:
                 raise AlreadyExists(f"{kind}: no free name for generateName after retries")
             version = self._bump(conn)
             stored = o.new_object(obj, name=name, resource_version=version, created=self._now())
-            rest, head, summary = o.encode(stored)
+            shell, head, summary = o.encode(stored)
             conn.execute(
-                "INSERT INTO objects"
-                " (kind, namespace, name, uid, resource_version, labels, body, summary)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO objects (kind, namespace, name, uid, resource_version,"
+                " generation, labels, shell, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     kind,
                     namespace,
                     name,
                     stored["metadata"]["uid"],
                     version,
+                    stored["metadata"]["generation"],
                     o.dumps(o.labels_of(stored)),
-                    rest,
+                    shell,
                     summary,
                 ),
             )
-            self._log(conn, version, (kind, namespace, name), "ADDED", stored, head)
-            return o.with_status(rest, head)
+            body = self._log(conn, version, (kind, namespace, name), "ADDED", stored, head)
+            return o.assemble(shell, body, head)
 
         return self._write(insert)
 
@@ -119,7 +123,7 @@ class SqliteStore:
         row = self._read(lambda conn: self._select(conn, (kind, namespace, name)))
         if row is None:
             raise NotFound(f"{kind} {namespace}/{name} not found")
-        return o.with_status(*row)
+        return o.assemble(*row)
 
     def list(
         self,
@@ -129,17 +133,19 @@ class SqliteStore:
     ) -> ObjectList:
         where, params = self._where(kind, namespace, label_selector)
         query = (
-            f"SELECT o.body, {_LATEST_HEAD} FROM objects o"
+            f"SELECT o.shell, {_BODY}, {_LATEST_HEAD} FROM objects o"
             f" WHERE {' AND '.join(where)} ORDER BY o.namespace, o.name"
         )
 
-        def snapshot(conn: sqlite3.Connection) -> tuple[int, list[tuple[str, str | None]]]:
+        def snapshot(
+            conn: sqlite3.Connection,
+        ) -> tuple[int, list[tuple[str, str | None, str | None]]]:
             version = self._meta(conn, "resource_version")
             return version, conn.execute(query, params).fetchall()
 
         version, rows = self._read(snapshot, transaction=True)
         return ObjectList(
-            items=[o.with_status(rest, head) for rest, head in rows],
+            items=[o.assemble(shell, body, head) for shell, body, head in rows],
             resource_version=str(version),
         )
 
@@ -166,21 +172,23 @@ class SqliteStore:
         return ObjectList(items=items, resource_version=str(version))
 
     def update(self, obj: Obj) -> Obj:
-        return self._replace(obj, o.updated_object, stored_status=True)
+        return self._replace(obj, o.updated_object, stored_status=True, stored_body=True)
 
     def update_status(self, obj: Obj) -> Obj:
-        # The stored status is replaced whole: it is not even read.
-        return self._replace(obj, o.status_updated_object, stored_status=False)
+        # The stored status is replaced whole and the body is kept: neither is read
+        # (the body only for the object returned, whose body is the caller's when that
+        # equals the stored one).
+        return self._replace(obj, o.status_updated_object, stored_status=False, stored_body=False)
 
     def delete(self, kind: str, name: str, namespace: str = "default") -> None:
         key = (kind, namespace, name)
 
         def remove(conn: sqlite3.Connection) -> None:
-            stored = self._select(conn, key)
+            stored = self._select(conn, key, with_body=False)
             if stored is None:
                 raise NotFound(f"{kind} {namespace}/{name} not found")
             version = self._bump(conn)
-            gone = o.deleted_object(o.with_status(*stored), version)
+            gone = o.deleted_object(o.assemble(*stored), version)
             conn.execute("DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?", key)
             self._log(conn, version, key, "DELETED", gone, o.dumps(o.head_of(gone)))
 
@@ -209,26 +217,48 @@ class SqliteStore:
     # -- writes --------------------------------------------------------------------
 
     def _replace(
-        self, obj: Obj, change: Callable[[Obj, Obj, int], Obj], *, stored_status: bool
+        self,
+        obj: Obj,
+        change: Callable[[Obj, Obj, int], Obj],
+        *,
+        stored_status: bool,
+        stored_body: bool,
     ) -> Obj:
+        """Write `change(stored, obj, version)`. Without `stored_body`, `stored` is the
+        shell (and status) only, `change` must keep the body, and the body is neither
+        decoded, encoded nor written: only read as text for the object returned."""
         key = o.key_of(obj)
 
         def replace(conn: sqlite3.Connection) -> Obj:
-            row = self._select(conn, key, with_head=stored_status)
+            row = self._select(conn, key, with_head=stored_status, with_body=stored_body)
             if row is None:
                 raise NotFound(f"{key[0]} {key[1]}/{key[2]} not found")
-            stored = o.with_status(*row)
+            stored = o.assemble(*row)
             o.check_version(stored, obj)
             version = self._bump(conn)
             new = change(stored, obj, version)
-            rest, head, summary = o.encode(new)
+            meta = new["metadata"]
+            shell, head, summary = o.encode(new)
             conn.execute(
-                "UPDATE objects SET resource_version = ?, labels = ?, body = ?, summary = ?"
-                " WHERE kind = ? AND namespace = ? AND name = ?",
-                (version, o.dumps(o.labels_of(new)), rest, summary, *key),
+                "UPDATE objects SET resource_version = ?, generation = ?, labels = ?,"
+                " shell = ?, summary = ? WHERE kind = ? AND namespace = ? AND name = ?",
+                (
+                    version,
+                    int(meta.get("generation", 1)),
+                    o.dumps(o.labels_of(new)),
+                    shell,
+                    summary,
+                    *key,
+                ),
             )
-            self._log(conn, version, key, "MODIFIED", new, head)
-            return o.with_status(rest, head)
+            body = self._log(conn, version, key, "MODIFIED", new, head, has_body=stored_body)
+            if not stored_body and body is not None:
+                given = o.body_of(obj)
+                # The caller's body, when it is the stored one, is returned as given:
+                # encoding it to check costs a fraction of decoding the stored text.
+                if given and o.dumps(given) == body:
+                    return o.join(o.loads(head), given)
+            return o.assemble(shell, body, head)
 
         return self._write(replace)
 
@@ -259,19 +289,31 @@ class SqliteStore:
         return version
 
     def _log(
-        self, conn: sqlite3.Connection, version: int, key: o.Key, type_: str, obj: Obj, head: str
-    ) -> None:
+        self,
+        conn: sqlite3.Connection,
+        version: int,
+        key: o.Key,
+        type_: str,
+        obj: Obj,
+        head: str,
+        *,
+        has_body: bool = True,
+    ) -> str | None:
         """Append a change: its metadata and status, and a reference to its body (the
-        spec), which is stored once per generation."""
+        spec), which is stored once per generation. Returns the body's text (None: none
+        is stored). Without `has_body`, `obj` has no body and its generation's is
+        stored already."""
         meta = obj["metadata"]
         uid, generation = str(meta["uid"]), int(meta.get("generation", 1))
-        known = conn.execute(
-            "SELECT 1 FROM specs WHERE uid = ? AND generation = ?", (uid, generation)
+        row = conn.execute(
+            "SELECT body FROM specs WHERE uid = ? AND generation = ?", (uid, generation)
         ).fetchone()
-        if known is None:
+        body: str | None = None if row is None else str(row[0])
+        if body is None and has_body:
+            body = o.dumps(o.body_of(obj))
             conn.execute(
                 "INSERT INTO specs (uid, generation, body) VALUES (?, ?, ?)",
-                (uid, generation, o.dumps(o.body_of(obj))),
+                (uid, generation, body),
             )
         conn.execute(
             "INSERT INTO changes"
@@ -284,6 +326,7 @@ class SqliteStore:
             version % self._compact_every == 0 and version > self._history
         ) or self._logged_bytes * 4 >= self._history_bytes:
             self._compact(conn, version)
+        return body
 
     def _compact(self, conn: sqlite3.Connection, version: int) -> None:
         """Drop the changes beyond `history` or `history_bytes`, then the bodies no
@@ -313,6 +356,8 @@ class SqliteStore:
         conn.execute(
             "DELETE FROM specs WHERE NOT EXISTS (SELECT 1 FROM changes c"
             " WHERE c.uid = specs.uid AND c.generation = specs.generation)"
+            " AND NOT EXISTS (SELECT 1 FROM objects o"
+            " WHERE o.uid = specs.uid AND o.generation = specs.generation)"
         )
 
     # -- reads ---------------------------------------------------------------------
@@ -352,17 +397,19 @@ class SqliteStore:
 
     @staticmethod
     def _select(
-        conn: sqlite3.Connection, key: o.Key, *, with_head: bool = True
-    ) -> tuple[str, str | None] | None:
-        """The object's stored texts: all but its status, and the head of its latest
-        change, which holds the status (left out when `with_head` is false)."""
+        conn: sqlite3.Connection, key: o.Key, *, with_head: bool = True, with_body: bool = True
+    ) -> tuple[str, str | None, str | None] | None:
+        """The object's stored texts: its shell, its body (left out when `with_body` is
+        false) and the head of its latest change, which holds the status (left out when
+        `with_head` is false)."""
         head = _LATEST_HEAD if with_head else "NULL"
+        body = _BODY if with_body else "NULL"
         row = conn.execute(
-            f"SELECT o.body, {head} FROM objects o"
+            f"SELECT o.shell, {body}, {head} FROM objects o"
             " WHERE o.kind = ? AND o.namespace = ? AND o.name = ?",
             key,
         ).fetchone()
-        return None if row is None else (str(row[0]), row[1])
+        return None if row is None else (str(row[0]), row[1], row[2])
 
     @staticmethod
     def _exists(conn: sqlite3.Connection, key: o.Key) -> bool:
