@@ -123,7 +123,8 @@ def _refs(obj: Obj) -> list[PodRef]:
         if kind not in ("Pod", "Container") or not owner:
             continue
         template = owner.get("templateName") or (owner.get("templateRef") or {}).get("template")
-        pod = pod_name(wf_name, owner["name"], template)
+        owner_id = node_id if kind == "Pod" else node.get("boundaryID")
+        pod = pod_name(wf_name, owner["name"], template, owner_id)
         container = node["name"][len(owner["name"]) + 1 :] if kind == "Container" else None
         refs.append(
             PodRef(

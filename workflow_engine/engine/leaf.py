@@ -37,7 +37,7 @@ def pod_template_name(holder: Holder | None, template: Template | None) -> str |
 
 def node_pod_name(workflow_name: str, node: NodeStatus) -> str:
     template = node.template_ref.template if node.template_ref else node.template_name
-    return pod_name(workflow_name, node.name, template)
+    return pod_name(workflow_name, node.name, template, node.id)
 
 
 def template_deadline_seconds(template: Template, include_ads: bool = True) -> float | None:
@@ -88,7 +88,8 @@ def execute_pod(
 ) -> NodeStatus:
     run = ctx.run
     node = run.by_name(node_name)
-    pod = pod_name(ctx.name, node_name, pod_template_name(holder, template))
+    node_key = node.id if node is not None else run.id_of(node_name)
+    pod = pod_name(ctx.name, node_name, pod_template_name(holder, template), node_key)
     if node is not None and (
         node.phase in FULFILLED_PHASES or node.phase != "Pending" or pod in ctx.observed.pods
     ):

@@ -29,23 +29,36 @@ def fnv32a(text: str) -> int:
     return value
 
 
-def node_id(workflow_name: str, node_name: str) -> str:
-    """Argo's Workflow.NodeID: the root node's id is the workflow name."""
+def node_id(workflow_name: str, node_name: str, attempt: int = 0) -> str:
+    """Argo's Workflow.NodeID: the root node's id is the workflow name. `attempt` > 0:
+    the id to try when the plain one is another node's (32-bit hashes collide: about
+    one pair in a loop of 100,000 items; `Run.id_of` picks the first free attempt)."""
     if node_name == workflow_name:
         return workflow_name
+    if attempt:
+        return f"{workflow_name}-{fnv32a(f'{node_name}/{attempt}')}"
     return f"{workflow_name}-{fnv32a(node_name)}"
 
 
-def pod_name(workflow_name: str, node_name: str, template_name: str | None) -> str:
-    """Argo's GeneratePodName (POD_NAMES=v2): `<wf>-<template>-<fnv32a(node name)>`."""
+def pod_name(
+    workflow_name: str, node_name: str, template_name: str | None, node_id_: str | None = None
+) -> str:
+    """Argo's GeneratePodName (POD_NAMES=v2): `<wf>-<template>-<fnv32a(node name)>`.
+    Given the node's id, its hash is the one the id carries, so a node whose id had to
+    avoid a collision (`node_id`'s `attempt`) gets a pod of its own too."""
     if node_name == workflow_name:
         return workflow_name
+    suffix = str(fnv32a(node_name))
+    if node_id_ is not None and node_id_.startswith(f"{workflow_name}-"):
+        own = node_id_[len(workflow_name) + 1 :]
+        if own.isdigit():
+            suffix = own
     prefix = workflow_name
     if template_name and ".inline" not in node_name:
         prefix = f"{workflow_name}-{template_name}"
     if len(prefix) > _MAX_POD_PREFIX - 1:
         prefix = prefix[: _MAX_POD_PREFIX - 1]
-    return f"{prefix}-{fnv32a(node_name)}"
+    return f"{prefix}-{suffix}"
 
 
 def display_name(node_name: str, boundary_name: str | None) -> str:

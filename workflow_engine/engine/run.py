@@ -68,6 +68,7 @@ class Run:
         self._touched: dict[str, None] = {}  # ids of the nodes put, first put first
         self._parent: int | None = None  # the serial of the indexed map started from
         self._reordered = False  # a fulfilled node became unfinished: order to rebuild
+        self._handed: set[str] = set()  # ids given to names without a node yet (id_of)
         if index is not None:
             self._from_index(index)
         else:
@@ -120,8 +121,23 @@ class Run:
     def id_of(self, name: str) -> str:
         found = self._added.get(name) or self._base_ids.get(name)
         if found is None:
-            found = self._added[name] = node_id(self.workflow_name, name)
+            found = self._added[name] = self._free_id(name)
         return found
+
+    def _free_id(self, name: str) -> str:
+        """The id of a name the map does not index yet: Argo's hash of it, unless that
+        id is already another node's, or was handed to another name in this call (a
+        32-bit hash collides: at 26,272 items of a `withSequence` loop, for one name).
+        Overwriting that node would lose it, and its loop would make it again on every
+        call. The map records which id a name got, so later calls find it by name."""
+        attempt = 0
+        while True:
+            candidate = node_id(self.workflow_name, name, attempt)
+            held = self.nodes.get(candidate)
+            if (held is None or held.name == name) and candidate not in self._handed:
+                self._handed.add(candidate)
+                return candidate
+            attempt += 1
 
     def by_name(self, name: str) -> NodeStatus | None:
         # every node's name is indexed (ids are never empty)
