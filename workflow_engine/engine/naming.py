@@ -15,6 +15,7 @@ _FNV_OFFSET = 0x811C9DC5
 _FNV_PRIME = 0x01000193
 # Argo: maxK8sResourceNameLength (253) minus k8sNamingHashLength (10).
 _MAX_POD_PREFIX = 253 - 10
+_ATTEMPTS = 8  # collision attempts `pod_name` recognises in a node id (one is rare)
 _SEPARATOR = re.compile(r"^(\[\d+\])?\.")
 
 
@@ -48,11 +49,12 @@ def pod_name(
     avoid a collision (`node_id`'s `attempt`) gets a pod of its own too."""
     if node_name == workflow_name:
         return workflow_name
-    suffix = str(fnv32a(node_name))
-    if node_id_ is not None and node_id_.startswith(f"{workflow_name}-"):
-        own = node_id_[len(workflow_name) + 1 :]
-        if own.isdigit():
-            suffix = own
+    suffix = fnv32a(node_name)
+    if node_id_ is not None and node_id_ != f"{workflow_name}-{suffix}":
+        for attempt in range(1, _ATTEMPTS + 1):  # an id `node_id` gave after a collision
+            if node_id_ == node_id(workflow_name, node_name, attempt):
+                suffix = fnv32a(f"{node_name}/{attempt}")
+                break
     prefix = workflow_name
     if template_name and ".inline" not in node_name:
         prefix = f"{workflow_name}-{template_name}"
