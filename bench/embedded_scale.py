@@ -10,7 +10,8 @@ Shapes: `loop` is one DAG task `withSequence` of N at `parallelism`; `layers` is
 of N tasks in L layers of N/L, task i of a layer depending on task i of the layer
 before (one edge per task, so the spec stays linear in N). Printed: wall, pods/s, peak
 RSS of this process (the controller and the bench; pods are other processes), the
-store's size and the status's size as stored, and progress every `--every` seconds.
+store's size and the status's size as stored, and progress every `--every` seconds,
+with the `operate()` calls that got a status without its node index (a full pass each).
 `kill -USR1 PID` prints every thread's stack (to see where a slow run spends its time).
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
+import importlib
 import json
 import pstats
 import resource
@@ -91,6 +93,30 @@ def store_bytes(paths: StatePaths) -> int:
     return sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file())
 
 
+class IndexMisses:
+    """Counts the `operate()` calls whose status came without its node index (each
+    then makes a full pass over every node: engine/node_index.py). A bench probe: it
+    wraps the engine's `index_of` as `_operate` looks it up."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.misses = 0
+        module = importlib.import_module("workflow_engine.engine.operate")
+        original = module.index_of
+
+        def counted(nodes: Any) -> Any:
+            found = original(nodes)
+            if nodes:
+                self.calls += 1
+                self.misses += found is None
+            return found
+
+        module.index_of = counted
+
+    def __str__(self) -> str:
+        return f"index misses {self.misses}/{self.calls}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("shape", choices=("loop", "layers"))
@@ -108,6 +134,7 @@ def main() -> None:
         if args.shape == "loop"
         else layers(args.tasks, args.layers, args.parallelism)
     )
+    misses = IndexMisses()
     profiles = profile_threads() if args.profile else None
     with tempfile.TemporaryDirectory() as tmp:
         paths = StatePaths(Path(tmp))
@@ -136,7 +163,7 @@ def main() -> None:
                 print(
                     f"{wall:8.0f} s {phase:<10} {progress:>16} "
                     f"RSS {peak_rss_mib():6.0f} MiB store {store_bytes(paths) / 2**20:7.1f} MiB "
-                    f"reconciles {controller.reconciles}",
+                    f"reconciles {controller.reconciles} {misses}",
                     flush=True,
                 )
                 if phase in ("Succeeded", "Failed", "Error"):
@@ -151,7 +178,8 @@ def main() -> None:
             print(
                 f"{args.shape} {args.tasks}: {status['phase']} in {wall:.0f} s wall "
                 f"(to within {args.every:.0f} s), {done / wall:.1f} pods/s, "
-                f"{cpu:.0f} s CPU of this process, {controller.reconciles} reconciles"
+                f"{cpu:.0f} s CPU of this process, {controller.reconciles} reconciles, "
+                f"{misses}"
             )
             print(
                 f"peak RSS {peak_rss_mib():.0f} MiB; store {store_bytes(paths) / 2**20:.1f} "

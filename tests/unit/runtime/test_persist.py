@@ -138,6 +138,32 @@ def test_a_new_runtime_starts_a_segment_and_keeps_old_ones_only_for_live_shims(
     assert sorted(p.name for p in _journal(tmp_path).load()) == ["finished", "running"]
 
 
+def test_a_snapshot_past_the_bound_is_not_written_again_on_every_save(tmp_path: Path) -> None:
+    """Rotations are spaced by the snapshot's size: with a table whose snapshot alone is
+    past `rotate_bytes`, a save does not rewrite the table (it did, every save, from
+    about 38,000 pods on at the default bound: issue 12's second stall)."""
+    journal = _started(tmp_path, rotate_bytes=100)
+    pods = [_pod(tmp_path, f"p{i}", i) for i in range(20)]
+    for pod in pods:
+        journal.created(pod)
+    journal.rotate_if_due(lambda: pods)  # the table is past the bound: one snapshot
+    first = journal.seq
+    snapshot = (tmp_path / "journal" / f"{first}.jsonl").stat().st_size
+    for _ in range(3):
+        for pod in pods[:2]:
+            journal.save(pod)
+        journal.rotate_if_due(lambda: pods)
+    segment = (tmp_path / "journal" / f"{first}.jsonl").stat().st_size
+    assert snapshot > 100 and segment - snapshot < snapshot  # less appended than it holds
+    assert journal.seq == first
+    for _ in range(40):  # then as much again as the snapshot: it rotates
+        for pod in pods:
+            journal.save(pod)
+        journal.rotate_if_due(lambda: pods)
+    assert journal.seq > first
+    assert [p.name for p in _journal(tmp_path).load()] == [f"p{i}" for i in range(20)]
+
+
 def test_a_full_segment_rotates_to_a_snapshot(tmp_path: Path) -> None:
     journal = _started(tmp_path, rotate_bytes=2000)
     pods = [_pod(tmp_path, f"p{i}", i) for i in range(3)]
