@@ -48,8 +48,14 @@ def sh(name: str, script: str, image: str = "debian:12", **extra: Any) -> dict[s
 def pod(
     name: str, *containers: Mapping[str, Any], host_dir: Path | None = None, **spec: Any
 ) -> dict[str, Any]:
-    """A pod manifest; with `host_dir`, every container mounts it at the same path."""
-    body: dict[str, Any] = {"containers": [dict(c) for c in containers], **spec}
+    """A pod manifest; with `host_dir`, every container mounts it at the same path.
+    `restartPolicy: Never`, as a workflow's pods have, unless `spec` says otherwise (the
+    node agent restarts an `Always` pod's containers, as a kubelet does)."""
+    body: dict[str, Any] = {
+        "containers": [dict(c) for c in containers],
+        "restartPolicy": "Never",
+        **spec,
+    }
     if host_dir is not None:
         body.setdefault("volumes", []).append({"name": "host", "hostPath": {"path": str(host_dir)}})
         for c in body["containers"] + body.get("initContainers", []):
