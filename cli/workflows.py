@@ -161,12 +161,7 @@ def submit(
         created, warnings = submit_text_warned(
             app.store, text, source, options, app.now(), app.limits
         )
-        if app.kubernetes is not None:
-            from workflow_engine.controller import kubernetes_warnings
-
-            warnings = kubernetes_warnings(warnings)
-        for warning in warnings:
-            click.echo(warning_line(warning, source), err=True)
+        echo_where_they_hold(warnings, source, app)
     app.ensure_controller()
     if wait or watch:
         for obj in created:
@@ -318,16 +313,11 @@ def lint(ctx: click.Context, files: tuple[str, ...]) -> None:
     show(f"no errors found in {len(files)} file(s){counted}")
 
 
-def echo_warnings(text: str, source: str, app: App, err: bool, cluster: bool = False) -> int:
-    """Print the warnings of a document text (on stderr when `err`); how many. With
-    `cluster` (submitted to a Kubernetes cluster), only those that hold there."""
+def echo_warnings(text: str, source: str, app: App, err: bool) -> int:
+    """Print the warnings of a document text (on stderr when `err`); how many."""
     from workflow_engine.lint import lint_warnings
 
     warnings = lint_warnings(text, source, app.limits)
-    if cluster:
-        from workflow_engine.controller import kubernetes_warnings
-
-        warnings = kubernetes_warnings(warnings)
     lines = [warning_line(w, source) for w in warnings]
     for line in lines:
         click.echo(line, err=err)
@@ -336,10 +326,17 @@ def echo_warnings(text: str, source: str, app: App, err: bool, cluster: bool = F
 
 def echo_stored_warnings(obj: dict[str, Any], source: str, app: App) -> None:
     """Print, on stderr, the warnings of a stored object (and of the template it runs)."""
-    from workflow_engine.controller import kubernetes_warnings, stored_warnings
+    from workflow_engine.controller import stored_warnings
 
-    warnings = stored_warnings(app.store, obj)
+    echo_where_they_hold(stored_warnings(app.store, obj), source, app)
+
+
+def echo_where_they_hold(warnings: list[SpecWarning], source: str, app: App) -> None:
+    """Print, on stderr, the warnings that hold where the workflow runs (on a
+    Kubernetes cluster, not those about what only embedded mode lacks)."""
     if app.kubernetes is not None:
+        from workflow_engine.controller import kubernetes_warnings
+
         warnings = kubernetes_warnings(warnings)
     for warning in warnings:
         click.echo(warning_line(warning, source), err=True)
